@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from motiva.engine.money import RoundingPolicy
+
+
+class Currency(models.TextChoices):
+    RUB = "RUB", _("Russian rouble")
+    KGS = "KGS", _("Kyrgyz som")
+    KZT = "KZT", _("Kazakh tenge")
+    BYN = "BYN", _("Belarusian rouble")
+    UZS = "UZS", _("Uzbek sum")
+    USD = "USD", _("US dollar")
+    EUR = "EUR", _("Euro")
+
+
+class RoundingMode(models.TextChoices):
+    HALF_UP = "half_up", _("Half up (arithmetic)")
+    HALF_EVEN = "half_even", _("Half even (banker's)")
+    DOWN = "down", _("Down (truncate)")
+
+
+class Organization(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.RUB)
+    rounding_mode = models.CharField(
+        _("rounding mode"), max_length=10, choices=RoundingMode.choices, default=RoundingMode.HALF_UP
+    )
+    score_places = models.PositiveSmallIntegerField(
+        _("decimal places for scores"), default=2, validators=[MaxValueValidator(6)]
+    )
+    money_places = models.PositiveSmallIntegerField(
+        _("decimal places for money"), default=2, validators=[MaxValueValidator(4)]
+    )
+    round_per_line = models.BooleanField(
+        _("round each line"), default=False, help_text=_("Round every line's result; otherwise only the total is rounded.")
+    )
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        _("fiscal year starts in month"), default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    disciplinary_cap_enabled = models.BooleanField(
+        _("cap reductions for disciplinary sanctions"),
+        default=True,
+        help_text=_("Labour Code art. 135 (from 1 September 2025): at most 20 % of the month's pay."),
+    )
+    disciplinary_cap_percent = models.DecimalField(
+        _("disciplinary reduction cap, %"), max_digits=5, decimal_places=2, default=20,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def rounding(self) -> RoundingPolicy:
+        return RoundingPolicy(
+            mode=self.rounding_mode,
+            score_places=self.score_places,
+            money_places=self.money_places,
+            round_per_line=self.round_per_line,
+        )
+
+
+class Role(models.TextChoices):
+    HR = "hr", _("HR / compensation analyst")
+    FINANCE = "finance", _("Finance / payroll")
+    EXECUTIVE = "executive", _("General director / executive")
+    AUDITOR = "auditor", _("Auditor")
+    ADMIN = "admin", _("Administrator")
+
+
+class RoleAssignment(models.Model):
+    """Roles that do not follow from the org structure (employee and manager do)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="motiva_roles", verbose_name=_("user"))
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="role_assignments", verbose_name=_("organization"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [models.UniqueConstraint(fields=["user", "organization", "role"], name="unique_role_per_user_org")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()}"
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("created")
+    UPDATE = "update", _("changed")
+    DELETE = "delete", _("deleted")
+    TRANSITION = "transition", _("status changed")
+
+
+class AuditEvent(models.Model):
+    """One changed field of one entity. Events of one change share change_id."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("organization"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("who")
+    )
+    at = models.DateTimeField(_("when (UTC)"), auto_now_add=True, db_index=True)
+    change_id = models.UUIDField(_("change"), default=uuid.uuid4, db_index=True)
+    action = models.CharField(_("action"), max_length=12, choices=AuditAction.choices)
+    entity_type = models.CharField(_("entity type"), max_length=60)
+    entity_id = models.CharField(_("entity id"), max_length=40)
+    entity_repr = models.CharField(_("entity"), max_length=300)
+    field = models.CharField(_("field"), max_length=80, blank=True)
+    old_value = models.TextField(_("old value"), blank=True)
+    new_value = models.TextField(_("new value"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["entity_type", "entity_id"], name="audit_entity_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.entity_repr}.{self.field}"

@@ -1,0 +1,94 @@
+"""Exact numbers for money and scores.
+
+Decimal only, always built from strings; the rounding mode and the number of places are explicit
+arguments taken from the organization's policy, never a hidden default.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+ZERO = Decimal("0")
+ONE = Decimal("1")
+HUNDRED = Decimal("100")
+
+ROUNDING_MODES: dict[str, str] = {
+    "half_up": decimal.ROUND_HALF_UP,
+    "half_even": decimal.ROUND_HALF_EVEN,
+    "down": decimal.ROUND_DOWN,
+}
+
+# Enough precision for 500 000 employees × salaries in the billions with room to spare.
+CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN, Emax=999, Emin=-999)
+
+
+def D(value: object) -> Decimal:
+    """A Decimal from a str, int or Decimal. Floats are refused: they are not exact."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise TypeError("a bool is not a number")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        cleaned = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+        try:
+            result = Decimal(cleaned)
+        except decimal.InvalidOperation:
+            raise ValueError(f"not a number: {value!r}") from None
+        if not result.is_finite():
+            raise ValueError(f"not a finite number: {value!r}")
+        return result
+    raise TypeError(f"cannot make an exact number from {type(value).__name__}")
+
+
+def quantum(places: int) -> Decimal:
+    return ONE.scaleb(-places)
+
+
+def quantize(value: Decimal, places: int, mode: str) -> Decimal:
+    try:
+        rounding = ROUNDING_MODES[mode]
+    except KeyError:
+        raise ValueError(f"unknown rounding mode {mode!r}") from None
+    return value.quantize(quantum(places), rounding=rounding, context=CONTEXT)
+
+
+@dataclass(frozen=True)
+class RoundingPolicy:
+    """How an organization rounds. Scores are percentages (82.83 means 82.83 %)."""
+
+    mode: str = "half_up"
+    score_places: int = 2
+    money_places: int = 2
+    round_per_line: bool = False
+
+    def __post_init__(self) -> None:
+        if self.mode not in ROUNDING_MODES:
+            raise ValueError(f"unknown rounding mode {self.mode!r}")
+        if not 0 <= self.score_places <= 6 or not 0 <= self.money_places <= 4:
+            raise ValueError("places out of range: scores 0..6, money 0..4")
+
+    def money(self, value: Decimal) -> Decimal:
+        return quantize(value, self.money_places, self.mode)
+
+    def score(self, value: Decimal) -> Decimal:
+        return quantize(value, self.score_places, self.mode)
+
+
+def allocate(total: Decimal, weights: Sequence[Decimal], places: int, mode: str = "down") -> list[Decimal]:
+    """Split `total` in proportion to `weights`, each share rounded to `places`; the last share takes the
+    remainder so the parts always sum exactly to the total."""
+    if not weights:
+        return []
+    if any(weight < 0 for weight in weights):
+        raise ValueError("weights cannot be negative")
+    weight_sum = sum(weights, ZERO)
+    if weight_sum == 0:
+        raise ValueError("weights sum to zero")
+    shares = [quantize(total * weight / weight_sum, places, mode) for weight in weights[:-1]]
+    shares.append(total - sum(shares, ZERO))
+    return shares

@@ -1,0 +1,372 @@
+"""Scales: from a fact to a performance score, every kind of SPEC C4.
+
+This module holds the parameter schema of each kind (parsed into frozen dataclasses and validated,
+so a stored scale is always usable) and `needs_plan_values`, used by card validation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from motiva.engine.money import D
+from motiva.engine.problems import Problem
+from motiva.engine.text import text
+
+
+class ScaleKind(StrEnum):
+    RATIO = "ratio"
+    CORRIDOR = "corridor"
+    THRESHOLD_TARGET_MAX = "threshold_target_max"
+    STEP_TABLE = "step_table"
+    DISCRETE_LEVELS = "discrete_levels"
+    BINARY = "binary"
+    PENALTY_POINTS = "penalty_points"
+    RATING = "rating"
+
+
+class Direction(StrEnum):
+    HIGHER_IS_BETTER = "higher"
+    LOWER_IS_BETTER = "lower"
+
+
+# Which plan values a card line must carry for each kind of scale.
+PLAN_VALUES_NEEDED: dict[ScaleKind, tuple[str, ...]] = {
+    ScaleKind.RATIO: ("target",),
+    ScaleKind.CORRIDOR: ("threshold", "target", "maximum"),
+    ScaleKind.THRESHOLD_TARGET_MAX: ("threshold", "target", "maximum"),
+    ScaleKind.STEP_TABLE: ("target",),
+    ScaleKind.DISCRETE_LEVELS: (),
+    ScaleKind.BINARY: (),
+    ScaleKind.PENALTY_POINTS: (),
+    ScaleKind.RATING: (),
+}
+
+RATING_POINTS = (-2, -1, 0, 1, 2)
+
+
+@dataclass(frozen=True)
+class RatioParams:
+    floor: Decimal | None = None  # lowest score, %, e.g. 0
+    cap: Decimal | None = None  # highest score, %, e.g. 150
+
+
+@dataclass(frozen=True)
+class CorridorParams:
+    """threshold → 75 %, target → 100 %, maximum and above → 125 %, linear between, below threshold → 0."""
+
+    threshold_score: Decimal = Decimal("75")
+    target_score: Decimal = Decimal("100")
+    maximum_score: Decimal = Decimal("125")
+    below_threshold_score: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True)
+class ThresholdTargetMaxParams:
+    """Nothing below threshold; threshold_score from the threshold, the planned bonus at target,
+    the raised bonus from the maximum. With interpolate, linear between the points."""
+
+    threshold_score: Decimal = Decimal("50")
+    target_score: Decimal = Decimal("100")
+    maximum_score: Decimal = Decimal("150")
+    interpolate: bool = False
+
+
+@dataclass(frozen=True)
+class Step:
+    min_attainment: Decimal  # % of plan (fact/plan, or plan/fact for lower-is-better), inclusive
+    score: Decimal
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class StepTableParams:
+    steps: tuple[Step, ...]  # highest bound first
+    below_score: Decimal = Decimal("0")
+    below_label: str = ""
+
+
+@dataclass(frozen=True)
+class Level:
+    code: str
+    label: str
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class DiscreteLevelsParams:
+    levels: tuple[Level, ...]
+    as_multiplier: bool = False  # True: the value multiplies the card result (1.3, 0.8 …)
+
+
+@dataclass(frozen=True)
+class BinaryParams:
+    """fact 1 = the event happened. For a failure event ("a store at a loss over three months") the
+    line pays when it did not happen."""
+
+    event_is_failure: bool = True
+    score_if_good: Decimal = Decimal("100")
+    score_if_bad: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True)
+class PenaltyPointsParams:
+    """fact = violations; score = base − violations × points_per_violation × score_per_point, floored."""
+
+    base_score: Decimal = Decimal("100")
+    points_per_violation: Decimal = Decimal("1")
+    score_per_point: Decimal = Decimal("10")
+    floor: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True)
+class RatingParams:
+    """−2 … +2; +1 is the norm, +2 a feat («подвиг»)."""
+
+    mapping: tuple[tuple[int, Decimal], ...] = (
+        (-2, Decimal("0")),
+        (-1, Decimal("50")),
+        (0, Decimal("80")),
+        (1, Decimal("100")),
+        (2, Decimal("120")),
+    )
+
+
+ScaleParams = (
+    RatioParams
+    | CorridorParams
+    | ThresholdTargetMaxParams
+    | StepTableParams
+    | DiscreteLevelsParams
+    | BinaryParams
+    | PenaltyPointsParams
+    | RatingParams
+)
+
+
+class _Reader:
+    """Reads typed values from a JSON-like mapping and records a problem for each bad one."""
+
+    def __init__(self, raw: Mapping[str, Any], prefix: str = "params") -> None:
+        self.raw = raw
+        self.prefix = prefix
+        self.problems: list[Problem] = []
+
+    def place(self, key: str) -> str:
+        return f"{self.prefix}.{key}"
+
+    def number(self, key: str, default: Decimal | None, *, required: bool = False) -> Decimal | None:
+        value = self.raw.get(key)
+        if value is None or value == "":
+            if required:
+                self.problems.append(
+                    Problem(
+                        "required",
+                        self.place(key),
+                        text("Поле «{field}» обязательно", "Field “{field}” is required", field=key),
+                    )
+                )
+            return default
+        return self.to_number(value, self.place(key), default)
+
+    def to_number(self, value: Any, place: str, default: Decimal | None) -> Decimal | None:
+        try:
+            if isinstance(value, float):
+                value = repr(value)
+            return D(value)
+        except (TypeError, ValueError):
+            self.problems.append(
+                Problem(
+                    "not_a_number",
+                    place,
+                    text("«{value}» — не число", "“{value}” is not a number", value=value),
+                )
+            )
+            return default
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.raw.get(key, default)
+        if isinstance(value, bool):
+            return value
+        self.problems.append(
+            Problem(
+                "not_a_flag",
+                self.place(key),
+                text("Ожидается да/нет (true/false)", "Expected true or false"),
+            )
+        )
+        return default
+
+    def problem(self, code: str, key: str, ru: str, en: str, **params: Any) -> None:
+        self.problems.append(Problem(code, self.place(key), text(ru, en, **params)))
+
+
+def _ascending(reader: _Reader, names: tuple[str, ...], values: tuple[Decimal | None, ...]) -> None:
+    for (low_name, low), (high_name, high) in zip(
+        zip(names, values, strict=True), list(zip(names, values, strict=True))[1:], strict=False
+    ):
+        if low is not None and high is not None and low > high:
+            reader.problem(
+                "scores_not_ascending",
+                high_name,
+                "Балл «{high}» не может быть меньше балла «{low}»",
+                "Score “{high}” cannot be lower than score “{low}”",
+                high=high_name,
+                low=low_name,
+            )
+
+
+def parse_scale_params(kind: str, raw: Mapping[str, Any] | None) -> tuple[ScaleParams | None, list[Problem]]:
+    """Parse and validate the stored parameters of a scale. Returns (params, problems)."""
+    try:
+        scale_kind = ScaleKind(kind)
+    except ValueError:
+        return None, [
+            Problem("unknown_kind", "kind", text("Неизвестный вид шкалы «{kind}»", "Unknown scale kind “{kind}”", kind=kind))
+        ]
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        return None, [Problem("not_an_object", "params", text("Параметры шкалы должны быть объектом", "Scale parameters must be an object"))]
+    reader = _Reader(raw)
+    params: ScaleParams
+    if scale_kind is ScaleKind.RATIO:
+        floor = reader.number("floor", None)
+        cap = reader.number("cap", None)
+        if floor is not None and cap is not None and floor > cap:
+            reader.problem("floor_above_cap", "cap", "Потолок меньше нижней границы", "The cap is below the floor")
+        if cap is not None and cap <= 0:
+            reader.problem("cap_not_positive", "cap", "Потолок должен быть больше нуля", "The cap must be above zero")
+        params = RatioParams(floor=floor, cap=cap)
+    elif scale_kind is ScaleKind.CORRIDOR:
+        defaults = CorridorParams()
+        values = tuple(
+            reader.number(name, getattr(defaults, name))
+            for name in ("below_threshold_score", "threshold_score", "target_score", "maximum_score")
+        )
+        _ascending(reader, ("below_threshold_score", "threshold_score", "target_score", "maximum_score"), values)
+        below, threshold, target, maximum = (value if value is not None else Decimal(0) for value in values)
+        params = CorridorParams(threshold, target, maximum, below)
+    elif scale_kind is ScaleKind.THRESHOLD_TARGET_MAX:
+        defaults_ttm = ThresholdTargetMaxParams()
+        values = tuple(
+            reader.number(name, getattr(defaults_ttm, name)) for name in ("threshold_score", "target_score", "maximum_score")
+        )
+        _ascending(reader, ("threshold_score", "target_score", "maximum_score"), values)
+        threshold, target, maximum = (value if value is not None else Decimal(0) for value in values)
+        params = ThresholdTargetMaxParams(threshold, target, maximum, reader.flag("interpolate", False))
+    elif scale_kind is ScaleKind.STEP_TABLE:
+        params = _parse_steps(reader)
+    elif scale_kind is ScaleKind.DISCRETE_LEVELS:
+        params = _parse_levels(reader)
+    elif scale_kind is ScaleKind.BINARY:
+        defaults_b = BinaryParams()
+        good = reader.number("score_if_good", defaults_b.score_if_good)
+        bad = reader.number("score_if_bad", defaults_b.score_if_bad)
+        params = BinaryParams(
+            reader.flag("event_is_failure", True),
+            good if good is not None else defaults_b.score_if_good,
+            bad if bad is not None else defaults_b.score_if_bad,
+        )
+    elif scale_kind is ScaleKind.PENALTY_POINTS:
+        defaults_p = PenaltyPointsParams()
+        numbers = {
+            name: reader.number(name, getattr(defaults_p, name))
+            for name in ("base_score", "points_per_violation", "score_per_point", "floor")
+        }
+        for name in ("points_per_violation", "score_per_point"):
+            value = numbers[name]
+            if value is not None and value <= 0:
+                reader.problem("not_positive", name, "Значение должно быть больше нуля", "The value must be above zero")
+        base, floor = numbers["base_score"], numbers["floor"]
+        if base is not None and floor is not None and floor > base:
+            reader.problem("floor_above_base", "floor", "Нижняя граница выше начального балла", "The floor is above the base score")
+        params = PenaltyPointsParams(**{key: value if value is not None else Decimal(0) for key, value in numbers.items()})
+    else:
+        params = _parse_rating(reader)
+    return params, reader.problems
+
+
+def _parse_steps(reader: _Reader) -> StepTableParams:
+    raw_steps = reader.raw.get("steps")
+    steps: list[Step] = []
+    if not isinstance(raw_steps, list) or not raw_steps:
+        reader.problem("steps_missing", "steps", "Нужна хотя бы одна ступень", "At least one step is needed")
+    else:
+        for index, raw in enumerate(raw_steps):
+            place = f"steps[{index}]"
+            if not isinstance(raw, Mapping):
+                reader.problem("not_an_object", place, "Ступень должна быть объектом", "A step must be an object")
+                continue
+            bound = reader.to_number(raw.get("min_attainment"), f"{reader.prefix}.{place}.min_attainment", None)
+            score = reader.to_number(raw.get("score"), f"{reader.prefix}.{place}.score", None)
+            if bound is None or score is None:
+                continue
+            if steps and bound >= steps[-1].min_attainment:
+                reader.problem(
+                    "steps_not_descending",
+                    f"{place}.min_attainment",
+                    "Ступени идут от большего выполнения к меньшему; {bound} % не меньше предыдущей границы",
+                    "Steps go from the highest attainment down; {bound} % is not below the previous bound",
+                    bound=bound,
+                )
+            steps.append(Step(bound, score, str(raw.get("label", ""))))
+    below = reader.number("below_score", Decimal(0))
+    return StepTableParams(tuple(steps), below if below is not None else Decimal(0), str(reader.raw.get("below_label", "")))
+
+
+def _parse_levels(reader: _Reader) -> DiscreteLevelsParams:
+    raw_levels = reader.raw.get("levels")
+    levels: list[Level] = []
+    if not isinstance(raw_levels, list) or not raw_levels:
+        reader.problem("levels_missing", "levels", "Нужен хотя бы один уровень", "At least one level is needed")
+    else:
+        seen: set[str] = set()
+        for index, raw in enumerate(raw_levels):
+            place = f"levels[{index}]"
+            if not isinstance(raw, Mapping):
+                reader.problem("not_an_object", place, "Уровень должен быть объектом", "A level must be an object")
+                continue
+            code = str(raw.get("code", "")).strip()
+            if not code:
+                reader.problem("required", f"{place}.code", "Код уровня обязателен", "The level code is required")
+                continue
+            if code in seen:
+                reader.problem("duplicate_code", f"{place}.code", "Код «{code}» повторяется", "Code “{code}” is repeated", code=code)
+            seen.add(code)
+            value = reader.to_number(raw.get("value"), f"{reader.prefix}.{place}.value", None)
+            if value is None:
+                continue
+            if value < 0:
+                reader.problem("negative", f"{place}.value", "Значение не может быть отрицательным", "The value cannot be negative")
+            levels.append(Level(code, str(raw.get("label", code)), value))
+    return DiscreteLevelsParams(tuple(levels), reader.flag("as_multiplier", False))
+
+
+def _parse_rating(reader: _Reader) -> RatingParams:
+    raw_mapping = reader.raw.get("mapping")
+    if raw_mapping is None:
+        return RatingParams()
+    if not isinstance(raw_mapping, Mapping):
+        reader.problem("not_an_object", "mapping", "Соответствие оценок должно быть объектом", "The rating mapping must be an object")
+        return RatingParams()
+    pairs: list[tuple[int, Decimal]] = []
+    for point in RATING_POINTS:
+        value = raw_mapping.get(str(point), raw_mapping.get(f"+{point}") if point > 0 else None)
+        if value is None:
+            reader.problem(
+                "rating_point_missing",
+                f"mapping.{point:+d}",
+                "Нет балла для оценки {point:+d}",
+                "No score for rating {point:+d}",
+                point=point,
+            )
+            continue
+        number = reader.to_number(value, f"{reader.prefix}.mapping.{point:+d}", None)
+        if number is not None:
+            pairs.append((point, number))
+    _ascending(reader, tuple(f"mapping.{point:+d}" for point, _ in pairs), tuple(score for _, score in pairs))
+    return RatingParams(tuple(pairs)) if len(pairs) == len(RATING_POINTS) else RatingParams()

@@ -1,0 +1,366 @@
+"""Writes to the indicator library, scales, schemes and cards."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from motiva.core import audit
+from motiva.core.errors import InvalidInput, problem, raise_if_errors
+from motiva.core.models import Organization
+from motiva.engine import formula as formula_language
+from motiva.engine.money import D
+from motiva.engine.problems import Problem
+from motiva.engine.scales import parse_scale_params
+from motiva.engine.validation import LineDraft, validate_card
+from motiva.kpi.models import (
+    AccountingStandard,
+    Card,
+    CardLine,
+    CardTemplate,
+    CardTemplateLine,
+    Component,
+    Direction,
+    Indicator,
+    IndicatorKind,
+    Level,
+    PayScheme,
+    Periodicity,
+    Scale,
+    ScaleKind,
+    SchemeKind,
+)
+from motiva.org.models import Employee, Position
+from motiva.org.selectors import assignment_as_of
+from motiva.periods.guards import ensure_open
+from motiva.periods.models import Period
+
+CODE_PATTERN = re.compile(r"^[^\W\d]\w{0,39}$")
+INDICATOR_FIELDS = (
+    "code", "name", "definition", "unit_of_measure", "direction", "kind", "formula", "data_source",
+    "accounting_standard", "periodicity", "supplier_position", "confirmer_position", "monitoring_only",
+    "benchmark", "benchmark_note", "initiatives", "is_active",
+)
+LINE_FIELDS = (
+    "order", "component", "indicator", "label", "level", "weight", "scale", "threshold", "target", "maximum",
+    "planned_amount", "confirmer_position",
+)
+
+
+def _choice(value: Any, choices: Any, field: str, name_ru: str, name_en: str) -> list[Problem]:
+    if value not in choices.values:
+        return [problem("choice", field, "{name}: недопустимое значение «{v}»", "{name_en}: invalid value “{v}”", name=name_ru, name_en=name_en, v=value)]
+    return []
+
+
+def _indicator_problems(organization: Organization, data: Mapping[str, Any], self_code: str | None) -> list[Problem]:
+    problems: list[Problem] = []
+    code = str(data.get("code", "")).strip()
+    if not CODE_PATTERN.match(code):
+        problems.append(problem(
+            "bad_code", "code",
+            "Код «{code}» должен начинаться с буквы и содержать только буквы, цифры и «_» (до 40 символов)",
+            "Code “{code}” must start with a letter and hold only letters, digits and “_” (up to 40)", code=code,
+        ))
+    if not str(data.get("name", "")).strip():
+        problems.append(problem("required", "name", "Укажите название показателя", "Enter the indicator name"))
+    problems += _choice(data.get("direction"), Direction, "direction", "Направление", "Direction")
+    problems += _choice(data.get("kind"), IndicatorKind, "kind", "Вид", "Kind")
+    problems += _choice(data.get("accounting_standard"), AccountingStandard, "accounting_standard", "Стандарт учёта", "Accounting standard")
+    problems += _choice(data.get("periodicity"), Periodicity, "periodicity", "Периодичность", "Periodicity")
+    for field in ("supplier_position", "confirmer_position"):
+        position = data.get(field)
+        if position is not None and position.organization_id != organization.pk:
+            problems.append(problem("other_organization", field, "Должность из другой организации", "The position belongs to another organization"))
+    source = str(data.get("formula", "") or "").strip()
+    if source:
+        problems += _formula_problems(organization, code, source)
+    return problems
+
+
+def _formula_problems(organization: Organization, code: str, source: str) -> list[Problem]:
+    try:
+        parsed = formula_language.parse(source)
+    except formula_language.FormulaError as error:
+        return [error.problem]
+    others = dict(
+        Indicator.objects.filter(organization=organization).exclude(code=code).values_list("code", "formula")
+    )
+    unknown = sorted(name for name in parsed.names if name not in others and name != code)
+    if unknown:
+        return [problem("unknown_name", "formula", "В формуле неизвестные коды показателей: {names}",
+                        "The formula uses unknown indicator codes: {names}", names=", ".join(unknown))]
+    dependencies = {
+        other: formula_language.parse(text).names for other, text in others.items() if text and not formula_language.check(text)
+    }
+    dependencies[code] = parsed.names
+    cycle = formula_language.find_cycle(dependencies)
+    if cycle:
+        return [problem("formula_cycle", "formula", "Формулы ссылаются друг на друга по кругу: {cycle}",
+                        "The formulas refer to each other in a cycle: {cycle}", cycle=" → ".join(cycle))]
+    return []
+
+
+INDICATOR_DEFAULTS: dict[str, Any] = {
+    "definition": "", "unit_of_measure": "", "direction": Direction.HIGHER, "kind": IndicatorKind.QUANTITATIVE,
+    "formula": "", "data_source": "", "accounting_standard": AccountingStandard.NONE, "periodicity": Periodicity.MONTH,
+    "supplier_position": None, "confirmer_position": None, "monitoring_only": False, "benchmark": None,
+    "benchmark_note": "", "initiatives": "", "is_active": True,
+}
+
+
+@transaction.atomic
+def indicator_create(*, actor: Any, organization: Organization, code: str, name: str, **fields: Any) -> Indicator:
+    unknown = set(fields) - set(INDICATOR_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown indicator fields: {sorted(unknown)}")
+    data = {**INDICATOR_DEFAULTS, **fields, "code": code.strip(), "name": name.strip()}
+    problems = _indicator_problems(organization, data, None)
+    if Indicator.objects.filter(organization=organization, code=data["code"]).exists():
+        problems.append(problem("duplicate", "code", "Показатель с кодом {code} уже есть", "An indicator with code {code} exists", code=code))
+    raise_if_errors(problems)
+    indicator = Indicator.objects.create(organization=organization, **data)
+    audit.record_create(actor=actor, obj=indicator, fields=INDICATOR_FIELDS)
+    return indicator
+
+
+@transaction.atomic
+def indicator_update(*, actor: Any, indicator: Indicator, reason: str = "", **changes: Any) -> Indicator:
+    unknown = set(changes) - set(INDICATOR_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown indicator fields: {sorted(unknown)}")
+    data = {name: getattr(indicator, name) for name in INDICATOR_FIELDS} | changes
+    problems = _indicator_problems(indicator.organization, data, indicator.code)
+    if "code" in changes and changes["code"] != indicator.code:
+        if Indicator.objects.filter(organization=indicator.organization, code=changes["code"]).exists():
+            problems.append(problem("duplicate", "code", "Показатель с кодом {code} уже есть", "An indicator with code {code} exists", code=changes["code"]))
+        used_in = [
+            other.code for other in Indicator.objects.filter(organization=indicator.organization).exclude(pk=indicator.pk)
+            if other.formula and indicator.code in formula_language.parse(other.formula).names
+        ]
+        if used_in:
+            problems.append(problem("code_in_use", "code", "Код используется в формулах: {codes}", "The code is used in formulas: {codes}", codes=", ".join(used_in)))
+    raise_if_errors(problems)
+    audit.apply_changes(actor=actor, obj=indicator, changes=changes, reason=reason)
+    return indicator
+
+
+def _scale_problems(organization: Organization, name: str, kind: str, params: Any, exclude_pk: int | None) -> list[Problem]:
+    problems = [] if name.strip() else [problem("required", "name", "Укажите название шкалы", "Enter the scale name")]
+    _parsed, param_problems = parse_scale_params(kind, params)
+    problems += param_problems
+    duplicates = Scale.objects.filter(organization=organization, name=name.strip()).exclude(pk=exclude_pk)
+    if duplicates.exists():
+        problems.append(problem("duplicate", "name", "Шкала «{name}» уже есть", "Scale “{name}” exists", name=name))
+    return problems
+
+
+@transaction.atomic
+def scale_create(*, actor: Any, organization: Organization, name: str, kind: str, params: Mapping[str, Any] | None = None, description: str = "") -> Scale:
+    params = dict(params or {})
+    raise_if_errors(_scale_problems(organization, name, kind, params, None))
+    scale = Scale.objects.create(organization=organization, name=name.strip(), kind=kind, params=params, description=description)
+    audit.record_create(actor=actor, obj=scale, fields=["name", "kind", "params", "description"])
+    return scale
+
+
+@transaction.atomic
+def scale_update(*, actor: Any, scale: Scale, reason: str = "", **changes: Any) -> Scale:
+    name = changes.get("name", scale.name)
+    kind = changes.get("kind", scale.kind)
+    params = changes.get("params", scale.params)
+    raise_if_errors(_scale_problems(scale.organization, name, kind, params, scale.pk))
+    audit.apply_changes(actor=actor, obj=scale, changes=changes, reason=reason)
+    return scale
+
+
+@transaction.atomic
+def scheme_create(*, actor: Any, organization: Organization, name: str, kind: str, params: Mapping[str, Any] | None = None, description: str = "") -> PayScheme:
+    problems = _choice(kind, SchemeKind, "kind", "Вид схемы", "Scheme kind")
+    if not name.strip():
+        problems.append(problem("required", "name", "Укажите название схемы", "Enter the scheme name"))
+    if params is not None and not isinstance(params, Mapping):
+        problems.append(problem("not_an_object", "params", "Параметры схемы должны быть объектом", "Scheme parameters must be an object"))
+    if PayScheme.objects.filter(organization=organization, name=name.strip()).exists():
+        problems.append(problem("duplicate", "name", "Схема «{name}» уже есть", "Scheme “{name}” exists", name=name))
+    raise_if_errors(problems)
+    scheme = PayScheme.objects.create(organization=organization, name=name.strip(), kind=kind, params=dict(params or {}), description=description)
+    audit.record_create(actor=actor, obj=scheme, fields=["name", "kind", "params"])
+    return scheme
+
+
+def _number(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    return D(value) if not isinstance(value, float) else D(repr(value))
+
+
+def normalize_lines(organization: Organization, lines: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """Turn line dicts from any source into model field values, with every problem named by line."""
+    normalized: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    for index, raw in enumerate(lines):
+        place = f"lines[{index}]"
+        line: dict[str, Any] = {"order": raw.get("order", index), "component": raw.get("component", Component.INDICATOR)}
+        line["indicator"] = raw.get("indicator")
+        line["label"] = str(raw.get("label", "") or "")
+        line["level"] = raw.get("level", Level.PERSONAL)
+        line["scale"] = raw.get("scale")
+        line["confirmer_position"] = raw.get("confirmer_position")
+        for field in ("weight", "threshold", "target", "maximum", "planned_amount"):
+            try:
+                line[field] = _number(raw.get(field))
+            except (TypeError, ValueError):
+                problems.append(problem("not_a_number", f"{place}.{field}", "Строка {n}: «{v}» — не число", "Line {n}: “{v}” is not a number", n=index + 1, v=raw.get(field)))
+                line[field] = None
+        if line["component"] not in Component.values:
+            problems.append(problem("choice", f"{place}.component", "Строка {n}: неизвестный компонент", "Line {n}: unknown component", n=index + 1))
+        if line["level"] not in Level.values:
+            problems.append(problem("choice", f"{place}.level", "Строка {n}: неизвестный уровень", "Line {n}: unknown level", n=index + 1))
+        if line["component"] == Component.INDICATOR and line["indicator"] is None:
+            problems.append(problem("required", f"{place}.indicator", "Строка {n}: выберите показатель", "Line {n}: choose an indicator", n=index + 1))
+        if line["component"] != Component.INDICATOR and not line["label"].strip():
+            problems.append(problem("required", f"{place}.label", "Строка {n}: укажите название компонента", "Line {n}: enter the component label", n=index + 1))
+        for field in ("indicator", "scale", "confirmer_position"):
+            obj = line[field]
+            if obj is not None and obj.organization_id != organization.pk:
+                problems.append(problem("other_organization", f"{place}.{field}", "Строка {n}: объект из другой организации", "Line {n}: the object belongs to another organization", n=index + 1))
+        normalized.append(line)
+    drafts = [
+        LineDraft(
+            component=line["component"],
+            weight=line["weight"],
+            label=line["label"],
+            direction=line["indicator"].direction if line["indicator"] is not None else Direction.HIGHER,
+            scale_kind=line["scale"].kind if line["scale"] is not None else None,
+            threshold=line["threshold"],
+            target=line["target"],
+            maximum=line["maximum"],
+            is_multiplier=line["scale"].is_multiplier if line["scale"] is not None else False,
+        )
+        for line in normalized
+    ]
+    problems += validate_card(drafts)
+    return normalized, problems
+
+
+def template_for(position: Position, day: dt.date) -> CardTemplate | None:
+    return (
+        CardTemplate.objects.filter(position=position, valid_from__lte=day)
+        .exclude(valid_to__lt=day)
+        .order_by("-version")
+        .first()
+    )
+
+
+@transaction.atomic
+def card_template_create(
+    *,
+    actor: Any,
+    position: Position,
+    valid_from: dt.date,
+    lines: Sequence[Mapping[str, Any]],
+    scheme: PayScheme | None = None,
+    category_cap: str = "",
+    note: str = "",
+) -> tuple[CardTemplate, list[Problem]]:
+    """A new version of the position's card from `valid_from`. The previous version ends the day
+    before; its past is untouched. Returns the template and the warnings."""
+    organization = position.organization
+    normalized, problems = normalize_lines(organization, lines)
+    previous = CardTemplate.objects.filter(position=position).order_by("-version").select_for_update().first()
+    if previous is not None and previous.valid_from >= valid_from:
+        problems.append(problem(
+            "version_date", "valid_from",
+            "Новая версия должна начинаться позже действующей (с {d})",
+            "The new version must start after the current one (from {d})", d=previous.valid_from.isoformat(),
+        ))
+    if scheme is not None and scheme.organization_id != organization.pk:
+        problems.append(problem("other_organization", "scheme", "Схема из другой организации", "The scheme belongs to another organization"))
+    warnings = raise_if_errors(problems)
+    if previous is not None and (previous.valid_to is None or previous.valid_to >= valid_from):
+        audit.apply_changes(actor=actor, obj=previous, changes={"valid_to": valid_from - dt.timedelta(days=1)})
+    template = CardTemplate.objects.create(
+        organization=organization, position=position, version=(previous.version + 1) if previous else 1,
+        valid_from=valid_from, scheme=scheme, category_cap=category_cap, note=note,
+    )
+    audit.record_create(actor=actor, obj=template, fields=["position", "version", "valid_from", "scheme"])
+    created = CardTemplateLine.objects.bulk_create(CardTemplateLine(template=template, **line) for line in normalized)
+    for line in created:
+        audit.record_create(actor=actor, obj=line, fields=LINE_FIELDS)
+    return template, warnings
+
+
+def _copy_line(line: CardTemplateLine) -> dict[str, Any]:
+    return {field: getattr(line, field) for field in LINE_FIELDS}
+
+
+@transaction.atomic
+def card_create(
+    *,
+    actor: Any,
+    employee: Employee,
+    period: Period,
+    template: CardTemplate | None = None,
+    lines: Sequence[Mapping[str, Any]] | None = None,
+    scheme: PayScheme | None = None,
+) -> tuple[Card, list[Problem]]:
+    """The employee's card for the period, copied from the position's template in force at the
+    period's start unless lines are given."""
+    ensure_open(period)
+    if employee.organization_id != period.organization_id:
+        raise InvalidInput([problem("other_organization", "period", "Период из другой организации", "The period belongs to another organization")])
+    if Card.objects.filter(employee=employee, period=period).exists():
+        raise InvalidInput([problem("duplicate", "period", "У сотрудника уже есть карта на {p}", "The employee already has a card for {p}", p=period.name)])
+    if lines is None:
+        if template is None:
+            assignment = assignment_as_of(employee, period.start) or assignment_as_of(employee, period.end)
+            template = template_for(assignment.position, period.start) if assignment else None
+        if template is None:
+            raise InvalidInput([problem("no_template", "template", "Для должности сотрудника нет шаблона карты на {p}",
+                                        "There is no card template for the employee's position in {p}", p=period.name)])
+        lines = [_copy_line(line) for line in template.lines.select_related("indicator", "scale")]
+        scheme = scheme or template.scheme
+    normalized, problems = normalize_lines(employee.organization, lines)
+    warnings = raise_if_errors(problems)
+    card = Card.objects.create(organization=employee.organization, employee=employee, period=period, template=template, scheme=scheme)
+    audit.record_create(actor=actor, obj=card, fields=["employee", "period", "template", "scheme"])
+    CardLine.objects.bulk_create(CardLine(card=card, **line) for line in normalized)
+    return card, warnings
+
+
+@transaction.atomic
+def card_replace_lines(*, actor: Any, card: Card, lines: Sequence[Mapping[str, Any]], reason: str = "") -> list[Problem]:
+    ensure_open(card.period)
+    normalized, problems = normalize_lines(card.organization, lines)
+    warnings = raise_if_errors(problems)
+    old = [audit.snapshot(line, LINE_FIELDS) for line in card.lines.all()]
+    card.lines.all().delete()
+    created = CardLine.objects.bulk_create(CardLine(card=card, **line) for line in normalized)
+    audit.record(
+        actor=actor, obj=card, action="update", reason=reason,
+        before={"lines": repr(old)}, after={"lines": repr([audit.snapshot(line, LINE_FIELDS) for line in created])},
+    )
+    return warnings
+
+
+def cards_create_for_period(
+    *, actor: Any, period: Period, employees: Iterable[Employee]
+) -> tuple[list[Card], list[tuple[Employee, InvalidInput]]]:
+    """Cards from the templates for each given employee; returns the cards made and, for everyone
+    skipped, the reason (already has a card, no template …) so the caller can show it."""
+    created: list[Card] = []
+    skipped: list[tuple[Employee, InvalidInput]] = []
+    for employee in employees:
+        try:
+            card, _warnings = card_create(actor=actor, employee=employee, period=period)
+        except InvalidInput as refusal:
+            skipped.append((employee, refusal))
+            continue
+        created.append(card)
+    return created, skipped

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from motiva.core.admin_base import PeriodLockedAdmin
+from motiva.core.errors import InvalidInput
+from motiva.periods import services
+from motiva.periods.models import ALLOWED_TRANSITIONS, LIFECYCLE, IndicatorValue, Period
+
+
+@admin.action(description=_("Move to the next status"))
+def advance(modeladmin, request, queryset):  # type: ignore[no-untyped-def]
+    for period in queryset:
+        following = [s for s in LIFECYCLE[LIFECYCLE.index(period.status) + 1 :] if s in ALLOWED_TRANSITIONS[period.status]]
+        if not following:
+            messages.error(request, _("%(period)s: the period is closed") % {"period": period})
+            continue
+        try:
+            services.period_transition(actor=request.user, period=period, to_status=following[0])
+        except InvalidInput as refusal:
+            messages.error(request, f"{period}: {'; '.join(refusal.messages())}")
+
+
+@admin.register(Period)
+class PeriodAdmin(admin.ModelAdmin):
+    """Periods are created by the period service (dates follow from the kind) and move through their
+    lifecycle by the action; the status is never typed in."""
+
+    list_display = ["name", "kind", "start", "end", "status", "organization"]
+    list_filter = ["organization", "kind", "status"]
+    actions = [advance]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(PeriodLockedAdmin):
+    list_display = ["indicator", "period", "scope", "unit", "employee", "kind", "value", "source", "author", "entered_at", "confirmed_by"]
+    list_filter = ["organization", "period", "kind", "scope", "source"]
+    search_fields = ["indicator__code", "indicator__name"]
+    readonly_fields = ["organization", "indicator", "period", "scope", "unit", "employee", "kind", "source", "author", "entered_at", "confirmed_by", "confirmed_at"]
+    fields = [*readonly_fields, "value", "level_code", "comment", "attachment"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        try:
+            services.value_set(
+                actor=request.user, indicator=obj.indicator, period=obj.period, kind=obj.kind, value=obj.value,
+                scope=obj.scope, unit=obj.unit, employee=obj.employee, level_code=obj.level_code,
+                source=obj.source, comment=obj.comment,
+            )
+        except InvalidInput as refusal:
+            messages.error(request, "; ".join(refusal.messages()))

@@ -1,0 +1,196 @@
+"""Writes to periods and to plan and fact values."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from motiva.core import audit
+from motiva.core.errors import InvalidInput, problem, raise_if_errors
+from motiva.core.models import AuditAction, Organization
+from motiva.engine.problems import Problem
+from motiva.engine.validation import DateSpan, no_overlap
+from motiva.kpi.models import Indicator, IndicatorKind
+from motiva.org.models import Employee, Unit
+from motiva.periods.guards import ensure_open
+from motiva.periods.models import (
+    ALLOWED_TRANSITIONS,
+    IndicatorValue,
+    Period,
+    PeriodKind,
+    PeriodStatus,
+    Scope,
+    ValueKind,
+    ValueSource,
+)
+
+MONTHS_IN = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.HALF_YEAR: 6, PeriodKind.YEAR: 12}
+MONTH_NAMES_RU = [
+    "", "Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь", "Октябрь", "Ноябрь", "Декабрь",
+]
+ROMAN = ["I", "II", "III", "IV"]
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year = day.year + month_index // 12
+    month = month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def period_bounds(organization: Organization, kind: str, start: dt.date) -> tuple[dt.date, str]:
+    """The end and the default name of a period of `kind` starting at `start`."""
+    end = add_months(start, MONTHS_IN[PeriodKind(kind)]) - dt.timedelta(days=1)
+    months_from_fy = (start.month - organization.fiscal_year_start_month) % 12
+    if kind == PeriodKind.MONTH:
+        name = f"{MONTH_NAMES_RU[start.month]} {start.year}"
+    elif kind == PeriodKind.QUARTER:
+        name = f"{ROMAN[months_from_fy // 3]} квартал {start.year}"
+    elif kind == PeriodKind.HALF_YEAR:
+        name = f"{ROMAN[months_from_fy // 6]} полугодие {start.year}"
+    else:
+        name = f"{start.year} год" if start.month == 1 else f"{start.year}/{end.year} финансовый год"
+    return end, name
+
+
+@transaction.atomic
+def period_create(
+    *, actor: Any, organization: Organization, kind: str, start: dt.date, name: str = ""
+) -> Period:
+    if kind not in PeriodKind.values:
+        raise InvalidInput([problem("choice", "kind", "Неизвестный вид периода «{k}»", "Unknown period kind “{k}”", k=kind)])
+    problems: list[Problem] = []
+    if start.day != 1:
+        problems.append(problem("start_day", "start", "Период начинается с первого числа месяца", "A period starts on the first day of a month"))
+    months_from_fy = (start.month - organization.fiscal_year_start_month) % 12
+    if months_from_fy % MONTHS_IN[PeriodKind(kind)] != 0:
+        problems.append(problem(
+            "start_month", "start",
+            "Этот вид периода начинается в месяц, кратный своей длине от начала финансового года",
+            "This kind of period starts a whole number of its lengths after the fiscal year start",
+        ))
+    end, default_name = period_bounds(organization, kind, start)
+    same_kind = [
+        DateSpan(p.start, p.end, p.name)
+        for p in Period.objects.filter(organization=organization, kind=kind, start__lte=end, end__gte=start)
+    ]
+    problems += no_overlap(DateSpan(start, end), same_kind, code="period_overlap", what_ru="периодом", what_en="period")
+    raise_if_errors(problems)
+    period = Period.objects.create(organization=organization, kind=kind, start=start, end=end, name=name or default_name)
+    audit.record_create(actor=actor, obj=period, fields=["kind", "start", "end", "name", "status"])
+    return period
+
+
+@transaction.atomic
+def period_transition(*, actor: Any, period: Period, to_status: str, reason: str = "") -> Period:
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if to_status not in ALLOWED_TRANSITIONS.get(period.status, set()):
+        allowed = ", ".join(str(PeriodStatus(s).label) for s in sorted(ALLOWED_TRANSITIONS.get(period.status, set()))) or "—"
+        raise InvalidInput([
+            problem(
+                "transition", "status",
+                "Из статуса «{current}» нельзя перейти в «{target}»; возможно: {allowed}",
+                "Cannot move from “{current}” to “{target}”; possible: {allowed}",
+                current=period.get_status_display(), target=to_status, allowed=allowed,
+            )
+        ])
+    before = audit.snapshot(period, ["status"])
+    period.status = to_status
+    period.save(update_fields=["status"])
+    audit.record(actor=actor, obj=period, action=AuditAction.TRANSITION, before=before, after=audit.snapshot(period, ["status"]), reason=reason)
+    return period
+
+
+def _value_problems(
+    indicator: Indicator, kind: str, value: Decimal | None, level_code: str, scope: str, unit: Unit | None, employee: Employee | None
+) -> list[Problem]:
+    problems: list[Problem] = []
+    if kind not in ValueKind.values:
+        problems.append(problem("choice", "kind", "Ожидается «план» или «факт»", "Expected plan or fact"))
+    if scope not in Scope.values:
+        problems.append(problem("choice", "scope", "Неизвестный уровень «{s}»", "Unknown scope “{s}”", s=scope))
+    elif scope == Scope.UNIT and unit is None:
+        problems.append(problem("required", "unit", "Укажите подразделение", "Choose the unit"))
+    elif scope == Scope.EMPLOYEE and employee is None:
+        problems.append(problem("required", "employee", "Укажите сотрудника", "Choose the employee"))
+    for obj, field in ((unit, "unit"), (employee, "employee")):
+        if obj is not None and obj.organization_id != indicator.organization_id:
+            problems.append(problem("other_organization", field, "Объект из другой организации", "The object belongs to another organization"))
+    if value is None and not level_code:
+        problems.append(problem("required", "value", "Введите значение", "Enter the value"))
+        return problems
+    if value is not None:
+        if indicator.kind == IndicatorKind.BINARY and value not in (Decimal(0), Decimal(1)):
+            problems.append(problem("binary", "value", "Для события допустимо только 1 (произошло) или 0 (не произошло)",
+                                    "A binary event takes only 1 (happened) or 0 (did not happen)"))
+        if indicator.kind == IndicatorKind.PENALTY and (value < 0 or value != value.to_integral()):
+            problems.append(problem("penalty", "value", "Число нарушений — целое неотрицательное", "The number of violations is a whole number ≥ 0"))
+        if indicator.kind == IndicatorKind.RATING and (value not in {Decimal(n) for n in range(-2, 3)}):
+            problems.append(problem("rating", "value", "Оценка — целое от −2 до +2", "A rating is a whole number from −2 to +2"))
+        if abs(value) >= Decimal("1e14"):
+            problems.append(problem("too_large", "value", "Слишком большое значение", "The value is too large"))
+    return problems
+
+
+@transaction.atomic
+def value_set(
+    *,
+    actor: Any,
+    indicator: Indicator,
+    period: Period,
+    kind: str,
+    value: Decimal | None,
+    scope: str = Scope.COMPANY,
+    unit: Unit | None = None,
+    employee: Employee | None = None,
+    level_code: str = "",
+    source: str = ValueSource.MANUAL,
+    comment: str = "",
+) -> IndicatorValue:
+    """Enter or change a plan or fact. A changed fact loses its confirmation."""
+    ensure_open(period)
+    problems = _value_problems(indicator, kind, value, level_code, scope, unit, employee)
+    if period.organization_id != indicator.organization_id:
+        problems.append(problem("other_organization", "period", "Период из другой организации", "The period belongs to another organization"))
+    if source not in ValueSource.values:
+        problems.append(problem("choice", "source", "Неизвестный источник", "Unknown source"))
+    raise_if_errors(problems)
+    if scope != Scope.UNIT:
+        unit = None
+    if scope != Scope.EMPLOYEE:
+        employee = None
+    key = IndicatorValue.make_scope_key(scope, unit.pk if unit else None, employee.pk if employee else None)
+    existing = IndicatorValue.objects.select_for_update().filter(indicator=indicator, period=period, scope_key=key, kind=kind).first()
+    author = actor if getattr(actor, "pk", None) else None
+    if existing is None:
+        row = IndicatorValue.objects.create(
+            organization_id=indicator.organization_id, indicator=indicator, period=period, scope=scope, unit=unit,
+            employee=employee, scope_key=key, kind=kind, value=value, level_code=level_code, source=source,
+            author=author, comment=comment,
+        )
+        audit.record_create(actor=actor, obj=row, fields=["kind", "scope_key", "value", "level_code", "source", "comment"])
+        return row
+    changes: dict[str, Any] = {"value": value, "level_code": level_code, "source": source, "comment": comment, "author": author}
+    if existing.value != value or existing.level_code != level_code:
+        changes |= {"confirmed_by": None, "confirmed_at": None}
+    audit.apply_changes(actor=actor, obj=existing, changes=changes)
+    return existing
+
+
+@transaction.atomic
+def value_confirm(*, actor: Any, value: IndicatorValue) -> IndicatorValue:
+    ensure_open(value.period)
+    if value.kind != ValueKind.FACT:
+        raise InvalidInput([problem("not_fact", "kind", "Подтверждается только факт", "Only a fact is confirmed")])
+    if value.author_id is not None and value.author_id == getattr(actor, "pk", None):
+        raise InvalidInput([problem("self_confirm", "confirmed_by", "Нельзя подтвердить факт, который вы ввели сами",
+                                    "You cannot confirm a fact you entered yourself")])
+    audit.apply_changes(actor=actor, obj=value, changes={"confirmed_by": actor, "confirmed_at": timezone.now()})
+    return value
+
+
