@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from motiva.core import audit
 from motiva.core.errors import InvalidInput, problem, raise_if_errors
-from motiva.core.models import AuditAction, Organization
+from motiva.core.models import AuditAction, AuditEvent, Organization
 from motiva.engine.problems import Problem
 from motiva.engine.validation import DateSpan, no_overlap
 from motiva.kpi.models import Indicator, IndicatorKind
@@ -194,3 +195,54 @@ def value_confirm(*, actor: Any, value: IndicatorValue) -> IndicatorValue:
     return value
 
 
+
+
+@transaction.atomic
+def values_load(*, actor: Any, rows: list[dict[str, Any]], source: str = ValueSource.IMPORT) -> list[IndicatorValue]:
+    """Load many new plan/fact values at once (imports, the demo history). Every row is validated
+    first; one bad row rejects the whole load and names the row. Existing values are not overwritten."""
+    problems: list[Problem] = []
+    prepared: list[IndicatorValue] = []
+    periods: dict[int, Period] = {}
+    author = actor if getattr(actor, "pk", None) else None
+    for number, row in enumerate(rows, start=1):
+        period: Period = row["period"]
+        if period.pk not in periods:
+            ensure_open(period, field=f"row {number}.period")
+            periods[period.pk] = period
+        indicator: Indicator = row["indicator"]
+        scope = row.get("scope", Scope.COMPANY)
+        unit, employee = row.get("unit"), row.get("employee")
+        row_problems = _value_problems(indicator, row["kind"], row.get("value"), row.get("level_code", ""), scope, unit, employee)
+        problems += [
+            Problem(p.code, f"row {number}.{p.field}", p.message, p.severity) for p in row_problems
+        ]
+        key = IndicatorValue.make_scope_key(scope, unit.pk if unit else None, employee.pk if employee else None)
+        prepared.append(IndicatorValue(
+            organization_id=indicator.organization_id, indicator=indicator, period=period, scope=scope,
+            unit=unit if scope == Scope.UNIT else None, employee=employee if scope == Scope.EMPLOYEE else None,
+            scope_key=key, kind=row["kind"], value=row.get("value"), level_code=row.get("level_code", ""),
+            source=source, author=author, comment=row.get("comment", ""),
+        ))
+    seen: set[tuple[int, int, str, str]] = set()
+    for number, item in enumerate(prepared, start=1):
+        identity = (item.indicator.pk, item.period.pk, item.scope_key, item.kind)
+        if identity in seen:
+            problems.append(problem("duplicate_row", f"row {number}", "Строка {n} повторяет предыдущую", "Row {n} repeats an earlier row", n=number))
+        seen.add(identity)
+    raise_if_errors(problems)
+    created = IndicatorValue.objects.bulk_create(prepared, batch_size=1000)
+    change = uuid.uuid4()
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                organization_id=row.organization_id, actor=author, change_id=change, action=AuditAction.CREATE,
+                entity_type=IndicatorValue._meta.label, entity_id=str(row.pk),
+                entity_repr=f"{row.indicator.code} {row.kind} {row.period.name} {row.scope_key}"[:300],
+                field="value", new_value=audit.value_text(row.value) or row.level_code,
+            )
+            for row in created
+        ],
+        batch_size=1000,
+    )
+    return created
