@@ -40,5 +40,5 @@ def raise_if_errors(problems: Iterable[Problem]) -> list[Problem]:
     return problems
 
 
-def problem(code: str, field: str, ru: str, en: str, **params: object) -> Problem:
+def problem(code: str, field: str, ru: str, en: str, /, **params: object) -> Problem:
     return Problem(code, field, text(ru, en, **params))

@@ -23,7 +23,7 @@ from motiva.periods import services as periods
 from motiva.periods.models import LIFECYCLE, IndicatorValue, Period, PeriodKind, PeriodStatus, Scope, ValueKind
 
 DEMO_PASSWORD = "motiva-demo"  # noqa: S105 — public on purpose; works only while MOTIVA_DEMO is on
-DEMO_GROUP = "demo"
+from motiva.core.auth import DEMO_GROUP
 
 # username -> (role, description) for the README and the command's output
 DEMO_USERS = {

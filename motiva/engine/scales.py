@@ -200,8 +200,8 @@ class _Reader:
         )
         return default
 
-    def problem(self, code: str, key: str, ru: str, en: str, **params: Any) -> None:
-        self.problems.append(Problem(code, self.place(key), text(ru, en, **params)))
+    def problem(self, problem_code: str, key: str, ru: str, en: str, /, **params: Any) -> None:
+        self.problems.append(Problem(problem_code, self.place(key), text(ru, en, **params)))
 
 
 def _ascending(reader: _Reader, names: tuple[str, ...], values: tuple[Decimal | None, ...]) -> None:

@@ -24,5 +24,5 @@ class Text:
         return self.render("ru")
 
 
-def text(ru: str, en: str, **params: Any) -> Text:
+def text(ru: str, en: str, /, **params: Any) -> Text:
     return Text(ru=ru, en=en, params=params)

@@ -1,0 +1,13 @@
+from io import StringIO
+
+from django.core.management import call_command
+
+
+import pytest
+
+
+@pytest.mark.django_db
+def test_migrations_are_complete():
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
