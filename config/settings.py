@@ -14,7 +14,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", False)
 
-_DEV_SECRET = "motiva-insecure-development-key-never-use-in-production-0123456789"
+_DEV_SECRET = "motiva-insecure-development-key-never-use-in-production-0123456789"  # noqa: S105 — DEBUG only
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")

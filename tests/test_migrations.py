@@ -1,9 +1,7 @@
 from io import StringIO
 
-from django.core.management import call_command
-
-
 import pytest
+from django.core.management import call_command
 
 
 @pytest.mark.django_db

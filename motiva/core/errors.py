@@ -11,7 +11,7 @@ from motiva.engine.problems import Problem, Severity
 from motiva.engine.text import text
 
 
-class InvalidInput(Exception):  # noqa: N818 — reads better at the call site than InvalidInputError
+class InvalidInput(Exception):
     """Raised by a service before it writes anything; the transaction is rolled back."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:

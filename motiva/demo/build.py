@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
+from motiva.core.auth import DEMO_GROUP
 from motiva.core.models import Organization, Role, RoleAssignment
 from motiva.demo import catalog
 from motiva.demo.people import NameSource
@@ -20,10 +21,17 @@ from motiva.org import services as org
 from motiva.org.models import Employee, Grade, Position, Unit
 from motiva.org.selectors import assignments_as_of
 from motiva.periods import services as periods
-from motiva.periods.models import LIFECYCLE, IndicatorValue, Period, PeriodKind, PeriodStatus, Scope, ValueKind
+from motiva.periods.models import (
+    LIFECYCLE,
+    IndicatorValue,
+    Period,
+    PeriodKind,
+    PeriodStatus,
+    Scope,
+    ValueKind,
+)
 
 DEMO_PASSWORD = "motiva-demo"  # noqa: S105 — public on purpose; works only while MOTIVA_DEMO is on
-from motiva.core.auth import DEMO_GROUP
 
 # username -> (role, description) for the README and the command's output
 DEMO_USERS = {
@@ -525,7 +533,7 @@ def _company_values(ctx: Ctx, period_list: list[Period], today: dt.date) -> None
     for period in period_list:
         plan = D(1200) if period.kind == PeriodKind.YEAR else D(300)
         rows.append({"indicator": ebitda, "period": period, "kind": ValueKind.PLAN, "value": plan, "scope": Scope.COMPANY})
-        if period.end < today or period.kind == PeriodKind.QUARTER and period.start <= today:
+        if period.end < today or (period.kind == PeriodKind.QUARTER and period.start <= today):
             fact = (plan * D(str(round(ctx.rng.gauss(1.03, 0.08), 4)))).quantize(D("0.1"))
             rows.append({"indicator": ebitda, "period": period, "kind": ValueKind.FACT, "value": fact, "scope": Scope.COMPANY})
     periods.values_load(actor=ctx.actor, rows=rows)

@@ -7,6 +7,7 @@ answers with the same message naming the same field.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -155,7 +156,7 @@ def plan_values_order(
     points = [("threshold", threshold), ("target", target), ("maximum", maximum)]
     present = [(name, value) for name, value in points if value is not None]
     problems = []
-    for (low_name, low), (high_name, high) in zip(present, present[1:], strict=False):
+    for (low_name, low), (high_name, high) in itertools.pairwise(present):
         wrong = low >= high if not lower_is_better else low <= high
         if wrong:
             relation_ru = "меньше" if not lower_is_better else "больше"

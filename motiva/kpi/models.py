@@ -119,7 +119,7 @@ class SchemeKind(models.TextChoices):
     KTU_POOL = "ktu_pool", _("KTU pool (labour participation coefficient)")
     COEFFICIENT_SUM = "coefficient_sum", _("coefficient sum")
     STEP_BONUS = "step_bonus", _("step bonus on plan attainment")
-    ANNUAL_SALARY_PERCENT = "annual_salary_percent", _("% of annual salary at plan")
+    ANNUAL_SALARY_PERCENT = "annual_salary_percent", _("share of annual salary at plan")
 
 
 class PayScheme(models.Model):

@@ -32,7 +32,6 @@ from motiva.kpi.models import (
     PayScheme,
     Periodicity,
     Scale,
-    ScaleKind,
     SchemeKind,
 )
 from motiva.org.models import Employee, Position

@@ -14,7 +14,17 @@ from motiva.core.errors import InvalidInput, problem, raise_if_errors
 from motiva.core.models import Organization
 from motiva.engine.problems import Problem
 from motiva.engine.validation import DateSpan, fte_in_range, no_overlap, non_negative, span_ordered
-from motiva.org.models import Absence, AbsenceKind, Assignment, Block, Category, Employee, Grade, Position, Unit
+from motiva.org.models import (
+    Absence,
+    AbsenceKind,
+    Assignment,
+    Block,
+    Category,
+    Employee,
+    Grade,
+    Position,
+    Unit,
+)
 
 ASSIGNMENT_FIELDS = ("position", "unit", "manager", "fte", "salary", "start_date", "end_date")
 
@@ -193,7 +203,7 @@ def assignment_change(
     employee: Employee,
     start_date: dt.date,
     position: Position | None = None,
-    manager: Employee | None | type[Ellipsis] = ...,  # type: ignore[valid-type]
+    manager: Employee | type[Ellipsis] | None = ...,  # type: ignore[valid-type]
     fte: Decimal | None = None,
     salary: Decimal | None = None,
     reason: str = "",

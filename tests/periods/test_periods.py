@@ -7,7 +7,7 @@ from motiva.core.errors import InvalidInput
 from motiva.core.models import AuditEvent
 from motiva.kpi import services as kpi
 from motiva.periods import services as periods
-from motiva.periods.models import IndicatorValue, LIFECYCLE
+from motiva.periods.models import LIFECYCLE, IndicatorValue
 
 pytestmark = pytest.mark.django_db
 
