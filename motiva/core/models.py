@@ -47,7 +47,7 @@ class Organization(models.Model):
     disciplinary_cap_enabled = models.BooleanField(
         _("cap reductions for disciplinary sanctions"),
         default=True,
-        help_text=_("Labour Code art. 135 (from 1 September 2025): at most 20 % of the month's pay."),
+        help_text=_("Labour Code art. 135 (from 1 September 2025): at most 20 percent of the month's pay."),
     )
     disciplinary_cap_percent = models.DecimalField(
         _("disciplinary reduction cap, %"), max_digits=5, decimal_places=2, default=20,
