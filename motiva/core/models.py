@@ -20,6 +20,15 @@ class Currency(models.TextChoices):
     EUR = "EUR", _("Euro")
 
 
+class PeriodKind(models.TextChoices):
+    """Lengths of periods; also an indicator's periodicity."""
+
+    MONTH = "month", _("month")
+    QUARTER = "quarter", _("quarter")
+    HALF_YEAR = "half_year", _("half-year")
+    YEAR = "year", _("year")
+
+
 class RoundingMode(models.TextChoices):
     HALF_UP = "half_up", _("Half up (arithmetic)")
     HALF_EVEN = "half_even", _("Half even (banker's)")

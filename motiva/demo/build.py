@@ -352,7 +352,7 @@ def build_transport(actor: Any, today: dt.date, rng: random.Random, names: NameS
     _hire(ctx, "comp_analyst", 1, year_ago, manager=heads["hr_head"], username="hr")
     _hire(ctx, "comp_analyst", 1, year_ago, manager=heads["hr_head"])
     _hire(ctx, "sales_manager", 4, year_ago, manager=heads["cco"])
-    for column, drivers in (("col1", 18), ("col2", 16)):
+    for column, drivers in (("col1", 20), ("col2", 20)):
         _hire(ctx, f"{column}_mechanic", 1, year_ago, manager=heads[f"{column}_head"])
         _hire(ctx, f"{column}_driver", drivers, year_ago, manager=heads[f"{column}_head"], username="employee" if column == "col1" else None)
     _hire(ctx, "dispatcher", 4, year_ago, manager=heads["dispatch_head"])
@@ -635,7 +635,7 @@ def build_beverage(actor: Any, today: dt.date, rng: random.Random, names: NameSo
     _hire(ctx, "supply_head", 1, year_ago, manager=cfo, kyrgyz=True)
     cco = _hire(ctx, "cco", 1, year_ago, manager=d1, kyrgyz=True)[0]
     sales_head = _hire(ctx, "sales_head", 1, year_ago, manager=cco, kyrgyz=True)[0]
-    _hire(ctx, "agent", 8, year_ago, manager=sales_head, kyrgyz=True)
+    _hire(ctx, "agent", 10, year_ago, manager=sales_head, kyrgyz=True)
     quality = _hire(ctx, "quality_director", 1, year_ago, manager=d2, kyrgyz=True)[0]
     _hire(ctx, "internal_auditor", 2, year_ago, manager=quality, kyrgyz=True)
     _hire(ctx, "chief_engineer", 1, year_ago, manager=d2)

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from motiva.core.models import Organization
+from motiva.core.models import PeriodKind as Periodicity
 from motiva.engine.scales import Direction as EngineDirection
 from motiva.engine.scales import ScaleKind as EngineScaleKind
 from motiva.org.models import Category, Employee, Position
@@ -28,13 +29,6 @@ class AccountingStandard(models.TextChoices):
     IFRS = "ifrs", _("IFRS (МСФО)")
     MANAGEMENT = "management", _("management accounting")
     NONE = "none", _("not financial")
-
-
-class Periodicity(models.TextChoices):
-    MONTH = "month", _("month")
-    QUARTER = "quarter", _("quarter")
-    HALF_YEAR = "half_year", _("half-year")
-    YEAR = "year", _("year")
 
 
 class Indicator(models.Model):

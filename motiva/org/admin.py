@@ -19,12 +19,11 @@ class UnitAdmin(AuditedAdmin):
     readonly_fields = ["path"]
     autocomplete_fields = ["parent", "head"]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        if change and "parent" in form.changed_data:
-            from django.contrib import messages
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Moving a unit to another branch would rewrite who reported to whom in the past.
+        return ["path", "parent", "organization"] if obj else ["path"]
 
-            messages.error(request, "Перенос подразделения в другую ветку меняет историю подчинения; создайте новое подразделение.")
-            return
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         super().save_model(request, obj, form, change)
         if not obj.path:
             obj.path = f"{obj.parent.path if obj.parent else '/'}{obj.pk}/"

@@ -26,6 +26,7 @@ from motiva.org.models import (
     Unit,
 )
 
+KEEP = object()  # "leave as it is" for optional arguments where None is a meaningful value
 ASSIGNMENT_FIELDS = ("position", "unit", "manager", "fte", "salary", "start_date", "end_date")
 
 
@@ -226,7 +227,7 @@ def assignment_change(
         for a in Assignment.objects.filter(employee=employee, start_date__gte=start_date).select_related("position")
     ]
     new_position = position or current.position
-    new_manager = current.manager if manager is ... else manager
+    new_manager = current.manager if manager is KEEP else manager
     new_fte = fte if fte is not None else current.fte
     new_salary = salary if salary is not None else current.salary
     problems = _assignment_problems(

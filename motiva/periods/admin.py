@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from motiva.core.admin_base import PeriodLockedAdmin
-from motiva.core.errors import InvalidInput
+from motiva.core.errors import InvalidInput, raise_if_errors
 from motiva.periods import services
+from motiva.periods.guards import ensure_open
 from motiva.periods.models import ALLOWED_TRANSITIONS, LIFECYCLE, IndicatorValue, Period
 
 
@@ -38,8 +42,27 @@ class PeriodAdmin(admin.ModelAdmin):
         return False
 
 
+class IndicatorValueForm(forms.ModelForm):
+    class Meta:
+        model = IndicatorValue
+        fields = ["value", "level_code", "comment", "attachment"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        row = self.instance
+        try:
+            ensure_open(row.period)
+            raise_if_errors(services.value_problems(
+                row.indicator, row.kind, data.get("value"), data.get("level_code", ""), row.scope, row.unit, row.employee
+            ))
+        except InvalidInput as refusal:
+            raise refusal.as_validation_error() from None
+        return data
+
+
 @admin.register(IndicatorValue)
 class IndicatorValueAdmin(PeriodLockedAdmin):
+    form = IndicatorValueForm
     list_display = ["indicator", "period", "scope", "unit", "employee", "kind", "value", "source", "author", "entered_at", "confirmed_by"]
     list_filter = ["organization", "period", "kind", "scope", "source"]
     search_fields = ["indicator__code", "indicator__name"]
@@ -50,11 +73,9 @@ class IndicatorValueAdmin(PeriodLockedAdmin):
         return False
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        try:
-            services.value_set(
-                actor=request.user, indicator=obj.indicator, period=obj.period, kind=obj.kind, value=obj.value,
-                scope=obj.scope, unit=obj.unit, employee=obj.employee, level_code=obj.level_code,
-                source=obj.source, comment=obj.comment,
-            )
-        except InvalidInput as refusal:
-            messages.error(request, "; ".join(refusal.messages()))
+        # The form has validated; the service writes the change and its audit events.
+        services.value_set(
+            actor=request.user, indicator=obj.indicator, period=obj.period, kind=obj.kind, value=obj.value,
+            scope=obj.scope, unit=obj.unit, employee=obj.employee, level_code=obj.level_code,
+            source=obj.source, comment=obj.comment,
+        )

@@ -5,16 +5,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from motiva.core.models import Organization
+from motiva.core.models import Organization, PeriodKind
 from motiva.kpi.models import Indicator
 from motiva.org.models import Employee, Unit
-
-
-class PeriodKind(models.TextChoices):
-    MONTH = "month", _("month")
-    QUARTER = "quarter", _("quarter")
-    HALF_YEAR = "half_year", _("half-year")
-    YEAR = "year", _("year")
 
 
 class PeriodStatus(models.TextChoices):

@@ -107,7 +107,7 @@ def period_transition(*, actor: Any, period: Period, to_status: str, reason: str
     return period
 
 
-def _value_problems(
+def value_problems(
     indicator: Indicator, kind: str, value: Decimal | None, level_code: str, scope: str, unit: Unit | None, employee: Employee | None
 ) -> list[Problem]:
     problems: list[Problem] = []
@@ -155,7 +155,7 @@ def value_set(
 ) -> IndicatorValue:
     """Enter or change a plan or fact. A changed fact loses its confirmation."""
     ensure_open(period)
-    problems = _value_problems(indicator, kind, value, level_code, scope, unit, employee)
+    problems = value_problems(indicator, kind, value, level_code, scope, unit, employee)
     if period.organization_id != indicator.organization_id:
         problems.append(problem("other_organization", "period", "Период из другой организации", "The period belongs to another organization"))
     if source not in ValueSource.values:
@@ -213,7 +213,7 @@ def values_load(*, actor: Any, rows: list[dict[str, Any]], source: str = ValueSo
         indicator: Indicator = row["indicator"]
         scope = row.get("scope", Scope.COMPANY)
         unit, employee = row.get("unit"), row.get("employee")
-        row_problems = _value_problems(indicator, row["kind"], row.get("value"), row.get("level_code", ""), scope, unit, employee)
+        row_problems = value_problems(indicator, row["kind"], row.get("value"), row.get("level_code", ""), scope, unit, employee)
         problems += [
             Problem(p.code, f"row {number}.{p.field}", p.message, p.severity) for p in row_problems
         ]
