@@ -15,6 +15,8 @@ from typing import Any
 from motiva.engine.money import D
 from motiva.engine.problems import Problem
 from motiva.engine.text import text
+from motiva.engine.trace import Step as TraceStep
+from motiva.engine.trace import step
 
 
 class ScaleKind(StrEnum):
@@ -305,6 +307,13 @@ def _parse_steps(reader: _Reader) -> StepTableParams:
             score = reader.to_number(raw.get("score"), f"{reader.prefix}.{place}.score", None)
             if bound is None or score is None:
                 continue
+            if steps and score > steps[-1].score:
+                reader.problem(
+                    "steps_not_monotone",
+                    f"{place}.score",
+                    "Балл ступени не может быть выше, чем у ступени с большим выполнением",
+                    "A step cannot score more than a step with higher attainment",
+                )
             if steps and bound >= steps[-1].min_attainment:
                 reader.problem(
                     "steps_not_descending",
@@ -315,6 +324,9 @@ def _parse_steps(reader: _Reader) -> StepTableParams:
                 )
             steps.append(Step(bound, score, str(raw.get("label", ""))))
     below = reader.number("below_score", Decimal(0))
+    if steps and below is not None and below > steps[-1].score:
+        reader.problem("steps_not_monotone", "below_score", "Балл ниже всех ступеней выше последней ступени",
+                       "The score below every step is above the last step")
     return StepTableParams(tuple(steps), below if below is not None else Decimal(0), str(reader.raw.get("below_label", "")))
 
 
@@ -370,3 +382,200 @@ def _parse_rating(reader: _Reader) -> RatingParams:
             pairs.append((point, number))
     _ascending(reader, tuple(f"mapping.{point:+d}" for point, _ in pairs), tuple(score for _, score in pairs))
     return RatingParams(tuple(pairs)) if len(pairs) == len(RATING_POINTS) else RatingParams()
+
+
+# --------------------------------------------------------------------------------------------------
+# From a fact to a score
+
+
+@dataclass(frozen=True)
+class PlanValues:
+    threshold: Decimal | None = None
+    target: Decimal | None = None
+    maximum: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ScoreOutcome:
+    """score is a percentage (100 = plan); a multiplier line gives `multiplier` instead."""
+
+    score: Decimal | None
+    multiplier: Decimal | None
+    steps: tuple[TraceStep, ...]
+    problems: tuple[Problem, ...] = ()
+
+
+def _linear(x: Decimal, x0: Decimal, x1: Decimal, y0: Decimal, y1: Decimal) -> Decimal:
+    if x1 == x0:
+        return y1
+    return y0 + (x - x0) * (y1 - y0) / (x1 - x0)
+
+
+def _missing(what_ru: str, what_en: str) -> ScoreOutcome:
+    return ScoreOutcome(
+        None, None, (),
+        (Problem("plan_value_missing", what_en, text("Не задано значение «{what}»", "The “{what_en}” value is missing", what=what_ru, what_en=what_en)),),
+    )
+
+
+def compute_score(
+    kind: str,
+    params: ScaleParams,
+    direction: str,
+    fact: Decimal | None,
+    plan: PlanValues,
+    level_code: str = "",
+) -> ScoreOutcome:
+    """The score of one line, with the steps that produced it, or the problems that prevent it."""
+    lower = direction == Direction.LOWER_IS_BETTER
+    steps: list[TraceStep] = []
+    scale_kind = ScaleKind(kind)
+
+    if scale_kind is ScaleKind.DISCRETE_LEVELS:
+        assert isinstance(params, DiscreteLevelsParams)
+        chosen = next((lv for lv in params.levels if lv.code == level_code), None)
+        if chosen is None and fact is not None:
+            chosen = next((lv for lv in params.levels if lv.value == fact), None)
+        if chosen is None:
+            return ScoreOutcome(None, None, (), (Problem("unknown_level", "level_code", text(
+                "Уровень «{code}» не найден в шкале", "Level “{code}” is not in the scale", code=level_code or fact)),))
+        if params.as_multiplier:
+            steps.append(step("Уровень «{label}» — множитель {value}", "Level “{label}” — multiplier {value}", chosen.value,
+                              label=chosen.label, value=chosen.value))
+            return ScoreOutcome(None, chosen.value, tuple(steps))
+        steps.append(step("Уровень «{label}» даёт {value} %", "Level “{label}” gives {value} %", chosen.value,
+                          label=chosen.label, value=chosen.value))
+        return ScoreOutcome(chosen.value, None, tuple(steps))
+
+    if fact is None:
+        return ScoreOutcome(None, None, (), (Problem("fact_missing", "fact", text("Нет факта", "The fact is missing")),))
+
+    if scale_kind is ScaleKind.BINARY:
+        assert isinstance(params, BinaryParams)
+        happened = fact != 0
+        good = (not happened) if params.event_is_failure else happened
+        score = params.score_if_good if good else params.score_if_bad
+        steps.append(step(
+            "Событие {state}; {kind_ru} → {score} %",
+            "The event {state_en}; {kind_en} → {score} %",
+            score,
+            state="произошло" if happened else "не произошло",
+            state_en="happened" if happened else "did not happen",
+            kind_ru="это нарушение" if params.event_is_failure else "это достижение",
+            kind_en="it is a failure" if params.event_is_failure else "it is an achievement",
+            score=score,
+        ))
+        return ScoreOutcome(score, None, tuple(steps))
+
+    if scale_kind is ScaleKind.PENALTY_POINTS:
+        assert isinstance(params, PenaltyPointsParams)
+        points = fact * params.points_per_violation
+        raw = params.base_score - points * params.score_per_point
+        score = max(raw, params.floor)
+        steps.append(step(
+            "{base} − {violations} нарушений × {per} балла × {drop} % = {raw} %, не ниже {floor} %",
+            "{base} − {violations} violations × {per} points × {drop} % = {raw} %, at least {floor} %",
+            score,
+            base=params.base_score, violations=fact, per=params.points_per_violation, drop=params.score_per_point,
+            raw=raw, floor=params.floor,
+        ))
+        return ScoreOutcome(score, None, tuple(steps))
+
+    if scale_kind is ScaleKind.RATING:
+        assert isinstance(params, RatingParams)
+        mapping = dict(params.mapping)
+        if fact != fact.to_integral() or int(fact) not in mapping:
+            return ScoreOutcome(None, None, (), (Problem("rating_range", "fact", text(
+                "Оценка {fact} вне шкалы −2 … +2", "Rating {fact} is outside −2 … +2", fact=fact)),))
+        score = mapping[int(fact)]
+        steps.append(step("Оценка {rating:+d} даёт {score} %", "Rating {rating:+d} gives {score} %", score, rating=int(fact), score=score))
+        return ScoreOutcome(score, None, tuple(steps))
+
+    target = plan.target
+    if target is None:
+        return _missing("цель", "target")
+
+    if scale_kind in (ScaleKind.RATIO, ScaleKind.STEP_TABLE):
+        if lower:
+            attainment = None if fact == 0 else target / fact * 100
+            formula_ru, formula_en = "план / факт × 100 (меньше — лучше)", "plan / fact × 100 (lower is better)"
+        else:
+            if target == 0:
+                return ScoreOutcome(None, None, (), (Problem("zero_plan", "target", text("План равен нулю — отношение не определено", "The plan is zero; the ratio is undefined")),))
+            attainment = fact / target * 100
+            formula_ru, formula_en = "факт / план × 100", "fact / plan × 100"
+        if attainment is None:
+            if scale_kind is ScaleKind.RATIO:
+                assert isinstance(params, RatioParams)
+                if params.cap is None:
+                    return ScoreOutcome(None, None, (), (Problem("zero_fact", "fact", text(
+                        "Факт равен нулю у обратного показателя — задайте потолок шкалы", "Zero fact on a lower-is-better indicator: set the scale's cap")),))
+                steps.append(step("Факт 0 у обратного показателя — лучше некуда: потолок {cap} %", "Zero on a lower-is-better indicator is the best: cap {cap} %",
+                                  params.cap, cap=params.cap))
+                return ScoreOutcome(params.cap, None, tuple(steps))
+            attainment = Decimal("Infinity")
+        if attainment.is_finite():
+            steps.append(step("Выполнение = " + formula_ru, "Attainment = " + formula_en, attainment, inputs={"факт / fact": fact, "план / plan": target}))
+        if scale_kind is ScaleKind.RATIO:
+            assert isinstance(params, RatioParams)
+            score = attainment
+            if params.cap is not None and score > params.cap:
+                steps.append(step("Не выше потолка {cap} %", "Capped at {cap} %", params.cap, cap=params.cap))
+                score = params.cap
+            if params.floor is not None and score < params.floor:
+                steps.append(step("Не ниже {floor} %", "At least {floor} %", params.floor, floor=params.floor))
+                score = params.floor
+            return ScoreOutcome(score, None, tuple(steps))
+        assert isinstance(params, StepTableParams)
+        for item in params.steps:
+            if attainment >= item.min_attainment:
+                steps.append(step("Ступень «{label}» (от {bound} %) → {score} %", "Step “{label}” (from {bound} %) → {score} %", item.score,
+                                  label=item.label or item.min_attainment, bound=item.min_attainment, score=item.score))
+                return ScoreOutcome(item.score, None, tuple(steps))
+        steps.append(step("Ниже всех ступеней{label} → {score} %", "Below every step{label} → {score} %", params.below_score,
+                          label=f" («{params.below_label}»)" if params.below_label else "", score=params.below_score))
+        return ScoreOutcome(params.below_score, None, tuple(steps))
+
+    # corridor and threshold-target-maximum work on the points threshold < target < maximum;
+    # for a lower-is-better indicator the axis is flipped so the same rule applies.
+    if plan.threshold is None:
+        return _missing("порог", "threshold")
+    if plan.maximum is None:
+        return _missing("максимум", "maximum")
+    sign = Decimal(-1) if lower else Decimal(1)
+    x, t0, t1, t2 = fact * sign, plan.threshold * sign, target * sign, plan.maximum * sign
+    if not t0 < t1 < t2:
+        return ScoreOutcome(None, None, (), (Problem("plan_values_order", "target", text(
+            "Порог, цель и максимум не упорядочены для направления показателя", "Threshold, target and maximum are out of order for the direction")),))
+    inputs = {"факт / fact": fact, "порог / threshold": plan.threshold, "цель / target": target, "максимум / maximum": plan.maximum}
+    if scale_kind is ScaleKind.CORRIDOR:
+        assert isinstance(params, CorridorParams)
+        if x < t0:
+            score = params.below_threshold_score
+            rule = ("Хуже порога → {score} %", "Worse than the threshold → {score} %")
+        elif x < t1:
+            score = _linear(x, t0, t1, params.threshold_score, params.target_score)
+            rule = ("Между порогом ({a} %) и целью ({b} %) — линейно", "Between threshold ({a} %) and target ({b} %) — linear")
+        elif x < t2:
+            score = _linear(x, t1, t2, params.target_score, params.maximum_score)
+            rule = ("Между целью ({a} %) и максимумом ({b} %) — линейно", "Between target ({a} %) and maximum ({b} %) — linear")
+        else:
+            score = params.maximum_score
+            rule = ("Максимум и выше → {score} %", "Maximum and better → {score} %")
+        steps.append(step(rule[0], rule[1], score, inputs=inputs, score=score,
+                          a=params.threshold_score if x < t1 else params.target_score,
+                          b=params.target_score if x < t1 else params.maximum_score))
+        return ScoreOutcome(score, None, tuple(steps))
+    assert isinstance(params, ThresholdTargetMaxParams)
+    if x < t0:
+        score, rule = Decimal(0), ("Хуже порога — премия не начисляется", "Worse than the threshold — no bonus")
+    elif x < t1:
+        score = _linear(x, t0, t1, params.threshold_score, params.target_score) if params.interpolate else params.threshold_score
+        rule = ("Порог достигнут, цель нет → {score} %", "Threshold reached, target not → {score} %")
+    elif x < t2:
+        score = _linear(x, t1, t2, params.target_score, params.maximum_score) if params.interpolate else params.target_score
+        rule = ("Цель достигнута → {score} %", "Target reached → {score} %")
+    else:
+        score, rule = params.maximum_score, ("Максимум достигнут → повышенная премия {score} %", "Maximum reached → raised bonus {score} %")
+    steps.append(step(rule[0], rule[1], score, inputs=inputs, score=score))
+    return ScoreOutcome(score, None, tuple(steps))

@@ -1,0 +1,99 @@
+"""A card's result: every line scored, weighted, levels computed independently, multipliers, caps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from motiva.engine.money import ONE, ZERO, RoundingPolicy
+from motiva.engine.problems import Problem, Severity
+from motiva.engine.scales import compute_score
+from motiva.engine.text import text
+from motiva.engine.trace import Step, show, step
+from motiva.engine.types import CardPolicy, CardResult, LineInput, LineResult
+
+LEVELS = ("company", "unit", "personal")
+LEVEL_NAMES = {"company": ("компания", "company"), "unit": ("подразделение", "unit"), "personal": ("личный", "personal")}
+
+
+def score_line(line: LineInput, rounding: RoundingPolicy) -> LineResult:
+    problems: list[Problem] = []
+    steps: list[Step] = []
+    score: Decimal | None
+    multiplier: Decimal | None = None
+    if line.scale is None:
+        # Tasks and assessment components, and lines scored by hand, carry their score as the fact.
+        score = line.fact
+        if line.fact is not None and line.weight:
+            steps.append(step("Оценивается напрямую: {fact} %", "Scored directly: {fact} %", line.fact, fact=line.fact))
+    else:
+        outcome = compute_score(line.scale.kind, line.scale.params, line.direction, line.fact, line.plan, line.level_code)
+        score, multiplier = outcome.score, outcome.multiplier
+        steps.extend(outcome.steps)
+        problems.extend(outcome.problems)
+    if score is None and multiplier is None and line.weight:
+        problems.append(Problem("line_without_score", line.key, text(
+            "«{title}»: нет результата — строка считается 0 %", "“{title}”: no result — the line counts as 0 %", title=line.title,
+        ), Severity.WARNING))
+    if score is not None and rounding.round_per_line:
+        rounded = rounding.score(score)
+        if rounded != score:
+            steps.append(step("Округление строки до {places} знаков", "Line rounded to {places} places", rounded, places=rounding.score_places))
+        score = rounded
+    weighted = (score or ZERO) * line.weight / 100 if multiplier is None else ZERO
+    if line.weight and multiplier is None:
+        steps.append(step("Вклад: вес {weight} % × {score} %", "Contribution: weight {weight} % × {score} %", weighted,
+                          weight=line.weight, score=score or ZERO))
+    return LineResult(
+        key=line.key, title=line.title, level=line.level, weight=line.weight, fact=line.fact, score=score,
+        multiplier=multiplier, weighted=weighted, steps=tuple(steps), problems=tuple(problems),
+        planned_amount=line.planned_amount, indicator_code=line.indicator_code,
+    )
+
+
+def calculate_card(lines: Sequence[LineInput], policy: CardPolicy, rounding: RoundingPolicy) -> CardResult:
+    results = [score_line(line, rounding) for line in lines]
+    steps: list[Step] = []
+    problems = [problem for result in results for problem in result.problems]
+    weighted_lines = [r for r in results if r.multiplier is None]
+    weight_sum = sum((r.weight for r in weighted_lines), ZERO)
+
+    level_results: dict[str, Decimal] = {}
+    for level in LEVELS:
+        in_level = [r for r in weighted_lines if r.level == level and r.weight > 0]
+        level_weight = sum((r.weight for r in in_level), ZERO)
+        if level_weight:
+            # Each level on its own: a unit that met its plan is paid whatever the company did [S2].
+            value = sum(((r.score or ZERO) * r.weight for r in in_level), ZERO) / level_weight
+            level_results[level] = rounding.score(value)
+            steps.append(step("Уровень «{name}»: Σ(вес × результат) / Σ весов ({weight} %)",
+                              "Level “{name_en}”: Σ(weight × score) / Σ weights ({weight} %)", level_results[level],
+                              name=LEVEL_NAMES[level][0], name_en=LEVEL_NAMES[level][1], weight=level_weight))
+    if weight_sum:
+        raw = sum(((r.score or ZERO) * r.weight for r in weighted_lines), ZERO) / weight_sum
+    else:
+        raw = ZERO
+    steps.append(step("Итог по весам: Σ(вес × результат) / Σ весов = {terms}",
+                      "Weighted total: Σ(weight × score) / Σ weights = {terms}", rounding.score(raw),
+                      terms=" + ".join(f"{show(r.weight)} % × {show(r.score or ZERO)} %" for r in weighted_lines if r.weight) or "0"))
+    multiplier = ONE
+    for r in results:
+        if r.multiplier is not None:
+            multiplier *= r.multiplier
+            steps.append(step("Множитель «{title}» × {value}", "Multiplier “{title}” × {value}", raw * multiplier, title=r.title, value=r.multiplier))
+    total = raw * multiplier
+    if policy.min_result is not None and total < policy.min_result:
+        steps.append(step("Итог {total} % ниже порога {min} % — премия не начисляется", "Total {total} % is below the {min} % threshold — no bonus",
+                          ZERO, total=rounding.score(total), min=policy.min_result))
+        total = ZERO
+    capped = False
+    if policy.cap is not None and total > policy.cap:
+        steps.append(step("Потолок результативности{label}: {cap} %", "Result cap{label}: {cap} %", policy.cap,
+                          cap=policy.cap, label=f" ({policy.cap_label})" if policy.cap_label else ""))
+        total, capped = policy.cap, True
+    total = rounding.score(total)
+    steps.append(step("Итоговая результативность", "Final result", total))
+    return CardResult(
+        lines=tuple(results), level_results=level_results, raw_total=rounding.score(raw), multiplier=multiplier,
+        total=total, capped=capped, steps=tuple(steps), problems=tuple(problems),
+    )

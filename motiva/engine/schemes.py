@@ -1,0 +1,422 @@
+"""Pay schemes: from a card's result to money, every scheme of SPEC C6.
+
+Each scheme is a function (PayInput, CardResult, params, group facts) → components with their steps.
+Allowances, piece rates and fines can be added to any scheme; proration and corrections come after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from motiva.engine import formula as formula_language
+from motiva.engine.money import ONE, ZERO, D, RoundingPolicy, allocate
+from motiva.engine.problems import Problem, Severity
+from motiva.engine.proration import ProrationPolicy, prorate
+from motiva.engine.text import text
+from motiva.engine.trace import Step, step
+from motiva.engine.types import (
+    Adjustment,
+    CardPolicy,
+    CardResult,
+    GroupFacts,
+    PayComponent,
+    PayInput,
+    PayResult,
+)
+
+HUNDRED = Decimal(100)
+
+
+class SchemeKind(StrEnum):
+    FIXED_VARIABLE = "fixed_variable"
+    TARGET_BONUS = "target_bonus"
+    THREE_LEVEL = "three_level"
+    PLANNED_AMOUNT = "planned_amount"
+    KTU_POOL = "ktu_pool"
+    COEFFICIENT_SUM = "coefficient_sum"
+    STEP_BONUS = "step_bonus"
+    ANNUAL_SALARY_PERCENT = "annual_salary_percent"
+
+
+class SchemeError(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.render("en"))
+        self.problem = problem
+
+
+def _fail(code: str, field: str, ru: str, en: str, /, **params: Any) -> SchemeError:
+    return SchemeError(Problem(code, f"params.{field}", text(ru, en, **params)))
+
+
+def _number(params: Mapping[str, Any], key: str, default: Decimal | None = None) -> Decimal:
+    value = params.get(key)
+    if value is None or value == "":
+        if default is None:
+            raise _fail("required", key, "Параметр «{key}» обязателен", "Parameter “{key}” is required", key=key)
+        return default
+    try:
+        return D(repr(value) if isinstance(value, float) else value)
+    except (TypeError, ValueError):
+        raise _fail("not_a_number", key, "«{value}» — не число", "“{value}” is not a number", value=value) from None
+
+
+def _lookup(table: Any, *keys: str, field: str) -> Decimal:
+    """table[key1][key2] … with a "default" entry at any level."""
+    node = table
+    for key in keys:
+        if not isinstance(node, Mapping):
+            break
+        node = node.get(key, node.get("default"))
+    if node is None or isinstance(node, Mapping):
+        raise _fail("no_value", field, "Нет значения для {keys}", "No value for {keys}", keys=" / ".join(keys))
+    return D(node)
+
+
+def card_policy(scheme_kind: str, params: Mapping[str, Any], category: str) -> CardPolicy:
+    """Caps by category (120 % for most, 150 % for sales) and a threshold on the total, from the scheme."""
+    caps = params.get("caps")
+    cap = None
+    if isinstance(caps, Mapping) and not params.get("no_threshold"):
+        value = caps.get(category, caps.get("default"))
+        cap = D(value) if value is not None else None
+    min_result = D(params["min_result"]) if params.get("min_result") not in (None, "") and not params.get("no_threshold") else None
+    return CardPolicy(cap=cap, min_result=min_result, cap_label=category)
+
+
+# --------------------------------------------------------------------------------------------------
+# Schemes
+
+
+def _fixed_variable(p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts) -> list[PayComponent]:
+    share = _lookup(params.get("variable_share"), p.category, field="variable_share")
+    if not ZERO <= share < HUNDRED:
+        raise _fail("share_range", "variable_share", "Доля переменной части от 0 до 100 %", "The variable share is 0 to 100 %")
+    target_income = p.salary / (HUNDRED - share) * HUNDRED
+    variable = target_income * share / HUNDRED * p.months
+    amount = variable * card.total / HUNDRED
+    return [PayComponent(text("Переменная часть", "Variable pay"), amount, (
+        step("Категория «{cat}»: постоянная/переменная {fixed}/{share}; целевой доход = оклад {salary} / {fixed} %",
+             "Category “{cat}”: fixed/variable {fixed}/{share}; target income = salary {salary} / {fixed} %",
+             target_income, cat=p.category, fixed=HUNDRED - share, share=share, salary=p.salary),
+        step("Переменная часть = {share} % × {months} мес.", "Variable part = {share} % × {months} months", variable, share=share, months=p.months),
+        step("Премия = переменная часть × результат {result} %", "Bonus = variable part × result {result} %", amount, result=card.total),
+    ))]
+
+
+def _target_amount(p: PayInput, params: Mapping[str, Any]) -> tuple[Decimal, Step]:
+    basis = params.get("basis", "salary_percent")
+    if basis == "salary_percent":
+        table = params.get("percent_by_grade")
+        percent = _lookup(table, p.block, p.grade, field="percent_by_grade") if table else _number(params, "percent")
+        target = p.salary * percent / HUNDRED * p.months
+        return target, step("Целевая премия = {percent} % оклада {salary} × {months} мес.", "Target bonus = {percent} % of salary {salary} × {months} months",
+                            target, percent=percent, salary=p.salary, months=p.months)
+    if basis == "salaries":
+        count = _number(params, "salaries")
+        target = p.salary * count
+        return target, step("Целевая премия = {count} оклада по {salary}", "Target bonus = {count} salaries of {salary}", target, count=count, salary=p.salary)
+    if basis == "fixed":
+        target = _number(params, "amount")
+        return target, step("Целевая премия — фиксированная сумма", "Target bonus — a fixed amount", target)
+    raise _fail("basis", "basis", "Неизвестная база «{b}»: salary_percent, salaries или fixed", "Unknown basis “{b}”: salary_percent, salaries or fixed", b=basis)
+
+
+def _target_bonus(p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts) -> list[PayComponent]:
+    target, first = _target_amount(p, params)
+    amount = target * card.total / HUNDRED
+    return [PayComponent(text("Премия по KPI", "KPI bonus"), amount, (
+        first,
+        step("Премия = целевая × итоговый результат {result} %", "Bonus = target × final result {result} %", amount, result=card.total),
+    ))]
+
+
+def _three_level(p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts) -> list[PayComponent]:
+    percent = _lookup(params.get("target_bonus_percent"), p.block, p.grade, field="target_bonus_percent")
+    shares = params.get("level_shares", {})
+    row = shares.get(p.grade, shares.get("default")) if isinstance(shares, Mapping) else None
+    if not isinstance(row, Sequence) or len(row) != 3:
+        raise _fail("level_shares", "level_shares", "Для грейда {g} нужны три доли: компания, подразделение, личный",
+                    "Grade {g} needs three shares: company, unit, personal", g=p.grade)
+    components = []
+    for level, share in zip(("company", "unit", "personal"), (D(x) for x in row), strict=True):
+        names = {"company": ("компания", "company"), "unit": ("подразделение", "unit"), "personal": ("личная эффективность", "personal")}[level]
+        if share == 0:
+            continue
+        if level not in p.due_levels:
+            components.append(PayComponent(text("Уровень «{n}»", "Level “{n_en}”", n=names[0], n_en=names[1]), ZERO, (
+                step("Уровень «{n}» оплачивается по итогам своего периода — не в этом расчёте", "Level “{n_en}” is paid for its own period — not in this run",
+                     ZERO, n=names[0], n_en=names[1]),)))
+            continue
+        result = card.level_results.get(level, ZERO)
+        target = p.salary * percent / HUNDRED * p.months * share / HUNDRED
+        amount = target * result / HUNDRED
+        components.append(PayComponent(text("Уровень «{n}»", "Level “{n_en}”", n=names[0], n_en=names[1]), amount, (
+            step("Цель уровня = оклад {salary} × {percent} % × {months} мес. × доля {share} %", "Level target = salary {salary} × {percent} % × {months} months × share {share} %",
+                 target, salary=p.salary, percent=percent, months=p.months, share=share),
+            step("× результат уровня {result} % (уровни независимы, без порога на итог)", "× level result {result} % (levels are independent, no threshold on the total)",
+                 amount, result=result),
+        )))
+    return components
+
+
+def _planned_amount(p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts) -> list[PayComponent]:
+    total_plan = _number(params, "monthly_total", ZERO) * p.months
+    components = []
+    for line in card.lines:
+        if line.multiplier is not None or not line.weight:
+            continue
+        planned = line.planned_amount if line.planned_amount is not None else total_plan * line.weight / HUNDRED
+        score = line.score or ZERO
+        amount = planned * score / HUNDRED
+        components.append(PayComponent(text("«{t}»", "“{t}”", t=line.title), amount, (
+            step("Плановая сумма {planned} × коэффициент выполнения {k}", "Planned amount {planned} × fulfilment coefficient {k}",
+                 amount, planned=planned, k=(score / HUNDRED).normalize()),
+        )))
+    return components
+
+
+def _step_bonus(p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts) -> list[PayComponent]:
+    base = p.salary * p.months if params.get("bonus_base", "salary") == "salary" else _number(params, "amount")
+    amount = base * card.total / HUNDRED
+    return [PayComponent(text("Ступенчатая премия", "Step bonus"), amount, (
+        step("Премия = {base} × ступень {result} %", "Bonus = {base} × step {result} %", amount, base=base, result=card.total),
+    ))]
+
+
+def _annual_salary_percent(p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts) -> list[PayComponent]:
+    percent = _number(params, "percent_at_plan")
+    annual = p.salary * 12
+    target = annual * percent / HUNDRED
+    amount = target * card.total / HUNDRED
+    return [PayComponent(text("Годовая премия", "Annual bonus"), amount, (
+        step("Годовой оклад = {salary} × 12", "Annual salary = {salary} × 12", annual, salary=p.salary),
+        step("При выполнении плана — {percent} % годового оклада", "At plan — {percent} % of the annual salary", target, percent=percent),
+        step("× результат {result} %", "× result {result} %", amount, result=card.total),
+    ))]
+
+
+def _ktu_pool(p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts) -> list[PayComponent]:
+    code = params.get("ktu_indicator", "KTU")
+    ktu = p.facts.get(code)
+    if ktu is None:
+        raise _fail("ktu_missing", "ktu_indicator", "Нет КТУ сотрудника (показатель {code})", "The employee's KTU is missing (indicator {code})", code=code)
+    step_size = _number(params, "ktu_step", Decimal("0.1"))
+    if not ZERO <= ktu <= ONE or ktu % step_size != 0:
+        raise _fail("ktu_range", "ktu_indicator", "КТУ {ktu} — от 0 до 1 с шагом {s}", "KTU {ktu} must be 0 to 1 in steps of {s}", ktu=ktu, s=step_size)
+    if group.fund_share is not None:
+        return [PayComponent(text("Доля фонда по КТУ", "KTU share of the fund"), group.fund_share, (
+            step("Фонд подразделения разделён пропорционально КТУ; КТУ = {ktu}", "The unit's fund split in proportion to KTU; KTU = {ktu}",
+                 group.fund_share, ktu=ktu),
+        ))]
+    source = params.get("share_value_formula")
+    if source:
+        names = {**group.unit_facts, **{k: v for k, v in p.facts.items() if k not in group.unit_facts}}
+        try:
+            share_value = formula_language.evaluate(formula_language.parse(str(source)), names)
+        except formula_language.FormulaError as error:
+            raise SchemeError(error.problem) from None
+        share_step = step("Стоимость доли 0,1 КТУ = {f}", "Value of a 0.1 KTU share = {f}", share_value, f=source)
+    else:
+        share_value = _number(params, "share_value")
+        share_step = step("Стоимость доли 0,1 КТУ", "Value of a 0.1 KTU share", share_value)
+    shares = ktu / step_size
+    amount = shares * share_value
+    return [PayComponent(text("Часть по КТУ", "KTU part"), amount, (
+        share_step, step("{shares} долей (КТУ {ktu} / {s}) × {value}", "{shares} shares (KTU {ktu} / {s}) × {value}", amount,
+                         shares=shares, ktu=ktu, s=step_size, value=share_value),
+    ))]
+
+
+def _coefficient_sum(p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts) -> list[PayComponent]:
+    base = p.salary
+    names: dict[str, Decimal] = {**p.facts, **{f"score_{line.indicator_code}": line.score or ZERO for line in card.lines if line.indicator_code}}
+    names["result"] = card.total
+    steps: list[Step] = []
+    coefficients: dict[str, Decimal] = {}
+    for name, source in dict(params.get("coefficients", {})).items():
+        try:
+            value = formula_language.evaluate(formula_language.parse(str(source)), names)
+        except formula_language.FormulaError as error:
+            raise SchemeError(Problem(error.problem.code, f"params.coefficients.{name}", error.problem.message)) from None
+        coefficients[name] = value
+        steps.append(step("{name} = {f}", "{name} = {f}", value, name=name, f=source))
+    ladder = [D(x) for x in params.get("leadership", [])]
+    if ladder:
+        place = group.rank_place
+        lead = ladder[place - 1] if place is not None and 1 <= place <= len(ladder) else ZERO
+        coefficients["K_lead"] = lead
+        steps.append(step("Лидерство: место {place} в рейтинге, первые {n} получают {ladder}", "Leadership: place {place}, the top {n} get {ladder}",
+                          lead, place=place if place is not None else "—", n=len(ladder), ladder=" / ".join(str(x) for x in ladder)))
+    total_k = sum(coefficients.values(), ZERO)
+    amount = base * total_k * p.months
+    steps.append(step("Оклад {base} × ({terms}) × {months} мес.", "Base {base} × ({terms}) × {months} months", amount,
+                      base=base, terms=" + ".join(f"{k} {v.normalize()}" for k, v in coefficients.items()), months=p.months))
+    return [PayComponent(text("Оклад × сумма коэффициентов", "Base × sum of coefficients"), amount, tuple(steps))]
+
+
+SCHEMES: dict[SchemeKind, Callable[[PayInput, CardResult, Mapping[str, Any], GroupFacts], list[PayComponent]]] = {
+    SchemeKind.FIXED_VARIABLE: _fixed_variable,
+    SchemeKind.TARGET_BONUS: _target_bonus,
+    SchemeKind.THREE_LEVEL: _three_level,
+    SchemeKind.PLANNED_AMOUNT: _planned_amount,
+    SchemeKind.KTU_POOL: _ktu_pool,
+    SchemeKind.COEFFICIENT_SUM: _coefficient_sum,
+    SchemeKind.STEP_BONUS: _step_bonus,
+    SchemeKind.ANNUAL_SALARY_PERCENT: _annual_salary_percent,
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# Extras any scheme can carry
+
+
+def _extras(p: PayInput, params: Mapping[str, Any]) -> tuple[list[PayComponent], list[PayComponent]]:
+    """(allowances prorated with time worked, piece work and fines which are not)."""
+    prorated: list[PayComponent] = []
+    fixed: list[PayComponent] = []
+    bands = params.get("seniority_bands")
+    if bands:
+        percent = ZERO
+        for band in bands:
+            low, high, value = D(band[0]), (D(band[1]) if band[1] is not None else None), D(band[2])
+            if p.seniority_years >= low and (high is None or p.seniority_years < high):
+                percent = value
+        amount = p.salary * percent / HUNDRED * p.months
+        prorated.append(PayComponent(text("Надбавка за стаж", "Seniority allowance"), amount, (
+            step("Непрерывный стаж {years} лет → {percent} % оклада", "Continuous service {years} years → {percent} % of salary",
+                 amount, years=p.seniority_years.quantize(Decimal("0.1")), percent=percent),)))
+    for flag, name_ru, name_en in (("certification", "Надбавка за сертификацию", "Certification allowance"),
+                                   ("specialization", "Надбавка за специализацию", "Specialization allowance")):
+        configured = params.get(f"{flag}_percent")
+        held = p.flags.get(flag)
+        if configured is None or not held:
+            continue
+        percent = held if flag == "specialization" and held > 1 else D(configured if not isinstance(configured, Mapping) else configured.get("min"))
+        amount = p.salary * percent / HUNDRED * p.months
+        prorated.append(PayComponent(text(name_ru, name_en), amount, (
+            step("{percent} % оклада", "{percent} % of salary", amount, percent=percent),)))
+    for piece in params.get("piece_rates", []) or []:
+        count = p.facts.get(piece["indicator"], ZERO)
+        rate = D(piece["rate"])
+        amount = count * rate
+        fixed.append(PayComponent(text("Сдельно: {code}", "Piece work: {code}", code=piece["indicator"]), amount, (
+            step("{count} × расценка {rate}", "{count} × rate {rate}", amount, count=count, rate=rate),)))
+    fines_code = params.get("fines_indicator")
+    if fines_code and p.facts.get(fines_code):
+        amount = -p.facts[fines_code]
+        fixed.append(PayComponent(text("Документально подтверждённые штрафы", "Documented fines"), amount, (
+            step("Стоимость дополнительной диагностики по актам", "Cost of extra diagnostics per the reports", amount),)))
+    return prorated, fixed
+
+
+def calculate_pay(
+    scheme_kind: str,
+    params: Mapping[str, Any],
+    p: PayInput,
+    card: CardResult,
+    rounding: RoundingPolicy,
+    *,
+    group: GroupFacts | None = None,
+    adjustments: Sequence[Adjustment] = (),
+    disciplinary_cap: Decimal | None = None,
+) -> PayResult:
+    """Money for one employee: scheme components, × proration, + extras, corrections, rounded once."""
+    group = group or GroupFacts()
+    problems: list[Problem] = []
+    steps: list[Step] = []
+    try:
+        kind = SchemeKind(scheme_kind)
+        components = SCHEMES[kind](p, card, params, group)
+    except ValueError:
+        return PayResult((), ZERO, ZERO, (), (Problem("unknown_scheme", "kind", text("Неизвестная схема «{k}»", "Unknown scheme “{k}”", k=scheme_kind)),))
+    except SchemeError as error:
+        return PayResult((), ZERO, ZERO, (), (error.problem,))
+    prorated_extras, fixed_extras = _extras(p, params)
+    policy = str(params.get("proration", ProrationPolicy.PROPORTIONAL))
+    factor, proration_steps = prorate(p.period_start, p.period_end, p.employment, p.absences, policy, str(params.get("day_basis", "calendar")))
+    steps.extend(proration_steps)
+    result: list[PayComponent] = []
+    for component in [*components, *prorated_extras]:
+        amount = component.amount * factor
+        extra = () if factor == ONE else (step("× доля отработанного времени {f}", "× share of time worked {f}", amount, f=factor.quantize(Decimal("0.0001"))),)
+        result.append(PayComponent(component.name, amount, component.steps + extra))
+    result.extend(fixed_extras)
+    if group.correction is not None and group.correction != ONE:
+        for index, component in enumerate(result):
+            amount = component.amount * group.correction
+            result[index] = PayComponent(component.name, amount, (*component.steps, step(
+                "Корректировка работодателя × {k}", "Employer correction × {k}", amount, k=group.correction)))
+    gross = sum((c.amount for c in result), ZERO)
+    for adjustment in adjustments:
+        amount = adjustment.amount
+        if adjustment.kind == "disciplinary" and disciplinary_cap is not None:
+            month_pay = p.salary * p.months * factor + gross
+            limit = month_pay * disciplinary_cap / HUNDRED
+            if -amount > limit:
+                problems.append(Problem("disciplinary_cap", "adjustments", text(
+                    "Снижение за взыскание {asked} ограничено {cap} % оплаты за период: {limit} (ст. 135 ТК РФ)",
+                    "The disciplinary reduction {asked} is capped at {cap} % of the period's pay: {limit} (Labour Code art. 135)",
+                    asked=-amount, cap=disciplinary_cap, limit=rounding.money(limit)), Severity.WARNING))
+                amount = -limit
+        result.append(PayComponent(text("Корректировка: {r}", "Adjustment: {r}", r=adjustment.reason), amount, (
+            step("Ручная корректировка с обоснованием", "Manual adjustment with a reason", amount),)))
+    rounded = [PayComponent(c.name, rounding.money(c.amount), c.steps) for c in result]
+    total = sum((c.amount for c in rounded), ZERO)
+    steps.append(step("Итого к выплате: сумма составляющих, каждая округлена до {places} знаков", "Total pay: the sum of the parts, each rounded to {places} places",
+                      total, places=rounding.money_places))
+    return PayResult(tuple(rounded), total, factor, tuple(steps), tuple(problems))
+
+
+# --------------------------------------------------------------------------------------------------
+# Group helpers: rankings and fund splits
+
+
+def rank_places(values: Mapping[str, Decimal], *, higher_is_better: bool = True) -> dict[str, int]:
+    """Competition ranking (1, 2, 2, 4) by value; ties share a place."""
+    ordered = sorted(values.items(), key=lambda item: item[1], reverse=higher_is_better)
+    places: dict[str, int] = {}
+    for index, (key, value) in enumerate(ordered):
+        if index and ordered[index - 1][1] == value:
+            places[key] = places[ordered[index - 1][0]]
+        else:
+            places[key] = index + 1
+    return places
+
+
+def split_fund(fund: Decimal, weights: Mapping[str, Decimal], places: int) -> dict[str, Decimal]:
+    """A fund split in proportion to weights (KTU × time worked); the parts sum exactly to the fund."""
+    keys = list(weights)
+    return dict(zip(keys, allocate(fund, [weights[k] for k in keys], places), strict=True))
+
+
+def scheme_problems(kind: str, params: Any) -> list[Problem]:
+    """Structural checks of stored scheme parameters (the rest is checked when a card is calculated)."""
+    problems: list[Problem] = []
+    if kind not in SchemeKind.__members__.values():
+        return [Problem("unknown_scheme", "kind", text("Неизвестная схема «{k}»", "Unknown scheme “{k}”", k=kind))]
+    if not isinstance(params, Mapping):
+        return [Problem("not_an_object", "params", text("Параметры схемы должны быть объектом", "Scheme parameters must be an object"))]
+    required = {
+        SchemeKind.FIXED_VARIABLE: ["variable_share"],
+        SchemeKind.THREE_LEVEL: ["target_bonus_percent", "level_shares"],
+        SchemeKind.ANNUAL_SALARY_PERCENT: ["percent_at_plan"],
+        SchemeKind.COEFFICIENT_SUM: ["coefficients"],
+    }.get(SchemeKind(kind), [])
+    problems += [Problem("required", f"params.{key}", text("Параметр «{key}» обязателен", "Parameter “{key}” is required", key=key))
+                 for key in required if key not in params]
+    for key, source in dict(params.get("coefficients", {}) or {}).items():
+        problems += [Problem(p.code, f"params.coefficients.{key}", p.message) for p in formula_language.check(str(source))]
+    for key in ("share_value_formula", "fund_formula"):
+        if params.get(key):
+            problems += [Problem(p.code, f"params.{key}", p.message) for p in formula_language.check(str(params[key]))]
+    if params.get("proration") and params["proration"] not in ProrationPolicy.__members__.values():
+        problems.append(Problem("proration", "params.proration", text(
+            "Правило пропорции: proportional, none, leave_month_zero или leave_month_half",
+            "Proration: proportional, none, leave_month_zero or leave_month_half")))
+    return problems
+
+
+__all__ = ["SCHEMES", "SchemeKind", "calculate_pay", "card_policy", "rank_places", "scheme_problems", "split_fund"]

@@ -1,0 +1,147 @@
+"""Frozen inputs and results of the calculation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from motiva.engine.problems import Problem
+from motiva.engine.scales import PlanValues, ScaleParams
+from motiva.engine.text import Text
+from motiva.engine.trace import Step
+
+
+@dataclass(frozen=True)
+class ScaleSpec:
+    kind: str
+    params: ScaleParams
+
+
+@dataclass(frozen=True)
+class LineInput:
+    key: str
+    title: str
+    weight: Decimal
+    component: str = "indicator"  # indicator / tasks / assessment
+    level: str = "personal"  # company / unit / personal
+    direction: str = "higher"
+    scale: ScaleSpec | None = None
+    plan: PlanValues = field(default_factory=PlanValues)
+    fact: Decimal | None = None
+    level_code: str = ""
+    planned_amount: Decimal | None = None
+    indicator_code: str = ""
+
+
+@dataclass(frozen=True)
+class LineResult:
+    key: str
+    title: str
+    level: str
+    weight: Decimal
+    fact: Decimal | None
+    score: Decimal | None
+    multiplier: Decimal | None
+    weighted: Decimal  # weight × score / 100, in points of the total
+    steps: tuple[Step, ...]
+    problems: tuple[Problem, ...]
+    planned_amount: Decimal | None = None
+    indicator_code: str = ""
+
+
+@dataclass(frozen=True)
+class CardPolicy:
+    cap: Decimal | None = None  # cap on the total, % (120 / 150)
+    min_result: Decimal | None = None  # below it the total counts as 0 (e.g. 60 %)
+    cap_label: str = ""
+
+
+@dataclass(frozen=True)
+class CardResult:
+    lines: tuple[LineResult, ...]
+    level_results: Mapping[str, Decimal]
+    raw_total: Decimal
+    multiplier: Decimal
+    total: Decimal
+    capped: bool
+    steps: tuple[Step, ...]
+    problems: tuple[Problem, ...]
+
+    def line(self, code: str) -> LineResult | None:
+        return next((line for line in self.lines if line.indicator_code == code), None)
+
+
+@dataclass(frozen=True)
+class SchemeSpec:
+    kind: str
+    params: Mapping[str, Any]
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Absence:
+    kind: str
+    start: dt.date
+    end: dt.date
+
+
+@dataclass(frozen=True)
+class EmploymentSpan:
+    start: dt.date
+    end: dt.date | None
+    fte: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True)
+class PayInput:
+    """What a pay scheme needs to know about one employee in one period."""
+
+    salary: Decimal  # monthly salary at full time (оклад)
+    period_start: dt.date
+    period_end: dt.date
+    months: int = 1
+    category: str = ""
+    grade: str = ""
+    block: str = ""
+    seniority_years: Decimal = Decimal(0)
+    employment: tuple[EmploymentSpan, ...] = ()
+    absences: tuple[Absence, ...] = ()
+    facts: Mapping[str, Decimal] = field(default_factory=dict)  # indicator code → fact
+    flags: Mapping[str, Decimal] = field(default_factory=dict)  # certification = 1, specialization = 12 …
+    due_levels: frozenset[str] = frozenset({"company", "unit", "personal"})
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    amount: Decimal  # + or −
+    reason: str
+    kind: str = "manual"  # manual / disciplinary
+
+
+@dataclass(frozen=True)
+class GroupFacts:
+    """What the group (unit, ranking) tells about one member."""
+
+    rank_place: int | None = None
+    fund_share: Decimal | None = None
+    unit_facts: Mapping[str, Decimal] = field(default_factory=dict)
+    correction: Decimal | None = None  # employer correction coefficient for the group
+
+
+@dataclass(frozen=True)
+class PayComponent:
+    name: Text
+    amount: Decimal
+    steps: tuple[Step, ...] = ()
+
+
+@dataclass(frozen=True)
+class PayResult:
+    components: tuple[PayComponent, ...]
+    total: Decimal
+    proration: Decimal
+    steps: tuple[Step, ...]
+    problems: tuple[Problem, ...]
