@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "motiva.org",
     "motiva.kpi",
     "motiva.periods",
+    "motiva.calc",
     "motiva.demo",
     "motiva.web",
 ]
@@ -99,6 +100,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -45,6 +45,14 @@ def D(value: object) -> Decimal:
     raise TypeError(f"cannot make an exact number from {type(value).__name__}")
 
 
+def from_config(value: object) -> Decimal:
+    """A Decimal from a parameter read from YAML or JSON, where 0.6 arrives as a float: its shortest
+    repr is exactly what the person typed, so it is converted through that text, never through binary."""
+    if isinstance(value, float):
+        return D(repr(value))
+    return D(value)
+
+
 def quantum(places: int) -> Decimal:
     return ONE.scaleb(-places)
 

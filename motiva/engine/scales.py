@@ -488,7 +488,7 @@ def compute_score(
             return ScoreOutcome(None, None, (), (Problem("rating_range", "fact", text(
                 "Оценка {fact} вне шкалы −2 … +2", "Rating {fact} is outside −2 … +2", fact=fact)),))
         score = mapping[int(fact)]
-        steps.append(step("Оценка {rating:+d} даёт {score} %", "Rating {rating:+d} gives {score} %", score, rating=int(fact), score=score))
+        steps.append(step("Оценка {rating} даёт {score} %", "Rating {rating} gives {score} %", score, rating=f"{int(fact):+d}", score=score))
         return ScoreOutcome(score, None, tuple(steps))
 
     target = plan.target

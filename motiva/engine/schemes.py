@@ -12,7 +12,8 @@ from enum import StrEnum
 from typing import Any
 
 from motiva.engine import formula as formula_language
-from motiva.engine.money import ONE, ZERO, D, RoundingPolicy, allocate
+from motiva.engine.money import ONE, ZERO, RoundingPolicy, allocate
+from motiva.engine.money import from_config as D
 from motiva.engine.problems import Problem, Severity
 from motiva.engine.proration import ProrationPolicy, prorate
 from motiva.engine.text import text
@@ -58,7 +59,7 @@ def _number(params: Mapping[str, Any], key: str, default: Decimal | None = None)
             raise _fail("required", key, "Параметр «{key}» обязателен", "Parameter “{key}” is required", key=key)
         return default
     try:
-        return D(repr(value) if isinstance(value, float) else value)
+        return D(value)
     except (TypeError, ValueError):
         raise _fail("not_a_number", key, "«{value}» — не число", "“{value}” is not a number", value=value) from None
 
@@ -339,7 +340,12 @@ def calculate_pay(
     factor, proration_steps = prorate(p.period_start, p.period_end, p.employment, p.absences, policy, str(params.get("day_basis", "calendar")))
     steps.extend(proration_steps)
     result: list[PayComponent] = []
+    # A KTU fund share was split by KTU × time worked already: prorating it again would pay twice less.
+    already_prorated = {id(c) for c in components} if kind is SchemeKind.KTU_POOL and group.fund_share is not None else set()
     for component in [*components, *prorated_extras]:
+        if id(component) in already_prorated:
+            result.append(component)
+            continue
         amount = component.amount * factor
         extra = () if factor == ONE else (step("× доля отработанного времени {f}", "× share of time worked {f}", amount, f=factor.quantize(Decimal("0.0001"))),)
         result.append(PayComponent(component.name, amount, component.steps + extra))

@@ -1,0 +1,113 @@
+"""Calculating a group of employees: cards, then what the group decides (rankings, fund splits), then pay.
+
+The `simulate` command and the database calculation run both call `calculate_batch`, so a scenario file
+and a real period give the same numbers by construction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from motiva.engine import formula as formula_language
+from motiva.engine.card import calculate_card
+from motiva.engine.money import ZERO, RoundingPolicy
+from motiva.engine.problems import Problem
+from motiva.engine.proration import prorate
+from motiva.engine.schemes import calculate_pay, card_policy, rank_places, split_fund
+from motiva.engine.text import text
+from motiva.engine.types import Adjustment, CardResult, GroupFacts, LineInput, PayInput, PayResult, SchemeSpec
+
+
+@dataclass(frozen=True)
+class EmployeeCalc:
+    key: str
+    name: str
+    lines: tuple[LineInput, ...]
+    pay: PayInput
+    scheme: SchemeSpec | None
+    unit: str = ""
+    adjustments: tuple[Adjustment, ...] = ()
+
+
+@dataclass(frozen=True)
+class EmployeeOutcome:
+    key: str
+    name: str
+    card: CardResult
+    pay: PayResult | None
+    group: GroupFacts = field(default_factory=GroupFacts)
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return self.card.problems + (self.pay.problems if self.pay else ())
+
+
+def calculate_batch(
+    employees: Sequence[EmployeeCalc],
+    rounding: RoundingPolicy,
+    *,
+    unit_facts: Mapping[str, Mapping[str, Decimal]] | None = None,
+    corrections: Mapping[str, Decimal] | None = None,
+    disciplinary_cap: Decimal | None = None,
+) -> list[EmployeeOutcome]:
+    unit_facts = unit_facts or {}
+    corrections = corrections or {}
+    cards: dict[str, CardResult] = {}
+    for employee in employees:
+        params = employee.scheme.params if employee.scheme else {}
+        policy = card_policy(employee.scheme.kind if employee.scheme else "", params, employee.pay.category)
+        cards[employee.key] = calculate_card(employee.lines, policy, rounding)
+
+    # Group decisions, per scheme: rankings and fund splits.
+    by_scheme: dict[tuple[str, str], list[EmployeeCalc]] = defaultdict(list)
+    for employee in employees:
+        if employee.scheme is not None:
+            by_scheme[(employee.scheme.kind, employee.scheme.name)].append(employee)
+    places: dict[str, int] = {}
+    shares: dict[str, Decimal] = {}
+    for members in by_scheme.values():
+        params = members[0].scheme.params if members[0].scheme else {}
+        rank_by = params.get("rank_indicator")
+        if rank_by:
+            values = {m.key: m.pay.facts[rank_by] for m in members if rank_by in m.pay.facts}
+            places.update(rank_places(values, higher_is_better=params.get("rank_direction", "higher") == "higher"))
+        fund_source = params.get("fund_formula")
+        if fund_source:
+            ktu_code = params.get("ktu_indicator", "KTU")
+            by_unit: dict[str, list[EmployeeCalc]] = defaultdict(list)
+            for m in members:
+                by_unit[m.unit].append(m)
+            for unit, unit_members in by_unit.items():
+                fund = formula_language.evaluate(formula_language.parse(str(fund_source)), unit_facts.get(unit, {}))
+                weights = {}
+                for m in unit_members:
+                    time_share, _steps = prorate(m.pay.period_start, m.pay.period_end, m.pay.employment, m.pay.absences,
+                                                 str(params.get("proration", "proportional")))
+                    weights[m.key] = m.pay.facts.get(ktu_code, ZERO) * time_share
+                if sum(weights.values(), ZERO) > 0:
+                    shares.update(split_fund(rounding.money(fund), weights, rounding.money_places))
+
+    outcomes = []
+    for employee in employees:
+        card = cards[employee.key]
+        group = GroupFacts(
+            rank_place=places.get(employee.key),
+            fund_share=shares.get(employee.key),
+            unit_facts=unit_facts.get(employee.unit, {}),
+            correction=corrections.get(employee.unit),
+        )
+        pay = None
+        if employee.scheme is not None:
+            pay = calculate_pay(
+                employee.scheme.kind, employee.scheme.params, employee.pay, card, rounding,
+                group=group, adjustments=employee.adjustments, disciplinary_cap=disciplinary_cap,
+            )
+        outcomes.append(EmployeeOutcome(employee.key, employee.name, card, pay, group))
+    return outcomes
+
+
+def missing_scheme_problem(name: str) -> Problem:
+    return Problem("no_scheme", "scheme", text("У карты «{n}» нет схемы премирования", "Card “{n}” has no pay scheme", n=name))
