@@ -246,3 +246,20 @@ class CardLine(LineFields):
     class Meta(LineFields.Meta):
         verbose_name = _("card line")
         verbose_name_plural = _("card lines")
+
+
+class ComponentScore(models.Model):
+    """The score of a tasks or assessment line of one card (C7 feeds it; entered by the manager until then)."""
+
+    card_line = models.OneToOneField(CardLine, on_delete=models.CASCADE, related_name="component_score", verbose_name=_("card line"))
+    value = models.DecimalField(_("score"), max_digits=9, decimal_places=4, help_text=_("Percent for tasks; −2…+2 for an assessment on a rating scale."))
+    comment = models.TextField(_("comment"), blank=True)
+    author = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("entered by"))
+    entered_at = models.DateTimeField(_("entered at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("component score")
+        verbose_name_plural = _("component scores")
+
+    def __str__(self) -> str:
+        return f"{self.card_line}: {self.value}"

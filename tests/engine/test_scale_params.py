@@ -29,7 +29,7 @@ def test_step_table_reads_the_insol_steps():
 
 def test_step_bounds_must_descend_and_the_problem_names_the_step():
     _params, problems = parse_scale_params("step_table", {
-        "steps": [{"min_attainment": "60", "score": "10"}, {"min_attainment": "100", "score": "30"}],
+        "steps": [{"min_attainment": "60", "score": "10"}, {"min_attainment": "100", "score": "10"}],
     })
     assert fields(problems) == ["params.steps[1].min_attainment"]
     assert "100" in problems[0].render("ru")
@@ -63,3 +63,10 @@ def test_every_kind_has_usable_defaults(kind):
 def test_unknown_kind_is_a_problem_not_a_crash():
     params, problems = parse_scale_params("magic", {})
     assert params is None and fields(problems) == ["kind"]
+
+
+def test_a_step_table_where_more_attainment_scores_less_is_refused():
+    _params, problems = parse_scale_params("step_table", {
+        "steps": [{"min_attainment": "100", "score": "10"}, {"min_attainment": "60", "score": "30"}],
+    })
+    assert fields(problems) == ["params.steps[1].score"]

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from motiva.core.models import Organization
+from motiva.kpi.models import Card
+from motiva.org.models import Employee, Unit
+from motiva.periods.models import Period
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+ACTIVE_STATUSES = [RunStatus.PENDING, RunStatus.RUNNING]
+
+
+class CalculationRun(models.Model):
+    """One calculation of a period for a scope: a frozen snapshot that approvals attach to."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization"))
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="runs", verbose_name=_("period"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("unit (empty = whole organization)"))
+    scope_key = models.CharField(_("scope"), max_length=40, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING)
+    progress = models.PositiveSmallIntegerField(_("progress, %"), default=0)
+    employees_total = models.PositiveIntegerField(_("employees"), default=0)
+    input_hash = models.CharField(_("input hash"), max_length=64, blank=True)
+    engine_version = models.CharField(_("engine version"), max_length=20, blank=True)
+    rounding = models.JSONField(_("rounding policy"), default=dict, blank=True)
+    previous = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("previous run"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("started by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    timings = models.JSONField(_("timings, s"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("calculation run")
+        verbose_name_plural = _("calculation runs")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Two runs for the same period and scope cannot run at once.
+            models.UniqueConstraint(fields=["period", "scope_key"], condition=Q(status__in=["pending", "running"]), name="one_active_run_per_scope"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} #{self.pk}"
+
+
+class EmployeeResult(models.Model):
+    run = models.ForeignKey(CalculationRun, on_delete=models.CASCADE, related_name="results", verbose_name=_("run"))
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+", verbose_name=_("employee"))
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="+", verbose_name=_("card"))
+    result = models.DecimalField(_("result, %"), max_digits=12, decimal_places=4)
+    level_results = models.JSONField(_("level results"), default=dict)
+    pay = models.DecimalField(_("pay"), max_digits=16, decimal_places=4)
+    proration = models.DecimalField(_("share of time worked"), max_digits=7, decimal_places=6, default=1)
+    lines = models.JSONField(_("line results"), default=list)
+    components = models.JSONField(_("pay components"), default=list)
+    trace = models.JSONField(_("trace"), default=dict)
+    problems = models.JSONField(_("problems"), default=list)
+    has_errors = models.BooleanField(_("has errors"), default=False)
+
+    class Meta:
+        verbose_name = _("employee result")
+        verbose_name_plural = _("employee results")
+        ordering = ["run", "employee"]
+        constraints = [models.UniqueConstraint(fields=["run", "employee"], name="one_result_per_employee_and_run")]
+
+    def __str__(self) -> str:
+        return f"{self.employee}: {self.result} %"
+
+
+class AdjustmentKind(models.TextChoices):
+    MANUAL = "manual", _("manual adjustment")
+    DISCIPLINARY = "disciplinary", _("disciplinary reduction")
+
+
+class Adjustment(models.Model):
+    """A manual correction of one employee's pay: always with a reason and a second approver."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization"))
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("period"))
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("employee"))
+    kind = models.CharField(_("kind"), max_length=15, choices=AdjustmentKind.choices, default=AdjustmentKind.MANUAL)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("entered by"))
+    created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("approved by"))
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("adjustment")
+        verbose_name_plural = _("adjustments")
+        ordering = ["period", "employee"]
+
+    def __str__(self) -> str:
+        return f"{self.employee}: {self.amount} ({self.reason})"
+
+
+class GroupCorrection(models.Model):
+    """The employer's correction coefficient for a unit (subjective ratings above the objective KPIs [S1])."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization"))
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="group_corrections", verbose_name=_("period"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    coefficient = models.DecimalField(_("coefficient"), max_digits=6, decimal_places=4)
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("entered by"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("approved by"))
+
+    class Meta:
+        verbose_name = _("group correction")
+        verbose_name_plural = _("group corrections")
+        constraints = [models.UniqueConstraint(fields=["period", "unit"], name="one_correction_per_unit_and_period")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} × {self.coefficient}"
