@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
+from motiva.calc.services import calculation_run_create
 from motiva.core.auth import DEMO_GROUP
 from motiva.core.models import Organization, Role, RoleAssignment
 from motiva.demo import catalog
@@ -218,19 +219,28 @@ def org_assignments(organization: Organization, day: dt.date) -> list[Any]:
 
 
 def _close_past(ctx: Ctx, period_list: list[Period], today: dt.date) -> None:
-    """Periods that ended over a month ago are closed; the last ended one is in review; the current one
-    collects facts; a future one is planned."""
+    """Periods that ended over a month ago are calculated and closed; the last ended one is calculated
+    and waits for approval; the current one collects facts; a future one is planned."""
     for period in period_list:
         if period.end < today - dt.timedelta(days=31):
             target = PeriodStatus.CLOSED
         elif period.end < today:
-            target = PeriodStatus.REVIEW
+            target = PeriodStatus.CALCULATED
         elif period.start <= today:
             target = PeriodStatus.FACT_COLLECTION
         else:
             continue
-        for status in LIFECYCLE[LIFECYCLE.index(period.status) + 1 : LIFECYCLE.index(target) + 1]:
-            periods.period_transition(actor=ctx.actor, period=period, to_status=status)
+        _advance(ctx, period, min(target, PeriodStatus.REVIEW, key=LIFECYCLE.index))
+        if target in (PeriodStatus.CLOSED, PeriodStatus.CALCULATED) and period.cards.exists():
+            calculation_run_create(actor=ctx.actor, period=period)
+        period.refresh_from_db()
+        _advance(ctx, period, target)
+
+
+def _advance(ctx: Ctx, period: Period, target: str) -> None:
+    for status in LIFECYCLE[LIFECYCLE.index(period.status) + 1 : LIFECYCLE.index(target) + 1]:
+        periods.period_transition(actor=ctx.actor, period=period, to_status=status)
+        period.status = status
 
 
 def _roles(ctx: Ctx, username: str, *roles: str) -> None:
@@ -274,13 +284,16 @@ def build_transport(actor: Any, today: dt.date, rng: random.Random, names: NameS
     )
     ctx.schemes["ktu"] = kpi.scheme_create(
         actor=actor, organization=organization, name="Сервисный центр: КТУ + сдельная часть − штрафы", kind="ktu_pool",
-        params={"ktu_step": "0.1", "share_value_formula": "30 * REPAIRS_COUNT / 300 * CSI / 90", "piece_rate": "150", "fines_documented": True},
+        params={"ktu_indicator": "KTU", "ktu_step": "0.1", "share_value_formula": "round(30 * REPAIRS_COUNT / 300 * CSI / 90, 2)"},
     )
     ctx.schemes["it"] = kpi.scheme_create(
         actor=actor, organization=organization, name="ИТ-поддержка: сумма коэффициентов", kind="coefficient_sum",
-        params={"formula": "base * (K_sla + K_cc + K_lead + K_out) + certification + specialization + extra_work",
-                "k_sla_full": "0.6", "k_cc_full": "0.4", "leadership": ["0.6", "0.5", "0.4", "0.3", "0.2", "0.1"],
-                "k_out_per_region": "0.1", "certification_percent": "8", "specialization_percent": {"min": "8", "max": "15"}},
+        description="Оклад × (Кsla + Кко + Кл + Ка) + сертификация + специализация; Кл — первые шесть мест рейтинга.",
+        params={"coefficients": {"K_sla": "if(SLA_SHARE >= 95, 0.6, round(0.6 * SLA_SHARE / 95, 2))",
+                                 "K_cc": "if(CSAT_POSITIVE >= 90, 0.4, round(0.4 * CSAT_POSITIVE / 90, 2))",
+                                 "K_out": "0.1 * OUTSOURCE_REGIONS"},
+                "leadership": ["0.6", "0.5", "0.4", "0.3", "0.2", "0.1"], "rank_indicator": "IT_RANK", "rank_direction": "lower",
+                "certification_percent": "8", "specialization_percent": {"min": "8", "max": "15"}},
     )
     ctx.schemes["construction"] = kpi.scheme_create(
         actor=actor, organization=organization, name="ОКС: плановая сумма по KPI × коэффициент выполнения", kind="planned_amount",
@@ -336,7 +349,7 @@ def build_transport(actor: Any, today: dt.date, rng: random.Random, names: NameS
     P(ctx, "ird_engineer", "oks", "Инженер по исходно-разрешительной документации", "G4", "specialist")
 
     year_ago = periods.add_months(month_start(today), -12)
-    since = _quarter_start(year_ago, organization)
+    since = year_ago.replace(month=1)  # templates in force since the start of last year
     ceo = _hire(ctx, "ceo", 1, year_ago, username="director")[0]
     heads: dict[str, Employee] = {}
     for key, boss_key, user in [
@@ -445,14 +458,15 @@ def build_transport(actor: Any, today: dt.date, rng: random.Random, names: NameS
         Line("PERSONAL_EFF", "20", "personal", "rating"),
     ], "three_level", since)
 
-    quarters = _periods(ctx, PeriodKind.QUARTER, since, today)
+    quarters = _periods(ctx, PeriodKind.QUARTER, _quarter_start(year_ago, organization), today)
     months = _periods(ctx, PeriodKind.MONTH, year_ago, today)
     years = _periods(ctx, PeriodKind.YEAR, year_ago.replace(month=1), today)
     halves = _periods(ctx, PeriodKind.HALF_YEAR, year_ago.replace(month=1 if year_ago.month < 7 else 7), today)
     quarterly_positions = {p for key, p in ctx.positions.items() if ctx.positions[key].card_templates.filter(scheme__kind="three_level").exists()}
-    _cards_for(ctx, quarters, today, positions=quarterly_positions)
+    # Three-level cards are evaluated on quarters, half-years and years: each level is paid for its own period.
+    _cards_for(ctx, quarters + halves + years, today, positions=quarterly_positions)
     _cards_for(ctx, months, today, positions=set(ctx.positions.values()) - quarterly_positions)
-    _company_values(ctx, years + quarters, today)
+    _company_values(ctx, years + halves + quarters, today)
     _labour_productivity(ctx, quarters, today)
     for period_list in (months, quarters, halves, years):
         _close_past(ctx, period_list, today)
@@ -497,10 +511,15 @@ def _values_for_cards(ctx: Ctx, period_list: list[Period], today: dt.date) -> No
             assignment = assignments.get(card.employee_id)
             for line in card.lines.all():
                 indicator = line.indicator
-                if indicator is None or line.level == "company":
+                if indicator is None and period.start <= today:
+                    _component_score(ctx, line)
+                    continue
+                if indicator is None or indicator.code == "EBITDA_PLAN":  # EBITDA comes from _company_values
                     continue
                 scope, unit, employee = Scope.EMPLOYEE, None, card.employee
-                if line.level == "unit":
+                if line.level == "company":
+                    scope, employee = Scope.COMPANY, None
+                elif line.level == "unit":
                     if assignment is None:
                         continue
                     scope, unit, employee = Scope.UNIT, assignment.unit, None
@@ -527,11 +546,20 @@ def _values_for_cards(ctx: Ctx, period_list: list[Period], today: dt.date) -> No
     periods.values_load(actor=ctx.actor, rows=rows)
 
 
+def _component_score(ctx: Ctx, line: Any) -> None:
+    """Tasks closed by the manager (% of planned hours) and the manager's weekly assessment."""
+    if line.component == "assessment":
+        value = D(ctx.rng.choices([-1, 0, 1, 2], weights=[1, 3, 14, 2])[0])
+    else:
+        value = D(ctx.rng.choice([70, 80, 90, 95, 100, 100, 105, 110]))
+    kpi.component_score_set(actor=ctx.actor, card_line=line, value=value)
+
+
 def _company_values(ctx: Ctx, period_list: list[Period], today: dt.date) -> None:
     ebitda = ctx.indicators["EBITDA_PLAN"]
     rows = []
     for period in period_list:
-        plan = D(1200) if period.kind == PeriodKind.YEAR else D(300)
+        plan = D(300) * periods.MONTHS_IN[PeriodKind(period.kind)] / 3
         rows.append({"indicator": ebitda, "period": period, "kind": ValueKind.PLAN, "value": plan, "scope": Scope.COMPANY})
         if period.end < today or (period.kind == PeriodKind.QUARTER and period.start <= today):
             fact = (plan * D(str(round(ctx.rng.gauss(1.03, 0.08), 4)))).quantize(D("0.1"))
@@ -590,7 +618,7 @@ def build_beverage(actor: Any, today: dt.date, rng: random.Random, names: NameSo
         description="Директора 70/30, руководители отделов 60/40, продажи 20/80; потолок результативности 120 %, для продаж 150 %; "
                     "месяц отпуска — результативность 50 %.",
         params={"variable_share": {"director": "30", "manager": "40", "sales": "80", "specialist": "20", "lead_specialist": "20", "worker": "20"},
-                "caps": {"sales": "150", "default": "120"}, "vacation_month_result": "50"},
+                "caps": {"sales": "150", "default": "120"}, "proration": "leave_month_half"},
     )
     _unit(ctx, "company", "ALA", "ОсОО «Ала-Тоо Напитки»", None, "administrative")
     for key, code, name, parent, block in [
@@ -650,7 +678,7 @@ def build_beverage(actor: Any, today: dt.date, rng: random.Random, names: NameSo
         org.absence_create(actor=actor, employee=employee, kind="vacation", start_date=start, end_date=start + dt.timedelta(days=13))
 
     tasks = Line("tasks", "50", label="Задачи (план 100 ч в месяц)")
-    assessment = Line("assessment", "20", label="Оценка руководителя (−2 … +2)")
+    assessment = Line("assessment", "20", label="Оценка руководителя (−2 … +2)", scale="rating")
     _template(ctx, "supply_head", [
         Line("RAW_SPEC", "15", "personal", "ratio", "100", confirmer="quality_director"),
         Line("REQUESTS_DONE", "15", "personal", "ratio", "100", confirmer="production_director"), tasks, assessment,
@@ -704,7 +732,8 @@ def build_retail(actor: Any, today: dt.date, rng: random.Random, names: NameSour
     )
     ctx.schemes["steps"] = kpi.scheme_create(
         actor=actor, organization=organization, name="Ступенчатая премия Insol", kind="step_bonus",
-        params={"plan_rule": "last year's actual + 20 %", "bonus_base": "salary"},
+        description="План = факт прошлого года + 20 %; выше плана 50 % оклада, план 30 %, ниже 10 %, недопустимо низкий 0.",
+        params={"bonus_base": "salary"},
     )
     ctx.schemes["target"] = kpi.scheme_create(
         actor=actor, organization=organization, name="Целевая премия 20 % оклада", kind="target_bonus",

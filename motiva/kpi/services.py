@@ -17,6 +17,7 @@ from motiva.engine import formula as formula_language
 from motiva.engine.money import D
 from motiva.engine.problems import Problem
 from motiva.engine.scales import parse_scale_params
+from motiva.engine.schemes import scheme_problems
 from motiva.engine.validation import LineDraft, validate_card
 from motiva.kpi.models import (
     AccountingStandard,
@@ -25,6 +26,7 @@ from motiva.kpi.models import (
     CardTemplate,
     CardTemplateLine,
     Component,
+    ComponentScore,
     Direction,
     Indicator,
     IndicatorKind,
@@ -32,6 +34,7 @@ from motiva.kpi.models import (
     PayScheme,
     Periodicity,
     Scale,
+    ScaleKind,
     SchemeKind,
 )
 from motiva.org.models import Employee, Position
@@ -183,8 +186,8 @@ def scheme_create(*, actor: Any, organization: Organization, name: str, kind: st
     problems = _choice(kind, SchemeKind, "kind", "Вид схемы", "Scheme kind")
     if not name.strip():
         problems.append(problem("required", "name", "Укажите название схемы", "Enter the scheme name"))
-    if params is not None and not isinstance(params, Mapping):
-        problems.append(problem("not_an_object", "params", "Параметры схемы должны быть объектом", "Scheme parameters must be an object"))
+    if kind in SchemeKind.values:
+        problems += scheme_problems(kind, params if params is not None else {})
     if PayScheme.objects.filter(organization=organization, name=name.strip()).exists():
         problems.append(problem("duplicate", "name", "Схема «{name}» уже есть", "Scheme “{name}” exists", name=name))
     raise_if_errors(problems)
@@ -363,3 +366,27 @@ def cards_create_for_period(
             continue
         created.append(card)
     return created, skipped
+
+
+@transaction.atomic
+def component_score_set(*, actor: Any, card_line: CardLine, value: Decimal, comment: str = "") -> ComponentScore:
+    """The score of a tasks or assessment line: a percentage, or −2…+2 when the line has a rating scale."""
+    ensure_open(card_line.card.period)
+    problems: list[Problem] = []
+    if card_line.component == Component.INDICATOR:
+        problems.append(problem("not_component", "card_line", "Показатель получает факт, а не оценку компонента",
+                                "An indicator line takes a fact, not a component score"))
+    elif card_line.scale is not None and card_line.scale.kind == ScaleKind.RATING:
+        if value != value.to_integral() or not Decimal(-2) <= value <= Decimal(2):
+            problems.append(problem("rating", "value", "Оценка — целое от −2 до +2", "A rating is a whole number from −2 to +2"))
+    elif not Decimal(0) <= value <= Decimal(300):
+        problems.append(problem("range", "value", "Оценка компонента — процент от 0 до 300", "A component score is a percentage from 0 to 300"))
+    raise_if_errors(problems)
+    existing = ComponentScore.objects.filter(card_line=card_line).first()
+    author = actor if getattr(actor, "pk", None) else None
+    if existing is None:
+        score = ComponentScore.objects.create(card_line=card_line, value=value, comment=comment, author=author)
+        audit.record_create(actor=actor, obj=score, fields=["value", "comment"])
+        return score
+    audit.apply_changes(actor=actor, obj=existing, changes={"value": value, "comment": comment, "author": author})
+    return existing

@@ -204,7 +204,7 @@ def assignment_change(
     employee: Employee,
     start_date: dt.date,
     position: Position | None = None,
-    manager: Employee | None | object = KEEP,
+    manager: Employee | object | None = KEEP,
     fte: Decimal | None = None,
     salary: Decimal | None = None,
     reason: str = "",
