@@ -9,7 +9,15 @@ from motiva.engine.money import RoundingPolicy
 from motiva.engine.proration import prorate
 from motiva.engine.scales import PlanValues, parse_scale_params
 from motiva.engine.schemes import calculate_pay, rank_places, split_fund
-from motiva.engine.types import Absence, Adjustment, CardPolicy, EmploymentSpan, LineInput, PayInput, ScaleSpec
+from motiva.engine.types import (
+    Absence,
+    Adjustment,
+    CardPolicy,
+    EmploymentSpan,
+    LineInput,
+    PayInput,
+    ScaleSpec,
+)
 
 D = Decimal
 ROUND = RoundingPolicy()

@@ -1,0 +1,178 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from motiva.calc import services as calc
+from motiva.calc.fetch import fetch_run_inputs
+from motiva.calc.models import CalculationRun, EmployeeResult, RunStatus
+from motiva.core.errors import InvalidInput
+from motiva.kpi import services as kpi
+from motiva.org import services as org
+from motiva.periods import services as periods
+from motiva.periods.models import LIFECYCLE
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+MARCH = dt.date(2026, 3, 1)
+
+
+@pytest.fixture
+def setup(actor, organization, structure):
+    ratio = kpi.scale_create(actor=actor, organization=organization, name="Факт/план", kind="ratio", params={"cap": "150"})
+    sales = kpi.indicator_create(actor=actor, organization=organization, code="SALES", name="Продажи")
+    calls = kpi.indicator_create(actor=actor, organization=organization, code="CALLS", name="Звонки")
+    kpi.indicator_create(actor=actor, organization=organization, code="HEADS", name="Численность")
+    kpi.indicator_create(actor=actor, organization=organization, code="PER_HEAD", name="Звонки на человека", formula="CALLS / HEADS")
+    scheme = kpi.scheme_create(actor=actor, organization=organization, name="20 %", kind="target_bonus", params={"basis": "salary_percent", "percent": "20"})
+    template, _ = kpi.card_template_create(actor=actor, position=structure["specialist"], valid_from=dt.date(2026, 1, 1), scheme=scheme, lines=[
+        {"indicator": sales, "weight": "70", "scale": ratio, "target": "100", "level": "unit"},
+        {"indicator": organization.indicators.get(code="PER_HEAD"), "weight": "30", "scale": ratio, "target": "50"},
+    ])
+    people = [
+        org.employee_hire(actor=actor, organization=organization, personnel_number=str(10 + i), last_name=f"Сотрудник{i}", first_name="Тест",
+                          hire_date=dt.date(2025, 1, 1), position=structure["specialist"], salary=D(50000 + 10000 * i), manager=structure["boss"])
+        for i in range(3)
+    ]
+    period = periods.period_create(actor=actor, organization=organization, kind="month", start=MARCH)
+    for person in people:
+        kpi.card_create(actor=actor, employee=person, period=period, template=template)
+        periods.value_set(actor=actor, indicator=calls, period=period, kind="fact", value=D(1000), scope="employee", employee=person)
+        periods.value_set(actor=actor, indicator=organization.indicators.get(code="HEADS"), period=period, kind="fact", value=D(20),
+                          scope="employee", employee=person)
+    periods.value_set(actor=actor, indicator=sales, period=period, kind="fact", value=D(110), scope="unit", unit=structure["dept"])
+    return {"period": period, "people": people, "sales": sales, "template": template, "structure": structure}
+
+
+def test_a_run_stores_results_traces_and_a_hash(actor, setup):
+    run = calc.calculation_run_create(actor=actor, period=setup["period"])
+    assert (run.status, run.progress, run.employees_total) == (RunStatus.DONE, 100, 3)
+    result = EmployeeResult.objects.get(run=run, employee=setup["people"][0])
+    # 70 % × 110 % + 30 % × (1000 / 20 = 50 → 100 %) = 107 %; 20 % of 50 000 × 107 % = 10 700
+    assert result.result == D(107)
+    assert result.pay == D("10700")
+    per_head = next(line for line in result.lines if line["indicator"] == "PER_HEAD")
+    assert per_head["fact"] == "50"  # computed from its formula before the card used it
+    assert any("факт / план" in step["ru"] for step in per_head["steps"])
+    assert result.components[0]["steps"]
+    assert len(run.input_hash) == 64 and run.engine_version
+
+
+def test_rerunning_the_same_inputs_gives_the_same_hash_and_results(actor, setup):
+    first = calc.calculation_run_create(actor=actor, period=setup["period"])
+    second = calc.calculation_run_create(actor=actor, period=setup["period"])
+    assert first.input_hash == second.input_hash
+    assert second.previous_id == first.pk
+    pairs = lambda run: sorted(EmployeeResult.objects.filter(run=run).values_list("employee_id", "result", "pay"))  # noqa: E731
+    assert pairs(first) == pairs(second)
+    assert calc.run_difference(second) == []
+
+
+def test_a_changed_fact_makes_a_new_run_that_shows_the_difference(actor, setup):
+    first = calc.calculation_run_create(actor=actor, period=setup["period"])
+    periods.value_set(actor=actor, indicator=setup["sales"], period=setup["period"], kind="fact", value=D(120), scope="unit", unit=setup["structure"]["dept"])
+    second = calc.calculation_run_create(actor=actor, period=setup["period"])
+    assert second.input_hash != first.input_hash
+    difference = calc.run_difference(second)
+    assert len(difference) == 3
+    assert difference[0]["pay_delta"] > 0
+
+
+def test_two_runs_of_one_scope_cannot_run_at_once(actor, setup):
+    calc.calculation_run_start(actor=actor, period=setup["period"])
+    with pytest.raises(InvalidInput) as refusal:
+        calc.calculation_run_start(actor=actor, period=setup["period"])
+    assert refusal.value.problems[0].code == "run_in_progress"
+    # a different scope may run
+    calc.calculation_run_start(actor=actor, period=setup["period"], unit=setup["structure"]["dept"])
+
+
+def test_a_closed_period_is_never_calculated(actor, setup):
+    period = setup["period"]
+    for status in LIFECYCLE[1:]:
+        periods.period_transition(actor=actor, period=period, to_status=status)
+    with pytest.raises(InvalidInput) as refusal:
+        calc.calculation_run_create(actor=actor, period=period)
+    assert refusal.value.problems[0].code == "period_locked"
+    assert not CalculationRun.objects.exists()
+
+
+def test_fetch_takes_a_fixed_number_of_queries(actor, organization, setup, structure):
+    with CaptureQueriesContext(connection) as small:
+        inputs = fetch_run_inputs(setup["period"])
+    assert len(inputs.employees) == 3
+    for i in range(5):
+        person = org.employee_hire(actor=actor, organization=organization, personnel_number=f"9{i}", last_name="Ещё", first_name="Один",
+                                   hire_date=dt.date(2025, 1, 1), position=structure["specialist"], salary=D(40000))
+        kpi.card_create(actor=actor, employee=person, period=setup["period"], template=setup["template"])
+    with CaptureQueriesContext(connection) as large:
+        inputs = fetch_run_inputs(setup["period"])
+    assert len(inputs.employees) == 8
+    assert len(small) == len(large) == 9
+
+
+def test_a_unit_scope_calculates_only_that_subtree(actor, organization, setup, structure):
+    other_unit = org.unit_create(actor=actor, organization=organization, code="X", name="Склад", parent=structure["company"])
+    run = calc.calculation_run_create(actor=actor, period=setup["period"], unit=other_unit)
+    assert run.employees_total == 0
+    run = calc.calculation_run_create(actor=actor, period=setup["period"], unit=structure["dept"])
+    assert run.employees_total == 3
+
+
+def test_the_background_task_runs_on_commit(actor, setup, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = calc.calculation_run_enqueue(actor=actor, period=setup["period"])
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE
+
+
+def test_adjustments_need_a_reason_and_a_second_approver(actor, setup, django_user_model):
+    employee = setup["people"][0]
+    with pytest.raises(InvalidInput) as refusal:
+        calc.adjustment_create(actor=actor, period=setup["period"], employee=employee, amount=D(1000), reason=" ")
+    assert refusal.value.problems[0].field == "reason"
+    adjustment = calc.adjustment_create(actor=actor, period=setup["period"], employee=employee, amount=D(1000), reason="Разовая работа")
+    run = calc.calculation_run_create(actor=actor, period=setup["period"])
+    assert EmployeeResult.objects.get(run=run, employee=employee).pay == D("10700")  # not approved yet: does not count
+    with pytest.raises(InvalidInput):
+        calc.adjustment_approve(actor=actor, adjustment=adjustment)
+    finance = django_user_model.objects.create_user(username="finance2", password="x-Secret-123")
+    calc.adjustment_approve(actor=finance, adjustment=adjustment)
+    run = calc.calculation_run_create(actor=actor, period=setup["period"])
+    assert EmployeeResult.objects.get(run=run, employee=employee).pay == D("11700")
+
+
+def test_a_disciplinary_reduction_is_capped_and_reported(actor, setup, django_user_model):
+    employee = setup["people"][0]
+    adjustment = calc.adjustment_create(actor=actor, period=setup["period"], employee=employee, amount=D(-50000), reason="Выговор",
+                                        kind="disciplinary")
+    calc.adjustment_approve(actor=django_user_model.objects.create_user(username="gd", password="x-Secret-123"), adjustment=adjustment)
+    run = calc.calculation_run_create(actor=actor, period=setup["period"])
+    result = EmployeeResult.objects.get(run=run, employee=employee)
+    # a fifth of (50 000 + 10 700) = 12 140
+    assert result.pay == D("10700") - D("12140")
+    assert [p["code"] for p in result.problems] == ["disciplinary_cap"]
+
+
+def test_a_group_correction_applies_to_the_unit(actor, setup, django_user_model):
+    correction = calc.group_correction_set(actor=actor, period=setup["period"], unit=setup["structure"]["dept"], coefficient=D("0.9"),
+                                           reason="Субъективные оценки выше объективных KPI компании")
+    calc.group_correction_approve(actor=django_user_model.objects.create_user(username="gd", password="x-Secret-123"), correction=correction)
+    run = calc.calculation_run_create(actor=actor, period=setup["period"])
+    assert EmployeeResult.objects.get(run=run, employee=setup["people"][0]).pay == D("9630")
+
+
+def test_a_failed_run_is_marked_with_the_reason(actor, setup, monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("диск заполнен")
+
+    monkeypatch.setattr("motiva.calc.services.calculate_batch", explode)
+    with pytest.raises(RuntimeError):
+        calc.calculation_run_create(actor=actor, period=setup["period"])
+    run = CalculationRun.objects.get()
+    assert (run.status, run.error) == (RunStatus.FAILED, "диск заполнен")
+    assert not EmployeeResult.objects.exists()
+    monkeypatch.undo()
+    assert calc.calculation_run_create(actor=actor, period=setup["period"]).status == RunStatus.DONE  # a failed run blocks nothing
