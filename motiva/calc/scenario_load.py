@@ -1,0 +1,154 @@
+"""Loading a scenario file into the database, through the services, as a new organization."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.db import transaction
+
+from motiva.core.errors import InvalidInput, problem
+from motiva.core.models import Organization
+from motiva.engine.money import from_config
+from motiva.kpi import services as kpi
+from motiva.kpi.models import Indicator
+from motiva.org import services as org
+from motiva.org.models import Category, Employee, Unit
+from motiva.periods import services as periods
+from motiva.periods.models import IndicatorValue, Period, Scope, ValueKind
+from motiva.scenarios.loader import parse
+
+KIND_BY_MONTHS = {1: "month", 3: "quarter", 6: "half_year", 12: "year"}
+
+
+@transaction.atomic
+def load_scenario(path: str | Path, *, actor: Any, name: str | None = None) -> tuple[Organization, Period]:
+    """Everything or nothing: the scenario is validated as `simulate` does, then written by the services."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    scenario = parse(raw)  # raises ScenarioError naming the place of any problem
+    if not scenario.employees:
+        raise InvalidInput([problem("empty", "employees", "В сценарии нет сотрудников", "The scenario has no employees")])
+    first = scenario.employees[0].pay
+    months = first.months
+    if months not in KIND_BY_MONTHS:
+        raise InvalidInput([problem("period", "period", "Период должен быть месяцем, кварталом, полугодием или годом",
+                                    "The period must be a month, a quarter, a half-year or a year")])
+    rounding = scenario.rounding
+    organization = org.organization_create(
+        actor=actor, name=name or scenario.name or Path(path).stem, currency=scenario.currency,
+        rounding_mode=rounding.mode, score_places=rounding.score_places, money_places=rounding.money_places,
+        round_per_line=rounding.round_per_line, fiscal_year_start_month=first.period_start.month if months == 12 else 1,
+    )
+    period = periods.period_create(actor=actor, organization=organization, kind=KIND_BY_MONTHS[months], start=first.period_start)
+    scales = {key: kpi.scale_create(actor=actor, organization=organization, name=key, kind=spec["kind"], params=_plain(spec.get("params", {})))
+              for key, spec in (raw.get("scales") or {}).items()}
+    schemes = {key: kpi.scheme_create(actor=actor, organization=organization, name=key, kind=spec["kind"], params=_plain(spec.get("params", {})))
+               for key, spec in (raw.get("schemes") or {}).items()}
+    indicators: dict[str, Indicator] = {}
+
+    def indicator(code: str) -> Indicator:
+        if code not in indicators:
+            spec = (raw.get("indicators") or {}).get(code)
+            indicators[code] = kpi.indicator_create(
+                actor=actor, organization=organization, code=code, name=(spec or {}).get("name", code),
+                direction=(spec or {}).get("direction", "higher"), monitoring_only=spec is None,
+            )
+        return indicators[code]
+
+    for code in raw.get("indicators") or {}:
+        indicator(code)
+    root = org.unit_create(actor=actor, organization=organization, code="ROOT", name=organization.name)
+    units: dict[tuple[str, str], Unit] = {}
+    grades: dict[str, Any] = {}
+    values: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def put(code: str, scope: str, unit: Unit | None, employee: Employee | None, value: Decimal | None, level_code: str = "") -> None:
+        key = (code, IndicatorKey.of(scope, unit, employee))
+        existing = values.get(key)
+        if existing and (existing["value"], existing["level_code"]) != (value, level_code):
+            raise InvalidInput([problem("conflict", f"facts.{code}", "Разные факты «{c}» для одного подразделения", "Different facts of “{c}” for one unit", c=code)])
+        values[key] = {"indicator": indicator(code), "period": period, "kind": ValueKind.FACT, "value": value, "level_code": level_code,
+                       "scope": scope, "unit": unit, "employee": employee}
+
+    for index, (calc, person) in enumerate(zip(scenario.employees, raw.get("employees") or [], strict=True)):
+        pay = calc.pay
+        unit_key = (calc.unit or "main", pay.block or "administrative")
+        if unit_key not in units:
+            units[unit_key] = org.unit_create(actor=actor, organization=organization, code=f"U{len(units) + 1}",
+                                              name=calc.unit or "Подразделение", parent=root, block=unit_key[1])
+        unit = units[unit_key]
+        grade = None
+        if pay.grade:
+            if pay.grade not in grades:
+                grades[pay.grade] = org.grade_create(actor=actor, organization=organization, code=pay.grade, name=pay.grade,
+                                                     salary_min=Decimal(0), salary_max=Decimal(10) ** 9)
+            grade = grades[pay.grade]
+        category = pay.category if pay.category in Category.values else Category.SPECIALIST
+        position = org.position_create(actor=actor, unit=unit, title=str(person.get("position", calc.name)), grade=grade, category=category)
+        span = pay.employment[0]
+        seniority_start = period.end - dt.timedelta(days=int(pay.seniority_years * Decimal("365.25"))) if pay.seniority_years else None
+        employee = org.employee_hire(
+            actor=actor, organization=organization, personnel_number=str(index + 1), last_name=calc.name, first_name="—",
+            hire_date=min(span.start, period.start) if span.start <= period.start else span.start, position=position,
+            salary=pay.salary, fte=span.fte, seniority_start=seniority_start,
+        )
+        if span.end is not None:
+            org.employee_terminate(actor=actor, employee=employee, termination_date=span.end)
+        for absence in pay.absences:
+            org.absence_create(actor=actor, employee=employee, kind=absence.kind, start_date=absence.start, end_date=absence.end)
+        lines = []
+        for line, line_raw in zip(calc.lines, _lines_raw(raw, person), strict=True):
+            row: dict[str, Any] = {"component": line.component, "level": line.level, "weight": line.weight,
+                                   "threshold": line.plan.threshold, "target": line.plan.target, "maximum": line.plan.maximum,
+                                   "planned_amount": line.planned_amount, "label": line.title if line.component != "indicator" else "",
+                                   "scale": scales.get(line_raw.get("scale")) if line_raw.get("scale") else None}
+            if line.indicator_code:
+                row["indicator"] = indicator(line.indicator_code)
+            lines.append(row)
+        card, _warnings = kpi.card_create(actor=actor, employee=employee, period=period, lines=lines,
+                                          scheme=schemes.get(calc.scheme.name) if calc.scheme else None)
+        for stored, line in zip(card.lines.order_by("order", "id"), calc.lines, strict=True):
+            if not line.indicator_code:
+                if line.fact is not None:
+                    kpi.component_score_set(actor=actor, card_line=stored, value=line.fact)
+                continue
+            if line.fact is None and not line.level_code:
+                continue
+            scope = {"company": Scope.COMPANY, "unit": Scope.UNIT}.get(line.level, Scope.EMPLOYEE)
+            put(line.indicator_code, scope, unit if scope == Scope.UNIT else None, employee if scope == Scope.EMPLOYEE else None,
+                line.fact, line.level_code)
+        for code, value in {**pay.facts, **pay.flags}.items():
+            if (code, IndicatorKey.of(Scope.EMPLOYEE, None, employee)) not in values:
+                put(code, Scope.EMPLOYEE, None, employee, value)
+    for unit_name, facts in scenario.unit_facts.items():
+        unit = next((u for (name, _block), u in units.items() if name == unit_name), None)
+        if unit is None:
+            continue
+        for code, value in facts.items():
+            put(code, Scope.UNIT, unit, None, value)
+    periods.values_load(actor=actor, rows=list(values.values()))
+    return organization, period
+
+
+class IndicatorKey:
+    @staticmethod
+    def of(scope: str, unit: Unit | None, employee: Employee | None) -> str:
+        return IndicatorValue.make_scope_key(scope, unit.pk if unit else None, employee.pk if employee else None)
+
+
+def _lines_raw(raw: dict[str, Any], person: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(person.get("lines") or (raw.get("templates") or {}).get(person.get("template", ""), []))
+
+
+def _plain(value: Any) -> Any:
+    """YAML floats become exact strings before they are stored as JSON parameters."""
+    if isinstance(value, float):
+        return str(from_config(value))
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value

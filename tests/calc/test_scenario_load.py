@@ -1,0 +1,35 @@
+"""A scenario loaded into the database and calculated there gives what `simulate` gives."""
+
+from pathlib import Path
+
+import pytest
+
+from motiva.calc.models import EmployeeResult
+from motiva.calc.scenario_load import load_scenario
+from motiva.calc.services import calculation_run_create
+from motiva.scenarios.loader import load
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.yaml"))
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_the_database_run_matches_the_simulation(path, actor):
+    simulated = {o.name: (o.card.total, o.pay.total if o.pay else 0) for o in load(path).run()}
+    _organization, period = load_scenario(path, actor=actor)
+    run = calculation_run_create(actor=actor, period=period)
+    stored = {r.employee.last_name: (r.result, r.pay) for r in EmployeeResult.objects.filter(run=run).select_related("employee")}
+    assert stored == simulated
+
+
+def test_a_bad_scenario_changes_nothing(actor, tmp_path):
+    from motiva.core.models import Organization
+    from motiva.scenarios.loader import ScenarioError
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nperiod: {start: 2026-01-01, end: 2026-01-31}\nemployees:\n  - {id: a, salary: много, lines: [{weight: 100, fact: 1}]}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as refusal:
+        load_scenario(bad, actor=actor)
+    assert refusal.value.problems[0].field == "employees[0].salary"
+    assert not Organization.objects.filter(name="x").exists()
