@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,6 +36,7 @@ class RunInputs:
     cards: dict[str, int]  # employee key → card id
     problems: list[Problem] = field(default_factory=list)
     computed: dict[str, str] = field(default_factory=dict)  # indicator code → formula, evaluated in this run
+    digest: str = ""  # sha256 of every row read, in a fixed order
 
 
 def _months(period: Period) -> int:
@@ -69,38 +71,46 @@ def _employee_filter(period: Period, unit: Unit | None) -> Q:
 
 
 def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:
-    cards = list(Card.objects.filter(_employee_filter(period, unit)).values(
+    hasher = hashlib.sha256()
+
+    def seen(rows: list[Any]) -> list[Any]:
+        hasher.update(repr(rows).encode())
+        return rows
+
+    cards = seen(list(Card.objects.filter(_employee_filter(period, unit)).order_by("id").values(
         "id", "employee_id", "scheme_id", "employee__last_name", "employee__first_name", "employee__middle_name",
         "employee__hire_date", "employee__termination_date", "employee__seniority_start",
-    ))  # query 1
+    )))  # query 1
     card_ids = [c["id"] for c in cards]
     employee_ids = [c["employee_id"] for c in cards]
     lines_by_card: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in CardLine.objects.filter(card__period=period, card_id__in=card_ids).order_by("card_id", "order", "id").values(
+    for row in seen(list(CardLine.objects.filter(card__period=period, card_id__in=card_ids).order_by("card_id", "order", "id").values(
         "id", "card_id", "order", "component", "label", "level", "weight", "threshold", "target", "maximum", "planned_amount",
-        "indicator__code", "indicator__name", "indicator__direction", "scale__kind", "scale__params", "component_score__value",
-    ):  # query 2
+        "indicator__code", "indicator__name", "indicator__direction", "scale_id", "scale__kind", "scale__params", "component_score__value",
+    ))):  # query 2
         lines_by_card[row["card_id"]].append(row)
     schemes = {
         row["id"]: SchemeSpec(row["kind"], row["params"], row["name"])
-        for row in PayScheme.objects.filter(pk__in={c["scheme_id"] for c in cards if c["scheme_id"]}).values("id", "kind", "params", "name")
+        for row in seen(list(PayScheme.objects.filter(pk__in={c["scheme_id"] for c in cards if c["scheme_id"]}).order_by("id").values(
+            "id", "kind", "params", "name")))
     }  # query 3
     assignments: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in Assignment.objects.filter(
+    for row in seen(list(Assignment.objects.filter(
         Q(end_date__isnull=True) | Q(end_date__gte=period.start), employee_id__in=employee_ids, start_date__lte=period.end,
     ).order_by("employee_id", "start_date").values(
         "employee_id", "start_date", "end_date", "fte", "salary", "unit_id", "unit__block", "position__category", "position__grade__code",
-    ):  # query 4
+    ))):  # query 4
         assignments[row["employee_id"]].append(row)
     absences: dict[int, list[EngineAbsence]] = defaultdict(list)
-    for row in Absence.objects.filter(employee_id__in=employee_ids, start_date__lte=period.end, end_date__gte=period.start).values(
-        "employee_id", "kind", "start_date", "end_date",
-    ):  # query 5
+    for row in seen(list(Absence.objects.filter(employee_id__in=employee_ids, start_date__lte=period.end, end_date__gte=period.start)
+                         .order_by("id").values("employee_id", "kind", "start_date", "end_date"))):  # query 5
         absences[row["employee_id"]].append(EngineAbsence(row["kind"], row["start_date"], row["end_date"]))
     facts: dict[tuple[str, str], Decimal] = {}
     plans: dict[tuple[str, str], Decimal] = {}
     level_codes: dict[tuple[str, str], str] = {}
-    for row in IndicatorValue.objects.filter(period=period).values("indicator__code", "scope_key", "kind", "value", "level_code"):  # query 6
+    for row in seen(list(IndicatorValue.objects.filter(period=period).order_by("id").values_list(
+            "indicator__code", "scope_key", "kind", "value", "level_code"))):  # query 6
+        row = dict(zip(("indicator__code", "scope_key", "kind", "value", "level_code"), row, strict=True))
         key = (row["indicator__code"], row["scope_key"])
         if row["kind"] == "plan":
             if row["value"] is not None:
@@ -110,15 +120,16 @@ def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:
                 facts[key] = row["value"]
             if row["level_code"]:
                 level_codes[key] = row["level_code"]
-    formulas = dict(Indicator.objects.filter(organization_id=period.organization_id).exclude(formula="").values_list("code", "formula"))  # query 7
+    formulas = dict(seen(list(Indicator.objects.filter(organization_id=period.organization_id).exclude(formula="").order_by("code")
+                              .values_list("code", "formula"))))  # query 7
     adjustments: dict[int, list[EngineAdjustment]] = defaultdict(list)
-    for row in Adjustment.objects.filter(period=period, employee_id__in=employee_ids, approved_by__isnull=False).values(
+    for row in seen(list(Adjustment.objects.filter(period=period, employee_id__in=employee_ids, approved_by__isnull=False).order_by("id").values(
         "employee_id", "amount", "reason", "kind",
-    ):  # query 8
+    ))):  # query 8
         adjustments[row["employee_id"]].append(EngineAdjustment(row["amount"], row["reason"], row["kind"] or AdjustmentKind.MANUAL))
     corrections = {
         str(row["unit_id"]): row["coefficient"]
-        for row in GroupCorrection.objects.filter(period=period, approved_by__isnull=False).values("unit_id", "coefficient")
+        for row in seen(list(GroupCorrection.objects.filter(period=period, approved_by__isnull=False).order_by("id").values("unit_id", "coefficient")))
     }  # query 9
 
     problems = _compute_indicators(formulas, facts)
@@ -129,6 +140,7 @@ def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:
     unit_facts = {scope[5:]: {**company_facts, **values} for scope, values in by_scope.items() if scope.startswith("unit:")}
 
     months = _months(period)
+    scales: dict[int, ScaleSpec | None] = {}
     employees: list[EmployeeCalc] = []
     card_map: dict[str, int] = {}
     for card in cards:
@@ -144,10 +156,10 @@ def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:
         for row in lines_by_card.get(card["id"], []):
             code = row["indicator__code"] or ""
             scope = "company" if row["level"] == "company" else f"unit:{unit_key}" if row["level"] == "unit" else f"employee:{employee_id}"
-            scale = None
-            if row["scale__kind"]:
+            scale = scales.get(row["scale_id"]) if row["scale_id"] else None
+            if row["scale_id"] and row["scale_id"] not in scales:
                 params, _problems = parse_scale_params(row["scale__kind"], row["scale__params"])
-                scale = ScaleSpec(row["scale__kind"], params) if params is not None else None
+                scale = scales[row["scale_id"]] = ScaleSpec(row["scale__kind"], params) if params is not None else None
             if code:
                 fact = facts.get((code, scope))
                 level_code = level_codes.get((code, scope), "")
@@ -177,7 +189,7 @@ def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:
         name = " ".join(p for p in (card["employee__last_name"], card["employee__first_name"], card["employee__middle_name"]) if p)
         employees.append(EmployeeCalc(key, name, tuple(lines), pay, scheme, unit_key, tuple(adjustments.get(employee_id, ()))))
         card_map[key] = card["id"]
-    return RunInputs(employees, unit_facts, corrections, card_map, problems, formulas)
+    return RunInputs(employees, unit_facts, corrections, card_map, problems, formulas, hasher.hexdigest())
 
 
 def _years(start: dt.date, end: dt.date) -> Decimal:

@@ -40,6 +40,8 @@ class CalculationRun(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     timings = models.JSONField(_("timings, s"), default=dict, blank=True)
+    # The wording of every trace step used in this run, once; results refer to it by number.
+    trace_templates = models.JSONField(_("trace wording"), default=list, blank=True)
     error = models.TextField(_("error"), blank=True)
 
     class Meta:

@@ -92,21 +92,21 @@ def _execute(run: CalculationRun) -> None:
     # progress is reported while the results are turned into rows.
     outcomes = calculate_batch(inputs.employees, rounding, unit_facts=inputs.unit_facts, corrections=inputs.corrections, disciplinary_cap=cap)
     computed = time.perf_counter()
+    catalog: dict[tuple[str, str], int] = {}
     rows = []
     for index, outcome in enumerate(outcomes):
-        rows.append(_result_row(run, outcome, inputs.cards[outcome.key]))
+        rows.append(_result_row(run, outcome, inputs.cards[outcome.key], catalog))
         if index % chunk == chunk - 1:
             CalculationRun.objects.filter(pk=run.pk).update(progress=min(90, 10 + 80 * (index + 1) // max(1, len(outcomes))))
-    input_hash = digest({
-        "engine": ENGINE_VERSION, "rounding": rounding, "employees": inputs.employees, "unit_facts": inputs.unit_facts,
-        "corrections": inputs.corrections, "disciplinary_cap": cap,
-    })
+    # The rows read, the engine version and the policy determine the result entirely.
+    input_hash = digest({"engine": ENGINE_VERSION, "rounding": rounding, "rows": inputs.digest, "disciplinary_cap": cap})
     with transaction.atomic():
         ensure_open(period)
         EmployeeResult.objects.bulk_create(rows, batch_size=2000)
         stored = time.perf_counter()
         CalculationRun.objects.filter(pk=run.pk).update(
             status=RunStatus.DONE, progress=100, finished_at=timezone.now(), input_hash=input_hash, rounding=plain(rounding),
+            trace_templates=[list(key) for key in catalog],
             timings={"fetch": round(fetched - started, 3), "compute": round(computed - fetched, 3), "store": round(stored - computed, 3)},
             error="; ".join(p.render("ru") for p in inputs.problems)[:2000],
         )
@@ -117,7 +117,7 @@ def _execute(run: CalculationRun) -> None:
                 period_transition(actor=run.created_by, period=period, to_status=PeriodStatus.CALCULATED, reason=f"run #{run.pk}")
 
 
-def _result_row(run: CalculationRun, outcome: EmployeeOutcome, card_id: int) -> EmployeeResult:
+def _result_row(run: CalculationRun, outcome: EmployeeOutcome, card_id: int, catalog: dict[tuple[str, str], int]) -> EmployeeResult:
     card = outcome.card
     pay = outcome.pay
     return EmployeeResult(
@@ -128,13 +128,13 @@ def _result_row(run: CalculationRun, outcome: EmployeeOutcome, card_id: int) -> 
             "key": line.key, "title": line.title, "level": line.level, "weight": str(line.weight), "indicator": line.indicator_code,
             "fact": None if line.fact is None else str(line.fact), "score": None if line.score is None else str(line.score),
             "multiplier": None if line.multiplier is None else str(line.multiplier), "weighted": str(line.weighted),
-            "steps": [s.as_dict() for s in line.steps],
+            "steps": [s.compact(catalog) for s in line.steps],
         } for line in card.lines],
         components=[] if pay is None else [
-            {"ru": c.name.render("ru"), "en": c.name.render("en"), "amount": str(c.amount), "steps": [s.as_dict() for s in c.steps]}
+            {"ru": c.name.render("ru"), "en": c.name.render("en"), "amount": str(c.amount), "steps": [s.compact(catalog) for s in c.steps]}
             for c in pay.components
         ],
-        trace={"card": [s.as_dict() for s in card.steps], "pay": [] if pay is None else [s.as_dict() for s in pay.steps]},
+        trace={"card": [s.compact(catalog) for s in card.steps], "pay": [] if pay is None else [s.compact(catalog) for s in pay.steps]},
         problems=[{"code": p.code, "field": p.field, "ru": p.render("ru"), "en": p.render("en"), "severity": p.severity.value} for p in outcome.problems],
         has_errors=any(p.severity is Severity.ERROR for p in outcome.problems),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
 
@@ -27,13 +27,6 @@ class DayBasis(StrEnum):
 BONUS_ABSENCES = {"vacation", "sick", "unpaid", "other"}
 
 
-def _days(start: dt.date, end: dt.date) -> Iterator[dt.date]:
-    day = start
-    while day <= end:
-        yield day
-        day += dt.timedelta(days=1)
-
-
 def _months(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
     months = []
     cursor = start
@@ -42,6 +35,29 @@ def _months(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
         months.append((cursor, min(end, next_month - dt.timedelta(days=1))))
         cursor = next_month
     return months
+
+
+def _count(start: dt.date, end: dt.date, calendar: bool) -> int:
+    """Days from start to end inclusive; Monday to Friday only unless calendar."""
+    if end < start:
+        return 0
+    total = (end - start).days + 1
+    if calendar:
+        return total
+    weeks, rest = divmod(total, 7)
+    weekday = start.weekday()
+    return weeks * 5 + sum(1 for offset in range(rest) if (weekday + offset) % 7 < 5)
+
+
+def _merge(spans: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
+    """Overlapping absences counted once."""
+    merged: list[tuple[dt.date, dt.date]] = []
+    for lo, hi in sorted(spans):
+        if merged and lo <= merged[-1][1] + dt.timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
 
 
 def prorate(
@@ -56,46 +72,45 @@ def prorate(
     policy = ProrationPolicy(policy)
     counts = DayBasis(basis) is DayBasis.CALENDAR
 
-    def is_counted(day: dt.date) -> bool:
-        return counts or day.weekday() < 5
-
-    def fte_on(day: dt.date) -> Decimal:
-        for span in employment:
-            if span.start <= day and (span.end is None or day <= span.end):
-                return span.fte
-        return ZERO
-
-    def absent_on(day: dt.date) -> bool:
-        return any(a.start <= day <= a.end and a.kind in BONUS_ABSENCES for a in absences)
-
     steps: list[Step] = []
     if policy is ProrationPolicy.NONE:
-        was_employed = any(fte_on(day) > 0 for day in _days(start, end))
+        was_employed = any(span.fte > 0 and span.start <= end and (span.end is None or span.end >= start) for span in employment)
         factor = ONE if was_employed else ZERO
         steps.append(step("Без пропорции: работал в периоде — полностью", "No proration: employed in the period — in full", factor))
         return factor, tuple(steps)
 
     month_factors: list[Decimal] = []
+    leave_spans = _merge([(a.start, a.end) for a in absences if a.kind in BONUS_ABSENCES])
     for month_start, month_end in _months(start, end):
-        days = [day for day in _days(month_start, month_end) if is_counted(day)]
+        days = _count(month_start, month_end, counts)
         if not days:
             continue
-        worked = sum((fte_on(day) for day in days if not absent_on(day)), ZERO)
-        employed = sum((fte_on(day) for day in days), ZERO)
-        leave_days = sum(1 for day in days if absent_on(day) and fte_on(day) > 0)
+        employed = ZERO
+        worked = ZERO
+        leave_days = 0
+        for span in employment:
+            lo, hi = max(span.start, month_start), min(span.end or month_end, month_end)
+            if lo > hi:
+                continue
+            span_days = _count(lo, hi, counts)
+            absent = sum(_count(max(lo, a), min(hi, b), counts) for a, b in leave_spans if a <= hi and b >= lo)
+            employed += span.fte * span_days
+            worked += span.fte * (span_days - absent)
+            if span.fte > 0:
+                leave_days += absent
         if policy is ProrationPolicy.PROPORTIONAL:
-            factor = worked / len(days)
+            factor = worked / days
             rule = ("{month}: отработано {worked} из {days} дн. (с учётом ставки)", "{month}: worked {worked} of {days} days (FTE included)")
         elif policy is ProrationPolicy.LEAVE_MONTH_ZERO:
-            factor = ZERO if leave_days else employed / len(days)
+            factor = ZERO if leave_days else employed / days
             rule = ("{month}: месяц с отпуском — премия не начисляется", "{month}: a month with leave — no bonus") if leave_days else (
                 "{month}: без отпуска, {worked} из {days} дн.", "{month}: no leave, {worked} of {days} days")
         else:
-            factor = employed / len(days) * (Decimal("0.5") if leave_days else ONE)
+            factor = employed / days * (Decimal("0.5") if leave_days else ONE)
             rule = ("{month}: месяц с отпуском — 50 %", "{month}: a month with leave — 50 %") if leave_days else (
                 "{month}: без отпуска, {worked} из {days} дн.", "{month}: no leave, {worked} of {days} days")
         month_factors.append(factor)
-        steps.append(step(rule[0], rule[1], factor.quantize(Decimal("0.0001")), month=month_start.strftime("%m.%Y"), worked=worked, days=len(days)))
+        steps.append(step(rule[0], rule[1], factor.quantize(Decimal("0.0001")), month=month_start.strftime("%m.%Y"), worked=worked, days=days))
     total = sum(month_factors, ZERO) / len(month_factors) if month_factors else ZERO
     if len(month_factors) > 1:
         steps.append(step("Среднее по месяцам периода", "Average over the period's months", total.quantize(Decimal("0.0001"))))

@@ -29,6 +29,10 @@ from motiva.engine.types import (
 )
 
 HUNDRED = Decimal(100)
+CATEGORY_NAMES = {
+    "worker": ("рабочий", "worker"), "specialist": ("специалист", "specialist"), "lead_specialist": ("ведущий специалист", "lead specialist"),
+    "manager": ("руководитель", "manager"), "director": ("директор", "director"), "sales": ("продажи", "sales"),
+}
 
 
 class SchemeKind(StrEnum):
@@ -100,8 +104,9 @@ def _fixed_variable(p: PayInput, card: CardResult, params: Mapping[str, Any], gr
     amount = variable * card.total / HUNDRED
     return [PayComponent(text("Переменная часть", "Variable pay"), amount, (
         step("Категория «{cat}»: постоянная/переменная {fixed}/{share}; целевой доход = оклад {salary} / {fixed} %",
-             "Category “{cat}”: fixed/variable {fixed}/{share}; target income = salary {salary} / {fixed} %",
-             target_income, cat=p.category, fixed=HUNDRED - share, share=share, salary=p.salary),
+             "Category “{cat_en}”: fixed/variable {fixed}/{share}; target income = salary {salary} / {fixed} %",
+             target_income, cat=CATEGORY_NAMES.get(p.category, (p.category,))[0], cat_en=CATEGORY_NAMES.get(p.category, ("", p.category))[1],
+             fixed=HUNDRED - share, share=share, salary=p.salary),
         step("Переменная часть = {share} % × {months} мес.", "Variable part = {share} % × {months} months", variable, share=share, months=p.months),
         step("Премия = переменная часть × результат {result} %", "Bonus = variable part × result {result} %", amount, result=card.total),
     ))]

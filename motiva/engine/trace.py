@@ -2,54 +2,96 @@
 
 Each step holds the rule in words (Russian and English), the inputs it used and the outcome. The UI,
 exports and the CLI all render the same steps, so an employee can redo the bonus by hand.
+
+Steps keep their raw values and format them only when rendered: a run of 100 000 employees makes
+millions of steps, and most are stored, not read.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from motiva.engine.text import Text, text
+from motiva.engine.text import Text
+
+
+SHOWN_PLACES = 4
 
 
 def show(value: Any) -> str:
-    """A number as a person writes it: no exponent, no trailing zeros."""
+    """A number as a person writes it: no exponent, no trailing zeros; an intermediate value with a long
+    fraction (200 000 / 0.6) is shown to four places with "≈" — the calculation itself keeps every digit."""
     if isinstance(value, Decimal):
         if not value.is_finite():
             return str(value)
         normalized = value.normalize()
+        exponent = normalized.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -SHOWN_PLACES:
+            return "≈" + format(value.quantize(Decimal(1).scaleb(-SHOWN_PLACES)).normalize(), "f")
         return format(normalized, "f")
     return str(value)
 
 
-@dataclass(frozen=True)
 class Step:
-    rule: Text
-    inputs: tuple[tuple[str, str], ...] = ()
-    outcome: str = ""
+    __slots__ = ("_inputs", "_outcome", "_params", "en", "ru")
+
+    def __init__(self, ru: str, en: str, outcome: Any = "", inputs: dict[str, Any] | None = None, params: dict[str, Any] | None = None) -> None:
+        self.ru = ru
+        self.en = en
+        self._outcome = outcome
+        self._inputs = inputs
+        self._params = params
+
+    @property
+    def rule(self) -> Text:
+        return Text(self.ru, self.en, {key: show(value) for key, value in (self._params or {}).items()})
+
+    @property
+    def inputs(self) -> tuple[tuple[str, str], ...]:
+        return tuple((name, show(value)) for name, value in (self._inputs or {}).items())
+
+    @property
+    def outcome(self) -> str:
+        return show(self._outcome)
 
     def render(self, language: str = "ru") -> str:
         parts = [self.rule.render(language)]
-        if self.inputs:
+        if self._inputs:
             parts.append("; ".join(f"{name} = {value}" for name, value in self.inputs))
         if self.outcome:
             parts.append(f"→ {self.outcome}")
         return " | ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "ru": self.rule.render("ru"),
-            "en": self.rule.render("en"),
-            "inputs": [list(pair) for pair in self.inputs],
-            "outcome": self.outcome,
-        }
+        return {"ru": self.rule.render("ru"), "en": self.rule.render("en"), "inputs": [list(pair) for pair in self.inputs], "outcome": self.outcome}
+
+    def compact(self, catalog: dict[tuple[str, str], int]) -> list[Any]:
+        """[template number, params, inputs, outcome] with the templates kept once per run in `catalog`."""
+        key = (self.ru, self.en)
+        index = catalog.get(key)
+        if index is None:
+            index = catalog[key] = len(catalog)
+        params = {k: str(v) for k, v in self._params.items()} if self._params else None
+        inputs = [[k, str(v)] for k, v in self._inputs.items()] if self._inputs else None
+        return [index, params, inputs, str(self._outcome)]
+
+    def __repr__(self) -> str:
+        return f"Step({self.render('en')!r})"
+
+
+def expand(compact: list[Any], templates: list[list[str]]) -> Step:
+    """The stored form back into a step (numbers come back as text and are shown as stored)."""
+    index, params, inputs, outcome = compact
+    ru, en = templates[index]
+    return Step(ru, en, _number(outcome), {k: _number(v) for k, v in (inputs or [])}, {k: _number(v) for k, v in (params or {}).items()})
+
+
+def _number(text: str) -> Any:
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        return text
 
 
 def step(ru: str, en: str, outcome: Any = "", /, inputs: dict[str, Any] | None = None, **params: Any) -> Step:
-    rendered = {key: show(value) for key, value in params.items()}
-    return Step(
-        rule=text(ru, en, **rendered),
-        inputs=tuple((name, show(value)) for name, value in (inputs or {}).items()),
-        outcome=show(outcome),
-    )
+    return Step(ru, en, outcome, inputs, params or None)

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from motiva.calc import services as calc
 from motiva.calc.fetch import fetch_run_inputs
 from motiva.calc.models import CalculationRun, EmployeeResult, RunStatus
+from motiva.calc.selectors import explain
 from motiva.core.errors import InvalidInput
 from motiva.kpi import services as kpi
 from motiva.org import services as org
@@ -55,7 +56,11 @@ def test_a_run_stores_results_traces_and_a_hash(actor, setup):
     assert result.pay == D("10700")
     per_head = next(line for line in result.lines if line["indicator"] == "PER_HEAD")
     assert per_head["fact"] == "50"  # computed from its formula before the card used it
-    assert any("факт / план" in step["ru"] for step in per_head["steps"])
+    explained = explain(result)
+    per_head_steps = next(line["steps"] for line in explained["lines"] if line["indicator"] == "PER_HEAD")
+    assert any("факт / план" in step for step in per_head_steps)
+    assert "Выполнение = факт / план × 100 | факт / fact = 50; план / plan = 50 | → 100" in per_head_steps
+    assert "Целевая премия = 20 % оклада 50000 × 1 мес." in explained["components"][0]["steps"][0]
     assert result.components[0]["steps"]
     assert len(run.input_hash) == 64 and run.engine_version
 

@@ -178,3 +178,30 @@ def test_proration_is_applied_and_explained():
     result = calculate_pay("target_bonus", {"basis": "fixed", "amount": "31000"}, pay_input(employment=(EmploymentSpan(dt.date(2026, 3, 17), None),)),
                            card_at(100), ROUND)
     assert result.total == D("15000.00")
+
+
+def naive_proportional(start, end, employment, absences):
+    """Day by day, the obvious way: the reference for the interval arithmetic."""
+    months = {}
+    day = start
+    while day <= end:
+        fte = next((s.fte for s in employment if s.start <= day and (s.end is None or day <= s.end)), D(0))
+        absent = any(a.start <= day <= a.end for a in absences)
+        total, worked = months.get((day.year, day.month), (0, D(0)))
+        months[(day.year, day.month)] = (total + 1, worked + (D(0) if absent else fte))
+        day += dt.timedelta(days=1)
+    return sum((worked / total for total, worked in months.values()), D(0)) / len(months)
+
+
+day_in_quarter = st.integers(min_value=0, max_value=120).map(lambda n: dt.date(2026, 1, 1) + dt.timedelta(days=n))
+
+
+@given(hire=day_in_quarter, leave=st.one_of(st.none(), day_in_quarter), fte=st.sampled_from([D("0.5"), D("1"), D("0.25")]),
+       absences=st.lists(st.tuples(day_in_quarter, st.integers(min_value=0, max_value=20)), max_size=3))
+def test_interval_proration_matches_counting_day_by_day(hire, leave, fte, absences):
+    if leave is not None and leave < hire:
+        hire, leave = leave, hire
+    employment = [EmploymentSpan(hire, leave, fte)]
+    leaves = [Absence("vacation", a, a + dt.timedelta(days=n)) for a, n in absences]
+    start, end = dt.date(2026, 1, 1), dt.date(2026, 3, 31)
+    assert prorate(start, end, employment, leaves)[0] == naive_proportional(start, end, employment, leaves)

@@ -1,0 +1,154 @@
+"""Benchmark of a full calculation run.
+
+    python benchmarks/calc.py --employees 10000            # the configured database (DATABASE_URL)
+
+Builds a synthetic organization (N employees, 8 card lines each on all three levels) with bulk
+inserts, runs `calculation_run_create` and prints engine lines per second, the end-to-end time split
+into fetch / compute / store, and the peak memory of the process. It prints figures; it asserts
+nothing. The organization it builds is deleted afterwards unless --keep is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import resource
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "true")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+from motiva.calc.models import CalculationRun, EmployeeResult  # noqa: E402
+from motiva.calc.services import calculation_run_create  # noqa: E402
+from motiva.core.models import AuditEvent, Organization  # noqa: E402
+from motiva.kpi.models import Card, CardLine, Indicator, PayScheme, Scale  # noqa: E402
+from motiva.org.models import Assignment, Employee, Grade, Position, Unit  # noqa: E402
+from motiva.periods.models import IndicatorValue, Period  # noqa: E402
+
+D = Decimal
+PER_UNIT = 50
+
+
+def build(n: int, seed: int) -> Period:
+    rng = random.Random(seed)
+    with transaction.atomic():
+        organization = Organization.objects.create(name=f"Benchmark {n} {time.time_ns()}")
+        grade = Grade.objects.create(organization=organization, code="B1", name="Bench", salary_min=0, salary_max=10**7)
+        root = Unit.objects.create(organization=organization, code="ROOT", name="Root", path="")
+        root.path = f"/{root.pk}/"
+        root.save(update_fields=["path"])
+        unit_count = max(1, n // PER_UNIT)
+        units = Unit.objects.bulk_create([
+            Unit(organization=organization, parent=root, code=f"U{i}", name=f"Unit {i}", block="production" if i % 2 else "administrative",
+                 management_level=1) for i in range(unit_count)
+        ])
+        for unit in units:
+            unit.path = f"{root.path}{unit.pk}/"
+        Unit.objects.bulk_update(units, ["path"], batch_size=2000)
+        positions = Position.objects.bulk_create([Position(organization=organization, unit=u, title="Specialist", grade=grade) for u in units])
+        employees = Employee.objects.bulk_create([
+            Employee(organization=organization, personnel_number=str(i), last_name=f"Employee{i}", first_name="B", hire_date=dt.date(2020, 1, 1))
+            for i in range(n)
+        ], batch_size=5000)
+        Assignment.objects.bulk_create([
+            Assignment(organization=organization, employee=e, position=positions[i // PER_UNIT % unit_count], unit=units[i // PER_UNIT % unit_count],
+                       salary=D(rng.randint(40, 200) * 1000), start_date=dt.date(2020, 1, 1))
+            for i, e in enumerate(employees)
+        ], batch_size=5000)
+        period = Period.objects.create(organization=organization, kind="month", start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31), name="Март 2026")
+        ratio = Scale.objects.create(organization=organization, name="ratio", kind="ratio", params={"cap": "150"})
+        corridor = Scale.objects.create(organization=organization, name="corridor", kind="corridor", params={})
+        rating = Scale.objects.create(organization=organization, name="rating", kind="rating", params={})
+        scheme = PayScheme.objects.create(organization=organization, name="three", kind="three_level", params={
+            "target_bonus_percent": {"default": {"default": "20"}}, "level_shares": {"default": ["20", "60", "20"]},
+            "level_periods": {"company": "month", "unit": "month", "personal": "month"},
+        })
+        codes = [("COMPANY", "company"), ("U1", "unit"), ("U2", "unit"), ("U3", "unit"), ("P1", "personal"), ("P2", "personal"),
+                 ("P3", "personal"), ("RATING", "personal")]
+        indicators = {code: Indicator.objects.create(organization=organization, code=code, name=code) for code, _ in codes}
+        cards = Card.objects.bulk_create([Card(organization=organization, employee=e, period=period, scheme=scheme) for e in employees], batch_size=5000)
+        weights = ["20", "20", "20", "20", "5", "5", "5", "5"]
+        lines = []
+        for card in cards:
+            for order, ((code, level), weight) in enumerate(zip(codes, weights, strict=True)):
+                scale = rating if code == "RATING" else corridor if level == "unit" else ratio
+                plan = {"threshold": D(80), "target": D(100), "maximum": D(120)} if scale is corridor else {"target": D(100)} if scale is ratio else {}
+                lines.append(CardLine(card=card, order=order, indicator=indicators[code], level=level, weight=D(weight), scale=scale, **plan))
+        CardLine.objects.bulk_create(lines, batch_size=10000)
+        values = [IndicatorValue(organization=organization, indicator=indicators["COMPANY"], period=period, scope="company", scope_key="company",
+                                 kind="fact", value=D(97))]
+        for unit in units:
+            for code in ("U1", "U2", "U3"):
+                values.append(IndicatorValue(organization=organization, indicator=indicators[code], period=period, scope="unit", unit=unit,
+                                             scope_key=f"unit:{unit.pk}", kind="fact", value=D(rng.randint(70, 130))))
+        for e in employees:
+            for code in ("P1", "P2", "P3"):
+                values.append(IndicatorValue(organization=organization, indicator=indicators[code], period=period, scope="employee", employee=e,
+                                             scope_key=f"employee:{e.pk}", kind="fact", value=D(rng.randint(60, 140))))
+            values.append(IndicatorValue(organization=organization, indicator=indicators["RATING"], period=period, scope="employee", employee=e,
+                                         scope_key=f"employee:{e.pk}", kind="fact", value=D(rng.choice([-1, 0, 1, 1, 1, 2]))))
+        IndicatorValue.objects.bulk_create(values, batch_size=10000)
+    return period
+
+
+def cleanup(period: Period) -> None:
+    organization = period.organization
+    with transaction.atomic():
+        runs = CalculationRun.objects.filter(period=period)
+        EmployeeResult.objects.filter(run__in=runs).delete()
+        runs.delete()
+        AuditEvent.objects.filter(organization=organization).delete()
+        IndicatorValue.objects.filter(period=period).delete()
+        CardLine.objects.filter(card__period=period).delete()
+        Card.objects.filter(period=period).delete()
+        Assignment.objects.filter(organization=organization).delete()
+        Unit.objects.filter(organization=organization).update(head=None)
+        Employee.objects.filter(organization=organization).delete()
+        Indicator.objects.filter(organization=organization).delete()
+        period.delete()
+        Position.objects.filter(organization=organization).delete()
+        Unit.objects.filter(organization=organization, parent__isnull=False).delete()
+        Unit.objects.filter(organization=organization).delete()
+        organization.delete()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--employees", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="Keep the synthetic organization")
+    args = parser.parse_args()
+    print(f"database: {connection.vendor} ({connection.settings_dict['NAME']}); employees: {args.employees}; lines: {args.employees * 8}")
+    started = time.perf_counter()
+    period = build(args.employees, args.seed)
+    print(f"build: {time.perf_counter() - started:.1f} s")
+    actor = get_user_model().objects.filter(is_superuser=True).first()
+    started = time.perf_counter()
+    run = calculation_run_create(actor=actor, period=period)
+    total = time.perf_counter() - started
+    timings = run.timings
+    lines = args.employees * 8
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"run #{run.pk}: {run.status}, {run.employees_total} employees")
+    print(f"end-to-end: {total:.2f} s  (fetch {timings['fetch']:.2f} s, compute {timings['compute']:.2f} s, store {timings['store']:.2f} s)")
+    print(f"engine: {lines / timings['compute']:,.0f} lines/s; end-to-end: {lines / total:,.0f} lines/s")
+    print(f"peak memory (max RSS): {peak_mb:,.0f} MB")
+    if not args.keep:
+        cleanup(period)
+
+
+if __name__ == "__main__":
+    main()
