@@ -81,8 +81,11 @@ def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:
         "id", "employee_id", "scheme_id", "employee__last_name", "employee__first_name", "employee__middle_name",
         "employee__hire_date", "employee__termination_date", "employee__seniority_start",
     )))  # query 1
-    card_ids = [c["id"] for c in cards]
-    employee_ids = [c["employee_id"] for c in cards]
+    # Later queries filter by the same condition as a subquery: a list of 100 000 ids would not fit in
+    # one statement's parameters.
+    card_filter = _employee_filter(period, unit)
+    card_ids = Card.objects.filter(card_filter).values("id")
+    employee_ids = Card.objects.filter(card_filter).values("employee_id")
     lines_by_card: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in seen(list(CardLine.objects.filter(card__period=period, card_id__in=card_ids).order_by("card_id", "order", "id").values(
         "id", "card_id", "order", "component", "label", "level", "weight", "threshold", "target", "maximum", "planned_amount",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from motiva.calc import fetch as fetching
@@ -102,7 +103,7 @@ def _execute(run: CalculationRun) -> None:
     input_hash = digest({"engine": ENGINE_VERSION, "rounding": rounding, "rows": inputs.digest, "disciplinary_cap": cap})
     with transaction.atomic():
         ensure_open(period)
-        EmployeeResult.objects.bulk_create(rows, batch_size=2000)
+        _store(rows)
         stored = time.perf_counter()
         CalculationRun.objects.filter(pk=run.pk).update(
             status=RunStatus.DONE, progress=100, finished_at=timezone.now(), input_hash=input_hash, rounding=plain(rounding),
@@ -115,6 +116,24 @@ def _execute(run: CalculationRun) -> None:
 
             if period.status == PeriodStatus.REVIEW:
                 period_transition(actor=run.created_by, period=period, to_status=PeriodStatus.CALCULATED, reason=f"run #{run.pk}")
+
+
+RESULT_COLUMNS = ["run_id", "employee_id", "card_id", "result", "level_results", "pay", "proration", "lines", "components", "trace",
+                  "problems", "has_errors"]
+JSON_COLUMNS = {"level_results", "lines", "components", "trace", "problems"}
+
+
+def _store(rows: list[EmployeeResult]) -> None:
+    """PostgreSQL takes the rows by COPY (no SQL text to build and quote for megabytes of traces);
+    other databases by bulk insert."""
+    if connection.vendor != "postgresql":
+        EmployeeResult.objects.bulk_create(rows, batch_size=2000)
+        return
+    table = EmployeeResult._meta.db_table
+    columns = ", ".join(f'"{column}"' for column in RESULT_COLUMNS)
+    with connection.cursor() as cursor, cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([json.dumps(getattr(row, c), ensure_ascii=False) if c in JSON_COLUMNS else getattr(row, c) for c in RESULT_COLUMNS])
 
 
 def _result_row(run: CalculationRun, outcome: EmployeeOutcome, card_id: int, catalog: dict[tuple[str, str], int]) -> EmployeeResult:

@@ -14,7 +14,6 @@ from typing import Any
 
 from motiva.engine.text import Text
 
-
 SHOWN_PLACES = 4
 
 
