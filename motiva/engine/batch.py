@@ -7,7 +7,7 @@ and a real period give the same numbers by construction.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -90,6 +90,35 @@ def calculate_batch(
                 if sum(weights.values(), ZERO) > 0:
                     shares.update(split_fund(rounding.money(fund), weights, rounding.money_places))
 
+    scheme_of = {e.key: (e.scheme.kind, e.scheme.name) for e in employees if e.scheme is not None}
+    aggregate_cache: dict[tuple[str, str, str], Decimal] = {}
+    rank_cache: dict[tuple[str, str], dict[str, int]] = {}
+
+    def aggregator(member: EmployeeCalc) -> Callable[[str, str], Decimal]:
+        """sum / avg / count of a fact over the member's unit; rank of the member's fact within the
+        scheme's group (1 = highest)."""
+        group_key = scheme_of.get(member.key, ("", ""))
+        peers = by_scheme.get(group_key, [member])
+
+        def aggregate(function: str, name: str) -> Decimal:
+            if function == "rank":
+                if name not in member.pay.facts:
+                    raise formula_language.FormulaError(Problem("missing_value", "formula", text(
+                        "Значение «{n}» не введено", "The value of “{n}” is missing", n=name)))
+                rank_key = (name, "|".join(group_key))
+                if rank_key not in rank_cache:
+                    rank_cache[rank_key] = rank_places({p.key: p.pay.facts[name] for p in peers if name in p.pay.facts})
+                return Decimal(rank_cache[rank_key][member.key])
+            cache_key = (function, name, member.unit + "|" + "|".join(group_key))
+            if cache_key not in aggregate_cache:
+                values_in_unit = [p.pay.facts[name] for p in peers if p.unit == member.unit and name in p.pay.facts]
+                total = sum(values_in_unit, ZERO)
+                count = Decimal(len(values_in_unit))
+                aggregate_cache[cache_key] = {"sum": total, "count": count, "avg": total / count if count else ZERO}[function]
+            return aggregate_cache[cache_key]
+
+        return aggregate
+
     outcomes = []
     for employee in employees:
         card = cards[employee.key]
@@ -98,6 +127,7 @@ def calculate_batch(
             fund_share=shares.get(employee.key),
             unit_facts=unit_facts.get(employee.unit, {}),
             correction=corrections.get(employee.unit),
+            aggregate=aggregator(employee),
         )
         pay = None
         if employee.scheme is not None:

@@ -221,7 +221,7 @@ def _ktu_pool(p: PayInput, card: CardResult, params: Mapping[str, Any], group: G
     if source:
         names = {**group.unit_facts, **{k: v for k, v in p.facts.items() if k not in group.unit_facts}}
         try:
-            share_value = formula_language.evaluate(formula_language.parse(str(source)), names)
+            share_value = formula_language.evaluate(formula_language.parse(str(source)), names, group.aggregate)
         except formula_language.FormulaError as error:
             raise SchemeError(error.problem) from None
         share_step = step("Стоимость доли 0,1 КТУ = {f}", "Value of a 0.1 KTU share = {f}", share_value, f=source)
@@ -244,7 +244,7 @@ def _coefficient_sum(p: PayInput, card: CardResult, params: Mapping[str, Any], g
     coefficients: dict[str, Decimal] = {}
     for name, source in dict(params.get("coefficients", {})).items():
         try:
-            value = formula_language.evaluate(formula_language.parse(str(source)), names)
+            value = formula_language.evaluate(formula_language.parse(str(source)), names, group.aggregate)
         except formula_language.FormulaError as error:
             raise SchemeError(Problem(error.problem.code, f"params.coefficients.{name}", error.problem.message)) from None
         coefficients[name] = value

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -129,6 +129,8 @@ class GroupFacts:
     fund_share: Decimal | None = None
     unit_facts: Mapping[str, Decimal] = field(default_factory=dict)
     correction: Decimal | None = None  # employer correction coefficient for the group
+    # sum / avg / count over the member's unit, rank within the scheme's group, for formulas
+    aggregate: Callable[[str, str], Decimal] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

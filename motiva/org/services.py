@@ -47,6 +47,9 @@ def organization_create(*, actor: Any, name: str, currency: str = "RUB", **setti
     raise_if_errors(_required(name, "name", "Название", "Name"))
     if Organization.objects.filter(name=name.strip()).exists():
         raise InvalidInput([problem("duplicate", "name", "Организация «{name}» уже есть", "Organization “{name}” exists", name=name)])
+    # The Labour Code cap on disciplinary reductions (art. 135) is on by default for organizations that
+    # pay in roubles, i.e. under Russian law; elsewhere it is off unless asked for.
+    settings.setdefault("disciplinary_cap_enabled", currency == "RUB")
     org = Organization.objects.create(name=name.strip(), currency=currency, **settings)
     audit.record_create(actor=actor, obj=org, fields=["name", "currency", "rounding_mode", "score_places", "money_places"])
     return org

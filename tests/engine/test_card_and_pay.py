@@ -205,3 +205,20 @@ def test_interval_proration_matches_counting_day_by_day(hire, leave, fte, absenc
     leaves = [Absence("vacation", a, a + dt.timedelta(days=n)) for a, n in absences]
     start, end = dt.date(2026, 1, 1), dt.date(2026, 3, 31)
     assert prorate(start, end, employment, leaves)[0] == naive_proportional(start, end, employment, leaves)
+
+
+def test_scheme_formulas_can_sum_over_the_unit_and_rank_within_the_group():
+    from motiva.engine.batch import EmployeeCalc, calculate_batch
+    from motiva.engine.types import SchemeSpec
+
+    scheme = SchemeSpec("coefficient_sum", {"coefficients": {
+        "K_share": "TICKETS / sum(TICKETS)",            # the member's share of the unit's tickets
+        "K_top": "if(rank(TICKETS) = 1, 0.5, 0)",     # the best of the group gets 0.5
+    }}, "it")
+    people = [
+        EmployeeCalc(str(i), f"E{i}", (line("a", 100, 100),), pay_input("1000", facts={"TICKETS": D(t)}), scheme, unit="u")
+        for i, t in enumerate((30, 10))
+    ]
+    first, second = calculate_batch(people, ROUND)
+    assert first.pay.total == D("1250.00")  # 1000 × (0.75 + 0.5)
+    assert second.pay.total == D("250.00")  # 1000 × 0.25

@@ -95,3 +95,8 @@ def test_subtree_and_subordinates(actor, organization, structure):
     assert set(selectors.unit_subtree(structure["company"])) == {structure["company"], structure["dept"]}
     assert list(selectors.subordinates_as_of(structure["boss"], dt.date(2026, 1, 1))) == [employee]
     assert structure["dept"].level_label == "N-1"
+
+
+def test_the_disciplinary_cap_is_on_by_default_only_for_rouble_organizations(actor):
+    assert org.organization_create(actor=actor, name="ООО «Рубль»", currency="RUB").disciplinary_cap_enabled
+    assert not org.organization_create(actor=actor, name="ОсОО «Сом»", currency="KGS").disciplinary_cap_enabled
