@@ -12,9 +12,14 @@ if [ ! -x .venv/bin/python ]; then
   echo "==> Creating the virtual environment (.venv)"
   "$PYTHON" -m venv .venv
 fi
-echo "==> Installing Python packages"
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[dev]"
+echo "==> Installing Python packages (if needed)"
+# Install only when pyproject.toml changed since the last install (a stamp in .venv remembers it).
+stamp=".venv/.motiva-installed-$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  rm -f .venv/.motiva-installed-* && touch "$stamp"
+fi
 
 if command -v npm >/dev/null 2>&1; then
   echo "==> Installing front-end packages (npm ci)"
