@@ -16,6 +16,18 @@ LEVELS = ("company", "unit", "personal")
 LEVEL_NAMES = {"company": ("компания", "company"), "unit": ("подразделение", "unit"), "personal": ("личный", "personal")}
 
 
+class _Terms:
+    """The weighted sum written out, built only when a trace is shown."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self, lines: Sequence[LineResult]) -> None:
+        self.lines = lines
+
+    def __str__(self) -> str:
+        return " + ".join(f"{show(r.weight)} % × {show(r.score or ZERO)} %" for r in self.lines if r.weight) or "0"
+
+
 def score_line(line: LineInput, rounding: RoundingPolicy) -> LineResult:
     problems: list[Problem] = []
     steps: list[Step] = []
@@ -75,7 +87,7 @@ def calculate_card(lines: Sequence[LineInput], policy: CardPolicy, rounding: Rou
         raw = ZERO
     steps.append(step("Итог по весам: Σ(вес × результат) / Σ весов = {terms}",
                       "Weighted total: Σ(weight × score) / Σ weights = {terms}", rounding.score(raw),
-                      terms=" + ".join(f"{show(r.weight)} % × {show(r.score or ZERO)} %" for r in weighted_lines if r.weight) or "0"))
+                      terms=_Terms(weighted_lines)))
     multiplier = ONE
     for r in results:
         if r.multiplier is not None:

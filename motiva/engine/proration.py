@@ -24,6 +24,7 @@ class DayBasis(StrEnum):
     WORKING = "working"  # Monday to Friday (public holidays are not modelled yet)
 
 
+_POLICIES = {policy.value: policy for policy in ProrationPolicy}
 BONUS_ABSENCES = {"vacation", "sick", "unpaid", "other"}
 
 
@@ -69,8 +70,8 @@ def prorate(
     basis: str = DayBasis.CALENDAR,
 ) -> tuple[Decimal, tuple[Step, ...]]:
     """The share of the period's pay earned (0…1, FTE included) and the steps that explain it."""
-    policy = ProrationPolicy(policy)
-    counts = DayBasis(basis) is DayBasis.CALENDAR
+    policy = _POLICIES.get(policy) or ProrationPolicy(policy)
+    counts = basis == DayBasis.CALENDAR or DayBasis(basis) is DayBasis.CALENDAR
 
     steps: list[Step] = []
     if policy is ProrationPolicy.NONE:

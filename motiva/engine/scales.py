@@ -418,6 +418,9 @@ def _missing(what_ru: str, what_en: str) -> ScoreOutcome:
     )
 
 
+_KINDS = {kind.value: kind for kind in ScaleKind}
+
+
 def compute_score(
     kind: str,
     params: ScaleParams,
@@ -429,7 +432,7 @@ def compute_score(
     """The score of one line, with the steps that produced it, or the problems that prevent it."""
     lower = direction == Direction.LOWER_IS_BETTER
     steps: list[TraceStep] = []
-    scale_kind = ScaleKind(kind)
+    scale_kind = _KINDS.get(kind) or ScaleKind(kind)  # a dict look-up: this runs for every line of a run
 
     if scale_kind is ScaleKind.DISCRETE_LEVELS:
         assert isinstance(params, DiscreteLevelsParams)

@@ -139,6 +139,10 @@ def _target_bonus(p: PayInput, card: CardResult, params: Mapping[str, Any], grou
     ))]
 
 
+_LEVEL_NAMES = {"company": ("компания", "company"), "unit": ("подразделение", "unit"), "personal": ("личная эффективность", "personal")}
+_LEVEL_TEXTS = {level: text("Уровень «{n}»", "Level “{n_en}”", n=ru, n_en=en) for level, (ru, en) in _LEVEL_NAMES.items()}
+
+
 def _three_level(p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts) -> list[PayComponent]:
     percent = _lookup(params.get("target_bonus_percent"), p.block, p.grade, field="target_bonus_percent")
     shares = params.get("level_shares", {})
@@ -148,18 +152,18 @@ def _three_level(p: PayInput, card: CardResult, params: Mapping[str, Any], group
                     "Grade {g} needs three shares: company, unit, personal", g=p.grade)
     components = []
     for level, share in zip(("company", "unit", "personal"), (D(x) for x in row), strict=True):
-        names = {"company": ("компания", "company"), "unit": ("подразделение", "unit"), "personal": ("личная эффективность", "personal")}[level]
+        names = _LEVEL_NAMES[level]
         if share == 0:
             continue
         if level not in p.due_levels:
-            components.append(PayComponent(text("Уровень «{n}»", "Level “{n_en}”", n=names[0], n_en=names[1]), ZERO, (
+            components.append(PayComponent(_LEVEL_TEXTS[level], ZERO, (
                 step("Уровень «{n}» оплачивается по итогам своего периода — не в этом расчёте", "Level “{n_en}” is paid for its own period — not in this run",
                      ZERO, n=names[0], n_en=names[1]),)))
             continue
         result = card.level_results.get(level, ZERO)
         target = p.salary * percent / HUNDRED * p.months * share / HUNDRED
         amount = target * result / HUNDRED
-        components.append(PayComponent(text("Уровень «{n}»", "Level “{n_en}”", n=names[0], n_en=names[1]), amount, (
+        components.append(PayComponent(_LEVEL_TEXTS[level], amount, (
             step("Цель уровня = оклад {salary} × {percent} % × {months} мес. × доля {share} %", "Level target = salary {salary} × {percent} % × {months} months × share {share} %",
                  target, salary=p.salary, percent=percent, months=p.months, share=share),
             step("× результат уровня {result} % (уровни независимы, без порога на итог)", "× level result {result} % (levels are independent, no threshold on the total)",
@@ -263,6 +267,7 @@ def _coefficient_sum(p: PayInput, card: CardResult, params: Mapping[str, Any], g
     return [PayComponent(text("Оклад × сумма коэффициентов", "Base × sum of coefficients"), amount, tuple(steps))]
 
 
+_SCHEME_KINDS = {kind.value: kind for kind in SchemeKind}
 SCHEMES: dict[SchemeKind, Callable[[PayInput, CardResult, Mapping[str, Any], GroupFacts], list[PayComponent]]] = {
     SchemeKind.FIXED_VARIABLE: _fixed_variable,
     SchemeKind.TARGET_BONUS: _target_bonus,
@@ -334,7 +339,7 @@ def calculate_pay(
     problems: list[Problem] = []
     steps: list[Step] = []
     try:
-        kind = SchemeKind(scheme_kind)
+        kind = _SCHEME_KINDS.get(scheme_kind) or SchemeKind(scheme_kind)
         components = SCHEMES[kind](p, card, params, group)
     except ValueError:
         return PayResult((), ZERO, ZERO, (), (Problem("unknown_scheme", "kind", text("Неизвестная схема «{k}»", "Unknown scheme “{k}”", k=scheme_kind)),))
