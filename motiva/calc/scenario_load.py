@@ -66,7 +66,7 @@ def load_scenario(path: str | Path, *, actor: Any, name: str | None = None) -> t
     values: dict[tuple[str, str], dict[str, Any]] = {}
 
     def put(code: str, scope: str, unit: Unit | None, employee: Employee | None, value: Decimal | None, level_code: str = "") -> None:
-        key = (code, IndicatorKey.of(scope, unit, employee))
+        key = (code, _scope_key(scope, unit, employee))
         existing = values.get(key)
         if existing and (existing["value"], existing["level_code"]) != (value, level_code):
             raise InvalidInput([problem("conflict", f"facts.{code}", "Разные факты «{c}» для одного подразделения", "Different facts of “{c}” for one unit", c=code)])
@@ -121,7 +121,7 @@ def load_scenario(path: str | Path, *, actor: Any, name: str | None = None) -> t
             put(line.indicator_code, scope, unit if scope == Scope.UNIT else None, employee if scope == Scope.EMPLOYEE else None,
                 line.fact, line.level_code)
         for code, value in {**pay.facts, **pay.flags}.items():
-            if (code, IndicatorKey.of(Scope.EMPLOYEE, None, employee)) not in values:
+            if (code, _scope_key(Scope.EMPLOYEE, None, employee)) not in values:
                 put(code, Scope.EMPLOYEE, None, employee, value)
     for unit_name, facts in scenario.unit_facts.items():
         unit = next((u for (name, _block), u in units.items() if name == unit_name), None)
@@ -133,10 +133,8 @@ def load_scenario(path: str | Path, *, actor: Any, name: str | None = None) -> t
     return organization, period
 
 
-class IndicatorKey:
-    @staticmethod
-    def of(scope: str, unit: Unit | None, employee: Employee | None) -> str:
-        return IndicatorValue.make_scope_key(scope, unit.pk if unit else None, employee.pk if employee else None)
+def _scope_key(scope: str, unit: Unit | None, employee: Employee | None) -> str:
+    return IndicatorValue.make_scope_key(scope, unit.pk if unit else None, employee.pk if employee else None)
 
 
 def _lines_raw(raw: dict[str, Any], person: dict[str, Any]) -> list[dict[str, Any]]:

@@ -29,6 +29,7 @@ from motiva.engine.problems import Severity
 from motiva.org.models import Employee, Unit
 from motiva.periods.guards import ensure_open
 from motiva.periods.models import Period, PeriodStatus
+from motiva.periods.services import period_transition
 
 PROGRESS_STEPS = 10
 
@@ -111,11 +112,9 @@ def _execute(run: CalculationRun) -> None:
             timings={"fetch": round(fetched - started, 3), "compute": round(computed - fetched, 3), "store": round(stored - computed, 3)},
             error="; ".join(p.render("ru") for p in inputs.problems)[:2000],
         )
-        if period.status in (PeriodStatus.REVIEW, PeriodStatus.FACT_COLLECTION) and run.unit_id is None:
-            from motiva.periods.services import period_transition
-
-            if period.status == PeriodStatus.REVIEW:
-                period_transition(actor=run.created_by, period=period, to_status=PeriodStatus.CALCULATED, reason=f"run #{run.pk}")
+        if period.status == PeriodStatus.REVIEW and run.unit_id is None:
+            # A whole-organization run of a period under review moves it on to "calculated".
+            period_transition(actor=run.created_by, period=period, to_status=PeriodStatus.CALCULATED, reason=f"run #{run.pk}")
 
 
 RESULT_COLUMNS = ["run_id", "employee_id", "card_id", "result", "level_results", "pay", "proration", "lines", "components", "trace",
