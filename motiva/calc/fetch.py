@@ -21,7 +21,7 @@ from motiva.engine.text import text
 from motiva.engine.types import Absence as EngineAbsence
 from motiva.engine.types import Adjustment as EngineAdjustment
 from motiva.engine.types import EmploymentSpan, LineInput, PayInput, ScaleSpec, SchemeSpec
-from motiva.kpi.models import Card, CardLine, Indicator, PayScheme
+from motiva.kpi.models import Card, CardLine, Indicator, PayScheme, Scale
 from motiva.org.models import Absence, Assignment, Unit
 from motiva.periods.models import IndicatorValue, Period
 
@@ -86,12 +86,22 @@ def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:
     card_filter = _employee_filter(period, unit)
     card_ids = Card.objects.filter(card_filter).values("id")
     employee_ids = Card.objects.filter(card_filter).values("employee_id")
-    lines_by_card: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in seen(list(CardLine.objects.filter(card__period=period, card_id__in=card_ids).order_by("card_id", "order", "id").values(
-        "id", "card_id", "order", "component", "label", "level", "weight", "threshold", "target", "maximum", "planned_amount",
-        "indicator__code", "indicator__name", "indicator__direction", "scale_id", "scale__kind", "scale__params", "component_score__value",
-    ))):  # query 2
-        lines_by_card[row["card_id"]].append(row)
+    # Lines are the bulk of a run (8 a person): read as tuples, streamed, with repeated numbers (weights,
+    # plan values) shared rather than held once per line.
+    lines_by_card: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    shared: dict[Any, Any] = {}
+    for row in CardLine.objects.filter(card__period=period, card_id__in=card_ids).order_by("card_id", "order", "id").values_list(
+        "id", "card_id", "component", "label", "level", "weight", "threshold", "target", "maximum", "planned_amount",
+        "indicator__code", "indicator__name", "indicator__direction", "scale_id", "component_score__value",
+    ).iterator(chunk_size=10000):  # query 2
+        hasher.update(repr(row).encode())
+        lines_by_card[row[1]].append((*row[:5], *(shared.setdefault(v, v) for v in row[5:10]), *row[10:]))
+    scale_rows = seen(list(Scale.objects.filter(pk__in=CardLine.objects.filter(card__period=period, card_id__in=card_ids).values("scale_id"))
+                           .order_by("id").values_list("id", "kind", "params")))  # query 10
+    scales: dict[int, ScaleSpec | None] = {}
+    for scale_id, scale_kind, scale_params in scale_rows:
+        params, _problems = parse_scale_params(scale_kind, scale_params)
+        scales[scale_id] = ScaleSpec(scale_kind, params) if params is not None else None
     schemes = {
         row["id"]: SchemeSpec(row["kind"], row["params"], row["name"])
         for row in seen(list(PayScheme.objects.filter(pk__in={c["scheme_id"] for c in cards if c["scheme_id"]}).order_by("id").values(
@@ -143,7 +153,7 @@ def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:
     unit_facts = {scope[5:]: {**company_facts, **values} for scope, values in by_scope.items() if scope.startswith("unit:")}
 
     months = _months(period)
-    scales: dict[int, ScaleSpec | None] = {}
+    plan_cache: dict[tuple[Any, ...], PlanValues] = {}
     employees: list[EmployeeCalc] = []
     card_map: dict[str, int] = {}
     for card in cards:
@@ -156,23 +166,24 @@ def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:
         own = by_scope.get(f"employee:{employee_id}", {})
         employee_facts = {**company_facts, **unit_facts.get(unit_key, {}), **own}
         lines = []
-        for row in lines_by_card.get(card["id"], []):
-            code = row["indicator__code"] or ""
-            scope = "company" if row["level"] == "company" else f"unit:{unit_key}" if row["level"] == "unit" else f"employee:{employee_id}"
-            scale = scales.get(row["scale_id"]) if row["scale_id"] else None
-            if row["scale_id"] and row["scale_id"] not in scales:
-                params, _problems = parse_scale_params(row["scale__kind"], row["scale__params"])
-                scale = scales[row["scale_id"]] = ScaleSpec(row["scale__kind"], params) if params is not None else None
+        for (line_id, _card, component, label, level, weight, threshold, target, maximum, planned, code, indicator_name, direction,
+             scale_id, component_score) in lines_by_card.pop(card["id"], []):
+            code = code or ""
+            scope = "company" if level == "company" else f"unit:{unit_key}" if level == "unit" else f"employee:{employee_id}"
+            scale = scales.get(scale_id) if scale_id else None
             if code:
                 fact = facts.get((code, scope))
                 level_code = level_codes.get((code, scope), "")
             else:
-                fact, level_code = row["component_score__value"], ""
+                fact, level_code = component_score, ""
+            plan_key = (threshold, target if target is not None else plans.get((code, scope)), maximum)
+            plan = plan_cache.get(plan_key)
+            if plan is None:
+                plan = plan_cache[plan_key] = PlanValues(*plan_key)
             lines.append(LineInput(
-                key=str(row["id"]), title=row["label"] or row["indicator__name"] or row["component"], weight=row["weight"],
-                component=row["component"], level=row["level"], direction=row["indicator__direction"] or "higher", scale=scale,
-                plan=PlanValues(row["threshold"], row["target"] if row["target"] is not None else plans.get((code, scope)), row["maximum"]),
-                fact=fact, level_code=level_code, planned_amount=row["planned_amount"], indicator_code=code,
+                key=str(line_id), title=label or indicator_name or component, weight=weight,
+                component=component, level=level, direction=direction or "higher", scale=scale,
+                plan=plan, fact=fact, level_code=level_code, planned_amount=planned, indicator_code=code,
             ))
         hire, leave = card["employee__hire_date"], card["employee__termination_date"]
         spans = tuple(

@@ -24,7 +24,7 @@ from motiva.calc.models import (
 from motiva.core import audit
 from motiva.core.errors import InvalidInput, problem
 from motiva.engine import ENGINE_VERSION
-from motiva.engine.batch import EmployeeOutcome, calculate_batch
+from motiva.engine.batch import EmployeeOutcome, calculate_member, prepare_group
 from motiva.engine.problems import Severity
 from motiva.org.models import Employee, Unit
 from motiva.periods.guards import ensure_open
@@ -87,19 +87,21 @@ def _execute(run: CalculationRun) -> None:
     started = time.perf_counter()
     inputs = fetching.fetch_run_inputs(period, run.unit)
     fetched = time.perf_counter()
-    CalculationRun.objects.filter(pk=run.pk).update(employees_total=len(inputs.employees), progress=5)
+    total = len(inputs.employees)
+    CalculationRun.objects.filter(pk=run.pk).update(employees_total=total, progress=5)
     cap = organization.disciplinary_cap_percent if organization.disciplinary_cap_enabled else None
-    chunk = max(1, len(inputs.employees) // PROGRESS_STEPS)
-    # Group decisions (rankings, fund splits) need the whole group, so the batch is computed at once;
-    # progress is reported while the results are turned into rows.
-    outcomes = calculate_batch(inputs.employees, rounding, unit_facts=inputs.unit_facts, corrections=inputs.corrections, disciplinary_cap=cap)
-    computed = time.perf_counter()
+    context = prepare_group(inputs.employees, rounding, unit_facts=inputs.unit_facts, corrections=inputs.corrections)
+    # Each result is turned into a row as soon as it is computed: a run of 100 000 people never holds
+    # every outcome with its trace at once.
     catalog: dict[tuple[str, str], int] = {}
-    rows = []
-    for index, outcome in enumerate(outcomes):
+    rows: list[tuple[Any, ...]] = []
+    chunk = max(1, total // PROGRESS_STEPS)
+    for index, employee in enumerate(inputs.employees):
+        outcome = calculate_member(employee, context, rounding, disciplinary_cap=cap)
         rows.append(_result_row(run, outcome, inputs.cards[outcome.key], catalog))
         if index % chunk == chunk - 1:
-            CalculationRun.objects.filter(pk=run.pk).update(progress=min(90, 10 + 80 * (index + 1) // max(1, len(outcomes))))
+            CalculationRun.objects.filter(pk=run.pk).update(progress=min(90, 5 + 85 * (index + 1) // total))
+    computed = time.perf_counter()
     # The rows read, the engine version and the policy determine the result entirely.
     input_hash = digest({"engine": ENGINE_VERSION, "rounding": rounding, "rows": inputs.digest, "disciplinary_cap": cap})
     with transaction.atomic():
@@ -119,42 +121,52 @@ def _execute(run: CalculationRun) -> None:
 
 RESULT_COLUMNS = ["run_id", "employee_id", "card_id", "result", "level_results", "pay", "proration", "lines", "components", "trace",
                   "problems", "has_errors"]
-JSON_COLUMNS = {"level_results", "lines", "components", "trace", "problems"}
 
 
-def _store(rows: list[EmployeeResult]) -> None:
+def _store(rows: list[tuple[Any, ...]]) -> None:
     """PostgreSQL takes the rows by COPY (no SQL text to build and quote for megabytes of traces);
-    other databases by bulk insert."""
-    if connection.vendor != "postgresql":
-        EmployeeResult.objects.bulk_create(rows, batch_size=2000)
-        return
+    other databases by one prepared INSERT executed for every row."""
     table = EmployeeResult._meta.db_table
     columns = ", ".join(f'"{column}"' for column in RESULT_COLUMNS)
-    with connection.cursor() as cursor, cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([json.dumps(getattr(row, c), ensure_ascii=False) if c in JSON_COLUMNS else getattr(row, c) for c in RESULT_COLUMNS])
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        placeholders = ", ".join(["%s"] * len(RESULT_COLUMNS))
+        for start in range(0, len(rows), 5000):
+            # table and column names are constants of this module, never user input
+            cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({placeholders})', rows[start : start + 5000])  # noqa: S608
 
 
-def _result_row(run: CalculationRun, outcome: EmployeeOutcome, card_id: int, catalog: dict[tuple[str, str], int]) -> EmployeeResult:
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _result_row(run: CalculationRun, outcome: EmployeeOutcome, card_id: int, catalog: dict[tuple[str, str], int]) -> tuple[Any, ...]:
+    """One employee's result as the column values of RESULT_COLUMNS, JSON already encoded."""
     card = outcome.card
     pay = outcome.pay
-    return EmployeeResult(
-        run_id=run.pk, employee_id=int(outcome.key), card_id=card_id, result=card.total,
-        level_results={level: str(value) for level, value in card.level_results.items()},
-        pay=pay.total if pay else Decimal(0), proration=pay.proration.quantize(Decimal("0.000001")) if pay else Decimal(1),
-        lines=[{
+    return (
+        run.pk, int(outcome.key), card_id, card.total,
+        _json({level: str(value) for level, value in card.level_results.items()}),
+        pay.total if pay else Decimal(0),
+        pay.proration.quantize(Decimal("0.000001")) if pay else Decimal(1),
+        _json([{
             "key": line.key, "title": line.title, "level": line.level, "weight": str(line.weight), "indicator": line.indicator_code,
             "fact": None if line.fact is None else str(line.fact), "score": None if line.score is None else str(line.score),
             "multiplier": None if line.multiplier is None else str(line.multiplier), "weighted": str(line.weighted),
             "steps": [s.compact(catalog) for s in line.steps],
-        } for line in card.lines],
-        components=[] if pay is None else [
+        } for line in card.lines]),
+        _json([] if pay is None else [
             {"ru": c.name.render("ru"), "en": c.name.render("en"), "amount": str(c.amount), "steps": [s.compact(catalog) for s in c.steps]}
             for c in pay.components
-        ],
-        trace={"card": [s.compact(catalog) for s in card.steps], "pay": [] if pay is None else [s.compact(catalog) for s in pay.steps]},
-        problems=[{"code": p.code, "field": p.field, "ru": p.render("ru"), "en": p.render("en"), "severity": p.severity.value} for p in outcome.problems],
-        has_errors=any(p.severity is Severity.ERROR for p in outcome.problems),
+        ]),
+        _json({"card": [s.compact(catalog) for s in card.steps], "pay": [] if pay is None else [s.compact(catalog) for s in pay.steps]}),
+        _json([{"code": p.code, "field": p.field, "ru": p.render("ru"), "en": p.render("en"), "severity": p.severity.value}
+               for p in outcome.problems]),
+        any(p.severity is Severity.ERROR for p in outcome.problems),
     )
 
 

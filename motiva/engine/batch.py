@@ -21,7 +21,7 @@ from motiva.engine.text import text
 from motiva.engine.types import Adjustment, CardResult, GroupFacts, LineInput, PayInput, PayResult, SchemeSpec
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EmployeeCalc:
     key: str
     name: str
@@ -32,7 +32,7 @@ class EmployeeCalc:
     adjustments: tuple[Adjustment, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EmployeeOutcome:
     key: str
     name: str
@@ -45,23 +45,60 @@ class EmployeeOutcome:
         return self.card.problems + (self.pay.problems if self.pay else ())
 
 
-def calculate_batch(
+@dataclass
+class GroupContext:
+    """What the group decides before anyone is paid: ranking places, fund shares, unit facts,
+    corrections and the formula aggregates (sum / avg / count over a unit, rank within a group)."""
+
+    members: dict[tuple[str, str], list[EmployeeCalc]]
+    places: dict[str, int]
+    shares: dict[str, Decimal]
+    unit_facts: Mapping[str, Mapping[str, Decimal]]
+    corrections: Mapping[str, Decimal]
+    aggregate_cache: dict[tuple[str, str, str], Decimal] = field(default_factory=dict)
+    rank_cache: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+
+    def facts_for(self, member: EmployeeCalc) -> GroupFacts:
+        return GroupFacts(
+            rank_place=self.places.get(member.key),
+            fund_share=self.shares.get(member.key),
+            unit_facts=self.unit_facts.get(member.unit, {}),
+            correction=self.corrections.get(member.unit),
+            aggregate=self._aggregator(member),
+        )
+
+    def _aggregator(self, member: EmployeeCalc) -> Callable[[str, str], Decimal]:
+        group_key = (member.scheme.kind, member.scheme.name) if member.scheme else ("", "")
+        peers = self.members.get(group_key, [member])
+
+        def aggregate(function: str, name: str) -> Decimal:
+            if function == "rank":
+                if name not in member.pay.facts:
+                    raise formula_language.FormulaError(Problem("missing_value", "formula", text(
+                        "Значение «{n}» не введено", "The value of “{n}” is missing", n=name)))
+                rank_key = (name, "|".join(group_key))
+                if rank_key not in self.rank_cache:
+                    self.rank_cache[rank_key] = rank_places({p.key: p.pay.facts[name] for p in peers if name in p.pay.facts})
+                return Decimal(self.rank_cache[rank_key][member.key])
+            cache_key = (function, name, member.unit + "|" + "|".join(group_key))
+            if cache_key not in self.aggregate_cache:
+                values_in_unit = [p.pay.facts[name] for p in peers if p.unit == member.unit and name in p.pay.facts]
+                total = sum(values_in_unit, ZERO)
+                count = Decimal(len(values_in_unit))
+                self.aggregate_cache[cache_key] = {"sum": total, "count": count, "avg": total / count if count else ZERO}[function]
+            return self.aggregate_cache[cache_key]
+
+        return aggregate
+
+
+def prepare_group(
     employees: Sequence[EmployeeCalc],
     rounding: RoundingPolicy,
     *,
     unit_facts: Mapping[str, Mapping[str, Decimal]] | None = None,
     corrections: Mapping[str, Decimal] | None = None,
-    disciplinary_cap: Decimal | None = None,
-) -> list[EmployeeOutcome]:
+) -> GroupContext:
     unit_facts = unit_facts or {}
-    corrections = corrections or {}
-    cards: dict[str, CardResult] = {}
-    for employee in employees:
-        params = employee.scheme.params if employee.scheme else {}
-        policy = card_policy(employee.scheme.kind if employee.scheme else "", params, employee.pay.category)
-        cards[employee.key] = calculate_card(employee.lines, policy, rounding)
-
-    # Group decisions, per scheme: rankings and fund splits.
     by_scheme: dict[tuple[str, str], list[EmployeeCalc]] = defaultdict(list)
     for employee in employees:
         if employee.scheme is not None:
@@ -89,54 +126,36 @@ def calculate_batch(
                     weights[m.key] = m.pay.facts.get(ktu_code, ZERO) * time_share
                 if sum(weights.values(), ZERO) > 0:
                     shares.update(split_fund(rounding.money(fund), weights, rounding.money_places))
+    return GroupContext(dict(by_scheme), places, shares, unit_facts, corrections or {})
 
-    scheme_of = {e.key: (e.scheme.kind, e.scheme.name) for e in employees if e.scheme is not None}
-    aggregate_cache: dict[tuple[str, str, str], Decimal] = {}
-    rank_cache: dict[tuple[str, str], dict[str, int]] = {}
 
-    def aggregator(member: EmployeeCalc) -> Callable[[str, str], Decimal]:
-        """sum / avg / count of a fact over the member's unit; rank of the member's fact within the
-        scheme's group (1 = highest)."""
-        group_key = scheme_of.get(member.key, ("", ""))
-        peers = by_scheme.get(group_key, [member])
-
-        def aggregate(function: str, name: str) -> Decimal:
-            if function == "rank":
-                if name not in member.pay.facts:
-                    raise formula_language.FormulaError(Problem("missing_value", "formula", text(
-                        "Значение «{n}» не введено", "The value of “{n}” is missing", n=name)))
-                rank_key = (name, "|".join(group_key))
-                if rank_key not in rank_cache:
-                    rank_cache[rank_key] = rank_places({p.key: p.pay.facts[name] for p in peers if name in p.pay.facts})
-                return Decimal(rank_cache[rank_key][member.key])
-            cache_key = (function, name, member.unit + "|" + "|".join(group_key))
-            if cache_key not in aggregate_cache:
-                values_in_unit = [p.pay.facts[name] for p in peers if p.unit == member.unit and name in p.pay.facts]
-                total = sum(values_in_unit, ZERO)
-                count = Decimal(len(values_in_unit))
-                aggregate_cache[cache_key] = {"sum": total, "count": count, "avg": total / count if count else ZERO}[function]
-            return aggregate_cache[cache_key]
-
-        return aggregate
-
-    outcomes = []
-    for employee in employees:
-        card = cards[employee.key]
-        group = GroupFacts(
-            rank_place=places.get(employee.key),
-            fund_share=shares.get(employee.key),
-            unit_facts=unit_facts.get(employee.unit, {}),
-            correction=corrections.get(employee.unit),
-            aggregate=aggregator(employee),
+def calculate_member(
+    employee: EmployeeCalc, context: GroupContext, rounding: RoundingPolicy, *, disciplinary_cap: Decimal | None = None
+) -> EmployeeOutcome:
+    params = employee.scheme.params if employee.scheme else {}
+    policy = card_policy(employee.scheme.kind if employee.scheme else "", params, employee.pay.category)
+    card = calculate_card(employee.lines, policy, rounding)
+    group = context.facts_for(employee)
+    pay = None
+    if employee.scheme is not None:
+        pay = calculate_pay(
+            employee.scheme.kind, employee.scheme.params, employee.pay, card, rounding,
+            group=group, adjustments=employee.adjustments, disciplinary_cap=disciplinary_cap,
         )
-        pay = None
-        if employee.scheme is not None:
-            pay = calculate_pay(
-                employee.scheme.kind, employee.scheme.params, employee.pay, card, rounding,
-                group=group, adjustments=employee.adjustments, disciplinary_cap=disciplinary_cap,
-            )
-        outcomes.append(EmployeeOutcome(employee.key, employee.name, card, pay, group))
-    return outcomes
+    return EmployeeOutcome(employee.key, employee.name, card, pay, group)
+
+
+def calculate_batch(
+    employees: Sequence[EmployeeCalc],
+    rounding: RoundingPolicy,
+    *,
+    unit_facts: Mapping[str, Mapping[str, Decimal]] | None = None,
+    corrections: Mapping[str, Decimal] | None = None,
+    disciplinary_cap: Decimal | None = None,
+) -> list[EmployeeOutcome]:
+    """Every employee of a group: the group's decisions first, then each member's card and pay."""
+    context = prepare_group(employees, rounding, unit_facts=unit_facts, corrections=corrections)
+    return [calculate_member(employee, context, rounding, disciplinary_cap=disciplinary_cap) for employee in employees]
 
 
 def missing_scheme_problem(name: str) -> Problem:

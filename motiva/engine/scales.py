@@ -388,14 +388,14 @@ def _parse_rating(reader: _Reader) -> RatingParams:
 # From a fact to a score
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlanValues:
     threshold: Decimal | None = None
     target: Decimal | None = None
     maximum: Decimal | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScoreOutcome:
     """score is a percentage (100 = plan); a multiplier line gives `multiplier` instead."""
 

@@ -14,13 +14,13 @@ from motiva.engine.text import Text
 from motiva.engine.trace import Step
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScaleSpec:
     kind: str
     params: ScaleParams
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LineInput:
     key: str
     title: str
@@ -36,7 +36,7 @@ class LineInput:
     indicator_code: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LineResult:
     key: str
     title: str
@@ -52,14 +52,14 @@ class LineResult:
     indicator_code: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CardPolicy:
     cap: Decimal | None = None  # cap on the total, % (120 / 150)
     min_result: Decimal | None = None  # below it the total counts as 0 (e.g. 60 %)
     cap_label: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CardResult:
     lines: tuple[LineResult, ...]
     level_results: Mapping[str, Decimal]
@@ -74,28 +74,28 @@ class CardResult:
         return next((line for line in self.lines if line.indicator_code == code), None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SchemeSpec:
     kind: str
     params: Mapping[str, Any]
     name: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Absence:
     kind: str
     start: dt.date
     end: dt.date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EmploymentSpan:
     start: dt.date
     end: dt.date | None
     fte: Decimal = Decimal(1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PayInput:
     """What a pay scheme needs to know about one employee in one period."""
 
@@ -114,14 +114,14 @@ class PayInput:
     due_levels: frozenset[str] = frozenset({"company", "unit", "personal"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Adjustment:
     amount: Decimal  # + or −
     reason: str
     kind: str = "manual"  # manual / disciplinary
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GroupFacts:
     """What the group (unit, ranking) tells about one member."""
 
@@ -133,14 +133,14 @@ class GroupFacts:
     aggregate: Callable[[str, str], Decimal] | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PayComponent:
     name: Text
     amount: Decimal
     steps: tuple[Step, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PayResult:
     components: tuple[PayComponent, ...]
     total: Decimal

@@ -115,7 +115,7 @@ def test_fetch_takes_a_fixed_number_of_queries(actor, organization, setup, struc
     with CaptureQueriesContext(connection) as large:
         inputs = fetch_run_inputs(setup["period"])
     assert len(inputs.employees) == 8
-    assert len(small) == len(large) == 9
+    assert len(small) == len(large) == 10
 
 
 def test_a_unit_scope_calculates_only_that_subtree(actor, organization, setup, structure):
@@ -173,7 +173,7 @@ def test_a_failed_run_is_marked_with_the_reason(actor, setup, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("диск заполнен")
 
-    monkeypatch.setattr("motiva.calc.services.calculate_batch", explode)
+    monkeypatch.setattr("motiva.calc.services.calculate_member", explode)
     with pytest.raises(RuntimeError):
         calc.calculation_run_create(actor=actor, period=setup["period"])
     run = CalculationRun.objects.get()
