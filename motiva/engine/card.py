@@ -9,23 +9,11 @@ from motiva.engine.money import ONE, ZERO, RoundingPolicy
 from motiva.engine.problems import Problem, Severity
 from motiva.engine.scales import compute_score
 from motiva.engine.text import text
-from motiva.engine.trace import Step, show, step
+from motiva.engine.trace import Step, step
 from motiva.engine.types import CardPolicy, CardResult, LineInput, LineResult
 
 LEVELS = ("company", "unit", "personal")
 LEVEL_NAMES = {"company": ("компания", "company"), "unit": ("подразделение", "unit"), "personal": ("личный", "personal")}
-
-
-class _Terms:
-    """The weighted sum written out, built only when a trace is shown."""
-
-    __slots__ = ("lines",)
-
-    def __init__(self, lines: Sequence[LineResult]) -> None:
-        self.lines = lines
-
-    def __str__(self) -> str:
-        return " + ".join(f"{show(r.weight)} % × {show(r.score or ZERO)} %" for r in self.lines if r.weight) or "0"
 
 
 def score_line(line: LineInput, rounding: RoundingPolicy) -> LineResult:
@@ -85,9 +73,9 @@ def calculate_card(lines: Sequence[LineInput], policy: CardPolicy, rounding: Rou
         raw = sum(((r.score or ZERO) * r.weight for r in weighted_lines), ZERO) / weight_sum
     else:
         raw = ZERO
-    steps.append(step("Итог по весам: Σ(вес × результат) / Σ весов = {terms}",
-                      "Weighted total: Σ(weight × score) / Σ weights = {terms}", rounding.score(raw),
-                      terms=_Terms(weighted_lines)))
+    # The terms themselves are the lines' "contribution" steps above.
+    steps.append(step("Итог по весам: сумма вкладов строк / Σ весов ({weight} %)", "Weighted total: the lines' contributions / Σ weights ({weight} %)",
+                      rounding.score(raw), weight=weight_sum))
     multiplier = ONE
     for r in results:
         if r.multiplier is not None:
