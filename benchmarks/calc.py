@@ -142,10 +142,12 @@ def main() -> None:
     timings = run.timings
     lines = args.employees * 8
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"run #{run.pk}: {run.status}, {run.employees_total} employees")
     print(f"end-to-end: {total:.2f} s  (fetch {timings['fetch']:.2f} s, compute {timings['compute']:.2f} s, store {timings['store']:.2f} s)")
     print(f"engine: {lines / timings['compute']:,.0f} lines/s; end-to-end: {lines / total:,.0f} lines/s")
-    print(f"peak memory (max RSS): {peak_mb:,.0f} MB")
+    print(f"peak memory (max RSS): {peak_mb:,.0f} MB; largest worker process: {children_mb:,.0f} MB")
+    print(f"worker processes: {os.environ.get('MOTIVA_CALC_WORKERS', '1')}")
     if not args.keep:
         cleanup(period)
 

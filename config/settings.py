@@ -194,5 +194,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
+# Calculation runs: worker processes for the compute of large runs (the machine's cores), and the
+# smallest run worth splitting.
+MOTIVA_CALC_WORKERS = env_int("MOTIVA_CALC_WORKERS", 1)
+MOTIVA_CALC_PARALLEL_MIN = env_int("MOTIVA_CALC_PARALLEL_MIN", 5000)
+if MOTIVA_CALC_WORKERS < 1:
+    raise ImproperlyConfigured("MOTIVA_CALC_WORKERS must be 1 or more")
+
 # Demo mode: the demo organization's well-known passwords only work while this is on.
 MOTIVA_DEMO = env_bool("MOTIVA_DEMO", False)

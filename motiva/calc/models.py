@@ -41,7 +41,7 @@ class CalculationRun(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     timings = models.JSONField(_("timings, s"), default=dict, blank=True)
     # The wording of every trace step used in this run, once; results refer to it by number.
-    trace_templates = models.JSONField(_("trace wording"), default=list, blank=True)
+    trace_templates = models.JSONField(_("trace wording"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
 
     class Meta:

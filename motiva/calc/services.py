@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -24,7 +28,8 @@ from motiva.calc.models import (
 from motiva.core import audit
 from motiva.core.errors import InvalidInput, problem
 from motiva.engine import ENGINE_VERSION
-from motiva.engine.batch import EmployeeOutcome, calculate_member, prepare_group
+from motiva.engine.batch import EmployeeOutcome, GroupContext, calculate_member, prepare_group
+from motiva.engine.money import RoundingPolicy
 from motiva.engine.problems import Severity
 from motiva.org.models import Employee, Unit
 from motiva.periods.guards import ensure_open
@@ -92,15 +97,18 @@ def _execute(run: CalculationRun) -> None:
     cap = organization.disciplinary_cap_percent if organization.disciplinary_cap_enabled else None
     context = prepare_group(inputs.employees, rounding, unit_facts=inputs.unit_facts, corrections=inputs.corrections)
     # Each result is turned into a row as soon as it is computed: a run of 100 000 people never holds
-    # every outcome with its trace at once.
-    catalog: dict[tuple[str, str], int] = {}
+    # every outcome with its trace at once. Large runs are split between worker processes.
+    catalog: dict[str, list[str]] = {}
     rows: list[tuple[Any, ...]] = []
-    chunk = max(1, total // PROGRESS_STEPS)
-    for index, employee in enumerate(inputs.employees):
-        outcome = calculate_member(employee, context, rounding, disciplinary_cap=cap)
-        rows.append(_result_row(run, outcome, inputs.cards[outcome.key], catalog))
-        if index % chunk == chunk - 1:
-            CalculationRun.objects.filter(pk=run.pk).update(progress=min(90, 5 + 85 * (index + 1) // total))
+    job = _Job(run.pk, inputs, context, rounding, cap)
+    workers = settings.MOTIVA_CALC_WORKERS if total >= settings.MOTIVA_CALC_PARALLEL_MIN else 1
+    slices = [(start, min(total, start + _SLICE)) for start in range(0, total, _SLICE)]
+    done = 0
+    for slice_rows, slice_catalog in _compute_slices(job, slices, workers):
+        rows.extend(slice_rows)
+        catalog.update(slice_catalog)
+        done += len(slice_rows)
+        CalculationRun.objects.filter(pk=run.pk).update(progress=min(90, 5 + 85 * done // max(1, total)))
     computed = time.perf_counter()
     # The rows read, the engine version and the policy determine the result entirely.
     input_hash = digest({"engine": ENGINE_VERSION, "rounding": rounding, "rows": inputs.digest, "disciplinary_cap": cap})
@@ -110,13 +118,54 @@ def _execute(run: CalculationRun) -> None:
         stored = time.perf_counter()
         CalculationRun.objects.filter(pk=run.pk).update(
             status=RunStatus.DONE, progress=100, finished_at=timezone.now(), input_hash=input_hash, rounding=plain(rounding),
-            trace_templates=[list(key) for key in catalog],
+            trace_templates=catalog,
             timings={"fetch": round(fetched - started, 3), "compute": round(computed - fetched, 3), "store": round(stored - computed, 3)},
             error="; ".join(p.render("ru") for p in inputs.problems)[:2000],
         )
         if period.status == PeriodStatus.REVIEW and run.unit_id is None:
             # A whole-organization run of a period under review moves it on to "calculated".
             period_transition(actor=run.created_by, period=period, to_status=PeriodStatus.CALCULATED, reason=f"run #{run.pk}")
+
+
+_SLICE = 500
+
+
+@dataclass(frozen=True)
+class _Job:
+    run_id: int
+    inputs: fetching.RunInputs
+    context: GroupContext
+    rounding: RoundingPolicy
+    cap: Decimal | None
+
+
+_CURRENT_JOB: _Job | None = None  # what forked workers inherit
+
+
+def _compute_slice(bounds: tuple[int, int]) -> tuple[list[tuple[Any, ...]], dict[str, list[str]]]:
+    job = _CURRENT_JOB
+    assert job is not None
+    catalog: dict[str, list[str]] = {}
+    rows = []
+    for employee in job.inputs.employees[bounds[0] : bounds[1]]:
+        outcome = calculate_member(employee, job.context, job.rounding, disciplinary_cap=job.cap)
+        rows.append(_result_row(job.run_id, outcome, job.inputs.cards[outcome.key], catalog))
+    return rows, catalog
+
+
+def _compute_slices(job: _Job, slices: list[tuple[int, int]], workers: int) -> Iterator[tuple[list[tuple[Any, ...]], dict[str, list[str]]]]:
+    """Slices in order, in this process or in forked workers (which only compute: no database)."""
+    global _CURRENT_JOB
+    _CURRENT_JOB = job
+    try:
+        if workers <= 1 or len(slices) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            for bounds in slices:
+                yield _compute_slice(bounds)
+            return
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap(_compute_slice, slices)
+    finally:
+        _CURRENT_JOB = None
 
 
 RESULT_COLUMNS = ["run_id", "employee_id", "card_id", "result", "level_results", "pay", "proration", "lines", "components", "trace",
@@ -144,12 +193,12 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _result_row(run: CalculationRun, outcome: EmployeeOutcome, card_id: int, catalog: dict[tuple[str, str], int]) -> tuple[Any, ...]:
+def _result_row(run_id: int, outcome: EmployeeOutcome, card_id: int, catalog: dict[str, list[str]]) -> tuple[Any, ...]:
     """One employee's result as the column values of RESULT_COLUMNS, JSON already encoded."""
     card = outcome.card
     pay = outcome.pay
     return (
-        run.pk, int(outcome.key), card_id, card.total,
+        run_id, int(outcome.key), card_id, card.total,
         _json({level: str(value) for level, value in card.level_results.items()}),
         pay.total if pay else Decimal(0),
         pay.proration.quantize(Decimal("0.000001")) if pay else Decimal(1),

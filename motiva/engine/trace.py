@@ -9,6 +9,7 @@ millions of steps, and most are stored, not read.
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from typing import Any
 
@@ -64,24 +65,30 @@ class Step:
     def as_dict(self) -> dict[str, Any]:
         return {"ru": self.rule.render("ru"), "en": self.rule.render("en"), "inputs": [list(pair) for pair in self.inputs], "outcome": self.outcome}
 
-    def compact(self, catalog: dict[tuple[str, str], int]) -> list[Any]:
-        """[template number, params, inputs, outcome] with the templates kept once per run in `catalog`."""
+    def compact(self, catalog: dict[str, list[str]]) -> list[Any]:
+        """[wording id, params, inputs, outcome]; the wording itself is kept once per run in `catalog`.
+        The id is derived from the wording, so parallel workers agree on it without talking."""
         key = (self.ru, self.en)
-        index = catalog.get(key)
-        if index is None:
-            index = catalog[key] = len(catalog)
+        wording_id = _WORDING_IDS.get(key)
+        if wording_id is None:
+            wording_id = _WORDING_IDS[key] = hashlib.blake2s(f"{self.ru}\x1f{self.en}".encode(), digest_size=6).hexdigest()
+        if wording_id not in catalog:
+            catalog[wording_id] = [self.ru, self.en]
         params = {k: str(v) for k, v in self._params.items()} if self._params else None
         inputs = [[k, str(v)] for k, v in self._inputs.items()] if self._inputs else None
-        return [index, params, inputs, str(self._outcome)]
+        return [wording_id, params, inputs, str(self._outcome)]
 
     def __repr__(self) -> str:
         return f"Step({self.render('en')!r})"
 
 
-def expand(compact: list[Any], templates: list[list[str]]) -> Step:
+_WORDING_IDS: dict[tuple[str, str], str] = {}
+
+
+def expand(compact: list[Any], templates: dict[str, list[str]]) -> Step:
     """The stored form back into a step (numbers come back as text and are shown as stored)."""
-    index, params, inputs, outcome = compact
-    ru, en = templates[index]
+    wording_id, params, inputs, outcome = compact
+    ru, en = templates[wording_id]
     return Step(ru, en, _number(outcome), {k: _number(v) for k, v in (inputs or [])}, {k: _number(v) for k, v in (params or {}).items()})
 
 

@@ -181,3 +181,16 @@ def test_a_failed_run_is_marked_with_the_reason(actor, setup, monkeypatch):
     assert not EmployeeResult.objects.exists()
     monkeypatch.undo()
     assert calc.calculation_run_create(actor=actor, period=setup["period"]).status == RunStatus.DONE  # a failed run blocks nothing
+
+
+def test_worker_processes_give_the_same_results_and_traces(actor, setup, settings, monkeypatch):
+    sequential = calc.calculation_run_create(actor=actor, period=setup["period"])
+    settings.MOTIVA_CALC_WORKERS = 2
+    settings.MOTIVA_CALC_PARALLEL_MIN = 1
+    monkeypatch.setattr("motiva.calc.services._SLICE", 1)  # one employee a slice: every slice crosses a process
+    parallel = calc.calculation_run_create(actor=actor, period=setup["period"])
+    fields = ("employee_id", "result", "pay", "lines", "components", "trace", "problems")
+    assert list(EmployeeResult.objects.filter(run=sequential).order_by("employee_id").values_list(*fields)) == list(
+        EmployeeResult.objects.filter(run=parallel).order_by("employee_id").values_list(*fields))
+    assert parallel.trace_templates == sequential.trace_templates
+    assert explain(EmployeeResult.objects.get(run=parallel, employee=setup["people"][0]))["components"][0]["steps"]
