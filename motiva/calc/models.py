@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from motiva.calc.fields import JSONTextField
 from motiva.core.models import Organization
 from motiva.kpi.models import Card
 from motiva.org.models import Employee, Unit
@@ -65,9 +66,9 @@ class EmployeeResult(models.Model):
     level_results = models.JSONField(_("level results"), default=dict)
     pay = models.DecimalField(_("pay"), max_digits=16, decimal_places=4)
     proration = models.DecimalField(_("share of time worked"), max_digits=7, decimal_places=6, default=1)
-    lines = models.JSONField(_("line results"), default=list)
-    components = models.JSONField(_("pay components"), default=list)
-    trace = models.JSONField(_("trace"), default=dict)
+    lines = JSONTextField(_("line results"), default=list)
+    components = JSONTextField(_("pay components"), default=list)
+    trace = JSONTextField(_("trace"), default=dict)
     problems = models.JSONField(_("problems"), default=list)
     has_errors = models.BooleanField(_("has errors"), default=False)
 
