@@ -86,16 +86,13 @@ def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:
     card_filter = _employee_filter(period, unit)
     card_ids = Card.objects.filter(card_filter).values("id")
     employee_ids = Card.objects.filter(card_filter).values("employee_id")
-    # Lines are the bulk of a run (8 a person): read as tuples, streamed, with repeated numbers (weights,
-    # plan values) shared rather than held once per line.
-    lines_by_card: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    shared: dict[Any, Any] = {}
-    for row in CardLine.objects.filter(card__period=period, card_id__in=card_ids).order_by("card_id", "order", "id").values_list(
+    # Lines are the bulk of a run (8 a person). They are read last, as tuples, in card order, and turned
+    # into engine lines card by card as they stream past (a merge with the cards, which are in the same
+    # order), so they are never all held at once.
+    line_rows = CardLine.objects.filter(card__period=period, card_id__in=card_ids).order_by("card_id", "order", "id").values_list(
         "id", "card_id", "component", "label", "level", "weight", "threshold", "target", "maximum", "planned_amount",
         "indicator__code", "indicator__name", "indicator__direction", "scale_id", "component_score__value",
-    ).iterator(chunk_size=10000):  # query 2
-        hasher.update(repr(row).encode())
-        lines_by_card[row[1]].append((*row[:5], *(shared.setdefault(v, v) for v in row[5:10]), *row[10:]))
+    )  # query 2, run below
     scale_rows = seen(list(Scale.objects.filter(pk__in=CardLine.objects.filter(card__period=period, card_id__in=card_ids).values("scale_id"))
                            .order_by("id").values_list("id", "kind", "params")))  # query 10
     scales: dict[int, ScaleSpec | None] = {}
@@ -156,7 +153,14 @@ def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:
     plan_cache: dict[tuple[Any, ...], PlanValues] = {}
     employees: list[EmployeeCalc] = []
     card_map: dict[str, int] = {}
+    stream = line_rows.iterator(chunk_size=10000)
+    pending = next(stream, None)
     for card in cards:
+        card_lines = []
+        while pending is not None and pending[1] == card["id"]:
+            hasher.update(repr(pending).encode())
+            card_lines.append(pending)
+            pending = next(stream, None)
         employee_id = card["employee_id"]
         key = str(employee_id)
         history = assignments.get(employee_id, [])
@@ -167,7 +171,7 @@ def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:
         employee_facts = {**company_facts, **unit_facts.get(unit_key, {}), **own}
         lines = []
         for (line_id, _card, component, label, level, weight, threshold, target, maximum, planned, code, indicator_name, direction,
-             scale_id, component_score) in lines_by_card.pop(card["id"], []):
+             scale_id, component_score) in card_lines:
             code = code or ""
             scope = "company" if level == "company" else f"unit:{unit_key}" if level == "unit" else f"employee:{employee_id}"
             scale = scales.get(scale_id) if scale_id else None
