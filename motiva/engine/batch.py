@@ -156,7 +156,3 @@ def calculate_batch(
     """Every employee of a group: the group's decisions first, then each member's card and pay."""
     context = prepare_group(employees, rounding, unit_facts=unit_facts, corrections=corrections)
     return [calculate_member(employee, context, rounding, disciplinary_cap=disciplinary_cap) for employee in employees]
-
-
-def missing_scheme_problem(name: str) -> Problem:
-    return Problem("no_scheme", "scheme", text("У карты «{n}» нет схемы премирования", "Card “{n}” has no pay scheme", n=name))

@@ -26,7 +26,3 @@ class Problem:
 
     def render(self, language: str = "ru") -> str:
         return self.message.render(language)
-
-
-def errors(problems: list[Problem]) -> list[Problem]:
-    return [problem for problem in problems if problem.is_error]
