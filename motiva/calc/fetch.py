@@ -77,13 +77,13 @@ def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:
         hasher.update(repr(rows).encode())
         return rows
 
-    cards = seen(list(Card.objects.filter(_employee_filter(period, unit)).order_by("id").values(
+    card_filter = _employee_filter(period, unit)
+    cards = seen(list(Card.objects.filter(card_filter).order_by("id").values(
         "id", "employee_id", "scheme_id", "employee__last_name", "employee__first_name", "employee__middle_name",
         "employee__hire_date", "employee__termination_date", "employee__seniority_start",
     )))  # query 1
     # Later queries filter by the same condition as a subquery: a list of 100 000 ids would not fit in
     # one statement's parameters.
-    card_filter = _employee_filter(period, unit)
     card_ids = Card.objects.filter(card_filter).values("id")
     employee_ids = Card.objects.filter(card_filter).values("employee_id")
     # Lines are the bulk of a run (8 a person). They are read last, as tuples, in card order, and turned
