@@ -22,3 +22,9 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Static files are served by runserver or the web server in tests' place; WhiteNoise would only warn
 # that the collected folder does not exist.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not memory: worker processes of a parallel calculation run open their own connections.
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"motiva-test-{os.getpid()}.sqlite3")}  # noqa: F405

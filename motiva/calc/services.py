@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from motiva.calc import fetch as fetching
@@ -35,8 +37,6 @@ from motiva.org.models import Employee, Unit
 from motiva.periods.guards import ensure_open
 from motiva.periods.models import Period, PeriodStatus
 from motiva.periods.services import period_transition
-
-PROGRESS_STEPS = 10
 
 
 def _scope_key(unit: Unit | None) -> str:
@@ -90,82 +90,155 @@ def _execute(run: CalculationRun) -> None:
     organization = period.organization
     rounding = organization.rounding
     started = time.perf_counter()
-    inputs = fetching.fetch_run_inputs(period, run.unit)
-    fetched = time.perf_counter()
-    total = len(inputs.employees)
+    plan = fetching.fetch_plan(period, run.unit)
+    total = len(plan.card_ids)
     CalculationRun.objects.filter(pk=run.pk).update(employees_total=total, progress=5)
     cap = organization.disciplinary_cap_percent if organization.disciplinary_cap_enabled else None
-    context = prepare_group(inputs.employees, rounding, unit_facts=inputs.unit_facts, corrections=inputs.corrections)
-    # Each result is turned into a row as soon as it is computed: a run of 100 000 people never holds
-    # every outcome with its trace at once. Large runs are split between worker processes.
-    catalog: dict[str, list[str]] = {}
-    rows: list[tuple[Any, ...]] = []
-    job = _Job(run.pk, inputs, context, rounding, cap)
-    workers = settings.MOTIVA_CALC_WORKERS if total >= settings.MOTIVA_CALC_PARALLEL_MIN else 1
-    slices = [(start, min(total, start + _SLICE)) for start in range(0, total, _SLICE)]
-    done = 0
-    for slice_rows, slice_catalog in _compute_slices(job, slices, workers):
-        rows.extend(slice_rows)
-        catalog.update(slice_catalog)
-        done += len(slice_rows)
-        CalculationRun.objects.filter(pk=run.pk).update(progress=min(90, 5 + 85 * done // max(1, total)))
-    computed = time.perf_counter()
-    # The rows read, the engine version and the policy determine the result entirely.
-    input_hash = digest({"engine": ENGINE_VERSION, "rounding": rounding, "rows": inputs.digest, "disciplinary_cap": cap})
+    # Rankings and fund splits need every member of their scheme at once: those members are read here.
+    # Everyone else is read slice by slice where they are computed.
+    group_ids = plan.group_scheme_ids
+    members = fetching.fetch_slice(plan, scheme_ids=group_ids).employees if group_ids else []
+    context = prepare_group(members, rounding, unit_facts=plan.unit_facts, corrections=plan.corrections)
+    planned = time.perf_counter()
+    job = _Job(run.pk, plan, context, rounding, cap, total)
+    parallel = settings.MOTIVA_CALC_WORKERS > 1 and total >= settings.MOTIVA_CALC_PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods()
+    slices = _slice_bounds(plan.card_ids, settings.MOTIVA_CALC_WORKERS * _SLICES_PER_WORKER if parallel else 1)
+    summary = _Summary()
+    if parallel and connection.vendor == "postgresql":
+        # Worker processes read and compute slices while this process copies their rows into the one
+        # transaction that stores the run: neither side holds every employee at once.
+        with _workers(job, settings.MOTIVA_CALC_WORKERS) as pool, transaction.atomic():
+            ensure_open(period)
+            with _copy() as write:
+                for part in pool.imap(_compute_slice, slices):
+                    summary.add(part)
+                    for row in part.rows:
+                        write(row)
+            _finish(run, plan, summary, started, planned)
+        return
+    if parallel:
+        with _workers(job, settings.MOTIVA_CALC_WORKERS) as pool:
+            parts = list(pool.imap(_compute_slice, slices))
+    else:
+        parts = [_compute_slice(bounds, job) for bounds in slices]
     with transaction.atomic():
-        ensure_open(period)
-        _store(rows)
-        stored = time.perf_counter()
-        CalculationRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.DONE, progress=100, finished_at=timezone.now(), input_hash=input_hash, rounding=plain(rounding),
-            trace_templates=catalog,
-            timings={"fetch": round(fetched - started, 3), "compute": round(computed - fetched, 3), "store": round(stored - computed, 3)},
-            error="; ".join(p.render("ru") for p in inputs.problems)[:2000],
-        )
-        if period.status == PeriodStatus.REVIEW and run.unit_id is None:
-            # A whole-organization run of a period under review moves it on to "calculated".
-            period_transition(actor=run.created_by, period=period, to_status=PeriodStatus.CALCULATED, reason=f"run #{run.pk}")
+        for part in parts:
+            summary.add(part)
+        _store([row for part in parts for row in part.rows])
+        _finish(run, plan, summary, started, planned)
 
 
-_SLICE = 500
+def _finish(run: CalculationRun, plan: fetching.RunPlan, summary: _Summary, started: float, planned: float) -> None:
+    """Inside the storing transaction: the run is done, with its hash, timings and problems."""
+    period = run.period
+    ensure_open(period)
+    rounding = period.organization.rounding
+    cap = period.organization.disciplinary_cap_percent if period.organization.disciplinary_cap_enabled else None
+    # The rows read, the engine version and the policy determine the result entirely.
+    input_hash = digest({"engine": ENGINE_VERSION, "rounding": rounding, "rows": fetching.combine_hashes(plan.hash_total, *summary.hashes),
+                         "disciplinary_cap": cap})
+    finished = time.perf_counter()
+    CalculationRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.DONE, progress=100, finished_at=timezone.now(), input_hash=input_hash, rounding=plain(rounding),
+        trace_templates=summary.catalog,
+        timings={"total": round(finished - started, 3), "plan": round(planned - started, 3), "fetch": round(summary.fetch, 3),
+                 "compute": round(summary.compute, 3), "slices": len(summary.hashes)},
+        error="; ".join(p.render("ru") for p in [*plan.problems, *summary.problems])[:2000],
+    )
+    if period.status == PeriodStatus.REVIEW and run.unit_id is None:
+        # A whole-organization run of a period under review moves it on to "calculated".
+        period_transition(actor=run.created_by, period=period, to_status=PeriodStatus.CALCULATED, reason=f"run #{run.pk}")
+
+
+_SLICES_PER_WORKER = 4  # more slices than workers: progress moves, and a slow slice does not hold the others
+
+
+def _slice_bounds(card_ids: list[int], count: int) -> list[tuple[int, int]]:
+    """Card id ranges: `count` slices of about equal size, in id order."""
+    if not card_ids:
+        return []
+    size = -(-len(card_ids) // max(1, count))
+    return [(card_ids[start], card_ids[min(len(card_ids), start + size) - 1]) for start in range(0, len(card_ids), size)]
 
 
 @dataclass(frozen=True)
 class _Job:
     run_id: int
-    inputs: fetching.RunInputs
+    plan: fetching.RunPlan
     context: GroupContext
     rounding: RoundingPolicy
     cap: Decimal | None
+    total: int
+
+
+@dataclass
+class _SlicePart:
+    rows: list[tuple[Any, ...]]
+    catalog: dict[str, list[str]]
+    problems: list[Any]
+    hash_total: int
+    fetch: float
+    compute: float
+
+
+@dataclass
+class _Summary:
+    catalog: dict[str, list[str]] = field(default_factory=dict)
+    problems: list[Any] = field(default_factory=list)
+    hashes: list[int] = field(default_factory=list)
+    fetch: float = 0.0
+    compute: float = 0.0
+
+    def add(self, part: _SlicePart) -> None:
+        self.catalog.update(part.catalog)
+        self.problems.extend(part.problems)
+        self.hashes.append(part.hash_total)
+        self.fetch += part.fetch
+        self.compute += part.compute
 
 
 _CURRENT_JOB: _Job | None = None  # what forked workers inherit
 
 
-def _compute_slice(bounds: tuple[int, int]) -> tuple[list[tuple[Any, ...]], dict[str, list[str]]]:
-    job = _CURRENT_JOB
+def _compute_slice(bounds: tuple[int, int], job: _Job | None = None) -> _SlicePart:
+    """Read one slice of cards, compute it and turn every result into a row; report progress."""
+    job = job or _CURRENT_JOB
     assert job is not None
+    started = time.perf_counter()
+    part = fetching.fetch_slice(job.plan, bounds[0], bounds[1])
+    fetched = time.perf_counter()
     catalog: dict[str, list[str]] = {}
     rows = []
-    for employee in job.inputs.employees[bounds[0] : bounds[1]]:
+    for employee in part.employees:
         outcome = calculate_member(employee, job.context, job.rounding, disciplinary_cap=job.cap)
-        rows.append(_result_row(job.run_id, outcome, job.inputs.cards[outcome.key], catalog))
-    return rows, catalog
+        rows.append(_result_row(job.run_id, outcome, part.cards[outcome.key], catalog))
+    computed = time.perf_counter()
+    if job.total:
+        CalculationRun.objects.filter(pk=job.run_id).update(progress=F("progress") + 85 * len(rows) // job.total)
+    return _SlicePart(rows, catalog, part.problems, part.hash_total, fetched - started, computed - fetched)
 
 
-def _compute_slices(job: _Job, slices: list[tuple[int, int]], workers: int) -> Iterator[tuple[list[tuple[Any, ...]], dict[str, list[str]]]]:
-    """Slices in order, in this process or in forked workers (which only compute: no database)."""
+@contextmanager
+def _workers(job: _Job, count: int) -> Iterator[Any]:
+    """Forked worker processes that inherit the job. Connections are closed first so that each worker
+    opens its own; this process reconnects on its next query."""
     global _CURRENT_JOB
+    connections.close_all()
     _CURRENT_JOB = job
     try:
-        if workers <= 1 or len(slices) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            for bounds in slices:
-                yield _compute_slice(bounds)
-            return
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_compute_slice, slices)
+        with multiprocessing.get_context("fork").Pool(count) as pool:
+            yield pool
     finally:
         _CURRENT_JOB = None
+
+
+@contextmanager
+def _copy() -> Iterator[Callable[[tuple[Any, ...]], None]]:
+    """PostgreSQL's COPY into the results table, row by row."""
+    table = EmployeeResult._meta.db_table
+    columns = ", ".join(f'"{column}"' for column in RESULT_COLUMNS)
+    with connection.cursor() as cursor, cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+        yield copy.write_row
 
 
 RESULT_COLUMNS = ["run_id", "employee_id", "card_id", "result", "level_results", "pay", "proration", "lines", "components", "trace",
@@ -175,14 +248,14 @@ RESULT_COLUMNS = ["run_id", "employee_id", "card_id", "result", "level_results",
 def _store(rows: list[tuple[Any, ...]]) -> None:
     """PostgreSQL takes the rows by COPY (no SQL text to build and quote for megabytes of traces);
     other databases by one prepared INSERT executed for every row."""
+    if connection.vendor == "postgresql":
+        with _copy() as write:
+            for row in rows:
+                write(row)
+        return
     table = EmployeeResult._meta.db_table
     columns = ", ".join(f'"{column}"' for column in RESULT_COLUMNS)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
         placeholders = ", ".join(["%s"] * len(RESULT_COLUMNS))
         for start in range(0, len(rows), 5000):
             # table and column names are constants of this module, never user input
@@ -190,7 +263,7 @@ def _store(rows: list[tuple[Any, ...]]) -> None:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(value).decode()
 
 
 def _result_row(run_id: int, outcome: EmployeeOutcome, card_id: int, catalog: dict[str, list[str]]) -> tuple[Any, ...]:

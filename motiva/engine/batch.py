@@ -32,6 +32,16 @@ class EmployeeCalc:
     adjustments: tuple[Adjustment, ...] = ()
 
 
+# Scheme parameters that make one member's pay depend on the others': a ranking, a fund split, or a
+# formula (which may sum, average, count or rank over the unit).
+GROUP_PARAMS = ("rank_indicator", "fund_formula", "share_value_formula", "coefficients")
+
+
+def needs_group(scheme: SchemeSpec) -> bool:
+    """Whether the members of this scheme must be prepared together before anyone is paid."""
+    return any(scheme.params.get(key) for key in GROUP_PARAMS)
+
+
 @dataclass(frozen=True, slots=True)
 class EmployeeOutcome:
     key: str

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from motiva.calc import services as calc
-from motiva.calc.fetch import fetch_run_inputs
+from motiva.calc.fetch import combine_hashes, fetch_plan, fetch_run_inputs, fetch_slice
 from motiva.calc.models import CalculationRun, EmployeeResult, RunStatus
 from motiva.calc.selectors import explain
 from motiva.core.errors import InvalidInput
@@ -115,7 +115,7 @@ def test_fetch_takes_a_fixed_number_of_queries(actor, organization, setup, struc
     with CaptureQueriesContext(connection) as large:
         inputs = fetch_run_inputs(setup["period"])
     assert len(inputs.employees) == 8
-    assert len(small) == len(large) == 10
+    assert len(small) == len(large) == 12  # the plan's 6 and one slice's 6
 
 
 def test_a_unit_scope_calculates_only_that_subtree(actor, organization, setup, structure):
@@ -183,14 +183,29 @@ def test_a_failed_run_is_marked_with_the_reason(actor, setup, monkeypatch):
     assert calc.calculation_run_create(actor=actor, period=setup["period"]).status == RunStatus.DONE  # a failed run blocks nothing
 
 
-def test_worker_processes_give_the_same_results_and_traces(actor, setup, settings, monkeypatch):
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_give_the_same_results_traces_and_hash(actor, setup, settings, monkeypatch):
     sequential = calc.calculation_run_create(actor=actor, period=setup["period"])
     settings.MOTIVA_CALC_WORKERS = 2
     settings.MOTIVA_CALC_PARALLEL_MIN = 1
-    monkeypatch.setattr("motiva.calc.services._SLICE", 1)  # one employee a slice: every slice crosses a process
+    monkeypatch.setattr("motiva.calc.services._SLICES_PER_WORKER", 10)  # one employee a slice: each read and computed in a worker
     parallel = calc.calculation_run_create(actor=actor, period=setup["period"])
+    assert parallel.timings["slices"] == 3 and sequential.timings["slices"] == 1
     fields = ("employee_id", "result", "pay", "lines", "components", "trace", "problems")
     assert list(EmployeeResult.objects.filter(run=sequential).order_by("employee_id").values_list(*fields)) == list(
         EmployeeResult.objects.filter(run=parallel).order_by("employee_id").values_list(*fields))
     assert parallel.trace_templates == sequential.trace_templates
+    assert parallel.input_hash == sequential.input_hash
+    assert parallel.progress == 100
     assert explain(EmployeeResult.objects.get(run=parallel, employee=setup["people"][0]))["components"][0]["steps"]
+
+
+def test_the_input_hash_does_not_depend_on_slicing(setup):
+    plan = fetch_plan(setup["period"])
+    whole = fetch_slice(plan)
+    ids = plan.card_ids
+    parts = [fetch_slice(plan, ids[0], ids[0]), fetch_slice(plan, ids[1], ids[-1])]
+    assert [len(p.employees) for p in parts] == [1, 2]
+    assert combine_hashes(plan.hash_total, whole.hash_total) == combine_hashes(plan.hash_total, *(p.hash_total for p in parts))
+    assert [e.lines for e in whole.employees] == [e.lines for p in parts for e in p.employees]
+
