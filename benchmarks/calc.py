@@ -133,12 +133,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--employees", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", action="store_true", help="Keep the synthetic organization")
+    parser.add_argument("--keep", action="store_true", help="Keep the synthetic organization (its period id is printed)")
+    parser.add_argument("--build-only", action="store_true", help="Build and keep the organization, do not calculate")
+    parser.add_argument("--period", type=int, help="Calculate an organization kept before, in this fresh process (memory is then the run's own)")
     args = parser.parse_args()
+    if args.period:
+        period = Period.objects.get(pk=args.period)
+        args.employees = Card.objects.filter(period=period).count()
+        args.keep = True
     print(f"database: {connection.vendor} ({connection.settings_dict['NAME']}); employees: {args.employees}; lines: {args.employees * 8}")
-    started = time.perf_counter()
-    period = build(args.employees, args.seed)
-    print(f"build: {time.perf_counter() - started:.1f} s")
+    if not args.period:
+        started = time.perf_counter()
+        period = build(args.employees, args.seed)
+        print(f"build: {time.perf_counter() - started:.1f} s; period id {period.pk}")
+        if args.build_only:
+            return
     actor = get_user_model().objects.filter(is_superuser=True).first()
     started = time.perf_counter()
     run = calculation_run_create(actor=actor, period=period)

@@ -137,11 +137,11 @@ def _card_filter(period: Period, unit: Unit | None) -> Q:
     return Q(period=period, employee_id__in=in_subtree)
 
 
-def fetch_plan(period: Period, unit: Unit | None = None) -> RunPlan:
-    """The shared part of a run, in 6 queries."""
+def fetch_plan(period: Period, unit: Unit | None = None, *, card_ids: bool = True) -> RunPlan:
+    """The shared part of a run, in 6 queries (5 without the card ids, which only slicing needs)."""
     hashed = RowHash()
     card_filter = _card_filter(period, unit)
-    card_ids = list(Card.objects.filter(card_filter).order_by("id").values_list("id", flat=True))  # query 1
+    ids = list(Card.objects.filter(card_filter).order_by("id").values_list("id", flat=True)) if card_ids else []  # query 1
     # Later queries filter by the same condition as a subquery: a list of 100 000 ids would not fit in
     # one statement's parameters.
     in_run = Card.objects.filter(card_filter)
@@ -171,13 +171,13 @@ def fetch_plan(period: Period, unit: Unit | None = None) -> RunPlan:
     by_scope = _by_scope(facts)
     company_facts = by_scope.get("company", {})
     unit_facts = {scope[5:]: {**company_facts, **values} for scope, values in by_scope.items() if scope.startswith("unit:")}
-    return RunPlan(period, unit, card_ids, schemes, scales, company_facts, unit_facts, facts, plans, levels, formulas, corrections, problems,
+    return RunPlan(period, unit, ids, schemes, scales, company_facts, unit_facts, facts, plans, levels, formulas, corrections, problems,
                    hashed.total)
 
 
 def _read_values(hashed: RowHash, values: Any, facts: dict[tuple[str, str], Decimal], plans: dict[tuple[str, str], Decimal],
                  levels: dict[tuple[str, str], str]) -> None:
-    for row in values.order_by("id").values_list("indicator__code", "scope_key", "kind", "value", "level_code").iterator(chunk_size=10000):
+    for row in values.order_by("id").values_list("indicator__code", "scope_key", "kind", "value", "level_code"):
         hashed.add("value", row)
         code, scope, kind, value, level_code = row
         if kind == "plan":
@@ -197,9 +197,10 @@ def _by_scope(facts: dict[tuple[str, str], Decimal]) -> dict[str, dict[str, Deci
     return by_scope
 
 
-def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None = None, *, scheme_ids: set[int] | None = None) -> SliceInputs:
-    """The cards with ids from first_id to last_id (all when not given) and everything that belongs to
-    their employees, as engine inputs, in 6 queries."""
+def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None = None, *, scheme_ids: set[int] | None = None,
+                card_ids: list[int] | None = None) -> SliceInputs:
+    """The cards with ids from first_id to last_id (all when not given; or only `card_ids`, for a page
+    that projects a few cards) and everything that belongs to their employees, as engine inputs, in 6 queries."""
     period = plan.period
     hashed = RowHash()
     card_filter = _card_filter(period, plan.unit)
@@ -209,6 +210,8 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
         card_filter &= Q(id__lte=last_id)
     if scheme_ids is not None:
         card_filter &= Q(scheme_id__in=scheme_ids)
+    if card_ids is not None:
+        card_filter &= Q(id__in=card_ids)
     in_slice = Card.objects.filter(card_filter)
     employee_ids = in_slice.values("employee_id")
     cards = hashed.rows("card", list(in_slice.order_by("id").values_list(
@@ -238,9 +241,9 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
             Adjustment.objects.filter(period=period, employee_id__in=employee_ids, approved_by__isnull=False).order_by("id")
             .values_list("employee_id", "amount", "reason", "kind"))):  # query 5
         adjustments[employee_id].append(EngineAdjustment(amount, reason, kind or AdjustmentKind.MANUAL))
-    # Lines are the bulk of a run (8 a person). They are read last, as tuples, in card order, and turned
-    # into engine lines card by card as they stream past (a merge with the cards, which are in the same
-    # order), so they are never all held at once.
+    # Lines are the bulk of a run (8 a person). They are read as tuples in card order and merged with the
+    # cards, which are in the same order. A slice is bounded, so they are read in one go: a server-side
+    # cursor would make PostgreSQL plan for the first rows, which is slower for all of them.
     line_rows = CardLine.objects.filter(card__period=period, card_id__in=in_slice.values("id")).order_by("card_id", "order", "id").values_list(
         "id", "card_id", "component", "label", "level", "weight", "threshold", "target", "maximum", "planned_amount",
         "indicator__code", "indicator__name", "indicator__direction", "scale_id", "component_score__value",
@@ -252,7 +255,7 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
     plan_cache: dict[tuple[Any, ...], PlanValues] = {}
     employees: list[EmployeeCalc] = []
     card_map: dict[str, int] = {}
-    stream = line_rows.iterator(chunk_size=10000)
+    stream = iter(list(line_rows))
     pending = next(stream, None)
     for (card_id, employee_id, scheme_id, last_name, first_name, middle_name, hire, leave, seniority_start) in cards:
         card_lines = []

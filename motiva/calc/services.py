@@ -102,7 +102,8 @@ def _execute(run: CalculationRun) -> None:
     planned = time.perf_counter()
     job = _Job(run.pk, plan, context, rounding, cap, total)
     parallel = settings.MOTIVA_CALC_WORKERS > 1 and total >= settings.MOTIVA_CALC_PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods()
-    slices = _slice_bounds(plan.card_ids, settings.MOTIVA_CALC_WORKERS * _SLICES_PER_WORKER if parallel else 1)
+    count = max(settings.MOTIVA_CALC_WORKERS * _SLICES_PER_WORKER, -(-total // _SLICE_MAX)) if parallel else 1
+    slices = _slice_bounds(plan.card_ids, count)
     summary = _Summary()
     if parallel and connection.vendor == "postgresql":
         # Worker processes read and compute slices while this process copies their rows into the one
@@ -151,6 +152,7 @@ def _finish(run: CalculationRun, plan: fetching.RunPlan, summary: _Summary, star
 
 
 _SLICES_PER_WORKER = 4  # more slices than workers: progress moves, and a slow slice does not hold the others
+_SLICE_MAX = 5000  # employees a worker holds at once
 
 
 def _slice_bounds(card_ids: list[int], count: int) -> list[tuple[int, int]]:

@@ -4,51 +4,84 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import lru_cache
 
 from motiva.engine.money import ONE, ZERO, RoundingPolicy
 from motiva.engine.problems import Problem, Severity
-from motiva.engine.scales import compute_score
+from motiva.engine.scales import PlanValues, compute_score
 from motiva.engine.text import text
 from motiva.engine.trace import Step, step
-from motiva.engine.types import CardPolicy, CardResult, LineInput, LineResult
+from motiva.engine.types import CardPolicy, CardResult, LineInput, LineResult, ScaleSpec
 
 LEVELS = ("company", "unit", "personal")
 LEVEL_NAMES = {"company": ("компания", "company"), "unit": ("подразделение", "unit"), "personal": ("личный", "personal")}
 
 
 def score_line(line: LineInput, rounding: RoundingPolicy) -> LineResult:
+    plan = line.plan
+    # Equal Decimals may differ in their digits (100 and 100.00); the memo tells them apart by their text.
+    exact = (_exact_scale(line.scale), str(line.fact), str(line.weight), str(plan.threshold), str(plan.target), str(plan.maximum))
+    try:
+        score, multiplier, weighted, steps, problems = _scored(line.scale, line.direction, plan, line.fact, line.level_code, line.weight,
+                                                                rounding, exact)
+    except TypeError:  # a scale whose parameters cannot be hashed is scored without the memo
+        score, multiplier, weighted, steps, problems = _scored.__wrapped__(line.scale, line.direction, plan, line.fact, line.level_code,
+                                                                            line.weight, rounding, exact)
+    if score is None and multiplier is None and line.weight:
+        problems = (*problems, Problem("line_without_score", line.key, text(
+            "«{title}»: нет результата — строка считается 0 %", "“{title}”: no result — the line counts as 0 %", title=line.title,
+        ), Severity.WARNING))
+    return LineResult(
+        key=line.key, title=line.title, level=line.level, weight=line.weight, fact=line.fact, score=score,
+        multiplier=multiplier, weighted=weighted, steps=steps, problems=problems,
+        planned_amount=line.planned_amount, indicator_code=line.indicator_code,
+    )
+
+
+_SCALE_TEXT: dict[int, tuple[ScaleSpec, str]] = {}  # id → (the scale, kept alive so the id is not reused; its exact text)
+
+
+def _exact_scale(scale: ScaleSpec | None) -> str:
+    if scale is None:
+        return ""
+    known = _SCALE_TEXT.get(id(scale))
+    if known is None:
+        if len(_SCALE_TEXT) > 10000:
+            _SCALE_TEXT.clear()
+        known = _SCALE_TEXT[id(scale)] = (scale, repr(scale))
+    return known[1]
+
+
+@lru_cache(maxsize=65536)
+def _scored(scale: ScaleSpec | None, direction: str, plan: PlanValues, fact: Decimal | None, level_code: str, weight: Decimal,
+            rounding: RoundingPolicy, exact: tuple[str, ...]) -> tuple[Decimal | None, Decimal | None, Decimal, tuple[Step, ...], tuple[Problem, ...]]:
+    """A line's score from exactly these inputs (`exact` is their text, only for the memo's key). Pure,
+    so it is remembered: the company's and a unit's lines repeat on every card of a run, and their steps
+    are then shared, not made again."""
     problems: list[Problem] = []
     steps: list[Step] = []
     score: Decimal | None
     multiplier: Decimal | None = None
-    if line.scale is None:
+    if scale is None:
         # Tasks and assessment components, and lines scored by hand, carry their score as the fact.
-        score = line.fact
-        if line.fact is not None and line.weight:
-            steps.append(step("Оценивается напрямую: {fact} %", "Scored directly: {fact} %", line.fact, fact=line.fact))
+        score = fact
+        if fact is not None and weight:
+            steps.append(step("Оценивается напрямую: {fact} %", "Scored directly: {fact} %", fact, fact=fact))
     else:
-        outcome = compute_score(line.scale.kind, line.scale.params, line.direction, line.fact, line.plan, line.level_code)
+        outcome = compute_score(scale.kind, scale.params, direction, fact, plan, level_code)
         score, multiplier = outcome.score, outcome.multiplier
         steps.extend(outcome.steps)
         problems.extend(outcome.problems)
-    if score is None and multiplier is None and line.weight:
-        problems.append(Problem("line_without_score", line.key, text(
-            "«{title}»: нет результата — строка считается 0 %", "“{title}”: no result — the line counts as 0 %", title=line.title,
-        ), Severity.WARNING))
     if score is not None and rounding.round_per_line:
         rounded = rounding.score(score)
         if rounded != score:
             steps.append(step("Округление строки до {places} знаков", "Line rounded to {places} places", rounded, places=rounding.score_places))
         score = rounded
-    weighted = (score or ZERO) * line.weight / 100 if multiplier is None else ZERO
-    if line.weight and multiplier is None:
+    weighted = (score or ZERO) * weight / 100 if multiplier is None else ZERO
+    if weight and multiplier is None:
         steps.append(step("Вклад: вес {weight} % × {score} %", "Contribution: weight {weight} % × {score} %", weighted,
-                          weight=line.weight, score=score or ZERO))
-    return LineResult(
-        key=line.key, title=line.title, level=line.level, weight=line.weight, fact=line.fact, score=score,
-        multiplier=multiplier, weighted=weighted, steps=tuple(steps), problems=tuple(problems),
-        planned_amount=line.planned_amount, indicator_code=line.indicator_code,
-    )
+                          weight=weight, score=score or ZERO))
+    return score, multiplier, weighted, tuple(steps), tuple(problems)
 
 
 def calculate_card(lines: Sequence[LineInput], policy: CardPolicy, rounding: RoundingPolicy) -> CardResult:

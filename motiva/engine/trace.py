@@ -33,7 +33,7 @@ def show(value: Any) -> str:
 
 
 class Step:
-    __slots__ = ("_inputs", "_outcome", "_params", "en", "ru")
+    __slots__ = ("_compact", "_inputs", "_outcome", "_params", "en", "ru")
 
     def __init__(self, ru: str, en: str, outcome: Any = "", inputs: dict[str, Any] | None = None, params: dict[str, Any] | None = None) -> None:
         self.ru = ru
@@ -41,6 +41,7 @@ class Step:
         self._outcome = outcome
         self._inputs = inputs
         self._params = params
+        self._compact: list[Any] | None = None
 
     @property
     def rule(self) -> Text:
@@ -67,7 +68,12 @@ class Step:
 
     def compact(self, catalog: dict[str, list[str]]) -> list[Any]:
         """[wording id, params, inputs, outcome]; the wording itself is kept once per run in `catalog`.
-        The id is derived from the wording, so parallel workers agree on it without talking."""
+        The id is derived from the wording, so parallel workers agree on it without talking. A step is
+        immutable, so its stored form is made once, however many results share the step."""
+        if self._compact is not None:
+            if self._compact[0] not in catalog:
+                catalog[self._compact[0]] = [self.ru, self.en]
+            return self._compact
         key = (self.ru, self.en)
         wording_id = _WORDING_IDS.get(key)
         if wording_id is None:
@@ -76,7 +82,8 @@ class Step:
             catalog[wording_id] = [self.ru, self.en]
         params = {k: str(v) for k, v in self._params.items()} if self._params else None
         inputs = [[k, str(v)] for k, v in self._inputs.items()] if self._inputs else None
-        return [wording_id, params, inputs, str(self._outcome)]
+        self._compact = [wording_id, params, inputs, str(self._outcome)]
+        return self._compact
 
     def __repr__(self) -> str:
         return f"Step({self.render('en')!r})"

@@ -112,7 +112,11 @@ class IndicatorValue(models.Model):
                 name="value_scope_matches_target",
             ),
         ]
-        indexes = [models.Index(fields=["period", "scope_key"], name="value_period_scope_idx")]
+        indexes = [
+            models.Index(fields=["period", "scope_key"], name="value_period_scope_idx"),
+            # A calculation run reads the personal values of one slice of employees at a time.
+            models.Index(fields=["period", "employee"], name="value_period_employee_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.indicator.code} {self.get_kind_display()} {self.period}: {self.value}"
