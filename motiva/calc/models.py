@@ -128,3 +128,31 @@ class GroupCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} × {self.coefficient}"
+
+
+class SignatureKind(models.TextChoices):
+    MANAGER = "manager", _("direct manager")
+    EXECUTIVE = "executive", _("general director")
+    HR = "hr", _("HR sign-off")
+    FINANCE = "finance", _("finance sign-off")
+
+
+class RunSignature(models.Model):
+    """One signature on a run's results: each direct manager for their reports, then the general
+    director's approval, then the HR and finance sign-offs before the period closes."""
+
+    run = models.ForeignKey(CalculationRun, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("run"))
+    kind = models.CharField(_("signature"), max_length=10, choices=SignatureKind.choices)
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("signed by"))
+    signer_employee = models.ForeignKey(Employee, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("as employee"))
+    comment = models.TextField(_("comment"), blank=True)
+    signed_at = models.DateTimeField(_("signed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("run signature")
+        verbose_name_plural = _("run signatures")
+        ordering = ["run", "signed_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["run", "kind", "signer"], name="one_signature_per_kind_and_signer")]
+
+    def __str__(self) -> str:
+        return f"{self.run} — {self.get_kind_display()} — {self.signer}"

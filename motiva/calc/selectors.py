@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from motiva.calc.models import EmployeeResult
+from motiva.engine.batch import EmployeeOutcome
 from motiva.engine.trace import expand
 
 
@@ -22,4 +24,33 @@ def explain(result: EmployeeResult, language: str = "ru") -> dict[str, Any]:
         "components": [{"name": c[name], "amount": c["amount"], "steps": render(c["steps"])} for c in result.components],
         "pay": render(result.trace.get("pay", [])),
         "problems": [p[name] for p in result.problems],
+        "result": result.result,
+        "total": result.pay,
+        "proration": result.proration,
+    }
+
+
+def explain_outcome(outcome: EmployeeOutcome, language: str = "ru") -> dict[str, Any]:
+    """A result computed just now (a projection), in the same form as `explain` gives for a stored one."""
+    name = "en" if language.startswith("en") else "ru"
+    card, pay = outcome.card, outcome.pay
+
+    def text(value: Decimal | None) -> str | None:
+        return None if value is None else str(value)
+
+    return {
+        "lines": [{
+            "key": line.key, "title": line.title, "level": line.level, "weight": str(line.weight), "indicator": line.indicator_code,
+            "fact": text(line.fact), "score": text(line.score), "multiplier": text(line.multiplier), "weighted": str(line.weighted),
+            "steps": [s.render(language) for s in line.steps],
+        } for line in card.lines],
+        "card": [s.render(language) for s in card.steps],
+        "components": [] if pay is None else [
+            {"name": c.name.render(name), "amount": str(c.amount), "steps": [s.render(language) for s in c.steps]} for c in pay.components
+        ],
+        "pay": [] if pay is None else [s.render(language) for s in pay.steps],
+        "problems": [p.render(name) for p in outcome.problems],
+        "result": card.total,
+        "total": pay.total if pay else None,
+        "proration": pay.proration if pay else None,
     }

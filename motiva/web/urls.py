@@ -1,11 +1,29 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from motiva.web import views
+from motiva.web import facts, library, people, periods, runs, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
+    path("me/", people.my_card, name="my_card"),
+    path("o/<int:org>/employees/<int:pk>/", people.employee_card, name="employee_card"),
+    path("o/<int:org>/team/", people.team, name="team"),
+    path("o/<int:org>/org/", library.org_tree, name="org_tree"),
+    path("o/<int:org>/indicators/", library.indicator_list, name="indicators"),
+    path("o/<int:org>/indicators/new/", library.indicator_edit, name="indicator_new"),
+    path("o/<int:org>/indicators/<int:pk>/", library.indicator_edit, name="indicator_edit"),
+    path("o/<int:org>/scales/<int:pk>/", library.scale_detail, name="scale"),
+    path("o/<int:org>/audit/", library.audit_log, name="audit"),
+    path("o/<int:org>/periods/", periods.period_list, name="periods"),
+    path("o/<int:org>/periods/<int:pk>/", periods.period_detail, name="period"),
+    path("o/<int:org>/periods/<int:pk>/move/", periods.period_move, name="period_move"),
+    path("o/<int:org>/periods/<int:pk>/run/", periods.period_run, name="period_run"),
+    path("o/<int:org>/periods/<int:pk>/sign/", periods.period_sign, name="period_sign"),
+    path("o/<int:org>/periods/<int:pk>/close/", periods.period_close_view, name="period_close"),
+    path("o/<int:org>/periods/<int:pk>/facts/", facts.fact_grid, name="facts"),
+    path("o/<int:org>/runs/<int:pk>/", runs.run_detail, name="run"),
+    path("o/<int:org>/runs/<int:pk>/export.xlsx", runs.run_export, name="run_export"),
 ]

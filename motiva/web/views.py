@@ -1,25 +1,93 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
+from typing import Any
+
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from motiva.org import selectors as org_selectors
+from motiva.calc import approvals
+from motiva.calc.models import RunSignature, SignatureKind
+from motiva.calc.projection import project
+from motiva.core import access
+from motiva.core.models import Role
+from motiva.org.models import Assignment
+from motiva.org.selectors import active_on, assignment_as_of
+from motiva.periods.models import IndicatorValue, Period, PeriodStatus
+from motiva.web.decorators import viewer_required
+from motiva.web.people import FINAL_STATUSES, current_card, latest_results
+from motiva.web.periods import fact_completeness
 
 
-@login_required
+@viewer_required
 def home(request: HttpRequest) -> HttpResponse:
+    viewer = request.viewer
     today = timezone.localdate()
-    employee = getattr(request.user, "employee", None)
-    context = {
-        "today": today,
-        "employee": employee,
-        "assignment": org_selectors.assignment_as_of(employee, today) if employee else None,
-        "organizations": org_selectors.organizations_for(request.user),
+    employee = viewer.employee
+    context: dict[str, Any] = {
+        "today": today, "employee": employee,
+        "assignment": assignment_as_of(employee, today) if employee else None,
+        "organizations": list(access.organizations(viewer).order_by("name")),
+        "tasks": _tasks(request, viewer),
     }
+    if employee is not None:
+        card = current_card(employee, None)
+        if card is not None:
+            stored = latest_results(card.period, [employee.pk]).get(employee.pk)
+            if stored is not None and card.period.status in (*FINAL_STATUSES, PeriodStatus.CALCULATED):
+                context["my_result"] = {"period": card.period, "result": stored.result, "pay": stored.pay, "official": True}
+            else:
+                outcome = project(card.period, [card]).get(card.pk)
+                if outcome is not None:
+                    context["my_result"] = {"period": card.period, "result": outcome.card.total,
+                                            "pay": outcome.pay.total if outcome.pay else None, "official": False}
+            if "my_result" in context:
+                context["my_result"]["currency"] = employee.organization.currency
     return render(request, "web/home.html", context)
+
+
+def _tasks(request: HttpRequest, viewer: access.Viewer) -> list[dict[str, Any]]:
+    """What needs this person's action now, across their organizations."""
+    tasks: list[dict[str, Any]] = []
+    for organization in access.organizations(viewer):
+        org_id = organization.pk
+        open_periods = Period.objects.filter(organization=organization).exclude(status=PeriodStatus.CLOSED).order_by("start")
+        team = viewer.subtree(org_id)
+        for period in open_periods:
+            url = reverse("period", args=[org_id, period.pk])
+            if period.status == PeriodStatus.PLANNING and viewer.has(org_id, Role.HR):
+                tasks.append({"url": url, "text": _("%(period)s: approve the targets and cards") % {"period": period.name}})
+            if period.status == PeriodStatus.FACT_COLLECTION and (viewer.has(org_id, Role.HR) or team):
+                rows = fact_completeness(period, None if viewer.has(org_id, Role.HR) else list(team))
+                missing = sum(r["missing"] for r in rows)
+                if missing:
+                    tasks.append({"url": reverse("facts", args=[org_id, period.pk]),
+                                  "text": _("%(period)s: %(n)s facts to enter") % {"period": period.name, "n": missing}})
+            run = approvals.latest_run(period) if period.status in (PeriodStatus.CALCULATED, PeriodStatus.APPROVED) else None
+            if run is not None:
+                mine = set(RunSignature.objects.filter(run=run, signer=request.user).values_list("kind", flat=True))
+                stage = [SignatureKind.MANAGER, SignatureKind.EXECUTIVE] if period.status == PeriodStatus.CALCULATED else [
+                    SignatureKind.HR, SignatureKind.FINANCE]
+                for kind in stage:
+                    if kind not in mine and access.can_sign(viewer, run, kind):
+                        tasks.append({"url": url, "text": _("%(period)s: sign the results (%(kind)s)") % {
+                            "period": period.name, "kind": SignatureKind(kind).label}})
+        # Facts waiting for this person's confirmation (the internal client).
+        if viewer.employee is not None and viewer.employee.organization_id == org_id:
+            position = Assignment.objects.filter(active_on(timezone.localdate()), employee=viewer.employee).values_list("position_id", flat=True).first()
+            if position:
+                waiting = IndicatorValue.objects.filter(
+                    organization_id=org_id, kind="fact", confirmed_at__isnull=True, value__isnull=False, indicator__confirmer_position_id=position,
+                    period__status__in=[PeriodStatus.FACT_COLLECTION, PeriodStatus.REVIEW],
+                ).exclude(author=request.user)
+                for period_id, name in waiting.values_list("period_id", "period__name").distinct():
+                    count = waiting.filter(period_id=period_id).count()
+                    tasks.append({"url": reverse("facts", args=[org_id, period_id]), "text": _("%(period)s: %(n)s facts to confirm") % {
+                        "period": name, "n": count}})
+    return tasks
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

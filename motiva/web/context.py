@@ -1,0 +1,36 @@
+"""The navigation each user sees: only the pages the access policy opens to them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from motiva.core import access
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    viewer = access.viewer_for(user)
+    organizations = list(access.organizations(viewer).order_by("name"))
+    current = None
+    org_id = getattr(getattr(request, "resolver_match", None), "kwargs", {}).get("org")
+    if org_id is not None:
+        current = next((o for o in organizations if str(o.pk) == str(org_id)), None)
+    if current is None and viewer.employee is not None:
+        current = next((o for o in organizations if o.pk == viewer.employee.organization_id), None)
+    if current is None and organizations:
+        current = organizations[0]
+    if current is None:
+        return {"nav": {"organizations": organizations}}
+    return {"nav": {
+        "organizations": organizations,
+        "org": current,
+        "my_card": viewer.employee is not None,
+        "team": viewer.is_manager(current.pk),
+        "company": viewer.reads_company(current.pk),
+        "configure": access.can_configure(viewer, current.pk),
+        "audit": access.can_read_audit(viewer, current.pk),
+    }}

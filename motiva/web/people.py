@@ -1,0 +1,181 @@
+"""An employee's card (their own, or a subordinate's) and a manager's team."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from motiva.calc.models import CalculationRun, EmployeeResult, RunStatus
+from motiva.calc.projection import project
+from motiva.calc.selectors import explain, explain_outcome
+from motiva.core import access
+from motiva.kpi.models import Card, CardLine
+from motiva.org.models import Employee
+from motiva.org.selectors import assignment_as_of
+from motiva.periods.models import IndicatorValue, Period, PeriodStatus
+from motiva.web.decorators import viewer_required
+
+FINAL_STATUSES = (PeriodStatus.APPROVED, PeriodStatus.CLOSED)
+
+
+def latest_results(period: Period, employee_ids: Any) -> dict[int, EmployeeResult]:
+    """Each employee's result in the latest finished whole-organization run of the period."""
+    run = CalculationRun.objects.filter(period=period, unit__isnull=True, status=RunStatus.DONE).order_by("-id").first()
+    if run is None:
+        return {}
+    rows = EmployeeResult.objects.filter(run=run, employee_id__in=employee_ids).select_related("run")
+    return {row.employee_id: row for row in rows}
+
+
+def current_card(employee: Employee, period_id: str | None) -> Card | None:
+    cards = Card.objects.filter(employee=employee).select_related("period", "period__organization", "scheme").order_by("-period__start", "-id")
+    if period_id:
+        try:
+            return cards.get(period_id=int(period_id))
+        except (Card.DoesNotExist, ValueError):
+            raise Http404 from None
+    # The period being worked on: the latest one not closed; else the latest.
+    return cards.exclude(period__status=PeriodStatus.CLOSED).first() or cards.first()
+
+
+@viewer_required
+def my_card(request: HttpRequest) -> HttpResponse:
+    viewer = request.viewer
+    if viewer.employee is None:
+        return render(request, "web/no_card.html", status=404)
+    return redirect("employee_card", org=viewer.employee.organization_id, pk=viewer.employee.pk)
+
+
+@viewer_required
+def employee_card(request: HttpRequest, org: int, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    organization = access.organization_or_404(viewer, org)
+    employee = access.employee_or_404(viewer, pk)
+    if employee.organization_id != organization.pk:
+        raise Http404
+    card = current_card(employee, request.GET.get("period"))
+    show_pay = access.can_see_pay(viewer, employee)
+    language = get_language() or "ru"
+    context: dict[str, Any] = {
+        "organization": organization, "employee": employee, "card": card, "show_pay": show_pay,
+        "assignment": assignment_as_of(employee, timezone.localdate()),
+        "periods": Period.objects.filter(cards__employee=employee).order_by("-start").distinct(),
+        "is_own": viewer.employee is not None and viewer.employee.pk == employee.pk,
+    }
+    if card is not None:
+        period = card.period
+        stored = latest_results(period, [employee.pk]).get(employee.pk)
+        if stored is not None and (period.status in FINAL_STATUSES or period.status == PeriodStatus.CALCULATED):
+            explained, mode = explain(stored, language), "final" if period.status in FINAL_STATUSES else "calculated"
+        else:
+            outcome = project(period, [card]).get(card.pk)
+            explained, mode = (explain_outcome(outcome, language) if outcome else None), "projection"
+        context.update(explained=explained, mode=mode, period=period, lines=_lines_with_plans(card, explained),
+                       history=_history(employee) if show_pay or context["is_own"] else [])
+    if context.get("history"):
+        # Chart data only (the table beside it shows the exact figures).
+        context["history_chart"] = {"labels": [h["period"] for h in context["history"]], "values": [float(h["result"]) for h in context["history"]],
+                                    "name": _("Result, %")}
+    context["today"] = timezone.localdate()
+    if not show_pay and context.get("explained"):
+        context["explained"] = _without_pay(context["explained"])
+    return render(request, "web/employee_card.html", context)
+
+
+def _without_pay(explained: dict[str, Any]) -> dict[str, Any]:
+    """The card as the auditor or the administrator see it: the scores, no money."""
+    return {**explained, "components": [], "pay": [], "total": None}
+
+
+def _lines_with_plans(card: Card, explained: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Each card line with its plan values (from the card, or the period's plan for its scope) and,
+    when there is a result, the fact, score and contribution."""
+    by_key = {line["key"]: line for line in (explained or {}).get("lines", [])}
+    card_lines = list(CardLine.objects.filter(card=card).select_related("indicator", "scale").order_by("order", "id"))
+    assignment = assignment_as_of(card.employee, card.period.end)
+    scopes = {"company": "company", "unit": f"unit:{assignment.unit_id}" if assignment else "", "personal": f"employee:{card.employee_id}"}
+    values = {
+        (row["indicator_id"], row["scope_key"], row["kind"]): row
+        for row in IndicatorValue.objects.filter(period=card.period, indicator_id__in=[cl.indicator_id for cl in card_lines if cl.indicator_id],
+                                                 scope_key__in=scopes.values()).values("indicator_id", "scope_key", "kind", "value",
+                                                                                       "author__username", "entered_at", "confirmed_at")
+    }
+    rows = []
+    for line in card_lines:
+        scope = scopes.get(line.level, "")
+        plan = values.get((line.indicator_id, scope, "plan"))
+        fact = values.get((line.indicator_id, scope, "fact"))
+        result = by_key.get(str(line.pk), {})
+        rows.append({
+            "line": line, "title": line.label or (line.indicator.name if line.indicator else line.get_component_display()),
+            "target": line.target if line.target is not None else (plan or {}).get("value"),
+            "fact": result.get("fact") if result else (fact or {}).get("value"),
+            "fact_row": fact, "score": result.get("score"), "multiplier": result.get("multiplier"), "weighted": result.get("weighted"),
+            "steps": result.get("steps", []),
+        })
+    return rows
+
+
+def _history(employee: Employee) -> list[dict[str, Any]]:
+    """Results of past periods: each period's latest finished whole-organization run."""
+    latest_runs = {}
+    for run_id, period_id in CalculationRun.objects.filter(
+        organization_id=employee.organization_id, unit__isnull=True, status=RunStatus.DONE, results__employee=employee,
+    ).order_by("period__start", "id").values_list("id", "period_id"):
+        latest_runs[period_id] = run_id
+    rows = EmployeeResult.objects.filter(run_id__in=latest_runs.values(), employee=employee).select_related("run__period").order_by("run__period__start")
+    return [{"period": row.run.period.name, "result": row.result, "pay": row.pay, "status": row.run.period.get_status_display()} for row in rows]
+
+
+@viewer_required
+def team(request: HttpRequest, org: int) -> HttpResponse:
+    viewer = request.viewer
+    organization = access.organization_or_404(viewer, org)
+    team_ids = viewer.subtree(organization.pk)
+    if not team_ids and not viewer.reads_company(organization.pk):
+        raise Http404
+    people = access.employees(viewer, organization).filter(pk__in=team_ids) if team_ids else access.employees(viewer, organization).none()
+    periods = Period.objects.filter(organization=organization, cards__employee__in=people).distinct().order_by("-start")
+    period_id = request.GET.get("period")
+    period = periods.filter(pk=period_id).first() if period_id and period_id.isdigit() else (
+        periods.exclude(status=PeriodStatus.CLOSED).first() or periods.first())
+    rows: list[dict[str, Any]] = []
+    if period is not None:
+        cards = list(Card.objects.filter(period=period, employee__in=people).select_related("employee"))
+        stored = latest_results(period, [c.employee_id for c in cards])
+        projected = project(period, [c for c in cards if c.employee_id not in stored]) if len(stored) < len(cards) else {}
+        pay_ids = set(access.pay_visible(viewer, organization).filter(pk__in=[c.employee_id for c in cards]).values_list("pk", flat=True))
+        for card in cards:
+            result = stored.get(card.employee_id)
+            outcome = projected.get(card.pk)
+            value = result.result if result else outcome.card.total if outcome else None
+            pay = result.pay if result else (outcome.pay.total if outcome and outcome.pay else None)
+            missing = sum(1 for line in (outcome.card.lines if outcome else ()) if line.fact is None and line.weight)
+            rows.append({
+                "employee": card.employee, "result": value, "pay": pay if card.employee_id in pay_ids else None,
+                "official": result is not None, "missing": missing,
+                "behind": (value is not None and value < Decimal(100)) or missing > 0,
+                "url": reverse("employee_card", args=[organization.pk, card.employee_id]) + f"?period={period.pk}",
+            })
+    order = request.GET.get("sort", "-result")
+    key_name = order.lstrip("-")
+    if key_name not in {"result", "pay", "name"}:
+        order, key_name = "-result", "result"
+    rows.sort(key=lambda r: (r[key_name] is None, r[key_name] if key_name != "name" else str(r["employee"])), reverse=False)
+    if order.startswith("-"):
+        present = [r for r in rows if r[key_name] is not None]
+        rows = present[::-1] + [r for r in rows if r[key_name] is None]
+    for place, row in enumerate(sorted((r for r in rows if r["result"] is not None), key=lambda r: -r["result"]), start=1):
+        row["place"] = place
+    return render(request, "web/team.html", {
+        "organization": organization, "period": period, "periods": periods, "rows": rows, "sort": order,
+        "behind": [r for r in rows if r["behind"]], "show_pay_column": any(r["pay"] is not None for r in rows),
+        "title": _("My team"),
+    })

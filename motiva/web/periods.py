@@ -1,0 +1,209 @@
+"""Periods: the list, a period's page (lifecycle, fact completeness, runs, signatures) and its actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from motiva.calc import approvals
+from motiva.calc.models import RunSignature, SignatureKind
+from motiva.calc.services import calculation_run_enqueue
+from motiva.core import access
+from motiva.core.errors import InvalidInput
+from motiva.core.models import PeriodKind
+from motiva.kpi.models import CardLine
+from motiva.org.models import Assignment
+from motiva.org.selectors import active_on
+from motiva.periods.models import ALLOWED_TRANSITIONS, LIFECYCLE, IndicatorValue, Period, PeriodStatus
+from motiva.periods.services import period_create, period_transition
+from motiva.web.decorators import viewer_required
+
+
+def period_or_404(viewer: access.Viewer, org: int, pk: int) -> Period:
+    organization = access.organization_or_404(viewer, org)
+    try:
+        return Period.objects.select_related("organization").get(pk=pk, organization=organization)
+    except Period.DoesNotExist:
+        raise Http404 from None
+
+
+def show_problems(request: HttpRequest, error: InvalidInput) -> None:
+    for message in error.messages(get_language() or "ru"):
+        messages.error(request, message)
+
+
+@viewer_required
+def period_list(request: HttpRequest, org: int) -> HttpResponse:
+    viewer = request.viewer
+    organization = access.organization_or_404(viewer, org)
+    can_create = access.can_manage_periods(viewer, organization.pk)
+    if request.method == "POST":
+        if not can_create:
+            raise Http404
+        try:
+            start = dt.date.fromisoformat(request.POST.get("start", ""))
+        except ValueError:
+            messages.error(request, _("Start date: enter a date such as 2026-03-01."))
+            return redirect("periods", org=organization.pk)
+        try:
+            period = period_create(actor=request.user, organization=organization, kind=request.POST.get("kind", ""), start=start)
+        except InvalidInput as error:
+            show_problems(request, error)
+            return redirect("periods", org=organization.pk)
+        messages.success(request, _("Period “%(name)s” created.") % {"name": period.name})
+        return redirect("period", org=organization.pk, pk=period.pk)
+    periods = Period.objects.filter(organization=organization).order_by("-start", "kind")
+    return render(request, "web/periods.html", {
+        "organization": organization, "periods": periods, "can_create": can_create, "kinds": PeriodKind.choices,
+    })
+
+
+def fact_completeness(period: Period, employee_ids: Any = None) -> list[dict[str, Any]]:
+    """For each indicator on the period's cards: how many values are expected, entered, and entered but
+    not yet confirmed (where the indicator names a confirmer), with who is missing."""
+    lines = CardLine.objects.filter(card__period=period, indicator__isnull=False, weight__gt=0)
+    if employee_ids is not None:
+        lines = lines.filter(card__employee_id__in=employee_ids)
+    units = dict(Assignment.objects.filter(active_on(period.end), organization_id=period.organization_id).values_list("employee_id", "unit_id"))
+    expected: dict[int, set[str]] = defaultdict(set)
+    indicators: dict[int, Any] = {}
+    for indicator_id, level, employee_id in lines.values_list("indicator_id", "level", "card__employee_id").distinct():
+        scope = "company" if level == "company" else f"unit:{units.get(employee_id)}" if level == "unit" else f"employee:{employee_id}"
+        expected[indicator_id].add(scope)
+    from motiva.kpi.models import Indicator
+
+    for indicator in Indicator.objects.filter(pk__in=expected.keys()).select_related("supplier_position", "confirmer_position"):
+        indicators[indicator.pk] = indicator
+    facts = {
+        (indicator_id, scope): confirmed
+        for indicator_id, scope, confirmed in IndicatorValue.objects.filter(period=period, kind="fact", value__isnull=False,
+                                                                             indicator_id__in=expected.keys())
+        .values_list("indicator_id", "scope_key", "confirmed_at")
+    }
+    rows = []
+    for indicator_id, scopes in expected.items():
+        indicator = indicators[indicator_id]
+        if indicator.formula:
+            continue  # computed from other indicators
+        entered = [s for s in scopes if (indicator_id, s) in facts]
+        unconfirmed = [s for s in entered if indicator.confirmer_position_id and facts[(indicator_id, s)] is None]
+        rows.append({
+            "indicator": indicator, "expected": len(scopes), "entered": len(entered), "missing": len(scopes) - len(entered),
+            "unconfirmed": len(unconfirmed),
+        })
+    return sorted(rows, key=lambda r: (-r["missing"], -r["unconfirmed"], r["indicator"].code))
+
+
+@viewer_required
+def period_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    period = period_or_404(viewer, org, pk)
+    organization = period.organization
+    company = viewer.reads_company(organization.pk)
+    team = viewer.subtree(organization.pk)
+    transitions = [
+        {"status": status, "label": PeriodStatus(status).label, "forward": LIFECYCLE.index(status) > LIFECYCLE.index(period.status)}
+        for status in sorted(ALLOWED_TRANSITIONS.get(period.status, set()), key=LIFECYCLE.index)
+        if access.can_transition(viewer, period, status)
+    ]
+    run = approvals.latest_run(period)
+    runs = access.runs(viewer, organization).filter(period=period).order_by("-id")[:10]
+    signature_actions = []
+    signed: dict[str, list[RunSignature]] = {}
+    missing_managers = []
+    if run is not None:
+        signed = approvals.signatures(run)
+        missing_managers = approvals.missing_manager_signatures(run)
+        for kind in SignatureKind.values:
+            mine = any(s.signer_id == request.user.pk for s in signed.get(kind, []))
+            stage = PeriodStatus.APPROVED if kind in (SignatureKind.HR, SignatureKind.FINANCE) else PeriodStatus.CALCULATED
+            if period.status == stage and not mine and access.can_sign(viewer, run, kind):
+                signature_actions.append({"kind": kind, "label": SignatureKind(kind).label})
+    completeness = fact_completeness(period, None if company else list(team) + ([viewer.employee.pk] if viewer.employee else [])) \
+        if (company or team) else []
+    return render(request, "web/period.html", {
+        "organization": organization, "period": period, "lifecycle": [(s, PeriodStatus(s).label) for s in LIFECYCLE],
+        "status_index": LIFECYCLE.index(period.status), "transitions": transitions, "runs": runs, "run": run,
+        "can_start_run": access.can_start_run(viewer, organization.pk) and period.status != PeriodStatus.CLOSED,
+        "can_close": access.can_close(viewer, organization.pk) and period.status == PeriodStatus.APPROVED,
+        "signed": [(SignatureKind(kind).label, items) for kind, items in signed.items()], "signature_actions": signature_actions,
+        "missing_managers": missing_managers, "completeness": completeness,
+        "can_enter_facts": access.can_enter_facts(viewer, organization.pk) and period.status != PeriodStatus.CLOSED,
+    })
+
+
+@require_POST
+@viewer_required
+def period_move(request: HttpRequest, org: int, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    period = period_or_404(viewer, org, pk)
+    to_status = request.POST.get("to", "")
+    if not access.can_transition(viewer, period, to_status):
+        messages.error(request, _("You cannot move this period to that status."))
+        return redirect("period", org=org, pk=pk)
+    try:
+        period_transition(actor=request.user, period=period, to_status=to_status, reason=request.POST.get("reason", ""))
+    except InvalidInput as error:
+        show_problems(request, error)
+    else:
+        messages.success(request, _("The period is now “%(status)s”.") % {"status": PeriodStatus(to_status).label})
+    return redirect("period", org=org, pk=pk)
+
+
+@require_POST
+@viewer_required
+def period_run(request: HttpRequest, org: int, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    period = period_or_404(viewer, org, pk)
+    if not access.can_start_run(viewer, period.organization_id):
+        raise Http404
+    try:
+        run = calculation_run_enqueue(actor=request.user, period=period)
+    except InvalidInput as error:
+        show_problems(request, error)
+        return redirect("period", org=org, pk=pk)
+    messages.success(request, _("Calculation run #%(n)s started.") % {"n": run.pk})
+    return redirect("run", org=org, pk=run.pk)
+
+
+@require_POST
+@viewer_required
+def period_sign(request: HttpRequest, org: int, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    period = period_or_404(viewer, org, pk)
+    run = approvals.latest_run(period)
+    kind = request.POST.get("kind", "")
+    if run is None or not access.can_sign(viewer, run, kind):
+        messages.error(request, _("You cannot give this signature."))
+        return redirect("period", org=org, pk=pk)
+    try:
+        approvals.run_sign(actor=request.user, run=run, kind=kind, comment=request.POST.get("comment", ""))
+    except InvalidInput as error:
+        show_problems(request, error)
+    else:
+        messages.success(request, _("Signed: %(kind)s.") % {"kind": SignatureKind(kind).label})
+    return redirect("period", org=org, pk=pk)
+
+
+@require_POST
+@viewer_required
+def period_close_view(request: HttpRequest, org: int, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    period = period_or_404(viewer, org, pk)
+    if not access.can_close(viewer, period.organization_id):
+        raise Http404
+    try:
+        approvals.period_close(actor=request.user, period=period)
+    except InvalidInput as error:
+        show_problems(request, error)
+    else:
+        messages.success(request, _("The period is closed. Corrections now go through adjustments in an open period."))
+    return redirect("period", org=org, pk=pk)

@@ -1,0 +1,137 @@
+"""A calculation run: progress, the results table with filters and totals, the distribution, the
+difference against the previous run, and the XLSX export of exactly what the viewer may see."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from io import BytesIO
+from typing import Any
+
+from django.db.models import Avg, Count, QuerySet, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from motiva.calc.models import CalculationRun, EmployeeResult, RunStatus
+from motiva.calc.services import run_difference
+from motiva.core import access
+from motiva.web.decorators import viewer_required
+
+BUCKETS = [(None, Decimal(50)), (Decimal(50), Decimal(80)), (Decimal(80), Decimal(90)), (Decimal(90), Decimal(100)),
+           (Decimal(100), Decimal(110)), (Decimal(110), Decimal(120)), (Decimal(120), None)]
+
+
+def run_or_404(viewer: access.Viewer, org: int, pk: int) -> CalculationRun:
+    organization = access.organization_or_404(viewer, org)
+    try:
+        return access.runs(viewer, organization).select_related("period", "period__organization", "previous").get(pk=pk)
+    except CalculationRun.DoesNotExist:
+        raise Http404 from None
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    try:
+        return Decimal(text.replace(",", ".").strip()) if text and text.strip() else None
+    except InvalidOperation:
+        return None
+
+
+def filtered_results(request: HttpRequest, run: CalculationRun) -> tuple[QuerySet[EmployeeResult], dict[str, Any]]:
+    rows = access.results(request.viewer, run).select_related("employee")  # type: ignore[attr-defined]
+    filters = {"q": request.GET.get("q", "").strip(), "min": request.GET.get("min", ""), "max": request.GET.get("max", ""),
+               "problems": request.GET.get("problems") == "1"}
+    if filters["q"]:
+        rows = rows.filter(employee__last_name__icontains=filters["q"]) | rows.filter(employee__personnel_number=filters["q"])
+    low, high = _decimal(filters["min"]), _decimal(filters["max"])
+    if low is not None:
+        rows = rows.filter(result__gte=low)
+    if high is not None:
+        rows = rows.filter(result__lte=high)
+    if filters["problems"]:
+        rows = rows.exclude(problems=[])
+    return rows.order_by("employee__last_name", "employee__first_name", "employee_id"), filters
+
+
+def _label(low: Decimal | None, high: Decimal | None) -> str:
+    if low is None:
+        return f"< {high}"
+    if high is None:
+        return f"≥ {low}"
+    return f"{low}–{high}"
+
+
+@viewer_required
+def run_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    run = run_or_404(viewer, org, pk)
+    organization = run.period.organization
+    if request.GET.get("part") == "progress":
+        return render(request, "web/run_progress.html", {"run": run, "organization": organization})
+    rows, filters = filtered_results(request, run)
+    show_pay = access.results_show_pay(viewer, organization.pk)
+    totals = rows.aggregate(count=Count("id"), pay=Sum("pay"), result=Avg("result"))
+    distribution = []
+    for low, high in BUCKETS:
+        bucket = rows
+        if low is not None:
+            bucket = bucket.filter(result__gte=low)
+        if high is not None:
+            bucket = bucket.filter(result__lt=high)
+        distribution.append((_label(low, high), bucket.count()))
+    visible_ids = set(access.results(viewer, run).values_list("employee_id", flat=True))
+    difference = [d for d in run_difference(run) if d["employee_id"] in visible_ids] if run.previous_id else []
+    if not show_pay:
+        difference = [{**d, "pay_before": None, "pay_after": None, "pay_delta": None} for d in difference]
+    page_size = 200
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    total_rows = totals["count"] or 0
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "web/run.html", {
+        "organization": organization, "run": run, "period": run.period, "rows": rows[(page - 1) * page_size : page * page_size],
+        "filters": filters, "totals": totals, "show_pay": show_pay, "difference": difference[:500],
+        "difference_count": len(difference), "page": page, "pages": max(1, -(-total_rows // page_size)), "query": query.urlencode(),
+        "distribution_chart": {"labels": [label for label, _count in distribution], "values": [count for _label, count in distribution],
+                               "name": _("Employees")},
+        "distribution": distribution, "active": run.status in (RunStatus.PENDING, RunStatus.RUNNING),
+    })
+
+
+@viewer_required
+def run_export(request: HttpRequest, org: int, pk: int) -> HttpResponse:
+    """The filtered results as an Excel workbook: the same rows and columns the page shows this viewer."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    viewer = request.viewer
+    run = run_or_404(viewer, org, pk)
+    organization = run.period.organization
+    rows, _filters = filtered_results(request, run)
+    show_pay = access.results_show_pay(viewer, organization.pk)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Results")[:31]
+    header = [_("Personnel number"), _("Employee"), _("Result, %")]
+    if show_pay:
+        header += [_("Bonus, %(currency)s") % {"currency": organization.currency}, _("Share of time worked")]
+    header.append(_("Notes"))
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows.iterator(chunk_size=2000):
+        values: list[Any] = [row.employee.personnel_number, str(row.employee), row.result]
+        if show_pay:
+            values += [row.pay, row.proration]
+        values.append("; ".join(p.get("ru" if (request.LANGUAGE_CODE or "ru").startswith("ru") else "en", "") for p in row.problems))
+        sheet.append(values)
+    for column, width in zip("ABCDEF", (14, 36, 12, 16, 14, 60), strict=False):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
+    buffer = BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="motiva-run-{run.pk}.xlsx"'
+    return response
