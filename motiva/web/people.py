@@ -139,9 +139,9 @@ def team(request: HttpRequest, org: int) -> HttpResponse:
     viewer = request.viewer
     organization = access.organization_or_404(viewer, org)
     team_ids = viewer.subtree(organization.pk)
-    if not team_ids and not viewer.reads_company(organization.pk):
-        raise Http404
-    people = access.employees(viewer, organization).filter(pk__in=team_ids) if team_ids else access.employees(viewer, organization).none()
+    if not team_ids:
+        raise Http404  # only a manager has a team
+    people = access.employees(viewer, organization).filter(pk__in=team_ids)
     periods = Period.objects.filter(organization=organization, cards__employee__in=people).distinct().order_by("-start")
     period_id = request.GET.get("period")
     period = periods.filter(pk=period_id).first() if period_id and period_id.isdigit() else (

@@ -1,0 +1,213 @@
+"""The access walk: every page of the site with every user of the cast. Others' objects are 404, and
+no salary or bonus appears where the rules say it must not — in pages, lists, exports or the audit log.
+
+The expectations are written out here by hand from SPEC C9, not derived from the policy module."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from openpyxl import load_workbook
+
+from tests.web.conftest import SALARIES
+
+pytestmark = pytest.mark.django_db
+
+COMPANY_READERS = {"gd", "hr", "fin", "auditor", "admin"}
+PAY_READERS = {"gd", "hr", "fin"}
+MANAGES = {"gd": {"hr", "fin", "auditor", "boss", "boss2", "anna", "boris", "carl"}, "boss": {"anna", "boris"}, "boss2": {"carl"}}
+CARDED = ["boss", "boss2", "anna", "boris", "carl"]
+# Each carded person's bonus: 20 % of salary × result (facts 100, 100, 110, 90, 120 against a plan of 100).
+PAY = {"boss": Decimal("18888.80"), "boss2": Decimal("19111.00"), "anna": Decimal("13444.42"), "boris": Decimal("11199.96"),
+       "carl": Decimal("15199.92")}
+PAGES_WITH_ORG = {"team", "org_tree", "indicators", "indicator_new", "indicator_edit", "scale", "audit", "periods", "period", "facts",
+                  "run", "run_export", "employee_card"}
+
+
+def variants(amount: Decimal) -> set[str]:
+    """How an amount can be written on a page or in a file, in either locale."""
+    whole, _dot, fraction = f"{amount:.2f}".partition(".")
+    groups = f"{int(whole):,}"
+    found = {f"{int(whole):d}", groups, groups.replace(",", "\u00a0"), groups.replace(",", " ")}
+    if fraction != "00":
+        found |= {f"{v}.{fraction}" for v in set(found)} | {f"{v},{fraction}" for v in set(found)}
+    return {v for v in found if len(v) >= 5}
+
+
+def money_of(name: str) -> set[str]:
+    found = set()
+    if name in SALARIES:
+        found |= variants(SALARIES[name])
+    if name in PAY:
+        found |= variants(PAY[name])
+    return found
+
+
+def may_see_pay(user: str, person: str) -> bool:
+    return user in PAY_READERS or user == person or person in MANAGES.get(user, set())
+
+
+def may_open_card(user: str, person: str) -> bool:
+    return user in COMPANY_READERS or user == person or person in MANAGES.get(user, set())
+
+
+def expected_status(user: str, name: str, target: str) -> int:
+    """The status a GET must give: 200 where the rules open the page, 404 everywhere else."""
+    if user == "outsider":
+        return 404  # every target here belongs to the test company
+    if name in ("org_tree", "periods", "period"):
+        return 200
+    if name == "team":
+        return 200 if user in MANAGES else 404
+    if name in ("indicators", "scale"):
+        return 200 if user in COMPANY_READERS else 404
+    if name in ("indicator_new", "indicator_edit"):
+        return 200 if user in ("hr", "admin") else 404
+    if name == "audit":
+        return 200 if user in ("hr", "auditor", "admin") else 404
+    if name == "facts":
+        return 200 if user in ("hr", "gd", "boss", "boss2") else 404
+    if name in ("run", "run_export"):
+        return 200 if user in COMPANY_READERS or user in MANAGES else 404
+    if name == "employee_card":
+        return 200 if may_open_card(user, target) else 404
+    raise AssertionError(f"no expectation for {name}")
+
+
+def site_patterns() -> list[str]:
+    names = []
+
+    def walk(patterns: list) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.app_name == "admin" or "i18n" in str(p.pattern):
+                    continue
+                walk(p.url_patterns)
+            elif isinstance(p, URLPattern) and p.name:
+                names.append(p.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_the_walk_covers_every_page_of_the_site():
+    names = set(site_patterns())
+    posts = {"period_move", "period_run", "period_sign", "period_close"}
+    assert names - {"home", "login", "logout", "healthz", "my_card"} - posts == PAGES_WITH_ORG
+
+
+def urls_for(cast: dict) -> list[tuple[str, str, str]]:
+    """(url name, the person or object it is about, url) for the test company and the other one."""
+    company, other = cast["company"].pk, cast["other"].pk
+    urls = []
+    for name in ("team", "org_tree", "indicators", "indicator_new", "audit", "periods"):
+        urls.append((name, "", reverse(name, args=[company])))
+    urls += [
+        ("indicator_edit", "", reverse("indicator_edit", args=[company, cast["indicator"].pk])),
+        ("scale", "", reverse("scale", args=[company, cast["scale"].pk])),
+        ("period", "", reverse("period", args=[company, cast["period"].pk])),
+        ("facts", "", reverse("facts", args=[company, cast["period"].pk])),
+        ("run", "", reverse("run", args=[company, cast["run"].pk])),
+        ("run_export", "", reverse("run_export", args=[company, cast["run"].pk])),
+    ]
+    for person, employee in cast["people"].items():
+        if person != "outsider":
+            urls.append(("employee_card", person, reverse("employee_card", args=[company, employee.pk])))
+    # The other organization's pages: open to its own people (the outsider is a plain employee there)
+    # and to the superuser, who administers every organization.
+    urls += [
+        ("other:periods", "", reverse("periods", args=[other])), ("other:org_tree", "", reverse("org_tree", args=[other])),
+        ("other:period", "", reverse("period", args=[other, cast["other_period"].pk])),
+        ("other:run", "", reverse("run", args=[other, cast["other_run"].pk])),
+    ]
+    # Another organization's objects smuggled under this organization's id: 404 for everyone.
+    smuggled = [
+        reverse("period", args=[company, cast["other_period"].pk]), reverse("run", args=[company, cast["other_run"].pk]),
+        reverse("employee_card", args=[company, cast["people"]["outsider"].pk]),
+        reverse("indicator_edit", args=[company, cast["other_indicator"].pk]), reverse("scale", args=[company, cast["other_scale"].pk]),
+        reverse("facts", args=[company, cast["other_period"].pk]), reverse("run_export", args=[company, cast["other_run"].pk]),
+    ]
+    urls += [("smuggled", "", url) for url in smuggled]
+    return urls
+
+
+def text_of(response) -> str:
+    if response["Content-Type"].startswith("application/vnd.openxmlformats"):
+        book = load_workbook(io.BytesIO(response.content))
+        return "\n".join(str(cell) for row in book.active.iter_rows(values_only=True) for cell in row if cell is not None)
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("user", ["admin", "gd", "hr", "fin", "auditor", "boss", "boss2", "anna", "boris", "carl", "outsider"])
+def test_every_page_with_every_user(client, cast, user):
+    client.force_login(cast["users"][user])
+    for name, target, url in urls_for(cast):
+        response = client.get(url)
+        if name == "smuggled":
+            want = 404
+        elif name.startswith("other:"):
+            page = name.split(":")[1]
+            want = 200 if user == "admin" or (user == "outsider" and page != "run") else 404
+        else:
+            want = expected_status(user, name, target)
+        assert response.status_code == want, f"{user} GET {url}: {response.status_code}, expected {want}"
+        if response.status_code != 200:
+            continue
+        page = text_of(response)
+        for person in CARDED:
+            if not may_see_pay(user, person):
+                leaked = [v for v in money_of(person) if v in page]
+                assert not leaked, f"{user} sees {person}'s money {leaked} at {url}"
+
+
+def test_the_home_and_my_card_show_only_my_own(client, cast):
+    client.force_login(cast["users"]["anna"])
+    home = client.get(reverse("home")).content.decode()
+    assert "110" in home  # her result
+    card = client.get(reverse("my_card"), follow=True)
+    page = card.content.decode()
+    assert card.status_code == 200 and "Аннина" in page
+    assert any(v in page for v in variants(PAY["anna"]))
+    for person in ("boris", "boss", "carl"):
+        assert not any(v in page or v in home for v in money_of(person))
+
+
+def test_the_auditor_reads_the_audit_log_without_pay_and_hr_with_it(client, cast):
+    client.force_login(cast["users"]["auditor"])
+    page = client.get(reverse("audit", args=[cast["company"].pk])).content.decode()
+    assert "Кадрова" in page or "salary" in page
+    assert not any(v in page for v in variants(SALARIES["anna"]))
+    assert "•••" in page
+    client.force_login(cast["users"]["hr"])
+    page = client.get(reverse("audit", args=[cast["company"].pk]) + "?field=salary").content.decode()
+    assert any(v in page for v in variants(SALARIES["anna"]))
+
+
+def test_the_export_holds_the_rows_and_columns_the_viewer_may_see(client, cast):
+    url = reverse("run_export", args=[cast["company"].pk, cast["run"].pk])
+    client.force_login(cast["users"]["boss"])
+    rows = list(load_workbook(io.BytesIO(client.get(url).content)).active.iter_rows(values_only=True))
+    names = {row[1].split()[0] for row in rows[1:]}
+    assert names == {"Начальников", "Аннина", "Борисов"}
+    assert Decimal(str(next(r for r in rows[1:] if r[1].startswith("Аннина"))[3])) == PAY["anna"]
+    client.force_login(cast["users"]["auditor"])
+    rows = list(load_workbook(io.BytesIO(client.get(url).content)).active.iter_rows(values_only=True))
+    assert len(rows) == 6 and len(rows[0]) == 4  # everyone, with no pay columns
+
+
+def test_actions_are_refused_to_those_without_the_role(client, cast):
+    period = cast["period"]
+    company = cast["company"].pk
+    for user in ("anna", "auditor", "outsider"):
+        client.force_login(cast["users"][user])
+        client.post(reverse("period_move", args=[company, period.pk]), {"to": "fact_collection"})
+        client.post(reverse("period_sign", args=[company, period.pk]), {"kind": "executive"})
+        client.post(reverse("period_run", args=[company, period.pk]))
+        client.post(reverse("period_close", args=[company, period.pk]))
+    period.refresh_from_db()
+    assert period.status == "calculated"
+    assert period.runs.count() == 1
+    assert not cast["run"].signatures.exists()

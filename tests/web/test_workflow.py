@@ -1,0 +1,125 @@
+"""The period's loop through the pages: facts, a run, two signatures, sign-offs, closing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from motiva.calc.models import RunSignature
+from motiva.periods.models import IndicatorValue, PeriodStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client, cast, user, name, **data):
+    client.force_login(cast["users"][user])
+    return client.post(reverse(name, args=[cast["company"].pk, cast["period"].pk]), data, follow=True)
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_the_general_director_approves_only_after_the_managers(client, cast):
+    response = post(client, cast, "gd", "period_sign", kind="executive")
+    assert any("Сначала результаты подписывают руководители" in m for m in messages_of(response))
+    assert not RunSignature.objects.exists()
+    post(client, cast, "boss", "period_sign", kind="manager")
+    response = post(client, cast, "gd", "period_sign", kind="executive")
+    assert any("Сервисов" in m for m in messages_of(response))  # the other manager has not signed yet
+    post(client, cast, "boss2", "period_sign", kind="manager")
+    post(client, cast, "gd", "period_sign", kind="executive")
+    cast["period"].refresh_from_db()
+    assert cast["period"].status == PeriodStatus.APPROVED
+    assert set(RunSignature.objects.values_list("kind", flat=True)) == {"manager", "executive"}
+
+
+def test_nobody_signs_a_run_with_their_own_pay(client, cast, django_user_model):
+    from motiva.core.models import Role, RoleAssignment
+
+    RoleAssignment.objects.create(user=cast["users"]["boss"], organization=cast["company"], role=Role.EXECUTIVE)
+    post(client, cast, "boss", "period_sign", kind="manager")
+    post(client, cast, "boss2", "period_sign", kind="manager")
+    response = post(client, cast, "boss", "period_sign", kind="executive")
+    assert any("ваша собственная премия" in m for m in messages_of(response))
+    assert not RunSignature.objects.filter(kind="executive").exists()
+
+
+def test_closing_needs_hr_and_finance_and_then_nothing_changes(client, cast):
+    for user, kind in (("boss", "manager"), ("boss2", "manager"), ("gd", "executive")):
+        post(client, cast, user, "period_sign", kind=kind)
+    response = post(client, cast, "hr", "period_close")
+    assert any("Перед закрытием нужны подписи" in m for m in messages_of(response))
+    post(client, cast, "hr", "period_sign", kind="hr")
+    post(client, cast, "fin", "period_sign", kind="finance")
+    post(client, cast, "fin", "period_close")
+    period = cast["period"]
+    period.refresh_from_db()
+    assert period.status == PeriodStatus.CLOSED
+    # A closed period: the grid refuses, runs are refused, the lifecycle offers nothing.
+    client.force_login(cast["users"]["hr"])
+    url = reverse("facts", args=[cast["company"].pk, period.pk])
+    anna = cast["people"]["anna"]
+    before = IndicatorValue.objects.get(period=period, employee=anna).value
+    response = client.post(url, {f"c:{cast['indicator'].pk}:employee:{anna.pk}": "150"})
+    assert response.status_code == 400
+    assert IndicatorValue.objects.get(period=period, employee=anna).value == before
+    response = post(client, cast, "hr", "period_run")
+    assert any("закрыт" in m for m in messages_of(response))
+    assert period.runs.count() == 1
+    # The employee sees the final card and its explanation.
+    client.force_login(cast["users"]["anna"])
+    page = client.get(reverse("employee_card", args=[cast["company"].pk, anna.pk])).content.decode()
+    assert "Итог утверждён" in page or "Final result" in page
+    assert "Как считается моя премия" in page and "13\u00a0444,42" in page
+
+
+def test_the_fact_grid_saves_all_or_nothing_and_names_the_bad_cell(client, cast):
+    period = cast["period"]
+    from motiva.periods.services import period_transition
+
+    period_transition(actor=cast["users"]["hr"], period=period, to_status=PeriodStatus.REVIEW)
+    period_transition(actor=cast["users"]["hr"], period=period, to_status=PeriodStatus.FACT_COLLECTION)
+    anna, boris = cast["people"]["anna"], cast["people"]["boris"]
+    code = cast["indicator"].pk
+    client.force_login(cast["users"]["boss"])
+    url = reverse("facts", args=[cast["company"].pk, period.pk])
+    page = client.get(url).content.decode()
+    assert "Аннина" in page and "Борисов" in page and "Карлов" not in page  # only his team
+    response = client.post(url, {f"c:{code}:employee:{anna.pk}": "125,5", f"c:{code}:employee:{boris.pk}": "много"})
+    assert response.status_code == 400
+    assert "«много» не число" in response.content.decode() or "“много” is not a number" in response.content.decode()
+    assert IndicatorValue.objects.get(period=period, employee=anna).value == Decimal(110)  # nothing saved
+    response = client.post(url, {f"c:{code}:employee:{anna.pk}": "125,5", f"c:{code}:employee:{boris.pk}": "95"})
+    assert response.status_code == 302
+    assert IndicatorValue.objects.get(period=period, employee=anna).value == Decimal("125.5")
+    # A cell of someone outside his team is refused even when posted by hand.
+    carl = cast["people"]["carl"]
+    response = client.post(url, {f"c:{code}:employee:{carl.pk}": "10"})
+    assert response.status_code == 400
+    assert IndicatorValue.objects.get(period=period, employee=carl).value == Decimal(120)
+    # The confirmer (the general director's position) confirms; the author cannot.
+    client.force_login(cast["users"]["gd"])
+    response = client.post(url, {"confirm": [f"c:{code}:employee:{anna.pk}"]})
+    assert response.status_code == 302
+    assert IndicatorValue.objects.get(period=period, employee=anna).confirmed_by == cast["users"]["gd"]
+
+
+def test_a_run_started_from_the_period_page_shows_its_results_and_difference(client, cast, django_capture_on_commit_callbacks):
+    from motiva.periods.services import period_transition
+
+    period = cast["period"]
+    period_transition(actor=cast["users"]["hr"], period=period, to_status=PeriodStatus.REVIEW)
+    from motiva.periods.services import value_set
+
+    value_set(actor=cast["users"]["hr"], indicator=cast["indicator"], period=period, kind="fact", value=Decimal(100), scope="employee",
+              employee=cast["people"]["carl"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client, cast, "hr", "period_run")
+    response = client.get(response.redirect_chain[-1][0])
+    page = response.content.decode()
+    assert response.status_code == 200 and "Карлов" in page
+    assert "Отличия от расчёта" in page or "Difference against run" in page
+    assert "12\u00a0666,60" in page  # Carl: 20 % of 63 333 × 100 %
