@@ -68,6 +68,7 @@ def employee_card(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         "assignment": assignment_as_of(employee, timezone.localdate()),
         "periods": Period.objects.filter(cards__employee=employee).order_by("-start").distinct(),
         "is_own": viewer.employee is not None and viewer.employee.pk == employee.pk,
+        "can_edit_card": access.can_configure(viewer, organization.pk),
     }
     if card is not None:
         period = card.period

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from motiva.web import facts, library, people, periods, runs, views
+from motiva.web import cards, facts, library, people, periods, runs, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,6 +17,10 @@ urlpatterns = [
     path("o/<int:org>/indicators/<int:pk>/", library.indicator_edit, name="indicator_edit"),
     path("o/<int:org>/scales/<int:pk>/", library.scale_detail, name="scale"),
     path("o/<int:org>/audit/", library.audit_log, name="audit"),
+    path("o/<int:org>/templates/", cards.template_list, name="templates"),
+    path("o/<int:org>/positions/<int:pk>/template/", cards.template_edit, name="template_edit"),
+    path("o/<int:org>/positions/<int:pk>/assign/", cards.template_assign, name="template_assign"),
+    path("o/<int:org>/employees/<int:pk>/card/", cards.card_edit, name="card_edit"),
     path("o/<int:org>/periods/", periods.period_list, name="periods"),
     path("o/<int:org>/periods/<int:pk>/", periods.period_detail, name="period"),
     path("o/<int:org>/periods/<int:pk>/move/", periods.period_move, name="period_move"),

@@ -24,7 +24,7 @@ CARDED = ["boss", "boss2", "anna", "boris", "carl"]
 PAY = {"boss": Decimal("18888.80"), "boss2": Decimal("19111.00"), "anna": Decimal("13444.42"), "boris": Decimal("11199.96"),
        "carl": Decimal("15199.92")}
 PAGES_WITH_ORG = {"team", "org_tree", "indicators", "indicator_new", "indicator_edit", "scale", "audit", "periods", "period", "facts",
-                  "run", "run_export", "employee_card"}
+                  "run", "run_export", "employee_card", "templates", "template_edit", "card_edit"}
 
 
 def variants(amount: Decimal) -> set[str]:
@@ -64,7 +64,7 @@ def expected_status(user: str, name: str, target: str) -> int:
         return 200 if user in MANAGES else 404
     if name in ("indicators", "scale"):
         return 200 if user in COMPANY_READERS else 404
-    if name in ("indicator_new", "indicator_edit"):
+    if name in ("indicator_new", "indicator_edit", "templates", "template_edit", "card_edit"):
         return 200 if user in ("hr", "admin") else 404
     if name == "audit":
         return 200 if user in ("hr", "auditor", "admin") else 404
@@ -95,7 +95,7 @@ def site_patterns() -> list[str]:
 
 def test_the_walk_covers_every_page_of_the_site():
     names = set(site_patterns())
-    posts = {"period_move", "period_run", "period_sign", "period_close"}
+    posts = {"period_move", "period_run", "period_sign", "period_close", "template_assign"}
     assert names - {"home", "login", "logout", "healthz", "my_card"} - posts == PAGES_WITH_ORG
 
 
@@ -103,7 +103,7 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
     """(url name, the person or object it is about, url) for the test company and the other one."""
     company, other = cast["company"].pk, cast["other"].pk
     urls = []
-    for name in ("team", "org_tree", "indicators", "indicator_new", "audit", "periods"):
+    for name in ("team", "org_tree", "indicators", "indicator_new", "audit", "periods", "templates"):
         urls.append((name, "", reverse(name, args=[company])))
     urls += [
         ("indicator_edit", "", reverse("indicator_edit", args=[company, cast["indicator"].pk])),
@@ -112,6 +112,8 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
         ("facts", "", reverse("facts", args=[company, cast["period"].pk])),
         ("run", "", reverse("run", args=[company, cast["run"].pk])),
         ("run_export", "", reverse("run_export", args=[company, cast["run"].pk])),
+        ("template_edit", "", reverse("template_edit", args=[company, cast["people"]["anna"].assignments.get().position_id])),
+        ("card_edit", "", reverse("card_edit", args=[company, cast["people"]["anna"].pk]) + f"?period={cast['period'].pk}"),
     ]
     for person, employee in cast["people"].items():
         if person != "outsider":
@@ -129,6 +131,9 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
         reverse("employee_card", args=[company, cast["people"]["outsider"].pk]),
         reverse("indicator_edit", args=[company, cast["other_indicator"].pk]), reverse("scale", args=[company, cast["other_scale"].pk]),
         reverse("facts", args=[company, cast["other_period"].pk]), reverse("run_export", args=[company, cast["other_run"].pk]),
+        reverse("card_edit", args=[company, cast["people"]["outsider"].pk]) + f"?period={cast['other_period'].pk}",
+        reverse("card_edit", args=[company, cast["people"]["anna"].pk]) + f"?period={cast['other_period'].pk}",
+        reverse("template_edit", args=[company, cast["people"]["outsider"].assignments.get().position_id]),
     ]
     urls += [("smuggled", "", url) for url in smuggled]
     return urls
