@@ -15,4 +15,16 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e ".[dev]"
   rm -f .venv/.motiva-installed-* && touch "$stamp"
 fi
+# The browser tests need the front-end packages and Debian's chromium (Playwright never downloads one).
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  if command -v npm >/dev/null 2>&1; then
+    npm ci --no-audit --no-fund --loglevel=error
+  else
+    echo "!! npm not found: the browser tests will fail until Node.js is installed" >&2
+  fi
+fi
+if [ ! -x "${MOTIVA_CHROMIUM:-/usr/bin/chromium}" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "==> Installing Debian's chromium for the browser tests"
+  apt-get install -y -q chromium >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+fi
 exec .venv/bin/python -m pytest "$@"

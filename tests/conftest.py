@@ -30,3 +30,6 @@ def structure(actor, organization):
     boss = org.employee_hire(actor=actor, organization=organization, personnel_number="1", last_name="Петров",
                              first_name="Пётр", hire_date=dt.date(2020, 1, 1), position=head, salary=Decimal(90000))
     return {"grade": grade, "company": company, "dept": dept, "head": head, "specialist": specialist, "boss": boss}
+
+
+from tests.base import cast  # noqa: E402,F401  - the shared cast of users, for the web and browser tests

@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from openpyxl import load_workbook
 
-from tests.web.conftest import SALARIES
+from tests.base import SALARIES
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""The shared cast of the web tests: one organization with every role, a calculated period, and an
+"""The shared cast of the tests (a fixture, registered in tests/conftest.py): one organization with every role, a calculated period, and an
 outsider in another organization. Salaries have distinctive digits so that a leak is easy to spot."""
 
 from __future__ import annotations

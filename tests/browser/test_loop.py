@@ -1,0 +1,167 @@
+"""The full loop in a real browser (Debian's chromium, headless, driven by Playwright for Python):
+HR builds a card and assigns it; facts are entered and confirmed; a run is calculated; the manager and
+then the general director approve; HR and finance sign off and the period closes; the employee sees
+the final card and its explanation. Screenshots of the main pages go to test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from motiva.kpi.models import Card
+from motiva.periods.models import IndicatorValue, Period, PeriodStatus
+
+CHROMIUM = os.environ.get("MOTIVA_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); scripts/test.sh does it when it can")
+    if not (Path(__file__).resolve().parents[2] / "node_modules" / "alpinejs").is_dir():
+        pytest.fail("node_modules is missing: run `npm ci` (scripts/test.sh does it when npm is installed)")
+    from playwright.sync_api import sync_playwright
+
+    # The Playwright sync API runs an event loop in this thread; the test's own ORM reads are still
+    # plain synchronous calls between browser steps. Only for these tests.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                  args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            yield chromium
+            chromium.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+class Session:
+    def __init__(self, browser, base: str, username: str, *, mobile: bool = False) -> None:
+        viewport = {"width": 390, "height": 844} if mobile else {"width": 1280, "height": 900}
+        self.context = browser.new_context(viewport=viewport, locale="ru-RU")
+        self.page = self.context.new_page()
+        self.base = base
+        self.page.goto(f"{base}/login/")
+        self.page.fill("input[name=username]", username)
+        self.page.fill("input[name=password]", "x-Secret-123")
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(f"{base}/")
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.base + path)
+
+    def shot(self, name: str) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+    def submit(self, button_text: str) -> None:
+        self.page.get_by_role("button", name=button_text).click()
+        self.page.wait_for_load_state("networkidle")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def test_the_whole_loop_in_a_browser(browser, live_server, cast):
+    base = live_server.url
+    company = cast["company"].pk
+    anna = cast["people"]["anna"]
+    position = anna.assignments.get().position
+
+    # HR: a new period, a new version of the sellers' card, assigned to everyone in the position.
+    hr = Session(browser, base, "hr")
+    hr.shot("01-home-hr")
+    hr.go(f"/o/{company}/periods/")
+    hr.page.fill("input[name=start]", "2026-04-01")
+    hr.submit("Создать")
+    april = Period.objects.get(organization=cast["company"], start="2026-04-01")
+    hr.go(f"/o/{company}/positions/{position.pk}/template/")
+    editor = hr.page.locator("[data-testid=card-editor]")
+    editor.locator("input[name=valid_from]").fill("2026-04-01")
+    editor.get_by_role("button", name="Добавить строку").click()
+    rows = editor.locator("tbody tr")
+    assert rows.count() == 2
+    rows.nth(0).locator("input[name$=-weight]").fill("70")
+    assert hr.page.locator("[data-testid=weight-total]").inner_text() == "70 %"
+    rows.nth(1).locator("select[name$=-indicator]").select_option(str(cast["indicator"].pk))
+    rows.nth(1).locator("input[name$=-weight]").fill("30")
+    rows.nth(1).locator("select[name$=-scale]").select_option(str(cast["scale"].pk))
+    rows.nth(1).locator("input[name$=-target]").fill("100")
+    assert hr.page.locator("[data-testid=weight-total]").inner_text() == "100 %"
+    hr.shot("02-card-editor")
+    hr.submit("Сохранить")
+    assert "действует с 01.04.2026" in hr.page.content()
+    hr.page.select_option("select[name=period]", str(april.pk))
+    hr.submit("Создать карты")
+    assert set(Card.objects.filter(period=april).values_list("employee__last_name", flat=True)) == {"Аннина", "Борисов"}
+    hr.go(f"/o/{company}/periods/{april.pk}/")
+    hr.submit("Перевести в «цели утверждены»")
+    hr.submit("Перевести в «сбор факта»")
+    hr.shot("03-period-fact-collection")
+
+    # The manager enters his team's facts, pasting a column copied from Excel.
+    boss = Session(browser, base, "boss")
+    boss.go(f"/o/{company}/periods/{april.pk}/facts/")
+    first = boss.page.locator("input[data-grid]").first
+    first.focus()
+    boss.page.evaluate("""() => {
+        const data = new DataTransfer(); data.setData('text/plain', '95,5\\n120\\n');
+        document.activeElement.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true}));
+    }""")
+    boss.shot("04-fact-grid")
+    boss.submit("Сохранить")
+    facts = dict(IndicatorValue.objects.filter(period=april).values_list("employee__last_name", "value"))
+    assert {k: float(v) for k, v in facts.items()} == {"Аннина": 95.5, "Борисов": 120.0}
+
+    # The general director (the indicator's confirmer) confirms them.
+    gd = Session(browser, base, "gd")
+    gd.go(f"/o/{company}/periods/{april.pk}/facts/")
+    for box in gd.page.locator("input[name=confirm]").all():
+        box.check()
+    gd.submit("Сохранить")
+    assert IndicatorValue.objects.filter(period=april, confirmed_by__username="gd").count() == 2
+
+    # HR calculates.
+    hr.go(f"/o/{company}/periods/{april.pk}/")
+    hr.submit("Перевести в «проверка»")
+    hr.submit("Рассчитать период")
+    hr.page.wait_for_selector("[data-testid=results]")
+    hr.shot("05-run-results")
+    assert "Аннина" in hr.page.inner_text("[data-testid=results]")
+
+    # Two signatures: the manager, then the general director; then HR and finance; finance closes.
+    boss.go(f"/o/{company}/periods/{april.pk}/")
+    boss.submit("Подписать: непосредственный руководитель")
+    boss.go(f"/o/{company}/team/?period={april.pk}")
+    boss.shot("06-my-team")
+    gd.go(f"/o/{company}/periods/{april.pk}/")
+    gd.submit("Подписать: генеральный директор")
+    hr.go(f"/o/{company}/periods/{april.pk}/")
+    hr.submit("Подписать: подпись HR")
+    fin = Session(browser, base, "fin")
+    fin.go(f"/o/{company}/periods/{april.pk}/")
+    fin.submit("Подписать: подпись финансов")
+    fin.submit("Закрыть период")
+    fin.shot("07-period-closed")
+    april.refresh_from_db()
+    assert april.status == PeriodStatus.CLOSED
+
+    # The employee, on a phone: the final card and how it is computed.
+    employee = Session(browser, base, "anna", mobile=True)
+    employee.go("/me/")
+    with employee.page.expect_navigation():
+        employee.page.select_option("select[name=period]", str(april.pk))  # March is still open, so it is shown first
+    employee.page.wait_for_selector("[data-testid=result]")
+    page = employee.page.content()
+    assert "Итог утверждён" in page and "Как считается моя премия" in page
+    # 70 % × 95.5 % + 30 % × 95.5 % = 95.5 %; 20 % of 61 111 × 95.5 % = 11 672.20
+    assert employee.page.inner_text("[data-testid=result]").replace("\u00a0", " ") == "95,50 %"
+    assert employee.page.inner_text("[data-testid=bonus]").replace("\u00a0", " ") == "11 672,20 RUB"
+    employee.shot("08-my-card-phone")
+    for session in (hr, boss, gd, fin, employee):
+        session.close()
