@@ -251,7 +251,8 @@ def can_sign(viewer: Viewer, run: Any, kind: str) -> bool:
     from motiva.calc.approvals import direct_managers
 
     if kind == "manager":
-        return viewer.employee is not None and viewer.employee.pk in direct_managers(run)
+        # Only someone with a subtree can be a direct manager; the full check reads the run's assignments.
+        return viewer.is_manager(run.organization_id) and viewer.employee is not None and viewer.employee.pk in direct_managers(run)
     role = {"executive": Role.EXECUTIVE, "hr": Role.HR, "finance": Role.FINANCE}.get(kind)
     return role is not None and viewer.has(run.organization_id, role)
 

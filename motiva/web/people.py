@@ -25,12 +25,14 @@ from motiva.web.decorators import viewer_required
 FINAL_STATUSES = (PeriodStatus.APPROVED, PeriodStatus.CLOSED)
 
 
-def latest_results(period: Period, employee_ids: Any) -> dict[int, EmployeeResult]:
-    """Each employee's result in the latest finished whole-organization run of the period."""
+def latest_results(period: Period, employee_ids: Any, *, summary: bool = False) -> dict[int, EmployeeResult]:
+    """Each employee's result in the latest finished whole-organization run of the period (with
+    `summary`, only the figures: not the stored lines and traces)."""
     run = CalculationRun.objects.filter(period=period, unit__isnull=True, status=RunStatus.DONE).order_by("-id").first()
     if run is None:
         return {}
-    rows = EmployeeResult.objects.filter(run=run, employee_id__in=employee_ids).select_related("run")
+    rows = EmployeeResult.objects.filter(run=run, employee_id__in=employee_ids)
+    rows = rows.only("id", "run_id", "employee_id", "result", "pay") if summary else rows.select_related("run")
     return {row.employee_id: row for row in rows}
 
 
@@ -150,7 +152,7 @@ def team(request: HttpRequest, org: int) -> HttpResponse:
     rows: list[dict[str, Any]] = []
     if period is not None:
         cards = list(Card.objects.filter(period=period, employee__in=people).select_related("employee"))
-        stored = latest_results(period, [c.employee_id for c in cards])
+        stored = latest_results(period, [c.employee_id for c in cards], summary=True)
         projected = project(period, [c for c in cards if c.employee_id not in stored]) if len(stored) < len(cards) else {}
         pay_ids = set(access.pay_visible(viewer, organization).filter(pk__in=[c.employee_id for c in cards]).values_list("pk", flat=True))
         for card in cards:

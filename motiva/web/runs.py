@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from io import BytesIO
 from typing import Any
 
-from django.db.models import Avg, Count, QuerySet, Sum
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -37,7 +37,7 @@ def _decimal(text: str | None) -> Decimal | None:
 
 
 def filtered_results(request: HttpRequest, run: CalculationRun) -> tuple[QuerySet[EmployeeResult], dict[str, Any]]:
-    rows = access.results(request.viewer, run).select_related("employee")  # type: ignore[attr-defined]
+    rows = access.results(request.viewer, run).select_related("employee").defer("lines", "components", "trace", "level_results")  # type: ignore[attr-defined]
     filters = {"q": request.GET.get("q", "").strip(), "min": request.GET.get("min", ""), "max": request.GET.get("max", ""),
                "problems": request.GET.get("problems") == "1"}
     if filters["q"]:
@@ -69,17 +69,20 @@ def run_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         return render(request, "web/run_progress.html", {"run": run, "organization": organization})
     rows, filters = filtered_results(request, run)
     show_pay = access.results_show_pay(viewer, organization.pk)
-    totals = rows.aggregate(count=Count("id"), pay=Sum("pay"), result=Avg("result"))
-    distribution = []
-    for low, high in BUCKETS:
-        bucket = rows
+    buckets = {}
+    for index, (low, high) in enumerate(BUCKETS):
+        condition = Q()
         if low is not None:
-            bucket = bucket.filter(result__gte=low)
+            condition &= Q(result__gte=low)
         if high is not None:
-            bucket = bucket.filter(result__lt=high)
-        distribution.append((_label(low, high), bucket.count()))
-    visible_ids = set(access.results(viewer, run).values_list("employee_id", flat=True))
-    difference = [d for d in run_difference(run) if d["employee_id"] in visible_ids] if run.previous_id else []
+            condition &= Q(result__lt=high)
+        buckets[f"bucket{index}"] = Count("id", filter=condition)
+    totals = rows.aggregate(count=Count("id"), pay_sum=Sum("pay"), mean=Avg("result"), **buckets)
+    distribution = [(_label(low, high), totals[f"bucket{index}"]) for index, (low, high) in enumerate(BUCKETS)]
+    difference = []
+    if run.previous_id:
+        visible_ids = set(access.results(viewer, run).values_list("employee_id", flat=True))
+        difference = [d for d in run_difference(run) if d["employee_id"] in visible_ids]
     if not show_pay:
         difference = [{**d, "pay_before": None, "pay_after": None, "pay_delta": None} for d in difference]
     page_size = 200

@@ -36,7 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if employee is not None:
         card = current_card(employee, None)
         if card is not None:
-            stored = latest_results(card.period, [employee.pk]).get(employee.pk)
+            stored = latest_results(card.period, [employee.pk], summary=True).get(employee.pk)
             if stored is not None and card.period.status in (*FINAL_STATUSES, PeriodStatus.CALCULATED):
                 context["my_result"] = {"period": card.period, "result": stored.result, "pay": stored.pay, "official": True}
             else:
