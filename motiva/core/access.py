@@ -264,3 +264,8 @@ def can_close(viewer: Viewer, organization_id: int) -> bool:
 def can_enter_facts(viewer: Viewer, organization_id: int) -> bool:
     """HR enters any value; a manager enters the personal values of their subtree."""
     return viewer.has(organization_id, Role.HR) or viewer.is_manager(organization_id)
+
+
+def can_adjust(viewer: Viewer, organization_id: int) -> bool:
+    """Adjustments are pay: entered and approved by HR, finance and the executive (two different people)."""
+    return viewer.reads_all_pay(organization_id)

@@ -191,6 +191,8 @@ def value_confirm(*, actor: Any, value: IndicatorValue) -> IndicatorValue:
     if value.author_id is not None and value.author_id == getattr(actor, "pk", None):
         raise InvalidInput([problem("self_confirm", "confirmed_by", "Нельзя подтвердить факт, который вы ввели сами",
                                     "You cannot confirm a fact you entered yourself")])
+    if value.employee_id is not None and value.employee.user_id is not None and value.employee.user_id == getattr(actor, "pk", None):
+        raise InvalidInput([problem("own_fact", "confirmed_by", "Нельзя подтвердить собственный факт", "You cannot confirm your own fact")])
     audit.apply_changes(actor=actor, obj=value, changes={"confirmed_by": actor, "confirmed_at": timezone.now()})
     return value
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -14,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from motiva.calc import approvals
-from motiva.calc.models import RunSignature, SignatureKind
-from motiva.calc.services import calculation_run_enqueue
+from motiva.calc.models import Adjustment, AdjustmentKind, RunSignature, SignatureKind
+from motiva.calc.services import adjustment_approve, adjustment_create, calculation_run_enqueue
 from motiva.core import access
 from motiva.core.errors import InvalidInput
 from motiva.core.models import PeriodKind
@@ -137,6 +138,10 @@ def period_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         "signed": [(SignatureKind(kind).label, items) for kind, items in signed.items()], "signature_actions": signature_actions,
         "missing_managers": missing_managers, "completeness": completeness,
         "can_enter_facts": access.can_enter_facts(viewer, organization.pk) and period.status != PeriodStatus.CLOSED,
+        "can_adjust": access.can_adjust(viewer, organization.pk) and period.status != PeriodStatus.CLOSED,
+        "adjustments": Adjustment.objects.filter(period=period).select_related("employee", "created_by", "approved_by").order_by("id")
+        if access.can_adjust(viewer, organization.pk) else [],
+        "adjustment_kinds": AdjustmentKind.choices,
     })
 
 
@@ -206,4 +211,53 @@ def period_close_view(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         show_problems(request, error)
     else:
         messages.success(request, _("The period is closed. Corrections now go through adjustments in an open period."))
+    return redirect("period", org=org, pk=pk)
+
+
+@require_POST
+@viewer_required
+def adjustment_add(request: HttpRequest, org: int, pk: int) -> HttpResponse:
+    """A manual adjustment or a disciplinary reduction: entered here, counted once someone else approves it."""
+    viewer = request.viewer
+    period = period_or_404(viewer, org, pk)
+    if not access.can_adjust(viewer, period.organization_id):
+        raise Http404
+    number = request.POST.get("personnel_number", "").strip()
+    employee = access.pay_visible(viewer, period.organization_id).filter(personnel_number=number).first()
+    try:
+        amount = Decimal(request.POST.get("amount", "").replace(",", ".").replace("\u00a0", "").replace(" ", ""))
+    except InvalidOperation:
+        amount = None
+    if employee is None:
+        messages.error(request, _("Personnel number %(n)s: no such employee.") % {"n": number or "—"})
+    elif amount is None or not amount.is_finite():
+        messages.error(request, _("Amount: enter a number, negative for a reduction."))
+    else:
+        try:
+            adjustment_create(actor=request.user, period=period, employee=employee, amount=amount, reason=request.POST.get("reason", ""),
+                              kind=request.POST.get("kind", AdjustmentKind.MANUAL))
+        except InvalidInput as error:
+            show_problems(request, error)
+        else:
+            messages.success(request, _("Adjustment entered; it counts once another person approves it."))
+    return redirect("period", org=org, pk=pk)
+
+
+@require_POST
+@viewer_required
+def adjustment_approve_view(request: HttpRequest, org: int, pk: int, adjustment: int) -> HttpResponse:
+    viewer = request.viewer
+    period = period_or_404(viewer, org, pk)
+    if not access.can_adjust(viewer, period.organization_id):
+        raise Http404
+    try:
+        item = Adjustment.objects.select_related("employee", "period").get(pk=adjustment, period=period)
+    except Adjustment.DoesNotExist:
+        raise Http404 from None
+    try:
+        adjustment_approve(actor=request.user, adjustment=item)
+    except InvalidInput as error:
+        show_problems(request, error)
+    else:
+        messages.success(request, _("Adjustment approved; the next run counts it."))
     return redirect("period", org=org, pk=pk)

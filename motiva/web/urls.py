@@ -28,6 +28,8 @@ urlpatterns = [
     path("o/<int:org>/periods/<int:pk>/sign/", periods.period_sign, name="period_sign"),
     path("o/<int:org>/periods/<int:pk>/close/", periods.period_close_view, name="period_close"),
     path("o/<int:org>/periods/<int:pk>/facts/", facts.fact_grid, name="facts"),
+    path("o/<int:org>/periods/<int:pk>/adjustments/", periods.adjustment_add, name="adjustment_add"),
+    path("o/<int:org>/periods/<int:pk>/adjustments/<int:adjustment>/approve/", periods.adjustment_approve_view, name="adjustment_approve"),
     path("o/<int:org>/runs/<int:pk>/", runs.run_detail, name="run"),
     path("o/<int:org>/runs/<int:pk>/export.xlsx", runs.run_export, name="run_export"),
 ]

@@ -95,7 +95,7 @@ def site_patterns() -> list[str]:
 
 def test_the_walk_covers_every_page_of_the_site():
     names = set(site_patterns())
-    posts = {"period_move", "period_run", "period_sign", "period_close", "template_assign"}
+    posts = {"period_move", "period_run", "period_sign", "period_close", "template_assign", "adjustment_add", "adjustment_approve"}
     assert names - {"home", "login", "logout", "healthz", "my_card"} - posts == PAGES_WITH_ORG
 
 
@@ -212,7 +212,9 @@ def test_actions_are_refused_to_those_without_the_role(client, cast):
         client.post(reverse("period_sign", args=[company, period.pk]), {"kind": "executive"})
         client.post(reverse("period_run", args=[company, period.pk]))
         client.post(reverse("period_close", args=[company, period.pk]))
+        client.post(reverse("adjustment_add", args=[company, period.pk]), {"personnel_number": "7", "amount": "1000", "reason": "Премия"})
     period.refresh_from_db()
+    assert not period.adjustments.exists()
     assert period.status == "calculated"
     assert period.runs.count() == 1
     assert not cast["run"].signatures.exists()

@@ -52,3 +52,32 @@ def test_lockout_after_repeated_failures(client, django_user_model):
 
 def test_healthz(client):
     assert client.get(reverse("healthz")).json() == {"status": "ok"}
+
+
+def test_logout_ends_the_session_and_disabling_an_employee_ends_theirs(client, cast):
+    anna = cast["people"]["anna"]
+    client.force_login(cast["users"]["anna"])
+    assert client.get(reverse("my_card"), follow=True).status_code == 200
+    client.post(reverse("logout"))
+    assert client.get(reverse("home")).status_code == 302
+    client.force_login(cast["users"]["anna"])
+    org.employee_terminate(actor=cast["users"]["hr"], employee=anna, termination_date=dt.date(2026, 6, 30), reason="Увольнение")
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_sessions_expire(settings):
+    from django.conf import settings as live
+
+    assert 0 < live.SESSION_COOKIE_AGE <= 12 * 60 * 60 and live.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def test_nobody_confirms_their_own_fact(cast):
+    from motiva.core.errors import InvalidInput
+    from motiva.periods.models import IndicatorValue
+    from motiva.periods.services import value_confirm
+
+    value = IndicatorValue.objects.get(period=cast["period"], employee=cast["people"]["anna"])
+    with pytest.raises(InvalidInput) as refusal:
+        value_confirm(actor=cast["users"]["anna"], value=value)
+    assert refusal.value.problems[0].code == "own_fact"

@@ -123,3 +123,28 @@ def test_a_run_started_from_the_period_page_shows_its_results_and_difference(cli
     assert response.status_code == 200 and "Карлов" in page
     assert "Отличия от расчёта" in page or "Difference against run" in page
     assert "12\u00a0666,60" in page  # Carl: 20 % of 63 333 × 100 %
+
+
+def test_an_adjustment_is_entered_and_approved_by_two_people_and_counted(client, cast, django_capture_on_commit_callbacks):
+    from motiva.calc.models import Adjustment, EmployeeResult
+    from motiva.periods.services import period_transition
+
+    period = cast["period"]
+    period_transition(actor=cast["users"]["hr"], period=period, to_status=PeriodStatus.REVIEW)
+    url = reverse("adjustment_add", args=[cast["company"].pk, period.pk])
+    client.force_login(cast["users"]["hr"])
+    response = client.post(url, {"personnel_number": "7", "amount": "-1 000,50", "kind": "manual", "reason": ""}, follow=True)
+    assert any("обоснование" in m for m in messages_of(response)) and not Adjustment.objects.exists()
+    client.post(url, {"personnel_number": "7", "amount": "-1 000,50", "kind": "manual", "reason": "Возврат аванса"})
+    adjustment = Adjustment.objects.get()
+    approve = reverse("adjustment_approve", args=[cast["company"].pk, period.pk, adjustment.pk])
+    response = client.post(approve, follow=True)
+    assert any("другой человек" in m for m in messages_of(response))
+    client.force_login(cast["users"]["fin"])
+    client.post(approve)
+    adjustment.refresh_from_db()
+    assert adjustment.approved_by == cast["users"]["fin"]
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, cast, "hr", "period_run")
+    latest = period.runs.order_by("-id").first()
+    assert EmployeeResult.objects.get(run=latest, employee=cast["people"]["anna"]).pay == Decimal("13444.42") - Decimal("1000.50")
