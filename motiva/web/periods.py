@@ -98,9 +98,29 @@ def fact_completeness(period: Period, employee_ids: Any = None) -> list[dict[str
         unconfirmed = [s for s in entered if indicator.confirmer_position_id and facts[(indicator_id, s)] is None]
         rows.append({
             "indicator": indicator, "expected": len(scopes), "entered": len(entered), "missing": len(scopes) - len(entered),
-            "unconfirmed": len(unconfirmed),
+            "unconfirmed": len(unconfirmed), "missing_keys": sorted(s for s in scopes if (indicator_id, s) not in facts)[:SHOWN_NAMES],
+            "unconfirmed_keys": sorted(unconfirmed)[:SHOWN_NAMES],
         })
+    _name_scopes(period, rows)
     return sorted(rows, key=lambda r: (-r["missing"], -r["unconfirmed"], r["indicator"].code))
+
+
+SHOWN_NAMES = 8
+
+
+def _name_scopes(period: Period, rows: list[dict[str, Any]]) -> None:
+    """Whose values are missing or unconfirmed, by name (the first few of each indicator)."""
+    from motiva.org.models import Employee, Unit
+
+    keys = {k for r in rows for k in (*r["missing_keys"], *r["unconfirmed_keys"])}
+    employee_ids = [int(k.split(":")[1]) for k in keys if k.startswith("employee:")]
+    unit_ids = [int(k.split(":")[1]) for k in keys if k.startswith("unit:") and k.split(":")[1].isdigit()]
+    names = {f"employee:{e.pk}": str(e) for e in Employee.objects.filter(pk__in=employee_ids)}
+    names |= {f"unit:{u.pk}": u.name for u in Unit.objects.filter(pk__in=unit_ids)}
+    names["company"] = period.organization.name
+    for row in rows:
+        row["missing_names"] = [names.get(k, k) for k in row.pop("missing_keys")]
+        row["unconfirmed_names"] = [names.get(k, k) for k in row.pop("unconfirmed_keys")]
 
 
 @viewer_required

@@ -148,3 +148,17 @@ def test_an_adjustment_is_entered_and_approved_by_two_people_and_counted(client,
         post(client, cast, "hr", "period_run")
     latest = period.runs.order_by("-id").first()
     assert EmployeeResult.objects.get(run=latest, employee=cast["people"]["anna"]).pay == Decimal("13444.42") - Decimal("1000.50")
+
+
+def test_the_period_page_names_whose_facts_are_missing_or_unconfirmed(client, cast):
+    from motiva.periods.models import IndicatorValue
+
+    IndicatorValue.objects.filter(period=cast["period"], employee=cast["people"]["carl"]).delete()
+    client.force_login(cast["users"]["hr"])
+    page = client.get(reverse("period", args=[cast["company"].pk, cast["period"].pk])).content.decode()
+    table = page[page.index('data-testid="completeness"'):]
+    assert "Карлов" in table  # missing
+    assert "Аннина" in table  # entered by HR, not yet confirmed by the director
+    client.force_login(cast["users"]["boss"])
+    page = client.get(reverse("period", args=[cast["company"].pk, cast["period"].pk])).content.decode()
+    assert "Карлов" not in page  # not his team
