@@ -18,17 +18,20 @@ from motiva.engine.text import Text
 SHOWN_PLACES = 4
 
 
-def show(value: Any) -> str:
+def show(value: Any, decimal_comma: bool = False) -> str:
     """A number as a person writes it: no exponent, no trailing zeros; an intermediate value with a long
-    fraction (200 000 / 0.6) is shown to four places with "≈" — the calculation itself keeps every digit."""
+    fraction (200 000 / 0.6) is shown to four places with "≈" — the calculation itself keeps every digit.
+    With decimal_comma (Russian), 95.5 is written 95,5."""
     if isinstance(value, Decimal):
         if not value.is_finite():
             return str(value)
         normalized = value.normalize()
         exponent = normalized.as_tuple().exponent
         if isinstance(exponent, int) and exponent < -SHOWN_PLACES:
-            return "≈" + format(value.quantize(Decimal(1).scaleb(-SHOWN_PLACES)).normalize(), "f")
-        return format(normalized, "f")
+            text = "≈" + format(value.quantize(Decimal(1).scaleb(-SHOWN_PLACES)).normalize(), "f")
+        else:
+            text = format(normalized, "f")
+        return text.replace(".", ",") if decimal_comma else text
     return str(value)
 
 
@@ -56,11 +59,14 @@ class Step:
         return show(self._outcome)
 
     def render(self, language: str = "ru") -> str:
-        parts = [self.rule.render(language)]
+        """The step in words for a reader of that language (numbers with a decimal comma in Russian)."""
+        comma = language.startswith("ru")
+        parts = [Text(self.ru, self.en, {key: show(value, comma) for key, value in (self._params or {}).items()}).render(language)]
         if self._inputs:
-            parts.append("; ".join(f"{name} = {value}" for name, value in self.inputs))
-        if self.outcome:
-            parts.append(f"→ {self.outcome}")
+            parts.append("; ".join(f"{name} = {show(value, comma)}" for name, value in self._inputs.items()))
+        outcome = show(self._outcome, comma)
+        if outcome:
+            parts.append(f"→ {outcome}")
         return " | ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:

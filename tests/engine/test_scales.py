@@ -108,3 +108,8 @@ def test_a_better_fact_never_lowers_the_score(kind, params, plan, a, b):
 @given(violations=st.integers(min_value=0, max_value=50), more=st.integers(min_value=0, max_value=50))
 def test_fewer_violations_never_score_lower(violations, more):
     assert score("penalty_points", {}, D(violations)).score >= score("penalty_points", {}, D(violations + more)).score
+
+
+def test_a_russian_reader_sees_decimal_commas_and_an_english_one_points():
+    result = score("ratio", {}, D("95.5"), target=D(100))
+    assert "95,5" in result.steps[-1].render("ru") and "95.5" in result.steps[-1].render("en")
