@@ -23,6 +23,7 @@ from motiva.periods.models import IndicatorValue, Period, PeriodStatus
 from motiva.web.decorators import viewer_required
 
 FINAL_STATUSES = (PeriodStatus.APPROVED, PeriodStatus.CLOSED)
+PROJECTION_LIMIT = 500  # cards a page projects while it waits
 
 
 def latest_results(period: Period, employee_ids: Any, *, summary: bool = False) -> dict[int, EmployeeResult]:
@@ -150,10 +151,14 @@ def team(request: HttpRequest, org: int) -> HttpResponse:
     period = periods.filter(pk=period_id).first() if period_id and period_id.isdigit() else (
         periods.exclude(status=PeriodStatus.CLOSED).first() or periods.first())
     rows: list[dict[str, Any]] = []
+    too_many = False
     if period is not None:
         cards = list(Card.objects.filter(period=period, employee__in=people).select_related("employee"))
         stored = latest_results(period, [c.employee_id for c in cards], summary=True)
-        projected = project(period, [c for c in cards if c.employee_id not in stored]) if len(stored) < len(cards) else {}
+        unprojected = [c for c in cards if c.employee_id not in stored]
+        # A projection runs the engine while the page waits: for a large team the period's run gives the figures.
+        too_many = len(unprojected) > PROJECTION_LIMIT
+        projected = project(period, unprojected) if unprojected and not too_many else {}
         pay_ids = set(access.pay_visible(viewer, organization).filter(pk__in=[c.employee_id for c in cards]).values_list("pk", flat=True))
         for card in cards:
             result = stored.get(card.employee_id)
@@ -180,5 +185,5 @@ def team(request: HttpRequest, org: int) -> HttpResponse:
     return render(request, "web/team.html", {
         "organization": organization, "period": period, "periods": periods, "rows": rows, "sort": order,
         "behind": [r for r in rows if r["behind"]], "show_pay_column": any(r["pay"] is not None for r in rows),
-        "title": _("My team"),
+        "title": _("My team"), "too_many": period is not None and too_many, "projection_limit": PROJECTION_LIMIT,
     })
