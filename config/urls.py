@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +12,5 @@ urlpatterns = [
     path("", include("motiva.web.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files (attachments to facts) are never served from a public media URL: each goes through
+# motiva.web.facts.value_attachment, which checks who may read the value.

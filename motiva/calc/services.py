@@ -105,23 +105,18 @@ def _execute(run: CalculationRun) -> None:
     count = max(settings.MOTIVA_CALC_WORKERS * _SLICES_PER_WORKER, -(-total // _SLICE_MAX)) if parallel else 1
     slices = _slice_bounds(plan.card_ids, count)
     summary = _Summary()
-    if parallel and connection.vendor == "postgresql":
-        # Worker processes read and compute slices while this process copies their rows into the one
-        # transaction that stores the run: neither side holds every employee at once.
+    if parallel:
+        # Worker processes read and compute slices while this process writes their rows into the one
+        # transaction that stores the run (COPY on PostgreSQL; SQLite's WAL lets the workers read
+        # meanwhile): neither side ever holds every employee at once.
         with _workers(job, settings.MOTIVA_CALC_WORKERS) as pool, transaction.atomic():
             ensure_open(period)
-            with _copy() as write:
-                for part in pool.imap(_compute_slice, slices):
-                    summary.add(part)
-                    for row in part.rows:
-                        write(row)
+            for part in pool.imap(_compute_slice, slices):
+                summary.add(part)
+                _store(part.rows)
             _finish(run, plan, summary, started, planned)
         return
-    if parallel:
-        with _workers(job, settings.MOTIVA_CALC_WORKERS) as pool:
-            parts = list(pool.imap(_compute_slice, slices))
-    else:
-        parts = [_compute_slice(bounds, job) for bounds in slices]
+    parts = [_compute_slice(bounds, job) for bounds in slices]
     with transaction.atomic():
         for part in parts:
             summary.add(part)
@@ -215,7 +210,9 @@ def _compute_slice(bounds: tuple[int, int], job: _Job | None = None) -> _SlicePa
         outcome = calculate_member(employee, job.context, job.rounding, disciplinary_cap=job.cap)
         rows.append(_result_row(job.run_id, outcome, part.cards[outcome.key], catalog))
     computed = time.perf_counter()
-    if job.total:
+    if job.total and (job is not _CURRENT_JOB or connection.vendor == "postgresql"):
+        # A worker reports progress on its own connection; on SQLite the storing transaction holds the
+        # only write lock, so there the run shows its progress when it is stored.
         CalculationRun.objects.filter(pk=job.run_id).update(progress=F("progress") + 85 * len(rows) // job.total)
     return _SlicePart(rows, catalog, part.problems, part.hash_total, fetched - started, computed - fetched)
 

@@ -199,6 +199,38 @@ def value_confirm(*, actor: Any, value: IndicatorValue) -> IndicatorValue:
 
 
 
+ATTACHMENT_EXTENSIONS = frozenset({"pdf", "png", "jpg", "jpeg", "xlsx", "xls", "docx", "doc", "csv", "txt", "odt", "ods"})
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+@transaction.atomic
+def value_annotate(*, actor: Any, value: IndicatorValue, comment: str | None = None, attachment: Any = None) -> IndicatorValue:
+    """Change a value's comment or attach a supporting document (a report, a scan) to it."""
+    ensure_open(value.period)
+    problems = []
+    if attachment is not None:
+        name = str(getattr(attachment, "name", ""))
+        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if extension not in ATTACHMENT_EXTENSIONS:
+            problems.append(problem("file_type", "attachment", "Файл «{n}»: допустимы {types}", "File “{n}”: allowed are {types}",
+                                    n=name, types=", ".join(sorted(ATTACHMENT_EXTENSIONS))))
+        if getattr(attachment, "size", 0) > ATTACHMENT_MAX_BYTES:
+            problems.append(problem("file_size", "attachment", "Файл «{n}» больше 10 МБ", "File “{n}” is larger than 10 MB", n=name))
+        if len(name) > 150:
+            problems.append(problem("file_name", "attachment", "Слишком длинное имя файла", "The file name is too long"))
+    if comment is not None and len(comment) > 2000:
+        problems.append(problem("too_long", "comment", "Комментарий длиннее 2000 знаков", "The comment is longer than 2000 characters"))
+    raise_if_errors(problems)
+    changes: dict[str, Any] = {}
+    if comment is not None and comment != value.comment:
+        changes["comment"] = comment
+    if attachment is not None:
+        changes["attachment"] = attachment
+    if changes:
+        audit.apply_changes(actor=actor, obj=value, changes=changes)
+    return value
+
+
 @transaction.atomic
 def values_load(*, actor: Any, rows: list[dict[str, Any]], source: str = ValueSource.IMPORT) -> list[IndicatorValue]:
     """Load many new plan/fact values at once (imports, the demo history). Every row is validated

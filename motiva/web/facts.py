@@ -9,20 +9,21 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from motiva.core import access
 from motiva.core.errors import InvalidInput
-from motiva.core.models import Role
+from motiva.core.models import AuditEvent, Role
 from motiva.kpi.models import CardLine, Indicator
 from motiva.org.models import Assignment, Employee, Unit
 from motiva.org.selectors import active_on
 from motiva.periods.models import IndicatorValue, Period, PeriodStatus, Scope
-from motiva.periods.services import value_confirm, value_set
+from motiva.periods.services import value_annotate, value_confirm, value_set
 from motiva.web.decorators import viewer_required
 from motiva.web.periods import period_or_404
 
@@ -215,3 +216,57 @@ def _save(request: HttpRequest, grid: Grid, rows: list[Any]) -> tuple[dict[str, 
         if errors:
             transaction.set_rollback(True)
     return errors, posted, saved, confirmed
+
+
+def value_or_404(viewer: access.Viewer, org: int, pk: int) -> IndicatorValue:
+    """A plan or fact value the viewer may read: a personal one only if they may open that person's card
+    (or they supply or confirm the indicator); a company or unit one for anyone in the organization."""
+    organization = access.organization_or_404(viewer, org)
+    try:
+        value = IndicatorValue.objects.select_related("indicator", "period", "period__organization", "employee", "unit", "author",
+                                                      "confirmed_by").get(pk=pk, organization=organization)
+    except IndicatorValue.DoesNotExist:
+        raise Http404 from None
+    if value.employee_id is not None and not access.employees(viewer, organization).filter(pk=value.employee_id).exists():
+        position = _position_of(viewer, value.period)
+        if not position or position not in (value.indicator.supplier_position_id, value.indicator.confirmer_position_id):
+            raise Http404
+    return value
+
+
+@viewer_required
+def value_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
+    """One value: who entered it and when, its confirmation, its comment and attachment, and its history."""
+    viewer = request.viewer  # type: ignore[attr-defined]
+    value = value_or_404(viewer, org, pk)
+    level = "company" if value.scope == Scope.COMPANY else "unit" if value.scope == Scope.UNIT else "personal"
+    grid = Grid(viewer, value.period, level)
+    row = value.employee or value.unit or "company"
+    editable = value.indicator in grid.columns and grid.may_edit(value.indicator, row)
+    errors: list[str] = []
+    if request.method == "POST":
+        if not editable:
+            raise Http404
+        try:
+            value_annotate(actor=request.user, value=value, comment=request.POST.get("comment", "").strip(),
+                           attachment=request.FILES.get("attachment"))
+        except InvalidInput as error:
+            errors = error.messages(get_language() or "ru")
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("value", org=org, pk=pk)
+    history = AuditEvent.objects.filter(entity_type="periods.IndicatorValue", entity_id=str(value.pk)).select_related("actor").order_by("-at", "-id")
+    return render(request, "web/value.html", {
+        "organization": value.period.organization, "value": value, "history": history, "editable": editable, "errors": errors,
+        "grid_url": reverse("facts", args=[org, value.period_id]) + f"?level={level}",
+    }, status=400 if errors else 200)
+
+
+@viewer_required
+def value_attachment(request: HttpRequest, org: int, pk: int) -> HttpResponse:
+    """The attached document, to those who may read the value (never a public media link)."""
+    value = value_or_404(request.viewer, org, pk)  # type: ignore[attr-defined]
+    if not value.attachment:
+        raise Http404
+    handle = value.attachment.open("rb")
+    return FileResponse(handle, as_attachment=True, filename=value.attachment.name.rsplit("/", 1)[-1])

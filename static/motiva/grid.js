@@ -20,3 +20,14 @@
     });
   });
 })();
+// Inline validation: a cell that is not a number is marked as you type (the server checks again on save).
+(function () {
+  var number = /^\s*[-−]?[\d\s\u00a0]*([.,]\d+)?\s*$/;
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[data-grid]")) return;
+    var bad = input.value.trim() !== "" && !number.test(input.value);
+    input.closest("td").classList.toggle("err", bad);
+    input.setAttribute("aria-invalid", bad ? "true" : "false");
+  });
+})();

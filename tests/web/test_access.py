@@ -24,7 +24,7 @@ CARDED = ["boss", "boss2", "anna", "boris", "carl"]
 PAY = {"boss": Decimal("18888.80"), "boss2": Decimal("19111.00"), "anna": Decimal("13444.42"), "boris": Decimal("11199.96"),
        "carl": Decimal("15199.92")}
 PAGES_WITH_ORG = {"team", "org_tree", "indicators", "indicator_new", "indicator_edit", "scale", "audit", "periods", "period", "facts",
-                  "run", "run_export", "employee_card", "templates", "template_edit", "card_edit"}
+                  "run", "run_export", "employee_card", "templates", "template_edit", "card_edit", "value", "value_attachment"}
 
 
 def variants(amount: Decimal) -> set[str]:
@@ -72,7 +72,7 @@ def expected_status(user: str, name: str, target: str) -> int:
         return 200 if user in ("hr", "gd", "boss", "boss2") else 404
     if name in ("run", "run_export"):
         return 200 if user in COMPANY_READERS or user in MANAGES else 404
-    if name == "employee_card":
+    if name in ("employee_card", "value", "value_attachment"):
         return 200 if may_open_card(user, target) else 404
     raise AssertionError(f"no expectation for {name}")
 
@@ -115,6 +115,16 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
         ("template_edit", "", reverse("template_edit", args=[company, cast["people"]["anna"].assignments.get().position_id])),
         ("card_edit", "", reverse("card_edit", args=[company, cast["people"]["anna"].pk]) + f"?period={cast['period'].pk}"),
     ]
+    from django.core.files.base import ContentFile
+
+    from motiva.periods.models import IndicatorValue
+    from motiva.periods.services import value_annotate
+
+    for person in ("anna", "carl"):
+        value = IndicatorValue.objects.get(period=cast["period"], employee=cast["people"][person])
+        value_annotate(actor=cast["users"]["hr"], value=value, comment="Отчёт CRM", attachment=ContentFile(b"report", name=f"{person}.pdf"))
+        urls.append(("value", person, reverse("value", args=[company, value.pk])))
+        urls.append(("value_attachment", person, reverse("value_attachment", args=[company, value.pk])))
     for person, employee in cast["people"].items():
         if person != "outsider":
             urls.append(("employee_card", person, reverse("employee_card", args=[company, employee.pk])))
@@ -140,6 +150,8 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
 
 
 def text_of(response) -> str:
+    if response.streaming:
+        return b"".join(response.streaming_content).decode(errors="replace")
     if response["Content-Type"].startswith("application/vnd.openxmlformats"):
         book = load_workbook(io.BytesIO(response.content))
         return "\n".join(str(cell) for row in book.active.iter_rows(values_only=True) for cell in row if cell is not None)

@@ -162,3 +162,31 @@ def test_the_period_page_names_whose_facts_are_missing_or_unconfirmed(client, ca
     client.force_login(cast["users"]["boss"])
     page = client.get(reverse("period", args=[cast["company"].pk, cast["period"].pk])).content.decode()
     assert "Карлов" not in page  # not his team
+
+
+def test_a_value_takes_a_comment_and_a_document_and_keeps_its_history(client, cast):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from motiva.periods.models import IndicatorValue
+    from motiva.periods.services import period_transition
+
+    period = cast["period"]
+    period_transition(actor=cast["users"]["hr"], period=period, to_status=PeriodStatus.REVIEW)
+    value = IndicatorValue.objects.get(period=period, employee=cast["people"]["anna"])
+    url = reverse("value", args=[cast["company"].pk, value.pk])
+    client.force_login(cast["users"]["boss"])
+    response = client.post(url, {"comment": "По данным CRM", "attachment": SimpleUploadedFile("run.exe", b"MZ")})
+    assert response.status_code == 400 and "run.exe" in response.content.decode()
+    value.refresh_from_db()
+    assert value.comment == "" and not value.attachment
+    response = client.post(url, {"comment": "По данным CRM", "attachment": SimpleUploadedFile("crm.pdf", b"%PDF-1.4")})
+    assert response.status_code == 302
+    value.refresh_from_db()
+    assert value.comment == "По данным CRM" and value.attachment
+    page = client.get(url).content.decode()
+    assert "По данным CRM" in page and "crm" in page and "comment" in page  # the history names the field
+    download = client.get(reverse("value_attachment", args=[cast["company"].pk, value.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4"
+    client.force_login(cast["users"]["carl"])
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("value_attachment", args=[cast["company"].pk, value.pk])).status_code == 404
