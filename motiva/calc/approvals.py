@@ -83,6 +83,9 @@ def run_sign(*, actor: Any, run: CalculationRun, kind: str, comment: str = "") -
                       s=period.get_status_display())
     if RunSignature.objects.filter(run=run, kind=kind, signer=actor).exists():
         raise _refuse("already_signed", "Вы уже подписали этот расчёт", "You have already signed this run")
+    if kind in (SignatureKind.HR, SignatureKind.FINANCE) and RunSignature.objects.filter(
+            run=run, signer=actor, kind__in=[SignatureKind.HR, SignatureKind.FINANCE]).exists():
+        raise _refuse("two_people", "Подписи HR и финансов ставят два разных человека", "The HR and finance sign-offs come from two different people")
     if kind == SignatureKind.MANAGER:
         if employee is None or employee.pk not in direct_managers(run):
             raise _refuse("not_manager", "В расчёте нет ваших прямых подчинённых", "The run has none of your direct reports")
@@ -109,7 +112,8 @@ def period_close(*, actor: Any, period: Period) -> Period:
     if period.status != PeriodStatus.APPROVED or run is None:
         raise _refuse("status", "Закрыть можно только утверждённый период", "Only an approved period can be closed")
     kinds = set(RunSignature.objects.filter(run=run).values_list("kind", flat=True))
-    missing = [label for kind, label in ((SignatureKind.HR, "HR"), (SignatureKind.FINANCE, "финансы / finance")) if kind not in kinds]
+    missing = [label for kind, label in ((SignatureKind.EXECUTIVE, "генеральный директор / general director"), (SignatureKind.HR, "HR"),
+                                         (SignatureKind.FINANCE, "финансы / finance")) if kind not in kinds]
     if missing:
         raise _refuse("sign_off_first", "Перед закрытием нужны подписи: {names}", "Closing needs the sign-offs of: {names}", names=", ".join(missing))
     return period_transition(actor=actor, period=period, to_status=PeriodStatus.CLOSED, reason=f"run #{run.pk}")

@@ -144,6 +144,10 @@ def _finish(run: CalculationRun, plan: fetching.RunPlan, summary: _Summary, star
     if period.status == PeriodStatus.REVIEW and run.unit_id is None:
         # A whole-organization run of a period under review moves it on to "calculated".
         period_transition(actor=run.created_by, period=period, to_status=PeriodStatus.CALCULATED, reason=f"run #{run.pk}")
+    elif period.status == PeriodStatus.APPROVED and run.unit_id is None:
+        # New results of an approved period need a new approval: back to review, then calculated.
+        period_transition(actor=run.created_by, period=period, to_status=PeriodStatus.REVIEW, reason=f"new run #{run.pk}")
+        period_transition(actor=run.created_by, period=period, to_status=PeriodStatus.CALCULATED, reason=f"run #{run.pk}")
 
 
 _SLICES_PER_WORKER = 4  # more slices than workers: progress moves, and a slow slice does not hold the others
@@ -335,7 +339,10 @@ def adjustment_create(*, actor: Any, period: Period, employee: Employee, amount:
         problems.append(problem("required", "reason", "Укажите обоснование корректировки", "Give the reason for the adjustment"))
     if kind not in AdjustmentKind.values:
         problems.append(problem("choice", "kind", "Неизвестный вид корректировки", "Unknown adjustment kind"))
-    if kind == AdjustmentKind.DISCIPLINARY and amount > 0:
+    if not amount.is_finite() or amount == 0 or abs(amount) >= Decimal("1e12") or amount != amount.quantize(Decimal("0.01")):
+        problems.append(problem("amount", "amount", "Сумма — ненулевое число с точностью до копейки, меньше триллиона",
+                                "The amount is a non-zero number to the kopeck, below a trillion"))
+    elif kind == AdjustmentKind.DISCIPLINARY and amount > 0:
         problems.append(problem("sign", "amount", "Снижение за взыскание — отрицательная сумма", "A disciplinary reduction is a negative amount"))
     if employee.organization_id != period.organization_id:
         problems.append(problem("other_organization", "employee", "Сотрудник из другой организации", "The employee belongs to another organization"))
@@ -353,6 +360,8 @@ def adjustment_create(*, actor: Any, period: Period, employee: Employee, amount:
 def adjustment_approve(*, actor: Any, adjustment: Adjustment) -> Adjustment:
     """The second signature: someone other than the author; only approved adjustments count."""
     ensure_open(adjustment.period)
+    if adjustment.approved_by_id is not None:
+        raise InvalidInput([problem("already_approved", "approved_by", "Корректировка уже утверждена", "The adjustment is already approved")])
     if adjustment.created_by_id == getattr(actor, "pk", None):
         raise InvalidInput([problem("second_approver", "approved_by", "Корректировку утверждает другой человек, не автор",
                                     "An adjustment is approved by someone other than its author")])

@@ -27,9 +27,18 @@ COMPANY_READ = frozenset({Role.HR, Role.FINANCE, Role.EXECUTIVE, Role.AUDITOR, R
 PAY_READ = frozenset({Role.HR, Role.FINANCE, Role.EXECUTIVE})
 CONFIGURE = frozenset({Role.HR, Role.ADMIN})  # indicators, scales, card templates and cards
 # Audit fields that carry salary or pay: shown only to those who may see pay.
-PAY_FIELDS = frozenset({"salary", "salary_min", "salary_max", "amount", "pay", "planned_amount", "coefficient"})
+PAY_FIELDS = frozenset({"salary", "salary_min", "salary_max", "amount", "pay", "planned_amount", "coefficient", "lines", "params"})
 # Audit entities whose very description names an amount of pay.
-PAY_ENTITIES = frozenset({"calc.Adjustment"})
+PAY_ENTITIES = frozenset({"calc.Adjustment", "calc.GroupCorrection"})
+# Notes on a result that speak of the card only (facts, scales); every other note comes from the pay
+# calculation and may name money, so it is shown only with the pay.
+CARD_PROBLEM_CODES = frozenset({"fact_missing", "line_without_score", "plan_value_missing", "plan_values_order", "rating_range",
+                                "unknown_kind", "unknown_level", "zero_fact", "zero_plan"})
+
+
+def card_notes(problems: list[Any], show_pay: bool) -> list[Any]:
+    """The stored notes of a result (dicts with a "code") the viewer may read."""
+    return list(problems) if show_pay else [p for p in problems if p.get("code") in CARD_PROBLEM_CODES]
 
 
 @dataclass
@@ -38,6 +47,7 @@ class Viewer:
     employee: Employee | None
     roles: dict[int, frozenset[str]] = field(default_factory=dict)  # organization id → roles
     _subtree: dict[tuple[int, dt.date], frozenset[int]] = field(default_factory=dict)
+    _managers: dict[int, frozenset[int]] = field(default_factory=dict)  # run id → its direct managers
 
     @property
     def is_authenticated(self) -> bool:
@@ -167,6 +177,11 @@ def can_configure(viewer: Viewer, organization_id: int) -> bool:
     return viewer.has(organization_id, *CONFIGURE)
 
 
+def can_edit_cards(viewer: Viewer, organization_id: int) -> bool:
+    """Cards carry planned bonus amounts (pay): HR edits them, not the administrator."""
+    return viewer.has(organization_id, Role.HR)
+
+
 def can_read_audit(viewer: Viewer, organization_id: int) -> bool:
     return viewer.has(organization_id, Role.AUDITOR, Role.HR, Role.ADMIN)
 
@@ -251,8 +266,13 @@ def can_sign(viewer: Viewer, run: Any, kind: str) -> bool:
     from motiva.calc.approvals import direct_managers
 
     if kind == "manager":
-        # Only someone with a subtree can be a direct manager; the full check reads the run's assignments.
-        return viewer.is_manager(run.organization_id) and viewer.employee is not None and viewer.employee.pk in direct_managers(run)
+        # Only someone with a subtree can be a direct manager; the full check reads the run's assignments
+        # (once per run and request).
+        if not viewer.is_manager(run.organization_id) or viewer.employee is None:
+            return False
+        if run.pk not in viewer._managers:
+            viewer._managers[run.pk] = frozenset(direct_managers(run))
+        return viewer.employee.pk in viewer._managers[run.pk]
     role = {"executive": Role.EXECUTIVE, "hr": Role.HR, "finance": Role.FINANCE}.get(kind)
     return role is not None and viewer.has(run.organization_id, role)
 

@@ -51,19 +51,34 @@ def unit_subtree(unit: Unit) -> QuerySet[Unit]:
 
 
 def subordinates_as_of(manager: Employee, day: dt.date) -> QuerySet[Employee]:
-    """Everyone in the units the manager heads (and below), plus direct reports, on that day."""
-    headed_paths = list(Unit.objects.filter(head=manager).values_list("path", flat=True))
-    unit_filter = Q()
-    for path in headed_paths:
-        unit_filter |= Q(assignments__unit__path__startswith=path)
-    return (
-        Employee.objects.filter(
-            (unit_filter | Q(assignments__manager=manager)) if headed_paths else Q(assignments__manager=manager),
-            active_on(day, "assignments__"),
-        )
-        .exclude(pk=manager.pk)
-        .distinct()
-    )
+    """Everyone below the manager on that day, at any depth: the people in the units they head (and the
+    units below), the people whose assignment names them as manager, and in turn everyone below those."""
+    units = list(Unit.objects.filter(organization_id=manager.organization_id).values_list("pk", "path", "head_id"))
+    rows = list(Assignment.objects.filter(active_on(day), organization_id=manager.organization_id).values_list("employee_id", "manager_id", "unit_id"))
+    reports: dict[int, set[int]] = {}
+    by_unit: dict[int, set[int]] = {}
+    for employee_id, manager_id, unit_id in rows:
+        if manager_id:
+            reports.setdefault(manager_id, set()).add(employee_id)
+        by_unit.setdefault(unit_id, set()).add(employee_id)
+    headed: dict[int, list[str]] = {}
+    for _pk, path, head_id in units:
+        if head_id:
+            headed.setdefault(head_id, []).append(path)
+    found: set[int] = set()
+    frontier = {manager.pk}
+    while frontier:
+        below: set[int] = set()
+        for person in frontier:
+            below |= reports.get(person, set())
+            for path in headed.get(person, []):
+                for unit_pk, unit_path, _head in units:
+                    if unit_path.startswith(path):
+                        below |= by_unit.get(unit_pk, set())
+        below -= found | {manager.pk}
+        found |= below
+        frontier = below
+    return Employee.objects.filter(pk__in=found)
 
 
 def organizations_for(user: Any) -> QuerySet[Organization]:

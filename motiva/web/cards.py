@@ -5,9 +5,11 @@ copying from the template or the previous period; assigning a template to a whol
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -37,7 +39,7 @@ MAX_LINES = 40
 def _configurer(request: HttpRequest, org: int) -> Any:
     viewer = request.viewer  # type: ignore[attr-defined]
     organization = access.organization_or_404(viewer, org)
-    if not access.can_configure(viewer, organization.pk):
+    if not access.can_edit_cards(viewer, organization.pk):
         raise Http404
     return organization
 
@@ -116,7 +118,7 @@ def template_edit(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     if request.method == "POST":
         rows, lines = _posted_lines(request, organization)
         data = {"valid_from": request.POST.get("valid_from", ""), "scheme": request.POST.get("scheme", "")}
-        scheme = PayScheme.objects.filter(organization=organization, pk=data["scheme"]).first() if data["scheme"].isdigit() else None
+        scheme = PayScheme.objects.filter(organization=organization, pk=data["scheme"]).first() if re.fullmatch(r"[0-9]{1,18}", data["scheme"]) else None
         try:
             valid_from = dt.date.fromisoformat(data["valid_from"])
         except ValueError:
@@ -158,7 +160,8 @@ def template_assign(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     else:
         holders = holders.filter(position=position)
     employees = Employee.objects.filter(pk__in=holders.values("employee_id")).order_by("last_name")
-    created, skipped = cards_create_for_period(actor=request.user, period=period, employees=employees)
+    with transaction.atomic():
+        created, skipped = cards_create_for_period(actor=request.user, period=period, employees=employees)
     messages.success(request, _("Cards created: %(n)s.") % {"n": len(created)})
     language = get_language() or "ru"
     for employee, refusal in skipped:
@@ -175,6 +178,9 @@ def card_edit(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         period = Period.objects.get(pk=request.GET.get("period") or request.POST.get("period"), organization=organization)
     except (Employee.DoesNotExist, Period.DoesNotExist, ValueError):
         raise Http404 from None
+    viewer = request.viewer  # type: ignore[attr-defined]
+    if viewer.employee is not None and viewer.employee.pk == employee.pk:
+        raise Http404  # nobody sets their own card
     card = Card.objects.filter(employee=employee, period=period).first()
     assignment = assignment_as_of(employee, period.start) or assignment_as_of(employee, period.end)
     template = template_for(assignment.position, period.start) if assignment else None

@@ -32,5 +32,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "team": viewer.is_manager(current.pk),
         "company": viewer.reads_company(current.pk),
         "configure": access.can_configure(viewer, current.pk),
+        "cards": access.can_edit_cards(viewer, current.pk),
         "audit": access.can_read_audit(viewer, current.pk),
     }}

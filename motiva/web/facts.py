@@ -81,7 +81,8 @@ class Grid:
                 units = units.filter(name__icontains=query)
             return list(units)
         people = Employee.objects.filter(pk__in=card_employees).order_by("last_name", "first_name", "pk")
-        if not (self.is_hr or self.viewer.reads_company(period.organization_id) or (self.position and self.columns_supplied())):
+        if not (self.is_hr or self.viewer.reads_company(period.organization_id) or (self.position and self.columns_supplied())
+                or self.confirmable):
             people = people.filter(pk__in=self.team)
         if query:
             people = people.filter(last_name__icontains=query) | people.filter(personnel_number=query)
@@ -93,6 +94,8 @@ class Grid:
     def may_edit(self, indicator: Indicator, row: Any) -> bool:
         if indicator.pk not in self.editable or self.period.status == PeriodStatus.CLOSED:
             return False
+        if isinstance(row, Employee) and self.viewer.employee is not None and row.pk == self.viewer.employee.pk:
+            return False  # nobody enters their own personal facts
         if self.is_hr or (self.position and indicator.supplier_position_id == self.position):
             return True
         return self.level == "personal" and isinstance(row, Employee) and row.pk in self.team

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -111,7 +112,7 @@ def indicator_edit(request: HttpRequest, org: int, pk: int | None = None) -> Htt
         data["is_active"] = request.POST.get("is_active") == "on"
         for field in ("supplier_position", "confirmer_position"):
             raw = data.get(field) or ""
-            data[field] = positions.filter(pk=raw).first() if raw.isdigit() else None
+            data[field] = positions.filter(pk=raw).first() if re.fullmatch(r"[0-9]{1,18}", raw) else None
         try:
             if indicator is None:
                 fields = {k: v for k, v in data.items() if k not in ("code", "name")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -71,16 +72,21 @@ def employee_card(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         "assignment": assignment_as_of(employee, timezone.localdate()),
         "periods": Period.objects.filter(cards__employee=employee).order_by("-start").distinct(),
         "is_own": viewer.employee is not None and viewer.employee.pk == employee.pk,
-        "can_edit_card": access.can_configure(viewer, organization.pk),
+        "can_edit_card": access.can_edit_cards(viewer, organization.pk) and not (viewer.employee and viewer.employee.pk == employee.pk),
     }
     if card is not None:
         period = card.period
         stored = latest_results(period, [employee.pk]).get(employee.pk)
         if stored is not None and (period.status in FINAL_STATUSES or period.status == PeriodStatus.CALCULATED):
             explained, mode = explain(stored, language), "final" if period.status in FINAL_STATUSES else "calculated"
+            if not show_pay:
+                name = "en" if language.startswith("en") else "ru"
+                explained["problems"] = [p[name] for p in access.card_notes(stored.problems, False)]
         else:
             outcome = project(period, [card]).get(card.pk)
             explained, mode = (explain_outcome(outcome, language) if outcome else None), "projection"
+            if outcome is not None and explained is not None and not show_pay:
+                explained["problems"] = [p.render(language) for p in outcome.card.problems if p.code in access.CARD_PROBLEM_CODES]
         context.update(explained=explained, mode=mode, period=period, lines=_lines_with_plans(card, explained),
                        history=_history(employee) if show_pay or context["is_own"] else [])
     if context.get("history"):
@@ -148,7 +154,7 @@ def team(request: HttpRequest, org: int) -> HttpResponse:
     people = access.employees(viewer, organization).filter(pk__in=team_ids)
     periods = Period.objects.filter(organization=organization, cards__employee__in=people).distinct().order_by("-start")
     period_id = request.GET.get("period")
-    period = periods.filter(pk=period_id).first() if period_id and period_id.isdigit() else (
+    period = periods.filter(pk=period_id).first() if period_id and re.fullmatch(r"[0-9]{1,18}", period_id) else (
         periods.exclude(status=PeriodStatus.CLOSED).first() or periods.first())
     rows: list[dict[str, Any]] = []
     too_many = False

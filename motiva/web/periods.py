@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -114,7 +115,7 @@ def _name_scopes(period: Period, rows: list[dict[str, Any]]) -> None:
 
     keys = {k for r in rows for k in (*r["missing_keys"], *r["unconfirmed_keys"])}
     employee_ids = [int(k.split(":")[1]) for k in keys if k.startswith("employee:")]
-    unit_ids = [int(k.split(":")[1]) for k in keys if k.startswith("unit:") and k.split(":")[1].isdigit()]
+    unit_ids = [int(k.split(":")[1]) for k in keys if k.startswith("unit:") and re.fullmatch(r"[0-9]{1,18}", k.split(":")[1])]
     names = {f"employee:{e.pk}": str(e) for e in Employee.objects.filter(pk__in=employee_ids)}
     names |= {f"unit:{u.pk}": u.name for u in Unit.objects.filter(pk__in=unit_ids)}
     names["company"] = period.organization.name

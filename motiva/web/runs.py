@@ -31,9 +31,10 @@ def run_or_404(viewer: access.Viewer, org: int, pk: int) -> CalculationRun:
 
 def _decimal(text: str | None) -> Decimal | None:
     try:
-        return Decimal(text.replace(",", ".").strip()) if text and text.strip() else None
+        value = Decimal(text.replace(",", ".").strip()) if text and text.strip() else None
     except InvalidOperation:
         return None
+    return value if value is not None and value.is_finite() and abs(value) < Decimal("1e9") else None
 
 
 def filtered_results(request: HttpRequest, run: CalculationRun) -> tuple[QuerySet[EmployeeResult], dict[str, Any]]:
@@ -91,10 +92,14 @@ def run_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     except ValueError:
         page = 1
     total_rows = totals["count"] or 0
+    page = min(page, max(1, -(-total_rows // page_size)))
     query = request.GET.copy()
     query.pop("page", None)
+    page_rows = list(rows[(page - 1) * page_size : page * page_size])
+    for row in page_rows:
+        row.notes = access.card_notes(row.problems, show_pay)
     return render(request, "web/run.html", {
-        "organization": organization, "run": run, "period": run.period, "rows": rows[(page - 1) * page_size : page * page_size],
+        "organization": organization, "run": run, "period": run.period, "rows": page_rows,
         "filters": filters, "totals": totals, "show_pay": show_pay, "difference": difference[:500],
         "difference_count": len(difference), "page": page, "pages": max(1, -(-total_rows // page_size)), "query": query.urlencode(),
         "distribution_chart": {"labels": [label for label, _count in distribution], "values": [count for _label, count in distribution],
@@ -128,7 +133,8 @@ def run_export(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         values: list[Any] = [row.employee.personnel_number, str(row.employee), row.result]
         if show_pay:
             values += [row.pay, row.proration]
-        values.append("; ".join(p.get("ru" if (request.LANGUAGE_CODE or "ru").startswith("ru") else "en", "") for p in row.problems))
+        values.append("; ".join(p.get("ru" if (request.LANGUAGE_CODE or "ru").startswith("ru") else "en", "")
+                                for p in access.card_notes(row.problems, show_pay)))
         sheet.append(values)
     for column, width in zip("ABCDEF", (14, 36, 12, 16, 14, 60), strict=False):
         sheet.column_dimensions[column].width = width
