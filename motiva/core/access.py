@@ -277,6 +277,13 @@ def can_sign(viewer: Viewer, run: Any, kind: str) -> bool:
     return role is not None and viewer.has(run.organization_id, role)
 
 
+def can_score_components(viewer: Viewer, employee: Employee) -> bool:
+    """Tasks and assessment lines are scored by the employee's managers (or HR), never by the employee."""
+    if viewer.employee is not None and viewer.employee.pk == employee.pk:
+        return False
+    return viewer.has(employee.organization_id, Role.HR) or employee.pk in viewer.subtree(employee.organization_id)
+
+
 def can_close(viewer: Viewer, organization_id: int) -> bool:
     return viewer.has(organization_id, Role.HR, Role.FINANCE)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +18,9 @@ from motiva.calc.models import CalculationRun, EmployeeResult, RunStatus
 from motiva.calc.projection import project
 from motiva.calc.selectors import explain, explain_outcome
 from motiva.core import access
+from motiva.core.errors import InvalidInput
 from motiva.kpi.models import Card, CardLine
+from motiva.kpi.services import component_score_set
 from motiva.org.models import Employee
 from motiva.org.selectors import assignment_as_of
 from motiva.periods.models import IndicatorValue, Period, PeriodStatus
@@ -72,6 +75,7 @@ def employee_card(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         "assignment": assignment_as_of(employee, timezone.localdate()),
         "periods": Period.objects.filter(cards__employee=employee).order_by("-start").distinct(),
         "is_own": viewer.employee is not None and viewer.employee.pk == employee.pk,
+        "can_score": access.can_score_components(viewer, employee),
         "can_edit_card": access.can_edit_cards(viewer, organization.pk) and not (viewer.employee and viewer.employee.pk == employee.pk),
     }
     if card is not None:
@@ -108,7 +112,7 @@ def _lines_with_plans(card: Card, explained: dict[str, Any] | None) -> list[dict
     """Each card line with its plan values (from the card, or the period's plan for its scope) and,
     when there is a result, the fact, score and contribution."""
     by_key = {line["key"]: line for line in (explained or {}).get("lines", [])}
-    card_lines = list(CardLine.objects.filter(card=card).select_related("indicator", "scale").order_by("order", "id"))
+    card_lines = list(CardLine.objects.filter(card=card).select_related("indicator", "scale", "component_score").order_by("order", "id"))
     assignment = assignment_as_of(card.employee, card.period.end)
     scopes = {"company": "company", "unit": f"unit:{assignment.unit_id}" if assignment else "", "personal": f"employee:{card.employee_id}"}
     values = {
@@ -128,9 +132,16 @@ def _lines_with_plans(card: Card, explained: dict[str, Any] | None) -> list[dict
             "target": line.target if line.target is not None else (plan or {}).get("value"),
             "fact": result.get("fact") if result else (fact or {}).get("value"),
             "fact_row": fact, "score": result.get("score"), "multiplier": result.get("multiplier"), "weighted": result.get("weighted"),
-            "steps": result.get("steps", []),
+            "steps": result.get("steps", []), "component_value": _component_value(line),
         })
     return rows
+
+
+def _component_value(line: CardLine) -> Decimal | None:
+    try:
+        return line.component_score.value
+    except CardLine.component_score.RelatedObjectDoesNotExist:
+        return None
 
 
 def _history(employee: Employee) -> list[dict[str, Any]]:
@@ -193,3 +204,35 @@ def team(request: HttpRequest, org: int) -> HttpResponse:
         "behind": [r for r in rows if r["behind"]], "show_pay_column": any(r["pay"] is not None for r in rows),
         "title": _("My team"), "too_many": period is not None and too_many, "projection_limit": PROJECTION_LIMIT,
     })
+
+
+@viewer_required
+def component_score(request: HttpRequest, org: int, pk: int, line: int) -> HttpResponse:
+    """The manager (or HR) scores a tasks or assessment line of a subordinate's card; never their own."""
+    viewer = request.viewer
+    if request.method != "POST":
+        raise Http404
+    organization = access.organization_or_404(viewer, org)
+    employee = access.employee_or_404(viewer, pk)
+    if employee.organization_id != organization.pk or not access.can_score_components(viewer, employee):
+        raise Http404
+    try:
+        card_line = CardLine.objects.select_related("card__period", "scale").get(pk=line, card__employee=employee)
+    except CardLine.DoesNotExist:
+        raise Http404 from None
+    text = request.POST.get("value", "").replace(",", ".").replace("\u00a0", "").replace(" ", "")
+    try:
+        value = Decimal(text)
+        if not value.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        messages.error(request, _("“%(text)s” is not a number.") % {"text": request.POST.get("value", "")})
+    else:
+        try:
+            component_score_set(actor=request.user, card_line=card_line, value=value, comment=request.POST.get("comment", "").strip())
+        except InvalidInput as error:
+            for message in error.messages(get_language() or "ru"):
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Score saved."))
+    return redirect(reverse("employee_card", args=[organization.pk, employee.pk]) + f"?period={card_line.card.period_id}")

@@ -21,6 +21,7 @@ urlpatterns = [
     path("o/<int:org>/positions/<int:pk>/template/", cards.template_edit, name="template_edit"),
     path("o/<int:org>/positions/<int:pk>/assign/", cards.template_assign, name="template_assign"),
     path("o/<int:org>/employees/<int:pk>/card/", cards.card_edit, name="card_edit"),
+    path("o/<int:org>/employees/<int:pk>/lines/<int:line>/score/", people.component_score, name="component_score"),
     path("o/<int:org>/periods/", periods.period_list, name="periods"),
     path("o/<int:org>/periods/<int:pk>/", periods.period_detail, name="period"),
     path("o/<int:org>/periods/<int:pk>/move/", periods.period_move, name="period_move"),

@@ -97,7 +97,8 @@ def site_patterns() -> list[str]:
 
 def test_the_walk_covers_every_page_of_the_site():
     names = set(site_patterns())
-    posts = {"period_move", "period_run", "period_sign", "period_close", "template_assign", "adjustment_add", "adjustment_approve"}
+    posts = {"period_move", "period_run", "period_sign", "period_close", "template_assign", "adjustment_add", "adjustment_approve",
+             "component_score"}
     assert names - {"home", "login", "logout", "healthz", "my_card"} - posts == PAGES_WITH_ORG
 
 

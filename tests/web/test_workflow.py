@@ -190,3 +190,30 @@ def test_a_value_takes_a_comment_and_a_document_and_keeps_its_history(client, ca
     client.force_login(cast["users"]["carl"])
     assert client.get(url).status_code == 404
     assert client.get(reverse("value_attachment", args=[cast["company"].pk, value.pk])).status_code == 404
+
+
+def test_a_manager_scores_a_task_line_of_his_report_but_not_his_own(client, cast):
+    from motiva.kpi import services as kpi
+    from motiva.kpi.models import CardLine, ComponentScore
+
+    anna, boss = cast["people"]["anna"], cast["people"]["boss"]
+    from motiva.kpi.models import Card
+
+    card = Card.objects.get(employee=anna, period=cast["period"])
+    kpi.card_replace_lines(actor=cast["users"]["admin"], card=card, lines=[
+        {"indicator": cast["indicator"], "weight": "70", "scale": cast["scale"], "target": "100"},
+        {"component": "tasks", "label": "Задачи месяца", "weight": "30"}])
+    task = CardLine.objects.get(card=card, component="tasks")
+    client.force_login(cast["users"]["boss"])
+    url = reverse("component_score", args=[cast["company"].pk, anna.pk, task.pk])
+    page = client.get(reverse("employee_card", args=[cast["company"].pk, anna.pk])).content.decode()
+    assert url in page
+    response = client.post(url, {"value": "500"}, follow=True)
+    assert any("от 0 до 300" in m for m in messages_of(response)) and not ComponentScore.objects.exists()
+    client.post(url, {"value": "90"})
+    assert ComponentScore.objects.get(card_line=task).value == Decimal(90)
+    own = Card.objects.get(employee=boss, period=cast["period"]).lines.first()
+    assert client.post(reverse("component_score", args=[cast["company"].pk, boss.pk, own.pk]), {"value": "100"}).status_code == 404
+    client.force_login(cast["users"]["anna"])
+    assert client.post(url, {"value": "300"}).status_code == 404
+    assert ComponentScore.objects.get(card_line=task).value == Decimal(90)
