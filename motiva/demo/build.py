@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
+from motiva.calc import approvals
 from motiva.calc.services import calculation_run_create
 from motiva.core.auth import DEMO_GROUP
 from motiva.core.models import Organization, Role, RoleAssignment
@@ -235,6 +236,27 @@ def _close_past(ctx: Ctx, period_list: list[Period], today: dt.date) -> None:
             calculation_run_create(actor=ctx.actor, period=period)
         period.refresh_from_db()
         _advance(ctx, period, target)
+        if target == PeriodStatus.CALCULATED and period.cards.exists():
+            _managers_sign(period)
+
+
+def _managers_sign(period: Period) -> None:
+    """The period awaiting approval: every direct manager has signed except the demo's logins (the
+    director's approval covers his own reports), so a visitor can finish the approval: `director`
+    approves, `hr` and `finance` sign off, and one of them closes the period."""
+    run = approvals.latest_run(period)
+    if run is None:
+        return
+    for employee in Employee.objects.filter(pk__in=approvals.direct_managers(run)).select_related("user").order_by("pk"):
+        if employee.user is not None and employee.user.username in ("manager", "director"):
+            continue
+        if employee.user is None:
+            # Every manager has an account in a real organization; these cannot sign in to the demo.
+            user = User.objects.create_user(username=f"demo-{period.organization_id}-{employee.personnel_number}", password=None,
+                                            first_name=employee.first_name, last_name=employee.last_name)
+            employee.user = user
+            employee.save(update_fields=["user"])
+        approvals.run_sign(actor=employee.user, run=run, kind="manager")
 
 
 def _advance(ctx: Ctx, period: Period, target: str) -> None:
