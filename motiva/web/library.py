@@ -83,6 +83,8 @@ def indicator_list(request: HttpRequest, org: int) -> HttpResponse:
         "kinds": IndicatorKind.choices, "directions": Direction.choices, "periodicities": Periodicity.choices,
         "can_edit": access.can_configure(viewer, organization.pk),
         "scales": Scale.objects.filter(organization=organization).order_by("name"),
+        "scale_charts": [{"id": f"scale-{s.pk}", "name": s.name, **chart} for s in Scale.objects.filter(organization=organization).order_by("name")
+                         if (chart := scale_points(s)) is not None],
     })
 
 

@@ -8,6 +8,7 @@
     var el = document.getElementById(id);
     if (!el || typeof echarts === "undefined") return;
     var chart = echarts.init(el);
+    option.animation = false;  // figures, not a show: drawn at once
     chart.setOption(option);
     window.addEventListener("resize", function () { chart.resize(); });
   }
@@ -29,6 +30,18 @@
       xAxis: { type: "category", data: dist.labels },
       yAxis: { type: "value", minInterval: 1 },
       series: [{ type: "bar", data: dist.values, name: dist.name }],
+    });
+  }
+  var small = data("scale-charts");
+  if (small) {
+    small.forEach(function (s) {
+      draw(s.id, {
+        grid: { left: 32, right: 8, top: 8, bottom: 20 },
+        tooltip: { trigger: "axis" },
+        xAxis: { type: "value", min: s.xmin, max: s.xmax, axisLabel: { fontSize: 9 } },
+        yAxis: { type: "value", axisLabel: { fontSize: 9 } },
+        series: [{ type: "line", data: s.points, showSymbol: false, step: s.step ? "end" : false }],
+      });
     });
   }
   var scale = data("scale-data");

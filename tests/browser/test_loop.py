@@ -163,5 +163,17 @@ def test_the_whole_loop_in_a_browser(browser, live_server, cast):
     assert employee.page.inner_text("[data-testid=result]").replace("\u00a0", " ") == "95,50 %"
     assert employee.page.inner_text("[data-testid=bonus]").replace("\u00a0", " ") == "11 672,20 RUB"
     employee.shot("08-my-card-phone")
+
+    # The indicator library with a chart per scale, and the language switch.
+    hr.go(f"/o/{company}/indicators/")
+    hr.page.wait_for_selector(f"#scale-{cast['scale'].pk} canvas")
+    hr.shot("09-indicator-library")
+    with hr.page.expect_navigation():
+        hr.page.select_option("select[name=language]", "en")
+    assert hr.page.get_by_role("link", name="Periods").is_visible()
+    assert "Indicator library" in hr.page.content()
+    hr.go(f"/o/{company}/runs/{april.runs.get().pk}/")
+    assert "11,672.20" in hr.page.inner_text("[data-testid=results]")  # English number format
+    hr.shot("10-run-results-english")
     for session in (hr, boss, gd, fin, employee):
         session.close()
