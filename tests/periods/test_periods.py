@@ -130,3 +130,43 @@ def test_the_author_cannot_confirm_their_own_fact(actor, organization, sales, dj
     periods.value_set(actor=actor, indicator=sales, period=period, kind="fact", value=Decimal(11))
     value.refresh_from_db()
     assert value.confirmed_by is None  # a changed fact needs a new confirmation
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_close_waits_for_a_write_in_progress(actor, organization):
+    """On PostgreSQL a write holds a share lock on its period's row until it commits, so a close that
+    arrives meanwhile waits (here: times out) instead of slipping in between the check and the write."""
+    import threading
+
+    from django.db import OperationalError, connection, transaction
+
+    from motiva.periods.guards import ensure_open
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite runs one writing transaction at a time")
+    period = periods.period_create(actor=actor, organization=organization, kind="month", start=dt.date(2026, 3, 1))
+    for status in LIFECYCLE[1:-1]:
+        periods.period_transition(actor=actor, period=period, to_status=status)
+    started, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        try:
+            with transaction.atomic():
+                ensure_open(period)
+                started.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert started.wait(10)
+    with pytest.raises(OperationalError), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '300ms'")
+        periods.period_transition(actor=actor, period=period, to_status="closed")
+    release.set()
+    thread.join()
+    periods.period_transition(actor=actor, period=period, to_status="closed")
+    period.refresh_from_db()
+    assert period.status == "closed"
