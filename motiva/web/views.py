@@ -19,7 +19,7 @@ from motiva.org.selectors import active_on, assignment_as_of
 from motiva.periods.models import IndicatorValue, Period, PeriodStatus
 from motiva.web.decorators import viewer_required
 from motiva.web.people import FINAL_STATUSES, current_card, latest_results
-from motiva.web.periods import fact_completeness
+from motiva.web.periods import fact_completeness_cached
 
 
 @viewer_required
@@ -61,7 +61,7 @@ def _tasks(request: HttpRequest, viewer: access.Viewer) -> list[dict[str, Any]]:
             if period.status == PeriodStatus.PLANNING and viewer.has(org_id, Role.HR):
                 tasks.append({"url": url, "text": _("%(period)s: approve the targets and cards") % {"period": period.name}})
             if period.status == PeriodStatus.FACT_COLLECTION and (viewer.has(org_id, Role.HR) or team):
-                rows = fact_completeness(period, None if viewer.has(org_id, Role.HR) else list(team))
+                rows = fact_completeness_cached(period, None if viewer.has(org_id, Role.HR) else list(team))
                 missing = sum(r["missing"] for r in rows)
                 if missing:
                     tasks.append({"url": reverse("facts", args=[org_id, period.pk]),
