@@ -65,10 +65,13 @@ def prepare(n: int):
         person.save(update_fields=["user"])
         users[name] = user
     RoleAssignment.objects.create(user=users["hr"], organization=organization, role=Role.HR)
+    return period, users, manager, employee
+
+
+def calculate(period, hr):
     period.status = PeriodStatus.REVIEW
     period.save(update_fields=["status"])
-    run = calculation_run_create(actor=users["hr"], period=period)
-    return period, run, users, manager, employee
+    return calculation_run_create(actor=hr, period=period)
 
 
 def measure(client: Client, url: str, count: int) -> tuple[float, float, int]:
@@ -122,17 +125,28 @@ def main() -> None:
     args = parser.parse_args()
     print(f"database: {connection.vendor}; employees: {args.employees}")
     started = time.perf_counter()
-    period, run, users, _manager, employee = prepare(args.employees)
-    print(f"build and calculation: {time.perf_counter() - started:.0f} s")
+    period, users, _manager, employee = prepare(args.employees)
     organization = period.organization
+    print(f"{'page':<44} {'p50 ms':>8} {'p95 ms':>8}")
+    clients: dict[str, Client] = {}
+    # While facts are collected: HR's home counts what is missing, and the period's page lists it.
+    period.status = PeriodStatus.FACT_COLLECTION
+    period.save(update_fields=["status"])
+    for title, url in (("home (HR, facts being collected)", "/"), ("period page (HR, facts being collected)",
+                                                                     f"/o/{organization.pk}/periods/{period.pk}/")):
+        client = clients.setdefault("hr", Client())
+        client.force_login(users["hr"])
+        client.get(url)  # warm up
+        p50, p95, status = measure(client, url, args.requests)
+        print(f"{title:<44} {p50:>8.1f} {p95:>8.1f}   (HTTP {status})")
+    run = calculate(period, users["hr"])
+    print(f"build and calculation: {time.perf_counter() - started:.0f} s")
     pages = [
         ("home (employee)", "employee", "/"),
         ("my card (employee)", "employee", f"/o/{organization.pk}/employees/{employee.pk}/"),
         ("my team (manager of 200)", "manager", f"/o/{organization.pk}/team/"),
         (f"run results ({args.employees} rows, 200 a page)", "hr", f"/o/{organization.pk}/runs/{run.pk}/"),
     ]
-    print(f"{'page':<44} {'p50 ms':>8} {'p95 ms':>8}")
-    clients = {}
     for title, who, url in pages:
         client = clients.setdefault(who, Client())
         client.force_login(users[who])

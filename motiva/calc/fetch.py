@@ -145,16 +145,20 @@ def fetch_plan(period: Period, unit: Unit | None = None, *, card_ids: bool = Tru
     # Later queries filter by the same condition as a subquery: a list of 100 000 ids would not fit in
     # one statement's parameters.
     in_run = Card.objects.filter(card_filter)
+    # A run reads the scales and schemes its cards use; a projection of a few cards (no card ids) reads
+    # the organization's, which are few, instead of scanning every line of the period.
+    used_scales = (Scale.objects.filter(pk__in=CardLine.objects.filter(card__period=period, card_id__in=in_run.values("id")).values("scale_id"))
+                   if card_ids else Scale.objects.filter(organization_id=period.organization_id))
+    used_schemes = (PayScheme.objects.filter(pk__in=in_run.values("scheme_id")) if card_ids
+                    else PayScheme.objects.filter(organization_id=period.organization_id))
     scales: dict[int, ScaleSpec | None] = {}
-    for scale_id, scale_kind, scale_params in hashed.rows("scale", list(
-            Scale.objects.filter(pk__in=CardLine.objects.filter(card__period=period, card_id__in=in_run.values("id")).values("scale_id"))
-            .order_by("id").values_list("id", "kind", "params"))):  # query 2
+    for scale_id, scale_kind, scale_params in hashed.rows("scale", list(used_scales.order_by("id").values_list("id", "kind", "params"))):  # query 2
         params, _problems = parse_scale_params(scale_kind, scale_params)
         scales[scale_id] = ScaleSpec(scale_kind, params) if params is not None else None
     schemes = {
         pk: SchemeSpec(kind, params, name)
         for pk, kind, params, name in hashed.rows("scheme", list(
-            PayScheme.objects.filter(pk__in=in_run.values("scheme_id")).order_by("id").values_list("id", "kind", "params", "name")))
+            used_schemes.order_by("id").values_list("id", "kind", "params", "name")))
     }  # query 3
     facts: dict[tuple[str, str], Decimal] = {}
     plans: dict[tuple[str, str], Decimal] = {}

@@ -48,6 +48,7 @@ class Viewer:
     roles: dict[int, frozenset[str]] = field(default_factory=dict)  # organization id → roles
     _subtree: dict[tuple[int, dt.date], frozenset[int]] = field(default_factory=dict)
     _managers: dict[int, frozenset[int]] = field(default_factory=dict)  # run id → its direct managers
+    _manages: dict[tuple[int, dt.date, str], bool] = field(default_factory=dict)
 
     @property
     def is_authenticated(self) -> bool:
@@ -81,7 +82,19 @@ class Viewer:
         return self._subtree[key]
 
     def is_manager(self, organization_id: int, day: dt.date | None = None) -> bool:
-        return bool(self.subtree(organization_id, day))
+        """Whether anyone reports to this viewer: cheap when nobody does (most people), and the subtree is
+        read only when it is needed."""
+        from motiva.org.selectors import manages_anyone
+
+        if self.employee is None or self.employee.organization_id != organization_id:
+            return False
+        day = day or timezone.localdate()
+        if (organization_id, day) in self._subtree:
+            return bool(self._subtree[(organization_id, day)])
+        key = (organization_id, day, "manages")
+        if key not in self._manages:
+            self._manages[key] = manages_anyone(self.employee, day)
+        return self._manages[key]
 
 
 def viewer_for(user: Any) -> Viewer:

@@ -50,14 +50,43 @@ def unit_subtree(unit: Unit) -> QuerySet[Unit]:
     return Unit.objects.filter(organization_id=unit.organization_id, path__startswith=unit.path)
 
 
+def manages_anyone(employee: Employee, day: dt.date) -> bool:
+    """Whether the employee heads a unit or is named as someone's manager on that day (two indexed reads)."""
+    return Unit.objects.filter(head=employee).exists() or Assignment.objects.filter(active_on(day), manager=employee).exists()
+
+
+LEVEL_LIMIT = 2000  # people on one level of a subtree read by query; beyond, the organization is read once
+
+
 def subordinates_as_of(manager: Employee, day: dt.date) -> QuerySet[Employee]:
     """Everyone below the manager on that day, at any depth: the people in the units they head (and the
-    units below), the people whose assignment names them as manager, and in turn everyone below those."""
+    units below), the people whose assignment names them as manager, and in turn everyone below those.
+    Read level by level; a level of more than a few thousand people switches to reading the
+    organization's assignments once."""
+    if not manages_anyone(manager, day):
+        return Employee.objects.none()
+    active = Assignment.objects.filter(active_on(day), organization_id=manager.organization_id)
+    found: set[int] = set()
+    frontier = {manager.pk}
+    while frontier:
+        if len(frontier) > LEVEL_LIMIT:
+            found |= _below_in_memory(manager, frontier, found, day)
+            break
+        condition = Q(manager_id__in=frontier)
+        for path in Unit.objects.filter(head_id__in=frontier).values_list("path", flat=True):
+            condition |= Q(unit__path__startswith=path)
+        below = set(active.filter(condition).values_list("employee_id", flat=True)) - found - {manager.pk}
+        found |= below
+        frontier = below
+    return Employee.objects.filter(pk__in=found)
+
+
+def _below_in_memory(manager: Employee, frontier: set[int], found: set[int], day: dt.date) -> set[int]:
     units = list(Unit.objects.filter(organization_id=manager.organization_id).values_list("pk", "path", "head_id"))
-    rows = list(Assignment.objects.filter(active_on(day), organization_id=manager.organization_id).values_list("employee_id", "manager_id", "unit_id"))
     reports: dict[int, set[int]] = {}
     by_unit: dict[int, set[int]] = {}
-    for employee_id, manager_id, unit_id in rows:
+    for employee_id, manager_id, unit_id in Assignment.objects.filter(active_on(day), organization_id=manager.organization_id).values_list(
+            "employee_id", "manager_id", "unit_id"):
         if manager_id:
             reports.setdefault(manager_id, set()).add(employee_id)
         by_unit.setdefault(unit_id, set()).add(employee_id)
@@ -65,8 +94,7 @@ def subordinates_as_of(manager: Employee, day: dt.date) -> QuerySet[Employee]:
     for _pk, path, head_id in units:
         if head_id:
             headed.setdefault(head_id, []).append(path)
-    found: set[int] = set()
-    frontier = {manager.pk}
+    seen = set(found)
     while frontier:
         below: set[int] = set()
         for person in frontier:
@@ -75,10 +103,10 @@ def subordinates_as_of(manager: Employee, day: dt.date) -> QuerySet[Employee]:
                 for unit_pk, unit_path, _head in units:
                     if unit_path.startswith(path):
                         below |= by_unit.get(unit_pk, set())
-        below -= found | {manager.pk}
-        found |= below
+        below -= seen | {manager.pk}
+        seen |= below
         frontier = below
-    return Employee.objects.filter(pk__in=found)
+    return seen
 
 
 def organizations_for(user: Any) -> QuerySet[Organization]:

@@ -109,3 +109,19 @@ def test_malformed_filters_are_ignored_not_errors(client, cast):
         assert client.get(reverse("run_export", args=[company, run]) + query).status_code == 200
     client.force_login(cast["users"]["boss"])
     assert client.get(reverse("team", args=[company]) + "?period=²").status_code == 200
+
+
+def test_the_subtree_is_the_same_read_by_level_or_at_once(cast, monkeypatch):
+    from django.utils import timezone
+
+    from motiva.org import selectors
+
+    people = cast["people"]
+    Assignment.objects.filter(employee=people["boss2"]).update(manager=people["boss"])
+    today = timezone.localdate()
+    by_level = {name: set(selectors.subordinates_as_of(people[name], today).values_list("pk", flat=True)) for name in ("gd", "boss", "anna")}
+    monkeypatch.setattr(selectors, "LEVEL_LIMIT", 0)
+    at_once = {name: set(selectors.subordinates_as_of(people[name], today).values_list("pk", flat=True)) for name in ("gd", "boss", "anna")}
+    assert by_level == at_once
+    assert by_level["boss"] == {people[n].pk for n in ("anna", "boris", "boss2", "carl")}
+    assert by_level["anna"] == set() and len(by_level["gd"]) == 8
