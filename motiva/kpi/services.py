@@ -9,13 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from motiva.core import audit
 from motiva.core.errors import InvalidInput, problem, raise_if_errors
 from motiva.core.models import Organization
 from motiva.engine import formula as formula_language
 from motiva.engine.money import D
-from motiva.engine.problems import Problem
+from motiva.engine.problems import Problem, Severity
 from motiva.engine.scales import parse_scale_params
 from motiva.engine.schemes import scheme_problems
 from motiva.engine.validation import LineDraft, validate_card
@@ -37,7 +38,7 @@ from motiva.kpi.models import (
     ScaleKind,
     SchemeKind,
 )
-from motiva.org.models import Employee, Position
+from motiva.org.models import Assignment, Employee, Position
 from motiva.org.selectors import assignment_as_of
 from motiva.periods.guards import ensure_open
 from motiva.periods.models import Period
@@ -351,20 +352,63 @@ def card_replace_lines(*, actor: Any, card: Card, lines: Sequence[Mapping[str, A
     return warnings
 
 
+@transaction.atomic
 def cards_create_for_period(
     *, actor: Any, period: Period, employees: Iterable[Employee]
 ) -> tuple[list[Card], list[tuple[Employee, InvalidInput]]]:
-    """Cards from the templates for each given employee; returns the cards made and, for everyone
-    skipped, the reason (already has a card, no template …) so the caller can show it."""
-    created: list[Card] = []
+    """Cards from the templates for each given employee — the template of the position held at the
+    period's start (or its end) — in a fixed number of queries however many people. Returns the cards
+    made and, for everyone skipped, the reason (already has a card, no template …)."""
+    ensure_open(period)
+    people = list(employees)
+    ids = [e.pk for e in people]
+    has_card = set(Card.objects.filter(period=period, employee_id__in=ids).values_list("employee_id", flat=True))
+    positions: dict[int, int] = {}
+    for employee_id, position_id, start, end in Assignment.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=period.start), employee_id__in=ids, start_date__lte=period.end,
+    ).order_by("employee_id", "start_date").values_list("employee_id", "position_id", "start_date", "end_date"):
+        at_start = start <= period.start and (end is None or end >= period.start)
+        if at_start or (employee_id not in positions and start <= period.end and (end is None or end >= period.end)):
+            positions[employee_id] = position_id
+    templates: dict[int, CardTemplate] = {}
+    for template in (CardTemplate.objects.filter(position_id__in=set(positions.values()), valid_from__lte=period.start)
+                     .exclude(valid_to__lt=period.start).select_related("scheme", "position").order_by("position_id", "-version")):
+        templates.setdefault(template.position_id, template)
+    lines_of: dict[int, list[dict[str, Any]]] = {}
+    for line in CardTemplateLine.objects.filter(template__in=templates.values()).select_related("indicator", "scale").order_by("template_id", "order", "id"):
+        lines_of.setdefault(line.template_id, []).append(_copy_line(line))
+    prepared: dict[int, tuple[list[dict[str, Any]], InvalidInput | None]] = {}
+    for template in templates.values():
+        normalized, problems = normalize_lines(period.organization, lines_of.get(template.pk, []))
+        errors = [p for p in problems if p.severity is Severity.ERROR]
+        prepared[template.pk] = (normalized, InvalidInput(errors) if errors else None)
+    new_cards: list[Card] = []
+    line_sets: list[list[dict[str, Any]]] = []
     skipped: list[tuple[Employee, InvalidInput]] = []
-    for employee in employees:
-        try:
-            card, _warnings = card_create(actor=actor, employee=employee, period=period)
-        except InvalidInput as refusal:
+    for employee in people:
+        if employee.organization_id != period.organization_id:
+            skipped.append((employee, InvalidInput([problem("other_organization", "period", "Период из другой организации",
+                                                            "The period belongs to another organization")])))
+            continue
+        if employee.pk in has_card:
+            skipped.append((employee, InvalidInput([problem("duplicate", "period", "У сотрудника уже есть карта на {p}",
+                                                            "The employee already has a card for {p}", p=period.name)])))
+            continue
+        template = templates.get(positions.get(employee.pk, 0))
+        if template is None:
+            skipped.append((employee, InvalidInput([problem("no_template", "template", "Для должности сотрудника нет шаблона карты на {p}",
+                                                            "There is no card template for the employee's position in {p}", p=period.name)])))
+            continue
+        normalized, refusal = prepared[template.pk]
+        if refusal is not None:
             skipped.append((employee, refusal))
             continue
-        created.append(card)
+        new_cards.append(Card(organization=period.organization, employee=employee, period=period, template=template, scheme=template.scheme))
+        line_sets.append(normalized)
+    created = Card.objects.bulk_create(new_cards, batch_size=2000)
+    CardLine.objects.bulk_create((CardLine(card=card, **line) for card, lines in zip(created, line_sets, strict=True) for line in lines),
+                                 batch_size=5000)
+    audit.record_create_many(actor=actor, objs=created, fields=["employee", "period", "template", "scheme"])
     return created, skipped
 
 

@@ -60,3 +60,36 @@ def test_an_employee_card_is_copied_from_the_previous_period_and_saved(client, c
     response = client.post(url + f"?period={april.pk}", {"period": april.pk, **lines(cast, "100")})
     assert response.status_code == 302
     assert Card.objects.get(employee=anna, period=april).lines.get().weight == Decimal(100)
+
+
+def test_cards_for_a_whole_period_in_a_fixed_number_of_queries(cast, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from motiva.core.models import AuditEvent
+    from motiva.kpi import services as kpi
+
+    hr, company = cast["users"]["hr"], cast["company"]
+    people = cast["people"]
+    april = periods.period_create(actor=hr, organization=company, kind="month", start=dt.date(2026, 4, 1))
+    kpi.card_create(actor=hr, employee=people["anna"], period=april)
+    everyone = [people[n] for n in ("anna", "boris", "carl", "boss", "boss2", "hr", "outsider")]
+    with CaptureQueriesContext(connection) as few:
+        created, skipped = kpi.cards_create_for_period(actor=hr, period=april, employees=everyone)
+    assert {c.employee.last_name for c in created} == {"Борисов", "Карлов", "Начальников", "Сервисов"}
+    reasons = {employee.last_name: refusal.problems[0].code for employee, refusal in skipped}
+    assert reasons == {"Аннина": "duplicate", "Кадрова": "no_template", "Чужаков": "other_organization"}
+    boris = Card.objects.get(employee=people["boris"], period=april)
+    template = boris.template
+    assert boris.scheme == template.scheme and [
+        (line.indicator_id, line.weight, line.target) for line in boris.lines.order_by("order")
+    ] == [(line.indicator_id, line.weight, line.target) for line in template.lines.order_by("order")]
+    assert AuditEvent.objects.filter(entity_type="kpi.Card", entity_id=str(boris.pk), field="employee").exists()
+    # The same number of queries for many people as for a few.
+    may = periods.period_create(actor=hr, organization=company, kind="month", start=dt.date(2026, 5, 1))
+    with CaptureQueriesContext(connection) as one:
+        kpi.cards_create_for_period(actor=hr, period=may, employees=[people["boris"]])
+    june = periods.period_create(actor=hr, organization=company, kind="month", start=dt.date(2026, 6, 1))
+    with CaptureQueriesContext(connection) as many:
+        kpi.cards_create_for_period(actor=hr, period=june, employees=everyone)
+    assert len(one) == len(many) <= len(few)
