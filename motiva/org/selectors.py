@@ -26,6 +26,10 @@ def assignment_as_of(employee: Employee, day: dt.date) -> Assignment | None:
     )
 
 
+def position_id_as_of(employee: Employee, day: dt.date) -> int | None:
+    return Assignment.objects.filter(active_on(day), employee=employee).values_list("position_id", flat=True).first()
+
+
 def assignments_as_of(organization: Organization, day: dt.date) -> QuerySet[Assignment]:
     return Assignment.objects.filter(active_on(day), organization=organization).select_related(
         "employee", "position", "position__grade", "unit", "manager"

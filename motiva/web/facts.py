@@ -3,7 +3,6 @@ from Excel, validation per cell, who entered what and when, and confirmation by 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -21,10 +20,11 @@ from motiva.core.errors import InvalidInput
 from motiva.core.models import AuditEvent, Role
 from motiva.kpi.models import CardLine, Indicator
 from motiva.org.models import Assignment, Employee, Unit
-from motiva.org.selectors import active_on
+from motiva.org.selectors import active_on, position_id_as_of
 from motiva.periods.models import IndicatorValue, Period, PeriodStatus, Scope
 from motiva.periods.services import value_annotate, value_confirm, value_set
 from motiva.web.decorators import viewer_required
+from motiva.web.forms import parse_number
 from motiva.web.periods import period_or_404
 
 LEVEL_SCOPES = {"personal": Scope.EMPLOYEE, "unit": Scope.UNIT, "company": Scope.COMPANY}
@@ -34,20 +34,7 @@ PAGE_SIZE = 50
 def _position_of(viewer: access.Viewer, period: Period) -> int | None:
     if viewer.employee is None or viewer.employee.organization_id != period.organization_id:
         return None
-    return Assignment.objects.filter(active_on(timezone.localdate()), employee=viewer.employee).values_list("position_id", flat=True).first()
-
-
-def _parse(text: str) -> Decimal | None:
-    cleaned = text.replace("\u00a0", "").replace(" ", "").replace(",", ".").strip()
-    if not cleaned:
-        return None
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not value.is_finite():
-        raise ValueError(text)
-    return value
+    return position_id_as_of(viewer.employee, timezone.localdate())
 
 
 class Grid:
@@ -176,7 +163,7 @@ def _save(request: HttpRequest, grid: Grid, rows: list[Any]) -> tuple[dict[str, 
             label = f"{indicator.code} · {row if row != 'company' else _('Company')}"
             current = cells.get((indicator.pk, key))
             try:
-                value = _parse(text)
+                value = parse_number(text)
             except ValueError:
                 errors[name] = _("%(cell)s: “%(text)s” is not a number.") % {"cell": label, "text": text}
                 continue

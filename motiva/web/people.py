@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -14,17 +14,18 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from motiva.calc.approvals import latest_run
 from motiva.calc.models import CalculationRun, EmployeeResult, RunStatus
 from motiva.calc.projection import project
 from motiva.calc.selectors import explain, explain_outcome
 from motiva.core import access
-from motiva.core.errors import InvalidInput
 from motiva.kpi.models import Card, CardLine
 from motiva.kpi.services import component_score_set
 from motiva.org.models import Employee
 from motiva.org.selectors import assignment_as_of
 from motiva.periods.models import IndicatorValue, Period, PeriodStatus
 from motiva.web.decorators import viewer_required
+from motiva.web.forms import attempt, parse_number
 
 FINAL_STATUSES = (PeriodStatus.APPROVED, PeriodStatus.CLOSED)
 PROJECTION_LIMIT = 500  # cards a page projects while it waits
@@ -33,7 +34,7 @@ PROJECTION_LIMIT = 500  # cards a page projects while it waits
 def latest_results(period: Period, employee_ids: Any, *, summary: bool = False) -> dict[int, EmployeeResult]:
     """Each employee's result in the latest finished whole-organization run of the period (with
     `summary`, only the figures: not the stored lines and traces)."""
-    run = CalculationRun.objects.filter(period=period, unit__isnull=True, status=RunStatus.DONE).order_by("-id").first()
+    run = latest_run(period)
     if run is None:
         return {}
     rows = EmployeeResult.objects.filter(run=run, employee_id__in=employee_ids)
@@ -220,19 +221,13 @@ def component_score(request: HttpRequest, org: int, pk: int, line: int) -> HttpR
         card_line = CardLine.objects.select_related("card__period", "scale").get(pk=line, card__employee=employee)
     except CardLine.DoesNotExist:
         raise Http404 from None
-    text = request.POST.get("value", "").replace(",", ".").replace("\u00a0", "").replace(" ", "")
     try:
-        value = Decimal(text)
-        if not value.is_finite():
-            raise InvalidOperation
-    except InvalidOperation:
+        value = parse_number(request.POST.get("value"))
+    except ValueError:
+        value = None
+    if value is None:
         messages.error(request, _("“%(text)s” is not a number.") % {"text": request.POST.get("value", "")})
     else:
-        try:
-            component_score_set(actor=request.user, card_line=card_line, value=value, comment=request.POST.get("comment", "").strip())
-        except InvalidInput as error:
-            for message in error.messages(get_language() or "ru"):
-                messages.error(request, message)
-        else:
-            messages.success(request, _("Score saved."))
+        attempt(request, lambda: component_score_set(actor=request.user, card_line=card_line, value=value,
+                                                     comment=request.POST.get("comment", "").strip()), _("Score saved."))
     return redirect(reverse("employee_card", args=[organization.pk, employee.pk]) + f"?period={card_line.card.period_id}")

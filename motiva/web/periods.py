@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import re
 from collections import defaultdict
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -14,7 +13,6 @@ from django.core.cache import cache
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -28,6 +26,7 @@ from motiva.kpi.models import CardLine
 from motiva.periods.models import ALLOWED_TRANSITIONS, LIFECYCLE, IndicatorValue, Period, PeriodStatus
 from motiva.periods.services import period_create, period_transition
 from motiva.web.decorators import viewer_required
+from motiva.web.forms import attempt, parse_number, show_problems
 
 
 def period_or_404(viewer: access.Viewer, org: int, pk: int) -> Period:
@@ -36,11 +35,6 @@ def period_or_404(viewer: access.Viewer, org: int, pk: int) -> Period:
         return Period.objects.select_related("organization").get(pk=pk, organization=organization)
     except Period.DoesNotExist:
         raise Http404 from None
-
-
-def show_problems(request: HttpRequest, error: InvalidInput) -> None:
-    for message in error.messages(get_language() or "ru"):
-        messages.error(request, message)
 
 
 @viewer_required
@@ -200,12 +194,8 @@ def period_move(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     if not access.can_transition(viewer, period, to_status):
         messages.error(request, _("You cannot move this period to that status."))
         return redirect("period", org=org, pk=pk)
-    try:
-        period_transition(actor=request.user, period=period, to_status=to_status, reason=request.POST.get("reason", ""))
-    except InvalidInput as error:
-        show_problems(request, error)
-    else:
-        messages.success(request, _("The period is now “%(status)s”.") % {"status": PeriodStatus(to_status).label})
+    attempt(request, lambda: period_transition(actor=request.user, period=period, to_status=to_status, reason=request.POST.get("reason", "")),
+            _("The period is now “%(status)s”.") % {"status": PeriodStatus(to_status).label})
     return redirect("period", org=org, pk=pk)
 
 
@@ -235,12 +225,8 @@ def period_sign(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     if run is None or not access.can_sign(viewer, run, kind):
         messages.error(request, _("You cannot give this signature."))
         return redirect("period", org=org, pk=pk)
-    try:
-        approvals.run_sign(actor=request.user, run=run, kind=kind, comment=request.POST.get("comment", ""))
-    except InvalidInput as error:
-        show_problems(request, error)
-    else:
-        messages.success(request, _("Signed: %(kind)s.") % {"kind": SignatureKind(kind).label})
+    attempt(request, lambda: approvals.run_sign(actor=request.user, run=run, kind=kind, comment=request.POST.get("comment", "")),
+            _("Signed: %(kind)s.") % {"kind": SignatureKind(kind).label})
     return redirect("period", org=org, pk=pk)
 
 
@@ -251,12 +237,8 @@ def period_close_view(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     period = period_or_404(viewer, org, pk)
     if not access.can_close(viewer, period.organization_id):
         raise Http404
-    try:
-        approvals.period_close(actor=request.user, period=period)
-    except InvalidInput as error:
-        show_problems(request, error)
-    else:
-        messages.success(request, _("The period is closed. Corrections now go through adjustments in an open period."))
+    attempt(request, lambda: approvals.period_close(actor=request.user, period=period),
+            _("The period is closed. Corrections now go through adjustments in an open period."))
     return redirect("period", org=org, pk=pk)
 
 
@@ -271,21 +253,17 @@ def adjustment_add(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     number = request.POST.get("personnel_number", "").strip()
     employee = access.pay_visible(viewer, period.organization_id).filter(personnel_number=number).first()
     try:
-        amount = Decimal(request.POST.get("amount", "").replace(",", ".").replace("\u00a0", "").replace(" ", ""))
-    except InvalidOperation:
+        amount = parse_number(request.POST.get("amount"))
+    except ValueError:
         amount = None
     if employee is None:
         messages.error(request, _("Personnel number %(n)s: no such employee.") % {"n": number or "—"})
-    elif amount is None or not amount.is_finite():
+    elif amount is None:
         messages.error(request, _("Amount: enter a number, negative for a reduction."))
     else:
-        try:
-            adjustment_create(actor=request.user, period=period, employee=employee, amount=amount, reason=request.POST.get("reason", ""),
-                              kind=request.POST.get("kind", AdjustmentKind.MANUAL))
-        except InvalidInput as error:
-            show_problems(request, error)
-        else:
-            messages.success(request, _("Adjustment entered; it counts once another person approves it."))
+        attempt(request, lambda: adjustment_create(actor=request.user, period=period, employee=employee, amount=amount,
+                                                   reason=request.POST.get("reason", ""), kind=request.POST.get("kind", AdjustmentKind.MANUAL)),
+                _("Adjustment entered; it counts once another person approves it."))
     return redirect("period", org=org, pk=pk)
 
 
@@ -300,12 +278,7 @@ def adjustment_approve_view(request: HttpRequest, org: int, pk: int, adjustment:
         item = Adjustment.objects.select_related("employee", "period").get(pk=adjustment, period=period)
     except Adjustment.DoesNotExist:
         raise Http404 from None
-    try:
-        adjustment_approve(actor=request.user, adjustment=item)
-    except InvalidInput as error:
-        show_problems(request, error)
-    else:
-        messages.success(request, _("Adjustment approved; the next run counts it."))
+    attempt(request, lambda: adjustment_approve(actor=request.user, adjustment=item), _("Adjustment approved; the next run counts it."))
     return redirect("period", org=org, pk=pk)
 
 

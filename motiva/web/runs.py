@@ -3,7 +3,7 @@ difference against the previous run, and the XLSX export of exactly what the vie
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
@@ -16,6 +16,7 @@ from motiva.calc.models import CalculationRun, EmployeeResult, RunStatus
 from motiva.calc.services import run_difference
 from motiva.core import access
 from motiva.web.decorators import viewer_required
+from motiva.web.forms import parse_number
 
 BUCKETS = [(None, Decimal(50)), (Decimal(50), Decimal(80)), (Decimal(80), Decimal(90)), (Decimal(90), Decimal(100)),
            (Decimal(100), Decimal(110)), (Decimal(110), Decimal(120)), (Decimal(120), None)]
@@ -30,11 +31,12 @@ def run_or_404(viewer: access.Viewer, org: int, pk: int) -> CalculationRun:
 
 
 def _decimal(text: str | None) -> Decimal | None:
+    """A filter bound; one that is not a sensible number is ignored."""
     try:
-        value = Decimal(text.replace(",", ".").strip()) if text and text.strip() else None
-    except InvalidOperation:
+        value = parse_number(text)
+    except ValueError:
         return None
-    return value if value is not None and value.is_finite() and abs(value) < Decimal("1e9") else None
+    return value if value is not None and abs(value) < Decimal("1e9") else None
 
 
 def filtered_results(request: HttpRequest, run: CalculationRun) -> tuple[QuerySet[EmployeeResult], dict[str, Any]]:

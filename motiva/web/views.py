@@ -14,8 +14,7 @@ from motiva.calc.models import RunSignature, SignatureKind
 from motiva.calc.projection import project
 from motiva.core import access
 from motiva.core.models import Role
-from motiva.org.models import Assignment
-from motiva.org.selectors import active_on, assignment_as_of
+from motiva.org.selectors import assignment_as_of, position_id_as_of
 from motiva.periods.models import IndicatorValue, Period, PeriodStatus
 from motiva.web.decorators import viewer_required
 from motiva.web.people import FINAL_STATUSES, current_card, latest_results
@@ -77,7 +76,7 @@ def _tasks(request: HttpRequest, viewer: access.Viewer) -> list[dict[str, Any]]:
                             "period": period.name, "kind": SignatureKind(kind).label}})
         # Facts waiting for this person's confirmation (the internal client).
         if viewer.employee is not None and viewer.employee.organization_id == org_id:
-            position = Assignment.objects.filter(active_on(timezone.localdate()), employee=viewer.employee).values_list("position_id", flat=True).first()
+            position = position_id_as_of(viewer.employee, timezone.localdate())
             if position:
                 waiting = IndicatorValue.objects.filter(
                     organization_id=org_id, kind="fact", confirmed_at__isnull=True, value__isnull=False, indicator__confirmer_position_id=position,
