@@ -133,30 +133,32 @@ def organization_or_404(viewer: Viewer, pk: Any) -> Organization:
         raise Http404 from None
 
 
-def employees(viewer: Viewer, organization: Organization | int, day: dt.date | None = None) -> QuerySet[Employee]:
-    """Employees whose card this viewer may open: everyone for the company-wide roles; the viewer and
-    their subtree for a manager; only themselves for an employee."""
+def _people(viewer: Viewer, organization: Organization | int, everyone: bool, day: dt.date | None) -> QuerySet[Employee]:
+    """Everyone of the organization when `everyone`, else the viewer and their subtree."""
     organization_id = organization if isinstance(organization, int) else organization.pk
     base = Employee.objects.filter(organization_id=organization_id)
     if not viewer.is_authenticated:
         return base.none()
-    if viewer.reads_company(organization_id):
+    if everyone:
         return base
     own = viewer.employee.pk if viewer.employee is not None and viewer.employee.organization_id == organization_id else None
     return base.filter(Q(pk__in=viewer.subtree(organization_id, day)) | Q(pk=own))
+
+
+def _organization_id(organization: Organization | int) -> int:
+    return organization if isinstance(organization, int) else organization.pk
+
+
+def employees(viewer: Viewer, organization: Organization | int, day: dt.date | None = None) -> QuerySet[Employee]:
+    """Employees whose card this viewer may open: everyone for the company-wide roles; the viewer and
+    their subtree for a manager; only themselves for an employee."""
+    return _people(viewer, organization, viewer.reads_company(_organization_id(organization)), day)
 
 
 def pay_visible(viewer: Viewer, organization: Organization | int, day: dt.date | None = None) -> QuerySet[Employee]:
     """Employees whose salary and pay this viewer may see: the person, their management line, HR,
     finance and executives. The auditor and the administrator see no one's pay but their own."""
-    organization_id = organization if isinstance(organization, int) else organization.pk
-    base = Employee.objects.filter(organization_id=organization_id)
-    if not viewer.is_authenticated:
-        return base.none()
-    if viewer.reads_all_pay(organization_id):
-        return base
-    own = viewer.employee.pk if viewer.employee is not None and viewer.employee.organization_id == organization_id else None
-    return base.filter(Q(pk__in=viewer.subtree(organization_id, day)) | Q(pk=own))
+    return _people(viewer, organization, viewer.reads_all_pay(_organization_id(organization)), day)
 
 
 def can_see_pay(viewer: Viewer, employee: Employee, day: dt.date | None = None) -> bool:
