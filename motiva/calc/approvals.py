@@ -112,8 +112,10 @@ def period_close(*, actor: Any, period: Period) -> Period:
     if period.status != PeriodStatus.APPROVED or run is None:
         raise _refuse("status", "Закрыть можно только утверждённый период", "Only an approved period can be closed")
     kinds = set(RunSignature.objects.filter(run=run).values_list("kind", flat=True))
-    missing = [label for kind, label in ((SignatureKind.EXECUTIVE, "генеральный директор / general director"), (SignatureKind.HR, "HR"),
-                                         (SignatureKind.FINANCE, "финансы / finance")) if kind not in kinds]
+    labels = ((SignatureKind.EXECUTIVE, "генерального директора", "the general director"), (SignatureKind.HR, "HR", "HR"),
+              (SignatureKind.FINANCE, "финансов", "finance"))
+    missing = [(ru, en) for kind, ru, en in labels if kind not in kinds]
     if missing:
-        raise _refuse("sign_off_first", "Перед закрытием нужны подписи: {names}", "Closing needs the sign-offs of: {names}", names=", ".join(missing))
+        raise _refuse("sign_off_first", "Перед закрытием нужны подписи: " + ", ".join(ru for ru, _en in missing),
+                      "Closing needs the signatures of: " + ", ".join(en for _ru, en in missing))
     return period_transition(actor=actor, period=period, to_status=PeriodStatus.CLOSED, reason=f"run #{run.pk}")
