@@ -129,6 +129,17 @@ def cleanup(period: Period) -> None:
         organization.delete()
 
 
+def _machine_busy() -> float | None:
+    """CPU seconds the whole machine has spent busy since boot (Linux), to see the database server's share."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(f) for f in fields]
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--employees", type=int, default=10_000)
@@ -149,9 +160,12 @@ def main() -> None:
         if args.build_only:
             return
     actor = get_user_model().objects.filter(is_superuser=True).first()
+    busy_before = _machine_busy()
     started = time.perf_counter()
     run = calculation_run_create(actor=actor, period=period)
     total = time.perf_counter() - started
+    machine = _machine_busy() - busy_before if busy_before is not None else None
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     timings = run.timings
     lines = args.employees * 8
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -162,6 +176,9 @@ def main() -> None:
     print(f"engine: {lines / timings['compute']:,.0f} lines per process-second of compute; end-to-end: {lines / total:,.0f} lines/s")
     print(f"peak memory (max RSS): {peak_mb:,.0f} MB; largest worker process: {children_mb:,.0f} MB")
     print(f"worker processes: {os.environ.get('MOTIVA_CALC_WORKERS', '1')}")
+    own_cpu, workers_cpu = own.ru_utime + own.ru_stime, workers.ru_utime + workers.ru_stime
+    print(f"CPU seconds: this process {own_cpu:.1f} (the plan, storing), worker processes {workers_cpu:.1f}"
+          + (f", the whole machine {machine:.1f} (the rest is mostly the database server)" if machine is not None else ""))
     if not args.keep:
         cleanup(period)
 

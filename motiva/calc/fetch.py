@@ -66,9 +66,10 @@ class RunPlan:
 
     period: Period
     unit: Unit | None
-    card_ids: list[int]
+    employee_ids: list[int]  # the run's employees (one card each), in id order: slices are ranges of them
     schemes: dict[int, SchemeSpec]
     scales: dict[int, ScaleSpec | None]
+    indicators: dict[int, tuple[str, str, str]]  # id → code, name, direction
     company_facts: dict[str, Decimal]
     unit_facts: dict[str, dict[str, Decimal]]  # unit id → company and unit facts together
     shared_facts: dict[tuple[str, str], Decimal]  # company and unit values, computed ones included
@@ -78,6 +79,14 @@ class RunPlan:
     corrections: dict[str, Decimal]
     problems: list[Problem]
     hash_total: int
+    # Computed indicators parsed once, in the order they are evaluated (what they use comes first);
+    # empty when the formulas form a cycle (the plan's problems name it).
+    parsed: dict[str, formula_language.Formula] = field(default_factory=dict)
+    formula_order: list[str] = field(default_factory=list)
+
+    @property
+    def card_count(self) -> int:
+        return len(self.employee_ids)
 
     @property
     def group_scheme_ids(self) -> set[int]:
@@ -138,10 +147,10 @@ def _card_filter(period: Period, unit: Unit | None) -> Q:
 
 
 def fetch_plan(period: Period, unit: Unit | None = None, *, card_ids: bool = True) -> RunPlan:
-    """The shared part of a run, in 6 queries (5 without the card ids, which only slicing needs)."""
+    """The shared part of a run, in 6 queries (5 without the run's employee ids, which only slicing needs)."""
     hashed = RowHash()
     card_filter = _card_filter(period, unit)
-    ids = list(Card.objects.filter(card_filter).order_by("id").values_list("id", flat=True)) if card_ids else []  # query 1
+    ids = list(Card.objects.filter(card_filter).order_by("employee_id").values_list("employee_id", flat=True)) if card_ids else []  # query 1
     # Later queries filter by the same condition as a subquery: a list of 100 000 ids would not fit in
     # one statement's parameters.
     in_run = Card.objects.filter(card_filter)
@@ -164,19 +173,26 @@ def fetch_plan(period: Period, unit: Unit | None = None, *, card_ids: bool = Tru
     plans: dict[tuple[str, str], Decimal] = {}
     levels: dict[tuple[str, str], str] = {}
     _read_values(hashed, IndicatorValue.objects.filter(period=period).exclude(scope="employee"), facts, plans, levels)  # query 4
-    formulas = dict(hashed.rows("formula", list(Indicator.objects.filter(organization_id=period.organization_id).exclude(formula="")
-                                                .order_by("code").values_list("code", "formula"))))  # query 5
+    indicators: dict[int, tuple[str, str, str]] = {}
+    formulas: dict[str, str] = {}
+    for pk, code, name, direction, source in hashed.rows("indicator", list(
+            Indicator.objects.filter(organization_id=period.organization_id).order_by("code", "id")
+            .values_list("id", "code", "name", "direction", "formula"))):  # query 5
+        indicators[pk] = (code, name, direction)
+        if source:
+            formulas[code] = source
     corrections = {
         str(unit_id): coefficient
         for unit_id, coefficient in hashed.rows("correction", list(
             GroupCorrection.objects.filter(period=period, approved_by__isnull=False).order_by("id").values_list("unit_id", "coefficient")))
     }  # query 6
-    problems = _compute_indicators(formulas, facts)
+    parsed, order, problems = _parse_formulas(formulas)
+    problems += _compute_shared(parsed, order, facts)
     by_scope = _by_scope(facts)
     company_facts = by_scope.get("company", {})
     unit_facts = {scope[5:]: {**company_facts, **values} for scope, values in by_scope.items() if scope.startswith("unit:")}
-    return RunPlan(period, unit, ids, schemes, scales, company_facts, unit_facts, facts, plans, levels, formulas, corrections, problems,
-                   hashed.total)
+    return RunPlan(period, unit, ids, schemes, scales, indicators, company_facts, unit_facts, facts, plans, levels, formulas, corrections,
+                   problems, hashed.total, parsed, order)
 
 
 def _read_values(hashed: RowHash, values: Any, facts: dict[tuple[str, str], Decimal], plans: dict[tuple[str, str], Decimal],
@@ -201,89 +217,143 @@ def _by_scope(facts: dict[tuple[str, str], Decimal]) -> dict[str, dict[str, Deci
     return by_scope
 
 
+class _Employee:
+    """One employee's rows of a slice, gathered by employee id before they become engine inputs."""
+
+    __slots__ = ("absences", "adjustments", "assignments", "card", "lines", "values")
+
+    def __init__(self, card: tuple[Any, ...]) -> None:
+        self.card = card
+        self.assignments: list[tuple[Any, ...]] = []
+        self.absences: list[tuple[Any, ...]] = []
+        self.values: list[tuple[Any, ...]] = []
+        self.adjustments: list[tuple[Any, ...]] = []
+        self.lines: list[tuple[Any, ...]] = []
+
+    def digest(self) -> int:
+        """The hash of everything read for this employee. A slice adds up its employees' hashes, so the
+        run's hash is the same however its employees are sliced."""
+        rows = repr((self.card, self.assignments, self.absences, self.values, self.adjustments, self.lines))
+        return int.from_bytes(hashlib.blake2b(rows.encode(), digest_size=32).digest(), "big")
+
+
 def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None = None, *, scheme_ids: set[int] | None = None,
                 card_ids: list[int] | None = None) -> SliceInputs:
-    """The cards with ids from first_id to last_id (all when not given; or only `card_ids`, for a page
-    that projects a few cards) and everything that belongs to their employees, as engine inputs, in 6 queries."""
+    """The employees with ids from first_id to last_id (all when not given; or only the holders of
+    `card_ids`, for a page that projects a few cards) with everything that belongs to them, as engine
+    inputs, in 6 queries. Every query filters the employee id range itself, so the database reads each
+    table's index for the range instead of scanning the period."""
     period = plan.period
-    hashed = RowHash()
     card_filter = _card_filter(period, plan.unit)
+    by_employee = Q()
     if first_id is not None:
-        card_filter &= Q(id__gte=first_id)
+        by_employee &= Q(employee_id__gte=first_id)
     if last_id is not None:
-        card_filter &= Q(id__lte=last_id)
+        by_employee &= Q(employee_id__lte=last_id)
+    card_filter &= by_employee
     if scheme_ids is not None:
         card_filter &= Q(scheme_id__in=scheme_ids)
     if card_ids is not None:
         card_filter &= Q(id__in=card_ids)
     in_slice = Card.objects.filter(card_filter)
-    employee_ids = in_slice.values("employee_id")
-    cards = hashed.rows("card", list(in_slice.order_by("id").values_list(
-        "id", "employee_id", "scheme_id", "employee__last_name", "employee__first_name", "employee__middle_name",
+    # Other tables: the same employee range, and (for a subset of cards) their holders.
+    of_employees = by_employee if scheme_ids is None and card_ids is None and plan.unit is None else by_employee & Q(
+        employee_id__in=in_slice.values("employee_id"))
+    rows: dict[int, _Employee] = {}
+    # The range is repeated on the employee table itself: the planner does not carry a range across a
+    # join, and would otherwise scan every employee to join a slice's cards.
+    employee_range = Q(employee__id__gte=first_id) if first_id is not None else Q()
+    if last_id is not None:
+        employee_range &= Q(employee__id__lte=last_id)
+    for card in in_slice.filter(employee_range).order_by("employee_id").values_list(
+        "employee_id", "id", "scheme_id", "employee__last_name", "employee__first_name", "employee__middle_name",
         "employee__hire_date", "employee__termination_date", "employee__seniority_start",
-    )))  # query 1
-    assignments: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in hashed.rows("assignment", list(Assignment.objects.filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=period.start), employee_id__in=employee_ids, start_date__lte=period.end,
-    ).order_by("employee_id", "start_date").values_list(
+    ):  # query 1
+        rows[card[0]] = _Employee(card)
+    for row in Assignment.objects.filter(
+        of_employees, Q(end_date__isnull=True) | Q(end_date__gte=period.start), start_date__lte=period.end,
+    ).order_by("employee_id", "start_date", "id").values_list(
         "employee_id", "start_date", "end_date", "fte", "salary", "unit_id", "unit__block", "position__category", "position__grade__code",
-    ))):  # query 2
-        assignments[row[0]].append(row)
-    absences: dict[int, list[EngineAbsence]] = defaultdict(list)
-    for employee_id, kind, start, end in hashed.rows("absence", list(
-            Absence.objects.filter(employee_id__in=employee_ids, start_date__lte=period.end, end_date__gte=period.start)
-            .order_by("id").values_list("employee_id", "kind", "start_date", "end_date"))):  # query 3
-        absences[employee_id].append(EngineAbsence(kind, start, end))
-    facts = dict(plan.shared_facts)
-    plans = dict(plan.shared_plans)
-    level_codes = dict(plan.shared_levels)
-    _read_values(hashed, IndicatorValue.objects.filter(period=period, scope="employee", employee_id__in=employee_ids),
-                 facts, plans, level_codes)  # query 4
-    problems = _compute_indicators(plan.formulas, facts, personal_only=True)
-    adjustments: dict[int, list[EngineAdjustment]] = defaultdict(list)
-    for employee_id, amount, reason, kind in hashed.rows("adjustment", list(
-            Adjustment.objects.filter(period=period, employee_id__in=employee_ids, approved_by__isnull=False).order_by("id")
-            .values_list("employee_id", "amount", "reason", "kind"))):  # query 5
-        adjustments[employee_id].append(EngineAdjustment(amount, reason, kind or AdjustmentKind.MANUAL))
-    # Lines are the bulk of a run (8 a person). They are read as tuples in card order and merged with the
-    # cards, which are in the same order. A slice is bounded, so they are read in one go: a server-side
-    # cursor would make PostgreSQL plan for the first rows, which is slower for all of them.
-    line_rows = CardLine.objects.filter(card__period=period, card_id__in=in_slice.values("id")).order_by("card_id", "order", "id").values_list(
-        "id", "card_id", "component", "label", "level", "weight", "threshold", "target", "maximum", "planned_amount",
-        "indicator__code", "indicator__name", "indicator__direction", "scale_id", "component_score__value",
-    )  # query 6
-    by_scope = _by_scope({key: value for key, value in facts.items() if key[1].startswith("employee:")})
-    company_facts = plan.company_facts
-    scales = plan.scales
+    ):  # query 2
+        if row[0] in rows:
+            rows[row[0]].assignments.append(row)
+    for row in Absence.objects.filter(of_employees, start_date__lte=period.end, end_date__gte=period.start).order_by(
+            "employee_id", "id").values_list("employee_id", "kind", "start_date", "end_date"):  # query 3
+        if row[0] in rows:
+            rows[row[0]].absences.append(row)
+    for row in IndicatorValue.objects.filter(of_employees, period=period, scope="employee").order_by("employee_id", "id").values_list(
+            "employee_id", "indicator_id", "kind", "value", "level_code"):  # query 4
+        if row[0] in rows:
+            rows[row[0]].values.append(row)
+    for row in Adjustment.objects.filter(of_employees, period=period, approved_by__isnull=False).order_by("employee_id", "id").values_list(
+            "employee_id", "amount", "reason", "kind"):  # query 5
+        if row[0] in rows:
+            rows[row[0]].adjustments.append(row)
+    # Lines are the bulk of a run (8 a person). A slice is bounded, so they are read in one go: a
+    # server-side cursor would make PostgreSQL plan for the first rows, which is slower for all of them.
+    card_rows = {employee.card[1]: employee for employee in rows.values()}
+    if not card_rows:
+        return _engine_inputs(plan, rows)
+    # The lines are found through the card index: the range of the slice's card ids tells the planner
+    # how few they are (cards are usually created in employee order, so the range is narrow).
+    for row in CardLine.objects.filter(card_id__gte=min(card_rows), card_id__lte=max(card_rows), card_id__in=in_slice.values("id")).order_by(
+            "card_id", "order", "id").values_list(
+        "card_id", "id", "component", "label", "level", "weight", "threshold", "target", "maximum", "planned_amount",
+        "indicator_id", "scale_id", "component_score__value",
+    ):  # query 6
+        card_rows[row[0]].lines.append(row)
+    return _engine_inputs(plan, rows)
+
+
+def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee]) -> SliceInputs:
+    """Engine inputs for the employees of a slice, and the hash of what was read for them."""
+    period = plan.period
+    shared_facts, shared_plans, shared_levels = plan.shared_facts, plan.shared_plans, plan.shared_levels
+    company_facts, unit_facts, indicators, scales = plan.company_facts, plan.unit_facts, plan.indicators, plan.scales
     months = _months(period)
     plan_cache: dict[tuple[Any, ...], PlanValues] = {}
+    due_cache: dict[tuple[Any, ...], frozenset[str]] = {}
+    years_cache: dict[dt.date, Decimal] = {}
     employees: list[EmployeeCalc] = []
     card_map: dict[str, int] = {}
-    stream = iter(list(line_rows))
-    pending = next(stream, None)
-    for (card_id, employee_id, scheme_id, last_name, first_name, middle_name, hire, leave, seniority_start) in cards:
-        card_lines = []
-        while pending is not None and pending[1] == card_id:
-            hashed.add("line", pending)
-            card_lines.append(pending)
-            pending = next(stream, None)
+    problems: list[Problem] = []
+    hash_total = 0
+    for employee_id, employee in rows.items():
+        hash_total += employee.digest()
+        _e, card_id, scheme_id, last_name, first_name, middle_name, hire, leave, seniority_start = employee.card
         key = str(employee_id)
-        history = assignments.get(employee_id, [])
+        history = employee.assignments
         current = history[-1] if history else None
         unit_key = str(current[5]) if current else ""
-        scheme = plan.schemes.get(scheme_id) if scheme_id else None
-        employee_facts = {**company_facts, **plan.unit_facts.get(unit_key, {}), **by_scope.get(f"employee:{employee_id}", {})}
-        lines = []
-        for (line_id, _card, component, label, level, weight, threshold, target, maximum, planned, code, indicator_name, direction,
-             scale_id, component_score) in card_lines:
-            code = code or ""
-            scope = "company" if level == "company" else f"unit:{unit_key}" if level == "unit" else f"employee:{employee_id}"
-            if code:
-                fact = facts.get((code, scope))
-                level_code = level_codes.get((code, scope), "")
+        personal: dict[str, Decimal] = {}
+        personal_plans: dict[str, Decimal] = {}
+        personal_levels: dict[str, str] = {}
+        for _e, indicator_id, kind, value, level_code in employee.values:
+            code = indicators[indicator_id][0] if indicator_id in indicators else ""
+            if kind == "plan":
+                if value is not None:
+                    personal_plans[code] = value
             else:
-                fact, level_code = component_score, ""
-            plan_key = (threshold, target if target is not None else plans.get((code, scope)), maximum)
+                if value is not None:
+                    personal[code] = value
+                if level_code:
+                    personal_levels[code] = level_code
+        if plan.formula_order and personal:
+            problems += _compute_personal(plan, personal, f"employee:{employee_id}")
+        unit_scope = f"unit:{unit_key}"
+        lines = []
+        for (_card, line_id, component, label, level, weight, threshold, target, maximum, planned, indicator_id, scale_id,
+             component_score) in employee.lines:
+            code, indicator_name, direction = indicators.get(indicator_id, ("", "", "")) if indicator_id else ("", "", "")
+            if not code:
+                fact, level_code, planned_target = component_score, "", None
+            elif level == "personal":
+                fact, level_code, planned_target = personal.get(code), personal_levels.get(code, ""), personal_plans.get(code)
+            else:
+                scope = "company" if level == "company" else unit_scope
+                fact = shared_facts.get((code, scope))
+                level_code, planned_target = shared_levels.get((code, scope), ""), shared_plans.get((code, scope))
+            plan_key = (threshold, target if target is not None else planned_target, maximum)
             plan_values = plan_cache.get(plan_key)
             if plan_values is None:
                 plan_values = plan_cache[plan_key] = PlanValues(*plan_key)
@@ -298,17 +368,29 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
         )
         category = current[7] if current else ""
         block = current[6] if current else ""
+        scheme = plan.schemes.get(scheme_id) if scheme_id else None
+        due_key = (scheme_id, category, block)
+        due = due_cache.get(due_key)
+        if due is None:
+            due = due_cache[due_key] = _due_levels(scheme.params if scheme else {}, scheme.kind if scheme else "", category, block, period.kind)
+        since = seniority_start or hire
+        years = years_cache.get(since)
+        if years is None:
+            years = years_cache[since] = _years(since, period.end)
+        employee_facts = {**unit_facts.get(unit_key, company_facts), **personal} if personal else unit_facts.get(unit_key, company_facts)
+        flags = {k: from_config(employee_facts[k]) for k in ("certification", "specialization") if k in employee_facts}
         pay = PayInput(
             salary=current[4] if current else Decimal(0), period_start=period.start, period_end=period.end, months=months,
             category=category, grade=(current[8] or "") if current else "", block=block,
-            seniority_years=_years(seniority_start or hire, period.end), employment=spans, absences=tuple(absences.get(employee_id, ())),
-            facts=employee_facts, flags={k: from_config(v) for k, v in employee_facts.items() if k in ("certification", "specialization")},
-            due_levels=_due_levels(scheme.params if scheme else {}, scheme.kind if scheme else "", category, block, period.kind),
+            seniority_years=years, employment=spans,
+            absences=tuple(EngineAbsence(kind, start, end) for _e, kind, start, end in employee.absences),
+            facts=employee_facts, flags=flags, due_levels=due,
         )
         name = " ".join(p for p in (last_name, first_name, middle_name) if p)
-        employees.append(EmployeeCalc(key, name, tuple(lines), pay, scheme, unit_key, tuple(adjustments.get(employee_id, ()))))
+        adjustments = tuple(EngineAdjustment(amount, reason, kind or AdjustmentKind.MANUAL) for _e, amount, reason, kind in employee.adjustments)
+        employees.append(EmployeeCalc(key, name, tuple(lines), pay, scheme, unit_key, adjustments))
         card_map[key] = card_id
-    return SliceInputs(employees, card_map, problems, hashed.total)
+    return SliceInputs(employees, card_map, problems, hash_total % _HASH_MODULUS)
 
 
 def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:
@@ -327,10 +409,9 @@ def _years(start: dt.date, end: dt.date) -> Decimal:
     return (Decimal((end - start).days) / Decimal("365.25")).quantize(Decimal("0.01"))
 
 
-def _compute_indicators(formulas: dict[str, str], facts: dict[tuple[str, str], Decimal], *, personal_only: bool = False) -> list[Problem]:
-    """Computed indicators from their formulas, before the cards that use them, in dependency order.
-    The plan computes them for the company and units and reports formula problems; each slice then
-    computes them for its own employees (personal_only), from the company's values and their own."""
+def _parse_formulas(formulas: dict[str, str]) -> tuple[dict[str, formula_language.Formula], list[str], list[Problem]]:
+    """The computed indicators parsed, and the order to evaluate them in (what a formula uses comes
+    before it); a formula that does not parse, or a cycle, is a problem (and with a cycle nothing is computed)."""
     parsed = {}
     problems: list[Problem] = []
     for code, source in formulas.items():
@@ -342,32 +423,61 @@ def _compute_indicators(formulas: dict[str, str], facts: dict[tuple[str, str], D
     if cycle:
         problems.append(Problem("formula_cycle", "formula", text("Формулы ссылаются друг на друга по кругу: {c}", "Formulas form a cycle: {c}",
                                                                c=" → ".join(cycle))))
-        return [] if personal_only else problems
-    if personal_only:
-        problems = []
-    done: set[str] = set()
-    by_scope = _by_scope(facts)
-    company = by_scope.get("company", {})
+        return {}, [], problems
+    order: list[str] = []
 
-    def compute(code: str) -> None:
-        if code in done:
+    def visit(code: str) -> None:
+        if code in order:
             return
-        for name in parsed[code].names:
+        for name in sorted(parsed[code].names):
             if name in parsed:
-                compute(name)
-        needed = parsed[code].names
-        for scope, scope_facts in by_scope.items():
-            if code in scope_facts or not needed & scope_facts.keys() or (personal_only and not scope.startswith("employee:")):
-                continue
-            values = {**company, **scope_facts}
-            if not needed <= values.keys():
-                continue
-            try:
-                scope_facts[code] = facts[(code, scope)] = formula_language.evaluate(parsed[code], values)
-            except formula_language.FormulaError as error:
-                problems.append(Problem(error.problem.code, f"indicator {code} ({scope})", error.problem.message))
-        done.add(code)
+                visit(name)
+        order.append(code)
 
     for code in parsed:
-        compute(code)
+        visit(code)
+    return parsed, order, problems
+
+
+def _evaluate_scope(plan_parsed: dict[str, formula_language.Formula], order: list[str], company: dict[str, Decimal],
+                    scope_facts: dict[str, Decimal], scope: str) -> list[Problem]:
+    """Computed indicators of one scope (the company, a unit, an employee) from the company's values
+    and the scope's own; a scope that has none of a formula's inputs does not get it."""
+    problems = []
+    for code in order:
+        formula = plan_parsed[code]
+        needed = formula.names
+        if code in scope_facts or not needed & scope_facts.keys():
+            continue
+        values = {**company, **scope_facts}
+        if not needed <= values.keys():
+            continue
+        try:
+            scope_facts[code] = formula_language.evaluate(formula, values)
+        except formula_language.FormulaError as error:
+            problems.append(Problem(error.problem.code, f"indicator {code} ({scope})", error.problem.message))
     return problems
+
+
+def _compute_shared(parsed: dict[str, formula_language.Formula], order: list[str], facts: dict[tuple[str, str], Decimal]) -> list[Problem]:
+    """Computed indicators for the company and every unit, before the cards that use them; the
+    results join `facts`."""
+    problems: list[Problem] = []
+    if not order:
+        return problems
+    by_scope = _by_scope(facts)
+    company = by_scope.get("company", {})
+    for scope in ["company", *sorted(s for s in by_scope if s != "company")]:
+        scope_facts = by_scope.get(scope, company)
+        if scope.startswith("employee:"):
+            continue
+        known = set(scope_facts)
+        problems += _evaluate_scope(parsed, order, company, scope_facts, scope)
+        for code in scope_facts.keys() - known:
+            facts[(code, scope)] = scope_facts[code]
+    return problems
+
+
+def _compute_personal(plan: RunPlan, personal: dict[str, Decimal], scope: str) -> list[Problem]:
+    """Computed indicators for one employee, from the company's values and their own (added to `personal`)."""
+    return _evaluate_scope(plan.parsed, plan.formula_order, plan.company_facts, personal, scope)

@@ -59,9 +59,14 @@ class CalculationRun(models.Model):
 
 
 class EmployeeResult(models.Model):
-    run = models.ForeignKey(CalculationRun, on_delete=models.CASCADE, related_name="results", verbose_name=_("run"))
-    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+", verbose_name=_("employee"))
-    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="+", verbose_name=_("card"))
+    # A run writes one row per employee, up to hundreds of thousands at once. The references are kept
+    # by Django (CASCADE and PROTECT work as usual) but not as database constraints: each would add a
+    # check and a row lock on the employee or card per row stored, which cost more than the insert.
+    # The run's own index is the unique (run, employee) one.
+    run = models.ForeignKey(CalculationRun, on_delete=models.CASCADE, related_name="results", verbose_name=_("run"), db_constraint=False,
+                            db_index=False)
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+", verbose_name=_("employee"), db_constraint=False)
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="+", verbose_name=_("card"), db_constraint=False)
     result = models.DecimalField(_("result, %"), max_digits=12, decimal_places=4)
     level_results = models.JSONField(_("level results"), default=dict)
     pay = models.DecimalField(_("pay"), max_digits=16, decimal_places=4)
@@ -80,6 +85,24 @@ class EmployeeResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee}: {self.result} %"
+
+
+class LineOutcome(models.Model):
+    """A card line's stored result with its trace, once per run for every distinct one: the company's
+    and a unit's lines, and lines with equal facts, repeat on many cards; each employee's result
+    refers to them by `ref` (a hash of the content)."""
+
+    run = models.ForeignKey(CalculationRun, on_delete=models.CASCADE, related_name="+", verbose_name=_("run"), db_index=False)
+    ref = models.CharField(_("reference"), max_length=16)
+    content = JSONTextField(_("line result"), default=dict)
+
+    class Meta:
+        verbose_name = _("line result")
+        verbose_name_plural = _("line results")
+        constraints = [models.UniqueConstraint(fields=["run", "ref"], name="one_line_outcome_per_ref_and_run")]
+
+    def __str__(self) -> str:
+        return f"{self.run} / {self.ref}"
 
 
 class AdjustmentKind(models.TextChoices):

@@ -5,9 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from motiva.calc.models import EmployeeResult
+from motiva.calc.models import EmployeeResult, LineOutcome
 from motiva.engine.batch import EmployeeOutcome
 from motiva.engine.trace import expand
+
+
+def stored_lines(result: EmployeeResult) -> list[dict[str, Any]]:
+    """The result's lines with their figures and steps: each line's result is stored once a run and
+    referred to by the employees' results (one query for the references; results stored before
+    that carry their lines whole)."""
+    refs = [line["ref"] for line in result.lines if "ref" in line]
+    contents = dict(LineOutcome.objects.filter(run_id=result.run_id, ref__in=refs).values_list("ref", "content")) if refs else {}
+    return [{"key": line["key"], **contents[line["ref"]]} if "ref" in line else line for line in result.lines]
 
 
 def explain(result: EmployeeResult, language: str = "ru") -> dict[str, Any]:
@@ -19,7 +28,7 @@ def explain(result: EmployeeResult, language: str = "ru") -> dict[str, Any]:
 
     name = "en" if language.startswith("en") else "ru"
     return {
-        "lines": [{**{k: v for k, v in line.items() if k != "steps"}, "steps": render(line["steps"])} for line in result.lines],
+        "lines": [{**{k: v for k, v in line.items() if k != "steps"}, "steps": render(line["steps"])} for line in stored_lines(result)],
         "card": render(result.trace.get("card", [])),
         "components": [{"name": c[name], "amount": c["amount"], "steps": render(c["steps"])} for c in result.components],
         "pay": render(result.trace.get("pay", [])),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,6 +26,7 @@ from motiva.calc.models import (
     CalculationRun,
     EmployeeResult,
     GroupCorrection,
+    LineOutcome,
     RunStatus,
 )
 from motiva.core import audit
@@ -91,7 +93,7 @@ def _execute(run: CalculationRun) -> None:
     rounding = organization.rounding
     started = time.perf_counter()
     plan = fetching.fetch_plan(period, run.unit)
-    total = len(plan.card_ids)
+    total = plan.card_count
     CalculationRun.objects.filter(pk=run.pk).update(employees_total=total, progress=5)
     cap = organization.disciplinary_cap_percent if organization.disciplinary_cap_enabled else None
     # Rankings and fund splits need every member of their scheme at once: those members are read here.
@@ -103,8 +105,8 @@ def _execute(run: CalculationRun) -> None:
     job = _Job(run.pk, plan, context, rounding, cap, total)
     parallel = settings.MOTIVA_CALC_WORKERS > 1 and total >= settings.MOTIVA_CALC_PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods()
     count = max(settings.MOTIVA_CALC_WORKERS * _SLICES_PER_WORKER, -(-total // _SLICE_MAX)) if parallel else 1
-    slices = _slice_bounds(plan.card_ids, count)
-    summary = _Summary()
+    slices = _slice_bounds(plan.employee_ids, count)
+    summary = _Summary(run.pk)
     if parallel:
         # Worker processes read and compute slices while this process writes their rows into the one
         # transaction that stores the run (COPY on PostgreSQL; SQLite's WAL lets the workers read
@@ -112,15 +114,15 @@ def _execute(run: CalculationRun) -> None:
         with _workers(job, settings.MOTIVA_CALC_WORKERS) as pool, transaction.atomic():
             ensure_open(period)
             for part in pool.imap(_compute_slice, slices):
-                summary.add(part)
-                _store(part.rows)
+                _store(LineOutcome, LINE_COLUMNS, summary.add(part))
+                _store(EmployeeResult, RESULT_COLUMNS, part.rows)
             _finish(run, plan, summary, started, planned)
         return
     parts = [_compute_slice(bounds, job) for bounds in slices]
     with transaction.atomic():
         for part in parts:
-            summary.add(part)
-        _store([row for part in parts for row in part.rows])
+            _store(LineOutcome, LINE_COLUMNS, summary.add(part))
+        _store(EmployeeResult, RESULT_COLUMNS, [row for part in parts for row in part.rows])
         _finish(run, plan, summary, started, planned)
 
 
@@ -154,12 +156,12 @@ _SLICES_PER_WORKER = 4  # more slices than workers: progress moves, and a slow s
 _SLICE_MAX = 5000  # employees a worker holds at once
 
 
-def _slice_bounds(card_ids: list[int], count: int) -> list[tuple[int, int]]:
-    """Card id ranges: `count` slices of about equal size, in id order."""
-    if not card_ids:
+def _slice_bounds(employee_ids: list[int], count: int) -> list[tuple[int, int]]:
+    """Employee id ranges: `count` slices of about equal size, in id order."""
+    if not employee_ids:
         return []
-    size = -(-len(card_ids) // max(1, count))
-    return [(card_ids[start], card_ids[min(len(card_ids), start + size) - 1]) for start in range(0, len(card_ids), size)]
+    size = -(-len(employee_ids) // max(1, count))
+    return [(employee_ids[start], employee_ids[min(len(employee_ids), start + size) - 1]) for start in range(0, len(employee_ids), size)]
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,7 @@ class _Job:
 @dataclass
 class _SlicePart:
     rows: list[tuple[Any, ...]]
+    outcomes: dict[str, str]
     catalog: dict[str, list[str]]
     problems: list[Any]
     hash_total: int
@@ -184,18 +187,24 @@ class _SlicePart:
 
 @dataclass
 class _Summary:
+    run_id: int
     catalog: dict[str, list[str]] = field(default_factory=dict)
     problems: list[Any] = field(default_factory=list)
     hashes: list[int] = field(default_factory=list)
     fetch: float = 0.0
     compute: float = 0.0
+    stored_refs: set[str] = field(default_factory=set)
 
-    def add(self, part: _SlicePart) -> None:
+    def add(self, part: _SlicePart) -> list[tuple[Any, ...]]:
+        """Takes a slice's figures; returns the rows of its line outcomes not stored yet."""
         self.catalog.update(part.catalog)
         self.problems.extend(part.problems)
         self.hashes.append(part.hash_total)
         self.fetch += part.fetch
         self.compute += part.compute
+        new = [(self.run_id, ref, content) for ref, content in part.outcomes.items() if ref not in self.stored_refs]
+        self.stored_refs.update(part.outcomes)
+        return new
 
 
 _CURRENT_JOB: _Job | None = None  # what forked workers inherit
@@ -208,17 +217,17 @@ def _compute_slice(bounds: tuple[int, int], job: _Job | None = None) -> _SlicePa
     started = time.perf_counter()
     part = fetching.fetch_slice(job.plan, bounds[0], bounds[1])
     fetched = time.perf_counter()
-    catalog: dict[str, list[str]] = {}
+    encoder = _RowEncoder(job.run_id)
     rows = []
     for employee in part.employees:
         outcome = calculate_member(employee, job.context, job.rounding, disciplinary_cap=job.cap)
-        rows.append(_result_row(job.run_id, outcome, part.cards[outcome.key], catalog))
+        rows.append(encoder.row(outcome, part.cards[outcome.key]))
     computed = time.perf_counter()
     if job.total and (job is not _CURRENT_JOB or connection.vendor == "postgresql"):
         # A worker reports progress on its own connection; on SQLite the storing transaction holds the
         # only write lock, so there the run shows its progress when it is stored.
         CalculationRun.objects.filter(pk=job.run_id).update(progress=F("progress") + 85 * len(rows) // job.total)
-    return _SlicePart(rows, catalog, part.problems, part.hash_total, fetched - started, computed - fetched)
+    return _SlicePart(rows, encoder.outcomes, encoder.catalog, part.problems, part.hash_total, fetched - started, computed - fetched)
 
 
 @contextmanager
@@ -229,70 +238,99 @@ def _workers(job: _Job, count: int) -> Iterator[Any]:
     connections.close_all()
     _CURRENT_JOB = job
     try:
-        with multiprocessing.get_context("fork").Pool(count) as pool:
+        with multiprocessing.get_context("fork").Pool(count, initializer=_worker_start) as pool:
             yield pool
     finally:
         _CURRENT_JOB = None
 
 
-@contextmanager
-def _copy() -> Iterator[Callable[[tuple[Any, ...]], None]]:
-    """PostgreSQL's COPY into the results table, row by row."""
-    table = EmployeeResult._meta.db_table
-    columns = ", ".join(f'"{column}"' for column in RESULT_COLUMNS)
-    with connection.cursor() as cursor, cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
-        yield copy.write_row
+def _worker_start() -> None:
+    """A worker's connection: on PostgreSQL without parallel query plans, because the run's workers
+    already keep every core busy (a parallel plan would only add processes competing for them)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET max_parallel_workers_per_gather = 0")
 
 
 RESULT_COLUMNS = ["run_id", "employee_id", "card_id", "result", "level_results", "pay", "proration", "lines", "components", "trace",
                   "problems", "has_errors"]
+LINE_COLUMNS = ["run_id", "ref", "content"]
 
 
-def _store(rows: list[tuple[Any, ...]]) -> None:
+def _store(model: Any, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
     """PostgreSQL takes the rows by COPY (no SQL text to build and quote for megabytes of traces);
     other databases by one prepared INSERT executed for every row."""
-    if connection.vendor == "postgresql":
-        with _copy() as write:
-            for row in rows:
-                write(row)
+    if not rows:
         return
-    table = EmployeeResult._meta.db_table
-    columns = ", ".join(f'"{column}"' for column in RESULT_COLUMNS)
+    table = model._meta.db_table
+    names = ", ".join(f'"{column}"' for column in columns)
     with connection.cursor() as cursor:
-        placeholders = ", ".join(["%s"] * len(RESULT_COLUMNS))
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        placeholders = ", ".join(["%s"] * len(columns))
         for start in range(0, len(rows), 5000):
             # table and column names are constants of this module, never user input
-            cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({placeholders})', rows[start : start + 5000])  # noqa: S608
+            cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({placeholders})', rows[start : start + 5000])  # noqa: S608
 
 
 def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def _result_row(run_id: int, outcome: EmployeeOutcome, card_id: int, catalog: dict[str, list[str]]) -> tuple[Any, ...]:
-    """One employee's result as the column values of RESULT_COLUMNS, JSON already encoded."""
-    card = outcome.card
-    pay = outcome.pay
-    return (
-        run_id, int(outcome.key), card_id, card.total,
-        _json({level: str(value) for level, value in card.level_results.items()}),
-        pay.total if pay else Decimal(0),
-        pay.proration.quantize(Decimal("0.000001")) if pay else Decimal(1),
-        _json([{
-            "key": line.key, "title": line.title, "level": line.level, "weight": str(line.weight), "indicator": line.indicator_code,
-            "fact": None if line.fact is None else str(line.fact), "score": None if line.score is None else str(line.score),
-            "multiplier": None if line.multiplier is None else str(line.multiplier), "weighted": str(line.weighted),
-            "steps": [s.compact(catalog) for s in line.steps],
-        } for line in card.lines]),
-        _json([] if pay is None else [
-            {"ru": c.name.render("ru"), "en": c.name.render("en"), "amount": str(c.amount), "steps": [s.compact(catalog) for s in c.steps]}
-            for c in pay.components
-        ]),
-        _json({"card": [s.compact(catalog) for s in card.steps], "pay": [] if pay is None else [s.compact(catalog) for s in pay.steps]}),
-        _json([{"code": p.code, "field": p.field, "ru": p.render("ru"), "en": p.render("en"), "severity": p.severity.value}
-               for p in outcome.problems]),
-        any(p.severity is Severity.ERROR for p in outcome.problems),
-    )
+class _RowEncoder:
+    """Turns outcomes into rows of RESULT_COLUMNS (JSON already encoded) for one slice. The wording of
+    every step used goes once into `catalog`. A line's result (its figures and trace) is stored once a
+    run as a LineOutcome, under a hash of its content: the company's and a unit's lines, and lines with
+    equal facts, repeat on many cards (the engine then shares their steps), so each is encoded once a
+    slice, and an employee's row holds only the line keys and their references."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.catalog: dict[str, list[str]] = {}
+        self.outcomes: dict[str, str] = {}  # ref → content (JSON), the line results of this slice
+        self._refs: dict[tuple[Any, ...], bytes] = {}
+
+    def _line(self, line: Any) -> bytes:
+        key = (line.steps, line.title, line.level, line.indicator_code) if line.steps else None
+        ref = self._refs.get(key) if key is not None else None
+        if ref is None:
+            content = orjson.dumps({
+                "title": line.title, "level": line.level, "weight": str(line.weight), "indicator": line.indicator_code,
+                "fact": None if line.fact is None else str(line.fact), "score": None if line.score is None else str(line.score),
+                "multiplier": None if line.multiplier is None else str(line.multiplier), "weighted": str(line.weighted),
+                "steps": [s.compact(self.catalog) for s in line.steps],
+            })
+            ref = hashlib.blake2b(content, digest_size=8).hexdigest().encode()
+            self.outcomes[ref.decode()] = content.decode()
+            if key is not None:
+                self._refs[key] = ref
+        return b'{"key":' + orjson.dumps(line.key) + b',"ref":"' + ref + b'"}'
+
+    def row(self, outcome: EmployeeOutcome, card_id: int) -> tuple[Any, ...]:
+        card = outcome.card
+        pay = outcome.pay
+        catalog = self.catalog
+        return (
+            self.run_id, int(outcome.key), card_id, card.total,
+            _json({level: str(value) for level, value in card.level_results.items()}),
+            pay.total if pay else Decimal(0),
+            pay.proration.quantize(_PRORATION_PLACES) if pay else Decimal(1),
+            (b"[" + b",".join([self._line(line) for line in card.lines]) + b"]").decode(),
+            _json([] if pay is None else [
+                {"ru": c.name.render("ru"), "en": c.name.render("en"), "amount": str(c.amount), "steps": [s.compact(catalog) for s in c.steps]}
+                for c in pay.components
+            ]),
+            _json({"card": [s.compact(catalog) for s in card.steps], "pay": [] if pay is None else [s.compact(catalog) for s in pay.steps]}),
+            _json([{"code": p.code, "field": p.field, "ru": p.render("ru"), "en": p.render("en"), "severity": p.severity.value}
+                   for p in outcome.problems]),
+            any(p.severity is Severity.ERROR for p in outcome.problems),
+        )
+
+
+_PRORATION_PLACES = Decimal("0.000001")
 
 
 def calculation_run_create(*, actor: Any, period: Period, unit: Unit | None = None) -> CalculationRun:

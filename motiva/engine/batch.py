@@ -21,7 +21,7 @@ from motiva.engine.text import text
 from motiva.engine.types import Adjustment, CardResult, GroupFacts, LineInput, PayInput, PayResult, SchemeSpec
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EmployeeCalc:
     key: str
     name: str
@@ -42,7 +42,7 @@ def needs_group(scheme: SchemeSpec) -> bool:
     return any(scheme.params.get(key) for key in GROUP_PARAMS)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EmployeeOutcome:
     key: str
     name: str

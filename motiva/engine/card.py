@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from functools import lru_cache
 
 from motiva.engine.money import ONE, ZERO, RoundingPolicy
 from motiva.engine.problems import Problem, Severity
@@ -20,13 +19,15 @@ LEVEL_NAMES = {"company": ("компания", "company"), "unit": ("подра�
 def score_line(line: LineInput, rounding: RoundingPolicy) -> LineResult:
     plan = line.plan
     # Equal Decimals may differ in their digits (100 and 100.00); the memo tells them apart by their text.
-    exact = (_exact_scale(line.scale), str(line.fact), str(line.weight), str(plan.threshold), str(plan.target), str(plan.maximum))
-    try:
-        score, multiplier, weighted, steps, problems = _scored(line.scale, line.direction, plan, line.fact, line.level_code, line.weight,
-                                                                rounding, exact)
-    except TypeError:  # a scale whose parameters cannot be hashed is scored without the memo
-        score, multiplier, weighted, steps, problems = _scored.__wrapped__(line.scale, line.direction, plan, line.fact, line.level_code,
-                                                                            line.weight, rounding, exact)
+    exact = (_exact_scale(line.scale), line.direction, str(line.fact), line.level_code, str(line.weight), str(plan.threshold),
+             str(plan.target), str(plan.maximum), rounding)
+    scored = _MEMO.get(exact)
+    if scored is None:
+        scored = _scored(line.scale, line.direction, plan, line.fact, line.level_code, line.weight, rounding)
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO[exact] = scored
+    score, multiplier, weighted, steps, problems = scored
     if score is None and multiplier is None and line.weight:
         problems = (*problems, Problem("line_without_score", line.key, text(
             "«{title}»: нет результата — строка считается 0 %", "“{title}”: no result — the line counts as 0 %", title=line.title,
@@ -38,6 +39,10 @@ def score_line(line: LineInput, rounding: RoundingPolicy) -> LineResult:
     )
 
 
+# Line scores from exactly the same inputs (their text): the company's and a unit's lines repeat on
+# every card of a run, and personal facts repeat too; their steps are then shared, not made again.
+_MEMO: dict[tuple[object, ...], tuple[Decimal | None, Decimal | None, Decimal, tuple[Step, ...], tuple[Problem, ...]]] = {}
+_MEMO_SIZE = 65536
 _SCALE_TEXT: dict[int, tuple[ScaleSpec, str]] = {}  # id → (the scale, kept alive so the id is not reused; its exact text)
 
 
@@ -52,12 +57,9 @@ def _exact_scale(scale: ScaleSpec | None) -> str:
     return known[1]
 
 
-@lru_cache(maxsize=65536)
 def _scored(scale: ScaleSpec | None, direction: str, plan: PlanValues, fact: Decimal | None, level_code: str, weight: Decimal,
-            rounding: RoundingPolicy, exact: tuple[str, ...]) -> tuple[Decimal | None, Decimal | None, Decimal, tuple[Step, ...], tuple[Problem, ...]]:
-    """A line's score from exactly these inputs (`exact` is their text, only for the memo's key). Pure,
-    so it is remembered: the company's and a unit's lines repeat on every card of a run, and their steps
-    are then shared, not made again."""
+            rounding: RoundingPolicy) -> tuple[Decimal | None, Decimal | None, Decimal, tuple[Step, ...], tuple[Problem, ...]]:
+    """A line's score from these inputs. Pure, so `score_line` remembers it."""
     problems: list[Problem] = []
     steps: list[Step] = []
     score: Decimal | None
@@ -88,24 +90,31 @@ def calculate_card(lines: Sequence[LineInput], policy: CardPolicy, rounding: Rou
     results = [score_line(line, rounding) for line in lines]
     steps: list[Step] = []
     problems = [problem for result in results for problem in result.problems]
-    weighted_lines = [r for r in results if r.multiplier is None]
-    weight_sum = sum((r.weight for r in weighted_lines), ZERO)
+    # One pass over the weighted lines (multipliers aside): the card's sums and each level's, in line order.
+    weight_sum = ZERO
+    numerator = ZERO
+    level_weights: dict[str, Decimal] = {}
+    level_numerators: dict[str, Decimal] = {}
+    for r in results:
+        if r.multiplier is not None:
+            continue
+        term = (r.score or ZERO) * r.weight
+        weight_sum += r.weight
+        numerator += term
+        if r.weight > 0:
+            level_weights[r.level] = level_weights.get(r.level, ZERO) + r.weight
+            level_numerators[r.level] = level_numerators.get(r.level, ZERO) + term
 
     level_results: dict[str, Decimal] = {}
     for level in LEVELS:
-        in_level = [r for r in weighted_lines if r.level == level and r.weight > 0]
-        level_weight = sum((r.weight for r in in_level), ZERO)
+        level_weight = level_weights.get(level, ZERO)
         if level_weight:
             # Each level on its own: a unit that met its plan is paid whatever the company did [S2].
-            value = sum(((r.score or ZERO) * r.weight for r in in_level), ZERO) / level_weight
-            level_results[level] = rounding.score(value)
+            level_results[level] = rounding.score(level_numerators[level] / level_weight)
             steps.append(step("Уровень «{name}»: Σ(вес × результат) / Σ весов ({weight} %)",
                               "Level “{name_en}”: Σ(weight × score) / Σ weights ({weight} %)", level_results[level],
                               name=LEVEL_NAMES[level][0], name_en=LEVEL_NAMES[level][1], weight=level_weight))
-    if weight_sum:
-        raw = sum(((r.score or ZERO) * r.weight for r in weighted_lines), ZERO) / weight_sum
-    else:
-        raw = ZERO
+    raw = numerator / weight_sum if weight_sum else ZERO
     # The terms themselves are the lines' "contribution" steps above.
     steps.append(step("Итог по весам: сумма вкладов строк / Σ весов ({weight} %)", "Weighted total: the lines' contributions / Σ weights ({weight} %)",
                       rounding.score(raw), weight=weight_sum))

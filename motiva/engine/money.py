@@ -53,8 +53,12 @@ def from_config(value: object) -> Decimal:
     return D(value)
 
 
+_QUANTA = {places: ONE.scaleb(-places) for places in range(13)}
+
+
 def quantum(places: int) -> Decimal:
-    return ONE.scaleb(-places)
+    known = _QUANTA.get(places)
+    return known if known is not None else ONE.scaleb(-places)
 
 
 def quantize(value: Decimal, places: int, mode: str) -> Decimal:
@@ -81,10 +85,10 @@ class RoundingPolicy:
             raise ValueError("places out of range: scores 0..6, money 0..4")
 
     def money(self, value: Decimal) -> Decimal:
-        return quantize(value, self.money_places, self.mode)
+        return value.quantize(_QUANTA[self.money_places], rounding=ROUNDING_MODES[self.mode], context=CONTEXT)
 
     def score(self, value: Decimal) -> Decimal:
-        return quantize(value, self.score_places, self.mode)
+        return value.quantize(_QUANTA[self.score_places], rounding=ROUNDING_MODES[self.mode], context=CONTEXT)
 
 
 def allocate(total: Decimal, weights: Sequence[Decimal], places: int, mode: str = "down") -> list[Decimal]:

@@ -1,4 +1,8 @@
-"""Frozen inputs and results of the calculation."""
+"""Inputs and results of the calculation.
+
+The small value types are frozen (and hashable: the engine remembers results for them). The ones a run
+makes by the hundred thousand (lines, cards, pay) are plain slotted classes: a frozen dataclass costs
+three times as much to construct. Nothing in the engine changes them after they are made."""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ class ScaleSpec:
     params: ScaleParams
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LineInput:
     key: str
     title: str
@@ -36,7 +40,7 @@ class LineInput:
     indicator_code: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LineResult:
     key: str
     title: str
@@ -59,7 +63,7 @@ class CardPolicy:
     cap_label: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CardResult:
     lines: tuple[LineResult, ...]
     level_results: Mapping[str, Decimal]
@@ -95,7 +99,7 @@ class EmploymentSpan:
     fte: Decimal = Decimal(1)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PayInput:
     """What a pay scheme needs to know about one employee in one period."""
 
@@ -121,7 +125,7 @@ class Adjustment:
     kind: str = "manual"  # manual / disciplinary
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class GroupFacts:
     """What the group (unit, ranking) tells about one member."""
 
@@ -133,14 +137,14 @@ class GroupFacts:
     aggregate: Callable[[str, str], Decimal] | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PayComponent:
     name: Text
     amount: Decimal
     steps: tuple[Step, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PayResult:
     components: tuple[PayComponent, ...]
     total: Decimal

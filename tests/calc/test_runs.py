@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from motiva.calc import services as calc
 from motiva.calc.fetch import combine_hashes, fetch_plan, fetch_run_inputs, fetch_slice
 from motiva.calc.models import CalculationRun, EmployeeResult, RunStatus
-from motiva.calc.selectors import explain
+from motiva.calc.selectors import explain, stored_lines
 from motiva.core.errors import InvalidInput
 from motiva.kpi import services as kpi
 from motiva.org import services as org
@@ -54,7 +54,7 @@ def test_a_run_stores_results_traces_and_a_hash(actor, setup):
     # 70 % × 110 % + 30 % × (1000 / 20 = 50 → 100 %) = 107 %; 20 % of 50 000 × 107 % = 10 700
     assert result.result == D(107)
     assert result.pay == D("10700")
-    per_head = next(line for line in result.lines if line["indicator"] == "PER_HEAD")
+    per_head = next(line for line in stored_lines(result) if line["indicator"] == "PER_HEAD")
     assert per_head["fact"] == "50"  # computed from its formula before the card used it
     explained = explain(result)
     per_head_steps = next(line["steps"] for line in explained["lines"] if line["indicator"] == "PER_HEAD")
@@ -203,7 +203,7 @@ def test_worker_processes_give_the_same_results_traces_and_hash(actor, setup, se
 def test_the_input_hash_does_not_depend_on_slicing(setup):
     plan = fetch_plan(setup["period"])
     whole = fetch_slice(plan)
-    ids = plan.card_ids
+    ids = plan.employee_ids
     parts = [fetch_slice(plan, ids[0], ids[0]), fetch_slice(plan, ids[1], ids[-1])]
     assert [len(p.employees) for p in parts] == [1, 2]
     assert combine_hashes(plan.hash_total, whole.hash_total) == combine_hashes(plan.hash_total, *(p.hash_total for p in parts))
