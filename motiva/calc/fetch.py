@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from django.db.models import Q
 
 from motiva.calc.models import Adjustment, AdjustmentKind, GroupCorrection
@@ -233,8 +234,9 @@ class _Employee:
     def digest(self) -> int:
         """The hash of everything read for this employee. A slice adds up its employees' hashes, so the
         run's hash is the same however its employees are sliced."""
-        rows = repr((self.card, self.assignments, self.absences, self.values, self.adjustments, self.lines))
-        return int.from_bytes(hashlib.blake2b(rows.encode(), digest_size=32).digest(), "big")
+        # JSON of the rows, exact numbers as their text (each column has one type, so this is unambiguous).
+        rows = orjson.dumps((self.card, self.assignments, self.absences, self.values, self.adjustments, self.lines), default=str)
+        return int.from_bytes(hashlib.blake2b(rows, digest_size=32).digest(), "big")
 
 
 def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None = None, *, scheme_ids: set[int] | None = None,
