@@ -276,13 +276,13 @@ LINE_COLUMNS = ["run_id", "ref", "content"]
 
 
 def _copy_text(rows: list[tuple[Any, ...]]) -> bytes:
-    """Rows in PostgreSQL's COPY text format, made where they are computed (a worker), so that the
-    process storing them only passes the bytes on. No value is NULL; JSON holds no raw tab or newline
-    (it escapes them), so only backslashes need doubling."""
-    return "".join([
-        "\t".join(["t" if value is True else "f" if value is False else str(value) for value in row]).replace("\\", "\\\\") + "\n"
-        for row in rows
-    ]).encode()
+    """Result rows (RESULT_COLUMNS, the last one a boolean) in PostgreSQL's COPY text format, made where
+    they are computed (a worker), so that the process storing them only passes the bytes on. No value
+    is NULL; JSON holds no raw tab or newline (it escapes them), so only backslashes need doubling."""
+    lines = []
+    for row in rows:
+        lines.append("\t".join(map(str, row[:-1])) + ("\tt\n" if row[-1] else "\tf\n"))
+    return "".join(lines).replace("\\", "\\\\").encode()
 
 
 def _store(model: Any, columns: list[str], rows: list[tuple[Any, ...]] | bytes) -> None:
@@ -325,6 +325,13 @@ class _RowEncoder:
         self.catalog: dict[str, list[str]] = {}
         self.outcomes: dict[str, str] = {}  # ref → content (JSON), the line results of this slice
         self._refs: dict[tuple[Any, ...], bytes] = {}
+        self._names: dict[int, dict[str, str]] = {}  # a pay component's name (most are the scheme's constants), rendered once
+        self._kept: list[Any] = []  # the names above, kept alive so that their ids are not reused
+
+    def _name(self, name: Any) -> dict[str, str]:
+        rendered = self._names[id(name)] = {"ru": name.render("ru"), "en": name.render("en")}
+        self._kept.append(name)
+        return rendered
 
     def _line(self, line: Any) -> bytes:
         key = (line.steps, line.title, line.level, line.indicator_code) if line.steps else None
@@ -346,6 +353,7 @@ class _RowEncoder:
         card = outcome.card
         pay = outcome.pay
         catalog = self.catalog
+        names = self._names
         return (
             self.run_id, int(outcome.key), card_id, card.total,
             _json({level: str(value) for level, value in card.level_results.items()}),
@@ -353,7 +361,7 @@ class _RowEncoder:
             pay.proration.quantize(_PRORATION_PLACES) if pay else Decimal(1),
             (b"[" + b",".join([self._line(line) for line in card.lines]) + b"]").decode(),
             _json([] if pay is None else [
-                {"ru": c.name.render("ru"), "en": c.name.render("en"), "amount": str(c.amount), "steps": [s.compact(catalog) for s in c.steps]}
+                {**(names.get(id(c.name)) or self._name(c.name)), "amount": str(c.amount), "steps": [s.compact(catalog) for s in c.steps]}
                 for c in pay.components
             ]),
             _json({"card": [s.compact(catalog) for s in card.steps], "pay": [] if pay is None else [s.compact(catalog) for s in pay.steps]}),

@@ -20,7 +20,7 @@ def score_line(line: LineInput, rounding: RoundingPolicy) -> LineResult:
     plan = line.plan
     # Equal Decimals may differ in their digits (100 and 100.00); the memo tells them apart by their text.
     exact = (_exact_scale(line.scale), line.direction, str(line.fact), line.level_code, str(line.weight), str(plan.threshold),
-             str(plan.target), str(plan.maximum), rounding)
+             str(plan.target), str(plan.maximum), rounding.mode, rounding.score_places, rounding.round_per_line)
     scored = _MEMO.get(exact)
     if scored is None:
         scored = _scored(line.scale, line.direction, plan, line.fact, line.level_code, line.weight, rounding)

@@ -143,15 +143,32 @@ _LEVEL_NAMES = {"company": ("компания", "company"), "unit": ("подра
 _LEVEL_TEXTS = {level: text("Уровень «{n}»", "Level “{n_en}”", n=ru, n_en=en) for level, (ru, en) in _LEVEL_NAMES.items()}
 
 
-def _three_level(p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts) -> list[PayComponent]:
-    percent = _lookup(params.get("target_bonus_percent"), p.block, p.grade, field="target_bonus_percent")
+def _three_level_terms(params: Mapping[str, Any], block: str, grade: str) -> tuple[Decimal, tuple[Decimal, ...]]:
+    """The target bonus percent and the three level shares for a block and grade."""
+    percent = _lookup(params.get("target_bonus_percent"), block, grade, field="target_bonus_percent")
     shares = params.get("level_shares", {})
-    row = shares.get(p.grade, shares.get("default")) if isinstance(shares, Mapping) else None
+    row = shares.get(grade, shares.get("default")) if isinstance(shares, Mapping) else None
     if not isinstance(row, Sequence) or len(row) != 3:
         raise _fail("level_shares", "level_shares", "Для грейда {g} нужны три доли: компания, подразделение, личный",
-                    "Grade {g} needs three shares: company, unit, personal", g=p.grade)
+                    "Grade {g} needs three shares: company, unit, personal", g=grade)
+    return percent, tuple(D(x) for x in row)
+
+
+# A run pays thousands of people of the same block and grade under one scheme: the terms are read
+# from the parameters once for each (the parameters are kept alive with their entry, so their id is not reused).
+_TERMS: dict[tuple[int, str, str], tuple[Mapping[str, Any], tuple[Decimal, tuple[Decimal, ...]]]] = {}
+
+
+def _three_level(p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts) -> list[PayComponent]:
+    key = (id(params), p.block, p.grade)
+    known = _TERMS.get(key)
+    if known is None or known[0] is not params:
+        if len(_TERMS) > 10000:
+            _TERMS.clear()
+        known = _TERMS[key] = (params, _three_level_terms(params, p.block, p.grade))
+    percent, row = known[1]
     components = []
-    for level, share in zip(("company", "unit", "personal"), (D(x) for x in row), strict=True):
+    for level, share in zip(("company", "unit", "personal"), row, strict=True):
         names = _LEVEL_NAMES[level]
         if share == 0:
             continue
