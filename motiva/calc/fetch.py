@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
+from django.db import connection
 from django.db.models import Q
 
 from motiva.calc.models import Adjustment, AdjustmentKind, GroupCorrection
@@ -34,7 +35,7 @@ from motiva.engine.types import Absence as EngineAbsence
 from motiva.engine.types import Adjustment as EngineAdjustment
 from motiva.engine.types import EmploymentSpan, LineInput, PayInput, ScaleSpec, SchemeSpec
 from motiva.kpi.models import Card, CardLine, Indicator, PayScheme, Scale
-from motiva.org.models import Absence, Assignment, Unit
+from motiva.org.models import Absence, Assignment, Employee, Unit
 from motiva.periods.models import IndicatorValue, Period
 
 LEVELS = frozenset({"company", "unit", "personal"})
@@ -263,11 +264,13 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
         employee_id__in=in_slice.values("employee_id"))
     rows: dict[int, _Employee] = {}
     # The range is repeated on the employee table itself: the planner does not carry a range across a
-    # join, and would otherwise scan every employee to join a slice's cards.
-    employee_range = Q(employee__id__gte=first_id) if first_id is not None else Q()
-    if last_id is not None:
-        employee_range &= Q(employee__id__lte=last_id)
-    for card in in_slice.filter(employee_range).order_by("employee_id").values_list(
+    # join, and would otherwise scan every employee to join a slice's cards. (Django turns a filter on
+    # employee__id into one on the card's own column, hence the explicit condition.)
+    employee_table = connection.ops.quote_name(Employee._meta.db_table)
+    bounds = [(">=", first_id), ("<=", last_id)]
+    employee_range = {"where": [f"{employee_table}.id {op} %s" for op, value in bounds if value is not None],
+                      "params": [value for _op, value in bounds if value is not None]}
+    for card in in_slice.select_related("employee").extra(**employee_range).order_by("employee_id").values_list(
         "employee_id", "id", "scheme_id", "employee__last_name", "employee__first_name", "employee__middle_name",
         "employee__hire_date", "employee__termination_date", "employee__seniority_start",
     ):  # query 1
