@@ -66,7 +66,9 @@ class EmployeeResult(models.Model):
     run = models.ForeignKey(CalculationRun, on_delete=models.CASCADE, related_name="results", verbose_name=_("run"), db_constraint=False,
                             db_index=False)
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+", verbose_name=_("employee"), db_constraint=False)
-    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="+", verbose_name=_("card"), db_constraint=False)
+    # Not indexed either: cards are never deleted by Motiva (only the admin could, and its protection
+    # check then scans the results), and each index costs every stored row.
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="+", verbose_name=_("card"), db_constraint=False, db_index=False)
     result = models.DecimalField(_("result, %"), max_digits=12, decimal_places=4)
     level_results = models.JSONField(_("level results"), default=dict)
     pay = models.DecimalField(_("pay"), max_digits=16, decimal_places=4)

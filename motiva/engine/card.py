@@ -32,11 +32,9 @@ def score_line(line: LineInput, rounding: RoundingPolicy) -> LineResult:
         problems = (*problems, Problem("line_without_score", line.key, text(
             "«{title}»: нет результата — строка считается 0 %", "“{title}”: no result — the line counts as 0 %", title=line.title,
         ), Severity.WARNING))
-    return LineResult(
-        key=line.key, title=line.title, level=line.level, weight=line.weight, fact=line.fact, score=score,
-        multiplier=multiplier, weighted=weighted, steps=steps, problems=problems,
-        planned_amount=line.planned_amount, indicator_code=line.indicator_code,
-    )
+    # Positional (the field order of LineResult): one per line of every card of a run.
+    return LineResult(line.key, line.title, line.level, line.weight, line.fact, score, multiplier, weighted, steps, problems,
+                      line.planned_amount, line.indicator_code)
 
 
 # Line scores from exactly the same inputs (their text): the company's and a unit's lines repeat on

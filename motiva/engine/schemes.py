@@ -370,7 +370,9 @@ def calculate_pay(
     # A KTU fund share was split by KTU × time worked already: prorating it again would pay twice less.
     already_prorated = {id(c) for c in components} if kind is SchemeKind.KTU_POOL and group.fund_share is not None else set()
     for component in [*components, *prorated_extras]:
-        if id(component) in already_prorated:
+        if id(component) in already_prorated or factor == ONE:
+            # Already prorated, or a full period: the same amount (× 1 only changes the digits that
+            # the rounding below removes anyway).
             result.append(component)
             continue
         amount = component.amount * factor
