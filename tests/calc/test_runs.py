@@ -1,4 +1,5 @@
 import datetime as dt
+import gc
 from decimal import Decimal
 
 import pytest
@@ -7,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from motiva.calc import services as calc
 from motiva.calc.fetch import combine_hashes, fetch_plan, fetch_run_inputs, fetch_slice
-from motiva.calc.models import CalculationRun, EmployeeResult, RunStatus
+from motiva.calc.models import CalculationRun, EmployeeResult, LineOutcome, RunStatus
 from motiva.calc.selectors import explain, stored_lines
 from motiva.core.errors import InvalidInput
 from motiva.kpi import services as kpi
@@ -50,6 +51,7 @@ def setup(actor, organization, structure):
 def test_a_run_stores_results_traces_and_a_hash(actor, setup):
     run = calc.calculation_run_create(actor=actor, period=setup["period"])
     assert (run.status, run.progress, run.employees_total) == (RunStatus.DONE, 100, 3)
+    assert gc.isenabled()  # paused only while a slice is computed
     result = EmployeeResult.objects.get(run=run, employee=setup["people"][0])
     # 70 % × 110 % + 30 % × (1000 / 20 = 50 → 100 %) = 107 %; 20 % of 50 000 × 107 % = 10 700
     assert result.result == D(107)
@@ -63,6 +65,11 @@ def test_a_run_stores_results_traces_and_a_hash(actor, setup):
     assert "Целевая премия = 20 % оклада 50000 × 1 мес." in explained["components"][0]["steps"][0]
     assert result.components[0]["steps"]
     assert len(run.input_hash) == 64 and run.engine_version
+    # The three cards have the same two lines with the same facts: each line result is stored once and
+    # every employee's result refers to it, under its own line key.
+    assert LineOutcome.objects.filter(run=run).count() == 2
+    keys = {line["key"] for r in EmployeeResult.objects.filter(run=run) for line in r.lines}
+    assert len(keys) == 6 and all(set(line) == {"key", "ref"} for line in result.lines)
 
 
 def test_rerunning_the_same_inputs_gives_the_same_hash_and_results(actor, setup):
