@@ -87,10 +87,6 @@ class RunPlan:
     formula_order: list[str] = field(default_factory=list)
 
     @property
-    def card_count(self) -> int:
-        return len(self.employee_ids)
-
-    @property
     def group_scheme_ids(self) -> set[int]:
         """Schemes whose members' pay depends on each other (rankings, fund splits, formulas over a unit)."""
         return {pk for pk, scheme in self.schemes.items() if needs_group(scheme)}
@@ -148,19 +144,19 @@ def _card_filter(period: Period, unit: Unit | None) -> Q:
     return Q(period=period, employee_id__in=in_subtree)
 
 
-def fetch_plan(period: Period, unit: Unit | None = None, *, card_ids: bool = True) -> RunPlan:
+def fetch_plan(period: Period, unit: Unit | None = None, *, whole_run: bool = True) -> RunPlan:
     """The shared part of a run, in 6 queries (5 without the run's employee ids, which only slicing needs)."""
     hashed = RowHash()
     card_filter = _card_filter(period, unit)
-    ids = list(Card.objects.filter(card_filter).order_by("employee_id").values_list("employee_id", flat=True)) if card_ids else []  # query 1
+    ids = list(Card.objects.filter(card_filter).order_by("employee_id").values_list("employee_id", flat=True)) if whole_run else []  # query 1
     # Later queries filter by the same condition as a subquery: a list of 100 000 ids would not fit in
     # one statement's parameters.
     in_run = Card.objects.filter(card_filter)
-    # A run reads the scales and schemes its cards use; a projection of a few cards (no card ids) reads
+    # A run reads the scales and schemes its cards use; a projection of a few cards (not whole_run) reads
     # the organization's, which are few, instead of scanning every line of the period.
     used_scales = (Scale.objects.filter(pk__in=CardLine.objects.filter(card__period=period, card_id__in=in_run.values("id")).values("scale_id"))
-                   if card_ids else Scale.objects.filter(organization_id=period.organization_id))
-    used_schemes = (PayScheme.objects.filter(pk__in=in_run.values("scheme_id")) if card_ids
+                   if whole_run else Scale.objects.filter(organization_id=period.organization_id))
+    used_schemes = (PayScheme.objects.filter(pk__in=in_run.values("scheme_id")) if whole_run
                     else PayScheme.objects.filter(organization_id=period.organization_id))
     scales: dict[int, ScaleSpec | None] = {}
     for scale_id, scale_kind, scale_params in hashed.rows("scale", list(used_scales.order_by("id").values_list("id", "kind", "params"))):  # query 2
@@ -470,10 +466,8 @@ def _compute_shared(parsed: dict[str, formula_language.Formula], order: list[str
         return problems
     by_scope = _by_scope(facts)
     company = by_scope.get("company", {})
-    for scope in ["company", *sorted(s for s in by_scope if s != "company")]:
+    for scope in ["company", *sorted(s for s in by_scope if s != "company")]:  # the plan holds no personal values
         scope_facts = by_scope.get(scope, company)
-        if scope.startswith("employee:"):
-            continue
         known = set(scope_facts)
         problems += _evaluate_scope(parsed, order, company, scope_facts, scope)
         for code in scope_facts.keys() - known:

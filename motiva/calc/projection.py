@@ -18,7 +18,7 @@ def project(period: Period, cards: Sequence[Card]) -> dict[int, EmployeeOutcome]
         return {}
     organization = period.organization
     rounding = organization.rounding
-    plan = fetch.fetch_plan(period, card_ids=False)
+    plan = fetch.fetch_plan(period, whole_run=False)
     group_ids = plan.group_scheme_ids & {card.scheme_id for card in cards if card.scheme_id}
     members = fetch.fetch_slice(plan, scheme_ids=group_ids).employees if group_ids else []
     context = prepare_group(members, rounding, unit_facts=plan.unit_facts, corrections=plan.corrections)

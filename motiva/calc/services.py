@@ -94,7 +94,7 @@ def _execute(run: CalculationRun) -> None:
     rounding = organization.rounding
     started = time.perf_counter()
     plan = fetching.fetch_plan(period, run.unit)
-    total = plan.card_count
+    total = len(plan.employee_ids)
     CalculationRun.objects.filter(pk=run.pk).update(employees_total=total, progress=5)
     cap = organization.disciplinary_cap_percent if organization.disciplinary_cap_enabled else None
     # Rankings and fund splits need every member of their scheme at once: those members are read here.
@@ -115,16 +115,13 @@ def _execute(run: CalculationRun) -> None:
         with _workers(job, settings.MOTIVA_CALC_WORKERS) as pool, transaction.atomic():
             ensure_open(period)
             for part in pool.imap(_compute_slice, slices):
-                _store(LineOutcome, LINE_COLUMNS, summary.add(part))
-                _store(EmployeeResult, RESULT_COLUMNS, part.rows)
+                _store_part(summary, part)
             _finish(run, plan, summary, started, planned)
         return
     parts = [_compute_slice(bounds, job) for bounds in slices]
     with transaction.atomic():
         for part in parts:
-            _store(LineOutcome, LINE_COLUMNS, summary.add(part))
-        for part in parts:
-            _store(EmployeeResult, RESULT_COLUMNS, part.rows)
+            _store_part(summary, part)
         _finish(run, plan, summary, started, planned)
 
 
@@ -283,6 +280,12 @@ def _copy_text(rows: list[tuple[Any, ...]]) -> bytes:
     for row in rows:
         lines.append("\t".join(map(str, row[:-1])) + ("\tt\n" if row[-1] else "\tf\n"))
     return "".join(lines).replace("\\", "\\\\").encode()
+
+
+def _store_part(summary: _Summary, part: _SlicePart) -> None:
+    """A computed slice into the storing transaction: its line outcomes not stored yet, then its results."""
+    _store(LineOutcome, LINE_COLUMNS, summary.add(part))
+    _store(EmployeeResult, RESULT_COLUMNS, part.rows)
 
 
 def _store(model: Any, columns: list[str], rows: list[tuple[Any, ...]] | bytes) -> None:
