@@ -30,13 +30,21 @@ def explain(result: EmployeeResult, language: str = "ru") -> dict[str, Any]:
     return {
         "lines": [{**{k: v for k, v in line.items() if k != "steps"}, "steps": render(line["steps"])} for line in stored_lines(result)],
         "card": render(result.trace.get("card", [])),
-        "components": [{"name": c[name], "amount": c["amount"], "steps": render(c["steps"])} for c in result.components],
+        "components": [_component(c, templates, name, render) for c in result.components],
         "pay": render(result.trace.get("pay", [])),
         "problems": [p[name] for p in result.problems],
         "result": result.result,
         "total": result.pay,
         "proration": result.proration,
     }
+
+
+def _component(stored: Any, templates: dict[str, list[Any]], name: str, render: Any) -> dict[str, Any]:
+    """A stored pay component: [name id in the run's catalog, amount, steps] (before: the names inline, as a dict)."""
+    if isinstance(stored, dict):
+        return {"name": stored[name], "amount": stored["amount"], "steps": render(stored["steps"])}
+    name_id, amount, steps = stored
+    return {"name": templates[name_id][0 if name == "ru" else 1], "amount": amount, "steps": render(steps)}
 
 
 def explain_outcome(outcome: EmployeeOutcome, language: str = "ru") -> dict[str, Any]:

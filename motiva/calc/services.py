@@ -325,16 +325,19 @@ class _RowEncoder:
 
     def __init__(self, run_id: int) -> None:
         self.run_id = run_id
-        self.catalog: dict[str, list[str]] = {}
+        self.catalog: dict[str, list[Any]] = {}
         self.outcomes: dict[str, str] = {}  # ref → content (JSON), the line results of this slice
         self._refs: dict[tuple[Any, ...], bytes] = {}
-        self._names: dict[int, dict[str, str]] = {}  # a pay component's name (most are the scheme's constants), rendered once
+        self._names: dict[int, str] = {}  # a pay component's name (most are the scheme's constants) → its catalog id
         self._kept: list[Any] = []  # the names above, kept alive so that their ids are not reused
 
-    def _name(self, name: Any) -> dict[str, str]:
-        rendered = self._names[id(name)] = {"ru": name.render("ru"), "en": name.render("en")}
+    def _name(self, name: Any) -> str:
+        """A pay component's name, rendered in both languages, goes into the catalog once; rows refer to it."""
+        rendered = [name.render("ru"), name.render("en")]
+        name_id = self._names[id(name)] = "n" + hashlib.blake2s("\x1f".join(rendered).encode(), digest_size=6).hexdigest()
+        self.catalog[name_id] = rendered
         self._kept.append(name)
-        return rendered
+        return name_id
 
     def _line(self, line: Any) -> bytes:
         key = (line.steps, line.title, line.level, line.indicator_code) if line.steps else None
@@ -364,8 +367,7 @@ class _RowEncoder:
             pay.proration.quantize(_PRORATION_PLACES) if pay else Decimal(1),
             (b"[" + b",".join([self._line(line) for line in card.lines]) + b"]").decode(),
             _json([] if pay is None else [
-                {**(names.get(id(c.name)) or self._name(c.name)), "amount": str(c.amount), "steps": [s.compact(catalog) for s in c.steps]}
-                for c in pay.components
+                [names.get(id(c.name)) or self._name(c.name), str(c.amount), [s.compact(catalog) for s in c.steps]] for c in pay.components
             ]),
             _json({"card": [s.compact(catalog) for s in card.steps], "pay": [] if pay is None else [s.compact(catalog) for s in pay.steps]}),
             _json([{"code": p.code, "field": p.field, "ru": p.render("ru"), "en": p.render("en"), "severity": p.severity.value}

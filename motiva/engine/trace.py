@@ -72,36 +72,46 @@ class Step:
     def as_dict(self) -> dict[str, Any]:
         return {"ru": self.rule.render("ru"), "en": self.rule.render("en"), "inputs": [list(pair) for pair in self.inputs], "outcome": self.outcome}
 
-    def compact(self, catalog: dict[str, list[str]]) -> list[Any]:
-        """[wording id, params, inputs, outcome]; the wording itself is kept once per run in `catalog`.
-        The id is derived from the wording, so parallel workers agree on it without talking. A step is
-        immutable, so its stored form is made once, however many results share the step."""
+    def compact(self, catalog: dict[str, list[Any]]) -> list[Any]:
+        """[wording id, param values, input values, outcome], numbers as their exact text; the wording
+        itself (Russian, English, the names of the params and of the inputs) is kept once per run in
+        `catalog`. The id is derived from the wording, so parallel workers agree on it without talking.
+        A step is immutable, so its stored form is made once, however many results share it."""
         if self._compact is not None:
             if self._compact[0] not in catalog:
-                catalog[self._compact[0]] = [self.ru, self.en]
+                catalog[self._compact[0]] = _WORDINGS[self._compact[0]]
             return self._compact
-        key = (self.ru, self.en)
+        params, inputs = self._params, self._inputs
+        key = (self.ru, self.en, tuple(params) if params else (), tuple(inputs) if inputs else ())
         wording_id = _WORDING_IDS.get(key)
         if wording_id is None:
-            wording_id = _WORDING_IDS[key] = hashlib.blake2s(f"{self.ru}\x1f{self.en}".encode(), digest_size=6).hexdigest()
+            wording_id = _WORDING_IDS[key] = hashlib.blake2s("\x1f".join([self.ru, self.en, *key[2], "\x1e", *key[3]]).encode(),
+                                                             digest_size=6).hexdigest()
+            _WORDINGS[wording_id] = [self.ru, self.en, list(key[2]), list(key[3])]
         if wording_id not in catalog:
-            catalog[wording_id] = [self.ru, self.en]
-        params = {k: str(v) for k, v in self._params.items()} if self._params else None
-        inputs = [[k, str(v)] for k, v in self._inputs.items()] if self._inputs else None
-        self._compact = [wording_id, params, inputs, str(self._outcome)]
+            catalog[wording_id] = _WORDINGS[wording_id]
+        self._compact = [wording_id, [str(v) for v in params.values()] if params else None,
+                         [str(v) for v in inputs.values()] if inputs else None, str(self._outcome)]
         return self._compact
 
     def __repr__(self) -> str:
         return f"Step({self.render('en')!r})"
 
 
-_WORDING_IDS: dict[tuple[str, str], str] = {}
+_WORDING_IDS: dict[tuple[Any, ...], str] = {}  # (ru, en, param names, input names) → wording id
+_WORDINGS: dict[str, list[Any]] = {}  # wording id → what the catalog holds for it
 
 
-def expand(compact: list[Any], templates: dict[str, list[str]]) -> Step:
-    """The stored form back into a step (numbers come back as text and are shown as stored)."""
+def expand(compact: list[Any], templates: dict[str, list[Any]]) -> Step:
+    """The stored form back into a step (numbers come back as text and are shown as stored). Runs
+    stored before the wording carried the names keep them with the values: {name: value} and [[name, value]]."""
     wording_id, params, inputs, outcome = compact
-    ru, en = templates[wording_id]
+    wording = templates[wording_id]
+    ru, en = wording[0], wording[1]
+    if isinstance(params, list):
+        params = dict(zip(wording[2], params, strict=True))
+    if inputs and not isinstance(inputs[0], list):
+        inputs = list(zip(wording[3], inputs, strict=True))
     return Step(ru, en, _number(outcome), {k: _number(v) for k, v in (inputs or [])}, {k: _number(v) for k, v in (params or {}).items()})
 
 

@@ -63,13 +63,41 @@ def test_a_run_stores_results_traces_and_a_hash(actor, setup):
     assert any("факт / план" in step for step in per_head_steps)
     assert "Выполнение = факт / план × 100 | факт / fact = 50; план / plan = 50 | → 100" in per_head_steps
     assert "Целевая премия = 20 % оклада 50000 × 1 мес." in explained["components"][0]["steps"][0]
-    assert result.components[0]["steps"]
+    name_id, amount, steps = result.components[0]  # the name is kept once in the run's catalog
+    assert run.trace_templates[name_id] == ["Премия по KPI", "KPI bonus"] and amount == "10700.00" and steps
     assert len(run.input_hash) == 64 and run.engine_version
     # The three cards have the same two lines with the same facts: each line result is stored once and
     # every employee's result refers to it, under its own line key.
     assert LineOutcome.objects.filter(run=run).count() == 2
     keys = {line["key"] for r in EmployeeResult.objects.filter(run=run) for line in r.lines}
     assert len(keys) == 6 and all(set(line) == {"key", "ref"} for line in result.lines)
+
+
+def test_results_stored_in_the_earlier_format_still_explain_themselves(actor, setup):
+    """Before the wording carried the names of its params and inputs, a step held {name: value} and
+    [[name, value]], and a pay component its names inline; such results read as they did."""
+    run = calc.calculation_run_create(actor=actor, period=setup["period"])
+    result = EmployeeResult.objects.select_related("run").get(run=run, employee=setup["people"][0])
+    expected = {language: explain(result, language) for language in ("ru", "en")}
+    catalog = run.trace_templates
+
+    def earlier(compact):
+        wording_id, params, inputs, outcome = compact
+        ru, en, param_names, input_names = catalog[wording_id]
+        return [wording_id, dict(zip(param_names, params, strict=True)) if params else None,
+                [[n, v] for n, v in zip(input_names, inputs, strict=True)] if inputs else None, outcome]
+
+    result.trace = {part: [earlier(s) for s in steps] for part, steps in result.trace.items()}
+    result.components = [{"ru": catalog[name][0], "en": catalog[name][1], "amount": amount, "steps": [earlier(s) for s in steps]}
+                         for name, amount, steps in result.components]
+    result.lines = [{"key": line["key"], **{k: v for k, v in stored.items() if k != "steps"}, "steps": [earlier(s) for s in stored["steps"]]}
+                    for line, stored in zip(result.lines, stored_lines(result), strict=True)]
+    result.save()
+    CalculationRun.objects.filter(pk=run.pk).update(trace_templates={k: v[:2] for k, v in catalog.items()})
+    result = EmployeeResult.objects.select_related("run").get(pk=result.pk)
+    assert all("ref" not in line for line in result.lines)
+    for language in ("ru", "en"):
+        assert explain(result, language) == expected[language]
 
 
 def test_rerunning_the_same_inputs_gives_the_same_hash_and_results(actor, setup):
