@@ -29,7 +29,7 @@ from motiva.engine import formula as formula_language
 from motiva.engine.batch import EmployeeCalc, needs_group
 from motiva.engine.money import from_config
 from motiva.engine.problems import Problem
-from motiva.engine.scales import PlanValues, parse_scale_params
+from motiva.engine.scales import PlanValues, parse_scale_params, plan_text
 from motiva.engine.text import text
 from motiva.engine.types import Absence as EngineAbsence
 from motiva.engine.types import Adjustment as EngineAdjustment
@@ -312,7 +312,7 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee]) -> SliceInputs:
     shared_facts, shared_plans, shared_levels = plan.shared_facts, plan.shared_plans, plan.shared_levels
     company_facts, unit_facts, indicators, scales = plan.company_facts, plan.unit_facts, plan.indicators, plan.scales
     months = _months(period)
-    plan_cache: dict[tuple[Any, ...], PlanValues] = {}
+    plan_cache: dict[str, PlanValues] = {}
     due_cache: dict[tuple[Any, ...], frozenset[str]] = {}
     years_cache: dict[dt.date, Decimal] = {}
     employees: list[EmployeeCalc] = []
@@ -354,10 +354,13 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee]) -> SliceInputs:
                 scope = "company" if level == "company" else unit_scope
                 fact = shared_facts.get((code, scope))
                 level_code, planned_target = shared_levels.get((code, scope), ""), shared_plans.get((code, scope))
-            plan_key = (threshold, target if target is not None else planned_target, maximum)
+            # Found by their text: hashing a Decimal costs several times more than writing it out.
+            if target is None:
+                target = planned_target
+            plan_key = plan_text(threshold, target, maximum)
             plan_values = plan_cache.get(plan_key)
             if plan_values is None:
-                plan_values = plan_cache[plan_key] = PlanValues(*plan_key)
+                plan_values = plan_cache[plan_key] = PlanValues(threshold, target, maximum)
             # Positional (the field order of LineInput): 800 000 of these in a large run.
             lines.append(LineInput(str(line_id), label or indicator_name or component, weight, component, level, direction or "higher",
                                    scales.get(scale_id) if scale_id else None, plan_values, fact, level_code, planned, code))

@@ -9,7 +9,7 @@ from motiva.engine.money import ONE, ZERO, RoundingPolicy
 from motiva.engine.problems import Problem, Severity
 from motiva.engine.scales import PlanValues, compute_score
 from motiva.engine.text import text
-from motiva.engine.trace import Step, step
+from motiva.engine.trace import Step, Wording
 from motiva.engine.types import CardPolicy, CardResult, LineInput, LineResult, ScaleSpec
 
 LEVELS = ("company", "unit", "personal")
@@ -19,8 +19,8 @@ LEVEL_NAMES = {"company": ("компания", "company"), "unit": ("подра�
 def score_line(line: LineInput, rounding: RoundingPolicy) -> LineResult:
     plan = line.plan
     # Equal Decimals may differ in their digits (100 and 100.00); the memo tells them apart by their text.
-    exact = (_exact_scale(line.scale), line.direction, str(line.fact), line.level_code, str(line.weight), str(plan.threshold),
-             str(plan.target), str(plan.maximum), rounding.mode, rounding.score_places, rounding.round_per_line)
+    exact = (_exact_scale(line.scale), line.direction, str(line.fact), line.level_code, str(line.weight), plan.exact,
+             rounding.mode, rounding.score_places, rounding.round_per_line)
     scored = _MEMO.get(exact)
     if scored is None:
         scored = _scored(line.scale, line.direction, plan, line.fact, line.level_code, line.weight, rounding)
@@ -55,6 +55,11 @@ def _exact_scale(scale: ScaleSpec | None) -> str:
     return known[1]
 
 
+_DIRECT = Wording("Оценивается напрямую: {fact} %", "Scored directly: {fact} %", "fact")
+_LINE_ROUNDED = Wording("Округление строки до {places} знаков", "Line rounded to {places} places", "places")
+_CONTRIBUTION = Wording("Вклад: вес {weight} % × {score} %", "Contribution: weight {weight} % × {score} %", "weight", "score")
+
+
 def _scored(scale: ScaleSpec | None, direction: str, plan: PlanValues, fact: Decimal | None, level_code: str, weight: Decimal,
             rounding: RoundingPolicy) -> tuple[Decimal | None, Decimal | None, Decimal, tuple[Step, ...], tuple[Problem, ...]]:
     """A line's score from these inputs. Pure, so `score_line` remembers it."""
@@ -66,7 +71,7 @@ def _scored(scale: ScaleSpec | None, direction: str, plan: PlanValues, fact: Dec
         # Tasks and assessment components, and lines scored by hand, carry their score as the fact.
         score = fact
         if fact is not None and weight:
-            steps.append(step("Оценивается напрямую: {fact} %", "Scored directly: {fact} %", fact, fact=fact))
+            steps.append(_DIRECT(fact, fact))
     else:
         outcome = compute_score(scale.kind, scale.params, direction, fact, plan, level_code)
         score, multiplier = outcome.score, outcome.multiplier
@@ -75,13 +80,24 @@ def _scored(scale: ScaleSpec | None, direction: str, plan: PlanValues, fact: Dec
     if score is not None and rounding.round_per_line:
         rounded = rounding.score(score)
         if rounded != score:
-            steps.append(step("Округление строки до {places} знаков", "Line rounded to {places} places", rounded, places=rounding.score_places))
+            steps.append(_LINE_ROUNDED(rounded, rounding.score_places))
         score = rounded
     weighted = (score or ZERO) * weight / 100 if multiplier is None else ZERO
     if weight and multiplier is None:
-        steps.append(step("Вклад: вес {weight} % × {score} %", "Contribution: weight {weight} % × {score} %", weighted,
-                          weight=weight, score=score or ZERO))
+        steps.append(_CONTRIBUTION(weighted, weight, score or ZERO))
     return score, multiplier, weighted, tuple(steps), tuple(problems)
+
+
+# The card's own steps, made for every card (the lines' steps are shared between equal lines).
+_LEVEL = Wording("Уровень «{name}»: Σ(вес × результат) / Σ весов ({weight} %)", "Level “{name_en}”: Σ(weight × score) / Σ weights ({weight} %)",
+                 "name", "name_en", "weight")
+_WEIGHTED_TOTAL = Wording("Итог по весам: сумма вкладов строк / Σ весов ({weight} %)",
+                          "Weighted total: the lines' contributions / Σ weights ({weight} %)", "weight")
+_MULTIPLIER = Wording("Множитель «{title}» × {value}", "Multiplier “{title}” × {value}", "title", "value")
+_BELOW_THRESHOLD = Wording("Итог {total} % ниже порога {min} % — премия не начисляется", "Total {total} % is below the {min} % threshold — no bonus",
+                           "total", "min")
+_CAP = Wording("Потолок результативности{label}: {cap} %", "Result cap{label}: {cap} %", "cap", "label")
+_FINAL = Wording("Итоговая результативность", "Final result")
 
 
 def calculate_card(lines: Sequence[LineInput], policy: CardPolicy, rounding: RoundingPolicy) -> CardResult:
@@ -109,31 +125,27 @@ def calculate_card(lines: Sequence[LineInput], policy: CardPolicy, rounding: Rou
         if level_weight:
             # Each level on its own: a unit that met its plan is paid whatever the company did [S2].
             level_results[level] = rounding.score(level_numerators[level] / level_weight)
-            steps.append(step("Уровень «{name}»: Σ(вес × результат) / Σ весов ({weight} %)",
-                              "Level “{name_en}”: Σ(weight × score) / Σ weights ({weight} %)", level_results[level],
-                              name=LEVEL_NAMES[level][0], name_en=LEVEL_NAMES[level][1], weight=level_weight))
+            steps.append(_LEVEL(level_results[level], LEVEL_NAMES[level][0], LEVEL_NAMES[level][1], level_weight))
     raw = numerator / weight_sum if weight_sum else ZERO
     # The terms themselves are the lines' "contribution" steps above.
-    steps.append(step("Итог по весам: сумма вкладов строк / Σ весов ({weight} %)", "Weighted total: the lines' contributions / Σ weights ({weight} %)",
-                      rounding.score(raw), weight=weight_sum))
+    raw_total = rounding.score(raw)
+    steps.append(_WEIGHTED_TOTAL(raw_total, weight_sum))
     multiplier = ONE
     for r in results:
         if r.multiplier is not None:
             multiplier *= r.multiplier
-            steps.append(step("Множитель «{title}» × {value}", "Multiplier “{title}” × {value}", raw * multiplier, title=r.title, value=r.multiplier))
+            steps.append(_MULTIPLIER(raw * multiplier, r.title, r.multiplier))
     total = raw * multiplier
     if policy.min_result is not None and total < policy.min_result:
-        steps.append(step("Итог {total} % ниже порога {min} % — премия не начисляется", "Total {total} % is below the {min} % threshold — no bonus",
-                          ZERO, total=rounding.score(total), min=policy.min_result))
+        steps.append(_BELOW_THRESHOLD(ZERO, rounding.score(total), policy.min_result))
         total = ZERO
     capped = False
     if policy.cap is not None and total > policy.cap:
-        steps.append(step("Потолок результативности{label}: {cap} %", "Result cap{label}: {cap} %", policy.cap,
-                          cap=policy.cap, label=f" ({policy.cap_label})" if policy.cap_label else ""))
+        steps.append(_CAP(policy.cap, policy.cap, f" ({policy.cap_label})" if policy.cap_label else ""))
         total, capped = policy.cap, True
     total = rounding.score(total)
-    steps.append(step("Итоговая результативность", "Final result", total))
+    steps.append(_FINAL(total))
     return CardResult(
-        lines=tuple(results), level_results=level_results, raw_total=rounding.score(raw), multiplier=multiplier,
+        lines=tuple(results), level_results=level_results, raw_total=raw_total, multiplier=multiplier,
         total=total, capped=capped, steps=tuple(steps), problems=tuple(problems),
     )

@@ -7,7 +7,7 @@ so a stored scale is always usable) and `needs_plan_values`, used by card valida
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -393,6 +393,16 @@ class PlanValues:
     threshold: Decimal | None = None
     target: Decimal | None = None
     maximum: Decimal | None = None
+    # The three as their exact text (100 and 100.00 are equal numbers but are shown differently):
+    # what a line's score is remembered by.
+    exact: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "exact", plan_text(self.threshold, self.target, self.maximum))
+
+
+def plan_text(threshold: Decimal | None, target: Decimal | None, maximum: Decimal | None) -> str:
+    return f"{threshold}|{target}|{maximum}"
 
 
 @dataclass(frozen=True, slots=True)

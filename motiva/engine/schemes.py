@@ -17,7 +17,7 @@ from motiva.engine.money import from_config as D
 from motiva.engine.problems import Problem, Severity
 from motiva.engine.proration import ProrationPolicy, prorate
 from motiva.engine.text import text
-from motiva.engine.trace import Step, step
+from motiva.engine.trace import Step, Wording
 from motiva.engine.types import (
     Adjustment,
     CardPolicy,
@@ -95,6 +95,45 @@ def card_policy(scheme_kind: str, params: Mapping[str, Any], category: str) -> C
 # Schemes
 
 
+# Pay component names and the wording of the steps made for every employee (see trace.Wording).
+_VARIABLE_PAY = text("Переменная часть", "Variable pay")
+_FV_CATEGORY = Wording("Категория «{cat}»: постоянная/переменная {fixed}/{share}; целевой доход = оклад {salary} / {fixed} %",
+                       "Category “{cat_en}”: fixed/variable {fixed}/{share}; target income = salary {salary} / {fixed} %",
+                       "cat", "cat_en", "fixed", "share", "salary")
+_FV_VARIABLE = Wording("Переменная часть = {share} % × {months} мес.", "Variable part = {share} % × {months} months", "share", "months")
+_FV_BONUS = Wording("Премия = переменная часть × результат {result} %", "Bonus = variable part × result {result} %", "result")
+_TARGET_PERCENT = Wording("Целевая премия = {percent} % оклада {salary} × {months} мес.", "Target bonus = {percent} % of salary {salary} × {months} months",
+                          "percent", "salary", "months")
+_TARGET_SALARIES = Wording("Целевая премия = {count} оклада по {salary}", "Target bonus = {count} salaries of {salary}", "count", "salary")
+_TARGET_FIXED = Wording("Целевая премия — фиксированная сумма", "Target bonus — a fixed amount")
+_KPI_BONUS = text("Премия по KPI", "KPI bonus")
+_TARGET_TIMES_RESULT = Wording("Премия = целевая × итоговый результат {result} %", "Bonus = target × final result {result} %", "result")
+_LEVEL_NOT_DUE = Wording("Уровень «{n}» оплачивается по итогам своего периода — не в этом расчёте",
+                         "Level “{n_en}” is paid for its own period — not in this run", "n", "n_en")
+_LEVEL_TARGET = Wording("Цель уровня = оклад {salary} × {percent} % × {months} мес. × доля {share} %",
+                        "Level target = salary {salary} × {percent} % × {months} months × share {share} %", "salary", "percent", "months", "share")
+_LEVEL_RESULT = Wording("× результат уровня {result} % (уровни независимы, без порога на итог)",
+                        "× level result {result} % (levels are independent, no threshold on the total)", "result")
+_PLANNED = Wording("Плановая сумма {planned} × коэффициент выполнения {k}", "Planned amount {planned} × fulfilment coefficient {k}", "planned", "k")
+_STEP_BONUS_NAME = text("Ступенчатая премия", "Step bonus")
+_STEP_BONUS = Wording("Премия = {base} × ступень {result} %", "Bonus = {base} × step {result} %", "base", "result")
+_ANNUAL_BONUS = text("Годовая премия", "Annual bonus")
+_ANNUAL_SALARY = Wording("Годовой оклад = {salary} × 12", "Annual salary = {salary} × 12", "salary")
+_AT_PLAN = Wording("При выполнении плана — {percent} % годового оклада", "At plan — {percent} % of the annual salary", "percent")
+_TIMES_RESULT = Wording("× результат {result} %", "× result {result} %", "result")
+_KTU_FUND_SHARE = text("Доля фонда по КТУ", "KTU share of the fund")
+_KTU_SPLIT = Wording("Фонд подразделения разделён пропорционально КТУ; КТУ = {ktu}", "The unit's fund split in proportion to KTU; KTU = {ktu}", "ktu")
+_KTU_SHARE_FORMULA = Wording("Стоимость доли 0,1 КТУ = {f}", "Value of a 0.1 KTU share = {f}", "f")
+_KTU_SHARE_VALUE = Wording("Стоимость доли 0,1 КТУ", "Value of a 0.1 KTU share")
+_KTU_PART = text("Часть по КТУ", "KTU part")
+_KTU_SHARES = Wording("{shares} долей (КТУ {ktu} / {s}) × {value}", "{shares} shares (KTU {ktu} / {s}) × {value}", "shares", "ktu", "s", "value")
+_COEFFICIENT = Wording("{name} = {f}", "{name} = {f}", "name", "f")
+_LEADERSHIP = Wording("Лидерство: место {place} в рейтинге, первые {n} получают {ladder}", "Leadership: place {place}, the top {n} get {ladder}",
+                      "place", "n", "ladder")
+_BASE_TIMES_SUM = Wording("Оклад {base} × ({terms}) × {months} мес.", "Base {base} × ({terms}) × {months} months", "base", "terms", "months")
+_COEFFICIENT_PAY = text("Оклад × сумма коэффициентов", "Base × sum of coefficients")
+
+
 def _fixed_variable(p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts) -> list[PayComponent]:
     share = _lookup(params.get("variable_share"), p.category, field="variable_share")
     if not ZERO <= share < HUNDRED:
@@ -102,13 +141,11 @@ def _fixed_variable(p: PayInput, card: CardResult, params: Mapping[str, Any], gr
     target_income = p.salary / (HUNDRED - share) * HUNDRED
     variable = target_income * share / HUNDRED * p.months
     amount = variable * card.total / HUNDRED
-    return [PayComponent(text("Переменная часть", "Variable pay"), amount, (
-        step("Категория «{cat}»: постоянная/переменная {fixed}/{share}; целевой доход = оклад {salary} / {fixed} %",
-             "Category “{cat_en}”: fixed/variable {fixed}/{share}; target income = salary {salary} / {fixed} %",
-             target_income, cat=CATEGORY_NAMES.get(p.category, (p.category,))[0], cat_en=CATEGORY_NAMES.get(p.category, ("", p.category))[1],
-             fixed=HUNDRED - share, share=share, salary=p.salary),
-        step("Переменная часть = {share} % × {months} мес.", "Variable part = {share} % × {months} months", variable, share=share, months=p.months),
-        step("Премия = переменная часть × результат {result} %", "Bonus = variable part × result {result} %", amount, result=card.total),
+    return [PayComponent(_VARIABLE_PAY, amount, (
+        _FV_CATEGORY(target_income, CATEGORY_NAMES.get(p.category, (p.category,))[0], CATEGORY_NAMES.get(p.category, ("", p.category))[1],
+                     HUNDRED - share, share, p.salary),
+        _FV_VARIABLE(variable, share, p.months),
+        _FV_BONUS(amount, card.total),
     ))]
 
 
@@ -118,25 +155,21 @@ def _target_amount(p: PayInput, params: Mapping[str, Any]) -> tuple[Decimal, Ste
         table = params.get("percent_by_grade")
         percent = _lookup(table, p.block, p.grade, field="percent_by_grade") if table else _number(params, "percent")
         target = p.salary * percent / HUNDRED * p.months
-        return target, step("Целевая премия = {percent} % оклада {salary} × {months} мес.", "Target bonus = {percent} % of salary {salary} × {months} months",
-                            target, percent=percent, salary=p.salary, months=p.months)
+        return target, _TARGET_PERCENT(target, percent, p.salary, p.months)
     if basis == "salaries":
         count = _number(params, "salaries")
         target = p.salary * count
-        return target, step("Целевая премия = {count} оклада по {salary}", "Target bonus = {count} salaries of {salary}", target, count=count, salary=p.salary)
+        return target, _TARGET_SALARIES(target, count, p.salary)
     if basis == "fixed":
         target = _number(params, "amount")
-        return target, step("Целевая премия — фиксированная сумма", "Target bonus — a fixed amount", target)
+        return target, _TARGET_FIXED(target)
     raise _fail("basis", "basis", "Неизвестная база «{b}»: salary_percent, salaries или fixed", "Unknown basis “{b}”: salary_percent, salaries or fixed", b=basis)
 
 
 def _target_bonus(p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts) -> list[PayComponent]:
     target, first = _target_amount(p, params)
     amount = target * card.total / HUNDRED
-    return [PayComponent(text("Премия по KPI", "KPI bonus"), amount, (
-        first,
-        step("Премия = целевая × итоговый результат {result} %", "Bonus = target × final result {result} %", amount, result=card.total),
-    ))]
+    return [PayComponent(_KPI_BONUS, amount, (first, _TARGET_TIMES_RESULT(amount, card.total)))]
 
 
 _LEVEL_NAMES = {"company": ("компания", "company"), "unit": ("подразделение", "unit"), "personal": ("личная эффективность", "personal")}
@@ -173,18 +206,14 @@ def _three_level(p: PayInput, card: CardResult, params: Mapping[str, Any], group
         if share == 0:
             continue
         if level not in p.due_levels:
-            components.append(PayComponent(_LEVEL_TEXTS[level], ZERO, (
-                step("Уровень «{n}» оплачивается по итогам своего периода — не в этом расчёте", "Level “{n_en}” is paid for its own period — not in this run",
-                     ZERO, n=names[0], n_en=names[1]),)))
+            components.append(PayComponent(_LEVEL_TEXTS[level], ZERO, (_LEVEL_NOT_DUE(ZERO, names[0], names[1]),)))
             continue
         result = card.level_results.get(level, ZERO)
         target = p.salary * percent / HUNDRED * p.months * share / HUNDRED
         amount = target * result / HUNDRED
         components.append(PayComponent(_LEVEL_TEXTS[level], amount, (
-            step("Цель уровня = оклад {salary} × {percent} % × {months} мес. × доля {share} %", "Level target = salary {salary} × {percent} % × {months} months × share {share} %",
-                 target, salary=p.salary, percent=percent, months=p.months, share=share),
-            step("× результат уровня {result} % (уровни независимы, без порога на итог)", "× level result {result} % (levels are independent, no threshold on the total)",
-                 amount, result=result),
+            _LEVEL_TARGET(target, p.salary, percent, p.months, share),
+            _LEVEL_RESULT(amount, result),
         )))
     return components
 
@@ -199,8 +228,7 @@ def _planned_amount(p: PayInput, card: CardResult, params: Mapping[str, Any], gr
         score = line.score or ZERO
         amount = planned * score / HUNDRED
         components.append(PayComponent(text("«{t}»", "“{t}”", t=line.title), amount, (
-            step("Плановая сумма {planned} × коэффициент выполнения {k}", "Planned amount {planned} × fulfilment coefficient {k}",
-                 amount, planned=planned, k=(score / HUNDRED).normalize()),
+            _PLANNED(amount, planned, (score / HUNDRED).normalize()),
         )))
     return components
 
@@ -208,9 +236,7 @@ def _planned_amount(p: PayInput, card: CardResult, params: Mapping[str, Any], gr
 def _step_bonus(p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts) -> list[PayComponent]:
     base = p.salary * p.months if params.get("bonus_base", "salary") == "salary" else _number(params, "amount")
     amount = base * card.total / HUNDRED
-    return [PayComponent(text("Ступенчатая премия", "Step bonus"), amount, (
-        step("Премия = {base} × ступень {result} %", "Bonus = {base} × step {result} %", amount, base=base, result=card.total),
-    ))]
+    return [PayComponent(_STEP_BONUS_NAME, amount, (_STEP_BONUS(amount, base, card.total),))]
 
 
 def _annual_salary_percent(p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts) -> list[PayComponent]:
@@ -218,11 +244,7 @@ def _annual_salary_percent(p: PayInput, card: CardResult, params: Mapping[str, A
     annual = p.salary * 12
     target = annual * percent / HUNDRED
     amount = target * card.total / HUNDRED
-    return [PayComponent(text("Годовая премия", "Annual bonus"), amount, (
-        step("Годовой оклад = {salary} × 12", "Annual salary = {salary} × 12", annual, salary=p.salary),
-        step("При выполнении плана — {percent} % годового оклада", "At plan — {percent} % of the annual salary", target, percent=percent),
-        step("× результат {result} %", "× result {result} %", amount, result=card.total),
-    ))]
+    return [PayComponent(_ANNUAL_BONUS, amount, (_ANNUAL_SALARY(annual, p.salary), _AT_PLAN(target, percent), _TIMES_RESULT(amount, card.total)))]
 
 
 def _ktu_pool(p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts) -> list[PayComponent]:
@@ -234,10 +256,7 @@ def _ktu_pool(p: PayInput, card: CardResult, params: Mapping[str, Any], group: G
     if not ZERO <= ktu <= ONE or ktu % step_size != 0:
         raise _fail("ktu_range", "ktu_indicator", "КТУ {ktu} — от 0 до 1 с шагом {s}", "KTU {ktu} must be 0 to 1 in steps of {s}", ktu=ktu, s=step_size)
     if group.fund_share is not None:
-        return [PayComponent(text("Доля фонда по КТУ", "KTU share of the fund"), group.fund_share, (
-            step("Фонд подразделения разделён пропорционально КТУ; КТУ = {ktu}", "The unit's fund split in proportion to KTU; KTU = {ktu}",
-                 group.fund_share, ktu=ktu),
-        ))]
+        return [PayComponent(_KTU_FUND_SHARE, group.fund_share, (_KTU_SPLIT(group.fund_share, ktu),))]
     source = params.get("share_value_formula")
     if source:
         names = {**group.unit_facts, **{k: v for k, v in p.facts.items() if k not in group.unit_facts}}
@@ -245,16 +264,13 @@ def _ktu_pool(p: PayInput, card: CardResult, params: Mapping[str, Any], group: G
             share_value = formula_language.evaluate(formula_language.parse(str(source)), names, group.aggregate)
         except formula_language.FormulaError as error:
             raise SchemeError(error.problem) from None
-        share_step = step("Стоимость доли 0,1 КТУ = {f}", "Value of a 0.1 KTU share = {f}", share_value, f=source)
+        share_step = _KTU_SHARE_FORMULA(share_value, source)
     else:
         share_value = _number(params, "share_value")
-        share_step = step("Стоимость доли 0,1 КТУ", "Value of a 0.1 KTU share", share_value)
+        share_step = _KTU_SHARE_VALUE(share_value)
     shares = ktu / step_size
     amount = shares * share_value
-    return [PayComponent(text("Часть по КТУ", "KTU part"), amount, (
-        share_step, step("{shares} долей (КТУ {ktu} / {s}) × {value}", "{shares} shares (KTU {ktu} / {s}) × {value}", amount,
-                         shares=shares, ktu=ktu, s=step_size, value=share_value),
-    ))]
+    return [PayComponent(_KTU_PART, amount, (share_step, _KTU_SHARES(amount, shares, ktu, step_size, share_value)))]
 
 
 def _coefficient_sum(p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts) -> list[PayComponent]:
@@ -269,19 +285,17 @@ def _coefficient_sum(p: PayInput, card: CardResult, params: Mapping[str, Any], g
         except formula_language.FormulaError as error:
             raise SchemeError(Problem(error.problem.code, f"params.coefficients.{name}", error.problem.message)) from None
         coefficients[name] = value
-        steps.append(step("{name} = {f}", "{name} = {f}", value, name=name, f=source))
+        steps.append(_COEFFICIENT(value, name, source))
     ladder = [D(x) for x in params.get("leadership", [])]
     if ladder:
         place = group.rank_place
         lead = ladder[place - 1] if place is not None and 1 <= place <= len(ladder) else ZERO
         coefficients["K_lead"] = lead
-        steps.append(step("Лидерство: место {place} в рейтинге, первые {n} получают {ladder}", "Leadership: place {place}, the top {n} get {ladder}",
-                          lead, place=place if place is not None else "—", n=len(ladder), ladder=" / ".join(str(x) for x in ladder)))
+        steps.append(_LEADERSHIP(lead, place if place is not None else "—", len(ladder), " / ".join(str(x) for x in ladder)))
     total_k = sum(coefficients.values(), ZERO)
     amount = base * total_k * p.months
-    steps.append(step("Оклад {base} × ({terms}) × {months} мес.", "Base {base} × ({terms}) × {months} months", amount,
-                      base=base, terms=" + ".join(f"{k} {v.normalize()}" for k, v in coefficients.items()), months=p.months))
-    return [PayComponent(text("Оклад × сумма коэффициентов", "Base × sum of coefficients"), amount, tuple(steps))]
+    steps.append(_BASE_TIMES_SUM(amount, base, " + ".join(f"{k} {v.normalize()}" for k, v in coefficients.items()), p.months))
+    return [PayComponent(_COEFFICIENT_PAY, amount, tuple(steps))]
 
 
 _SCHEME_KINDS = {kind.value: kind for kind in SchemeKind}
@@ -301,6 +315,13 @@ SCHEMES: dict[SchemeKind, Callable[[PayInput, CardResult, Mapping[str, Any], Gro
 # Extras any scheme can carry
 
 
+_SENIORITY = text("Надбавка за стаж", "Seniority allowance")
+_SENIORITY_STEP = Wording("Непрерывный стаж {years} лет → {percent} % оклада", "Continuous service {years} years → {percent} % of salary", "years", "percent")
+_PERCENT_OF_SALARY = Wording("{percent} % оклада", "{percent} % of salary", "percent")
+_PIECES = Wording("{count} × расценка {rate}", "{count} × rate {rate}", "count", "rate")
+_FINES = Wording("Стоимость дополнительной диагностики по актам", "Cost of extra diagnostics per the reports")
+
+
 def _extras(p: PayInput, params: Mapping[str, Any]) -> tuple[list[PayComponent], list[PayComponent]]:
     """(allowances prorated with time worked, piece work and fines which are not)."""
     prorated: list[PayComponent] = []
@@ -313,9 +334,7 @@ def _extras(p: PayInput, params: Mapping[str, Any]) -> tuple[list[PayComponent],
             if p.seniority_years >= low and (high is None or p.seniority_years < high):
                 percent = value
         amount = p.salary * percent / HUNDRED * p.months
-        prorated.append(PayComponent(text("Надбавка за стаж", "Seniority allowance"), amount, (
-            step("Непрерывный стаж {years} лет → {percent} % оклада", "Continuous service {years} years → {percent} % of salary",
-                 amount, years=p.seniority_years.quantize(Decimal("0.1")), percent=percent),)))
+        prorated.append(PayComponent(_SENIORITY, amount, (_SENIORITY_STEP(amount, p.seniority_years.quantize(Decimal("0.1")), percent),)))
     for flag, name_ru, name_en in (("certification", "Надбавка за сертификацию", "Certification allowance"),
                                    ("specialization", "Надбавка за специализацию", "Specialization allowance")):
         configured = params.get(f"{flag}_percent")
@@ -324,20 +343,27 @@ def _extras(p: PayInput, params: Mapping[str, Any]) -> tuple[list[PayComponent],
             continue
         percent = held if flag == "specialization" and held > 1 else D(configured if not isinstance(configured, Mapping) else configured.get("min"))
         amount = p.salary * percent / HUNDRED * p.months
-        prorated.append(PayComponent(text(name_ru, name_en), amount, (
-            step("{percent} % оклада", "{percent} % of salary", amount, percent=percent),)))
+        prorated.append(PayComponent(text(name_ru, name_en), amount, (_PERCENT_OF_SALARY(amount, percent),)))
     for piece in params.get("piece_rates", []) or []:
         count = p.facts.get(piece["indicator"], ZERO)
         rate = D(piece["rate"])
         amount = count * rate
         fixed.append(PayComponent(text("Сдельно: {code}", "Piece work: {code}", code=piece["indicator"]), amount, (
-            step("{count} × расценка {rate}", "{count} × rate {rate}", amount, count=count, rate=rate),)))
+            _PIECES(amount, count, rate),)))
     fines_code = params.get("fines_indicator")
     if fines_code and p.facts.get(fines_code):
         amount = -p.facts[fines_code]
         fixed.append(PayComponent(text("Документально подтверждённые штрафы", "Documented fines"), amount, (
-            step("Стоимость дополнительной диагностики по актам", "Cost of extra diagnostics per the reports", amount),)))
+            _FINES(amount),)))
     return prorated, fixed
+
+
+_FOUR_PLACES = Decimal("0.0001")
+_TIME_SHARE = Wording("× доля отработанного времени {f}", "× share of time worked {f}", "f")
+_CORRECTION = Wording("Корректировка работодателя × {k}", "Employer correction × {k}", "k")
+_ADJUSTMENT = Wording("Ручная корректировка с обоснованием", "Manual adjustment with a reason")
+_TOTAL_PAY = Wording("Итого к выплате: сумма составляющих, каждая округлена до {places} знаков",
+                     "Total pay: the sum of the parts, each rounded to {places} places", "places")
 
 
 def calculate_pay(
@@ -376,14 +402,12 @@ def calculate_pay(
             result.append(component)
             continue
         amount = component.amount * factor
-        extra = () if factor == ONE else (step("× доля отработанного времени {f}", "× share of time worked {f}", amount, f=factor.quantize(Decimal("0.0001"))),)
-        result.append(PayComponent(component.name, amount, component.steps + extra))
+        result.append(PayComponent(component.name, amount, (*component.steps, _TIME_SHARE(amount, factor.quantize(_FOUR_PLACES)))))
     result.extend(fixed_extras)
     if group.correction is not None and group.correction != ONE:
         for index, component in enumerate(result):
             amount = component.amount * group.correction
-            result[index] = PayComponent(component.name, amount, (*component.steps, step(
-                "Корректировка работодателя × {k}", "Employer correction × {k}", amount, k=group.correction)))
+            result[index] = PayComponent(component.name, amount, (*component.steps, _CORRECTION(amount, group.correction)))
     gross = sum((c.amount for c in result), ZERO)
     for adjustment in adjustments:
         amount = adjustment.amount
@@ -397,11 +421,10 @@ def calculate_pay(
                     asked=-amount, cap=disciplinary_cap, limit=rounding.money(limit)), Severity.WARNING))
                 amount = -limit
         result.append(PayComponent(text("Корректировка: {r}", "Adjustment: {r}", r=adjustment.reason), amount, (
-            step("Ручная корректировка с обоснованием", "Manual adjustment with a reason", amount),)))
+            _ADJUSTMENT(amount),)))
     rounded = [PayComponent(c.name, rounding.money(c.amount), c.steps) for c in result]
     total = sum((c.amount for c in rounded), ZERO)
-    steps.append(step("Итого к выплате: сумма составляющих, каждая округлена до {places} знаков", "Total pay: the sum of the parts, each rounded to {places} places",
-                      total, places=rounding.money_places))
+    steps.append(_TOTAL_PAY(total, rounding.money_places))
     return PayResult(tuple(rounded), total, factor, tuple(steps), tuple(problems))
 
 

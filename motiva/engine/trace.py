@@ -46,9 +46,12 @@ class Step:
         self._params = params
         self._compact: list[Any] | None = None
 
+    def _named_params(self) -> dict[str, Any]:
+        return self._params or {}
+
     @property
     def rule(self) -> Text:
-        return Text(self.ru, self.en, {key: show(value) for key, value in (self._params or {}).items()})
+        return Text(self.ru, self.en, {key: show(value) for key, value in self._named_params().items()})
 
     @property
     def inputs(self) -> tuple[tuple[str, str], ...]:
@@ -61,7 +64,7 @@ class Step:
     def render(self, language: str = "ru") -> str:
         """The step in words for a reader of that language (numbers with a decimal comma in Russian)."""
         comma = language.startswith("ru")
-        parts = [Text(self.ru, self.en, {key: show(value, comma) for key, value in (self._params or {}).items()}).render(language)]
+        parts = [Text(self.ru, self.en, {key: show(value, comma) for key, value in self._named_params().items()}).render(language)]
         if self._inputs:
             parts.append("; ".join(f"{name} = {show(value, comma)}" for name, value in self._inputs.items()))
         outcome = show(self._outcome, comma)
@@ -85,9 +88,7 @@ class Step:
         key = (self.ru, self.en, tuple(params) if params else (), tuple(inputs) if inputs else ())
         wording_id = _WORDING_IDS.get(key)
         if wording_id is None:
-            wording_id = _WORDING_IDS[key] = hashlib.blake2s("\x1f".join([self.ru, self.en, *key[2], "\x1e", *key[3]]).encode(),
-                                                             digest_size=6).hexdigest()
-            _WORDINGS[wording_id] = [self.ru, self.en, list(key[2]), list(key[3])]
+            wording_id = _WORDING_IDS[key] = _wording_id(*key)
         if wording_id not in catalog:
             catalog[wording_id] = _WORDINGS[wording_id]
         self._compact = [wording_id, [str(v) for v in params.values()] if params else None,
@@ -98,8 +99,60 @@ class Step:
         return f"Step({self.render('en')!r})"
 
 
+class Wording:
+    """A step's rule in both languages with the names of its params, fixed where the steps are made.
+    Steps made once per employee (a card's totals, the pay) use one: `WORDING(outcome, *values)` is a
+    step that carries only its values, which is cheaper to make and to store than `step(...)`."""
+
+    __slots__ = ("en", "entry", "id", "params", "ru")
+
+    def __init__(self, ru: str, en: str, *params: str) -> None:
+        self.ru = ru
+        self.en = en
+        self.params = params
+        self.id = _wording_id(ru, en, params, ())
+        self.entry = _WORDINGS[self.id]
+
+    def __call__(self, outcome: Any = "", *values: Any) -> Step:
+        if len(values) != len(self.params):
+            raise TypeError(f"{self.en!r} takes {len(self.params)} values, not {len(values)}")
+        return _WordedStep(self, outcome, values)
+
+
+class _WordedStep(Step):
+    __slots__ = ("_values", "_wording")
+
+    def __init__(self, wording: Wording, outcome: Any, values: tuple[Any, ...]) -> None:
+        self.ru = wording.ru
+        self.en = wording.en
+        self._outcome = outcome
+        self._inputs = None
+        self._params = None
+        self._compact = None
+        self._wording = wording
+        self._values = values
+
+    def _named_params(self) -> dict[str, Any]:
+        return dict(zip(self._wording.params, self._values, strict=True))
+
+    def compact(self, catalog: dict[str, list[Any]]) -> list[Any]:
+        compact = self._compact
+        if compact is None:
+            compact = self._compact = [self._wording.id, [str(v) for v in self._values] if self._values else None, None, str(self._outcome)]
+        if compact[0] not in catalog:
+            catalog[compact[0]] = self._wording.entry
+        return compact
+
+
 _WORDING_IDS: dict[tuple[Any, ...], str] = {}  # (ru, en, param names, input names) → wording id
 _WORDINGS: dict[str, list[Any]] = {}  # wording id → what the catalog holds for it
+
+
+def _wording_id(ru: str, en: str, params: tuple[str, ...], inputs: tuple[str, ...]) -> str:
+    """Derived from the wording alone, so that every process gives a wording the same id."""
+    wording_id = hashlib.blake2s("\x1f".join([ru, en, *params, "\x1e", *inputs]).encode(), digest_size=6).hexdigest()
+    _WORDINGS.setdefault(wording_id, [ru, en, list(params), list(inputs)])
+    return wording_id
 
 
 def expand(compact: list[Any], templates: dict[str, list[Any]]) -> Step:
