@@ -402,7 +402,7 @@ class PlanValues:
 
 
 def plan_text(threshold: Decimal | None, target: Decimal | None, maximum: Decimal | None) -> str:
-    return f"{threshold}|{target}|{maximum}"
+    return f"{threshold!s}|{target!s}|{maximum!s}"  # !s: str(), several times cheaper than format() for a Decimal
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from motiva.calc.models import CalculationRun, EmployeeResult, LineOutcome, RunS
 from motiva.calc.selectors import explain, stored_lines
 from motiva.core.errors import InvalidInput
 from motiva.kpi import services as kpi
+from motiva.kpi.models import CardLine
 from motiva.org import services as org
 from motiva.periods import services as periods
 from motiva.periods.models import LIFECYCLE
@@ -83,7 +84,7 @@ def test_results_stored_in_the_earlier_format_still_explain_themselves(actor, se
 
     def earlier(compact):
         wording_id, params, inputs, outcome = compact
-        ru, en, param_names, input_names = catalog[wording_id]
+        _ru, _en, param_names, input_names = catalog[wording_id]
         return [wording_id, dict(zip(param_names, params, strict=True)) if params else None,
                 [[n, v] for n, v in zip(input_names, inputs, strict=True)] if inputs else None, outcome]
 
@@ -98,6 +99,19 @@ def test_results_stored_in_the_earlier_format_still_explain_themselves(actor, se
     assert all("ref" not in line for line in result.lines)
     for language in ("ru", "en"):
         assert explain(result, language) == expected[language]
+
+
+def test_a_cards_lines_keep_their_place_on_the_card(actor, setup):
+    """Lines are read unsorted and put in order per card: by their place on the card, then as created."""
+    first, second = setup["people"][:2]
+    lines = list(CardLine.objects.filter(card__employee=first, card__period=setup["period"]).order_by("id"))
+    CardLine.objects.filter(pk=lines[0].pk).update(order=9)  # the line created first moves to the end of its card
+    run = calc.calculation_run_create(actor=actor, period=setup["period"])
+    moved = EmployeeResult.objects.get(run=run, employee=first)
+    assert [line["key"] for line in moved.lines] == [str(lines[1].pk), str(lines[0].pk)]
+    assert [line["indicator"] for line in stored_lines(moved)] == ["PER_HEAD", "SALES"]
+    unchanged = EmployeeResult.objects.get(run=run, employee=second)
+    assert [line["indicator"] for line in stored_lines(unchanged)] == ["SALES", "PER_HEAD"]
 
 
 def test_rerunning_the_same_inputs_gives_the_same_hash_and_results(actor, setup):
