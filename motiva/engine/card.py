@@ -89,8 +89,10 @@ def _scored(scale: ScaleSpec | None, direction: str, plan: PlanValues, fact: Dec
 
 
 # The card's own steps, made for every card (the lines' steps are shared between equal lines).
-_LEVEL = Wording("Уровень «{name}»: Σ(вес × результат) / Σ весов ({weight} %)", "Level “{name_en}”: Σ(weight × score) / Σ weights ({weight} %)",
-                 "name", "name_en", "weight")
+# One wording for each level, with its name in it: the values of a step stay numbers (a stored row
+# of numbers only is written and copied as single-byte text).
+_LEVEL = {level: Wording(f"Уровень «{ru}»: Σ(вес × результат) / Σ весов ({{weight}} %)", f"Level “{en}”: Σ(weight × score) / Σ weights ({{weight}} %)",
+                         "weight") for level, (ru, en) in LEVEL_NAMES.items()}
 _WEIGHTED_TOTAL = Wording("Итог по весам: сумма вкладов строк / Σ весов ({weight} %)",
                           "Weighted total: the lines' contributions / Σ weights ({weight} %)", "weight")
 _MULTIPLIER = Wording("Множитель «{title}» × {value}", "Multiplier “{title}” × {value}", "title", "value")
@@ -125,7 +127,7 @@ def calculate_card(lines: Sequence[LineInput], policy: CardPolicy, rounding: Rou
         if level_weight:
             # Each level on its own: a unit that met its plan is paid whatever the company did [S2].
             level_results[level] = rounding.score(level_numerators[level] / level_weight)
-            steps.append(_LEVEL(level_results[level], LEVEL_NAMES[level][0], LEVEL_NAMES[level][1], level_weight))
+            steps.append(_LEVEL[level](level_results[level], level_weight))
     raw = numerator / weight_sum if weight_sum else ZERO
     # The terms themselves are the lines' "contribution" steps above.
     raw_total = rounding.score(raw)
