@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
-from functools import lru_cache
 
 from motiva.engine.money import ONE, ZERO
 from motiva.engine.trace import Step, step
@@ -71,17 +70,28 @@ def prorate(
     basis: str = DayBasis.CALENDAR,
 ) -> tuple[Decimal, tuple[Step, ...]]:
     """The share of the period's pay earned (0…1, FTE included) and the steps that explain it."""
+    # Most people of a run share their employment and absences (hired before the period, no leave):
+    # the share and its steps (immutable) are computed once for each distinct case. The case is told
+    # by dates and the FTE's text: equal FTEs may differ in their digits (1 and 1.00), and hashing a
+    # Decimal costs more than writing it out.
     try:
-        # Most people of a run share their employment and absences (hired before the period, no
-        # leave): the share and its steps (immutable) are computed once for each distinct case.
-        # Equal FTEs may differ in their digits (1 and 1.00); the memo tells them apart by their text.
-        exact = tuple(str(span.fte) for span in employment)
-        return _prorate(start, end, tuple(employment), tuple(absences), policy, basis, exact)
+        key = (start, end, tuple([(span.start, span.end, str(span.fte)) for span in employment]),
+               tuple([(a.kind, a.start, a.end) for a in absences]), policy, basis)
+        known = _MEMO.get(key)
     except TypeError:  # unhashable input: computed without the memo
-        return _prorate.__wrapped__(start, end, tuple(employment), tuple(absences), policy, basis, ())
+        return _prorate(start, end, tuple(employment), tuple(absences), policy, basis)
+    if known is None:
+        known = _prorate(start, end, tuple(employment), tuple(absences), policy, basis)
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO[key] = known
+    return known
 
 
-@lru_cache(maxsize=4096)
+_MEMO: dict[tuple[object, ...], tuple[Decimal, tuple[Step, ...]]] = {}
+_MEMO_SIZE = 4096
+
+
 def _prorate(
     start: dt.date,
     end: dt.date,
@@ -89,7 +99,6 @@ def _prorate(
     absences: tuple[Absence, ...],
     policy: str,
     basis: str,
-    exact: tuple[str, ...],
 ) -> tuple[Decimal, tuple[Step, ...]]:
     policy = _POLICIES.get(policy) or ProrationPolicy(policy)
     counts = basis == DayBasis.CALENDAR or DayBasis(basis) is DayBasis.CALENDAR

@@ -222,3 +222,21 @@ def test_scheme_formulas_can_sum_over_the_unit_and_rank_within_the_group():
     first, second = calculate_batch(people, ROUND)
     assert first.pay.total == D("1250.00")  # 1000 × (0.75 + 0.5)
     assert second.pay.total == D("250.00")  # 1000 × 0.25
+
+
+def test_remembered_scores_and_shares_keep_the_digits_of_their_inputs():
+    """Scores and time shares are remembered for equal inputs, told apart by their exact text: equal
+    numbers written differently (20 and 20.00) keep their own digits in the stored trace."""
+    def stored(steps):
+        return [step.compact({})[1:] for step in steps]
+
+    cards = [calculate_card([line("a", weight, 90, target=target)], CardPolicy(), ROUND) for weight, target in
+             (("20", "100"), ("20.00", "100.00"), ("20", "100"))]
+    assert cards[0].total == cards[1].total == cards[2].total
+    assert stored(cards[0].lines[0].steps) == [[None, ["90", "100"], "90.0"], [["20", "90.0"], None, "18.0"]]
+    assert stored(cards[1].lines[0].steps) == [[None, ["90", "100.00"], "90.0"], [["20.00", "90.0"], None, "18.000"]]
+    assert cards[2].lines[0].steps == cards[0].lines[0].steps  # remembered: the same steps again
+    shares = [prorate(*MARCH, (EmploymentSpan(dt.date(2026, 3, 1), None, D(fte)),), ()) for fte in ("1", "1.00", "1")]
+    assert [share for share, _steps in shares] == [D(1), D(1), D(1)]
+    assert [stored(steps)[0][0] for _share, steps in shares] == [["03.2026", "31", "31"], ["03.2026", "31.00", "31"], ["03.2026", "31", "31"]]
+    assert shares[2][1] is shares[0][1]
