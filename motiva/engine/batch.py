@@ -7,9 +7,10 @@ and a real period give the same numbers by construction.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
 from motiva.engine import formula as formula_language
 from motiva.engine.card import calculate_card
@@ -69,36 +70,29 @@ class GroupContext:
     rank_cache: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
 
     def facts_for(self, member: EmployeeCalc) -> GroupFacts:
-        return GroupFacts(
-            rank_place=self.places.get(member.key),
-            fund_share=self.shares.get(member.key),
-            unit_facts=self.unit_facts.get(member.unit, {}),
-            correction=self.corrections.get(member.unit),
-            aggregate=self._aggregator(member),
-        )
+        # Positional (the field order of GroupFacts): one for every employee of a run.
+        return GroupFacts(self.places.get(member.key), self.shares.get(member.key), self.unit_facts.get(member.unit, {}),
+                          self.corrections.get(member.unit), partial(self._aggregate, member))
 
-    def _aggregator(self, member: EmployeeCalc) -> Callable[[str, str], Decimal]:
+    def _aggregate(self, member: EmployeeCalc, function: str, name: str) -> Decimal:
+        """A formula's sum / avg / count over the member's unit, or rank within the member's scheme."""
         group_key = (member.scheme.kind, member.scheme.name) if member.scheme else ("", "")
         peers = self.members.get(group_key, [member])
-
-        def aggregate(function: str, name: str) -> Decimal:
-            if function == "rank":
-                if name not in member.pay.facts:
-                    raise formula_language.FormulaError(Problem("missing_value", "formula", text(
-                        "Значение «{n}» не введено", "The value of “{n}” is missing", n=name)))
-                rank_key = (name, "|".join(group_key))
-                if rank_key not in self.rank_cache:
-                    self.rank_cache[rank_key] = rank_places({p.key: p.pay.facts[name] for p in peers if name in p.pay.facts})
-                return Decimal(self.rank_cache[rank_key][member.key])
-            cache_key = (function, name, member.unit + "|" + "|".join(group_key))
-            if cache_key not in self.aggregate_cache:
-                values_in_unit = [p.pay.facts[name] for p in peers if p.unit == member.unit and name in p.pay.facts]
-                total = sum(values_in_unit, ZERO)
-                count = Decimal(len(values_in_unit))
-                self.aggregate_cache[cache_key] = {"sum": total, "count": count, "avg": total / count if count else ZERO}[function]
-            return self.aggregate_cache[cache_key]
-
-        return aggregate
+        if function == "rank":
+            if name not in member.pay.facts:
+                raise formula_language.FormulaError(Problem("missing_value", "formula", text(
+                    "Значение «{n}» не введено", "The value of “{n}” is missing", n=name)))
+            rank_key = (name, "|".join(group_key))
+            if rank_key not in self.rank_cache:
+                self.rank_cache[rank_key] = rank_places({p.key: p.pay.facts[name] for p in peers if name in p.pay.facts})
+            return Decimal(self.rank_cache[rank_key][member.key])
+        cache_key = (function, name, member.unit + "|" + "|".join(group_key))
+        if cache_key not in self.aggregate_cache:
+            values_in_unit = [p.pay.facts[name] for p in peers if p.unit == member.unit and name in p.pay.facts]
+            total = sum(values_in_unit, ZERO)
+            count = Decimal(len(values_in_unit))
+            self.aggregate_cache[cache_key] = {"sum": total, "count": count, "avg": total / count if count else ZERO}[function]
+        return self.aggregate_cache[cache_key]
 
 
 def prepare_group(

@@ -328,7 +328,19 @@ def parse(source: str) -> Formula:
         raise FormulaError(
             Problem("too_long", "formula", text("Формула длиннее {n} символов", "The formula is longer than {n} characters", n=MAX_LENGTH))
         )
-    return Formula(source, _Parser(source).parse())
+    known = _PARSED.get(source)
+    if known is None:
+        known = Formula(source, _Parser(source).parse())
+        if len(_PARSED) >= _PARSED_SIZE:
+            _PARSED.clear()
+        _PARSED[source] = known
+    return known
+
+
+# Parsed once, evaluated many times: a scheme's formulas are the same for every member (a Formula is
+# immutable, so it is shared). Sources that do not parse are not kept: each attempt reports its problem.
+_PARSED: dict[str, Formula] = {}
+_PARSED_SIZE = 1024
 
 
 def check(source: str) -> list[Problem]:

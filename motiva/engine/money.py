@@ -85,10 +85,10 @@ class RoundingPolicy:
             raise ValueError("places out of range: scores 0..6, money 0..4")
 
     def money(self, value: Decimal) -> Decimal:
-        return value.quantize(_QUANTA[self.money_places], rounding=ROUNDING_MODES[self.mode], context=CONTEXT)
+        return value.quantize(_QUANTA[self.money_places], ROUNDING_MODES[self.mode], CONTEXT)  # positional: cheaper to call
 
     def score(self, value: Decimal) -> Decimal:
-        return value.quantize(_QUANTA[self.score_places], rounding=ROUNDING_MODES[self.mode], context=CONTEXT)
+        return value.quantize(_QUANTA[self.score_places], ROUNDING_MODES[self.mode], CONTEXT)
 
 
 def allocate(total: Decimal, weights: Sequence[Decimal], places: int, mode: str = "down") -> list[Decimal]:

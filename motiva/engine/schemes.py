@@ -82,6 +82,21 @@ def _lookup(table: Any, *keys: str, field: str) -> Decimal:
 
 def card_policy(scheme_kind: str, params: Mapping[str, Any], category: str) -> CardPolicy:
     """Caps by category (120 % for most, 150 % for sales) and a threshold on the total, from the scheme."""
+    # Read once for each scheme and category (the parameters are kept alive with their entry, so their
+    # id is not reused while it is remembered).
+    key = (id(params), scheme_kind, category)
+    known = _POLICIES.get(key)
+    if known is None or known[0] is not params:
+        if len(_POLICIES) > 10000:
+            _POLICIES.clear()
+        known = _POLICIES[key] = (params, _card_policy(params, category))
+    return known[1]
+
+
+_POLICIES: dict[tuple[int, str, str], tuple[Mapping[str, Any], CardPolicy]] = {}
+
+
+def _card_policy(params: Mapping[str, Any], category: str) -> CardPolicy:
     caps = params.get("caps")
     cap = None
     if isinstance(caps, Mapping) and not params.get("no_threshold"):

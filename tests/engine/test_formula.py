@@ -86,3 +86,14 @@ def test_arbitrary_text_gives_a_value_or_a_problem(source):
         assert error.problem.code
         return
     assert abs(result) <= formula.MAX_MAGNITUDE
+
+
+def test_a_formula_is_parsed_once_and_a_broken_one_reports_every_time():
+    """A scheme's formula is evaluated for every member: the parsed form is kept and shared."""
+    first = parse("base * (K_sla + K_cc)")
+    assert parse("base * (K_sla + K_cc)") is first
+    assert evaluate(first, {"base": Decimal(1000), "K_sla": Decimal("0.2"), "K_cc": Decimal("0.1")}) == Decimal("300.0")
+    for _ in range(2):
+        with pytest.raises(FormulaError) as error:
+            parse("base * (")
+        assert error.value.problem.code
