@@ -19,8 +19,9 @@ LEVEL_NAMES = {"company": ("компания", "company"), "unit": ("подра�
 def score_line(line: LineInput, rounding: RoundingPolicy) -> LineResult:
     plan = line.plan
     # Equal Decimals may differ in their digits (100 and 100.00); the memo tells them apart by their text.
-    exact = (_exact_scale(line.scale), line.direction, str(line.fact), line.level_code, str(line.weight), plan.exact,
-             rounding.mode, rounding.score_places, rounding.round_per_line)
+    scale_text = _SCALE_TEXT.get(id(line.scale))
+    exact = (scale_text[1] if scale_text is not None else _exact_scale(line.scale), line.direction, str(line.fact), line.level_code,
+             str(line.weight), plan.exact, rounding.mode, rounding.score_places, rounding.round_per_line)
     scored = _MEMO.get(exact)
     if scored is None:
         scored = _scored(line.scale, line.direction, plan, line.fact, line.level_code, line.weight, rounding)
@@ -114,12 +115,14 @@ def calculate_card(lines: Sequence[LineInput], policy: CardPolicy, rounding: Rou
     for r in results:
         if r.multiplier is not None:
             continue
-        term = (r.score or ZERO) * r.weight
-        weight_sum += r.weight
+        weight = r.weight
+        term = (r.score or ZERO) * weight
+        weight_sum += weight
         numerator += term
-        if r.weight > 0:
-            level_weights[r.level] = level_weights.get(r.level, ZERO) + r.weight
-            level_numerators[r.level] = level_numerators.get(r.level, ZERO) + term
+        if weight > 0:
+            level = r.level
+            level_weights[level] = level_weights.get(level, ZERO) + weight
+            level_numerators[level] = level_numerators.get(level, ZERO) + term
 
     level_results: dict[str, Decimal] = {}
     for level in LEVELS:
