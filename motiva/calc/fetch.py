@@ -324,6 +324,8 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee]) -> SliceInputs:
     shared_facts, shared_plans, shared_levels = plan.shared_facts, plan.shared_plans, plan.shared_levels
     company_facts, unit_facts, indicators, scales = plan.company_facts, plan.unit_facts, plan.indicators, plan.scales
     months = _months(period)
+    codes = {pk: code for pk, (code, _name, _direction) in indicators.items()}
+    shared_values: dict[tuple[str, str], tuple[Decimal | None, str, Decimal | None]] = {}  # (code, scope) → fact, level code, plan
     plan_cache: dict[str, PlanValues] = {}
     due_cache: dict[tuple[Any, ...], frozenset[str]] = {}
     years_cache: dict[dt.date, Decimal] = {}
@@ -342,7 +344,7 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee]) -> SliceInputs:
         personal_plans: dict[str, Decimal] = {}
         personal_levels: dict[str, str] = {}
         for _e, indicator_id, kind, value, level_code, _id in employee.values:
-            code = indicators[indicator_id][0] if indicator_id in indicators else ""
+            code = codes.get(indicator_id, "")
             if kind == "plan":
                 if value is not None:
                     personal_plans[code] = value
@@ -357,15 +359,17 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee]) -> SliceInputs:
         lines = []
         for (_card, line_id, component, label, level, weight, threshold, target, maximum, planned, indicator_id, scale_id,
              component_score, _order) in employee.lines:
-            code, indicator_name, direction = indicators.get(indicator_id, ("", "", "")) if indicator_id else ("", "", "")
+            code, indicator_name, direction = indicators.get(indicator_id, _NO_INDICATOR) if indicator_id else _NO_INDICATOR
             if not code:
                 fact, level_code, planned_target = component_score, "", None
             elif level == "personal":
                 fact, level_code, planned_target = personal.get(code), personal_levels.get(code, ""), personal_plans.get(code)
             else:
-                scope = "company" if level == "company" else unit_scope
-                fact = shared_facts.get((code, scope))
-                level_code, planned_target = shared_levels.get((code, scope), ""), shared_plans.get((code, scope))
+                scope = (code, "company" if level == "company" else unit_scope)
+                shared = shared_values.get(scope)
+                if shared is None:
+                    shared = shared_values[scope] = (shared_facts.get(scope), shared_levels.get(scope, ""), shared_plans.get(scope))
+                fact, level_code, planned_target = shared
             # Found by their text: hashing a Decimal costs several times more than writing it out.
             if target is None:
                 target = planned_target
@@ -376,10 +380,10 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee]) -> SliceInputs:
             # Positional (the field order of LineInput): 800 000 of these in a large run.
             lines.append(LineInput(str(line_id), label or indicator_name or component, weight, component, level, direction or "higher",
                                    scales.get(scale_id) if scale_id else None, plan_values, fact, level_code, planned, code))
-        spans = tuple(
-            EmploymentSpan(max(start, hire), min(d for d in (end, leave) if d) if (end or leave) else None, fte)
+        spans = tuple([
+            EmploymentSpan(max(start, hire), (min(end, leave) if end and leave else end or leave) or None, fte)
             for _e, start, end, fte, *_rest in history
-        )
+        ])
         category = current[7] if current else ""
         block = current[6] if current else ""
         scheme = plan.schemes.get(scheme_id) if scheme_id else None
@@ -392,19 +396,21 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee]) -> SliceInputs:
         if years is None:
             years = years_cache[since] = _years(since, period.end)
         employee_facts = {**unit_facts.get(unit_key, company_facts), **personal} if personal else unit_facts.get(unit_key, company_facts)
-        flags = {k: from_config(employee_facts[k]) for k in ("certification", "specialization") if k in employee_facts}
-        pay = PayInput(
-            salary=current[4] if current else Decimal(0), period_start=period.start, period_end=period.end, months=months,
-            category=category, grade=(current[8] or "") if current else "", block=block,
-            seniority_years=years, employment=spans,
-            absences=tuple(EngineAbsence(kind, start, end) for _e, kind, start, end in employee.absences),
-            facts=employee_facts, flags=flags, due_levels=due,
-        )
-        name = " ".join(p for p in (last_name, first_name, middle_name) if p)
-        adjustments = tuple(EngineAdjustment(amount, reason, kind or AdjustmentKind.MANUAL) for _e, amount, reason, kind in employee.adjustments)
+        flags = ({k: from_config(employee_facts[k]) for k in ("certification", "specialization") if k in employee_facts}
+                 if "certification" in employee_facts or "specialization" in employee_facts else {})
+        absences = tuple([EngineAbsence(kind, start, end) for _e, kind, start, end in employee.absences]) if employee.absences else ()
+        # Positional (the field order of PayInput).
+        pay = PayInput(current[4] if current else Decimal(0), period.start, period.end, months, category, (current[8] or "") if current else "",
+                       block, years, spans, absences, employee_facts, flags, due)
+        name = " ".join(filter(None, (last_name, first_name, middle_name)))
+        adjustments = tuple([EngineAdjustment(amount, reason, kind or AdjustmentKind.MANUAL) for _e, amount, reason, kind in employee.adjustments]
+                            ) if employee.adjustments else ()
         employees.append(EmployeeCalc(key, name, tuple(lines), pay, scheme, unit_key, adjustments))
         card_map[key] = card_id
     return SliceInputs(employees, card_map, problems, hash_total % _HASH_MODULUS)
+
+
+_NO_INDICATOR = ("", "", "")
 
 
 def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:
