@@ -327,7 +327,7 @@ class _RowEncoder:
         self.run_id = run_id
         self.catalog: dict[str, list[Any]] = {}
         self.outcomes: dict[str, str] = {}  # ref → content (JSON), the line results of this slice
-        self._refs: dict[tuple[Any, ...], bytes] = {}
+        self._refs: dict[tuple[Any, ...], str] = {}
         self._names: dict[int, str] = {}  # a pay component's name (most are the scheme's constants) → its catalog id
         self._kept: list[Any] = []  # the names above, kept alive so that their ids are not reused
 
@@ -339,7 +339,7 @@ class _RowEncoder:
         self._kept.append(name)
         return name_id
 
-    def _line(self, line: Any) -> bytes:
+    def _line(self, line: Any) -> str:
         key = (line.steps, line.title, line.level, line.indicator_code) if line.steps else None
         ref = self._refs.get(key) if key is not None else None
         if ref is None:
@@ -349,11 +349,14 @@ class _RowEncoder:
                 "multiplier": None if line.multiplier is None else str(line.multiplier), "weighted": str(line.weighted),
                 "steps": [s.compact(self.catalog) for s in line.steps],
             })
-            ref = hashlib.blake2b(content, digest_size=8).hexdigest().encode()
-            self.outcomes[ref.decode()] = content.decode()
+            ref = hashlib.blake2b(content, digest_size=8).hexdigest()
+            self.outcomes[ref] = content.decode()
             if key is not None:
                 self._refs[key] = ref
-        return b'{"key":' + orjson.dumps(line.key) + b',"ref":"' + ref + b'"}'
+        line_key = line.key
+        if line_key.isdigit():  # a card line's id: nothing to escape
+            return f'{{"key":"{line_key}","ref":"{ref}"}}'
+        return f'{{"key":{orjson.dumps(line_key).decode()},"ref":"{ref}"}}'
 
     def row(self, outcome: EmployeeOutcome, card_id: int) -> tuple[Any, ...]:
         card = outcome.card
@@ -365,7 +368,7 @@ class _RowEncoder:
             _json({level: str(value) for level, value in card.level_results.items()}),
             pay.total if pay else Decimal(0),
             pay.proration.quantize(_PRORATION_PLACES) if pay else Decimal(1),
-            (b"[" + b",".join([self._line(line) for line in card.lines]) + b"]").decode(),
+            "[" + ",".join([self._line(line) for line in card.lines]) + "]",
             _json([] if pay is None else [
                 [names.get(id(c.name)) or self._name(c.name), str(c.amount), [s.compact(catalog) for s in c.steps]] for c in pay.components
             ]),

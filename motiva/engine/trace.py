@@ -10,6 +10,7 @@ millions of steps, and most are stored, not read.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -104,7 +105,7 @@ class Wording:
     Steps made once per employee (a card's totals, the pay) use one: `WORDING(outcome, *values)` is a
     step that carries only its values, which is cheaper to make and to store than `step(...)`."""
 
-    __slots__ = ("en", "entry", "id", "params", "ru")
+    __slots__ = ("en", "entry", "id", "params", "ru", "texts")
 
     def __init__(self, ru: str, en: str, *params: str) -> None:
         self.ru = ru
@@ -112,6 +113,7 @@ class Wording:
         self.params = params
         self.id = _wording_id(ru, en, params, ())
         self.entry = _WORDINGS[self.id]
+        self.texts = _TEXTS[len(params)] if len(params) < len(_TEXTS) else _texts
 
     def __call__(self, outcome: Any = "", *values: Any) -> Step:
         if len(values) != len(self.params):
@@ -138,11 +140,25 @@ class _WordedStep(Step):
     def compact(self, catalog: dict[str, list[Any]]) -> list[Any]:
         compact = self._compact
         if compact is None:
-            compact = self._compact = [self._wording.id, [str(v) for v in self._values] if self._values else None, None, str(self._outcome)]
+            compact = self._compact = [self._wording.id, self._wording.texts(self._values), None, str(self._outcome)]
         if compact[0] not in catalog:
             catalog[compact[0]] = self._wording.entry
         return compact
 
+
+def _texts(values: tuple[Any, ...]) -> list[str]:
+    return [str(v) for v in values]
+
+
+# A step's values as text, written out for the usual counts (a loop over a few values costs more than the values).
+_TEXTS: tuple[Callable[[tuple[Any, ...]], list[str] | None], ...] = (
+    lambda v: None,
+    lambda v: [str(v[0])],
+    lambda v: [str(v[0]), str(v[1])],
+    lambda v: [str(v[0]), str(v[1]), str(v[2])],
+    lambda v: [str(v[0]), str(v[1]), str(v[2]), str(v[3])],
+    lambda v: [str(v[0]), str(v[1]), str(v[2]), str(v[3]), str(v[4])],
+)
 
 _WORDING_IDS: dict[tuple[Any, ...], str] = {}  # (ru, en, param names, input names) → wording id
 _WORDINGS: dict[str, list[Any]] = {}  # wording id → what the catalog holds for it

@@ -263,3 +263,15 @@ def test_the_input_hash_does_not_depend_on_slicing(setup):
     assert combine_hashes(plan.hash_total, whole.hash_total) == combine_hashes(plan.hash_total, *(p.hash_total for p in parts))
     assert [e.lines for e in whole.employees] == [e.lines for p in parts for e in p.employees]
 
+
+
+def test_a_line_key_that_needs_escaping_is_stored_as_valid_json():
+    """Card line ids need no escaping; any other key is written through the JSON encoder."""
+    import json
+
+    from motiva.engine.types import LineResult
+
+    encoder = calc._RowEncoder(run_id=1)
+    for key in ("17", 'a "quoted" \\ key'):
+        line = LineResult(key, "Title", "personal", D(10), D(5), D(50), None, D(5), (), (), None, "CODE")
+        assert json.loads(encoder._line(line)) == {"key": key, "ref": next(iter(encoder.outcomes))}
