@@ -51,8 +51,7 @@ class RowHash:
         self.total = 0
 
     def add(self, table: str, row: Any) -> None:
-        digest = hashlib.blake2b(f"{table}\x1f{row!r}".encode(), digest_size=32).digest()
-        self.total = (self.total + int.from_bytes(digest, "big")) % _HASH_MODULUS
+        self.total = (self.total + row_hash(table, row)) % _HASH_MODULUS
 
     def rows(self, table: str, rows: list[Any]) -> list[Any]:
         for row in rows:
@@ -63,6 +62,10 @@ class RowHash:
         return format(self.total, "064x")
 
 
+def row_hash(table: str, row: Any) -> int:
+    return int.from_bytes(hashlib.blake2b(f"{table}\x1f{row!r}".encode(), digest_size=32).digest(), "big")
+
+
 @dataclass
 class RunPlan:
     """What every slice of a run shares; read once."""
@@ -71,7 +74,8 @@ class RunPlan:
     unit: Unit | None
     employee_ids: list[int]  # the run's employees (one card each), in id order: slices are ranges of them
     schemes: dict[int, SchemeSpec]
-    scales: dict[int, ScaleSpec | None]
+    scales: dict[int, ScaleSpec | None]  # the organization's; a scale counts in the input hash if a line of the run uses it
+    scale_hashes: dict[int, int]
     indicators: dict[int, tuple[str, str, str]]  # id → code, name, direction
     company_facts: dict[str, Decimal]
     unit_facts: dict[str, dict[str, Decimal]]  # unit id → company and unit facts together
@@ -92,6 +96,10 @@ class RunPlan:
         """Schemes whose members' pay depends on each other (rankings, fund splits, formulas over a unit)."""
         return {pk for pk, scheme in self.schemes.items() if needs_group(scheme)}
 
+    def scales_hash(self, used: set[int]) -> int:
+        """The input hash of the scales the run's lines use (known once its slices are read)."""
+        return sum(self.scale_hashes.get(pk, 0) for pk in used) % _HASH_MODULUS
+
 
 @dataclass
 class SliceInputs:
@@ -99,6 +107,7 @@ class SliceInputs:
     cards: dict[str, int]  # employee key → card id
     problems: list[Problem]
     hash_total: int
+    scale_ids: set[int] = field(default_factory=set)  # the scales the slice's lines use
 
 
 @dataclass
@@ -153,16 +162,19 @@ def fetch_plan(period: Period, unit: Unit | None = None, *, whole_run: bool = Tr
     # Later queries filter by the same condition as a subquery: a list of 100 000 ids would not fit in
     # one statement's parameters.
     in_run = Card.objects.filter(card_filter)
-    # A run reads the scales and schemes its cards use; a projection of a few cards (not whole_run) reads
-    # the organization's, which are few, instead of scanning every line of the period.
-    used_scales = (Scale.objects.filter(pk__in=CardLine.objects.filter(card__period=period, card_id__in=in_run.values("id")).values("scale_id"))
-                   if whole_run else Scale.objects.filter(organization_id=period.organization_id))
+    # A run reads the schemes its cards use; a projection of a few cards (not whole_run) reads the
+    # organization's. Scales are always the organization's (a few): finding the ones the run uses would
+    # scan every line of the period, so the slices report them and only those count in the input hash.
+    scale_rows = Scale.objects.filter(organization_id=period.organization_id)
     used_schemes = (PayScheme.objects.filter(pk__in=in_run.values("scheme_id")) if whole_run
                     else PayScheme.objects.filter(organization_id=period.organization_id))
     scales: dict[int, ScaleSpec | None] = {}
-    for scale_id, scale_kind, scale_params in hashed.rows("scale", list(used_scales.order_by("id").values_list("id", "kind", "params"))):  # query 2
+    scale_hashes: dict[int, int] = {}
+    for row in scale_rows.order_by("id").values_list("id", "kind", "params"):  # query 2
+        scale_id, scale_kind, scale_params = row
         params, _problems = parse_scale_params(scale_kind, scale_params)
         scales[scale_id] = ScaleSpec(scale_kind, params) if params is not None else None
+        scale_hashes[scale_id] = row_hash("scale", row)
     schemes = {
         pk: SchemeSpec(kind, params, name)
         for pk, kind, params, name in hashed.rows("scheme", list(
@@ -171,7 +183,9 @@ def fetch_plan(period: Period, unit: Unit | None = None, *, whole_run: bool = Tr
     facts: dict[tuple[str, str], Decimal] = {}
     plans: dict[tuple[str, str], Decimal] = {}
     levels: dict[tuple[str, str], str] = {}
-    _read_values(hashed, IndicatorValue.objects.filter(period=period).exclude(scope="employee"), facts, plans, levels)  # query 4
+    # The company's and units' values: employee_id is empty exactly for them (a constraint), and the
+    # (period, employee) index finds them without scanning every personal value.
+    _read_values(hashed, IndicatorValue.objects.filter(period=period, employee__isnull=True), facts, plans, levels)  # query 4
     indicators: dict[int, tuple[str, str, str]] = {}
     formulas: dict[str, str] = {}
     for pk, code, name, direction, source in hashed.rows("indicator", list(
@@ -190,7 +204,7 @@ def fetch_plan(period: Period, unit: Unit | None = None, *, whole_run: bool = Tr
     by_scope = _by_scope(facts)
     company_facts = by_scope.get("company", {})
     unit_facts = {scope[5:]: {**company_facts, **values} for scope, values in by_scope.items() if scope.startswith("unit:")}
-    return RunPlan(period, unit, ids, schemes, scales, indicators, company_facts, unit_facts, facts, plans, levels, formulas, corrections,
+    return RunPlan(period, unit, ids, schemes, scales, scale_hashes, indicators, company_facts, unit_facts, facts, plans, levels, formulas, corrections,
                    problems, hashed.total, parsed, order)
 
 
@@ -333,6 +347,7 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee]) -> SliceInputs:
     card_map: dict[str, int] = {}
     problems: list[Problem] = []
     hash_total = 0
+    used_scales: set[int] = set()
     for employee_id, employee in rows.items():
         hash_total += employee.digest()
         _e, card_id, scheme_id, last_name, first_name, middle_name, hire, leave, seniority_start = employee.card
@@ -377,6 +392,8 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee]) -> SliceInputs:
             plan_values = plan_cache.get(plan_key)
             if plan_values is None:
                 plan_values = plan_cache[plan_key] = PlanValues(threshold, target, maximum)
+            if scale_id:
+                used_scales.add(scale_id)
             # Positional (the field order of LineInput): 800 000 of these in a large run.
             lines.append(LineInput(str(line_id), label or indicator_name or component, weight, component, level, direction or "higher",
                                    scales.get(scale_id) if scale_id else None, plan_values, fact, level_code, planned, code))
@@ -407,7 +424,7 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee]) -> SliceInputs:
                             ) if employee.adjustments else ()
         employees.append(EmployeeCalc(key, name, tuple(lines), pay, scheme, unit_key, adjustments))
         card_map[key] = card_id
-    return SliceInputs(employees, card_map, problems, hash_total % _HASH_MODULUS)
+    return SliceInputs(employees, card_map, problems, hash_total % _HASH_MODULUS, used_scales)
 
 
 _NO_INDICATOR = ("", "", "")
@@ -418,7 +435,7 @@ def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:
     plan = fetch_plan(period, unit)
     part = fetch_slice(plan)
     return RunInputs(part.employees, plan.unit_facts, plan.corrections, part.cards, plan.problems + part.problems, plan.formulas,
-                     format((plan.hash_total + part.hash_total) % _HASH_MODULUS, "064x"))
+                     combine_hashes(plan.hash_total, part.hash_total, plan.scales_hash(part.scale_ids)))
 
 
 def combine_hashes(*totals: int) -> str:

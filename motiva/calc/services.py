@@ -132,7 +132,8 @@ def _finish(run: CalculationRun, plan: fetching.RunPlan, summary: _Summary, star
     rounding = period.organization.rounding
     cap = period.organization.disciplinary_cap_percent if period.organization.disciplinary_cap_enabled else None
     # The rows read, the engine version and the policy determine the result entirely.
-    input_hash = digest({"engine": ENGINE_VERSION, "rounding": rounding, "rows": fetching.combine_hashes(plan.hash_total, *summary.hashes),
+    input_hash = digest({"engine": ENGINE_VERSION, "rounding": rounding, "rows": fetching.combine_hashes(
+        plan.hash_total, *summary.hashes, plan.scales_hash(summary.scale_ids)),
                          "disciplinary_cap": cap})
     finished = time.perf_counter()
     CalculationRun.objects.filter(pk=run.pk).update(
@@ -180,6 +181,7 @@ class _SlicePart:
     catalog: dict[str, list[str]]
     problems: list[Any]
     hash_total: int
+    scale_ids: set[int]
     fetch: float
     compute: float
 
@@ -190,6 +192,7 @@ class _Summary:
     catalog: dict[str, list[str]] = field(default_factory=dict)
     problems: list[Any] = field(default_factory=list)
     hashes: list[int] = field(default_factory=list)
+    scale_ids: set[int] = field(default_factory=set)
     fetch: float = 0.0
     compute: float = 0.0
     stored_refs: set[str] = field(default_factory=set)
@@ -199,6 +202,7 @@ class _Summary:
         self.catalog.update(part.catalog)
         self.problems.extend(part.problems)
         self.hashes.append(part.hash_total)
+        self.scale_ids |= part.scale_ids
         self.fetch += part.fetch
         self.compute += part.compute
         new = [(self.run_id, ref, content) for ref, content in part.outcomes.items() if ref not in self.stored_refs]
@@ -242,7 +246,8 @@ def _read_and_compute(bounds: tuple[int, int], job: _Job) -> _SlicePart:
         # A worker reports progress on its own connection; on SQLite the storing transaction holds the
         # only write lock, so there the run shows its progress when it is stored.
         CalculationRun.objects.filter(pk=job.run_id).update(progress=F("progress") + 85 * len(part.employees) // job.total)
-    return _SlicePart(rows, encoder.outcomes, encoder.catalog, part.problems, part.hash_total, fetched - started, computed - fetched)
+    return _SlicePart(rows, encoder.outcomes, encoder.catalog, part.problems, part.hash_total, part.scale_ids,
+                      fetched - started, computed - fetched)
 
 
 @contextmanager

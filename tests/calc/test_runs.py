@@ -12,7 +12,7 @@ from motiva.calc.models import CalculationRun, EmployeeResult, LineOutcome, RunS
 from motiva.calc.selectors import explain, stored_lines
 from motiva.core.errors import InvalidInput
 from motiva.kpi import services as kpi
-from motiva.kpi.models import CardLine
+from motiva.kpi.models import CardLine, Scale
 from motiva.org import services as org
 from motiva.periods import services as periods
 from motiva.periods.models import LIFECYCLE
@@ -260,8 +260,22 @@ def test_the_input_hash_does_not_depend_on_slicing(setup):
     ids = plan.employee_ids
     parts = [fetch_slice(plan, ids[0], ids[0]), fetch_slice(plan, ids[1], ids[-1])]
     assert [len(p.employees) for p in parts] == [1, 2]
-    assert combine_hashes(plan.hash_total, whole.hash_total) == combine_hashes(plan.hash_total, *(p.hash_total for p in parts))
+    assert whole.scale_ids == parts[0].scale_ids == parts[1].scale_ids and whole.scale_ids
+    assert combine_hashes(plan.hash_total, whole.hash_total, plan.scales_hash(whole.scale_ids)) == combine_hashes(
+        plan.hash_total, *(p.hash_total for p in parts), plan.scales_hash(set().union(*(p.scale_ids for p in parts))))
     assert [e.lines for e in whole.employees] == [e.lines for p in parts for e in p.employees]
+
+
+def test_only_the_scales_the_run_uses_count_in_its_hash(actor, organization, setup):
+    first = calc.calculation_run_create(actor=actor, period=setup["period"])
+    unused = kpi.scale_create(actor=actor, organization=organization, name="Не используется", kind="ratio", params={"cap": "120"})
+    second = calc.calculation_run_create(actor=actor, period=setup["period"])
+    assert second.input_hash == first.input_hash  # a scale no line uses is not an input
+    Scale.objects.filter(pk=unused.pk).update(params={"cap": "130"})
+    used = CardLine.objects.filter(card__period=setup["period"]).values_list("scale_id", flat=True).first()
+    Scale.objects.filter(pk=used).update(params={"cap": "149"})
+    third = calc.calculation_run_create(actor=actor, period=setup["period"])
+    assert third.input_hash != first.input_hash
 
 
 
