@@ -140,6 +140,18 @@ def _machine_busy() -> float | None:
     return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def _reference_loop() -> float:
+    """Seconds of CPU for a fixed pure-Python loop (the best of three): a shared machine's speed varies
+    from hour to hour, and this tells how fast it was when the figures below were taken."""
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.process_time(), 0
+        for i in range(3_000_000):
+            total += i * i
+        best = min(best, time.process_time() - started)
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--employees", type=int, default=10_000)
@@ -160,6 +172,8 @@ def main() -> None:
         if args.build_only:
             return
     actor = get_user_model().objects.filter(is_superuser=True).first()
+    print(f"machine speed: a reference loop took {_reference_loop():.3f} s of CPU (lower is faster)")
+    own_before = resource.getrusage(resource.RUSAGE_SELF)
     busy_before = _machine_busy()
     started = time.perf_counter()
     run = calculation_run_create(actor=actor, period=period)
@@ -176,7 +190,8 @@ def main() -> None:
     print(f"engine: {lines / timings['compute']:,.0f} lines per process-second of compute; end-to-end: {lines / total:,.0f} lines/s")
     print(f"peak memory (max RSS): {peak_mb:,.0f} MB; largest worker process: {children_mb:,.0f} MB")
     print(f"worker processes: {os.environ.get('MOTIVA_CALC_WORKERS', '1')}")
-    own_cpu, workers_cpu = own.ru_utime + own.ru_stime, workers.ru_utime + workers.ru_stime
+    own_cpu = own.ru_utime + own.ru_stime - own_before.ru_utime - own_before.ru_stime
+    workers_cpu = workers.ru_utime + workers.ru_stime
     print(f"CPU seconds: this process {own_cpu:.1f} (the plan, storing), worker processes {workers_cpu:.1f}"
           + (f", the whole machine {machine:.1f} (the rest is mostly the database server)" if machine is not None else ""))
     if not args.keep:
