@@ -385,9 +385,9 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee]) -> SliceInputs:
                 if shared is None:
                     shared = shared_values[scope] = (shared_facts.get(scope), shared_levels.get(scope, ""), shared_plans.get(scope))
                 fact, level_code, planned_target = shared
-            # Found by their text: hashing a Decimal costs several times more than writing it out.
             if target is None:
                 target = planned_target
+            # Found by their text: hashing a Decimal costs several times more than writing it out.
             plan_key = plan_text(threshold, target, maximum)
             plan_values = plan_cache.get(plan_key)
             if plan_values is None:
