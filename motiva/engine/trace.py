@@ -118,21 +118,25 @@ class Wording:
     def __call__(self, outcome: Any = "", *values: Any) -> Step:
         if len(values) != len(self.params):
             raise TypeError(f"{self.en!r} takes {len(self.params)} values, not {len(values)}")
-        return _WordedStep(self, outcome, values)
+        # Filled in here rather than by an __init__: a dozen of these are made for every employee.
+        made = _new_worded_step(_WordedStep)
+        made.ru = self.ru
+        made.en = self.en
+        made._outcome = outcome
+        made._inputs = None
+        made._params = None
+        made._compact = None
+        made._wording = self
+        made._values = values
+        return made
 
 
 class _WordedStep(Step):
-    __slots__ = ("_values", "_wording")
+    """A step made by a Wording (see there)."""
 
-    def __init__(self, wording: Wording, outcome: Any, values: tuple[Any, ...]) -> None:
-        self.ru = wording.ru
-        self.en = wording.en
-        self._outcome = outcome
-        self._inputs = None
-        self._params = None
-        self._compact = None
-        self._wording = wording
-        self._values = values
+    __slots__ = ("_values", "_wording")
+    _values: tuple[Any, ...]
+    _wording: Wording
 
     def _named_params(self) -> dict[str, Any]:
         return dict(zip(self._wording.params, self._values, strict=True))
@@ -159,6 +163,8 @@ _TEXTS: tuple[Callable[[tuple[Any, ...]], list[str] | None], ...] = (
     lambda v: [str(v[0]), str(v[1]), str(v[2]), str(v[3])],
     lambda v: [str(v[0]), str(v[1]), str(v[2]), str(v[3]), str(v[4])],
 )
+
+_new_worded_step = object.__new__
 
 _WORDING_IDS: dict[tuple[Any, ...], str] = {}  # (ru, en, param names, input names) → wording id
 _WORDINGS: dict[str, list[Any]] = {}  # wording id → what the catalog holds for it
