@@ -247,7 +247,11 @@ class _Employee:
         """The hash of everything read for this employee. A slice adds up its employees' hashes, so the
         run's hash is the same however its employees are sliced."""
         # JSON of the rows, exact numbers as their text (each column has one type, so this is unambiguous).
-        rows = orjson.dumps((self.card, self.assignments, self.absences, self.values, self.adjustments, self.lines), default=str)
+        # The columns read only to sort by (a value's id, a line's place on the card) are left out: the
+        # order of the rows is hashed already.
+        values = [row[:5] for row in self.values]
+        lines = [row[:13] for row in self.lines]
+        rows = orjson.dumps((self.card, self.assignments, self.absences, values, self.adjustments, lines), default=str)
         return int.from_bytes(hashlib.blake2b(rows, digest_size=32).digest(), "big")
 
 
@@ -298,7 +302,8 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
         if row[0] in rows:
             rows[row[0]].absences.append(row)
     # Personal values and card lines come unsorted (a sort cost the database more than the rest of
-    # these queries); each employee's are put in order below, so what is read, and its hash, is the same.
+    # these queries); each employee's are put in order below (by the extra last column), so the rows,
+    # in their order, and the hash are what a sorted read gave.
     for row in IndicatorValue.objects.filter(of_employees, period=period, scope="employee").order_by().values_list(
             "employee_id", "indicator_id", "kind", "value", "level_code", "id"):  # query 4
         if row[0] in rows:

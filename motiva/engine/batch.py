@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
+from types import MappingProxyType
+from typing import Any
 
 from motiva.engine import formula as formula_language
 from motiva.engine.card import calculate_card
@@ -133,10 +135,13 @@ def prepare_group(
     return GroupContext(dict(by_scheme), places, shares, unit_facts, corrections or {})
 
 
+_NO_PARAMS: Mapping[str, Any] = MappingProxyType({})  # one for every employee without a scheme (card_policy remembers it)
+
+
 def calculate_member(
     employee: EmployeeCalc, context: GroupContext, rounding: RoundingPolicy, *, disciplinary_cap: Decimal | None = None
 ) -> EmployeeOutcome:
-    params = employee.scheme.params if employee.scheme else {}
+    params = employee.scheme.params if employee.scheme else _NO_PARAMS
     policy = card_policy(employee.scheme.kind if employee.scheme else "", params, employee.pay.category)
     card = calculate_card(employee.lines, policy, rounding)
     group = context.facts_for(employee)

@@ -155,14 +155,33 @@ def _texts(values: tuple[Any, ...]) -> list[str]:
 
 
 # A step's values as text, written out for the usual counts (a loop over a few values costs more than the values).
-_TEXTS: tuple[Callable[[tuple[Any, ...]], list[str] | None], ...] = (
-    lambda v: None,
-    lambda v: [str(v[0])],
-    lambda v: [str(v[0]), str(v[1])],
-    lambda v: [str(v[0]), str(v[1]), str(v[2])],
-    lambda v: [str(v[0]), str(v[1]), str(v[2]), str(v[3])],
-    lambda v: [str(v[0]), str(v[1]), str(v[2]), str(v[3]), str(v[4])],
-)
+def _no_texts(v: tuple[Any, ...]) -> None:
+    return None
+
+
+def _texts_1(v: tuple[Any, ...]) -> list[str]:
+    return [str(v[0])]
+
+
+def _texts_2(v: tuple[Any, ...]) -> list[str]:
+    return [str(v[0]), str(v[1])]
+
+
+def _texts_3(v: tuple[Any, ...]) -> list[str]:
+    return [str(v[0]), str(v[1]), str(v[2])]
+
+
+def _texts_4(v: tuple[Any, ...]) -> list[str]:
+    return [str(v[0]), str(v[1]), str(v[2]), str(v[3])]
+
+
+def _texts_5(v: tuple[Any, ...]) -> list[str]:
+    return [str(v[0]), str(v[1]), str(v[2]), str(v[3]), str(v[4])]
+
+
+# A step's values as text, written out for the usual counts (a loop over a few values costs more than
+# the values); named functions, so that a step can be pickled.
+_TEXTS: tuple[Callable[[tuple[Any, ...]], list[str] | None], ...] = (_no_texts, _texts_1, _texts_2, _texts_3, _texts_4, _texts_5)
 
 _new_worded_step = object.__new__
 
@@ -191,10 +210,13 @@ def expand(compact: list[Any], templates: dict[str, list[Any]]) -> Step:
 
 
 def _number(text: str) -> Any:
+    """A stored value back: a number if it was one (its text is a Decimal's own), else the text as
+    stored ("03.2026" is a month, "+1" a rating)."""
     try:
-        return Decimal(text)
+        number = Decimal(text)
     except ArithmeticError:
         return text
+    return number if str(number) == text else text
 
 
 def step(ru: str, en: str, outcome: Any = "", /, inputs: dict[str, Any] | None = None, **params: Any) -> Step:

@@ -15,7 +15,7 @@ from motiva.kpi import services as kpi
 from motiva.kpi.models import CardLine, Scale
 from motiva.org import services as org
 from motiva.periods import services as periods
-from motiva.periods.models import LIFECYCLE
+from motiva.periods.models import LIFECYCLE, IndicatorValue
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -264,6 +264,28 @@ def test_the_input_hash_does_not_depend_on_slicing(setup):
     assert combine_hashes(plan.hash_total, whole.hash_total, plan.scales_hash(whole.scale_ids)) == combine_hashes(
         plan.hash_total, *(p.hash_total for p in parts), plan.scales_hash(set().union(*(p.scale_ids for p in parts))))
     assert [e.lines for e in whole.employees] == [e.lines for p in parts for e in p.employees]
+
+
+def test_a_value_entered_again_gives_the_same_input_hash(actor, setup):
+    """What is hashed is what was read, in order; not the database ids of the rows (a value deleted
+    and entered again with the same figures gets a new id)."""
+    first = calc.calculation_run_create(actor=actor, period=setup["period"])
+    person = setup["people"][0]
+    values = list(IndicatorValue.objects.filter(period=setup["period"], employee=person).select_related("indicator").order_by("id"))
+    IndicatorValue.objects.filter(pk__in=[v.pk for v in values]).delete()
+    for value in values:  # entered again in the same order
+        periods.value_set(actor=actor, indicator=value.indicator, period=setup["period"], kind=value.kind, value=value.value,
+                          scope="employee", employee=person)
+    assert not set(IndicatorValue.objects.filter(employee=person).values_list("pk", flat=True)) & {v.pk for v in values}
+    second = calc.calculation_run_create(actor=actor, period=setup["period"])
+    assert second.input_hash == first.input_hash
+
+
+def test_a_stored_trace_shows_texts_as_stored(actor, setup):
+    """Stored values come back as numbers only when they were numbers: the proration's month stays 03.2026."""
+    run = calc.calculation_run_create(actor=actor, period=setup["period"])
+    explained = explain(EmployeeResult.objects.select_related("run").get(run=run, employee=setup["people"][0]), "en")
+    assert any(step.startswith("03.2026: worked 31 of 31 days") for step in explained["pay"]), explained["pay"]
 
 
 def test_only_the_scales_the_run_uses_count_in_its_hash(actor, organization, setup):

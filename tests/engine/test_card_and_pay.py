@@ -240,3 +240,11 @@ def test_remembered_scores_and_shares_keep_the_digits_of_their_inputs():
     assert [share for share, _steps in shares] == [D(1), D(1), D(1)]
     assert [stored(steps)[0][0] for _share, steps in shares] == [["03.2026", "31", "31"], ["03.2026", "31.00", "31"], ["03.2026", "31", "31"]]
     assert shares[2][1] is shares[0][1]
+
+
+def test_steps_made_from_wordings_can_be_pickled():
+    import pickle
+
+    card = calculate_card([line("a", "100", 90)], CardPolicy(), ROUND)
+    for step in card.steps:
+        assert pickle.loads(pickle.dumps(step)).render("ru") == step.render("ru")  # noqa: S301 — our own bytes
