@@ -23,7 +23,8 @@ from typing import Any
 
 import orjson
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 
 from motiva.calc.models import Adjustment, AdjustmentKind, GroupCorrection
 from motiva.engine import formula as formula_language
@@ -304,8 +305,16 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
     # Personal values and card lines come unsorted (a sort cost the database more than the rest of
     # these queries); each employee's are put in order below (by the extra last column), so the rows,
     # in their order, and the hash are what a sorted read gave.
+    # On PostgreSQL the numbers of personal values and card lines are read as their text and become
+    # Decimals once for each distinct text in _engine_inputs (most repeat: weights, plans, facts);
+    # SQLite's driver gives Decimals. The text is exactly the Decimal's (at most 6 decimal places).
+    as_text = connection.vendor == "postgresql"
+
+    def number(name: str) -> Any:
+        return Cast(name, output_field=TextField()) if as_text else name
+
     for row in IndicatorValue.objects.filter(of_employees, period=period, scope="employee").order_by().values_list(
-            "employee_id", "indicator_id", "kind", "value", "level_code", "id"):  # query 4
+            "employee_id", "indicator_id", "kind", number("value"), "level_code", "id"):  # query 4
         if row[0] in rows:
             rows[row[0]].values.append(row)
     for row in Adjustment.objects.filter(of_employees, period=period, approved_by__isnull=False).order_by("employee_id", "id").values_list(
@@ -316,13 +325,13 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
     # server-side cursor would make PostgreSQL plan for the first rows, which is slower for all of them.
     card_rows = {employee.card[1]: employee for employee in rows.values()}
     if not card_rows:
-        return _engine_inputs(plan, rows)
+        return _engine_inputs(plan, rows, as_text)
     # The lines are found through the card index: the range of the slice's card ids tells the planner
     # how few they are (cards are usually created in employee order, so the range is narrow).
     for row in CardLine.objects.filter(card_id__gte=min(card_rows), card_id__lte=max(card_rows), card_id__in=in_slice.values("id")).order_by(
             ).values_list(
-        "card_id", "id", "component", "label", "level", "weight", "threshold", "target", "maximum", "planned_amount",
-        "indicator_id", "scale_id", "component_score__value", "order",
+        "card_id", "id", "component", "label", "level", number("weight"), number("threshold"), number("target"), number("maximum"),
+        number("planned_amount"), "indicator_id", "scale_id", number("component_score__value"), "order",
     ):  # query 6
         card_rows[row[0]].lines.append(row)
     for employee in rows.values():
@@ -330,15 +339,16 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
             employee.values.sort(key=_VALUE_ORDER)
         if len(employee.lines) > 1:
             employee.lines.sort(key=_LINE_ORDER)
-    return _engine_inputs(plan, rows)
+    return _engine_inputs(plan, rows, as_text)
 
 
 _VALUE_ORDER = operator.itemgetter(5)  # id
 _LINE_ORDER = operator.itemgetter(13, 1)  # the line's order on the card, then id
 
 
-def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee]) -> SliceInputs:
-    """Engine inputs for the employees of a slice, and the hash of what was read for them."""
+def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = False) -> SliceInputs:
+    """Engine inputs for the employees of a slice, and the hash of what was read for them. With
+    as_text, the numbers of personal values and card lines were read as their text."""
     period = plan.period
     shared_facts, shared_plans, shared_levels = plan.shared_facts, plan.shared_plans, plan.shared_levels
     company_facts, unit_facts, indicators, scales = plan.company_facts, plan.unit_facts, plan.indicators, plan.scales
@@ -353,6 +363,7 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee]) -> SliceInputs:
     problems: list[Problem] = []
     hash_total = 0
     used_scales: set[int] = set()
+    numbers: dict[Any, Decimal | None] = {None: None}  # text → the Decimal, one for each distinct text
     for employee_id, employee in rows.items():
         hash_total += employee.digest()
         _e, card_id, scheme_id, last_name, first_name, middle_name, hire, leave, seniority_start = employee.card
@@ -364,6 +375,11 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee]) -> SliceInputs:
         personal_plans: dict[str, Decimal] = {}
         personal_levels: dict[str, str] = {}
         for _e, indicator_id, kind, value, level_code, _id in employee.values:
+            if as_text:
+                try:
+                    value = numbers[value]
+                except KeyError:
+                    value = numbers[value] = Decimal(value)
             code = codes.get(indicator_id, "")
             if kind == "plan":
                 if value is not None:
@@ -379,6 +395,12 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee]) -> SliceInputs:
         lines = []
         for (_card, line_id, component, label, level, weight, threshold, target, maximum, planned, indicator_id, scale_id,
              component_score, _order) in employee.lines:
+            if as_text:
+                try:
+                    weight, planned, component_score = numbers[weight], numbers[planned], numbers[component_score]
+                except KeyError:
+                    weight, planned, component_score = (_as_number(numbers, weight), _as_number(numbers, planned),
+                                                        _as_number(numbers, component_score))
             code, indicator_name, direction = indicators.get(indicator_id, _NO_INDICATOR) if indicator_id else _NO_INDICATOR
             if not code:
                 fact, level_code, planned_target = component_score, "", None
@@ -396,6 +418,8 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee]) -> SliceInputs:
             plan_key = plan_text(threshold, target, maximum)
             plan_values = plan_cache.get(plan_key)
             if plan_values is None:
+                if as_text:
+                    threshold, target, maximum = _as_number(numbers, threshold), _as_number(numbers, target), _as_number(numbers, maximum)
                 plan_values = plan_cache[plan_key] = PlanValues(threshold, target, maximum)
             if scale_id:
                 used_scales.add(scale_id)
@@ -433,6 +457,16 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee]) -> SliceInputs:
 
 
 _NO_INDICATOR = ("", "", "")
+
+
+def _as_number(numbers: dict[Any, Decimal | None], value: Any) -> Decimal | None:
+    """A number read as text (or a Decimal already, or None) as the one Decimal for that text."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    known = numbers.get(value)
+    if known is None:
+        known = numbers[value] = Decimal(value)
+    return known
 
 
 def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:

@@ -288,6 +288,19 @@ def test_a_stored_trace_shows_texts_as_stored(actor, setup):
     assert any(step.startswith("03.2026: worked 31 of 31 days") for step in explained["pay"]), explained["pay"]
 
 
+def test_engine_inputs_are_decimals_with_the_stored_digits_on_every_database(setup):
+    """PostgreSQL's numbers are read as text and made Decimals once a text; SQLite's driver gives
+    Decimals. Either way the engine gets Decimals with the column's digits."""
+    part = fetch_slice(fetch_plan(setup["period"]))
+    line = next(line for line in part.employees[0].lines if line.indicator_code == "SALES")
+    assert type(line.weight) is Decimal and str(line.weight) == "70.00"
+    assert type(line.plan.target) is Decimal and str(line.plan.target) == "100.000000" and line.plan.threshold is None
+    assert str(line.fact) == "110.000000"
+    calls = part.employees[0].pay.facts["CALLS"]
+    assert type(calls) is Decimal and str(calls) == "1000.000000"
+    assert part.employees[0].lines[0].weight is part.employees[1].lines[0].weight or connection.vendor != "postgresql"
+
+
 def test_only_the_scales_the_run_uses_count_in_its_hash(actor, organization, setup):
     first = calc.calculation_run_create(actor=actor, period=setup["period"])
     unused = kpi.scale_create(actor=actor, organization=organization, name="Не используется", kind="ratio", params={"cap": "120"})
