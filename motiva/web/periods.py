@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -29,12 +30,17 @@ from motiva.web.decorators import viewer_required
 from motiva.web.forms import attempt, parse_number, show_problems
 
 
-def period_or_404(viewer: access.Viewer, org: int, pk: int) -> Period:
+def period_or_404(viewer: access.Viewer, org: int, pk: int, allowed: Callable[[access.Viewer, int], bool] | None = None) -> Period:
+    """The period, or 404 when the viewer cannot see it or, with `allowed`, may not do this to it
+    (a refusal looks the same as a period that does not exist)."""
     organization = access.organization_or_404(viewer, org)
     try:
-        return Period.objects.select_related("organization").get(pk=pk, organization=organization)
+        period = Period.objects.select_related("organization").get(pk=pk, organization=organization)
     except Period.DoesNotExist:
         raise Http404 from None
+    if allowed is not None and not allowed(viewer, period.organization_id):
+        raise Http404
+    return period
 
 
 @viewer_required
@@ -203,9 +209,7 @@ def period_move(request: HttpRequest, org: int, pk: int) -> HttpResponse:
 @viewer_required
 def period_run(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     viewer = request.viewer
-    period = period_or_404(viewer, org, pk)
-    if not access.can_start_run(viewer, period.organization_id):
-        raise Http404
+    period = period_or_404(viewer, org, pk, access.can_start_run)
     try:
         run = calculation_run_enqueue(actor=request.user, period=period)
     except InvalidInput as error:
@@ -234,9 +238,7 @@ def period_sign(request: HttpRequest, org: int, pk: int) -> HttpResponse:
 @viewer_required
 def period_close_view(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     viewer = request.viewer
-    period = period_or_404(viewer, org, pk)
-    if not access.can_close(viewer, period.organization_id):
-        raise Http404
+    period = period_or_404(viewer, org, pk, access.can_close)
     attempt(request, lambda: approvals.period_close(actor=request.user, period=period),
             _("The period is closed. Corrections now go through adjustments in an open period."))
     return redirect("period", org=org, pk=pk)
@@ -247,9 +249,7 @@ def period_close_view(request: HttpRequest, org: int, pk: int) -> HttpResponse:
 def adjustment_add(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     """A manual adjustment or a disciplinary reduction: entered here, counted once someone else approves it."""
     viewer = request.viewer
-    period = period_or_404(viewer, org, pk)
-    if not access.can_adjust(viewer, period.organization_id):
-        raise Http404
+    period = period_or_404(viewer, org, pk, access.can_adjust)
     number = request.POST.get("personnel_number", "").strip()
     employee = access.pay_visible(viewer, period.organization_id).filter(personnel_number=number).first()
     try:
@@ -271,9 +271,7 @@ def adjustment_add(request: HttpRequest, org: int, pk: int) -> HttpResponse:
 @viewer_required
 def adjustment_approve_view(request: HttpRequest, org: int, pk: int, adjustment: int) -> HttpResponse:
     viewer = request.viewer
-    period = period_or_404(viewer, org, pk)
-    if not access.can_adjust(viewer, period.organization_id):
-        raise Http404
+    period = period_or_404(viewer, org, pk, access.can_adjust)
     try:
         item = Adjustment.objects.select_related("employee", "period").get(pk=adjustment, period=period)
     except Adjustment.DoesNotExist:
