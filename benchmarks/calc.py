@@ -186,7 +186,8 @@ def main() -> None:
     children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"run #{run.pk}: {run.status}, {run.employees_total} employees")
     print(f"end-to-end: {total:.2f} s; the plan (shared reads and group decisions) {timings['plan']:.2f} s; "
-          f"{timings['slices']} slices, summed over the processes that ran them: fetch {timings['fetch']:.2f} s, compute {timings['compute']:.2f} s")
+          f"{timings['slices']} slices, summed over the processes that ran them: fetch {timings['fetch']:.2f} s, compute {timings['compute']:.2f} s; "
+          f"store {timings.get('store', 0):.2f} s (in the parent; with workers, while they compute)")
     print(f"engine: {lines / timings['compute']:,.0f} lines per process-second of compute; end-to-end: {lines / total:,.0f} lines/s")
     print(f"peak memory (max RSS): {peak_mb:,.0f} MB; largest worker process: {children_mb:,.0f} MB")
     print(f"worker processes: {os.environ.get('MOTIVA_CALC_WORKERS', '1')}")

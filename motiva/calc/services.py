@@ -140,7 +140,8 @@ def _finish(run: CalculationRun, plan: fetching.RunPlan, summary: _Summary, star
         status=RunStatus.DONE, progress=100, finished_at=timezone.now(), input_hash=input_hash, rounding=plain(rounding),
         trace_templates=summary.catalog,
         timings={"total": round(finished - started, 3), "plan": round(planned - started, 3), "fetch": round(summary.fetch, 3),
-                 "compute": round(summary.compute, 3), "slices": len(summary.hashes)},
+                 "compute": round(summary.compute, 3),
+                 "store": round(summary.store, 3), "slices": len(summary.hashes)},
         error="; ".join(p.render("ru") for p in [*plan.problems, *summary.problems])[:2000],
     )
     if period.status == PeriodStatus.REVIEW and run.unit_id is None:
@@ -195,6 +196,7 @@ class _Summary:
     scale_ids: set[int] = field(default_factory=set)
     fetch: float = 0.0
     compute: float = 0.0
+    store: float = 0.0  # the storing process's time writing rows (with workers, while they compute)
     stored_refs: set[str] = field(default_factory=set)
 
     def add(self, part: _SlicePart) -> list[tuple[Any, ...]]:
@@ -289,8 +291,10 @@ def _copy_text(rows: list[tuple[Any, ...]]) -> bytes:
 
 def _store_part(summary: _Summary, part: _SlicePart) -> None:
     """A computed slice into the storing transaction: its line outcomes not stored yet, then its results."""
+    started = time.perf_counter()
     _store(LineOutcome, LINE_COLUMNS, summary.add(part))
     _store(EmployeeResult, RESULT_COLUMNS, part.rows)
+    summary.store += time.perf_counter() - started
 
 
 def _store(model: Any, columns: list[str], rows: list[tuple[Any, ...]] | bytes) -> None:

@@ -243,6 +243,7 @@ def test_worker_processes_give_the_same_results_traces_and_hash(actor, setup, se
     monkeypatch.setattr("motiva.calc.services._SLICES_PER_WORKER", 10)  # one employee a slice: each read and computed in a worker
     parallel = calc.calculation_run_create(actor=actor, period=setup["period"])
     assert parallel.timings["slices"] == 3 and sequential.timings["slices"] == 1
+    assert {"total", "plan", "fetch", "compute", "store"} <= set(parallel.timings.keys()) and parallel.timings["store"] > 0
     fields = ("employee_id", "result", "pay", "lines", "components", "trace", "problems")
     assert list(EmployeeResult.objects.filter(run=sequential).order_by("employee_id").values_list(*fields)) == list(
         EmployeeResult.objects.filter(run=parallel).order_by("employee_id").values_list(*fields))
