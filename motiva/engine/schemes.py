@@ -12,10 +12,11 @@ from enum import StrEnum
 from typing import Any
 
 from motiva.engine import formula as formula_language
+from motiva.engine.keys import unknown_keys, unknown_value
 from motiva.engine.money import ONE, ZERO, RoundingPolicy, allocate
 from motiva.engine.money import from_config as D
 from motiva.engine.problems import Problem, Severity
-from motiva.engine.proration import ProrationPolicy, prorate
+from motiva.engine.proration import DayBasis, ProrationPolicy, prorate
 from motiva.engine.text import text
 from motiva.engine.trace import Step, Wording
 from motiva.engine.types import (
@@ -465,31 +466,191 @@ def split_fund(fund: Decimal, weights: Mapping[str, Decimal], places: int) -> di
     return dict(zip(keys, allocate(fund, [weights[k] for k in keys], places), strict=True))
 
 
+CATEGORIES = tuple(CATEGORY_NAMES)
+BLOCKS = ("production", "administrative")
+PERIOD_KINDS = ("month", "quarter", "half_year", "year")
+PAY_LEVELS = ("company", "unit", "personal")
+
+# The parameters every scheme may carry, and those of each kind: anything else is refused with the
+# nearest valid name (a misspelt `proraton` must never leave the pay silently unprorated).
+COMMON_PARAMS = {"proration", "day_basis", "seniority_bands", "certification_percent", "specialization_percent", "piece_rates",
+                 "fines_indicator", "min_result", "no_threshold", "caps", "rank_indicator", "rank_direction"}
+SCHEME_PARAMS: dict[str, set[str]] = {
+    SchemeKind.FIXED_VARIABLE: {"variable_share"},
+    SchemeKind.TARGET_BONUS: {"basis", "percent", "percent_by_grade", "salaries", "amount"},
+    SchemeKind.THREE_LEVEL: {"target_bonus_percent", "level_shares", "level_periods", "top_management_period"},
+    SchemeKind.PLANNED_AMOUNT: {"monthly_total"},
+    SchemeKind.KTU_POOL: {"ktu_indicator", "ktu_step", "share_value", "share_value_formula", "fund_formula", "ktu_time_weighted"},
+    SchemeKind.COEFFICIENT_SUM: {"coefficients", "leadership"},
+    SchemeKind.STEP_BONUS: {"bonus_base", "amount"},
+    SchemeKind.ANNUAL_SALARY_PERCENT: {"percent_at_plan"},
+}
+REQUIRED_PARAMS: dict[str, tuple[str, ...]] = {
+    SchemeKind.FIXED_VARIABLE: ("variable_share",),
+    SchemeKind.THREE_LEVEL: ("target_bonus_percent", "level_shares"),
+    SchemeKind.ANNUAL_SALARY_PERCENT: ("percent_at_plan",),
+    SchemeKind.COEFFICIENT_SUM: ("coefficients",),
+}
+# Enumerated values of the parameters (proration and day basis come from their enums).
+PARAM_CHOICES: dict[str, tuple[str, ...]] = {
+    "basis": ("salary_percent", "salaries", "fixed"),
+    "bonus_base": ("salary", "amount"),
+    "rank_direction": ("higher", "lower"),
+    "top_management_period": PERIOD_KINDS,
+}
+_NUMBER_PARAMS = ("percent", "salaries", "amount", "monthly_total", "ktu_step", "share_value", "min_result", "percent_at_plan")
+_FLAG_PARAMS = ("no_threshold", "ktu_time_weighted")
+_NAME_PARAMS = ("ktu_indicator", "fines_indicator", "rank_indicator")
+_FORMULA_PARAMS = ("share_value_formula", "fund_formula")
+
+
+class _ParamChecker:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def fail(self, code: str, place: str, ru: str, en: str, /, **params: Any) -> None:
+        self.problems.append(Problem(code, f"params.{place}", text(ru, en, **params)))
+
+    def number(self, value: Any, place: str) -> None:
+        if isinstance(value, bool) or value is None:
+            self.fail("not_a_number", place, "Нужно число", "A number is required")
+            return
+        try:
+            D(value)
+        except (TypeError, ValueError):
+            self.fail("not_a_number", place, "«{value}» — не число", "“{value}” is not a number", value=value)
+
+    def choice(self, value: Any, allowed: Sequence[str], place: str) -> None:
+        found = unknown_value(value, allowed, f"params.{place}")
+        if found is not None:
+            self.problems.append(found)
+
+    def table(self, value: Any, keys: Sequence[str] | None, place: str, depth: int = 1) -> None:
+        """{key: number} (depth 1) or {key: {grade: number}} (depth 2); keys from `keys` or "default"
+        when given (categories, blocks), free otherwise (grades)."""
+        if not isinstance(value, Mapping) or not value:
+            self.fail("not_an_object", place, "Нужна таблица значений", "A table of values is required")
+            return
+        if keys is not None:
+            self.problems += unknown_keys(value, (*keys, "default"), f"params.{place}")
+        for key, item in value.items():
+            if depth > 1:
+                self.table(item, None, f"{place}.{key}", depth - 1)
+            else:
+                self.number(item, f"{place}.{key}")
+
+
 def scheme_problems(kind: str, params: Any) -> list[Problem]:
-    """Structural checks of stored scheme parameters (the rest is checked when a card is calculated)."""
-    problems: list[Problem] = []
+    """Every check of scheme parameters that needs no employee: known keys and values, numbers, table
+    shapes and formulas. Wherever a scheme is entered (a file, a page, the admin, the API) it passes here."""
     if kind not in SchemeKind.__members__.values():
-        return [Problem("unknown_scheme", "kind", text("Неизвестная схема «{k}»", "Unknown scheme “{k}”", k=kind))]
+        found = unknown_value(kind, sorted(SCHEME_PARAMS), "kind")
+        return [found] if found else []
     if not isinstance(params, Mapping):
         return [Problem("not_an_object", "params", text("Параметры схемы должны быть объектом", "Scheme parameters must be an object"))]
-    required = {
-        SchemeKind.FIXED_VARIABLE: ["variable_share"],
-        SchemeKind.THREE_LEVEL: ["target_bonus_percent", "level_shares"],
-        SchemeKind.ANNUAL_SALARY_PERCENT: ["percent_at_plan"],
-        SchemeKind.COEFFICIENT_SUM: ["coefficients"],
-    }.get(SchemeKind(kind), [])
-    problems += [Problem("required", f"params.{key}", text("Параметр «{key}» обязателен", "Parameter “{key}” is required", key=key))
-                 for key in required if key not in params]
-    for key, source in dict(params.get("coefficients", {}) or {}).items():
-        problems += [Problem(p.code, f"params.coefficients.{key}", p.message) for p in formula_language.check(str(source))]
-    for key in ("share_value_formula", "fund_formula"):
-        if params.get(key):
-            problems += [Problem(p.code, f"params.{key}", p.message) for p in formula_language.check(str(params[key]))]
-    if params.get("proration") and params["proration"] not in ProrationPolicy.__members__.values():
-        problems.append(Problem("proration", "params.proration", text(
-            "Правило пропорции: proportional, none, leave_month_zero или leave_month_half",
-            "Proration: proportional, none, leave_month_zero or leave_month_half")))
-    return problems
+    check = _ParamChecker()
+    check.problems += unknown_keys(params, COMMON_PARAMS | SCHEME_PARAMS[kind], "params")
+    check.problems += [Problem("required", f"params.{key}", text("Параметр «{key}» обязателен", "Parameter “{key}” is required", key=key))
+                       for key in REQUIRED_PARAMS.get(kind, ()) if key not in params]
+    choices = {**PARAM_CHOICES, "proration": tuple(ProrationPolicy), "day_basis": tuple(DayBasis)}
+    for key, value in params.items():
+        if key in choices:
+            check.choice(value, choices[key], key)
+        elif key in _NUMBER_PARAMS:
+            check.number(value, key)
+        elif key in _FLAG_PARAMS and not isinstance(value, bool):
+            check.fail("not_a_flag", key, "Ожидается да/нет (true/false)", "Expected true or false")
+        elif key in _NAME_PARAMS and (not isinstance(value, str) or not value.strip()):
+            check.fail("required", key, "Нужен код показателя", "An indicator code is required")
+        elif key in _FORMULA_PARAMS:
+            check.problems += [Problem(p.code, f"params.{key}", p.message) for p in formula_language.check(str(value))]
+        elif key in ("variable_share", "caps"):
+            check.table(value, CATEGORIES, key)
+        elif key in ("percent_by_grade", "target_bonus_percent"):
+            check.table(value, BLOCKS, key, depth=2)
+        elif key == "level_shares":
+            _check_level_shares(check, value)
+        elif key == "level_periods":
+            _check_level_periods(check, value)
+        elif key == "coefficients":
+            if not isinstance(value, Mapping) or not value:
+                check.fail("not_an_object", key, "Нужны коэффициенты: имя → формула", "Coefficients are needed: name → formula")
+            else:
+                for name, source in value.items():
+                    check.problems += [Problem(p.code, f"params.coefficients.{name}", p.message) for p in formula_language.check(str(source))]
+        elif key == "leadership":
+            if not isinstance(value, list) or not value:
+                check.fail("not_a_list", key, "Нужен список коэффициентов по местам", "A list of coefficients by place is needed")
+            else:
+                for index, item in enumerate(value):
+                    check.number(item, f"{key}[{index}]")
+        elif key in ("certification_percent", "specialization_percent"):
+            if isinstance(value, Mapping):
+                check.problems += unknown_keys(value, ("min", "max"), f"params.{key}")
+                for bound, item in value.items():
+                    check.number(item, f"{key}.{bound}")
+            else:
+                check.number(value, key)
+        elif key == "seniority_bands":
+            _check_bands(check, value)
+        elif key == "piece_rates":
+            _check_piece_rates(check, value)
+    return check.problems
+
+
+def _check_level_shares(check: _ParamChecker, value: Any) -> None:
+    if not isinstance(value, Mapping) or not value:
+        check.fail("not_an_object", "level_shares", "Нужны доли уровней по грейдам", "Level shares by grade are needed")
+        return
+    for grade, row in value.items():
+        if not isinstance(row, list) or len(row) != 3:
+            check.fail("level_shares", f"level_shares.{grade}", "Для грейда {g} нужны три доли: компания, подразделение, личный",
+                       "Grade {g} needs three shares: company, unit, personal", g=grade)
+            continue
+        for index, item in enumerate(row):
+            check.number(item, f"level_shares.{grade}[{index}]")
+
+
+def _check_level_periods(check: _ParamChecker, value: Any) -> None:
+    if not isinstance(value, Mapping):
+        check.fail("not_an_object", "level_periods", "Нужна таблица: уровень → период", "A table is needed: level → period")
+        return
+    check.problems += unknown_keys(value, PAY_LEVELS, "params.level_periods")
+    for level, item in value.items():
+        if isinstance(item, Mapping):
+            check.problems += unknown_keys(item, (*BLOCKS, "default"), f"params.level_periods.{level}")
+            for block, kind in item.items():
+                check.choice(kind, PERIOD_KINDS, f"level_periods.{level}.{block}")
+        else:
+            check.choice(item, PERIOD_KINDS, f"level_periods.{level}")
+
+
+def _check_bands(check: _ParamChecker, value: Any) -> None:
+    if not isinstance(value, list) or not value:
+        check.fail("not_a_list", "seniority_bands", "Нужен список [от, до, %]", "A list of [from, to, %] is needed")
+        return
+    for index, band in enumerate(value):
+        if not isinstance(band, list) or len(band) != 3:
+            check.fail("band", f"seniority_bands[{index}]", "Ступень стажа — [от, до, %]; «до» может быть пустым",
+                       "A seniority band is [from, to, %]; “to” may be empty")
+            continue
+        for position, item in enumerate(band):
+            if not (position == 1 and item is None):
+                check.number(item, f"seniority_bands[{index}][{position}]")
+
+
+def _check_piece_rates(check: _ParamChecker, value: Any) -> None:
+    if not isinstance(value, list) or not value:
+        check.fail("not_a_list", "piece_rates", "Нужен список расценок {indicator, rate}", "A list of rates {indicator, rate} is needed")
+        return
+    for index, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            check.fail("not_an_object", f"piece_rates[{index}]", "Расценка — {indicator, rate}", "A rate is {indicator, rate}")
+            continue
+        check.problems += unknown_keys(item, ("indicator", "rate"), f"params.piece_rates[{index}]")
+        if not str(item.get("indicator") or "").strip():
+            check.fail("required", f"piece_rates[{index}].indicator", "Нужен код показателя", "An indicator code is required")
+        check.number(item.get("rate"), f"piece_rates[{index}].rate")
 
 
 __all__ = ["SCHEMES", "SchemeKind", "calculate_pay", "card_policy", "rank_places", "scheme_problems", "split_fund"]
