@@ -44,6 +44,9 @@ class CalculationRun(models.Model):
     # The wording of every trace step used in this run, once; results refer to it by number.
     trace_templates = models.JSONField(_("trace wording"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # Why the period was calculated again when its previous results already carried signatures: the
+    # signatures this run revokes are revoked with this reason.
+    reason = models.TextField(_("reason for the recalculation"), blank=True)
 
     class Meta:
         verbose_name = _("calculation run")
@@ -172,6 +175,14 @@ class RunSignature(models.Model):
     signer_employee = models.ForeignKey(Employee, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("as employee"))
     comment = models.TextField(_("comment"), blank=True)
     signed_at = models.DateTimeField(_("signed at"), auto_now_add=True)
+    # A new run of the period revokes the signatures of the runs before it: they stay, marked, with who
+    # recalculated, when and why (never deleted).
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("revoked by"))
+    revoked_by_run = models.ForeignKey(CalculationRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                       verbose_name=_("revoked by the run"))
+    revoked_reason = models.TextField(_("reason for the revocation"), blank=True)
 
     class Meta:
         verbose_name = _("run signature")

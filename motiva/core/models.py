@@ -88,6 +88,9 @@ class Role(models.TextChoices):
     EXECUTIVE = "executive", _("General director / executive")
     AUDITOR = "auditor", _("Auditor")
     ADMIN = "admin", _("Administrator")
+    # Gives the general director's approval of a run that holds the director's own pay (nobody signs
+    # their own): the board of directors or the owner (motiva.calc.approvals).
+    BOARD = "board", _("Board of directors / owner")
 
 
 class RoleAssignment(models.Model):
