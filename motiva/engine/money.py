@@ -69,20 +69,41 @@ def quantize(value: Decimal, places: int, mode: str) -> Decimal:
     return value.quantize(quantum(places), rounding=rounding, context=CONTEXT)
 
 
+LINE_ROUNDING = ("none", "score", "contribution")
+
+
 @dataclass(frozen=True)
 class RoundingPolicy:
-    """How an organization rounds. Scores are percentages (82.83 means 82.83 %)."""
+    """How an organization rounds. Scores are percentages (82.83 means 82.83 %).
+
+    `round_per_line` names what each line rounds to the score places: "none", "score" (the line's score)
+    or "contribution" (the line's weighted contribution, weight × score / 100; the card's total is then
+    the sum of the rounded contributions / Σ weights). The stored booleans keep their meaning (false is
+    "none", true is "score") and stay booleans, so an existing policy and a run's input hash are unchanged."""
 
     mode: str = "half_up"
     score_places: int = 2
     money_places: int = 2
-    round_per_line: bool = False
+    round_per_line: bool | str = False
 
     def __post_init__(self) -> None:
+        line_rounding = self.round_per_line
+        if isinstance(line_rounding, str):
+            if line_rounding not in LINE_ROUNDING:
+                raise ValueError(f"unknown line rounding {line_rounding!r}: none, score or contribution")
+            object.__setattr__(self, "round_per_line", {"none": False, "score": True}.get(line_rounding, line_rounding))
+        elif not isinstance(line_rounding, bool):
+            raise ValueError(f"line rounding must be none, score or contribution, not {line_rounding!r}")
         if self.mode not in ROUNDING_MODES:
             raise ValueError(f"unknown rounding mode {self.mode!r}")
         if not 0 <= self.score_places <= 6 or not 0 <= self.money_places <= 4:
             raise ValueError("places out of range: scores 0..6, money 0..4")
+
+    @property
+    def line_rounding(self) -> str:
+        """What each line rounds: "none", "score" or "contribution"."""
+        value = self.round_per_line
+        return value if isinstance(value, str) else ("score" if value else "none")
 
     def money(self, value: Decimal) -> Decimal:
         return value.quantize(_QUANTA[self.money_places], ROUNDING_MODES[self.mode], CONTEXT)  # positional: cheaper to call

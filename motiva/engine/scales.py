@@ -6,12 +6,14 @@ so a stored scale is always usable) and `needs_plan_values`, used by card valida
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from motiva.engine.keys import nearest, unknown_keys
 from motiva.engine.money import D
 from motiva.engine.problems import Problem
 from motiva.engine.text import text
@@ -64,6 +66,10 @@ class CorridorParams:
     target_score: Decimal = Decimal("100")
     maximum_score: Decimal = Decimal("125")
     below_threshold_score: Decimal = Decimal("0")
+    # Whether a fact exactly at the point reaches it ("105 % and above") or only a better one does ("above 105 %").
+    threshold_inclusive: bool = True
+    target_inclusive: bool = True
+    maximum_inclusive: bool = True
 
 
 @dataclass(frozen=True)
@@ -75,13 +81,17 @@ class ThresholdTargetMaxParams:
     target_score: Decimal = Decimal("100")
     maximum_score: Decimal = Decimal("150")
     interpolate: bool = False
+    threshold_inclusive: bool = True
+    target_inclusive: bool = True
+    maximum_inclusive: bool = True
 
 
 @dataclass(frozen=True)
 class Step:
-    min_attainment: Decimal  # % of plan (fact/plan, or plan/fact for lower-is-better), inclusive
+    min_attainment: Decimal  # % of plan (fact/plan, or plan/fact for lower-is-better)
     score: Decimal
     label: str = ""
+    inclusive: bool = True  # True: "from 105 %" (105 reaches the step); False: "above 105 %"
 
 
 @dataclass(frozen=True)
@@ -206,6 +216,24 @@ class _Reader:
         self.problems.append(Problem(problem_code, self.place(key), text(ru, en, **params)))
 
 
+_INCLUSIVE_KEYS = ("threshold_inclusive", "target_inclusive", "maximum_inclusive")
+
+# Every parameter each kind reads: any other key is refused (a misspelt key would otherwise be ignored).
+SCALE_PARAM_KEYS: dict[ScaleKind, tuple[str, ...]] = {
+    ScaleKind.RATIO: ("floor", "cap"),
+    ScaleKind.CORRIDOR: ("below_threshold_score", "threshold_score", "target_score", "maximum_score", *_INCLUSIVE_KEYS),
+    ScaleKind.THRESHOLD_TARGET_MAX: ("threshold_score", "target_score", "maximum_score", "interpolate", *_INCLUSIVE_KEYS),
+    ScaleKind.STEP_TABLE: ("steps", "below_score", "below_label"),
+    ScaleKind.DISCRETE_LEVELS: ("levels", "as_multiplier"),
+    ScaleKind.BINARY: ("event_is_failure", "score_if_good", "score_if_bad"),
+    ScaleKind.PENALTY_POINTS: ("base_score", "points_per_violation", "score_per_point", "floor"),
+    ScaleKind.RATING: ("mapping",),
+}
+STEP_KEYS = ("min_attainment", "score", "label", "inclusive")
+LEVEL_KEYS = ("code", "label", "value")
+CURVE_POINT_KEYS = ("result", "payout")
+
+
 def _ascending(reader: _Reader, names: tuple[str, ...], values: tuple[Decimal | None, ...]) -> None:
     for (low_name, low), (high_name, high) in zip(
         zip(names, values, strict=True), list(zip(names, values, strict=True))[1:], strict=False
@@ -234,6 +262,7 @@ def parse_scale_params(kind: str, raw: Mapping[str, Any] | None) -> tuple[ScaleP
     if not isinstance(raw, Mapping):
         return None, [Problem("not_an_object", "params", text("Параметры шкалы должны быть объектом", "Scale parameters must be an object"))]
     reader = _Reader(raw)
+    reader.problems += unknown_keys(raw, SCALE_PARAM_KEYS[scale_kind], "params")
     params: ScaleParams
     if scale_kind is ScaleKind.RATIO:
         floor = reader.number("floor", None)
@@ -251,7 +280,7 @@ def parse_scale_params(kind: str, raw: Mapping[str, Any] | None) -> tuple[ScaleP
         )
         _ascending(reader, ("below_threshold_score", "threshold_score", "target_score", "maximum_score"), values)
         below, threshold, target, maximum = (value if value is not None else Decimal(0) for value in values)
-        params = CorridorParams(threshold, target, maximum, below)
+        params = CorridorParams(threshold, target, maximum, below, *(reader.flag(name, True) for name in _INCLUSIVE_KEYS))
     elif scale_kind is ScaleKind.THRESHOLD_TARGET_MAX:
         defaults_ttm = ThresholdTargetMaxParams()
         values = tuple(
@@ -259,7 +288,8 @@ def parse_scale_params(kind: str, raw: Mapping[str, Any] | None) -> tuple[ScaleP
         )
         _ascending(reader, ("threshold_score", "target_score", "maximum_score"), values)
         threshold, target, maximum = (value if value is not None else Decimal(0) for value in values)
-        params = ThresholdTargetMaxParams(threshold, target, maximum, reader.flag("interpolate", False))
+        params = ThresholdTargetMaxParams(threshold, target, maximum, reader.flag("interpolate", False),
+                                          *(reader.flag(name, True) for name in _INCLUSIVE_KEYS))
     elif scale_kind is ScaleKind.STEP_TABLE:
         params = _parse_steps(reader)
     elif scale_kind is ScaleKind.DISCRETE_LEVELS:
@@ -303,8 +333,13 @@ def _parse_steps(reader: _Reader) -> StepTableParams:
             if not isinstance(raw, Mapping):
                 reader.problem("not_an_object", place, "Ступень должна быть объектом", "A step must be an object")
                 continue
+            reader.problems += unknown_keys(raw, STEP_KEYS, f"{reader.prefix}.{place}")
             bound = reader.to_number(raw.get("min_attainment"), f"{reader.prefix}.{place}.min_attainment", None)
             score = reader.to_number(raw.get("score"), f"{reader.prefix}.{place}.score", None)
+            inclusive = raw.get("inclusive", True)
+            if not isinstance(inclusive, bool):
+                reader.problem("not_a_flag", f"{place}.inclusive", "Ожидается да/нет (true/false)", "Expected true or false")
+                inclusive = True
             if bound is None or score is None:
                 continue
             if steps and score > steps[-1].score:
@@ -314,7 +349,9 @@ def _parse_steps(reader: _Reader) -> StepTableParams:
                     "Балл ступени не может быть выше, чем у ступени с большим выполнением",
                     "A step cannot score more than a step with higher attainment",
                 )
-            if steps and bound >= steps[-1].min_attainment:
+            # "above 100 %" then "100 % exactly" is a valid pair: an exclusive bound followed by the same inclusive one.
+            same_bound_pair = bool(steps) and bound == steps[-1].min_attainment and not steps[-1].inclusive and inclusive
+            if steps and bound >= steps[-1].min_attainment and not same_bound_pair:
                 reader.problem(
                     "steps_not_descending",
                     f"{place}.min_attainment",
@@ -322,7 +359,7 @@ def _parse_steps(reader: _Reader) -> StepTableParams:
                     "Steps go from the highest attainment down; {bound} % is not below the previous bound",
                     bound=bound,
                 )
-            steps.append(Step(bound, score, str(raw.get("label", ""))))
+            steps.append(Step(bound, score, str(raw.get("label", "")), inclusive))
     below = reader.number("below_score", Decimal(0))
     if steps and below is not None and below > steps[-1].score:
         reader.problem("steps_not_monotone", "below_score", "Балл ниже всех ступеней выше последней ступени",
@@ -342,6 +379,7 @@ def _parse_levels(reader: _Reader) -> DiscreteLevelsParams:
             if not isinstance(raw, Mapping):
                 reader.problem("not_an_object", place, "Уровень должен быть объектом", "A level must be an object")
                 continue
+            reader.problems += unknown_keys(raw, LEVEL_KEYS, f"{reader.prefix}.{place}")
             code = str(raw.get("code", "")).strip()
             if not code:
                 reader.problem("required", f"{place}.code", "Код уровня обязателен", "The level code is required")
@@ -365,6 +403,8 @@ def _parse_rating(reader: _Reader) -> RatingParams:
     if not isinstance(raw_mapping, Mapping):
         reader.problem("not_an_object", "mapping", "Соответствие оценок должно быть объектом", "The rating mapping must be an object")
         return RatingParams()
+    reader.problems += unknown_keys({str(k): v for k, v in raw_mapping.items()}, ("-2", "-1", "0", "1", "2", "+1", "+2"),
+                                    f"{reader.prefix}.mapping")
     pairs: list[tuple[int, Decimal]] = []
     for point in RATING_POINTS:
         value = raw_mapping.get(str(point), raw_mapping.get(f"+{point}") if point > 0 else None)
@@ -390,19 +430,74 @@ def _parse_rating(reader: _Reader) -> RatingParams:
 
 @dataclass(frozen=True, slots=True)
 class PlanValues:
+    """A line's plan values. `target` is the plan; each point may instead be given as a percent of the
+    plan (`threshold_percent: 80` with target 1000 is a threshold of 800; `target_percent: 105` makes the
+    goal 105 % of the plan). A point given both ways is a problem."""
+
     threshold: Decimal | None = None
     target: Decimal | None = None
     maximum: Decimal | None = None
-    # The three as their exact text (100 and 100.00 are equal numbers but are shown differently):
+    threshold_percent: Decimal | None = None
+    target_percent: Decimal | None = None
+    maximum_percent: Decimal | None = None
+    # The values as their exact text (100 and 100.00 are equal numbers but are shown differently):
     # what a line's score is remembered by.
     exact: str = field(init=False, repr=False, compare=False)
+    relative: bool = field(init=False, repr=False, compare=False)  # some point is a percent of the plan
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "exact", plan_text(self.threshold, self.target, self.maximum))
+        relative = self.threshold_percent is not None or self.target_percent is not None or self.maximum_percent is not None
+        object.__setattr__(self, "relative", relative)
+        object.__setattr__(self, "exact", plan_text(self.threshold, self.target, self.maximum, self.threshold_percent, self.target_percent,
+                                                    self.maximum_percent) if relative else plan_text(self.threshold, self.target, self.maximum))
 
 
-def plan_text(threshold: Decimal | None, target: Decimal | None, maximum: Decimal | None) -> str:
-    return f"{threshold!s}|{target!s}|{maximum!s}"  # !s: str(), several times cheaper than format() for a Decimal
+def plan_text(threshold: Decimal | None, target: Decimal | None, maximum: Decimal | None, threshold_percent: Decimal | None = None,
+              target_percent: Decimal | None = None, maximum_percent: Decimal | None = None) -> str:
+    if threshold_percent is None and target_percent is None and maximum_percent is None:
+        return f"{threshold!s}|{target!s}|{maximum!s}"  # !s: str(), several times cheaper than format() for a Decimal
+    return f"{threshold!s}|{target!s}|{maximum!s}|{threshold_percent!s}%|{target_percent!s}%|{maximum_percent!s}%"
+
+
+_POINT_NAMES = {"threshold": ("Порог", "Threshold"), "target": ("Цель", "Target"), "maximum": ("Максимум", "Maximum")}
+
+
+def resolve_plan(plan: PlanValues) -> tuple[PlanValues, tuple[TraceStep, ...], tuple[Problem, ...]]:
+    """The plan values as absolute numbers: each percent point becomes that percent of the plan (the target),
+    with a step saying so. A point given both ways, or a percent without a plan, is a problem."""
+    if not plan.relative:
+        return plan, (), ()
+    steps: list[TraceStep] = []
+    problems: list[Problem] = []
+    base = plan.target
+    values: dict[str, Decimal | None] = {}
+    for name, absolute, percent in (("threshold", plan.threshold, plan.threshold_percent), ("target", plan.target, plan.target_percent),
+                                    ("maximum", plan.maximum, plan.maximum_percent)):
+        if percent is None:
+            values[name] = absolute
+            continue
+        if absolute is not None and name != "target":
+            problems.append(Problem("plan_value_twice", f"{name}_percent", text(
+                "«{name}» задан и числом, и процентом плана — оставьте одно", "“{name_en}” is given both as a number and as a percent of the plan — keep one",
+                name=_POINT_NAMES[name][0], name_en=_POINT_NAMES[name][1])))
+            values[name] = absolute
+            continue
+        if base is None:
+            problems.append(Problem("plan_value_missing", f"{name}_percent", text(
+                "«{name}» задан процентом плана, а плана (цели) нет", "“{name_en}” is a percent of the plan, but the plan (target) is missing",
+                name=_POINT_NAMES[name][0], name_en=_POINT_NAMES[name][1])))
+            values[name] = None
+            continue
+        value = base * percent / 100
+        values[name] = value
+        steps.append(step("{name} = {percent} % плана {plan}", "{name_en} = {percent} % of the plan {plan}", value,
+                          name=_POINT_NAMES[name][0], name_en=_POINT_NAMES[name][1], percent=percent, plan=base))
+    return PlanValues(values["threshold"], values["target"], values["maximum"]), tuple(steps), tuple(problems)
+
+
+def reaches(x: Decimal, point: Decimal, inclusive: bool) -> bool:
+    """Whether x reaches a boundary: at it or beyond when inclusive ("105 % and above"), only beyond when not ("above 105 %")."""
+    return x >= point if inclusive else x > point
 
 
 @dataclass(frozen=True, slots=True)
@@ -504,6 +599,11 @@ def compute_score(
         steps.append(step("Оценка {rating} даёт {score} %", "Rating {rating} gives {score} %", score, rating=f"{int(fact):+d}", score=score))
         return ScoreOutcome(score, None, tuple(steps))
 
+    if plan.relative:
+        plan, plan_steps, plan_problems = resolve_plan(plan)
+        if plan_problems:
+            return ScoreOutcome(None, None, plan_steps, plan_problems)
+        steps.extend(plan_steps)
     target = plan.target
     if target is None:
         return _missing("цель", "target")
@@ -541,54 +641,168 @@ def compute_score(
             return ScoreOutcome(score, None, tuple(steps))
         assert isinstance(params, StepTableParams)
         for item in params.steps:
-            if attainment >= item.min_attainment:
-                steps.append(step("Ступень «{label}» (от {bound} %) → {score} %", "Step “{label}” (from {bound} %) → {score} %", item.score,
-                                  label=item.label or item.min_attainment, bound=item.min_attainment, score=item.score))
+            if attainment >= item.min_attainment if item.inclusive else attainment > item.min_attainment:
+                if item.inclusive:
+                    steps.append(step("Ступень «{label}» (от {bound} %) → {score} %", "Step “{label}” (from {bound} %) → {score} %", item.score,
+                                      label=item.label or item.min_attainment, bound=item.min_attainment, score=item.score))
+                else:
+                    steps.append(step("Ступень «{label}» (выше {bound} %) → {score} %", "Step “{label}” (above {bound} %) → {score} %", item.score,
+                                      label=item.label or item.min_attainment, bound=item.min_attainment, score=item.score))
                 return ScoreOutcome(item.score, None, tuple(steps))
         steps.append(step("Ниже всех ступеней{label} → {score} %", "Below every step{label} → {score} %", params.below_score,
                           label=f" («{params.below_label}»)" if params.below_label else "", score=params.below_score))
         return ScoreOutcome(params.below_score, None, tuple(steps))
 
-    # corridor and threshold-target-maximum work on the points threshold < target < maximum;
-    # for a lower-is-better indicator the axis is flipped so the same rule applies.
+    # corridor and threshold-target-maximum work on the points threshold ≤ target < maximum (a threshold
+    # equal to the target is a gate: nothing below, the target's score at it); for a lower-is-better
+    # indicator the axis is flipped so the same rule applies.
     if plan.threshold is None:
         return _missing("порог", "threshold")
     if plan.maximum is None:
         return _missing("максимум", "maximum")
     sign = Decimal(-1) if lower else Decimal(1)
     x, t0, t1, t2 = fact * sign, plan.threshold * sign, target * sign, plan.maximum * sign
-    if not t0 < t1 < t2:
+    if not t0 <= t1 < t2:
         return ScoreOutcome(None, None, (), (Problem("plan_values_order", "target", text(
             "Порог, цель и максимум не упорядочены для направления показателя", "Threshold, target and maximum are out of order for the direction")),))
     inputs = {"факт / fact": fact, "порог / threshold": plan.threshold, "цель / target": target, "максимум / maximum": plan.maximum}
+    assert isinstance(params, CorridorParams | ThresholdTargetMaxParams)
+    # From the top: the first point the fact reaches decides (each point inclusive or exclusive).
+    at_maximum = reaches(x, t2, params.maximum_inclusive)
+    at_target = at_maximum or reaches(x, t1, params.target_inclusive)
+    at_threshold = at_target or reaches(x, t0, params.threshold_inclusive)
     if scale_kind is ScaleKind.CORRIDOR:
         assert isinstance(params, CorridorParams)
-        if x < t0:
+        if not at_threshold:
             score = params.below_threshold_score
-            rule = ("Хуже порога → {score} %", "Worse than the threshold → {score} %")
-        elif x < t1:
+            rule = (("Хуже порога → {score} %", "Worse than the threshold → {score} %") if params.threshold_inclusive
+                    else ("Не выше порога → {score} %", "Not beyond the threshold → {score} %"))
+        elif not at_target:
             score = _linear(x, t0, t1, params.threshold_score, params.target_score)
             rule = ("Между порогом ({a} %) и целью ({b} %) — линейно", "Between threshold ({a} %) and target ({b} %) — linear")
-        elif x < t2:
+        elif not at_maximum:
             score = _linear(x, t1, t2, params.target_score, params.maximum_score)
-            rule = ("Между целью ({a} %) и максимумом ({b} %) — линейно", "Between target ({a} %) and maximum ({b} %) — linear")
+            rule = (("Между целью ({a} %) и максимумом ({b} %) — линейно", "Between target ({a} %) and maximum ({b} %) — linear") if t0 < t1
+                    else ("Порог равен цели: от цели ({a} %) до максимума ({b} %) — линейно",
+                          "Threshold equals the target: from the target ({a} %) to the maximum ({b} %) — linear"))
         else:
             score = params.maximum_score
-            rule = ("Максимум и выше → {score} %", "Maximum and better → {score} %")
+            rule = (("Максимум и выше → {score} %", "Maximum and better → {score} %") if params.maximum_inclusive
+                    else ("Выше максимума → {score} %", "Beyond the maximum → {score} %"))
         steps.append(step(rule[0], rule[1], score, inputs=inputs, score=score,
-                          a=params.threshold_score if x < t1 else params.target_score,
-                          b=params.target_score if x < t1 else params.maximum_score))
+                          a=params.threshold_score if not at_target else params.target_score,
+                          b=params.target_score if not at_target else params.maximum_score))
         return ScoreOutcome(score, None, tuple(steps))
     assert isinstance(params, ThresholdTargetMaxParams)
-    if x < t0:
-        score, rule = Decimal(0), ("Хуже порога — премия не начисляется", "Worse than the threshold — no bonus")
-    elif x < t1:
+    if not at_threshold:
+        score, rule = Decimal(0), (("Хуже порога — премия не начисляется", "Worse than the threshold — no bonus") if params.threshold_inclusive
+                                   else ("Порог не превышен — премия не начисляется", "Threshold not exceeded — no bonus"))
+    elif not at_target:
         score = _linear(x, t0, t1, params.threshold_score, params.target_score) if params.interpolate else params.threshold_score
         rule = ("Порог достигнут, цель нет → {score} %", "Threshold reached, target not → {score} %")
-    elif x < t2:
+    elif not at_maximum:
         score = _linear(x, t1, t2, params.target_score, params.maximum_score) if params.interpolate else params.target_score
-        rule = ("Цель достигнута → {score} %", "Target reached → {score} %")
+        rule = (("Цель достигнута → {score} %", "Target reached → {score} %") if t0 < t1
+                else ("Порог равен цели и достигнут → {score} %", "Threshold equals the target and is reached → {score} %"))
     else:
         score, rule = params.maximum_score, ("Максимум достигнут → повышенная премия {score} %", "Maximum reached → raised bonus {score} %")
     steps.append(step(rule[0], rule[1], score, inputs=inputs, score=score))
     return ScoreOutcome(score, None, tuple(steps))
+
+
+# --------------------------------------------------------------------------------------------------
+# A scale on the card's total: from the weighted result to the payout percent
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    result: Decimal  # the weighted result, %
+    payout: Decimal  # the payout percent at that result
+
+
+@dataclass(frozen=True)
+class CurveParams:
+    """Points in ascending order of the result; linear between them, flat before the first and after the last."""
+
+    points: tuple[CurvePoint, ...]
+
+
+TOTAL_SCALE_KINDS = ("step_table", "curve")
+TOTAL_SCALE_KEYS: dict[str, tuple[str, ...]] = {"step_table": ("kind", *SCALE_PARAM_KEYS[ScaleKind.STEP_TABLE]), "curve": ("kind", "points")}
+
+
+@dataclass(frozen=True)
+class TotalScale:
+    kind: str  # step_table / curve
+    params: StepTableParams | CurveParams
+
+
+def parse_total_scale(raw: Any, prefix: str = "params.total_scale") -> tuple[TotalScale | None, list[Problem]]:
+    """A scheme's `total_scale`: `{kind: step_table, steps: [...], below_score}` (steps on the weighted result,
+    highest first) or `{kind: curve, points: [{result, payout}, ...]}` (ascending). Unknown keys are refused."""
+    if not isinstance(raw, Mapping):
+        return None, [Problem("not_an_object", prefix, text("Шкала итога должна быть объектом", "The total scale must be an object"))]
+    kind = raw.get("kind")
+    if kind not in TOTAL_SCALE_KINDS:
+        near = nearest(str(kind), TOTAL_SCALE_KINDS)
+        return None, [Problem("unknown_kind", f"{prefix}.kind", text(
+            "Вид шкалы итога «{kind}» неизвестен{hint}: step_table или curve", "Unknown total scale kind “{kind}”{hint_en}: step_table or curve",
+            kind=kind, hint=f" — возможно, «{near}»?" if near else "", hint_en=f" — did you mean “{near}”?" if near else ""))]
+    reader = _Reader(raw, prefix)
+    reader.problems += unknown_keys(raw, TOTAL_SCALE_KEYS[kind], prefix)
+    if kind == "step_table":
+        return TotalScale(kind, _parse_steps(reader)), reader.problems
+    raw_points = raw.get("points")
+    points: list[CurvePoint] = []
+    if not isinstance(raw_points, list) or not raw_points:
+        reader.problem("points_missing", "points", "Нужна хотя бы одна точка", "At least one point is needed")
+    else:
+        for index, point in enumerate(raw_points):
+            place = f"{prefix}.points[{index}]"
+            if not isinstance(point, Mapping):
+                reader.problem("not_an_object", f"points[{index}]", "Точка должна быть объектом {result, payout}", "A point must be an object {result, payout}")
+                continue
+            reader.problems += unknown_keys(point, CURVE_POINT_KEYS, place)
+            result = reader.to_number(point.get("result"), f"{place}.result", None)
+            payout = reader.to_number(point.get("payout"), f"{place}.payout", None)
+            if result is None or payout is None:
+                continue
+            if points and result <= points[-1].result:
+                reader.problem("points_not_ascending", f"points[{index}].result", "Точки идут по возрастанию результата",
+                               "Points go in ascending order of the result")
+            if points and payout < points[-1].payout:
+                reader.problem("points_not_monotone", f"points[{index}].payout", "Выплата не может падать при росте результата",
+                               "The payout cannot fall as the result grows")
+            points.append(CurvePoint(result, payout))
+    return TotalScale(kind, CurveParams(tuple(points))), reader.problems
+
+
+def apply_total_scale(scale: TotalScale, result: Decimal) -> tuple[Decimal, TraceStep]:
+    """The payout percent for a weighted result, with the step that says how."""
+    if isinstance(scale.params, StepTableParams):
+        for item in scale.params.steps:
+            if reaches(result, item.min_attainment, item.inclusive):
+                label = item.label or item.min_attainment
+                if item.inclusive:
+                    return item.score, step("Шкала итога: ступень «{label}» (от {bound} %) → {score} %",
+                                            "Total scale: step “{label}” (from {bound} %) → {score} %", item.score,
+                                            label=label, bound=item.min_attainment, score=item.score)
+                return item.score, step("Шкала итога: ступень «{label}» (выше {bound} %) → {score} %",
+                                        "Total scale: step “{label}” (above {bound} %) → {score} %", item.score,
+                                        label=label, bound=item.min_attainment, score=item.score)
+        below = scale.params.below_score
+        return below, step("Шкала итога: ниже всех ступеней → {score} %", "Total scale: below every step → {score} %", below, score=below)
+    points = scale.params.points
+    if result <= points[0].result:
+        return points[0].payout, step("Шкала итога: результат {result} % не выше первой точки ({x} %) → {y} %",
+                                      "Total scale: result {result} % is not above the first point ({x} %) → {y} %", points[0].payout,
+                                      result=result, x=points[0].result, y=points[0].payout)
+    for low, high in itertools.pairwise(points):
+        if result <= high.result:
+            payout = _linear(result, low.result, high.result, low.payout, high.payout)
+            return payout, step("Шкала итога: между точками {x0} % → {y0} % и {x1} % → {y1} % — линейно",
+                                "Total scale: between the points {x0} % → {y0} % and {x1} % → {y1} % — linear", payout,
+                                x0=low.result, y0=low.payout, x1=high.result, y1=high.payout)
+    last = points[-1]
+    return last.payout, step("Шкала итога: результат выше последней точки ({x} %) → {y} %",
+                             "Total scale: the result is above the last point ({x} %) → {y} %", last.payout, x=last.result, y=last.payout)

@@ -17,6 +17,7 @@ from motiva.engine.money import ONE, ZERO, RoundingPolicy, allocate
 from motiva.engine.money import from_config as D
 from motiva.engine.problems import Problem, Severity
 from motiva.engine.proration import DayBasis, ProrationPolicy, prorate
+from motiva.engine.scales import parse_total_scale
 from motiva.engine.text import text
 from motiva.engine.trace import Step, Wording
 from motiva.engine.types import (
@@ -104,7 +105,15 @@ def _card_policy(params: Mapping[str, Any], category: str) -> CardPolicy:
         value = caps.get(category, caps.get("default"))
         cap = D(value) if value is not None else None
     min_result = D(params["min_result"]) if params.get("min_result") not in (None, "") and not params.get("no_threshold") else None
-    return CardPolicy(cap=cap, min_result=min_result, cap_label=category)
+    # A scale and a formula on the total (checked by scheme_problems; an unusable one is left out here).
+    total_scale = parse_total_scale(params["total_scale"])[0] if params.get("total_scale") else None
+    total_formula = None
+    if params.get("total_formula"):
+        try:
+            total_formula = formula_language.parse(str(params["total_formula"]))
+        except formula_language.FormulaError:
+            total_formula = None
+    return CardPolicy(cap=cap, min_result=min_result, cap_label=category, total_scale=total_scale, total_formula=total_formula)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -474,7 +483,7 @@ PAY_LEVELS = ("company", "unit", "personal")
 # The parameters every scheme may carry, and those of each kind: anything else is refused with the
 # nearest valid name (a misspelt `proraton` must never leave the pay silently unprorated).
 COMMON_PARAMS = {"proration", "day_basis", "seniority_bands", "certification_percent", "specialization_percent", "piece_rates",
-                 "fines_indicator", "min_result", "no_threshold", "caps", "rank_indicator", "rank_direction"}
+                 "fines_indicator", "min_result", "no_threshold", "caps", "rank_indicator", "rank_direction", "total_scale", "total_formula"}
 SCHEME_PARAMS: dict[str, set[str]] = {
     SchemeKind.FIXED_VARIABLE: {"variable_share"},
     SchemeKind.TARGET_BONUS: {"basis", "percent", "percent_by_grade", "salaries", "amount"},
@@ -564,6 +573,10 @@ def scheme_problems(kind: str, params: Any) -> list[Problem]:
             check.fail("required", key, "Нужен код показателя", "An indicator code is required")
         elif key in _FORMULA_PARAMS:
             check.problems += [Problem(p.code, f"params.{key}", p.message) for p in formula_language.check(str(value))]
+        elif key == "total_scale":
+            check.problems += parse_total_scale(value, "params.total_scale")[1]
+        elif key == "total_formula":
+            check.problems += _check_total_formula(value)
         elif key in ("variable_share", "caps"):
             check.table(value, CATEGORIES, key)
         elif key in ("percent_by_grade", "target_bonus_percent"):
@@ -596,6 +609,22 @@ def scheme_problems(kind: str, params: Any) -> list[Problem]:
         elif key == "piece_rates":
             _check_piece_rates(check, value)
     return check.problems
+
+
+TOTAL_FORMULA_NAMES = frozenset({"result", "payout"})
+
+
+def _check_total_formula(value: Any) -> list[Problem]:
+    """The formula on the card's total reads only `result` (the weighted total) and `payout` (after the total scale)."""
+    if not isinstance(value, str) or not value.strip():
+        return [Problem("required", "params.total_formula", text("Нужна формула", "A formula is required"))]
+    try:
+        parsed = formula_language.parse(value)
+    except formula_language.FormulaError as error:
+        return [Problem(error.problem.code, "params.total_formula", error.problem.message)]
+    return [Problem("unknown_name", "params.total_formula", text(
+        "Формула итога знает только result и payout, а не «{n}»", "The total formula knows only result and payout, not “{n}”", n=name))
+        for name in sorted(parsed.names - TOTAL_FORMULA_NAMES)]
 
 
 def _check_level_shares(check: _ParamChecker, value: Any) -> None:

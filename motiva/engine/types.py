@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from motiva.engine.formula import Formula
 from motiva.engine.problems import Problem
-from motiva.engine.scales import PlanValues, ScaleParams
+from motiva.engine.scales import PlanValues, ScaleParams, TotalScale
 from motiva.engine.text import Text
 from motiva.engine.trace import Step
 
@@ -22,6 +23,18 @@ from motiva.engine.trace import Step
 class ScaleSpec:
     kind: str
     params: ScaleParams
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """A key indicator's gate (ICM "gates"): when the line's fact does not reach `threshold` (a fact value,
+    by the indicator's direction; or `threshold_percent` of the line's plan), the card's total is cut:
+    to at most `cut_to` %, or to `cut_percent` % of itself; with neither, to 0."""
+
+    threshold: Decimal | None = None
+    threshold_percent: Decimal | None = None
+    cut_to: Decimal | None = None
+    cut_percent: Decimal | None = None
 
 
 @dataclass(slots=True)
@@ -38,6 +51,8 @@ class LineInput:
     level_code: str = ""
     planned_amount: Decimal | None = None
     indicator_code: str = ""
+    monitoring_only: bool = False  # tracked on the card, never paid: no contribution
+    gate: Gate | None = None
 
 
 @dataclass(slots=True)
@@ -54,6 +69,8 @@ class LineResult:
     problems: tuple[Problem, ...]
     planned_amount: Decimal | None = None
     indicator_code: str = ""
+    monitoring_only: bool = False
+    gate_open: bool | None = None  # None: the line is no gate
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +78,8 @@ class CardPolicy:
     cap: Decimal | None = None  # cap on the total, % (120 / 150)
     min_result: Decimal | None = None  # below it the total counts as 0 (e.g. 60 %)
     cap_label: str = ""
+    total_scale: TotalScale | None = None  # the weighted result → the payout percent
+    total_formula: Formula | None = None  # `result` (weighted), `payout` (after the total scale) → the total
 
 
 @dataclass(slots=True)

@@ -33,6 +33,23 @@ class LineDraft:
     target: Decimal | None = None
     maximum: Decimal | None = None
     is_multiplier: bool = False
+    # A point as a percent of the plan (the target): threshold_percent 80 with target 1000 is 800.
+    threshold_percent: Decimal | None = None
+    target_percent: Decimal | None = None
+    maximum_percent: Decimal | None = None
+    monitoring_only: bool = False  # the indicator is tracked, never paid: its weight must be 0
+    gate_threshold: Decimal | None = None
+    gate_threshold_percent: Decimal | None = None
+    gate_cut_to: Decimal | None = None
+    gate_cut_percent: Decimal | None = None
+
+    def point(self, name: str) -> Decimal | None:
+        """A plan point as an absolute number (a percent of the plan resolved), or None."""
+        absolute: Decimal | None = getattr(self, name)
+        percent: Decimal | None = getattr(self, f"{name}_percent")
+        if percent is None or self.target is None:
+            return absolute
+        return self.target * percent / HUNDRED
 
 
 def _line_place(index: int, field: str) -> str:
@@ -112,7 +129,7 @@ def plan_values_present(lines: Sequence[LineDraft]) -> list[Problem]:
         except ValueError:
             continue
         for name in needed:
-            if getattr(line, name) is None:
+            if getattr(line, name) is None and getattr(line, f"{name}_percent") is None:
                 problems.append(
                     Problem(
                         "plan_value_missing",
@@ -139,8 +156,76 @@ def plan_values_consistent(lines: Sequence[LineDraft]) -> list[Problem]:
     return [
         problem
         for index, line in enumerate(lines)
-        for problem in plan_values_order(line.direction, line.threshold, line.target, line.maximum, prefix=f"lines[{index}].")
+        for problem in plan_values_order(line.direction, line.point("threshold"), line.point("target"), line.point("maximum"),
+                                         prefix=f"lines[{index}].")
     ]
+
+
+def plan_percents_valid(lines: Sequence[LineDraft]) -> list[Problem]:
+    """A point is given either as a number or as a percent of the plan, never both; a percent needs the plan
+    (the target) and is above zero."""
+    problems = []
+    for index, line in enumerate(lines):
+        for name in ("threshold", "target", "maximum"):
+            percent = getattr(line, f"{name}_percent")
+            if percent is None:
+                continue
+            place = _line_place(index, f"{name}_percent")
+            what_ru, what_en = PLAN_VALUE_NAMES[name]
+            if name != "target" and getattr(line, name) is not None:
+                problems.append(Problem("plan_value_twice", place, text(
+                    "Строка {n}: «{what}» задан и числом, и процентом плана — оставьте одно",
+                    "Line {n}: the “{what_en}” is given both as a number and as a percent of the plan — keep one",
+                    n=index + 1, what=what_ru, what_en=what_en)))
+            if line.target is None:
+                problems.append(Problem("plan_value_missing", place, text(
+                    "Строка {n}: «{what}» задан процентом плана — укажите план (цель)",
+                    "Line {n}: the “{what_en}” is a percent of the plan — enter the plan (target)", n=index + 1, what=what_ru, what_en=what_en)))
+            if percent <= 0:
+                problems.append(Problem("not_positive", place, text(
+                    "Строка {n}: процент плана должен быть больше нуля", "Line {n}: a percent of the plan must be above zero", n=index + 1)))
+    return problems
+
+
+def monitoring_only_not_paid(lines: Sequence[LineDraft]) -> list[Problem]:
+    """A monitoring-only indicator appears on the card but is never paid: a weight above zero is refused."""
+    return [
+        Problem("monitoring_only_weight", _line_place(index, "weight"), text(
+            "Строка {n}: «{label}» — показатель только для мониторинга, его вес должен быть 0 (сейчас {w} %)",
+            "Line {n}: “{label}” is a monitoring-only indicator; its weight must be 0 (now {w} %)", n=index + 1, label=line.label, w=line.weight))
+        for index, line in enumerate(lines)
+        if line.monitoring_only and line.weight is not None and line.weight > 0
+    ]
+
+
+def gates_valid(lines: Sequence[LineDraft]) -> list[Problem]:
+    """A gate has one threshold (a fact value or a percent of the plan) and at most one cut (to a value or by a percent)."""
+    problems = []
+    for index, line in enumerate(lines):
+        has_gate = line.gate_threshold is not None or line.gate_threshold_percent is not None
+        if not has_gate:
+            if line.gate_cut_to is not None or line.gate_cut_percent is not None:
+                problems.append(Problem("gate_threshold_missing", _line_place(index, "gate_threshold"), text(
+                    "Строка {n}: у ворот нет порога", "Line {n}: the gate has no threshold", n=index + 1)))
+            continue
+        if line.gate_threshold is not None and line.gate_threshold_percent is not None:
+            problems.append(Problem("gate_threshold_twice", _line_place(index, "gate_threshold_percent"), text(
+                "Строка {n}: порог ворот задан и числом, и процентом плана — оставьте одно",
+                "Line {n}: the gate threshold is given both as a number and as a percent of the plan — keep one", n=index + 1)))
+        if line.gate_threshold_percent is not None and line.target is None:
+            problems.append(Problem("plan_value_missing", _line_place(index, "gate_threshold_percent"), text(
+                "Строка {n}: порог ворот задан процентом плана — укажите план (цель)",
+                "Line {n}: the gate threshold is a percent of the plan — enter the plan (target)", n=index + 1)))
+        if line.gate_cut_to is not None and line.gate_cut_percent is not None:
+            problems.append(Problem("gate_cut_twice", _line_place(index, "gate_cut_percent"), text(
+                "Строка {n}: ворота снижают итог либо до значения, либо на процент — не то и другое",
+                "Line {n}: a gate cuts the total either to a value or by a percent, not both", n=index + 1)))
+        for name in ("gate_cut_to", "gate_cut_percent"):
+            value = getattr(line, name)
+            if value is not None and not ZERO <= value <= HUNDRED:
+                problems.append(Problem("gate_cut_range", _line_place(index, name), text(
+                    "Строка {n}: снижение итога воротами — от 0 до 100 %", "Line {n}: a gate's cut of the total is 0 to 100 %", n=index + 1)))
+    return problems
 
 
 def plan_values_order(
@@ -151,16 +236,23 @@ def plan_values_order(
     *,
     prefix: str = "",
 ) -> list[Problem]:
-    """threshold < target < maximum when higher is better; the reverse when lower is better."""
+    """threshold ≤ target < maximum when higher is better (a threshold equal to the target is a gate:
+    nothing below, the full score at it); the reverse when lower is better."""
     lower_is_better = direction == Direction.LOWER_IS_BETTER
     points = [("threshold", threshold), ("target", target), ("maximum", maximum)]
     present = [(name, value) for name, value in points if value is not None]
     problems = []
     for (low_name, low), (high_name, high) in itertools.pairwise(present):
-        wrong = low >= high if not lower_is_better else low <= high
+        if (low_name, high_name) == ("threshold", "target"):
+            wrong = low > high if not lower_is_better else low < high
+        else:
+            wrong = low >= high if not lower_is_better else low <= high
         if wrong:
             relation_ru = "меньше" if not lower_is_better else "больше"
             relation_en = "below" if not lower_is_better else "above"
+            if (low_name, high_name) == ("threshold", "target"):  # equal is allowed: a gate
+                relation_ru = "не больше" if not lower_is_better else "не меньше"
+                relation_en = "at most" if not lower_is_better else "at least"
             problems.append(
                 Problem(
                     "plan_values_order",
@@ -191,6 +283,9 @@ CARD_VALIDATORS: list[Callable[[Sequence[LineDraft]], list[Problem]]] = [
     not_too_many_indicators,
     plan_values_present,
     plan_values_consistent,
+    plan_percents_valid,
+    monitoring_only_not_paid,
+    gates_valid,
 ]
 
 
