@@ -85,6 +85,10 @@ class RoundingPolicy:
     score_places: int = 2
     money_places: int = 2
     round_per_line: bool | str = False
+    # The share of time worked (the time coefficient): None keeps every digit (the share is not rounded);
+    # its mode, when empty, is the policy's mode.
+    time_places: int | None = None
+    time_mode: str = ""
 
     def __post_init__(self) -> None:
         line_rounding = self.round_per_line
@@ -96,8 +100,12 @@ class RoundingPolicy:
             raise ValueError(f"line rounding must be none, score or contribution, not {line_rounding!r}")
         if self.mode not in ROUNDING_MODES:
             raise ValueError(f"unknown rounding mode {self.mode!r}")
+        if self.time_mode and self.time_mode not in ROUNDING_MODES:
+            raise ValueError(f"unknown rounding mode {self.time_mode!r}")
         if not 0 <= self.score_places <= 6 or not 0 <= self.money_places <= 4:
             raise ValueError("places out of range: scores 0..6, money 0..4")
+        if self.time_places is not None and not 0 <= self.time_places <= 8:
+            raise ValueError("places out of range: time share 0..8")
 
     @property
     def line_rounding(self) -> str:

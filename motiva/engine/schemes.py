@@ -7,6 +7,7 @@ Allowances, piece rates and fines can be added to any scheme; proration and corr
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -16,7 +17,7 @@ from motiva.engine.keys import unknown_keys, unknown_value
 from motiva.engine.money import ONE, ZERO, RoundingPolicy, allocate
 from motiva.engine.money import from_config as D
 from motiva.engine.problems import Problem, Severity
-from motiva.engine.proration import DayBasis, ProrationPolicy, prorate
+from motiva.engine.proration import DayBasis, ProrationPolicy, ProrationSpan, time_share, weighted_salary
 from motiva.engine.scales import parse_total_scale
 from motiva.engine.text import text
 from motiva.engine.trace import Step, Wording
@@ -406,6 +407,16 @@ def calculate_pay(
     group = group or GroupFacts()
     problems: list[Problem] = []
     steps: list[Step] = []
+    # The share of time worked first: a calendar that does not cover the period is a problem, not a
+    # silent Monday to Friday; a salary changed inside the period counts each salary for its days.
+    factor, proration_steps, time_problem = time_share(p, params, rounding)
+    if time_problem is not None:
+        return PayResult((), ZERO, ZERO, (), (time_problem,))
+    if p.salaries:
+        salary, salary_step = weighted_salary(p, params)
+        if salary_step is not None:
+            p = replace(p, salary=salary)
+            steps.append(salary_step)
     try:
         kind = _SCHEME_KINDS.get(scheme_kind) or SchemeKind(scheme_kind)
         components = SCHEMES[kind](p, card, params, group)
@@ -414,8 +425,6 @@ def calculate_pay(
     except SchemeError as error:
         return PayResult((), ZERO, ZERO, (), (error.problem,))
     prorated_extras, fixed_extras = _extras(p, params)
-    policy = str(params.get("proration", ProrationPolicy.PROPORTIONAL))
-    factor, proration_steps = prorate(p.period_start, p.period_end, p.employment, p.absences, policy, str(params.get("day_basis", "calendar")))
     steps.extend(proration_steps)
     result: list[PayComponent] = []
     # A KTU fund share was split by KTU × time worked already: prorating it again would pay twice less.
@@ -482,7 +491,7 @@ PAY_LEVELS = ("company", "unit", "personal")
 
 # The parameters every scheme may carry, and those of each kind: anything else is refused with the
 # nearest valid name (a misspelt `proraton` must never leave the pay silently unprorated).
-COMMON_PARAMS = {"proration", "day_basis", "seniority_bands", "certification_percent", "specialization_percent", "piece_rates",
+COMMON_PARAMS = {"proration", "day_basis", "proration_span", "seniority_bands", "certification_percent", "specialization_percent", "piece_rates",
                  "fines_indicator", "min_result", "no_threshold", "caps", "rank_indicator", "rank_direction", "total_scale", "total_formula"}
 SCHEME_PARAMS: dict[str, set[str]] = {
     SchemeKind.FIXED_VARIABLE: {"variable_share"},
@@ -561,7 +570,8 @@ def scheme_problems(kind: str, params: Any) -> list[Problem]:
     check.problems += unknown_keys(params, COMMON_PARAMS | SCHEME_PARAMS[kind], "params")
     check.problems += [Problem("required", f"params.{key}", text("Параметр «{key}» обязателен", "Parameter “{key}” is required", key=key))
                        for key in REQUIRED_PARAMS.get(kind, ()) if key not in params]
-    choices = {**PARAM_CHOICES, "proration": tuple(ProrationPolicy), "day_basis": tuple(DayBasis)}
+    choices = {**PARAM_CHOICES, "proration": tuple(ProrationPolicy), "day_basis": tuple(DayBasis),
+               "proration_span": tuple(ProrationSpan)}
     for key, value in params.items():
         if key in choices:
             check.choice(value, choices[key], key)

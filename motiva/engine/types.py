@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from motiva.engine.calendar import WorkCalendar
 from motiva.engine.formula import Formula
 from motiva.engine.problems import Problem
 from motiva.engine.scales import PlanValues, ScaleParams, TotalScale
@@ -118,6 +119,15 @@ class EmploymentSpan:
     fte: Decimal = Decimal(1)
 
 
+@dataclass(frozen=True, slots=True)
+class SalarySpan:
+    """A monthly salary in force from start to end (None: open); a change inside a period is a new span."""
+
+    start: dt.date
+    end: dt.date | None
+    amount: Decimal
+
+
 @dataclass(slots=True)
 class PayInput:
     """What a pay scheme needs to know about one employee in one period."""
@@ -135,6 +145,10 @@ class PayInput:
     facts: Mapping[str, Decimal] = field(default_factory=dict)  # indicator code → fact
     flags: Mapping[str, Decimal] = field(default_factory=dict)  # certification = 1, specialization = 12 …
     due_levels: frozenset[str] = frozenset({"company", "unit", "personal"})
+    # Salaries in force during the period when more than one (each counts for its days); empty: `salary` throughout.
+    salaries: tuple[SalarySpan, ...] = ()
+    calendar: WorkCalendar | None = None  # the organization's production calendar
+    timesheet_hours: Decimal | None = None  # hours actually worked in the period (табель), when entered
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from motiva.engine.batch import EmployeeCalc, EmployeeOutcome, calculate_batch
+from motiva.engine.calendar import WorkCalendar, parse_days
 from motiva.engine.money import D, RoundingPolicy
 from motiva.engine.problems import Problem
 from motiva.engine.scales import PlanValues, parse_scale_params
@@ -23,9 +24,11 @@ from motiva.engine.types import (
     EmploymentSpan,
     LineInput,
     PayInput,
+    SalarySpan,
     ScaleSpec,
     SchemeSpec,
 )
+from motiva.worktime.shipped import calendar_of, shipped_codes
 
 
 class ScenarioError(Exception):
@@ -54,6 +57,8 @@ class Scenario:
     disciplinary_cap: Decimal | None
     expectations: list[Expectation] = field(default_factory=list)
     description: str = ""
+    calendar: WorkCalendar | None = None
+    calendar_codes: tuple[str, ...] = ()  # the shipped calendars it names (`calendar: ru-2026`)
 
     def run(self) -> list[EmployeeOutcome]:
         return calculate_batch(self.employees, self.rounding, unit_facts=self.unit_facts, corrections=self.corrections,
@@ -113,6 +118,8 @@ def parse(raw: Any) -> Scenario:
         rounding = RoundingPolicy(
             mode=rounding_raw.get("mode", "half_up"), score_places=int(rounding_raw.get("score_places", 2)),
             money_places=int(rounding_raw.get("money_places", 2)), round_per_line=bool(rounding_raw.get("round_per_line", False)),
+            time_places=None if rounding_raw.get("time_places") is None else int(rounding_raw["time_places"]),
+            time_mode=str(rounding_raw.get("time_mode") or ""),
         )
     except (ValueError, TypeError) as error:
         r.fail("rounding", "Неверная политика округления: {e}", "Bad rounding policy: {e}", e=error)
@@ -121,6 +128,7 @@ def parse(raw: Any) -> Scenario:
     start = r.date(period.get("start"), "period.start") or dt.date(2000, 1, 1)
     end = r.date(period.get("end"), "period.end") or start
     months = int(period.get("months", _months_between(start, end)))
+    calendar, calendar_codes = _calendar(r, raw.get("calendar"), str(raw.get("name", "")) or "scenario")
 
     scales: dict[str, ScaleSpec] = {}
     for name, spec in (raw.get("scales") or {}).items():
@@ -179,17 +187,28 @@ def parse(raw: Any) -> Scenario:
                     r.date(a.get("end"), f"{place}.absences[{i}].end") or start)
             for i, a in enumerate(person.get("absences") or [])
         )
+        salaries = _salaries(r, person.get("salaries"), f"{place}.salaries", start)
+        salary = r.number(person.get("salary"), f"{place}.salary", required=not salaries) or Decimal(0)
+        if salaries:
+            if person.get("salary") is not None and salary != salaries[-1].amount:
+                r.fail(f"{place}.salary", "При «salaries» оклад — последний из них ({s}) или не указывается",
+                       "With “salaries” the salary is the last of them ({s}) or left out", s=salaries[-1].amount)
+            salary = salaries[-1].amount
+        timesheet = r.number(person.get("timesheet_hours"), f"{place}.timesheet_hours")
+        if timesheet is not None and timesheet < 0:
+            r.fail(f"{place}.timesheet_hours", "Часы по табелю не могут быть отрицательными", "Timesheet hours cannot be negative")
         scheme_name = person.get("scheme", raw.get("scheme"))
         if scheme_name and scheme_name not in schemes:
             r.fail(f"{place}.scheme", "Схема «{s}» не описана в schemes", "Scheme “{s}” is not in schemes", s=scheme_name)
         pay = PayInput(
-            salary=r.number(person.get("salary"), f"{place}.salary", required=True) or Decimal(0),
+            salary=salary,
             period_start=start, period_end=end, months=months, category=str(person.get("category", "")),
             grade=str(person.get("grade", "")), block=str(person.get("block", "")),
             seniority_years=r.number(person.get("seniority_years", 0), f"{place}.seniority_years") or Decimal(0),
             employment=(EmploymentSpan(hired or start, left, fte),), absences=absences, facts=facts,
             flags={k: r.number(v, f"{place}.flags.{k}") or Decimal(0) for k, v in (person.get("flags") or {}).items()},
             due_levels=frozenset(person.get("due_levels", raw.get("due_levels", ["company", "unit", "personal"]))),
+            salaries=salaries if len({s.amount for s in salaries}) > 1 else (), calendar=calendar, timesheet_hours=timesheet,
         )
         adjustments = tuple(
             Adjustment(r.number(a.get("amount"), f"{place}.adjustments[{i}].amount", required=True) or Decimal(0),
@@ -218,8 +237,79 @@ def parse(raw: Any) -> Scenario:
     return Scenario(
         name=str(raw.get("name", "")), currency=str(raw.get("currency", "RUB")), rounding=rounding, employees=employees,
         unit_facts=unit_facts, corrections=corrections, disciplinary_cap=D(cap) if cap is not None else None,
-        expectations=expectations, description=str(raw.get("description", "")),
+        expectations=expectations, description=str(raw.get("description", "")), calendar=calendar, calendar_codes=calendar_codes,
     )
+
+
+CALENDAR_KEYS = ("use", "hours_per_day", "years", "days")
+SALARY_KEYS = ("from", "to", "amount")
+
+
+def _calendar(r: _Reader, raw: Any, owner: str) -> tuple[WorkCalendar | None, tuple[str, ...]]:
+    """`calendar:` — a shipped calendar's name (ru-2026), a list of them, or {use, hours_per_day, years,
+    days} where `days` correct or add to the shipped ones and `years` are covered by the inline days alone."""
+    if raw is None:  # no calendar: calendar days work; working days or hours are a problem naming the scenario
+        return WorkCalendar.build(owner, (), ()), ()
+    spec: Mapping[str, Any] = {"use": raw} if isinstance(raw, str | list) else raw if isinstance(raw, Mapping) else {}
+    if not spec:
+        r.fail("calendar", "Календарь: имя (ru-2026), список имён или {use, years, days}",
+               "Calendar: a name (ru-2026), a list of names or {use, years, days}")
+        return None, ()
+    for key in spec:
+        if key not in CALENDAR_KEYS:
+            r.fail(f"calendar.{key}", "Неизвестный ключ «{k}»: use, hours_per_day, years, days", "Unknown key “{k}”: use, hours_per_day, years, days", k=key)
+    use = spec.get("use") or []
+    codes = [str(code) for code in ([use] if isinstance(use, str) else use)]
+    known = shipped_codes()
+    for code in codes:
+        if code not in known:
+            r.fail("calendar.use", "Нет календаря «{c}»; есть: {known}", "No calendar “{c}”; shipped: {known}", c=code, known=", ".join(known))
+    hours_per_day = r.number(spec.get("hours_per_day"), "calendar.hours_per_day")
+    days, problems = parse_days(spec.get("days") or [], "calendar.days", hours_per_day or Decimal(8))
+    r.problems += problems
+    years = []
+    for index, year in enumerate(spec.get("years") or []):
+        if not isinstance(year, int) or isinstance(year, bool):
+            r.fail(f"calendar.years[{index}]", "«{v}» — не год", "“{v}” is not a year", v=year)
+        else:
+            years.append(year)
+    if r.problems:
+        return None, tuple(codes)
+    return calendar_of(owner, codes, days, years, hours_per_day), tuple(codes)
+
+
+def _salaries(r: _Reader, raw: Any, place: str, period_start: dt.date) -> tuple[SalarySpan, ...]:
+    """`salaries: [{from, amount, to?}]` — each salary until the day before the next one's `from`."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        r.fail(place, "Нужен список окладов {from, amount}", "A list of salaries {from, amount} is expected")
+        return ()
+    rows: list[tuple[dt.date, dt.date | None, Decimal]] = []
+    for index, item in enumerate(raw):
+        where = f"{place}[{index}]"
+        if not isinstance(item, Mapping):
+            r.fail(where, "Оклад — {from, amount}", "A salary is {from, amount}")
+            continue
+        for key in item:
+            if key not in SALARY_KEYS:
+                r.fail(f"{where}.{key}", "Неизвестный ключ «{k}»: from, to, amount", "Unknown key “{k}”: from, to, amount", k=key)
+        begin = r.date(item["from"], f"{where}.from") if item.get("from") is not None else period_start
+        until = r.date(item["to"], f"{where}.to") if item.get("to") is not None else None
+        amount = r.number(item.get("amount"), f"{where}.amount", required=True)
+        if amount is not None and amount <= 0:
+            r.fail(f"{where}.amount", "Оклад должен быть больше нуля", "A salary must be above zero")
+        if begin is None or amount is None:
+            continue
+        if rows and begin <= rows[-1][0]:
+            r.fail(f"{where}.from", "Оклады — по возрастанию дат «from»", "Salaries go in the order of their “from” dates")
+            continue
+        rows.append((begin, until, amount))
+    spans = []
+    for index, (begin, until, amount) in enumerate(rows):
+        following = rows[index + 1][0] - dt.timedelta(days=1) if index + 1 < len(rows) else None
+        spans.append(SalarySpan(begin, until if until is not None else following, amount))
+    return tuple(spans)
 
 
 def check_expectations(scenario: Scenario, outcomes: list[EmployeeOutcome]) -> list[str]:
