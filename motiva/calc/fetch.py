@@ -35,7 +35,7 @@ from motiva.engine.scales import PlanValues, parse_scale_params, plan_text
 from motiva.engine.text import text
 from motiva.engine.types import Absence as EngineAbsence
 from motiva.engine.types import Adjustment as EngineAdjustment
-from motiva.engine.types import EmploymentSpan, LineInput, PayInput, ScaleSpec, SchemeSpec
+from motiva.engine.types import EmploymentSpan, Gate, LineInput, PayInput, ScaleSpec, SchemeSpec
 from motiva.kpi.models import Card, CardLine, Indicator, PayScheme, Scale
 from motiva.org.models import Absence, Assignment, Employee, Unit
 from motiva.periods.models import IndicatorValue, Period
@@ -77,7 +77,7 @@ class RunPlan:
     schemes: dict[int, SchemeSpec]
     scales: dict[int, ScaleSpec | None]  # the organization's; a scale counts in the input hash if a line of the run uses it
     scale_hashes: dict[int, int]
-    indicators: dict[int, tuple[str, str, str]]  # id → code, name, direction
+    indicators: dict[int, tuple[str, str, str, bool]]  # id → code, name, direction, monitoring only
     company_facts: dict[str, Decimal]
     unit_facts: dict[str, dict[str, Decimal]]  # unit id → company and unit facts together
     shared_facts: dict[tuple[str, str], Decimal]  # company and unit values, computed ones included
@@ -187,12 +187,14 @@ def fetch_plan(period: Period, unit: Unit | None = None, *, whole_run: bool = Tr
     # The company's and units' values: employee_id is empty exactly for them (a constraint), and the
     # (period, employee) index finds them without scanning every personal value.
     _read_values(hashed, IndicatorValue.objects.filter(period=period, employee__isnull=True), facts, plans, levels)  # query 4
-    indicators: dict[int, tuple[str, str, str]] = {}
+    indicators: dict[int, tuple[str, str, str, bool]] = {}
     formulas: dict[str, str] = {}
-    for pk, code, name, direction, source in hashed.rows("indicator", list(
-            Indicator.objects.filter(organization_id=period.organization_id).order_by("code", "id")
-            .values_list("id", "code", "name", "direction", "formula"))):  # query 5
-        indicators[pk] = (code, name, direction)
+    for row in Indicator.objects.filter(organization_id=period.organization_id).order_by("code", "id").values_list(
+            "id", "code", "name", "direction", "formula", "monitoring_only"):  # query 5
+        pk, code, name, direction, source, monitoring_only = row
+        # A monitoring-only flag counts in the hash only when set, so the hash of every other indicator is as before.
+        hashed.add("indicator", row if monitoring_only else row[:5])
+        indicators[pk] = (code, name, direction, monitoring_only)
         if source:
             formulas[code] = source
     corrections = {
@@ -251,7 +253,9 @@ class _Employee:
         # The columns read only to sort by (a value's id, a line's place on the card) are left out: the
         # order of the rows is hashed already.
         values = [row[:5] for row in self.values]
-        lines = [row[:13] for row in self.lines]
+        # A line's percent points and gate (the columns after its order) count only when set: the hash of
+        # a line without them is what it was before they existed.
+        lines = [row[:13] if row[14:] == _NO_LINE_EXTRAS else row[:13] + row[14:] for row in self.lines]
         rows = orjson.dumps((self.card, self.assignments, self.absences, values, self.adjustments, lines), default=str)
         return int.from_bytes(hashlib.blake2b(rows, digest_size=32).digest(), "big")
 
@@ -318,7 +322,7 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
         if row[0] in rows:
             rows[row[0]].values.append(row)
     for row in Adjustment.objects.filter(of_employees, period=period, approved_by__isnull=False).order_by("employee_id", "id").values_list(
-            "employee_id", "amount", "reason", "kind"):  # query 5
+            "employee_id", "amount", "reason", "kind", "applied_on", "order_number", "percent"):  # query 5
         if row[0] in rows:
             rows[row[0]].adjustments.append(row)
     # Lines are the bulk of a run (8 a person). A slice is bounded, so they are read in one go: a
@@ -332,6 +336,7 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
             ).values_list(
         "card_id", "id", "component", "label", "level", number("weight"), number("threshold"), number("target"), number("maximum"),
         number("planned_amount"), "indicator_id", "scale_id", number("component_score__value"), "order",
+        *[number(name) for name in LINE_EXTRAS],
     ):  # query 6
         card_rows[row[0]].lines.append(row)
     for employee in rows.values():
@@ -343,6 +348,10 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
 
 
 _VALUE_ORDER = operator.itemgetter(5)  # id
+# Read after a line's order: a point as a percent of the plan, and a gate on a key indicator (all empty on most lines).
+LINE_EXTRAS = ("threshold_percent", "target_percent", "maximum_percent", "gate_threshold", "gate_threshold_percent", "gate_cut_to",
+               "gate_cut_percent")
+_NO_LINE_EXTRAS = (None,) * len(LINE_EXTRAS)
 _LINE_ORDER = operator.itemgetter(13, 1)  # the line's order on the card, then id
 
 
@@ -353,7 +362,7 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
     shared_facts, shared_plans, shared_levels = plan.shared_facts, plan.shared_plans, plan.shared_levels
     company_facts, unit_facts, indicators, scales = plan.company_facts, plan.unit_facts, plan.indicators, plan.scales
     months = _months(period)
-    codes = {pk: code for pk, (code, _name, _direction) in indicators.items()}
+    codes = {pk: code for pk, (code, _name, _direction, _monitoring) in indicators.items()}
     shared_values: dict[tuple[str, str], tuple[Decimal | None, str, Decimal | None]] = {}  # (code, scope) → fact, level code, plan
     plan_cache: dict[str, PlanValues] = {}
     due_cache: dict[tuple[Any, ...], frozenset[str]] = {}
@@ -394,14 +403,15 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
         unit_scope = f"unit:{unit_key}"
         lines = []
         for (_card, line_id, component, label, level, weight, threshold, target, maximum, planned, indicator_id, scale_id,
-             component_score, _order) in employee.lines:
+             component_score, _order, threshold_percent, target_percent, maximum_percent, gate_threshold, gate_threshold_percent,
+             gate_cut_to, gate_cut_percent) in employee.lines:
             if as_text:
                 try:
                     weight, planned, component_score = numbers[weight], numbers[planned], numbers[component_score]
                 except KeyError:
                     weight, planned, component_score = (_as_number(numbers, weight), _as_number(numbers, planned),
                                                         _as_number(numbers, component_score))
-            code, indicator_name, direction = indicators.get(indicator_id, _NO_INDICATOR) if indicator_id else _NO_INDICATOR
+            code, indicator_name, direction, monitoring_only = indicators.get(indicator_id, _NO_INDICATOR) if indicator_id else _NO_INDICATOR
             if not code:
                 fact, level_code, planned_target = component_score, "", None
             elif level == "personal":
@@ -415,17 +425,24 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
             if target is None:
                 target = planned_target
             # Found by their text: hashing a Decimal costs several times more than writing it out.
-            plan_key = plan_text(threshold, target, maximum)
+            relative = threshold_percent is not None or target_percent is not None or maximum_percent is not None
+            plan_key = (plan_text(threshold, target, maximum, threshold_percent, target_percent, maximum_percent) if relative
+                        else plan_text(threshold, target, maximum))
             plan_values = plan_cache.get(plan_key)
             if plan_values is None:
                 if as_text:
                     threshold, target, maximum = _as_number(numbers, threshold), _as_number(numbers, target), _as_number(numbers, maximum)
-                plan_values = plan_cache[plan_key] = PlanValues(threshold, target, maximum)
+                    threshold_percent, target_percent, maximum_percent = (_as_number(numbers, threshold_percent),
+                                                                          _as_number(numbers, target_percent), _as_number(numbers, maximum_percent))
+                plan_values = plan_cache[plan_key] = PlanValues(threshold, target, maximum, threshold_percent, target_percent, maximum_percent)
+            gate = None
+            if gate_threshold is not None or gate_threshold_percent is not None:
+                gate = Gate(*(_as_number(numbers, value) for value in (gate_threshold, gate_threshold_percent, gate_cut_to, gate_cut_percent)))
             if scale_id:
                 used_scales.add(scale_id)
             # Positional (the field order of LineInput): 800 000 of these in a large run.
             lines.append(LineInput(str(line_id), label or indicator_name or component, weight, component, level, direction or "higher",
-                                   scales.get(scale_id) if scale_id else None, plan_values, fact, level_code, planned, code))
+                                   scales.get(scale_id) if scale_id else None, plan_values, fact, level_code, planned, code, monitoring_only, gate))
         spans = tuple([
             EmploymentSpan(max(start, hire), (min(end, leave) if end and leave else end or leave) or None, fte)
             for _e, start, end, fte, *_rest in history
@@ -449,14 +466,15 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
         pay = PayInput(current[4] if current else Decimal(0), period.start, period.end, months, category, (current[8] or "") if current else "",
                        block, years, spans, absences, employee_facts, flags, due)
         name = " ".join(filter(None, (last_name, first_name, middle_name)))
-        adjustments = tuple([EngineAdjustment(amount, reason, kind or AdjustmentKind.MANUAL) for _e, amount, reason, kind in employee.adjustments]
+        adjustments = tuple([EngineAdjustment(amount, reason, kind or AdjustmentKind.MANUAL, applied_on, order_number, percent)
+                             for _e, amount, reason, kind, applied_on, order_number, percent in employee.adjustments]
                             ) if employee.adjustments else ()
         employees.append(EmployeeCalc(key, name, tuple(lines), pay, scheme, unit_key, adjustments))
         card_map[key] = card_id
     return SliceInputs(employees, card_map, problems, hash_total % _HASH_MODULUS, used_scales)
 
 
-_NO_INDICATOR = ("", "", "")
+_NO_INDICATOR = ("", "", "", False)
 
 
 def _as_number(numbers: dict[Any, Decimal | None], value: Any) -> Decimal | None:

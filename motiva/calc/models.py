@@ -122,7 +122,13 @@ class Adjustment(models.Model):
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("period"))
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("employee"))
     kind = models.CharField(_("kind"), max_length=15, choices=AdjustmentKind.choices, default=AdjustmentKind.MANUAL)
-    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, null=True, blank=True,
+                                 help_text=_("+ or −; empty when a reduction is a percent of the bonus."))
+    percent = models.DecimalField(_("percent of the bonus"), max_digits=5, decimal_places=2, null=True, blank=True,
+                                  help_text=_("A disciplinary reduction as a percent of the bonus: 75 reduces it by 75 %."))
+    applied_on = models.DateField(_("sanction date"), null=True, blank=True,
+                                  help_text=_("The day the sanction was applied: it reduces only the bonus of the period that holds this day."))
+    order_number = models.CharField(_("order number"), max_length=40, blank=True)
     reason = models.TextField(_("reason"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("entered by"))
     created_at = models.DateTimeField(_("entered at"), auto_now_add=True)

@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from motiva.calc.services import adjustment_approve, adjustment_create
 from motiva.core.errors import InvalidInput, problem
 from motiva.core.models import Organization
 from motiva.engine.money import from_config
+from motiva.engine.types import PayRules
 from motiva.kpi import services as kpi
 from motiva.kpi.models import Indicator
 from motiva.org import services as org
@@ -40,7 +43,9 @@ def load_scenario(path: str | Path, *, actor: Any, name: str | None = None) -> t
     organization = org.organization_create(
         actor=actor, name=name or scenario.name or Path(path).stem, currency=scenario.currency,
         rounding_mode=rounding.mode, score_places=rounding.score_places, money_places=rounding.money_places,
-        round_per_line=rounding.round_per_line, fiscal_year_start_month=first.period_start.month if months == 12 else 1,
+        round_per_line=rounding.line_rounding != "none", line_rounding="contribution" if rounding.line_rounding == "contribution" else "score",
+        fiscal_year_start_month=first.period_start.month if months == 12 else 1,
+        **_pay_rule_fields(scenario.rules),
     )
     period = periods.period_create(actor=actor, organization=organization, kind=KIND_BY_MONTHS[months], start=first.period_start)
     scales = {key: kpi.scale_create(actor=actor, organization=organization, name=key, kind=spec["kind"], params=_plain(spec.get("params", {})))
@@ -54,7 +59,7 @@ def load_scenario(path: str | Path, *, actor: Any, name: str | None = None) -> t
             spec = (raw.get("indicators") or {}).get(code)
             indicators[code] = kpi.indicator_create(
                 actor=actor, organization=organization, code=code, name=(spec or {}).get("name", code),
-                direction=(spec or {}).get("direction", "higher"), monitoring_only=spec is None,
+                direction=(spec or {}).get("direction", "higher"), monitoring_only=spec is None or (spec or {}).get("monitoring_only") is True,
             )
         return indicators[code]
 
@@ -104,7 +109,12 @@ def load_scenario(path: str | Path, *, actor: Any, name: str | None = None) -> t
             row: dict[str, Any] = {"component": line.component, "level": line.level, "weight": line.weight,
                                    "threshold": line.plan.threshold, "target": line.plan.target, "maximum": line.plan.maximum,
                                    "planned_amount": line.planned_amount, "label": line.title if line.component != "indicator" else "",
+                                   "threshold_percent": line.plan.threshold_percent, "target_percent": line.plan.target_percent,
+                                   "maximum_percent": line.plan.maximum_percent,
                                    "scale": scales.get(line_raw.get("scale")) if line_raw.get("scale") else None}
+            if line.gate is not None:
+                row |= {"gate_threshold": line.gate.threshold, "gate_threshold_percent": line.gate.threshold_percent,
+                        "gate_cut_to": line.gate.cut_to, "gate_cut_percent": line.gate.cut_percent}
             if line.indicator_code:
                 row["indicator"] = indicator(line.indicator_code)
             lines.append(row)
@@ -123,6 +133,10 @@ def load_scenario(path: str | Path, *, actor: Any, name: str | None = None) -> t
         for code, value in {**pay.facts, **pay.flags}.items():
             if (code, _scope_key(Scope.EMPLOYEE, None, employee)) not in values:
                 put(code, Scope.EMPLOYEE, None, employee, value)
+        for adjustment in calc.adjustments:
+            entered = adjustment_create(actor=actor, period=period, employee=employee, amount=adjustment.amount, percent=adjustment.percent,
+                                        reason=adjustment.reason, kind=adjustment.kind, applied_on=adjustment.date, order_number=adjustment.order)
+            adjustment_approve(actor=_second_person(), adjustment=entered)
     for unit_name, facts in scenario.unit_facts.items():
         unit = next((u for (name, _block), u in units.items() if name == unit_name), None)
         if unit is None:
@@ -131,6 +145,25 @@ def load_scenario(path: str | Path, *, actor: Any, name: str | None = None) -> t
             put(code, Scope.UNIT, unit, None, value)
     periods.values_load(actor=actor, rows=list(values.values()))
     return organization, period
+
+
+def _pay_rule_fields(rules: PayRules) -> dict[str, Any]:
+    """The scenario's pay rules as the organization's settings."""
+    fields: dict[str, Any] = {"disciplinary_cap_enabled": rules.disciplinary_cap is not None, "disciplinary_base": rules.disciplinary_base,
+                              "ktu_min": rules.ktu_min, "ktu_max": rules.ktu_max, "ktu_step": rules.ktu_step}
+    if rules.disciplinary_cap is not None:
+        fields["disciplinary_cap_percent"] = rules.disciplinary_cap
+    return fields
+
+
+def _second_person() -> Any:
+    """The scenario's adjustments are approved, as in the file, by a second person: a user of its own
+    with no password and no roles, who can sign in nowhere."""
+    user, created = get_user_model().objects.get_or_create(username="scenario-approver", defaults={"first_name": "Сценарий"})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
 
 
 def _scope_key(scope: str, unit: Unit | None, employee: Employee | None) -> str:

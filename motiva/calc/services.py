@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import hashlib
 import multiprocessing
@@ -19,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from motiva.calc import fetch as fetching
+from motiva.calc.approvals import signatures_revoke
 from motiva.calc.canonical import digest, plain
 from motiva.calc.models import (
     ACTIVE_STATUSES,
@@ -28,6 +30,7 @@ from motiva.calc.models import (
     EmployeeResult,
     GroupCorrection,
     LineOutcome,
+    RunSignature,
     RunStatus,
 )
 from motiva.core import audit
@@ -36,6 +39,7 @@ from motiva.engine import ENGINE_VERSION
 from motiva.engine.batch import EmployeeOutcome, GroupContext, calculate_member, prepare_group
 from motiva.engine.money import RoundingPolicy
 from motiva.engine.problems import Severity
+from motiva.engine.types import PayRules
 from motiva.org.models import Employee, Unit
 from motiva.periods.guards import ensure_open
 from motiva.periods.models import Period, PeriodStatus
@@ -47,11 +51,22 @@ def _scope_key(unit: Unit | None) -> str:
 
 
 @transaction.atomic
-def calculation_run_start(*, actor: Any, period: Period, unit: Unit | None = None) -> CalculationRun:
-    """Queue a run; refuses a closed period, another organization's unit, and a second run at once."""
+def calculation_run_start(*, actor: Any, period: Period, unit: Unit | None = None, reason: str = "") -> CalculationRun:
+    """Queue a run; refuses a closed period, another organization's unit, and a second run at once.
+    A whole-organization run of a period whose results already carry signatures revokes them when it
+    finishes: it needs the reason, which stays with the revoked signatures and in the audit log."""
     ensure_open(period)
     if unit is not None and unit.organization_id != period.organization_id:
         raise InvalidInput([problem("other_organization", "unit", "Подразделение из другой организации", "The unit belongs to another organization")])
+    reason = reason.strip()
+    if len(reason) > 2000:
+        raise InvalidInput([problem("too_long", "reason", "Причина длиннее 2000 знаков", "The reason is longer than 2000 characters")])
+    if unit is None and not reason and RunSignature.objects.filter(run__period=period, revoked_at__isnull=True).exists():
+        raise InvalidInput([problem(
+            "reason_required", "reason",
+            "Результаты периода «{p}» уже подписаны: новый расчёт отзовёт подписи. Укажите причину пересчёта.",
+            "The results of “{p}” are already signed: a new run revokes the signatures. Give the reason for the recalculation.",
+            p=period.name)])
     scope = _scope_key(unit)
     if CalculationRun.objects.filter(period=period, scope_key=scope, status__in=ACTIVE_STATUSES).exists():
         raise _already_running(period)
@@ -60,11 +75,11 @@ def calculation_run_start(*, actor: Any, period: Period, unit: Unit | None = Non
         with transaction.atomic():
             run = CalculationRun.objects.create(
                 organization_id=period.organization_id, period=period, unit=unit, scope_key=scope, previous=previous,
-                created_by=actor if getattr(actor, "pk", None) else None, engine_version=ENGINE_VERSION,
+                created_by=actor if getattr(actor, "pk", None) else None, engine_version=ENGINE_VERSION, reason=reason,
             )
     except IntegrityError:
         raise _already_running(period) from None
-    audit.record_create(actor=actor, obj=run, fields=["period", "unit", "scope_key"])
+    audit.record_create(actor=actor, obj=run, fields=["period", "unit", "scope_key", "reason"], reason=reason)
     return run
 
 
@@ -75,7 +90,13 @@ def _already_running(period: Period) -> InvalidInput:
 def calculation_run_execute(run_id: int) -> CalculationRun:
     """The task body: claim the run, fetch, compute (reporting progress), store everything in one
     transaction. A failure marks the run failed with the reason; nothing half-written remains."""
-    claimed = CalculationRun.objects.filter(pk=run_id, status=RunStatus.PENDING).update(status=RunStatus.RUNNING, started_at=timezone.now())
+    period_id = CalculationRun.objects.filter(pk=run_id).values_list("period_id", flat=True).first()
+    with transaction.atomic():
+        # The period's row is locked before the run is claimed: every write into the period still open
+        # (each holds a share lock on it, `ensure_open`) commits first, so any change recorded before
+        # `started_at` is read by the run and any later one makes it out of date (calc.approvals).
+        list(Period.objects.select_for_update().filter(pk=period_id).values_list("pk", flat=True))
+        claimed = CalculationRun.objects.filter(pk=run_id, status=RunStatus.PENDING).update(status=RunStatus.RUNNING, started_at=timezone.now())
     run = CalculationRun.objects.select_related("period", "period__organization", "unit").get(pk=run_id)
     if not claimed:
         return run  # another worker has it, or it is finished
@@ -96,14 +117,14 @@ def _execute(run: CalculationRun) -> None:
     plan = fetching.fetch_plan(period, run.unit)
     total = len(plan.employee_ids)
     CalculationRun.objects.filter(pk=run.pk).update(employees_total=total, progress=5)
-    cap = organization.disciplinary_cap_percent if organization.disciplinary_cap_enabled else None
+    rules = organization.pay_rules
     # Rankings and fund splits need every member of their scheme at once: those members are read here.
     # Everyone else is read slice by slice where they are computed.
     group_ids = plan.group_scheme_ids
     members = fetching.fetch_slice(plan, scheme_ids=group_ids).employees if group_ids else []
-    context = prepare_group(members, rounding, unit_facts=plan.unit_facts, corrections=plan.corrections)
+    context = prepare_group(members, rounding, unit_facts=plan.unit_facts, corrections=plan.corrections, rules=rules)
     planned = time.perf_counter()
-    job = _Job(run.pk, plan, context, rounding, cap, total)
+    job = _Job(run.pk, plan, context, rounding, rules, total)
     parallel = settings.MOTIVA_CALC_WORKERS > 1 and total >= settings.MOTIVA_CALC_PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods()
     count = max(settings.MOTIVA_CALC_WORKERS * _SLICES_PER_WORKER, -(-total // _SLICE_MAX)) if parallel else 1
     slices = _slice_bounds(plan.employee_ids, count)
@@ -130,11 +151,11 @@ def _finish(run: CalculationRun, plan: fetching.RunPlan, summary: _Summary, star
     period = run.period
     ensure_open(period)
     rounding = period.organization.rounding
-    cap = period.organization.disciplinary_cap_percent if period.organization.disciplinary_cap_enabled else None
+    rules = period.organization.pay_rules
     # The rows read, the engine version and the policy determine the result entirely.
     input_hash = digest({"engine": ENGINE_VERSION, "rounding": rounding, "rows": fetching.combine_hashes(
         plan.hash_total, *summary.hashes, plan.scales_hash(summary.scale_ids)),
-                         "disciplinary_cap": cap})
+                         "pay_rules": rules})
     finished = time.perf_counter()
     CalculationRun.objects.filter(pk=run.pk).update(
         status=RunStatus.DONE, progress=100, finished_at=timezone.now(), input_hash=input_hash, rounding=plain(rounding),
@@ -144,6 +165,9 @@ def _finish(run: CalculationRun, plan: fetching.RunPlan, summary: _Summary, star
                  "store": round(summary.store, 3), "slices": len(summary.hashes)},
         error="; ".join(p.render("ru") for p in [*plan.problems, *summary.problems])[:2000],
     )
+    if run.unit_id is None:
+        # The new results supersede the earlier runs: their signatures are revoked, with the reason.
+        signatures_revoke(actor=run.created_by, run=run)
     if period.status == PeriodStatus.REVIEW and run.unit_id is None:
         # A whole-organization run of a period under review moves it on to "calculated".
         period_transition(actor=run.created_by, period=period, to_status=PeriodStatus.CALCULATED, reason=f"run #{run.pk}")
@@ -171,7 +195,7 @@ class _Job:
     plan: fetching.RunPlan
     context: GroupContext
     rounding: RoundingPolicy
-    cap: Decimal | None
+    rules: PayRules
     total: int
 
 
@@ -239,7 +263,7 @@ def _read_and_compute(bounds: tuple[int, int], job: _Job) -> _SlicePart:
     encoder = _RowEncoder(job.run_id)
     rows = []
     for employee in part.employees:
-        outcome = calculate_member(employee, job.context, job.rounding, disciplinary_cap=job.cap)
+        outcome = calculate_member(employee, job.context, job.rounding, rules=job.rules)
         rows.append(encoder.row(outcome, part.cards[outcome.key]))
     if connection.vendor == "postgresql":
         rows = _copy_text(rows)  # type: ignore[assignment]
@@ -391,17 +415,17 @@ class _RowEncoder:
 _PRORATION_PLACES = Decimal("0.000001")
 
 
-def calculation_run_create(*, actor: Any, period: Period, unit: Unit | None = None) -> CalculationRun:
+def calculation_run_create(*, actor: Any, period: Period, unit: Unit | None = None, reason: str = "") -> CalculationRun:
     """Start and execute a run in this process (the command line, tests and benchmarks use it)."""
-    run = calculation_run_start(actor=actor, period=period, unit=unit)
+    run = calculation_run_start(actor=actor, period=period, unit=unit, reason=reason)
     return calculation_run_execute(run.pk)
 
 
-def calculation_run_enqueue(*, actor: Any, period: Period, unit: Unit | None = None) -> CalculationRun:
+def calculation_run_enqueue(*, actor: Any, period: Period, unit: Unit | None = None, reason: str = "") -> CalculationRun:
     """Start a run in the background (a Celery worker, or in-process when no broker is configured)."""
     from motiva.calc.tasks import execute_run
 
-    run = calculation_run_start(actor=actor, period=period, unit=unit)
+    run = calculation_run_start(actor=actor, period=period, unit=unit, reason=reason)
     transaction.on_commit(lambda: execute_run.delay(run.pk))
     return run
 
@@ -428,27 +452,55 @@ def run_difference(run: CalculationRun) -> list[dict[str, Any]]:
 
 
 @transaction.atomic
-def adjustment_create(*, actor: Any, period: Period, employee: Employee, amount: Decimal, reason: str, kind: str = AdjustmentKind.MANUAL) -> Adjustment:
+def adjustment_create(*, actor: Any, period: Period, employee: Employee, amount: Decimal | None, reason: str,
+                      kind: str = AdjustmentKind.MANUAL, percent: Decimal | None = None, applied_on: dt.date | None = None,
+                      order_number: str = "") -> Adjustment:
+    """A manual adjustment (an amount, + or −) or a disciplinary reduction: the date the sanction was
+    applied (inside the period: it reduces only that period's bonus), the order's number, and either an
+    amount or a percent of the bonus. It counts once someone else approves it."""
     ensure_open(period)
     problems = []
     if not reason or not reason.strip():
         problems.append(problem("required", "reason", "Укажите обоснование корректировки", "Give the reason for the adjustment"))
     if kind not in AdjustmentKind.values:
         problems.append(problem("choice", "kind", "Неизвестный вид корректировки", "Unknown adjustment kind"))
-    if not amount.is_finite() or amount == 0 or abs(amount) >= Decimal("1e12") or amount != amount.quantize(Decimal("0.01")):
-        problems.append(problem("amount", "amount", "Сумма — ненулевое число с точностью до копейки, меньше триллиона",
-                                "The amount is a non-zero number to the kopeck, below a trillion"))
-    elif kind == AdjustmentKind.DISCIPLINARY and amount > 0:
-        problems.append(problem("sign", "amount", "Снижение за взыскание — отрицательная сумма", "A disciplinary reduction is a negative amount"))
+    if percent is not None:
+        if kind != AdjustmentKind.DISCIPLINARY:
+            problems.append(problem("percent_manual", "percent", "Процент премии указывается только для снижения за взыскание",
+                                    "A percent of the bonus is only for a disciplinary reduction"))
+        elif amount is not None:
+            problems.append(problem("amount_or_percent", "percent", "Укажите сумму или процент премии, не то и другое",
+                                    "Give an amount or a percent of the bonus, not both"))
+        elif not percent.is_finite() or not Decimal(0) < percent <= Decimal(100) or percent != percent.quantize(Decimal("0.01")):
+            problems.append(problem("percent", "percent", "Процент премии — от 0,01 до 100", "The percent of the bonus is 0.01 to 100"))
+    elif amount is None:
+        problems.append(problem("required", "amount", "Укажите сумму", "Give the amount"))
+    if amount is not None:
+        if not amount.is_finite() or amount == 0 or abs(amount) >= Decimal("1e12") or amount != amount.quantize(Decimal("0.01")):
+            problems.append(problem("amount", "amount", "Сумма — ненулевое число с точностью до копейки, меньше триллиона",
+                                    "The amount is a non-zero number to the kopeck, below a trillion"))
+        elif kind == AdjustmentKind.DISCIPLINARY and amount > 0:
+            problems.append(problem("sign", "amount", "Снижение за взыскание — отрицательная сумма", "A disciplinary reduction is a negative amount"))
+    if kind == AdjustmentKind.DISCIPLINARY:
+        if applied_on is None:
+            problems.append(problem("required", "applied_on", "Укажите дату применения взыскания", "Give the date the sanction was applied"))
+        elif not period.start <= applied_on <= period.end:
+            problems.append(problem("outside_period", "applied_on",
+                                    "Взыскание снижает премию только за период, в котором применено: дата вне периода «{p}»",
+                                    "A sanction reduces only the bonus of the period it was applied in: the date is outside “{p}”", p=period.name))
+    elif applied_on is not None or order_number.strip():
+        problems.append(problem("sanction_fields", "applied_on", "Дата и номер приказа указываются только для взыскания",
+                                "The date and the order number are only for a disciplinary sanction"))
     if employee.organization_id != period.organization_id:
         problems.append(problem("other_organization", "employee", "Сотрудник из другой организации", "The employee belongs to another organization"))
     if problems:
         raise InvalidInput(problems)
     adjustment = Adjustment.objects.create(
-        organization_id=period.organization_id, period=period, employee=employee, amount=amount, reason=reason.strip(), kind=kind,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        organization_id=period.organization_id, period=period, employee=employee, amount=amount, percent=percent, reason=reason.strip(),
+        kind=kind, applied_on=applied_on, order_number=order_number.strip(), created_by=actor if getattr(actor, "pk", None) else None,
     )
-    audit.record_create(actor=actor, obj=adjustment, fields=["employee", "kind", "amount", "reason"], reason=reason)
+    audit.record_create(actor=actor, obj=adjustment, fields=["employee", "kind", "amount", "percent", "applied_on", "order_number", "reason"],
+                        reason=reason)
     return adjustment
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -8,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from motiva.engine.money import RoundingPolicy
+from motiva.engine.types import DisciplinaryBase, PayRules
 
 
 class Currency(models.TextChoices):
@@ -35,6 +37,16 @@ class RoundingMode(models.TextChoices):
     DOWN = "down", _("Down (truncate)")
 
 
+class LineRounding(models.TextChoices):
+    SCORE = "score", _("the line's score")
+    CONTRIBUTION = "contribution", _("the line's weighted contribution")
+
+
+class DisciplinaryBaseChoice(models.TextChoices):
+    SALARY_AND_BONUS = DisciplinaryBase.SALARY_AND_BONUS.value, _("the month's salary and bonuses")
+    SALARY = DisciplinaryBase.SALARY.value, _("the month's salary")
+
+
 class Organization(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.RUB)
@@ -50,6 +62,10 @@ class Organization(models.Model):
     round_per_line = models.BooleanField(
         _("round each line"), default=False, help_text=_("Round every line's result; otherwise only the total is rounded.")
     )
+    line_rounding = models.CharField(
+        _("what each line rounds"), max_length=12, choices=LineRounding.choices, default=LineRounding.SCORE,
+        help_text=_("When each line is rounded: its score, or its weighted contribution (the total is then the sum of the rounded contributions)."),
+    )
     fiscal_year_start_month = models.PositiveSmallIntegerField(
         _("fiscal year starts in month"), default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
     )
@@ -62,6 +78,15 @@ class Organization(models.Model):
         _("disciplinary reduction cap, %"), max_digits=5, decimal_places=2, default=20,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
+    disciplinary_base = models.CharField(
+        _("base of the disciplinary cap"), max_length=20, choices=DisciplinaryBaseChoice.choices,
+        default=DisciplinaryBaseChoice.SALARY_AND_BONUS,
+        help_text=_("What the cap is a percent of: the month's salary plus the bonuses accrued for that month (default), or the salary alone."),
+    )
+    ktu_min = models.DecimalField(_("lowest KTU"), max_digits=6, decimal_places=3, default=0, validators=[MinValueValidator(0)])
+    ktu_max = models.DecimalField(_("highest KTU"), max_digits=6, decimal_places=3, default=1, validators=[MinValueValidator(0)])
+    ktu_step = models.DecimalField(_("KTU step"), max_digits=6, decimal_places=3, default=Decimal("0.1"),
+                                   help_text=_("A KTU is a value from the lowest to the highest in these steps (0–1 by 0.1, 0.5–2.5 by 0.1 …)."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -78,7 +103,17 @@ class Organization(models.Model):
             mode=self.rounding_mode,
             score_places=self.score_places,
             money_places=self.money_places,
-            round_per_line=self.round_per_line,
+            round_per_line=LineRounding.CONTRIBUTION.value if self.round_per_line and self.line_rounding == LineRounding.CONTRIBUTION
+            else self.round_per_line,
+        )
+
+    @property
+    def pay_rules(self) -> PayRules:
+        """The rules every scheme's pay follows in this organization (engine form)."""
+        return PayRules(
+            disciplinary_cap=Decimal(self.disciplinary_cap_percent) if self.disciplinary_cap_enabled else None,
+            disciplinary_base=self.disciplinary_base,
+            ktu_min=Decimal(self.ktu_min), ktu_max=Decimal(self.ktu_max), ktu_step=Decimal(self.ktu_step),
         )
 
 

@@ -18,10 +18,26 @@ from motiva.engine import formula as formula_language
 from motiva.engine.card import calculate_card
 from motiva.engine.money import ZERO, RoundingPolicy
 from motiva.engine.problems import Problem
-from motiva.engine.proration import prorate
-from motiva.engine.schemes import calculate_pay, card_policy, rank_places, split_fund
+from motiva.engine.proration import time_share as time_worked
+from motiva.engine.schemes import (
+    DEFAULT_RULES,
+    calculate_pay,
+    card_policy,
+    ktu_problem,
+    rank_places,
+    split_fund,
+)
 from motiva.engine.text import text
-from motiva.engine.types import Adjustment, CardResult, GroupFacts, LineInput, PayInput, PayResult, SchemeSpec
+from motiva.engine.types import (
+    Adjustment,
+    CardResult,
+    GroupFacts,
+    LineInput,
+    PayInput,
+    PayResult,
+    PayRules,
+    SchemeSpec,
+)
 
 
 @dataclass(slots=True)
@@ -68,6 +84,8 @@ class GroupContext:
     shares: dict[str, Decimal]
     unit_facts: Mapping[str, Mapping[str, Decimal]]
     corrections: Mapping[str, Decimal]
+    # Members of a unit whose fund could not be split (a KTU out of range): the reason, per member.
+    unsplit: dict[str, Problem] = field(default_factory=dict)
     aggregate_cache: dict[tuple[str, str, str], Decimal] = field(default_factory=dict)
     rank_cache: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
 
@@ -103,8 +121,10 @@ def prepare_group(
     *,
     unit_facts: Mapping[str, Mapping[str, Decimal]] | None = None,
     corrections: Mapping[str, Decimal] | None = None,
+    rules: PayRules = DEFAULT_RULES,
 ) -> GroupContext:
     unit_facts = unit_facts or {}
+    unsplit: dict[str, Problem] = {}
     by_scheme: dict[tuple[str, str], list[EmployeeCalc]] = defaultdict(list)
     for employee in employees:
         if employee.scheme is not None:
@@ -126,30 +146,44 @@ def prepare_group(
             for unit, unit_members in by_unit.items():
                 fund = formula_language.evaluate(formula_language.parse(str(fund_source)), unit_facts.get(unit, {}))
                 weights = {}
+                invalid = [f"{m.name} ({m.pay.facts.get(ktu_code, '—')})" for m in unit_members
+                           if m.pay.facts.get(ktu_code) is None or ktu_problem(m.pay.facts[ktu_code], rules) is not None]
+                if invalid:
+                    # A fund is split among everyone or not at all: a wrong KTU would change every share.
+                    problem = Problem("fund_not_split", "ktu_indicator", text(
+                        "Фонд подразделения не распределён: неверный или не введённый КТУ у {who}",
+                        "The unit's fund is not split: a wrong or missing KTU for {who}", who=", ".join(invalid)))
+                    unsplit.update(dict.fromkeys((m.key for m in unit_members), problem))
+                    continue
+                by_time = params.get("ktu_time_weighted", True) is not False
                 for m in unit_members:
-                    time_share, _steps = prorate(m.pay.period_start, m.pay.period_end, m.pay.employment, m.pay.absences,
-                                                 str(params.get("proration", "proportional")))
-                    weights[m.key] = m.pay.facts.get(ktu_code, ZERO) * time_share
+                    # The same share of time as the member's pay (policy, day basis, span, calendar,
+                    # timesheet); a calendar that does not cover the period gives 0 here and the
+                    # member's pay reports the problem.
+                    time_share = time_worked(m.pay, params, rounding)[0]
+                    weights[m.key] = m.pay.facts[ktu_code] * time_share if by_time else m.pay.facts[ktu_code]
                 if sum(weights.values(), ZERO) > 0:
                     shares.update(split_fund(rounding.money(fund), weights, rounding.money_places))
-    return GroupContext(dict(by_scheme), places, shares, unit_facts, corrections or {})
+    return GroupContext(dict(by_scheme), places, shares, unit_facts, corrections or {}, unsplit)
 
 
 _NO_PARAMS: Mapping[str, Any] = MappingProxyType({})  # one for every employee without a scheme (card_policy remembers it)
 
 
 def calculate_member(
-    employee: EmployeeCalc, context: GroupContext, rounding: RoundingPolicy, *, disciplinary_cap: Decimal | None = None
+    employee: EmployeeCalc, context: GroupContext, rounding: RoundingPolicy, *, rules: PayRules = DEFAULT_RULES
 ) -> EmployeeOutcome:
     params = employee.scheme.params if employee.scheme else _NO_PARAMS
     policy = card_policy(employee.scheme.kind if employee.scheme else "", params, employee.pay.category)
     card = calculate_card(employee.lines, policy, rounding)
     group = context.facts_for(employee)
     pay = None
-    if employee.scheme is not None:
+    if employee.key in context.unsplit:
+        pay = PayResult((), ZERO, ZERO, (), (context.unsplit[employee.key],))
+    elif employee.scheme is not None:
         pay = calculate_pay(
             employee.scheme.kind, employee.scheme.params, employee.pay, card, rounding,
-            group=group, adjustments=employee.adjustments, disciplinary_cap=disciplinary_cap,
+            group=group, adjustments=employee.adjustments, rules=rules,
         )
     return EmployeeOutcome(employee.key, employee.name, card, pay, group)
 
@@ -160,8 +194,8 @@ def calculate_batch(
     *,
     unit_facts: Mapping[str, Mapping[str, Decimal]] | None = None,
     corrections: Mapping[str, Decimal] | None = None,
-    disciplinary_cap: Decimal | None = None,
+    rules: PayRules = DEFAULT_RULES,
 ) -> list[EmployeeOutcome]:
     """Every employee of a group: the group's decisions first, then each member's card and pay."""
-    context = prepare_group(employees, rounding, unit_facts=unit_facts, corrections=corrections)
-    return [calculate_member(employee, context, rounding, disciplinary_cap=disciplinary_cap) for employee in employees]
+    context = prepare_group(employees, rounding, unit_facts=unit_facts, corrections=corrections, rules=rules)
+    return [calculate_member(employee, context, rounding, rules=rules) for employee in employees]

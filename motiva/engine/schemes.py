@@ -25,13 +25,16 @@ from motiva.engine.types import (
     Adjustment,
     CardPolicy,
     CardResult,
+    DisciplinaryBase,
     GroupFacts,
     PayComponent,
     PayInput,
     PayResult,
+    PayRules,
 )
 
 HUNDRED = Decimal(100)
+DEFAULT_RULES = PayRules()  # the Labour Code cap at 20 % of salary and bonuses, KTU 0–1 by 0.1
 CATEGORY_NAMES = {
     "worker": ("рабочий", "worker"), "specialist": ("специалист", "specialist"), "lead_specialist": ("ведущий специалист", "lead specialist"),
     "manager": ("руководитель", "manager"), "director": ("директор", "director"), "sales": ("продажи", "sales"),
@@ -279,8 +282,8 @@ def _ktu_pool(p: PayInput, card: CardResult, params: Mapping[str, Any], group: G
     if ktu is None:
         raise _fail("ktu_missing", "ktu_indicator", "Нет КТУ сотрудника (показатель {code})", "The employee's KTU is missing (indicator {code})", code=code)
     step_size = _number(params, "ktu_step", Decimal("0.1"))
-    if not ZERO <= ktu <= ONE or ktu % step_size != 0:
-        raise _fail("ktu_range", "ktu_indicator", "КТУ {ktu} — от 0 до 1 с шагом {s}", "KTU {ktu} must be 0 to 1 in steps of {s}", ktu=ktu, s=step_size)
+    if step_size <= 0:
+        raise _fail("not_positive", "ktu_step", "Шаг КТУ должен быть больше нуля", "The KTU step must be above zero")
     if group.fund_share is not None:
         return [PayComponent(_KTU_FUND_SHARE, group.fund_share, (_KTU_SPLIT(group.fund_share, ktu),))]
     source = params.get("share_value_formula")
@@ -346,6 +349,8 @@ _SENIORITY_STEP = Wording("Непрерывный стаж {years} лет → {p
 _PERCENT_OF_SALARY = Wording("{percent} % оклада", "{percent} % of salary", "percent")
 _PIECES = Wording("{count} × расценка {rate}", "{count} × rate {rate}", "count", "rate")
 _FINES = Wording("Стоимость дополнительной диагностики по актам", "Cost of extra diagnostics per the reports")
+# A documented fine is withheld from the salary: a component of its own, never a negative bonus.
+_FINES_NAME = text("Документально подтверждённые штрафы (удерживаются из заработной платы)", "Documented fines (withheld from the salary)")
 
 
 def _extras(p: PayInput, params: Mapping[str, Any]) -> tuple[list[PayComponent], list[PayComponent]]:
@@ -379,15 +384,13 @@ def _extras(p: PayInput, params: Mapping[str, Any]) -> tuple[list[PayComponent],
     fines_code = params.get("fines_indicator")
     if fines_code and p.facts.get(fines_code):
         amount = -p.facts[fines_code]
-        fixed.append(PayComponent(text("Документально подтверждённые штрафы", "Documented fines"), amount, (
-            _FINES(amount),)))
+        fixed.append(PayComponent(_FINES_NAME, amount, (_FINES(amount),), True))
     return prorated, fixed
 
 
 _FOUR_PLACES = Decimal("0.0001")
 _TIME_SHARE = Wording("× доля отработанного времени {f}", "× share of time worked {f}", "f")
 _CORRECTION = Wording("Корректировка работодателя × {k}", "Employer correction × {k}", "k")
-_ADJUSTMENT = Wording("Ручная корректировка с обоснованием", "Manual adjustment with a reason")
 _TOTAL_PAY = Wording("Итого к выплате: сумма составляющих, каждая округлена до {places} знаков",
                      "Total pay: the sum of the parts, each rounded to {places} places", "places")
 
@@ -401,7 +404,7 @@ def calculate_pay(
     *,
     group: GroupFacts | None = None,
     adjustments: Sequence[Adjustment] = (),
-    disciplinary_cap: Decimal | None = None,
+    rules: PayRules = DEFAULT_RULES,
 ) -> PayResult:
     """Money for one employee: scheme components, × proration, + extras, corrections, rounded once."""
     group = group or GroupFacts()
@@ -419,6 +422,8 @@ def calculate_pay(
             steps.append(salary_step)
     try:
         kind = _SCHEME_KINDS.get(scheme_kind) or SchemeKind(scheme_kind)
+        if kind is SchemeKind.KTU_POOL:
+            _check_ktu(p, params, rules)
         components = SCHEMES[kind](p, card, params, group)
     except ValueError:
         return PayResult((), ZERO, ZERO, (), (Problem("unknown_scheme", "kind", text("Неизвестная схема «{k}»", "Unknown scheme “{k}”", k=scheme_kind)),))
@@ -442,24 +447,141 @@ def calculate_pay(
         for index, component in enumerate(result):
             amount = component.amount * group.correction
             result[index] = PayComponent(component.name, amount, (*component.steps, _CORRECTION(amount, group.correction)))
-    gross = sum((c.amount for c in result), ZERO)
-    for adjustment in adjustments:
-        amount = adjustment.amount
-        if adjustment.kind == "disciplinary" and disciplinary_cap is not None:
-            month_pay = p.salary * p.months * factor + gross
-            limit = month_pay * disciplinary_cap / HUNDRED
-            if -amount > limit:
-                problems.append(Problem("disciplinary_cap", "adjustments", text(
-                    "Снижение за взыскание {asked} ограничено {cap} % оплаты за период: {limit} (ст. 135 ТК РФ)",
-                    "The disciplinary reduction {asked} is capped at {cap} % of the period's pay: {limit} (Labour Code art. 135)",
-                    asked=-amount, cap=disciplinary_cap, limit=rounding.money(limit)), Severity.WARNING))
-                amount = -limit
-        result.append(PayComponent(text("Корректировка: {r}", "Adjustment: {r}", r=adjustment.reason), amount, (
-            _ADJUSTMENT(amount),)))
-    rounded = [PayComponent(c.name, rounding.money(c.amount), c.steps) for c in result]
+    rounded = [PayComponent(c.name, rounding.money(c.amount), c.steps) for c in result if not c.withheld]
+    withheld = tuple(PayComponent(c.name, rounding.money(c.amount), c.steps, True) for c in result if c.withheld)
+    if adjustments:
+        rounded += _adjust(p, factor, rounded, adjustments, rules, rounding, problems)
     total = sum((c.amount for c in rounded), ZERO)
     steps.append(_TOTAL_PAY(total, rounding.money_places))
-    return PayResult(tuple(rounded), total, factor, tuple(steps), tuple(problems))
+    fixed = remuneration = None
+    if kind is SchemeKind.FIXED_VARIABLE:
+        fixed, remuneration = _remuneration(p, params, factor, total, withheld, rounding, steps)
+    return PayResult(tuple(rounded), total, factor, tuple(steps), tuple(problems), withheld=withheld, fixed=fixed, remuneration=remuneration)
+
+
+_FIXED_PART = Wording("Постоянная часть = оклад {salary} × {months} мес. × доля отработанного времени {f}",
+                      "Fixed part = salary {salary} × {months} months × share of time worked {f}", "salary", "months", "f")
+_REMUNERATION = Wording("Вознаграждение = постоянная часть {fixed} + переменная часть {variable}{withheld}",
+                        "Remuneration = fixed part {fixed} + variable pay {variable}{withheld_en}", "fixed", "variable", "withheld", "withheld_en")
+
+
+def _remuneration(p: PayInput, params: Mapping[str, Any], factor: Decimal, variable: Decimal, withheld: Sequence[PayComponent],
+                  rounding: RoundingPolicy, steps: list[Step]) -> tuple[Decimal, Decimal]:
+    """For a scheme with a fixed part: the fixed pay of the period (the salary for the time worked, whatever
+    the bonus's own proration rule) and what the employee receives, fixed + variable − what is withheld."""
+    share = factor
+    if str(params.get("proration", ProrationPolicy.PROPORTIONAL)) != ProrationPolicy.PROPORTIONAL:
+        share, _steps, problem = time_share(p, {**params, "proration": ProrationPolicy.PROPORTIONAL}, rounding)
+        if problem is not None:
+            share = factor
+    fixed = rounding.money(p.salary * p.months * share)
+    steps.append(_FIXED_PART(fixed, p.salary, p.months, share.quantize(_FOUR_PLACES)))
+    kept = sum((c.amount for c in withheld), ZERO)
+    remuneration = fixed + variable + kept
+    steps.append(_REMUNERATION(remuneration, fixed, variable, f" − удержано {-kept}" if kept else "", f" − withheld {-kept}" if kept else ""))
+    return fixed, remuneration
+
+
+def ktu_problem(ktu: Decimal, rules: PayRules, who: str = "") -> Problem | None:
+    """A KTU outside the organization's range or off its step: a problem naming the employee and the value."""
+    if rules.ktu_min <= ktu <= rules.ktu_max and (ktu - rules.ktu_min) % rules.ktu_step == 0:
+        return None
+    return Problem("ktu_range", "ktu_indicator", text(
+        "{who}КТУ {ktu} вне допустимого: от {low} до {high} с шагом {step}", "{who_en}KTU {ktu} is not allowed: {low} to {high} in steps of {step}",
+        who=f"{who}: " if who else "", who_en=f"{who}: " if who else "", ktu=ktu, low=rules.ktu_min, high=rules.ktu_max, step=rules.ktu_step))
+
+
+def _check_ktu(p: PayInput, params: Mapping[str, Any], rules: PayRules) -> None:
+    code = params.get("ktu_indicator", "KTU")
+    ktu = p.facts.get(code)
+    if ktu is None:
+        raise _fail("ktu_missing", "ktu_indicator", "Нет КТУ сотрудника (показатель {code})", "The employee's KTU is missing (indicator {code})", code=code)
+    found = ktu_problem(ktu, rules)
+    if found is not None:
+        raise SchemeError(found)
+
+
+_BASE_NAMES = {DisciplinaryBase.SALARY_AND_BONUS: ("оплаты за месяц (оклад и премии)", "the month's pay (salary and bonuses)"),
+               DisciplinaryBase.SALARY: ("оклада за месяц", "the month's salary")}
+_MANUAL = Wording("Ручная корректировка с обоснованием", "Manual adjustment with a reason")
+_SANCTION = Wording("Взыскание от {date}{order}: снижение {asked}", "Sanction of {date}{order_en}: reduction {asked}", "date", "order", "order_en", "asked")
+_SANCTION_PERCENT = Wording("Снижение = {percent} % премии {bonus}", "Reduction = {percent} % of the bonus {bonus}", "percent", "bonus")
+_SANCTION_CAP = Wording(
+    "Предел снижений за {month} (ст. 135 ч. 3 ТК РФ): {cap} % от {base_ru} {base} = {limit}; уже снижено {used}; не применено {cut}",
+    "Limit of reductions for {month} (Labour Code art. 135 part 3): {cap} % of {base_en} {base} = {limit}; already reduced {used}; "
+    "not applied {cut}", "month", "cap", "base_ru", "base_en", "base", "limit", "used", "cut")
+_NO_CAP = Wording("Предел снижений за взыскания отключён в настройках организации", "The cap on disciplinary reductions is switched off for the organization")
+_FLOOR = Wording("Снижения больше премии: не применено {cut}, премия не бывает ниже нуля",
+                 "The reductions exceed the bonus: {cut} not applied, a bonus never goes below zero", "cut")
+_SANCTION_NAME = "Снижение за взыскание: {r}", "Disciplinary reduction: {r}"
+
+
+def _adjust(p: PayInput, factor: Decimal, bonus: Sequence[PayComponent], adjustments: Sequence[Adjustment], rules: PayRules,
+            rounding: RoundingPolicy, problems: list[Problem]) -> list[PayComponent]:
+    """The adjustments as components: manual ones as entered; disciplinary ones only in the period that
+    holds their date, as an amount or a percent of the bonus, together at most the cap of each month's
+    pay; and no reduction takes the bonus below zero (what cannot be applied is said in the trace)."""
+    gross = sum((c.amount for c in bonus), ZERO)
+    parts: list[tuple[Adjustment, Decimal, list[Step]]] = []
+    used: dict[tuple[int, int], Decimal] = {}
+    manual = [a for a in adjustments if a.kind != "disciplinary"]
+    sanctions = sorted((a for a in adjustments if a.kind == "disciplinary"), key=lambda a: (a.date or p.period_start, a.order))
+    for adjustment in manual:
+        parts.append((adjustment, rounding.money(adjustment.amount or ZERO), [_MANUAL(adjustment.amount or ZERO)]))
+    for sanction in sanctions:
+        when = sanction.date or p.period_start
+        if not p.period_start <= when <= p.period_end:
+            problems.append(Problem("sanction_outside_period", "adjustments.date", text(
+                "Взыскание от {d} не относится к периоду {a} – {b}: оно снижает премию только за период, в котором применено",
+                "The sanction of {d} is outside the period {a} – {b}: it reduces only the bonus of the period it was applied in",
+                d=when.strftime("%d.%m.%Y"), a=p.period_start.strftime("%d.%m.%Y"), b=p.period_end.strftime("%d.%m.%Y"))))
+            continue
+        steps: list[Step] = []
+        if sanction.percent is not None:
+            asked = rounding.money(gross * sanction.percent / HUNDRED)
+            steps.append(_SANCTION_PERCENT(asked, sanction.percent, gross))
+        else:
+            asked = rounding.money(-(sanction.amount or ZERO))
+        order = f", приказ № {sanction.order}" if sanction.order else ""
+        order_en = f", order No. {sanction.order}" if sanction.order else ""
+        steps.insert(0, _SANCTION(asked, when.strftime("%d.%m.%Y"), order, order_en, asked))
+        amount = asked
+        if rules.disciplinary_cap is None:
+            steps.append(_NO_CAP(""))
+        else:
+            month = (when.year, when.month)
+            base = p.salary * factor
+            if rules.disciplinary_base != DisciplinaryBase.SALARY:
+                base += gross / p.months
+            limit = rounding.money(base * rules.disciplinary_cap / HUNDRED)
+            before = used.get(month, ZERO)
+            amount = max(ZERO, min(asked, limit - before))
+            names = _BASE_NAMES.get(DisciplinaryBase(rules.disciplinary_base), _BASE_NAMES[DisciplinaryBase.SALARY_AND_BONUS])
+            steps.append(_SANCTION_CAP(amount, f"{when.month:02d}.{when.year}", rules.disciplinary_cap, names[0], names[1],
+                                       rounding.money(base), limit, before, asked - amount))
+            used[month] = before + amount
+            if amount < asked:
+                problems.append(Problem("disciplinary_cap", "adjustments", text(
+                    "Снижение за взыскание {asked} ограничено: {cap} % оплаты за месяц, применено {amount} (ст. 135 ТК РФ)",
+                    "The disciplinary reduction {asked} is capped at {cap} % of the month's pay: {amount} applied (Labour Code art. 135)",
+                    asked=asked, cap=rules.disciplinary_cap, amount=amount), Severity.WARNING))
+        parts.append((sanction, -amount, steps))
+    # No reduction takes the bonus below zero: reductions are applied in order while something is left.
+    available = gross + sum((amount for _a, amount, _s in parts if amount > 0), ZERO)
+    components = []
+    for adjustment, amount, steps in parts:
+        if amount < 0:
+            applied = -min(-amount, max(available, ZERO))
+            if applied != amount:
+                steps.append(_FLOOR(applied, applied - amount))
+                problems.append(Problem("reduction_above_bonus", "adjustments", text(
+                    "Снижение «{r}» больше оставшейся премии: не применено {cut}", "The reduction “{r}” exceeds the bonus left: {cut} not applied",
+                    r=adjustment.reason, cut=applied - amount), Severity.WARNING))
+            amount = applied
+            available += amount
+        name = _SANCTION_NAME if adjustment.kind == "disciplinary" else ("Корректировка: {r}", "Adjustment: {r}")
+        components.append(PayComponent(text(name[0], name[1], r=adjustment.reason), amount, tuple(steps)))
+    return components
 
 
 # --------------------------------------------------------------------------------------------------

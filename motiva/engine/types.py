@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from motiva.engine.calendar import WorkCalendar
@@ -153,9 +154,30 @@ class PayInput:
 
 @dataclass(frozen=True, slots=True)
 class Adjustment:
-    amount: Decimal  # + or −
+    amount: Decimal | None  # + or −; None when the reduction is a percent of the bonus
     reason: str
     kind: str = "manual"  # manual / disciplinary
+    date: dt.date | None = None  # a sanction: the day it was applied (it reduces the bonus of the period holding that day)
+    order: str = ""  # a sanction: the number of the order that applied it
+    percent: Decimal | None = None  # a reduction as a percent of the bonus: 75 is "−75 % of the bonus"
+
+
+class DisciplinaryBase(StrEnum):
+    """What the Labour Code cap on disciplinary reductions (art. 135 part 3) is a percent of."""
+
+    SALARY_AND_BONUS = "salary_and_bonus"  # the month's salary plus the bonuses accrued for that month (default)
+    SALARY = "salary"  # the month's salary alone
+
+
+@dataclass(frozen=True, slots=True)
+class PayRules:
+    """An organization's rules that any scheme's pay follows."""
+
+    disciplinary_cap: Decimal | None = Decimal(20)  # % of the month's pay; None: the cap is switched off
+    disciplinary_base: str = DisciplinaryBase.SALARY_AND_BONUS
+    ktu_min: Decimal = Decimal(0)  # the range and step a KTU may take (0–1 by 0.1, or 0.5–2.5 …)
+    ktu_max: Decimal = Decimal(1)
+    ktu_step: Decimal = Decimal("0.1")
 
 
 @dataclass(slots=True)
@@ -175,12 +197,18 @@ class PayComponent:
     name: Text
     amount: Decimal
     steps: tuple[Step, ...] = ()
+    withheld: bool = False  # a documented fine withheld from the salary: never part of the bonus
 
 
 @dataclass(slots=True)
 class PayResult:
     components: tuple[PayComponent, ...]
-    total: Decimal
+    total: Decimal  # variable pay: the sum of the components
     proration: Decimal
     steps: tuple[Step, ...]
     problems: tuple[Problem, ...]
+    withheld: tuple[PayComponent, ...] = ()  # documented fines withheld from the salary, shown beside the bonus
+    # For a scheme with a fixed part (fixed_variable): the fixed pay of the period (salary × months × time
+    # worked) and the remuneration the employee receives, fixed + variable. None for the other schemes.
+    fixed: Decimal | None = None
+    remuneration: Decimal | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,21 +13,27 @@ import yaml
 
 from motiva.engine.batch import EmployeeCalc, EmployeeOutcome, calculate_batch
 from motiva.engine.calendar import WorkCalendar, parse_days
-from motiva.engine.money import D, RoundingPolicy
+from motiva.engine.keys import unknown_value
+from motiva.engine.money import LINE_ROUNDING, D, RoundingPolicy
 from motiva.engine.problems import Problem
 from motiva.engine.scales import PlanValues, parse_scale_params
 from motiva.engine.schemes import scheme_problems
 from motiva.engine.text import text
+from motiva.engine.validation import LineDraft, gates_valid, monitoring_only_not_paid, plan_percents_valid
 from motiva.engine.types import (
     Absence,
     Adjustment,
+    DisciplinaryBase,
     EmploymentSpan,
+    Gate,
     LineInput,
     PayInput,
+    PayRules,
     SalarySpan,
     ScaleSpec,
     SchemeSpec,
 )
+from motiva.scenarios.schema import reference_problems, shape_problems
 from motiva.worktime.shipped import calendar_of, shipped_codes
 
 
@@ -44,6 +50,12 @@ class Expectation:
     pay: Decimal | None = None
     pay_percent_of_salary: Decimal | None = None
     places: int = 1
+    time_coefficient: Decimal | None = None  # compared at the places written (0.5161)
+    lines: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # indicator code or title → score / contribution / multiplier
+    components: dict[str, Decimal] = field(default_factory=dict)  # a pay component's name → its amount
+    withheld: Decimal | None = None
+    fixed: Decimal | None = None  # a fixed + variable scheme: the fixed pay of the period
+    remuneration: Decimal | None = None  # … and fixed + variable
 
 
 @dataclass
@@ -54,7 +66,7 @@ class Scenario:
     employees: list[EmployeeCalc]
     unit_facts: dict[str, dict[str, Decimal]]
     corrections: dict[str, Decimal]
-    disciplinary_cap: Decimal | None
+    rules: PayRules
     expectations: list[Expectation] = field(default_factory=list)
     description: str = ""
     calendar: WorkCalendar | None = None
@@ -62,7 +74,7 @@ class Scenario:
 
     def run(self) -> list[EmployeeOutcome]:
         return calculate_batch(self.employees, self.rounding, unit_facts=self.unit_facts, corrections=self.corrections,
-                               disciplinary_cap=self.disciplinary_cap)
+                               rules=self.rules)
 
 
 class _Reader:
@@ -113,11 +125,17 @@ def parse(raw: Any) -> Scenario:
     r = _Reader()
     if not isinstance(raw, Mapping):
         raise ScenarioError([Problem("scenario", "file", text("Сценарий должен быть словарём YAML", "A scenario must be a YAML mapping"))])
+    # The shape first (unknown keys and values, with the nearest valid name): a file that says what it
+    # does not mean is refused before anything is read from it.
+    shape = shape_problems(raw)
+    if shape:
+        raise ScenarioError(shape)
+    r.problems += reference_problems(raw)
     rounding_raw = raw.get("rounding", {}) or {}
     try:
         rounding = RoundingPolicy(
             mode=rounding_raw.get("mode", "half_up"), score_places=int(rounding_raw.get("score_places", 2)),
-            money_places=int(rounding_raw.get("money_places", 2)), round_per_line=bool(rounding_raw.get("round_per_line", False)),
+            money_places=int(rounding_raw.get("money_places", 2)), round_per_line=_line_rounding(r, rounding_raw.get("round_per_line", False)),
             time_places=None if rounding_raw.get("time_places") is None else int(rounding_raw["time_places"]),
             time_mode=str(rounding_raw.get("time_mode") or ""),
         )
@@ -137,6 +155,9 @@ def parse(raw: Any) -> Scenario:
         if params is not None:
             scales[name] = ScaleSpec(spec["kind"], params)
     indicators = raw.get("indicators") or {}
+    for code, spec in indicators.items():
+        if isinstance(spec, Mapping) and not isinstance(spec.get("monitoring_only", False), bool):
+            r.fail(f"indicators.{code}.monitoring_only", "Ожидается да/нет (true/false)", "Expected true or false")
     schemes: dict[str, SchemeSpec] = {}
     for name, spec in (raw.get("schemes") or {}).items():
         problems = scheme_problems(spec.get("kind", ""), spec.get("params", {}))
@@ -169,15 +190,25 @@ def parse(raw: Any) -> Scenario:
                 level_code, fact = fact_raw, None
             else:
                 fact = r.number(fact_raw, f"{line_place}.fact")
+            plan_numbers = {name: r.number(line.get(name), f"{line_place}.{name}") for name in PLAN_KEYS}
+            weight = r.number(line.get("weight", 0), f"{line_place}.weight") or Decimal(0)
+            monitoring_only = indicator.get("monitoring_only", False) is True
+            gate = _gate(r, line.get("gate"), f"{line_place}.gate")
+            draft = LineDraft("indicator", weight, label=code, direction=indicator.get("direction", "higher"), monitoring_only=monitoring_only,
+                              **{name: value for name, value in plan_numbers.items() if name != "weight"},
+                              **({} if gate is None else {"gate_threshold": gate.threshold, "gate_threshold_percent": gate.threshold_percent,
+                                                          "gate_cut_to": gate.cut_to, "gate_cut_percent": gate.cut_percent}))
+            for found in (*plan_percents_valid([draft]), *monitoring_only_not_paid([draft]), *gates_valid([draft])):
+                r.problems.append(Problem(found.code, line_place + found.field.removeprefix("lines[0]"), found.message))
             lines.append(LineInput(
                 key=f"{key}:{line_index}", title=line.get("title") or indicator.get("name") or code or line.get("component", ""),
-                weight=r.number(line.get("weight", 0), f"{line_place}.weight") or Decimal(0),
+                weight=weight,
                 component=line.get("component", "indicator"), level=line.get("level", "personal"),
                 direction=indicator.get("direction", "higher"), scale=scales.get(scale_name) if scale_name else None,
-                plan=PlanValues(r.number(line.get("threshold"), f"{line_place}.threshold"), r.number(line.get("target"), f"{line_place}.target"),
-                                r.number(line.get("maximum"), f"{line_place}.maximum")),
+                plan=PlanValues(**plan_numbers),
                 fact=fact, level_code=level_code,
                 planned_amount=r.number(line.get("planned_amount"), f"{line_place}.planned_amount"), indicator_code=code,
+                monitoring_only=monitoring_only, gate=gate,
             ))
         hired = r.date(person["hired"], f"{place}.hired") if person.get("hired") else None
         left = r.date(person["left"], f"{place}.left") if person.get("left") else None
@@ -210,35 +241,114 @@ def parse(raw: Any) -> Scenario:
             due_levels=frozenset(person.get("due_levels", raw.get("due_levels", ["company", "unit", "personal"]))),
             salaries=salaries if len({s.amount for s in salaries}) > 1 else (), calendar=calendar, timesheet_hours=timesheet,
         )
-        adjustments = tuple(
-            Adjustment(r.number(a.get("amount"), f"{place}.adjustments[{i}].amount", required=True) or Decimal(0),
-                       str(a.get("reason", "")), str(a.get("kind", "manual")))
-            for i, a in enumerate(person.get("adjustments") or [])
-        )
-        for i, adjustment in enumerate(adjustments):
-            if not adjustment.reason.strip():
-                r.fail(f"{place}.adjustments[{i}].reason", "У корректировки должно быть обоснование", "An adjustment needs a reason")
+        adjustments = tuple(_adjustment(r, a, f"{place}.adjustments[{i}]", start, end) for i, a in enumerate(person.get("adjustments") or []))
         employees.append(EmployeeCalc(key, str(person.get("name", key)), tuple(lines), pay,
                                       schemes.get(scheme_name) if scheme_name else None, str(person.get("unit", "")), adjustments))
         expect = person.get("expect")
         if expect:
-            expectations.append(Expectation(
-                key, r.number(expect.get("result"), f"{place}.expect.result"), r.number(expect.get("pay"), f"{place}.expect.pay"),
-                r.number(expect.get("pay_percent_of_salary"), f"{place}.expect.pay_percent_of_salary"), int(expect.get("places", 1)),
-            ))
+            expectations.append(_expectation(r, key, expect, f"{place}.expect", pay.salary))
     unit_facts = {
         unit: {code: r.number(v, f"units.{unit}.{code}", required=True) or Decimal(0) for code, v in (facts or {}).items()}
         for unit, facts in (raw.get("units") or {}).items()
     }
     corrections = {unit: r.number(v, f"corrections.{unit}", required=True) or Decimal(1) for unit, v in (raw.get("corrections") or {}).items()}
-    cap = raw.get("disciplinary_cap_percent", 20)
+    rules = _rules(r, raw)
     if r.problems:
         raise ScenarioError(r.problems)
     return Scenario(
         name=str(raw.get("name", "")), currency=str(raw.get("currency", "RUB")), rounding=rounding, employees=employees,
-        unit_facts=unit_facts, corrections=corrections, disciplinary_cap=D(cap) if cap is not None else None,
+        unit_facts=unit_facts, corrections=corrections, rules=rules,
         expectations=expectations, description=str(raw.get("description", "")), calendar=calendar, calendar_codes=calendar_codes,
     )
+
+
+def _adjustment(r: _Reader, raw: Mapping[str, Any], place: str, start: dt.date, end: dt.date) -> Adjustment:
+    """A manual adjustment {amount, reason} or a sanction {kind: disciplinary, date, order, amount or percent, reason}."""
+    kind = str(raw.get("kind", "manual"))
+    reason = str(raw.get("reason") or "")
+    if not reason.strip():
+        r.fail(f"{place}.reason", "У корректировки должно быть обоснование", "An adjustment needs a reason")
+    percent = r.number(raw.get("percent"), f"{place}.percent")
+    amount = r.number(raw.get("amount"), f"{place}.amount", required=percent is None)
+    date = r.date(raw["date"], f"{place}.date") if raw.get("date") is not None else None
+    if kind == "disciplinary":
+        if date is None and raw.get("date") is None:
+            r.fail(f"{place}.date", "У взыскания должна быть дата применения", "A sanction needs the date it was applied")
+        if percent is not None and raw.get("amount") is not None:
+            r.fail(f"{place}.percent", "Сумма или процент премии, не то и другое", "An amount or a percent of the bonus, not both")
+        if percent is not None and not Decimal(0) < percent <= Decimal(100):
+            r.fail(f"{place}.percent", "Процент премии — от 0 до 100", "The percent of the bonus is 0 to 100")
+        if amount is not None and amount > 0:
+            r.fail(f"{place}.amount", "Снижение за взыскание — отрицательная сумма", "A disciplinary reduction is a negative amount")
+    else:
+        for key in ("percent", "date", "order"):
+            if raw.get(key) is not None:
+                r.fail(f"{place}.{key}", "«{k}» указывается только у взыскания (kind: disciplinary)",
+                       "“{k}” is only for a sanction (kind: disciplinary)", k=key)
+    return Adjustment(amount, reason, kind, date, str(raw.get("order") or ""), percent)
+
+
+PLAN_KEYS = ("threshold", "target", "maximum", "threshold_percent", "target_percent", "maximum_percent")
+GATE_KEYS = ("threshold", "threshold_percent", "cut_to", "cut_percent")
+
+
+def _gate(r: _Reader, raw: Any, place: str) -> Gate | None:
+    """A line's gate: `{threshold | threshold_percent, cut_to | cut_percent}` (the shape is checked by the schema)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        r.fail(place, "Ворота — словарь {threshold, cut_to …}", "A gate is a mapping {threshold, cut_to …}")
+        return None
+    return Gate(*(r.number(raw.get(name), f"{place}.{name}") for name in GATE_KEYS))
+
+
+def _line_rounding(r: _Reader, value: Any) -> bool | str:
+    """`round_per_line`: true / false as before, or what each line rounds: none, score or contribution."""
+    if isinstance(value, bool) or value in LINE_ROUNDING:
+        return value  # type: ignore[no-any-return]
+    found = unknown_value(value, LINE_ROUNDING, "rounding.round_per_line")
+    if found is not None:
+        r.problems.append(found)
+    return False
+
+
+def _expectation(r: _Reader, key: str, raw: Mapping[str, Any], place: str, salary: Decimal) -> Expectation:
+    """The published numbers: result, pay, pay as a percent of salary, the time coefficient, line
+    scores and contributions, pay components and the fines withheld."""
+    percent = r.number(raw.get("pay_percent_of_salary"), f"{place}.pay_percent_of_salary")
+    if percent is not None and salary <= 0:
+        r.fail(f"{place}.pay_percent_of_salary", "Процент от оклада не определён: оклад равен нулю", "A percent of salary is undefined: the salary is zero")
+    places = raw.get("places", 1)
+    if not isinstance(places, int) or isinstance(places, bool) or not 0 <= places <= 6:
+        r.fail(f"{place}.places", "Знаков после запятой — целое от 0 до 6", "Places: a whole number from 0 to 6")
+        places = 1
+    lines: dict[str, dict[str, Decimal]] = {}
+    for code, figures in (raw.get("lines") or {}).items():
+        lines[str(code)] = {name: r.number(value, f"{place}.lines.{code}.{name}", required=True) or Decimal(0) for name, value in (figures or {}).items()}
+    return Expectation(
+        key, r.number(raw.get("result"), f"{place}.result"), r.number(raw.get("pay"), f"{place}.pay"), percent, places,
+        r.number(raw.get("time_coefficient"), f"{place}.time_coefficient"), lines,
+        {str(name): r.number(value, f"{place}.components.{name}", required=True) or Decimal(0) for name, value in (raw.get("components") or {}).items()},
+        r.number(raw.get("withheld"), f"{place}.withheld"),
+        r.number(raw.get("fixed"), f"{place}.fixed"), r.number(raw.get("remuneration"), f"{place}.remuneration"),
+    )
+
+
+def _rules(r: _Reader, raw: Mapping[str, Any]) -> PayRules:
+    """The organization's pay rules: the Labour Code cap on disciplinary reductions and its base, the KTU range."""
+    cap = r.number(raw.get("disciplinary_cap_percent", 20), "disciplinary_cap_percent") if raw.get("disciplinary_cap_percent", 20) is not None else None
+    if cap is not None and not Decimal(0) <= cap <= Decimal(100):
+        r.fail("disciplinary_cap_percent", "Предел снижений — от 0 до 100 %", "The cap on reductions is 0 to 100 %")
+    ktu = raw.get("ktu") or {}
+    low = r.number(ktu.get("min", 0), "ktu.min")
+    high = r.number(ktu.get("max", 1), "ktu.max")
+    step = r.number(ktu.get("step", "0.1"), "ktu.step")
+    if low is not None and high is not None and (low < 0 or high <= low):
+        r.fail("ktu.max", "КТУ: 0 ≤ min < max", "KTU: 0 ≤ min < max")
+    if step is not None and step <= 0:
+        r.fail("ktu.step", "Шаг КТУ больше нуля", "The KTU step is above zero")
+    return PayRules(cap, str(raw.get("disciplinary_base", DisciplinaryBase.SALARY_AND_BONUS)), low or Decimal(0), high or Decimal(1),
+                    step or Decimal("0.1"))
 
 
 CALENDAR_KEYS = ("use", "hours_per_day", "years", "days")
@@ -328,4 +438,37 @@ def check_expectations(scenario: Scenario, outcomes: list[EmployeeOutcome]) -> l
             percent = (total / salaries[expect.employee] * 100).quantize(Decimal(1).scaleb(-expect.places))
             if percent != expect.pay_percent_of_salary:
                 differences.append(f"{expect.employee}: pay {percent} % of salary ≠ {expect.pay_percent_of_salary} %")
+        pay = outcome.pay
+        if expect.time_coefficient is not None and (pay is None or not _same_at_places(pay.proration, expect.time_coefficient)):
+            differences.append(f"{expect.employee}: time coefficient {pay.proration if pay else None} ≠ {expect.time_coefficient}")
+        if expect.withheld is not None:
+            withheld = sum((c.amount for c in pay.withheld), Decimal(0)) if pay else None
+            if withheld != expect.withheld:
+                differences.append(f"{expect.employee}: withheld {withheld} ≠ {expect.withheld}")
+        for figure, wanted_amount in (("fixed", expect.fixed), ("remuneration", expect.remuneration)):
+            got = getattr(pay, figure) if pay else None
+            if wanted_amount is not None and got != wanted_amount:
+                differences.append(f"{expect.employee}: {figure} {got} ≠ {wanted_amount}")
+        for name, amount in expect.components.items():
+            found = [c for c in (pay.components if pay else ()) if name in (c.name.render("ru"), c.name.render("en"))]
+            if [c.amount for c in found] != [amount]:
+                differences.append(f"{expect.employee}: component “{name}” {[str(c.amount) for c in found] or 'missing'} ≠ {amount}")
+        for code, figures in expect.lines.items():
+            line = next((item for item in outcome.card.lines if code in (item.indicator_code, item.title)), None)
+            if line is None:
+                differences.append(f"{expect.employee}: no line “{code}”")
+                continue
+            actual = {"score": line.score, "contribution": line.weighted, "multiplier": line.multiplier}
+            for figure, wanted in figures.items():
+                if not _same_at_places(actual.get(figure), wanted):
+                    differences.append(f"{expect.employee}: {code} {figure} {actual.get(figure)} ≠ {wanted}")
     return differences
+
+
+def _same_at_places(actual: Decimal | None, expected: Decimal) -> bool:
+    """Whether a computed figure, rounded half up to the places the expectation is written with, is it."""
+    if actual is None:
+        return False
+    exponent = expected.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return actual.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) == expected

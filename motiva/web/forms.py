@@ -7,10 +7,13 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
+from motiva.calc.models import AdjustmentKind
 from motiva.core.errors import InvalidInput
 
 
@@ -20,6 +23,8 @@ def parse_number(text: str | None) -> Decimal | None:
     cleaned = (text or "").replace("\u00a0", "").replace(" ", "").replace(",", ".").strip()
     if not cleaned:
         return None
+    if not cleaned.isascii():  # Decimal would take Arabic-Indic or full-width digits as numbers
+        raise ValueError(text)
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
@@ -44,3 +49,28 @@ def attempt(request: HttpRequest, action: Callable[[], Any], success: str) -> bo
         return False
     messages.success(request, success)
     return True
+
+
+class NumberField(forms.Field):
+    """A number typed the way people type it ("1 234,5"), through the one parser; ASCII digits only."""
+
+    default_error_messages = {"invalid": _("Enter a number, e.g. 1 234,50.")}
+
+    def to_python(self, value: Any) -> Decimal | None:
+        try:
+            return parse_number(value)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class AdjustmentForm(forms.Form):
+    """A manual adjustment (an amount, + or −) or a disciplinary reduction (the sanction's date and
+    order, and an amount or a percent of the bonus)."""
+
+    personnel_number = forms.CharField(label=_("Personnel number"), max_length=40)
+    kind = forms.ChoiceField(label=_("Kind"), choices=AdjustmentKind.choices, initial=AdjustmentKind.MANUAL)
+    amount = NumberField(label=_("Amount"), required=False, help_text=_("Negative for a reduction."))
+    percent = NumberField(label=_("Percent of the bonus"), required=False, help_text=_("For a disciplinary reduction instead of an amount."))
+    applied_on = forms.DateField(label=_("Sanction date"), required=False)
+    order_number = forms.CharField(label=_("Order number"), max_length=40, required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)  # the service says why it is needed

@@ -27,7 +27,7 @@ from motiva.kpi.models import CardLine
 from motiva.periods.models import ALLOWED_TRANSITIONS, LIFECYCLE, IndicatorValue, Period, PeriodStatus
 from motiva.periods.services import period_create, period_transition
 from motiva.web.decorators import viewer_required
-from motiva.web.forms import attempt, parse_number, show_problems
+from motiva.web.forms import AdjustmentForm, attempt, show_problems
 
 
 def period_or_404(viewer: access.Viewer, org: int, pk: int, allowed: Callable[[access.Viewer, int], bool] | None = None) -> Period:
@@ -166,10 +166,20 @@ def period_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     signature_actions = []
     signed: dict[str, list[RunSignature]] = {}
     missing_managers = []
+    pending: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    changes_count = 0
+    if run is not None and period.status in (PeriodStatus.CALCULATED, PeriodStatus.APPROVED):
+        # Only while the run awaits its signatures: a closed period cannot change, an earlier one is not signed.
+        events = approvals.changes_since(run)
+        changes_count = events.count()
+        if changes_count and company:
+            changes = _change_rows(viewer, organization.pk, list(events[:CHANGES_SHOWN]))
     if run is not None:
         signed = approvals.signatures(run)
         missing_managers = approvals.missing_manager_signatures(run)
-        for kind in SignatureKind.values:
+        pending = [{"label": SignatureKind(p.kind).label, "names": p.names} for p in approvals.pending_signatures(run)]
+        for kind in [] if changes_count else SignatureKind.values:  # an out-of-date run is not signed
             mine = any(s.signer_id == request.user.pk for s in signed.get(kind, []))
             stage = PeriodStatus.APPROVED if kind in (SignatureKind.HR, SignatureKind.FINANCE) else PeriodStatus.CALCULATED
             if period.status == stage and not mine and access.can_sign(viewer, run, kind):
@@ -180,9 +190,12 @@ def period_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         "organization": organization, "period": period, "lifecycle": [(s, PeriodStatus(s).label) for s in LIFECYCLE],
         "status_index": LIFECYCLE.index(period.status), "transitions": transitions, "runs": runs, "run": run,
         "can_start_run": access.can_start_run(viewer, organization.pk) and period.status != PeriodStatus.CLOSED,
-        "can_close": access.can_close(viewer, organization.pk) and period.status == PeriodStatus.APPROVED,
+        "can_close": access.can_close(viewer, organization.pk) and period.status == PeriodStatus.APPROVED and not changes_count,
         "signed": [(SignatureKind(kind).label, items) for kind, items in signed.items()], "signature_actions": signature_actions,
         "missing_managers": missing_managers, "completeness": completeness,
+        "pending": pending, "changes": changes, "changes_count": changes_count, "changes_more": changes_count - len(changes),
+        "revocations": approvals.revocations(period),
+        "needs_reason": RunSignature.objects.filter(run__period=period, revoked_at__isnull=True).exists(),
         "can_enter_facts": access.can_enter_facts(viewer, organization.pk) and period.status != PeriodStatus.CLOSED,
         "can_adjust": access.can_adjust(viewer, organization.pk) and period.status != PeriodStatus.CLOSED,
         "adjustments": Adjustment.objects.filter(period=period).select_related("employee", "created_by", "approved_by").order_by("id")
@@ -210,8 +223,14 @@ def period_move(request: HttpRequest, org: int, pk: int) -> HttpResponse:
 def period_run(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     viewer = request.viewer
     period = period_or_404(viewer, org, pk, access.can_start_run)
+    reason = request.POST.get("reason", "")
+    if (period.status != PeriodStatus.CLOSED and request.POST.get("confirm") != "1"
+            and RunSignature.objects.filter(run__period=period, revoked_at__isnull=True).exists()):
+        # A recalculation revokes the signatures given: the page asks to confirm it (and the service for the reason).
+        messages.error(request, _("The results are signed: confirm that the new run revokes the signatures, and give the reason."))
+        return redirect("period", org=org, pk=pk)
     try:
-        run = calculation_run_enqueue(actor=request.user, period=period)
+        run = calculation_run_enqueue(actor=request.user, period=period, reason=reason)
     except InvalidInput as error:
         show_problems(request, error)
         return redirect("period", org=org, pk=pk)
@@ -250,19 +269,20 @@ def adjustment_add(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     """A manual adjustment or a disciplinary reduction: entered here, counted once someone else approves it."""
     viewer = request.viewer
     period = period_or_404(viewer, org, pk, access.can_adjust)
-    number = request.POST.get("personnel_number", "").strip()
-    employee = access.pay_visible(viewer, period.organization_id).filter(personnel_number=number).first()
-    try:
-        amount = parse_number(request.POST.get("amount"))
-    except ValueError:
-        amount = None
+    form = AdjustmentForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[field].label}: {error}" if field in form.fields else str(error))
+        return redirect("period", org=org, pk=pk)
+    data = form.cleaned_data
+    employee = access.pay_visible(viewer, period.organization_id).filter(personnel_number=data["personnel_number"].strip()).first()
     if employee is None:
-        messages.error(request, _("Personnel number %(n)s: no such employee.") % {"n": number or "—"})
-    elif amount is None:
-        messages.error(request, _("Amount: enter a number, negative for a reduction."))
+        messages.error(request, _("Personnel number %(n)s: no such employee.") % {"n": data["personnel_number"] or "—"})
     else:
-        attempt(request, lambda: adjustment_create(actor=request.user, period=period, employee=employee, amount=amount,
-                                                   reason=request.POST.get("reason", ""), kind=request.POST.get("kind", AdjustmentKind.MANUAL)),
+        attempt(request, lambda: adjustment_create(
+            actor=request.user, period=period, employee=employee, amount=data["amount"], percent=data["percent"], reason=data["reason"],
+            kind=data["kind"], applied_on=data["applied_on"], order_number=data["order_number"]),
                 _("Adjustment entered; it counts once another person approves it."))
     return redirect("period", org=org, pk=pk)
 
@@ -278,6 +298,27 @@ def adjustment_approve_view(request: HttpRequest, org: int, pk: int, adjustment:
         raise Http404 from None
     attempt(request, lambda: adjustment_approve(actor=request.user, adjustment=item), _("Adjustment approved; the next run counts it."))
     return redirect("period", org=org, pk=pk)
+
+
+CHANGES_SHOWN = 20
+
+
+def _change_rows(viewer: access.Viewer, organization_id: int, events: list[Any]) -> list[dict[str, Any]]:
+    """The changes since the run as the page lists them: when, who, what (with whose value it is) and
+    the old and new value, pay masked for those who may not see it."""
+    value_ids = [int(e.entity_id) for e in events if e.entity_type == "periods.IndicatorValue" and e.entity_id.isdigit()]
+    scopes = {}
+    for value in IndicatorValue.objects.filter(pk__in=value_ids).select_related("indicator", "employee", "unit"):
+        whose = str(value.employee) if value.employee_id else value.unit.name if value.unit_id else _("the company")
+        scopes[str(value.pk)] = f"{value.indicator.code} · {value.get_kind_display()} · {whose}"
+    return [{
+        "at": e.at, "who": (e.actor.get_full_name() or e.actor.username) if e.actor else "—", "action": e.get_action_display(),
+        "kind": approvals.entity_label(e.entity_type),
+        "what": scopes.get(e.entity_id) if e.entity_type == "periods.IndicatorValue" and e.entity_id in scopes
+        else access.mask_pay_entity(viewer, organization_id, e.entity_type, e.entity_repr),
+        "field": e.field, "old": access.mask_pay_field(viewer, organization_id, e.field, e.old_value),
+        "new": access.mask_pay_field(viewer, organization_id, e.field, e.new_value),
+    } for e in events]
 
 
 def fact_completeness_cached(period: Period, employee_ids: Any = None) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from motiva.calc import services as calc
 from motiva.calc.fetch import combine_hashes, fetch_plan, fetch_run_inputs, fetch_slice
-from motiva.calc.models import CalculationRun, EmployeeResult, LineOutcome, RunStatus
+from motiva.calc.models import Adjustment, CalculationRun, EmployeeResult, LineOutcome, RunStatus
 from motiva.calc.selectors import explain, stored_lines
 from motiva.core.errors import InvalidInput
 from motiva.kpi import services as kpi
@@ -198,16 +198,44 @@ def test_adjustments_need_a_reason_and_a_second_approver(actor, setup, django_us
     assert EmployeeResult.objects.get(run=run, employee=employee).pay == D("11700")
 
 
-def test_a_disciplinary_reduction_is_capped_and_reported(actor, setup, django_user_model):
+def test_a_disciplinary_reduction_is_capped_and_never_makes_the_bonus_negative(actor, setup, django_user_model):
     employee = setup["people"][0]
-    adjustment = calc.adjustment_create(actor=actor, period=setup["period"], employee=employee, amount=D(-50000), reason="Выговор",
-                                        kind="disciplinary")
+    period = setup["period"]
+    adjustment = calc.adjustment_create(actor=actor, period=period, employee=employee, amount=D(-50000), reason="Выговор",
+                                        kind="disciplinary", applied_on=period.start, order_number="12-к")
     calc.adjustment_approve(actor=django_user_model.objects.create_user(username="gd", password="x-Secret-123"), adjustment=adjustment)
-    run = calc.calculation_run_create(actor=actor, period=setup["period"])
+    run = calc.calculation_run_create(actor=actor, period=period)
     result = EmployeeResult.objects.get(run=run, employee=employee)
-    # a fifth of (50 000 + 10 700) = 12 140
-    assert result.pay == D("10700") - D("12140")
-    assert [p["code"] for p in result.problems] == ["disciplinary_cap"]
+    # the cap is a fifth of (50 000 + 10 700) = 12 140, more than the bonus of 10 700: the bonus stops at zero
+    assert result.pay == D("0")
+    assert [p["code"] for p in result.problems] == ["disciplinary_cap", "reduction_above_bonus"]
+    steps = " ".join(step for component in explain(result)["components"] for step in component["steps"])
+    assert "приказ № 12-к" in steps and "12140" in steps.replace(" ", "").replace(",00", "") and "не применено 1440" in steps
+
+
+def test_a_sanction_needs_its_date_inside_the_period(actor, setup):
+    employee, period = setup["people"][0], setup["period"]
+    with pytest.raises(InvalidInput) as refused:
+        calc.adjustment_create(actor=actor, period=period, employee=employee, amount=D(-500), reason="Выговор", kind="disciplinary")
+    assert [p.field for p in refused.value.problems] == ["applied_on"]
+    with pytest.raises(InvalidInput) as refused:
+        calc.adjustment_create(actor=actor, period=period, employee=employee, amount=D(-500), reason="Выговор", kind="disciplinary",
+                               applied_on=period.end + dt.timedelta(days=1))
+    assert refused.value.problems[0].code == "outside_period"
+    with pytest.raises(InvalidInput) as refused:
+        calc.adjustment_create(actor=actor, period=period, employee=employee, amount=D(-500), percent=D(75), reason="Выговор",
+                               kind="disciplinary", applied_on=period.start)
+    assert refused.value.problems[0].code == "amount_or_percent"
+    assert not Adjustment.objects.exists()
+
+
+def test_a_percent_reduction_takes_its_share_of_the_bonus(actor, setup, django_user_model):
+    employee, period = setup["people"][0], setup["period"]
+    adjustment = calc.adjustment_create(actor=actor, period=period, employee=employee, amount=None, percent=D(10), reason="Замечание",
+                                        kind="disciplinary", applied_on=period.end)
+    calc.adjustment_approve(actor=django_user_model.objects.create_user(username="gd", password="x-Secret-123"), adjustment=adjustment)
+    run = calc.calculation_run_create(actor=actor, period=period)
+    assert EmployeeResult.objects.get(run=run, employee=employee).pay == D("10700") - D("1070")
 
 
 def test_a_group_correction_applies_to_the_unit(actor, setup, django_user_model):

@@ -150,19 +150,9 @@ def test_seniority_allowance_bands():
 def test_piece_rates_and_documented_fines():
     params = {"share_value": "30", "piece_rates": [{"indicator": "REPAIRS", "rate": "150"}], "fines_indicator": "FINES"}
     result = calculate_pay("ktu_pool", params, pay_input(facts={"KTU": D("0.7"), "REPAIRS": D(40), "FINES": D(500)}), card_at(100), ROUND)
-    assert result.total == D(210) + D(6000) - D(500)
-
-
-def test_disciplinary_reduction_is_capped_at_20_percent_and_reported():
-    adjustments = [Adjustment(D("-50000"), "Выговор", "disciplinary")]
-    result = calculate_pay("target_bonus", {"basis": "salary_percent", "percent": "20"}, pay_input(), card_at(100), ROUND,
-                           adjustments=adjustments, disciplinary_cap=D(20))
-    # the month's pay is 100 000 + 20 000; a fifth of it is 24 000
-    assert result.total == D("20000.00") - D("24000.00")
-    assert result.problems[0].code == "disciplinary_cap"
-    uncapped = calculate_pay("target_bonus", {"basis": "salary_percent", "percent": "20"}, pay_input(), card_at(100), ROUND,
-                             adjustments=adjustments, disciplinary_cap=None)
-    assert uncapped.total == D("-30000.00")
+    # the fine is withheld from the salary as a component of its own, never taken out of the bonus
+    assert result.total == D(210) + D(6000)
+    assert [(c.name.render("en"), c.amount) for c in result.withheld] == [("Documented fines (withheld from the salary)", D("-500.00"))]
 
 
 def test_employer_correction_and_manual_adjustment():
