@@ -2,21 +2,43 @@
 director approves, then HR and finance sign off and the period can close.
 
 Nobody signs a run that contains their own pay (a manager's signature covers only their reports).
+A manager without an account, or the person paid, is skipped for the next manager up; the general
+director's own result is approved by the board / owner role. Signatures belong to the run's inputs:
+a change of the period's facts, cards, absences, adjustments … after the run makes it out of date,
+and it is neither signed nor closed until it is recalculated; a recalculation revokes the earlier
+signatures with its reason (kept, never deleted).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldError
 from django.db import transaction
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
+from django.utils import timezone
 
-from motiva.calc.models import CalculationRun, EmployeeResult, RunSignature, RunStatus, SignatureKind
+from motiva.calc.models import (
+    Adjustment,
+    CalculationRun,
+    EmployeeResult,
+    GroupCorrection,
+    RunSignature,
+    RunStatus,
+    SignatureKind,
+)
 from motiva.core import audit
 from motiva.core.errors import InvalidInput, problem
-from motiva.org.models import Assignment, Employee, Unit
+from motiva.core.models import AuditAction, AuditEvent, Organization, Role, RoleAssignment
+from motiva.kpi.models import Card, CardLine, ComponentScore, Indicator, PayScheme, Scale
+from motiva.org.models import Absence, Assignment, Employee, Unit
 from motiva.org.selectors import active_on
-from motiva.periods.models import Period, PeriodStatus
+from motiva.periods.models import IndicatorValue, Period, PeriodStatus
 from motiva.periods.services import period_transition
 
 
@@ -27,21 +49,29 @@ def latest_run(period: Period) -> CalculationRun | None:
 
 def direct_managers(run: CalculationRun) -> dict[int, set[int]]:
     """Manager's employee id → the ids of their direct reports in the run. The direct manager is the one
-    named on the assignment at the end of the period; otherwise the head of the employee's unit, or of
-    the nearest unit above it with a head (never the employee themselves)."""
+    named on the assignment at the end of the period, then the head of the employee's unit and of each
+    unit above it, in that order; the first of them who has an active account and is not the employee
+    themselves signs (a manager without an account is skipped for the next one up, and so is a head
+    for their own result). An employee with nobody above them (the general director) has no manager's
+    signature: the executive's approval covers them."""
     period = run.period
     units = {pk: (head_id, path) for pk, head_id, path in Unit.objects.filter(organization_id=run.organization_id).values_list("pk", "head_id", "path")}
-    reports: dict[int, set[int]] = defaultdict(set)
     rows = Assignment.objects.filter(active_on(period.end), employee_id__in=EmployeeResult.objects.filter(run=run).values("employee_id"))
+    chains: dict[int, list[int]] = {}
     for employee_id, manager_id, unit_id in rows.values_list("employee_id", "manager_id", "unit_id"):
-        manager = manager_id if manager_id and manager_id != employee_id else None
-        if manager is None and unit_id in units:
+        chain = [manager_id] if manager_id and manager_id != employee_id else []
+        if unit_id in units:
             ancestors = [int(part) for part in units[unit_id][1].strip("/").split("/") if part]
             for ancestor in reversed(ancestors):
                 head = units.get(ancestor, (None, ""))[0]
-                if head and head != employee_id:
-                    manager = head
-                    break
+                if head and head != employee_id and head not in chain:
+                    chain.append(head)
+        chains[employee_id] = chain
+    candidates = {pk for chain in chains.values() for pk in chain}
+    with_account = set(Employee.objects.filter(pk__in=candidates, user__isnull=False, user__is_active=True).values_list("pk", flat=True))
+    reports: dict[int, set[int]] = defaultdict(set)
+    for employee_id, chain in chains.items():
+        manager = next((pk for pk in chain if pk in with_account), None)
         if manager:
             reports[manager].add(employee_id)
     return dict(reports)
@@ -49,13 +79,204 @@ def direct_managers(run: CalculationRun) -> dict[int, set[int]]:
 
 def signatures(run: CalculationRun) -> dict[str, list[RunSignature]]:
     found: dict[str, list[RunSignature]] = defaultdict(list)
-    for signature in RunSignature.objects.filter(run=run).select_related("signer", "signer_employee"):
+    for signature in RunSignature.objects.filter(run=run, revoked_at__isnull=True).select_related("signer", "signer_employee"):
         found[signature.kind].append(signature)
     return dict(found)
 
 
+# --- Out of date: what changed since the run ---------------------------------------------------------
+#
+# How a run is known to be out of date: by the audit log. Every write into a period's facts, cards,
+# absences, adjustments … goes through a service (or the admin) that records an AuditEvent in the same
+# transaction, so the events after the run started are exactly the changes the run did not read — with
+# who, what and when for the page, and for any write path added later (timesheets, say) without it
+# having to remember to set a marker. Recomputing the run's input hash instead would re-read every card
+# and value of the period (seconds for a large organization, on every page view and signature); this
+# reads only the events after the run (indexed by time) and matches them to the period's rows in the
+# database, in one query. The run's start is taken after every open write into the period has committed
+# (`calculation_run_execute` locks the period's row first), so a change is either read by the run or
+# listed here.
+
+# Fields that do not change a result: a changed comment or a confirmation does not make a run out of date.
+IGNORED_FIELDS: dict[str, frozenset[str]] = {
+    "periods.IndicatorValue": frozenset({"comment", "attachment", "confirmed_by", "confirmed_at", "author", "source"}),
+    "kpi.ComponentScore": frozenset({"comment", "author"}),
+    "kpi.Indicator": frozenset({"name", "definition", "unit_of_measure", "data_source", "accounting_standard", "periodicity",
+                                "supplier_position", "confirmer_position", "benchmark", "benchmark_note", "initiatives"}),
+    "kpi.Scale": frozenset({"name", "description"}),
+    "kpi.PayScheme": frozenset({"name", "description"}),
+    "core.Organization": frozenset({"name"}),
+    "org.Absence": frozenset({"comment"}),
+    "worktime.Timesheet": frozenset({"comment", "entered_by"}),
+}
+NOT_INPUTS = frozenset({"calc.CalculationRun"})
+
+
+def _text_ids(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """The rows' ids as the audit log stores them (text)."""
+    return queryset.order_by().annotate(motiva_entity_id=Cast("pk", CharField())).values("motiva_entity_id")
+
+
+def period_inputs(period: Period) -> dict[str, QuerySet[Any]]:
+    """Entity label → the rows whose change changes the period's results."""
+    from django.apps import apps
+
+    organization_id = period.organization_id
+    lines = CardLine.objects.filter(card__period=period)
+    overlapping = Q(start_date__lte=period.end) & (Q(end_date__isnull=True) | Q(end_date__gte=period.start))
+    inputs: dict[str, QuerySet[Any]] = {
+        "periods.IndicatorValue": IndicatorValue.objects.filter(period=period),
+        "kpi.Card": Card.objects.filter(period=period),
+        "kpi.ComponentScore": ComponentScore.objects.filter(card_line__card__period=period),
+        # An adjustment counts once it is approved: entering one changes nothing until someone approves it.
+        "calc.Adjustment": Adjustment.objects.filter(period=period, approved_by__isnull=False),
+        "calc.GroupCorrection": GroupCorrection.objects.filter(period=period),
+        "org.Absence": Absence.objects.filter(overlapping, organization_id=organization_id),
+        "org.Assignment": Assignment.objects.filter(overlapping, organization_id=organization_id),
+        "kpi.Scale": Scale.objects.filter(pk__in=lines.values("scale_id")),
+        "kpi.Indicator": Indicator.objects.filter(pk__in=lines.values("indicator_id")),
+        "kpi.PayScheme": PayScheme.objects.filter(pk__in=Card.objects.filter(period=period).values("scheme_id")),
+        "core.Organization": Organization.objects.filter(pk=organization_id),
+    }
+    # The production calendar of the period's years: working days and hours prorate pay.
+    years = list(range(period.start.year, period.end.year + 1))
+    for label, lookup in (("worktime.CalendarYear", "year__in"), ("worktime.CalendarDay", "calendar__year__in")):
+        try:
+            model = apps.get_model(label)
+            owner = "organization_id" if lookup == "year__in" else "calendar__organization_id"
+            inputs[label] = model._default_manager.filter(**{lookup: years, owner: organization_id})
+        except (LookupError, FieldError):
+            continue
+    # Any other model whose rows belong to one period (a timesheet, say) is an input of that period too.
+    for model in apps.get_models():
+        label = model._meta.label
+        if label in inputs or label in NOT_INPUTS or not model.__module__.startswith("motiva."):
+            continue
+        field = next((f for f in model._meta.concrete_fields if f.name == "period" and getattr(f, "related_model", None) is Period), None)
+        if field is not None:
+            inputs[label] = model._default_manager.filter(period=period)
+    return inputs
+
+
+def run_inputs_since(run: CalculationRun) -> dt.datetime:
+    """The moment the run read its inputs: a change recorded from then on may be missing from it."""
+    return run.started_at or run.created_at
+
+
+def changes_since(run: CalculationRun) -> QuerySet[AuditEvent]:
+    """The audit events of the run's period's inputs recorded after the run started, newest first."""
+    period = run.period
+    inputs = period_inputs(period)
+    matches = Q()
+    for label, rows in inputs.items():
+        clause = Q(entity_type=label, entity_id__in=_text_ids(rows))
+        if label in IGNORED_FIELDS:
+            clause &= ~Q(field__in=IGNORED_FIELDS[label])
+        matches |= clause
+    # A deleted row cannot be matched to its period any more: any deletion of an input in the
+    # organization counts (only the admin deletes, rarely).
+    matches |= Q(action=AuditAction.DELETE, organization_id=period.organization_id, entity_type__in=list(inputs))
+    return AuditEvent.objects.filter(matches, at__gte=run_inputs_since(run)).select_related("actor").order_by("-at", "-id")
+
+
+def is_out_of_date(run: CalculationRun) -> bool:
+    return changes_since(run).exists()
+
+
+def entity_label(entity_type: str) -> str:
+    """The model's name in the active language ("plan or fact value") for an audit entity label."""
+    from django.apps import apps
+
+    try:
+        return str(apps.get_model(entity_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return entity_type
+
+
+def _out_of_date(run: CalculationRun) -> InvalidInput:
+    """The refusal names the kind of the latest change, who and when — not the row itself, which may
+    be someone else's pay (the page lists the changes to those who may read them)."""
+    from django.utils import translation
+
+    change = changes_since(run).first()
+    assert change is not None
+    who = (change.actor.get_full_name() or change.actor.username) if change.actor else "—"
+    names = {}
+    for language in ("ru", "en"):
+        with translation.override(language):
+            names[language] = entity_label(change.entity_type)
+    return InvalidInput([problem(
+        "out_of_date", "run",
+        "Расчёт №{run} устарел: после него изменены данные периода ({what}: {who}, {when}). Пересчитайте период, затем подписывайте и закрывайте.",
+        "Run #{run} is out of date: the period's data changed after it ({what_en}: {who}, {when}). Recalculate the period, then sign and close.",
+        run=run.pk, what=names["ru"], what_en=names["en"], who=who, when=timezone.localtime(change.at).strftime("%d.%m.%Y %H:%M"),
+    )])
+
+
+# --- Who signs -----------------------------------------------------------------------------------------
+
+def _role_users(organization_id: int, role: str) -> QuerySet[Any]:
+    return get_user_model().objects.filter(is_active=True, motiva_roles__organization_id=organization_id, motiva_roles__role=role).distinct()
+
+
+def paid_users(run: CalculationRun, users: QuerySet[Any]) -> set[int]:
+    """The ids of those of `users` whose own pay is in the run."""
+    return set(EmployeeResult.objects.filter(run=run, employee__user__in=users).values_list("employee__user_id", flat=True))
+
+
+def executive_paid(run: CalculationRun) -> bool:
+    """Whether the run holds the own pay of a general director (then the board / owner approves it)."""
+    return bool(paid_users(run, _role_users(run.organization_id, Role.EXECUTIVE)))
+
+
+def may_approve(user: Any, run: CalculationRun) -> bool:
+    """Whether `user` may give the general director's signature (the own-pay rule is checked apart): the
+    executive, or the board / owner for a run that holds a general director's own pay."""
+    if not getattr(user, "pk", None):
+        return False
+    roles = set(RoleAssignment.objects.filter(user=user, organization_id=run.organization_id).values_list("role", flat=True))
+    return Role.EXECUTIVE in roles or (Role.BOARD in roles and executive_paid(run))
+
+
+@dataclass(frozen=True)
+class PendingSignature:
+    kind: str
+    names: list[str]  # who may give it (empty: nobody can yet)
+
+
+def _names(users: Any) -> list[str]:
+    return sorted(u.get_full_name() or u.username for u in users)
+
+
+def pending_signatures(run: CalculationRun) -> list[PendingSignature]:
+    """The signatures the run still needs at its period's stage, with who may give each."""
+    period = run.period
+    given = signatures(run)
+    pending: list[PendingSignature] = []
+    if period.status == PeriodStatus.CALCULATED:
+        for manager in missing_manager_signatures(run):
+            pending.append(PendingSignature(SignatureKind.MANAGER, [str(manager)]))
+        if SignatureKind.EXECUTIVE not in given:
+            executives = _role_users(run.organization_id, Role.EXECUTIVE)
+            paid = paid_users(run, executives)
+            able = [u for u in executives if u.pk not in paid]
+            if paid:
+                board = _role_users(run.organization_id, Role.BOARD)
+                board_paid = paid_users(run, board)
+                able += [u for u in board if u.pk not in board_paid and u not in able]
+            pending.append(PendingSignature(SignatureKind.EXECUTIVE, _names(able)))
+    elif period.status == PeriodStatus.APPROVED:
+        signers = {s.signer_id for kind in (SignatureKind.HR, SignatureKind.FINANCE) for s in given.get(kind, [])}
+        for kind, role in ((SignatureKind.HR, Role.HR), (SignatureKind.FINANCE, Role.FINANCE)):
+            if kind not in given:
+                users = _role_users(run.organization_id, role)
+                paid = paid_users(run, users)
+                pending.append(PendingSignature(kind, _names(u for u in users if u.pk not in paid and u.pk not in signers)))
+    return pending
+
+
 def missing_manager_signatures(run: CalculationRun, *, except_employee: int | None = None) -> list[Employee]:
-    signed = set(RunSignature.objects.filter(run=run, kind=SignatureKind.MANAGER).values_list("signer_employee_id", flat=True))
+    signed = set(RunSignature.objects.filter(run=run, kind=SignatureKind.MANAGER, revoked_at__isnull=True).values_list("signer_employee_id", flat=True))
     missing = [pk for pk in direct_managers(run) if pk not in signed and pk != except_employee]
     return list(Employee.objects.filter(pk__in=missing).order_by("last_name", "first_name"))
 
@@ -76,6 +297,8 @@ def run_sign(*, actor: Any, run: CalculationRun, kind: str, comment: str = "") -
         raise _refuse("not_latest", "Подписывается только последний завершённый расчёт периода", "Only the period's latest finished run is signed")
     if kind not in SignatureKind.values:
         raise _refuse("choice", "Неизвестный вид подписи", "Unknown kind of signature")
+    if is_out_of_date(run):
+        raise _out_of_date(run)
     employee = _employee_of(actor)
     expected = PeriodStatus.APPROVED if kind in (SignatureKind.HR, SignatureKind.FINANCE) else PeriodStatus.CALCULATED
     if period.status != expected:
@@ -89,7 +312,10 @@ def run_sign(*, actor: Any, run: CalculationRun, kind: str, comment: str = "") -
     if kind == SignatureKind.MANAGER:
         if employee is None or employee.pk not in direct_managers(run):
             raise _refuse("not_manager", "В расчёте нет ваших прямых подчинённых", "The run has none of your direct reports")
-    elif employee is not None and EmployeeResult.objects.filter(run=run, employee=employee).exists():
+    elif kind == SignatureKind.EXECUTIVE and not may_approve(actor, run):
+        raise _refuse("not_executive", "Утверждает генеральный директор; совет директоров (собственник) — только расчёт с премией самого директора",
+                      "The general director approves; the board (owner) only a run that holds the director's own pay")
+    if kind != SignatureKind.MANAGER and employee is not None and EmployeeResult.objects.filter(run=run, employee=employee).exists():
         raise _refuse("own_pay", "В расчёте есть ваша собственная премия: эту подпись ставит другой человек",
                       "The run contains your own pay: someone else gives this signature")
     if kind == SignatureKind.EXECUTIVE:
@@ -111,7 +337,9 @@ def period_close(*, actor: Any, period: Period) -> Period:
     run = latest_run(period)
     if period.status != PeriodStatus.APPROVED or run is None:
         raise _refuse("status", "Закрыть можно только утверждённый период", "Only an approved period can be closed")
-    kinds = set(RunSignature.objects.filter(run=run).values_list("kind", flat=True))
+    if is_out_of_date(run):
+        raise _out_of_date(run)
+    kinds = set(RunSignature.objects.filter(run=run, revoked_at__isnull=True).values_list("kind", flat=True))
     labels = ((SignatureKind.EXECUTIVE, "генерального директора", "the general director"), (SignatureKind.HR, "HR", "HR"),
               (SignatureKind.FINANCE, "финансов", "finance"))
     missing = [(ru, en) for kind, ru, en in labels if kind not in kinds]
@@ -119,3 +347,30 @@ def period_close(*, actor: Any, period: Period) -> Period:
         raise _refuse("sign_off_first", "Перед закрытием нужны подписи: " + ", ".join(ru for ru, _en in missing),
                       "Closing needs the signatures of: " + ", ".join(en for _ru, en in missing))
     return period_transition(actor=actor, period=period, to_status=PeriodStatus.CLOSED, reason=f"run #{run.pk}")
+
+
+def signatures_revoke(*, actor: Any, run: CalculationRun) -> list[RunSignature]:
+    """A new whole-organization run of the period supersedes the runs before it: their signatures are
+    revoked — kept, marked with who recalculated, when and the run's reason, and each recorded in the
+    audit log. Called inside the transaction that stores the new run."""
+    revoked = list(RunSignature.objects.select_for_update().filter(run__period_id=run.period_id, revoked_at__isnull=True).exclude(run=run)
+                   .select_related("run", "signer"))
+    now = timezone.now()
+    reason = run.reason or f"run #{run.pk}"
+    for signature in revoked:
+        audit.apply_changes(actor=actor, obj=signature, reason=f"{reason} (run #{run.pk})", changes={
+            "revoked_at": now, "revoked_by": actor if getattr(actor, "pk", None) else None, "revoked_by_run": run, "revoked_reason": reason,
+        })
+    return revoked
+
+
+def revocations(period: Period) -> list[dict[str, Any]]:
+    """The period's revoked signatures, grouped by the run that revoked them (newest first)."""
+    grouped: dict[int | None, dict[str, Any]] = {}
+    for signature in (RunSignature.objects.filter(run__period=period, revoked_at__isnull=False)
+                      .select_related("signer", "revoked_by", "revoked_by_run").order_by("-revoked_at", "run_id", "signed_at", "id")):
+        item = grouped.setdefault(signature.revoked_by_run_id, {
+            "run": signature.revoked_by_run, "at": signature.revoked_at, "by": signature.revoked_by, "reason": signature.revoked_reason,
+            "signatures": []})
+        item["signatures"].append(signature)
+    return list(grouped.values())

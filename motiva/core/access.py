@@ -23,8 +23,9 @@ from django.utils import timezone
 from motiva.core.models import Organization, Role, RoleAssignment
 from motiva.org.models import Employee, Unit
 
-COMPANY_READ = frozenset({Role.HR, Role.FINANCE, Role.EXECUTIVE, Role.AUDITOR, Role.ADMIN})
-PAY_READ = frozenset({Role.HR, Role.FINANCE, Role.EXECUTIVE})
+COMPANY_READ = frozenset({Role.HR, Role.FINANCE, Role.EXECUTIVE, Role.AUDITOR, Role.ADMIN, Role.BOARD})
+# The board / owner approves the general director's own pay, so it reads the pay it approves.
+PAY_READ = frozenset({Role.HR, Role.FINANCE, Role.EXECUTIVE, Role.BOARD})
 CONFIGURE = frozenset({Role.HR, Role.ADMIN})  # indicators, scales, card templates and cards
 # Audit fields that carry salary or pay: shown only to those who may see pay.
 PAY_FIELDS = frozenset({"salary", "salary_min", "salary_max", "amount", "pay", "planned_amount", "coefficient", "lines", "params"})
@@ -288,6 +289,11 @@ def can_sign(viewer: Viewer, run: Any, kind: str) -> bool:
         if run.pk not in viewer._managers:
             viewer._managers[run.pk] = frozenset(direct_managers(run))
         return viewer.employee.pk in viewer._managers[run.pk]
+    if kind == "executive" and not viewer.has(run.organization_id, Role.EXECUTIVE) and viewer.has(run.organization_id, Role.BOARD):
+        # The board / owner approves only a run that holds a general director's own pay.
+        from motiva.calc.approvals import executive_paid
+
+        return executive_paid(run)
     role = {"executive": Role.EXECUTIVE, "hr": Role.HR, "finance": Role.FINANCE}.get(kind)
     return role is not None and viewer.has(run.organization_id, role)
 
@@ -310,4 +316,4 @@ def can_enter_facts(viewer: Viewer, organization_id: int) -> bool:
 
 def can_adjust(viewer: Viewer, organization_id: int) -> bool:
     """Adjustments are pay: entered and approved by HR, finance and the executive (two different people)."""
-    return viewer.reads_all_pay(organization_id)
+    return viewer.has(organization_id, Role.HR, Role.FINANCE, Role.EXECUTIVE)

@@ -252,6 +252,18 @@ def normalize_lines(organization: Organization, lines: Sequence[Mapping[str, Any
     return normalized, problems
 
 
+def _actor_employee(actor: Any, organization_id: int) -> Employee | None:
+    """The actor's own employee record in the organization (none for an administrator without one)."""
+    if not getattr(actor, "pk", None):
+        return None
+    return Employee.objects.filter(user_id=actor.pk, organization_id=organization_id).first()
+
+
+def _own_card_refusal(field: str) -> InvalidInput:
+    return InvalidInput([problem("own_card", field, "Свою собственную карту KPI (и шаблон своей должности) меняет другой человек",
+                                 "Someone else changes your own KPI card (and the template of your own position)")])
+
+
 def template_for(position: Position, day: dt.date) -> CardTemplate | None:
     return (
         CardTemplate.objects.filter(position=position, valid_from__lte=day)
@@ -275,6 +287,11 @@ def card_template_create(
     """A new version of the position's card from `valid_from`. The previous version ends the day
     before; its past is untouched. Returns the template and the warnings."""
     organization = position.organization
+    own = _actor_employee(actor, organization.pk)
+    if own is not None and Assignment.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=valid_from), employee=own,
+                                                     position=position).exists():
+        # The version would make the actor's own next cards: nobody sets their own targets.
+        raise _own_card_refusal("position")
     normalized, problems = normalize_lines(organization, lines)
     previous = CardTemplate.objects.filter(position=position).order_by("-version").select_for_update().first()
     if previous is not None and previous.valid_from >= valid_from:
@@ -320,6 +337,9 @@ def card_create(
         raise InvalidInput([problem("other_organization", "period", "Период из другой организации", "The period belongs to another organization")])
     if Card.objects.filter(employee=employee, period=period).exists():
         raise InvalidInput([problem("duplicate", "period", "У сотрудника уже есть карта на {p}", "The employee already has a card for {p}", p=period.name)])
+    own = _actor_employee(actor, employee.organization_id)
+    if own is not None and own.pk == employee.pk:
+        raise _own_card_refusal("employee")
     if lines is None:
         if template is None:
             assignment = assignment_as_of(employee, period.start) or assignment_as_of(employee, period.end)
@@ -340,6 +360,9 @@ def card_create(
 @transaction.atomic
 def card_replace_lines(*, actor: Any, card: Card, lines: Sequence[Mapping[str, Any]], reason: str = "") -> list[Problem]:
     ensure_open(card.period)
+    own = _actor_employee(actor, card.organization_id)
+    if own is not None and own.pk == card.employee_id:
+        raise _own_card_refusal("card")
     normalized, problems = normalize_lines(card.organization, lines)
     warnings = raise_if_errors(problems)
     old = [audit.snapshot(line, LINE_FIELDS) for line in card.lines.all()]
@@ -385,6 +408,7 @@ def cards_create_for_period(
     new_cards: list[Card] = []
     line_sets: list[list[dict[str, Any]]] = []
     skipped: list[tuple[Employee, InvalidInput]] = []
+    own = _actor_employee(actor, period.organization_id)
     for employee in people:
         if employee.organization_id != period.organization_id:
             skipped.append((employee, InvalidInput([problem("other_organization", "period", "Период из другой организации",
@@ -403,6 +427,9 @@ def cards_create_for_period(
         if refusal is not None:
             skipped.append((employee, refusal))
             continue
+        if own is not None and employee.pk == own.pk:
+            skipped.append((employee, _own_card_refusal("employee")))  # nobody makes their own card
+            continue
         new_cards.append(Card(organization=period.organization, employee=employee, period=period, template=template, scheme=template.scheme))
         line_sets.append(normalized)
     created = Card.objects.bulk_create(new_cards, batch_size=2000)
@@ -416,6 +443,9 @@ def cards_create_for_period(
 def component_score_set(*, actor: Any, card_line: CardLine, value: Decimal, comment: str = "") -> ComponentScore:
     """The score of a tasks or assessment line: a percentage, or −2…+2 when the line has a rating scale."""
     ensure_open(card_line.card.period)
+    own = _actor_employee(actor, card_line.card.organization_id)
+    if own is not None and own.pk == card_line.card.employee_id:
+        raise _own_card_refusal("card_line")
     problems: list[Problem] = []
     if card_line.component == Component.INDICATOR:
         problems.append(problem("not_component", "card_line", "Показатель получает факт, а не оценку компонента",

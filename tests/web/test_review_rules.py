@@ -53,7 +53,10 @@ def test_new_results_of_an_approved_period_need_a_new_approval(cast):
     period = cast["period"]
     period.refresh_from_db()
     assert period.status == PeriodStatus.APPROVED
-    rerun = calc.calculation_run_create(actor=cast["users"]["hr"], period=period)
+    with pytest.raises(InvalidInput) as refusal:
+        calc.calculation_run_create(actor=cast["users"]["hr"], period=period)  # the signatures would be revoked without a reason
+    assert refusal.value.problems[0].code == "reason_required"
+    rerun = calc.calculation_run_create(actor=cast["users"]["hr"], period=period, reason="Проверка пересчёта")
     period.refresh_from_db()
     assert period.status == PeriodStatus.CALCULATED and approvals.latest_run(period) == rerun
     with pytest.raises(InvalidInput):
