@@ -36,7 +36,14 @@ def explain(result: EmployeeResult, language: str = "ru") -> dict[str, Any]:
         "result": result.result,
         "total": result.pay,
         "proration": result.proration,
+        # a scheme with a fixed part: the fixed pay of the period and what the employee receives, fixed + variable
+        "fixed": _decimal(result.trace.get("remuneration", {}).get("fixed")),
+        "remuneration": _decimal(result.trace.get("remuneration", {}).get("total")),
     }
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
 
 
 def _component(stored: Any, templates: dict[str, list[Any]], name: str, render: Any) -> dict[str, Any]:
@@ -70,4 +77,6 @@ def explain_outcome(outcome: EmployeeOutcome, language: str = "ru") -> dict[str,
         "result": card.total,
         "total": pay.total if pay else None,
         "proration": pay.proration if pay else None,
+        "fixed": pay.fixed if pay else None,
+        "remuneration": pay.remuneration if pay else None,
     }

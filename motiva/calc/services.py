@@ -405,7 +405,11 @@ class _RowEncoder:
             _json([] if pay is None else [
                 [names.get(id(c.name)) or self._name(c.name), str(c.amount), [s.compact(catalog) for s in c.steps]] for c in pay.components
             ]),
-            _json({"card": [s.compact(catalog) for s in card.steps], "pay": [] if pay is None else [s.compact(catalog) for s in pay.steps]}),
+            _json({"card": [s.compact(catalog) for s in card.steps], "pay": [] if pay is None else [s.compact(catalog) for s in pay.steps]}
+                  if pay is None or pay.remuneration is None else
+                  # a scheme with a fixed part: the fixed pay and the remuneration (fixed + variable) as figures too
+                  {"card": [s.compact(catalog) for s in card.steps], "pay": [s.compact(catalog) for s in pay.steps],
+                   "remuneration": {"fixed": str(pay.fixed), "total": str(pay.remuneration)}}),
             _json([{"code": p.code, "field": p.field, "ru": p.render("ru"), "en": p.render("en"), "severity": p.severity.value}
                    for p in outcome.problems]),
             any(p.severity is Severity.ERROR for p in outcome.problems),

@@ -85,10 +85,10 @@ def _gate(gate: Gate, direction: str, plan: PlanValues, fact: Decimal | None, st
         problems.append(Problem("gate_threshold_missing", "gate.threshold", text("У ворот нет порога", "The gate has no threshold")))
         return False
     if fact is None:
-        steps.append(_GATE_CLOSED(False, "—", threshold))
+        steps.append(_GATE_CLOSED(threshold, "—", threshold))
         return False
     passed = fact <= threshold if direction == Direction.LOWER_IS_BETTER else fact >= threshold
-    steps.append((_GATE_PASSED if passed else _GATE_CLOSED)(passed, fact, threshold))
+    steps.append((_GATE_PASSED if passed else _GATE_CLOSED)(threshold, fact, threshold))
     return passed
 
 

@@ -191,8 +191,9 @@ def monitoring_only_not_paid(lines: Sequence[LineDraft]) -> list[Problem]:
     """A monitoring-only indicator appears on the card but is never paid: a weight above zero is refused."""
     return [
         Problem("monitoring_only_weight", _line_place(index, "weight"), text(
-            "Строка {n}: «{label}» — показатель только для мониторинга, его вес должен быть 0 (сейчас {w} %)",
-            "Line {n}: “{label}” is a monitoring-only indicator; its weight must be 0 (now {w} %)", n=index + 1, label=line.label, w=line.weight))
+            "Строка {n}{label}: показатель только для мониторинга — его вес должен быть 0 (сейчас {w} %)",
+            "Line {n}{label}: a monitoring-only indicator — its weight must be 0 (now {w} %)", n=index + 1,
+            label=f" ({line.label})" if line.label else "", w=line.weight))
         for index, line in enumerate(lines)
         if line.monitoring_only and line.weight is not None and line.weight > 0
     ]

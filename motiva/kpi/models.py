@@ -158,6 +158,17 @@ class LineFields(models.Model):
     threshold = models.DecimalField(_("threshold"), max_digits=20, decimal_places=6, null=True, blank=True)
     target = models.DecimalField(_("target (plan)"), max_digits=20, decimal_places=6, null=True, blank=True)
     maximum = models.DecimalField(_("maximum"), max_digits=20, decimal_places=6, null=True, blank=True)
+    # A point as a percent of the plan (the target) instead of a number: threshold 80 % of a plan of 1000 is 800.
+    threshold_percent = models.DecimalField(_("threshold, % of plan"), max_digits=9, decimal_places=4, null=True, blank=True)
+    target_percent = models.DecimalField(_("target, % of plan"), max_digits=9, decimal_places=4, null=True, blank=True,
+                                         help_text=_("The goal as a percent of the plan entered as the target (105 → 105 % of the plan)."))
+    maximum_percent = models.DecimalField(_("maximum, % of plan"), max_digits=9, decimal_places=4, null=True, blank=True)
+    # A gate on a key indicator: below its threshold the card's total is cut (to a value, or by a percent; to 0 by default).
+    gate_threshold = models.DecimalField(_("gate threshold"), max_digits=20, decimal_places=6, null=True, blank=True,
+                                         help_text=_("Below this fact (by the indicator's direction) the card's total is cut."))
+    gate_threshold_percent = models.DecimalField(_("gate threshold, % of plan"), max_digits=9, decimal_places=4, null=True, blank=True)
+    gate_cut_to = models.DecimalField(_("gate: total at most, %"), max_digits=9, decimal_places=4, null=True, blank=True)
+    gate_cut_percent = models.DecimalField(_("gate: total × %"), max_digits=9, decimal_places=4, null=True, blank=True)
     planned_amount = models.DecimalField(
         _("planned amount"), max_digits=14, decimal_places=2, null=True, blank=True, help_text=_("For the planned-amount scheme: the money at 100 %.")
     )

@@ -49,9 +49,11 @@ INDICATOR_FIELDS = (
     "accounting_standard", "periodicity", "supplier_position", "confirmer_position", "monitoring_only",
     "benchmark", "benchmark_note", "initiatives", "is_active",
 )
+PLAN_PERCENT_FIELDS = ("threshold_percent", "target_percent", "maximum_percent")  # a point as a percent of the plan (the target)
+GATE_FIELDS = ("gate_threshold", "gate_threshold_percent", "gate_cut_to", "gate_cut_percent")  # a gate on a key indicator
 LINE_FIELDS = (
     "order", "component", "indicator", "label", "level", "weight", "scale", "threshold", "target", "maximum",
-    "planned_amount", "confirmer_position",
+    "planned_amount", "confirmer_position", *PLAN_PERCENT_FIELDS, *GATE_FIELDS,
 )
 
 
@@ -215,7 +217,7 @@ def normalize_lines(organization: Organization, lines: Sequence[Mapping[str, Any
         line["level"] = raw.get("level", Level.PERSONAL)
         line["scale"] = raw.get("scale")
         line["confirmer_position"] = raw.get("confirmer_position")
-        for field in ("weight", "threshold", "target", "maximum", "planned_amount"):
+        for field in ("weight", "threshold", "target", "maximum", "planned_amount", *PLAN_PERCENT_FIELDS, *GATE_FIELDS):
             try:
                 line[field] = _number(raw.get(field))
             except (TypeError, ValueError):
@@ -245,6 +247,8 @@ def normalize_lines(organization: Organization, lines: Sequence[Mapping[str, Any
             target=line["target"],
             maximum=line["maximum"],
             is_multiplier=line["scale"].is_multiplier if line["scale"] is not None else False,
+            monitoring_only=line["indicator"].monitoring_only if line["indicator"] is not None else False,
+            **{field: line[field] for field in (*PLAN_PERCENT_FIELDS, *GATE_FIELDS)},
         )
         for line in normalized
     ]

@@ -23,6 +23,9 @@ def outcome_dict(outcome: EmployeeOutcome) -> dict[str, Any]:
                 "fact": show(line.fact) if line.fact is not None else None,
                 "score": show(line.score) if line.score is not None else None,
                 "multiplier": show(line.multiplier) if line.multiplier is not None else None,
+                "contribution": show(line.weighted),
+                "monitoring_only": line.monitoring_only,
+                "gate_open": line.gate_open,
                 "trace": [s.as_dict() for s in line.steps],
             }
             for line in card.lines
@@ -30,6 +33,10 @@ def outcome_dict(outcome: EmployeeOutcome) -> dict[str, Any]:
         "card_trace": [s.as_dict() for s in card.steps],
         "pay": None if outcome.pay is None else {
             "total": show(outcome.pay.total),
+            "variable": show(outcome.pay.total),
+            # a scheme with a fixed part: the fixed pay of the period and what the employee receives (fixed + variable)
+            "fixed": show(outcome.pay.fixed) if outcome.pay.fixed is not None else None,
+            "remuneration": show(outcome.pay.remuneration) if outcome.pay.remuneration is not None else None,
             "proration": show(outcome.pay.proration),
             "components": [
                 {"name_ru": c.name.render("ru"), "name_en": c.name.render("en"), "amount": show(c.amount), "trace": [s.as_dict() for s in c.steps]}
@@ -52,7 +59,12 @@ def outcome_text(outcome: EmployeeOutcome, currency: str, language: str = "ru") 
     lines = [f"■ {outcome.name}"]
     for line in outcome.card.lines:
         value = f"× {show(line.multiplier)}" if line.multiplier is not None else f"{show(line.score) if line.score is not None else '—'} %"
-        lines.append(f"  • {line.title} [{line.level}, {'weight' if en else 'вес'} {show(line.weight)} %]: {value}")
+        marks = ""
+        if line.monitoring_only:
+            marks += ", monitoring only" if en else ", только мониторинг"
+        if line.gate_open is not None:
+            marks += (", gate passed" if line.gate_open else ", gate closed") if en else (", ворота пройдены" if line.gate_open else ", ворота закрыты")
+        lines.append(f"  • {line.title} [{line.level}, {'weight' if en else 'вес'} {show(line.weight)} %{marks}]: {value}")
         lines.extend(f"      {s.render(language)}" for s in line.steps)
     lines.extend(f"  {s.render(language)}" for s in outcome.card.steps)
     if outcome.pay is not None:
@@ -60,6 +72,10 @@ def outcome_text(outcome: EmployeeOutcome, currency: str, language: str = "ru") 
             lines.append(f"  ₽ {component.name.render(language)}: {money(component.amount, currency)}")
             lines.extend(f"      {s.render(language)}" for s in component.steps)
         lines.extend(f"  {s.render(language)}" for s in outcome.pay.steps)
+        if outcome.pay.remuneration is not None and outcome.pay.fixed is not None:
+            lines.append(f"  = {'Variable pay' if en else 'Переменная часть'}: {money(outcome.pay.total, currency)}; "
+                         f"{'fixed part' if en else 'постоянная часть'}: {money(outcome.pay.fixed, currency)}; "
+                         f"{'remuneration' if en else 'вознаграждение'}: {money(outcome.pay.remuneration, currency)}")
     for problem in outcome.problems:
         lines.append(f"  ! {problem.field}: {problem.render(language)}")
     return "\n".join(lines)
@@ -67,9 +83,14 @@ def outcome_text(outcome: EmployeeOutcome, currency: str, language: str = "ru") 
 
 def summary_table(outcomes: list[EmployeeOutcome], currency: str, language: str = "ru") -> str:
     en = language.startswith("en")
-    header = ("Employee", "Result, %", "Pay") if en else ("Сотрудник", "Результат, %", "К выплате")
-    rows = [(o.name, show(o.card.total), money(o.pay.total, currency) if o.pay else "—") for o in outcomes]
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(3)]
+    header: tuple[str, ...] = ("Employee", "Result, %", "Pay") if en else ("Сотрудник", "Результат, %", "К выплате")
+    rows: list[tuple[str, ...]] = [(o.name, show(o.card.total), money(o.pay.total, currency) if o.pay else "—") for o in outcomes]
+    if any(o.pay is not None and o.pay.remuneration is not None for o in outcomes):
+        # A scheme with a fixed part: what the employee receives, fixed + variable.
+        header = (*header, "Remuneration" if en else "Вознаграждение")
+        rows = [(*row, money(o.pay.remuneration, currency) if o.pay is not None and o.pay.remuneration is not None else "—")
+                for row, o in zip(rows, outcomes, strict=True)]
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     out = [" | ".join(str(cell).ljust(widths[i]) if i == 0 else str(cell).rjust(widths[i]) for i, cell in enumerate(row)) for row in [header, *rows]]
     out.insert(1, "-+-".join("-" * w for w in widths))
     return "\n".join(out)
