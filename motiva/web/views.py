@@ -66,6 +66,11 @@ def _tasks(request: HttpRequest, viewer: access.Viewer) -> list[dict[str, Any]]:
                     tasks.append({"url": reverse("facts", args=[org_id, period.pk]),
                                   "text": _("%(period)s: %(n)s facts to enter") % {"period": period.name, "n": missing}})
             run = approvals.latest_run(period) if period.status in (PeriodStatus.CALCULATED, PeriodStatus.APPROVED) else None
+            if run is not None and approvals.is_out_of_date(run):
+                # Nothing to sign on an out-of-date run: those who calculate are asked to recalculate.
+                if access.can_start_run(viewer, org_id):
+                    tasks.append({"url": url, "text": _("%(period)s: the data changed after the run, recalculate") % {"period": period.name}})
+                run = None
             if run is not None:
                 mine = set(RunSignature.objects.filter(run=run, signer=request.user).values_list("kind", flat=True))
                 stage = [SignatureKind.MANAGER, SignatureKind.EXECUTIVE] if period.status == PeriodStatus.CALCULATED else [

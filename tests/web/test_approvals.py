@@ -94,13 +94,26 @@ def test_a_fact_changed_after_approval_blocks_closing_until_recalculated(client,
 
 def test_a_change_after_the_run_refuses_every_signature(client, cast):
     post(client, cast, "boss", "period_sign", kind="manager")
+    client.force_login(cast["users"]["boss2"])
+    assert "подписать результаты" in client.get(reverse("home")).content.decode()
     set_fact(client, cast, "hr", "carl", "95")
     page = page_of(client, cast, "boss2")
     assert 'value="manager"' not in page  # no signature button on an out-of-date run
     response = post(client, cast, "boss2", "period_sign", kind="manager")
     assert any("устарел" in m for m in messages_of(response))
     assert not RunSignature.objects.filter(signer=cast["users"]["boss2"]).exists()
+    # The home page asks HR to recalculate and nobody to sign.
+    client.force_login(cast["users"]["hr"])
+    assert "пересчитайте" in client.get(reverse("home")).content.decode()
+    client.force_login(cast["users"]["boss2"])
+    home = client.get(reverse("home")).content.decode()
+    assert "подписать результаты" not in home and "пересчитайте" not in home
     # A confirmation or a comment changes no result: the run is not out of date for it.
+    value = IndicatorValue.objects.get(period=cast["period"], employee=cast["people"]["anna"])
+    from motiva.periods.services import value_annotate, value_confirm
+
+    value_confirm(actor=cast["users"]["gd"], value=value)
+    value_annotate(actor=cast["users"]["hr"], value=value, comment="Сверено с CRM")
     assert approvals.changes_since(cast["run"]).count() == 1
 
 
