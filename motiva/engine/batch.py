@@ -144,7 +144,15 @@ def prepare_group(
             for m in members:
                 by_unit[m.unit].append(m)
             for unit, unit_members in by_unit.items():
-                fund = formula_language.evaluate(formula_language.parse(str(fund_source)), unit_facts.get(unit, {}))
+                try:
+                    fund = formula_language.evaluate(formula_language.parse(str(fund_source)), unit_facts.get(unit, {}))
+                except formula_language.FormulaError as error:
+                    # The unit's fund cannot be computed (a unit value is missing): nobody in it is paid a share.
+                    failed = Problem(error.problem.code, "params.fund_formula", text(
+                        "Фонд подразделения «{u}» не рассчитан: {reason}", "The fund of unit “{u}” is not computed: {reason_en}",
+                        u=unit or "—", reason=error.problem.render("ru"), reason_en=error.problem.render("en")))
+                    unsplit.update(dict.fromkeys((m.key for m in unit_members), failed))
+                    continue
                 weights = {}
                 invalid = [f"{m.name} ({m.pay.facts.get(ktu_code, '—')})" for m in unit_members
                            if m.pay.facts.get(ktu_code) is None or ktu_problem(m.pay.facts[ktu_code], rules) is not None]

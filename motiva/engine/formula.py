@@ -101,6 +101,7 @@ class Token:
 
 _OPERATORS = ["<=", ">=", "==", "!=", "<>", "<", ">", "=", "+", "-", "*", "/", "×", "÷", "·"]
 _KEYWORDS = {"and", "or", "not", "и", "или", "не"}
+_DIGITS = "0123456789"
 _KEYWORD_ALIASES = {"и": "and", "или": "or", "не": "not"}
 
 
@@ -112,9 +113,13 @@ def tokenize(source: str) -> list[Token]:
         if char.isspace():
             index += 1
             continue
-        if char.isdigit() or (char == "." and index + 1 < len(source) and source[index + 1].isdigit()):
+        if char.isdigit() and char not in _DIGITS:
+            # "2²", Arabic-Indic or full-width digits: Decimal would read some of them as numbers
+            raise _fail("bad_digit", index, "Недопустимая цифра «{char}»: числа пишутся цифрами 0–9",
+                        "Unexpected digit “{char}”: numbers are written with the digits 0–9", char=char)
+        if char in _DIGITS or (char == "." and index + 1 < len(source) and source[index + 1] in _DIGITS):
             start = index
-            while index < len(source) and (source[index].isdigit() or source[index] == "."):
+            while index < len(source) and (source[index] in _DIGITS or source[index] == "."):
                 index += 1
             literal = source[start:index]
             if literal.count(".") > 1:
@@ -123,7 +128,7 @@ def tokenize(source: str) -> list[Token]:
             continue
         if char.isalpha() or char == "_":
             start = index
-            while index < len(source) and (source[index].isalnum() or source[index] == "_"):
+            while index < len(source) and (source[index].isalpha() or source[index] in _DIGITS or source[index] == "_"):
                 index += 1
             word = source[start:index]
             lowered = word.lower()
@@ -344,12 +349,34 @@ _PARSED_SIZE = 1024
 
 
 def check(source: str) -> list[Problem]:
-    """Syntax problems of a formula (an empty list when it parses)."""
+    """Problems of a formula found before any value is known: its syntax, and a part made of constants
+    alone that cannot be computed (`1 / (2 - 2)`, a number beyond the limits)."""
     try:
-        parse(source)
+        formula = parse(source)
+        if _constant_parts(formula.tree):
+            evaluate(formula, {})
     except FormulaError as error:
         return [error.problem]
     return []
+
+
+def _constant_parts(node: Node) -> bool:
+    """Whether `node` reads no name; each largest part that reads none is computed now, so that its
+    division by zero or overflow is refused when the formula is saved rather than when it is paid."""
+    if isinstance(node, Num):
+        return True
+    if isinstance(node, Name):
+        return False
+    children = [node.operand] if isinstance(node, Unary) else [node.left, node.right] if isinstance(node, Binary) else list(node.args)
+    constant = [_constant_parts(child) for child in children]
+    if all(constant) and not (isinstance(node, Call) and node.function in AGGREGATES):
+        return True
+    for child, is_constant in zip(children, constant, strict=True):
+        if is_constant and not isinstance(child, Num):
+            evaluate(Formula("", child), {})
+    if isinstance(node, Binary) and node.op == "/" and constant[1] and evaluate(Formula("", node.right), {}) == 0:
+        raise _fail("division_by_zero", node.position, "Деление на ноль", "Division by zero")
+    return False
 
 
 Aggregate = Callable[[str, str], Decimal]  # (function, name) -> value

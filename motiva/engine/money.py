@@ -35,6 +35,8 @@ def D(value: object) -> Decimal:
         return Decimal(value)
     if isinstance(value, str):
         cleaned = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+        if not cleaned.isascii():  # Decimal reads Arabic-Indic and full-width digits as numbers: only 0–9 here
+            raise ValueError(f"not a number: {value!r}")
         try:
             result = Decimal(cleaned)
         except decimal.InvalidOperation:

@@ -19,7 +19,6 @@ from motiva.engine.problems import Problem
 from motiva.engine.scales import PlanValues, parse_scale_params
 from motiva.engine.schemes import scheme_problems
 from motiva.engine.text import text
-from motiva.engine.validation import LineDraft, gates_valid, monitoring_only_not_paid, plan_percents_valid
 from motiva.engine.types import (
     Absence,
     Adjustment,
@@ -33,6 +32,7 @@ from motiva.engine.types import (
     ScaleSpec,
     SchemeSpec,
 )
+from motiva.engine.validation import LineDraft, gates_valid, monitoring_only_not_paid, plan_percents_valid
 from motiva.scenarios.schema import reference_problems, shape_problems
 from motiva.worktime.shipped import calendar_of, shipped_codes
 
@@ -172,6 +172,10 @@ def parse(raw: Any) -> Scenario:
         key = str(person.get("id", index + 1))
         facts = {code: r.number(value, f"{place}.facts.{code}", required=True) or Decimal(0) for code, value in (person.get("facts") or {}).items()}
         lines_raw = person.get("lines") or templates.get(person.get("template", ""), [])
+        if person.get("template") and person["template"] not in templates:
+            r.fail(f"{place}.template", "Шаблон «{t}» не описан в templates", "Template “{t}” is not in templates", t=person["template"])
+        elif person.get("template") and person.get("lines"):
+            r.fail(f"{place}.template", "Или template, или lines — не то и другое", "Either template or lines, not both")
         if not lines_raw:
             r.fail(f"{place}.lines", "У сотрудника нет строк карты", "The employee has no card lines")
         lines: list[LineInput] = []

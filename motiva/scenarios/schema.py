@@ -161,10 +161,14 @@ def reference_problems(raw: Mapping[str, Any]) -> list[Problem]:
     for unit in names("corrections"):
         if unit not in used["units"]:
             fail(f"corrections.{unit}", "Ни один сотрудник не работает в подразделении «{u}»", "No employee works in unit “{u}”", u=unit)
-    for spec in schemes.values():
+    for name, spec in schemes.items():
         params = spec.get("params") if isinstance(spec, Mapping) else None
         if isinstance(params, Mapping):
             used["indicators"].update(_scheme_names(params))
+            for key in ("rank_indicator", "fines_indicator", "ktu_indicator"):
+                code = params.get(key, "KTU" if key == "ktu_indicator" and spec.get("kind") == "ktu_pool" else None)
+                if code is not None and code not in indicators:
+                    fail(f"schemes.{name}.params.{key}", "Показатель «{c}» не описан в indicators", "Indicator “{c}” is not in indicators", c=code)
     for key, declared in (("scales", scales), ("schemes", schemes), ("templates", templates), ("units", units), ("indicators", indicators)):
         for name in declared:
             if name not in used[key]:

@@ -12,8 +12,17 @@ from motiva.engine.batch import EmployeeCalc, calculate_batch
 from motiva.engine.card import calculate_card
 from motiva.engine.money import RoundingPolicy
 from motiva.engine.scales import PlanValues, parse_scale_params
-from motiva.engine.schemes import calculate_pay, scheme_problems
-from motiva.engine.types import Adjustment, CardPolicy, EmploymentSpan, LineInput, PayInput, PayRules, ScaleSpec, SchemeSpec
+from motiva.engine.schemes import DEFAULT_RULES, calculate_pay, scheme_problems
+from motiva.engine.types import (
+    Adjustment,
+    CardPolicy,
+    EmploymentSpan,
+    LineInput,
+    PayInput,
+    PayRules,
+    ScaleSpec,
+    SchemeSpec,
+)
 
 D = Decimal
 ROUND = RoundingPolicy()
@@ -37,7 +46,7 @@ def sanction(amount=None, day=10, percent=None, order="1-к"):
                       D(percent) if percent is not None else None)
 
 
-def pay(adjustments, rules=PayRules(), result=100, salary="100000"):
+def pay(adjustments, rules=DEFAULT_RULES, result=100, salary="100000"):
     return calculate_pay("target_bonus", TARGET_20, pay_input(salary), card_at(result), ROUND, adjustments=adjustments, rules=rules)
 
 

@@ -1,16 +1,18 @@
 from __future__ import annotations
 
-import json
+import io
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from motiva.scenarios.loader import ScenarioError, check_expectations, load
-from motiva.scenarios.render import outcome_dict, outcome_text, summary_table
+from motiva.scenarios.cli import DESCRIPTION, simulate
 
 
 class Command(BaseCommand):
-    help = "Calculate a scenario file (YAML) without a database and print each employee's result, pay and trace."
+    """`manage.py simulate` itself runs without Django (manage.py hands it to motiva.scenarios.cli);
+    this command is the same for call_command and for other Django entry points."""
+
+    help = DESCRIPTION
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: Any) -> None:
@@ -19,24 +21,6 @@ class Command(BaseCommand):
         parser.add_argument("--lang", default="ru", choices=["ru", "en"], help="Language of the text output.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            scenario = load(options["file"])
-        except ScenarioError as error:
-            raise CommandError("\n".join(f"{p.field}: {p.render(options['lang'])}" for p in error.problems)) from None
-        outcomes = scenario.run()
-        differences = check_expectations(scenario, outcomes)
-        if options["json"]:
-            self.stdout.write(json.dumps({
-                "scenario": scenario.name, "currency": scenario.currency,
-                "employees": [outcome_dict(o) for o in outcomes], "expectation_differences": differences,
-            }, ensure_ascii=False, indent=2))
-        else:
-            self.stdout.write(f"{scenario.name}\n{scenario.description}\n")
-            self.stdout.write(summary_table(outcomes, scenario.currency, options["lang"]) + "\n")
-            for outcome in outcomes:
-                self.stdout.write("\n" + outcome_text(outcome, scenario.currency, options["lang"]))
-            if scenario.expectations:
-                verdict = "✔ published numbers reproduced" if not differences else "✘ " + "; ".join(differences)
-                self.stdout.write("\n" + verdict)
-        if differences:
-            raise CommandError("the result differs from the expectations in the file")
+        errors = io.StringIO()
+        if simulate(options["file"], as_json=options["json"], lang=options["lang"], out=self.stdout, err=errors):
+            raise CommandError(errors.getvalue().strip())

@@ -1,0 +1,84 @@
+"""Nothing in a scenario file is silently ignored: every key and every enumerated value of every file in
+examples/ is misspelt, one at a time, and `simulate` must refuse each with its place named."""
+
+import io
+from collections.abc import Iterator
+from copy import deepcopy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from motiva.scenarios.cli import simulate, simulate_raw
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.yaml"))
+
+# Values chosen from a list (kinds, directions, levels …) or naming something declared elsewhere in the
+# file (a scale, a scheme, a template, an indicator, a unit): a misspelt one must be refused too.
+ENUMERATED = {"kind", "direction", "level", "component", "category", "block", "mode", "time_mode", "proration", "day_basis",
+              "proration_span", "basis", "bonus_base", "rank_direction", "top_management_period", "disciplinary_base", "currency",
+              "scheme", "scale", "template", "indicator", "unit", "ktu_indicator", "rank_indicator", "fines_indicator", "use",
+              "total_scale", "gate_mode", "boundary", "round_per_line"}
+# Names the file's author chooses that nothing else refers to: a coefficient of the coefficient sum is
+# labelled by its name (K_sla), so another spelling is another label, not an error; a grade table may
+# hold rows for grades none of the file's employees holds (the organization's other grades).
+# (the mapping, how deep below it the free names are)
+FREE_NAMES = (("coefficients", 1), ("level_shares", 1), ("percent_by_grade", 2), ("target_bonus_percent", 2))
+
+
+def places(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """(path to a mapping key or to an enumerated value, "key" or "value")."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if not any(len(path) >= depth and path[-depth] == name for name, depth in FREE_NAMES):
+                yield (*path, key), "key"
+            if key in ENUMERATED and isinstance(value, str):
+                yield (*path, key), "value"
+            if key in ("due_levels", "use") and isinstance(value, list):
+                yield from (((*path, key, index), "value") for index, item in enumerate(value) if isinstance(item, str))
+            yield from places(value, (*path, key))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from places(item, (*path, index))
+
+
+def misspelt(raw: Any, path: tuple[Any, ...], what: str) -> tuple[Any, str, str]:
+    """A copy of the file with one key or value misspelt; (copy, the old text, the new text)."""
+    copy = deepcopy(raw)
+    parent = copy
+    for step in path[:-1]:
+        parent = parent[step]
+    last = path[-1]
+    if what == "key":
+        old = str(last)
+        new = old + "q"
+        parent[new] = parent.pop(last)
+    else:
+        old = parent[last]
+        new = old + "q"
+        parent[last] = new
+    return copy, old, new
+
+
+RAW = {path: yaml.safe_load(path.read_text(encoding="utf-8")) for path in EXAMPLES}
+CASES = [(path, where, what) for path in EXAMPLES for where, what in places(RAW[path])]
+
+
+def place_of(where: tuple[Any, ...]) -> str:
+    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in where).lstrip(".")
+
+
+@pytest.mark.parametrize(("path", "where", "what"), CASES, ids=[f"{p.stem}:{place_of(w)}:{k}" for p, w, k in CASES])
+def test_every_misspelt_key_and_value_is_refused_with_its_place(path, where, what):
+    copy, old, new = misspelt(RAW[path], where, what)
+    out, err = io.StringIO(), io.StringIO()
+    code = simulate_raw(copy, out=out, err=err, lang="en")
+    said = out.getvalue() + err.getvalue()
+    assert code == 1, f"{place_of(where)}: “{old}” → “{new}” was accepted"
+    assert new in said or old in said, said[-2000:]
+
+
+def test_the_examples_themselves_are_accepted():
+    for path in EXAMPLES:
+        assert simulate(str(path), out=io.StringIO(), err=io.StringIO()) == 0, path.name
