@@ -32,7 +32,11 @@ from motiva.org.selectors import active_on, assignment_as_of
 from motiva.periods.models import Period, PeriodStatus
 from motiva.web.decorators import viewer_required
 
-LINE_FIELDS = ("component", "indicator", "label", "level", "weight", "scale", "threshold", "target", "maximum", "planned_amount")
+# A point as a percent of the plan and a line's gate on a key indicator (see engine.scales / engine.card).
+EXTRA_NUMBER_FIELDS = ("threshold_percent", "target_percent", "maximum_percent", "gate_threshold", "gate_threshold_percent", "gate_cut_to",
+                       "gate_cut_percent")
+NUMBER_FIELDS = ("weight", "threshold", "target", "maximum", "planned_amount", *EXTRA_NUMBER_FIELDS)
+LINE_FIELDS = ("component", "indicator", "label", "level", "scale", *NUMBER_FIELDS)
 MAX_LINES = 40
 
 
@@ -52,6 +56,7 @@ def _line_dicts(lines: Any) -> list[dict[str, Any]]:
             "component": line.component, "indicator": line.indicator_id or "", "label": line.label, "level": line.level,
             "weight": _text(line.weight), "scale": line.scale_id or "", "threshold": _text(line.threshold), "target": _text(line.target),
             "maximum": _text(line.maximum), "planned_amount": _text(line.planned_amount),
+            **{field: _text(getattr(line, field)) for field in EXTRA_NUMBER_FIELDS},
         })
     return rows
 
@@ -77,7 +82,7 @@ def _posted_lines(request: HttpRequest, organization: Any) -> tuple[list[dict[st
             "component": row["component"] or Component.INDICATOR, "indicator": indicators.get(row["indicator"]), "label": row["label"],
             "level": row["level"], "scale": scales.get(row["scale"]),
             **{f: row[f].replace(",", ".").replace("\u00a0", "").replace(" ", "") or None
-               for f in ("weight", "threshold", "target", "maximum", "planned_amount")},
+               for f in NUMBER_FIELDS},
         })
     return rows, lines
 
@@ -92,8 +97,9 @@ def _editor_context(organization: Any, rows: list[dict[str, Any]]) -> dict[str, 
         "organization": organization,
         "editor": {
             "lines": rows,
-            "indicators": [{"id": i.pk, "label": f"{i.code} — {i.name}"} for i in Indicator.objects.filter(organization=organization, is_active=True)
-                           .order_by("code")],
+            # The direction and the monitoring-only flag let the editor warn as the services will refuse.
+            "indicators": [{"id": i.pk, "label": f"{i.code} — {i.name}", "direction": i.direction, "monitoring_only": i.monitoring_only}
+                           for i in Indicator.objects.filter(organization=organization, is_active=True).order_by("code")],
             "scales": [{"id": s.pk, "label": f"{s.name} ({s.get_kind_display()})"} for s in Scale.objects.filter(organization=organization).order_by("name")],
             "levels": [{"id": v, "label": str(label)} for v, label in Level.choices],
             "components": [{"id": v, "label": str(label)} for v, label in Component.choices],

@@ -5,12 +5,22 @@ window.cardEditor = function () {
   function row(line) {
     next += 1;
     return Object.assign({ key: next, component: "indicator", indicator: "", label: "", level: "personal", weight: "", scale: "",
-                           threshold: "", target: "", maximum: "", planned_amount: "" }, line || {});
+                           threshold: "", target: "", maximum: "", planned_amount: "",
+                           threshold_percent: "", target_percent: "", maximum_percent: "",
+                           gate_threshold: "", gate_threshold_percent: "", gate_cut_to: "", gate_cut_percent: "" }, line || {});
   }
   function number(text) {
     var value = parseFloat(String(text || "").replace(/\s/g, "").replace(",", "."));
     return isNaN(value) ? null : value;
   }
+  // A plan point as a number: given directly, or as a percent of the plan (the target).
+  function point(line, name) {
+    var plan = number(line.target), value = name === "target" ? plan : number(line[name]);
+    var percent = number(line[name + "_percent"]);
+    if (percent !== null && plan !== null && (name === "target" || value === null)) return plan * percent / 100;
+    return value;
+  }
+  function say(ru, en) { return document.documentElement.lang === "en" ? en : ru; }
   return {
     lines: data.lines.map(row),
     indicators: data.indicators, scales: data.scales, levels: data.levels, components: data.components,
@@ -20,10 +30,22 @@ window.cardEditor = function () {
       var cents = this.lines.reduce(function (sum, line) { return sum + Math.round((number(line.weight) || 0) * 100); }, 0);
       return cents / 100;
     },
+    indicatorOf: function (line) {
+      return this.indicators.find(function (o) { return String(o.id) === String(line.indicator); }) || {};
+    },
+    // The same rule as the card services, by the indicator's direction: higher is better —
+    // threshold ≤ target < maximum (a threshold equal to the target is a gate); lower is better — the reverse.
     order: function (line) {
-      var t = number(line.threshold), p = number(line.target), m = number(line.maximum);
-      if (t !== null && p !== null && t > p) return document.documentElement.lang === "en" ? "threshold above target" : "порог выше цели";
-      if (p !== null && m !== null && p > m) return document.documentElement.lang === "en" ? "target above maximum" : "цель выше максимума";
+      var indicator = line.component === "indicator" ? this.indicatorOf(line) : {};
+      var t = point(line, "threshold"), p = point(line, "target"), m = point(line, "maximum");
+      if (indicator.monitoring_only && (number(line.weight) || 0) > 0) return say("только мониторинг: вес должен быть 0", "monitoring only: the weight must be 0");
+      if (indicator.direction === "lower") {
+        if (t !== null && p !== null && t < p) return say("порог ниже цели (меньше — лучше)", "threshold below target (lower is better)");
+        if (p !== null && m !== null && p <= m) return say("цель не выше максимума (меньше — лучше)", "target not above maximum (lower is better)");
+        return "";
+      }
+      if (t !== null && p !== null && t > p) return say("порог выше цели", "threshold above target");
+      if (p !== null && m !== null && p >= m) return say("цель не ниже максимума", "target not below maximum");
       return "";
     },
   };
