@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "motiva.kpi",
     "motiva.periods",
     "motiva.calc",
+    "motiva.worktime",
     "motiva.demo",
     "motiva.web",
 ]

@@ -3,9 +3,9 @@
 A run reads in two parts, each in a fixed number of queries (pinned by a test):
 
 * the *plan*, read once by the process that starts the run: the card ids in order, scales, schemes,
-  company and unit values, formulas and corrections — everything shared by all employees;
+  company and unit values, formulas, corrections and the production calendar — everything shared by all employees;
 * *slices* of cards (an id range), each read with everything that belongs to those employees: the
-  cards, assignments, absences, personal values, adjustments and card lines. A large run reads its
+  cards, assignments, absences, personal values, adjustments, timesheets and card lines. A large run reads its
   slices inside the worker processes, so no process ever holds every employee's inputs.
 
 The input hash sums a hash of every row read, so it is the same however the cards are sliced.
@@ -29,6 +29,7 @@ from django.db.models.functions import Cast
 from motiva.calc.models import Adjustment, AdjustmentKind, GroupCorrection
 from motiva.engine import formula as formula_language
 from motiva.engine.batch import EmployeeCalc, needs_group
+from motiva.engine.calendar import WorkCalendar
 from motiva.engine.money import from_config
 from motiva.engine.problems import Problem
 from motiva.engine.scales import PlanValues, parse_scale_params, plan_text
@@ -39,6 +40,8 @@ from motiva.engine.types import EmploymentSpan, Gate, LineInput, PayInput, Scale
 from motiva.kpi.models import Card, CardLine, Indicator, PayScheme, Scale
 from motiva.org.models import Absence, Assignment, Employee, Unit
 from motiva.periods.models import IndicatorValue, Period
+from motiva.worktime.models import Timesheet
+from motiva.worktime.selectors import calendar_from_rows, calendar_rows, salary_spans
 
 LEVELS = frozenset({"company", "unit", "personal"})
 _HASH_MODULUS = 2**256
@@ -91,6 +94,7 @@ class RunPlan:
     # empty when the formulas form a cycle (the plan's problems name it).
     parsed: dict[str, formula_language.Formula] = field(default_factory=dict)
     formula_order: list[str] = field(default_factory=list)
+    calendar: WorkCalendar | None = None  # the organization's production calendar for the period's years
 
     @property
     def group_scheme_ids(self) -> set[int]:
@@ -156,7 +160,7 @@ def _card_filter(period: Period, unit: Unit | None) -> Q:
 
 
 def fetch_plan(period: Period, unit: Unit | None = None, *, whole_run: bool = True) -> RunPlan:
-    """The shared part of a run, in 6 queries (5 without the run's employee ids, which only slicing needs)."""
+    """The shared part of a run, in 7 queries (6 without the run's employee ids, which only slicing needs)."""
     hashed = RowHash()
     card_filter = _card_filter(period, unit)
     ids = list(Card.objects.filter(card_filter).order_by("employee_id").values_list("employee_id", flat=True)) if whole_run else []  # query 1
@@ -202,13 +206,16 @@ def fetch_plan(period: Period, unit: Unit | None = None, *, whole_run: bool = Tr
         for unit_id, coefficient in hashed.rows("correction", list(
             GroupCorrection.objects.filter(period=period, approved_by__isnull=False).order_by("id").values_list("unit_id", "coefficient")))
     }  # query 6
+    # The production calendar of the period's years (query 7): its days count in the input hash.
+    calendar_read = calendar_rows(period.organization_id, period.start, period.end)
+    calendar = calendar_from_rows(calendar_read[0][0] if calendar_read else "", hashed.rows("calendar", [row[1:] for row in calendar_read]))
     parsed, order, problems = _parse_formulas(formulas)
     problems += _compute_shared(parsed, order, facts)
     by_scope = _by_scope(facts)
     company_facts = by_scope.get("company", {})
     unit_facts = {scope[5:]: {**company_facts, **values} for scope, values in by_scope.items() if scope.startswith("unit:")}
     return RunPlan(period, unit, ids, schemes, scales, scale_hashes, indicators, company_facts, unit_facts, facts, plans, levels, formulas, corrections,
-                   problems, hashed.total, parsed, order)
+                   problems, hashed.total, parsed, order, calendar)
 
 
 def _read_values(hashed: RowHash, values: Any, facts: dict[tuple[str, str], Decimal], plans: dict[tuple[str, str], Decimal],
@@ -236,7 +243,7 @@ def _by_scope(facts: dict[tuple[str, str], Decimal]) -> dict[str, dict[str, Deci
 class _Employee:
     """One employee's rows of a slice, gathered by employee id before they become engine inputs."""
 
-    __slots__ = ("absences", "adjustments", "assignments", "card", "lines", "values")
+    __slots__ = ("absences", "adjustments", "assignments", "card", "lines", "timesheet", "values")
 
     def __init__(self, card: tuple[Any, ...]) -> None:
         self.card = card
@@ -245,6 +252,7 @@ class _Employee:
         self.values: list[tuple[Any, ...]] = []
         self.adjustments: list[tuple[Any, ...]] = []
         self.lines: list[tuple[Any, ...]] = []
+        self.timesheet: Any = None  # the hours actually worked, when entered
 
     def digest(self) -> int:
         """The hash of everything read for this employee. A slice adds up its employees' hashes, so the
@@ -256,7 +264,9 @@ class _Employee:
         # A line's percent points and gate (the columns after its order) count only when set: the hash of
         # a line without them is what it was before they existed.
         lines = [row[:13] if row[14:] == _NO_LINE_EXTRAS else row[:13] + row[14:] for row in self.lines]
-        rows = orjson.dumps((self.card, self.assignments, self.absences, values, self.adjustments, lines), default=str)
+        # A timesheet counts only when entered: the hash of everyone without one is what it was before timesheets.
+        parts = (self.card, self.assignments, self.absences, values, self.adjustments, lines)
+        rows = orjson.dumps(parts if self.timesheet is None else (*parts, self.timesheet), default=str)
         return int.from_bytes(hashlib.blake2b(rows, digest_size=32).digest(), "big")
 
 
@@ -264,7 +274,7 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
                 card_ids: list[int] | None = None) -> SliceInputs:
     """The employees with ids from first_id to last_id (all when not given; or only the holders of
     `card_ids`, for a page that projects a few cards) with everything that belongs to them, as engine
-    inputs, in 6 queries. Every query filters the employee id range itself, so the database reads each
+    inputs, in 7 queries. Every query filters the employee id range itself, so the database reads each
     table's index for the range instead of scanning the period."""
     period = plan.period
     card_filter = _card_filter(period, plan.unit)
@@ -327,6 +337,9 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
             rows[row[0]].adjustments.append(row)
     # Lines are the bulk of a run (8 a person). A slice is bounded, so they are read in one go: a
     # server-side cursor would make PostgreSQL plan for the first rows, which is slower for all of them.
+    for employee_id, hours in Timesheet.objects.filter(of_employees, period=period).values_list("employee_id", "hours"):  # query 7
+        if employee_id in rows:
+            rows[employee_id].timesheet = hours
     card_rows = {employee.card[1]: employee for employee in rows.values()}
     if not card_rows:
         return _engine_inputs(plan, rows, as_text)
@@ -362,6 +375,7 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
     shared_facts, shared_plans, shared_levels = plan.shared_facts, plan.shared_plans, plan.shared_levels
     company_facts, unit_facts, indicators, scales = plan.company_facts, plan.unit_facts, plan.indicators, plan.scales
     months = _months(period)
+    calendar = plan.calendar
     codes = {pk: code for pk, (code, _name, _direction, _monitoring) in indicators.items()}
     shared_values: dict[tuple[str, str], tuple[Decimal | None, str, Decimal | None]] = {}  # (code, scope) → fact, level code, plan
     plan_cache: dict[str, PlanValues] = {}
@@ -464,7 +478,8 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
         absences = tuple([EngineAbsence(kind, start, end) for _e, kind, start, end in employee.absences]) if employee.absences else ()
         # Positional (the field order of PayInput).
         pay = PayInput(current[4] if current else Decimal(0), period.start, period.end, months, category, (current[8] or "") if current else "",
-                       block, years, spans, absences, employee_facts, flags, due)
+                       block, years, spans, absences, employee_facts, flags, due,
+                       salary_spans(history, hire, leave) if len(history) > 1 else (), calendar, employee.timesheet)
         name = " ".join(filter(None, (last_name, first_name, middle_name)))
         adjustments = tuple([EngineAdjustment(amount, reason, kind or AdjustmentKind.MANUAL, applied_on, order_number, percent)
                              for _e, amount, reason, kind, applied_on, order_number, percent in employee.adjustments]
@@ -488,7 +503,7 @@ def _as_number(numbers: dict[Any, Decimal | None], value: Any) -> Decimal | None
 
 
 def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:
-    """A whole run in one slice: the plan's 6 queries and the slice's 6."""
+    """A whole run in one slice: the plan's 7 queries and the slice's 7."""
     plan = fetch_plan(period, unit)
     part = fetch_slice(plan)
     return RunInputs(part.employees, plan.unit_facts, plan.corrections, part.cards, plan.problems + part.problems, plan.formulas,

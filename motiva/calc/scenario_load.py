@@ -14,6 +14,7 @@ from django.db import transaction
 from motiva.calc.services import adjustment_approve, adjustment_create
 from motiva.core.errors import InvalidInput, problem
 from motiva.core.models import Organization
+from motiva.engine.calendar import WorkCalendar
 from motiva.engine.money import from_config
 from motiva.engine.types import PayRules
 from motiva.kpi import services as kpi
@@ -23,6 +24,8 @@ from motiva.org.models import Category, Employee, Unit
 from motiva.periods import services as periods
 from motiva.periods.models import IndicatorValue, Period, Scope, ValueKind
 from motiva.scenarios.loader import parse
+from motiva.worktime import services as worktime
+from motiva.worktime.models import CalendarDay, CalendarYear
 
 KIND_BY_MONTHS = {1: "month", 3: "quarter", 6: "half_year", 12: "year"}
 
@@ -45,8 +48,11 @@ def load_scenario(path: str | Path, *, actor: Any, name: str | None = None) -> t
         rounding_mode=rounding.mode, score_places=rounding.score_places, money_places=rounding.money_places,
         round_per_line=rounding.line_rounding != "none", line_rounding="contribution" if rounding.line_rounding == "contribution" else "score",
         fiscal_year_start_month=first.period_start.month if months == 12 else 1,
+        time_places=rounding.time_places, time_rounding_mode=rounding.time_mode,
+        calendars=list(scenario.calendar_codes),
         **_pay_rule_fields(scenario.rules),
     )
+    _install_calendar(actor, organization, scenario.calendar)
     period = periods.period_create(actor=actor, organization=organization, kind=KIND_BY_MONTHS[months], start=first.period_start)
     scales = {key: kpi.scale_create(actor=actor, organization=organization, name=key, kind=spec["kind"], params=_plain(spec.get("params", {})))
               for key, spec in (raw.get("scales") or {}).items()}
@@ -98,8 +104,12 @@ def load_scenario(path: str | Path, *, actor: Any, name: str | None = None) -> t
         employee = org.employee_hire(
             actor=actor, organization=organization, personnel_number=str(index + 1), last_name=calc.name, first_name="—",
             hire_date=min(span.start, period.start) if span.start <= period.start else span.start, position=position,
-            salary=pay.salary, fte=span.fte, seniority_start=seniority_start,
+            salary=pay.salaries[0].amount if pay.salaries else pay.salary, fte=span.fte, seniority_start=seniority_start,
         )
+        for salary in pay.salaries[1:]:  # a salary changed inside the period: a new assignment from its date
+            org.assignment_change(actor=actor, employee=employee, start_date=salary.start, salary=salary.amount, reason="scenario")
+        if pay.timesheet_hours is not None:
+            worktime.timesheet_set(actor=actor, period=period, employee=employee, hours=pay.timesheet_hours)
         if span.end is not None:
             org.employee_terminate(actor=actor, employee=employee, termination_date=span.end)
         for absence in pay.absences:
@@ -145,6 +155,20 @@ def load_scenario(path: str | Path, *, actor: Any, name: str | None = None) -> t
             put(code, Scope.UNIT, unit, None, value)
     periods.values_load(actor=actor, rows=list(values.values()))
     return organization, period
+
+
+def _install_calendar(actor: Any, organization: Organization, calendar: WorkCalendar | None) -> None:
+    """The scenario's calendar in the database: its shipped years are installed already; inline years
+    and days (corrections of the shipped ones) are added through the services HR uses."""
+    if calendar is None:
+        return
+    years = {year.year: year for year in CalendarYear.objects.filter(organization=organization)}
+    for year in sorted(calendar.years - years.keys()):
+        years[year] = worktime.calendar_year_create(actor=actor, organization=organization, year=year, hours_per_day=calendar.hours_per_day)
+    stored = {(day.date, day.kind, day.hours) for day in CalendarDay.objects.filter(calendar__organization=organization)}
+    for day in calendar.days.values():
+        if (day.date, day.kind, day.hours) not in stored and day.date.year in years:
+            worktime.calendar_day_set(actor=actor, calendar=years[day.date.year], date=day.date, kind=day.kind, hours=day.hours, note=day.note)
 
 
 def _pay_rule_fields(rules: PayRules) -> dict[str, Any]:

@@ -62,6 +62,14 @@ class Organization(models.Model):
     round_per_line = models.BooleanField(
         _("round each line"), default=False, help_text=_("Round every line's result; otherwise only the total is rounded.")
     )
+    time_places = models.PositiveSmallIntegerField(
+        _("decimal places for the share of time worked"), null=True, blank=True, validators=[MaxValueValidator(8)],
+        help_text=_("Empty: the time coefficient keeps every digit (it is not rounded)."),
+    )
+    time_rounding_mode = models.CharField(
+        _("rounding mode for the share of time worked"), max_length=10, choices=RoundingMode.choices, blank=True,
+        help_text=_("Empty: the organization's rounding mode."),
+    )
     line_rounding = models.CharField(
         _("what each line rounds"), max_length=12, choices=LineRounding.choices, default=LineRounding.SCORE,
         help_text=_("When each line is rounded: its score, or its weighted contribution (the total is then the sum of the rounded contributions)."),
@@ -105,6 +113,8 @@ class Organization(models.Model):
             money_places=self.money_places,
             round_per_line=LineRounding.CONTRIBUTION.value if self.round_per_line and self.line_rounding == LineRounding.CONTRIBUTION
             else self.round_per_line,
+            time_places=self.time_places,
+            time_mode=self.time_rounding_mode,
         )
 
     @property

@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from motiva.core import audit
 from motiva.core.errors import InvalidInput, problem, raise_if_errors
-from motiva.core.models import Organization
+from motiva.core.models import DisciplinaryBaseChoice, Organization
 from motiva.engine.problems import Problem
 from motiva.engine.validation import DateSpan, fte_in_range, no_overlap, non_negative, span_ordered
 from motiva.org.models import (
@@ -43,7 +43,9 @@ def _required(value: Any, field: str, ru: str, en: str) -> list[Problem]:
 
 
 @transaction.atomic
-def organization_create(*, actor: Any, name: str, currency: str = "RUB", **settings: Any) -> Organization:
+def organization_create(*, actor: Any, name: str, currency: str = "RUB", calendars: list[str] | None = None, **settings: Any) -> Organization:
+    """A new organization; it gets the shipped production calendars of its country (by currency) unless
+    `calendars` names the ones to install (an empty list: none)."""
     raise_if_errors(_required(name, "name", "Название", "Name"))
     if Organization.objects.filter(name=name.strip()).exists():
         raise InvalidInput([problem("duplicate", "name", "Организация «{name}» уже есть", "Organization “{name}” exists", name=name)])
@@ -52,7 +54,42 @@ def organization_create(*, actor: Any, name: str, currency: str = "RUB", **setti
     settings.setdefault("disciplinary_cap_enabled", currency == "RUB")
     org = Organization.objects.create(name=name.strip(), currency=currency, **settings)
     audit.record_create(actor=actor, obj=org, fields=["name", "currency", "rounding_mode", "score_places", "money_places"])
+    from motiva.worktime import services as worktime  # worktime depends on org: imported when used
+
+    worktime.calendars_install(actor=actor, organization=org, codes=worktime.default_calendar_codes(currency) if calendars is None else calendars)
     return org
+
+
+PAY_RULE_FIELDS = ("disciplinary_cap_enabled", "disciplinary_cap_percent", "disciplinary_base", "ktu_min", "ktu_max", "ktu_step")
+
+
+@transaction.atomic
+def organization_pay_rules_set(*, actor: Any, organization: Organization, reason: str = "", **changes: Any) -> Organization:
+    """The organization's pay rules: the Labour Code cap on disciplinary reductions (switched off only
+    with a reason, which stays in the audit log), its base, and the range and step of a KTU."""
+    unknown = sorted(set(changes) - set(PAY_RULE_FIELDS))
+    if unknown:
+        raise InvalidInput([problem("unknown_field", name, "Неизвестная настройка «{n}»", "Unknown setting “{n}”", n=name) for name in unknown])
+    current = {name: getattr(organization, name) for name in PAY_RULE_FIELDS}
+    wanted = {**current, **changes}
+    problems: list[Problem] = []
+    if not Decimal(0) <= Decimal(wanted["disciplinary_cap_percent"]) <= Decimal(100):
+        problems.append(problem("range", "disciplinary_cap_percent", "Предел снижений — от 0 до 100 %", "The cap is 0 to 100 %"))
+    if wanted["disciplinary_base"] not in DisciplinaryBaseChoice.values:
+        problems.append(problem("choice", "disciplinary_base", "Неизвестная база предела", "Unknown base of the cap"))
+    low, high, step = (Decimal(wanted[name]) for name in ("ktu_min", "ktu_max", "ktu_step"))
+    if low < 0 or high <= low:
+        problems.append(problem("ktu_range", "ktu_max", "КТУ: наименьший не меньше 0 и меньше наибольшего", "KTU: the lowest is at least 0 and below the highest"))
+    if step <= 0 or (high - low) % step:
+        problems.append(problem("ktu_step", "ktu_step", "Шаг КТУ больше нуля и укладывается в диапазон целое число раз",
+                                "The KTU step is above zero and fits the range a whole number of times"))
+    switching_off = current["disciplinary_cap_enabled"] and not wanted["disciplinary_cap_enabled"]
+    if switching_off and not reason.strip():
+        problems.append(problem("reason_required", "reason", "Отключение предела снижений по ст. 135 ТК РФ — только с обоснованием",
+                                "Switching off the Labour Code art. 135 cap needs a reason"))
+    raise_if_errors(problems)
+    audit.apply_changes(actor=actor, obj=organization, changes=changes, reason=reason.strip())
+    return organization
 
 
 @transaction.atomic
