@@ -30,7 +30,9 @@ def explain(result: EmployeeResult, language: str = "ru") -> dict[str, Any]:
     return {
         "lines": [{**{k: v for k, v in line.items() if k != "steps"}, "steps": render(line["steps"])} for line in stored_lines(result)],
         "card": render(result.trace.get("card", [])),
-        "components": [_component(c, templates, name, render) for c in result.components],
+        "components": [_component(c, templates, name, render) for c in result.components if len(c) < 4],
+        # documented fines withheld from the salary (stored with a fourth element), shown beside the bonus
+        "withheld": [_component(c, templates, name, render) for c in result.components if not isinstance(c, dict) and len(c) == 4],
         "pay": render(result.trace.get("pay", [])),
         "problems": [p[name] for p in result.problems],
         "result": result.result,
@@ -50,7 +52,7 @@ def _component(stored: Any, templates: dict[str, list[Any]], name: str, render: 
     """A stored pay component: [name id in the run's catalog, amount, steps] (before: the names inline, as a dict)."""
     if isinstance(stored, dict):
         return {"name": stored[name], "amount": stored["amount"], "steps": render(stored["steps"])}
-    name_id, amount, steps = stored
+    name_id, amount, steps = stored[:3]
     return {"name": templates[name_id][0 if name == "ru" else 1], "amount": amount, "steps": render(steps)}
 
 
@@ -71,6 +73,9 @@ def explain_outcome(outcome: EmployeeOutcome, language: str = "ru") -> dict[str,
         "card": [s.render(language) for s in card.steps],
         "components": [] if pay is None else [
             {"name": c.name.render(name), "amount": str(c.amount), "steps": [s.render(language) for s in c.steps]} for c in pay.components
+        ],
+        "withheld": [] if pay is None else [
+            {"name": c.name.render(name), "amount": str(c.amount), "steps": [s.render(language) for s in c.steps]} for c in pay.withheld
         ],
         "pay": [] if pay is None else [s.render(language) for s in pay.steps],
         "problems": [p.render(name) for p in outcome.problems],

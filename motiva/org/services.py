@@ -67,9 +67,16 @@ PAY_RULE_FIELDS = ("disciplinary_cap_enabled", "disciplinary_cap_percent", "disc
 def organization_pay_rules_set(*, actor: Any, organization: Organization, reason: str = "", **changes: Any) -> Organization:
     """The organization's pay rules: the Labour Code cap on disciplinary reductions (switched off only
     with a reason, which stays in the audit log), its base, and the range and step of a KTU."""
+    raise_if_errors(pay_rules_problems(organization, changes, reason))
+    audit.apply_changes(actor=actor, obj=organization, changes=changes, reason=reason.strip())
+    return organization
+
+
+def pay_rules_problems(organization: Organization, changes: dict[str, Any], reason: str) -> list[Problem]:
+    """What is wrong with these changes of the pay rules (forms show it beside the fields)."""
     unknown = sorted(set(changes) - set(PAY_RULE_FIELDS))
     if unknown:
-        raise InvalidInput([problem("unknown_field", name, "Неизвестная настройка «{n}»", "Unknown setting “{n}”", n=name) for name in unknown])
+        return [problem("unknown_field", name, "Неизвестная настройка «{n}»", "Unknown setting “{n}”", n=name) for name in unknown]
     current = {name: getattr(organization, name) for name in PAY_RULE_FIELDS}
     wanted = {**current, **changes}
     problems: list[Problem] = []
@@ -87,9 +94,7 @@ def organization_pay_rules_set(*, actor: Any, organization: Organization, reason
     if switching_off and not reason.strip():
         problems.append(problem("reason_required", "reason", "Отключение предела снижений по ст. 135 ТК РФ — только с обоснованием",
                                 "Switching off the Labour Code art. 135 cap needs a reason"))
-    raise_if_errors(problems)
-    audit.apply_changes(actor=actor, obj=organization, changes=changes, reason=reason.strip())
-    return organization
+    return problems
 
 
 @transaction.atomic

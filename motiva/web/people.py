@@ -106,7 +106,7 @@ def employee_card(request: HttpRequest, org: int, pk: int) -> HttpResponse:
 
 def _without_pay(explained: dict[str, Any]) -> dict[str, Any]:
     """The card as the auditor or the administrator see it: the scores, no money."""
-    return {**explained, "components": [], "pay": [], "total": None}
+    return {**explained, "components": [], "withheld": [], "pay": [], "total": None, "fixed": None, "remuneration": None}
 
 
 def _lines_with_plans(card: Card, explained: dict[str, Any] | None) -> list[dict[str, Any]]:
