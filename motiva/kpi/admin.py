@@ -7,6 +7,7 @@ from django.contrib import admin
 
 from motiva.core.admin_base import AuditedAdmin, PeriodLockedAdmin
 from motiva.core.errors import InvalidInput
+from motiva.engine.schemes import scheme_problems
 from motiva.kpi import services
 from motiva.kpi.models import Card, CardLine, CardTemplate, CardTemplateLine, Indicator, PayScheme, Scale
 
@@ -61,8 +62,25 @@ class ScaleAdmin(AuditedAdmin):
     search_fields = ["name"]
 
 
+class PaySchemeForm(forms.ModelForm):
+    """Scheme parameters pass the engine's strict checks here as in the services and scenario files."""
+
+    class Meta:
+        model = PayScheme
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.errors:
+            problems = scheme_problems(data.get("kind", ""), data.get("params") if data.get("params") is not None else {})
+            if problems:
+                raise InvalidInput(problems).as_validation_error()
+        return data
+
+
 @admin.register(PayScheme)
 class PaySchemeAdmin(AuditedAdmin):
+    form = PaySchemeForm
     list_display = ["name", "kind", "organization"]
     list_filter = ["organization", "kind"]
 

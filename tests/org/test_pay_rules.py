@@ -48,3 +48,16 @@ def test_the_admin_switches_the_cap_off_only_with_a_reason(client, django_user_m
     assert response.status_code == 302
     assert not Organization.objects.get(pk=organization.pk).disciplinary_cap_enabled
     assert AuditEvent.objects.get(entity_type="core.Organization", field="disciplinary_cap_enabled").reason == "Решение собственника"
+
+
+def test_the_admin_refuses_a_misspelt_scheme_parameter(client, django_user_model, actor, organization):
+    from motiva.kpi import services as kpi
+    from motiva.kpi.models import PayScheme
+
+    scheme = kpi.scheme_create(actor=actor, organization=organization, name="Цех", kind="target_bonus", params={"basis": "salary_percent", "percent": "20"})
+    client.force_login(django_user_model.objects.create_superuser(username="root", password="x-Secret-123"))
+    url = reverse("admin:kpi_payscheme_change", args=[scheme.pk])
+    response = client.post(url, {"organization": organization.pk, "name": "Цех", "kind": "target_bonus", "description": "",
+                                 "params": '{"basis": "salary_percent", "percent": "20", "proraton": "none"}'})
+    assert response.status_code == 200 and "proration" in response.content.decode()
+    assert PayScheme.objects.get(pk=scheme.pk).params == {"basis": "salary_percent", "percent": "20"}
