@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("motiva.web.urls")),
+    path("", include("motiva.worktime.urls")),
 ]
 
 # Uploaded files (attachments to facts) are never served from a public media URL: each goes through

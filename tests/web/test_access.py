@@ -24,7 +24,8 @@ CARDED = ["boss", "boss2", "anna", "boris", "carl"]
 PAY = {"boss": Decimal("18888.80"), "boss2": Decimal("19111.00"), "anna": Decimal("13444.42"), "boris": Decimal("11199.96"),
        "carl": Decimal("15199.92")}
 PAGES_WITH_ORG = {"team", "org_tree", "indicators", "indicator_new", "indicator_edit", "scale", "audit", "periods", "period", "facts",
-                  "run", "run_export", "employee_card", "templates", "template_edit", "card_edit", "value", "value_attachment"}
+                  "run", "run_export", "employee_card", "templates", "template_edit", "card_edit", "value", "value_attachment",
+                  "worktime_calendar", "worktime_calendar_year"}
 
 
 def variants(amount: Decimal) -> set[str]:
@@ -70,6 +71,10 @@ def expected_status(user: str, name: str, target: str) -> int:
         return 200 if user == "hr" else 404  # cards carry planned bonus amounts
     if name == "audit":
         return 200 if user in ("hr", "auditor", "admin") else 404
+    if name == "worktime_calendar":
+        return 302 if user == "hr" else 404  # to the current year's page
+    if name == "worktime_calendar_year":
+        return 200 if user == "hr" else 404  # the production calendar and timesheets: HR only
     if name == "facts":
         return 200 if user in ("hr", "gd", "boss", "boss2") else 404
     if name in ("run", "run_export"):
@@ -106,8 +111,9 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
     """(url name, the person or object it is about, url) for the test company and the other one."""
     company, other = cast["company"].pk, cast["other"].pk
     urls = []
-    for name in ("team", "org_tree", "indicators", "indicator_new", "audit", "periods", "templates"):
+    for name in ("team", "org_tree", "indicators", "indicator_new", "audit", "periods", "templates", "worktime_calendar"):
         urls.append((name, "", reverse(name, args=[company])))
+    urls.append(("worktime_calendar_year", "", reverse("worktime_calendar_year", args=[company, 2026])))
     urls += [
         ("indicator_edit", "", reverse("indicator_edit", args=[company, cast["indicator"].pk])),
         ("scale", "", reverse("scale", args=[company, cast["scale"].pk])),
