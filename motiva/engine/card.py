@@ -185,10 +185,13 @@ def calculate_card(lines: Sequence[LineInput], policy: CardPolicy, rounding: Rou
     raw_total = rounding.score(raw)
     steps.append(_WEIGHTED_TOTAL(raw_total, weight_sum))
     multiplier = ONE
+    gate_closed = False
     for r in results:
         if r.multiplier is not None:
             multiplier *= r.multiplier
             steps.append(_MULTIPLIER(raw * multiplier, r.title, r.multiplier))
+        elif r.gate_open is False:
+            gate_closed = True
     total = raw * multiplier
     below_threshold = policy.min_result is not None and total < policy.min_result
     if below_threshold:
@@ -196,7 +199,7 @@ def calculate_card(lines: Sequence[LineInput], policy: CardPolicy, rounding: Rou
         total = ZERO
     if not below_threshold and (policy.total_scale is not None or policy.total_formula is not None):
         total = _total_rules(policy, rounding.score(total), steps, problems)
-    for line_input, r in zip(lines, results, strict=True):
+    for line_input, r in zip(lines, results, strict=True) if gate_closed else ():
         if r.gate_open is False and line_input.gate is not None:
             gate = line_input.gate
             if gate.cut_percent is not None:
