@@ -53,7 +53,10 @@ def direct_managers(run: CalculationRun) -> dict[int, set[int]]:
     unit above it, in that order; the first of them who has an active account and is not the employee
     themselves signs (a manager without an account is skipped for the next one up, and so is a head
     for their own result). An employee with nobody above them (the general director) has no manager's
-    signature: the executive's approval covers them."""
+    signature: the executive's approval covers them. Remembered on the run object (one request)."""
+    cached: dict[int, set[int]] | None = getattr(run, "_motiva_direct_managers", None)
+    if cached is not None:
+        return cached
     period = run.period
     units = {pk: (head_id, path) for pk, head_id, path in Unit.objects.filter(organization_id=run.organization_id).values_list("pk", "head_id", "path")}
     rows = Assignment.objects.filter(active_on(period.end), employee_id__in=EmployeeResult.objects.filter(run=run).values("employee_id"))
@@ -74,7 +77,8 @@ def direct_managers(run: CalculationRun) -> dict[int, set[int]]:
         manager = next((pk for pk in chain if pk in with_account), None)
         if manager:
             reports[manager].add(employee_id)
-    return dict(reports)
+    run._motiva_direct_managers = dict(reports)  # type: ignore[attr-defined]
+    return run._motiva_direct_managers  # type: ignore[attr-defined]
 
 
 def signatures(run: CalculationRun) -> dict[str, list[RunSignature]]:

@@ -165,7 +165,6 @@ def period_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     runs = access.runs(viewer, organization).filter(period=period).order_by("-id")[:10]
     signature_actions = []
     signed: dict[str, list[RunSignature]] = {}
-    missing_managers = []
     pending: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     changes_count = 0
@@ -177,7 +176,6 @@ def period_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             changes = _change_rows(viewer, organization.pk, list(events[:CHANGES_SHOWN]))
     if run is not None:
         signed = approvals.signatures(run)
-        missing_managers = approvals.missing_manager_signatures(run)
         pending = [{"label": SignatureKind(p.kind).label, "names": p.names} for p in approvals.pending_signatures(run)]
         for kind in [] if changes_count else SignatureKind.values:  # an out-of-date run is not signed
             mine = any(s.signer_id == request.user.pk for s in signed.get(kind, []))
@@ -192,7 +190,7 @@ def period_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         "can_start_run": access.can_start_run(viewer, organization.pk) and period.status != PeriodStatus.CLOSED,
         "can_close": access.can_close(viewer, organization.pk) and period.status == PeriodStatus.APPROVED and not changes_count,
         "signed": [(SignatureKind(kind).label, items) for kind, items in signed.items()], "signature_actions": signature_actions,
-        "missing_managers": missing_managers, "completeness": completeness,
+        "completeness": completeness,
         "pending": pending, "changes": changes, "changes_count": changes_count, "changes_more": changes_count - len(changes),
         "revocations": approvals.revocations(period),
         "needs_reason": RunSignature.objects.filter(run__period=period, revoked_at__isnull=True).exists(),
@@ -303,6 +301,17 @@ def adjustment_approve_view(request: HttpRequest, org: int, pk: int, adjustment:
 CHANGES_SHOWN = 20
 
 
+def _field_label(entity_type: str, name: str) -> str:
+    """An audited field's name as the model calls it ("значение"), or as stored."""
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        return str(apps.get_model(entity_type)._meta.get_field(name).verbose_name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return name
+
+
 def _change_rows(viewer: access.Viewer, organization_id: int, events: list[Any]) -> list[dict[str, Any]]:
     """The changes since the run as the page lists them: when, who, what (with whose value it is) and
     the old and new value, pay masked for those who may not see it."""
@@ -316,7 +325,7 @@ def _change_rows(viewer: access.Viewer, organization_id: int, events: list[Any])
         "kind": approvals.entity_label(e.entity_type),
         "what": scopes.get(e.entity_id) if e.entity_type == "periods.IndicatorValue" and e.entity_id in scopes
         else access.mask_pay_entity(viewer, organization_id, e.entity_type, e.entity_repr),
-        "field": e.field, "old": access.mask_pay_field(viewer, organization_id, e.field, e.old_value),
+        "field": _field_label(e.entity_type, e.field), "old": access.mask_pay_field(viewer, organization_id, e.field, e.old_value),
         "new": access.mask_pay_field(viewer, organization_id, e.field, e.new_value),
     } for e in events]
 
