@@ -82,7 +82,6 @@ def prorate(
     absences: Sequence[Absence],
     policy: str = ProrationPolicy.PROPORTIONAL,
     basis: str = DayBasis.CALENDAR,
-    *,
     calendar: WorkCalendar | None = None,
     span: str = ProrationSpan.BY_MONTH,
     timesheet_hours: Decimal | None = None,
@@ -97,7 +96,7 @@ def prorate(
     # 1.00), and hashing a Decimal (or a calendar's days) costs more than writing it out.
     try:
         key = (start, end, tuple([(e.start, e.end, str(e.fte)) for e in employment]),
-               tuple([(a.kind, a.start, a.end) for a in absences]), policy, basis,
+               tuple([(a.kind, a.start, a.end) for a in absences]) if absences else (), policy, basis,
                calendar.key if calendar is not None else None, span, None if timesheet_hours is None else str(timesheet_hours))
         known = _MEMO.get(key)
     except TypeError:  # unhashable input: computed without the memo
@@ -210,7 +209,7 @@ def _prorate(
     return total, tuple(steps)
 
 
-_NO_PARAMS: Mapping[str, Any] = {}
+_TERMS: dict[int, tuple[Mapping[str, Any], str, str, str]] = {}
 
 
 def time_share(p: PayInput, params: Mapping[str, Any], rounding: RoundingPolicy | None = None,
@@ -218,15 +217,29 @@ def time_share(p: PayInput, params: Mapping[str, Any], rounding: RoundingPolicy 
     """The share of time worked by the scheme's parameters (policy, day basis, span), rounded as the
     organization's policy says; or a problem when working days or hours are needed and the calendar
     does not cover the period (never a silent Monday to Friday)."""
-    policy = str(params.get("proration", ProrationPolicy.PROPORTIONAL))
-    basis = str(params.get("day_basis", DayBasis.CALENDAR))
-    span = str(params.get("proration_span", ProrationSpan.BY_MONTH))
+    # The scheme's terms are read once for each parameter set (kept alive with its entry, so its id is not reused).
+    known = _TERMS.get(id(params))
+    if known is None or known[0] is not params:
+        if len(_TERMS) > 10000:
+            _TERMS.clear()
+        known = _TERMS[id(params)] = (params, str(params.get("proration", ProrationPolicy.PROPORTIONAL)),
+                                      str(params.get("day_basis", DayBasis.CALENDAR)), str(params.get("proration_span", ProrationSpan.BY_MONTH)))
+    _params, policy, basis, span = known
     calendar = p.calendar
     if basis != DayBasis.CALENDAR and policy != ProrationPolicy.NONE and (
             calendar is None or calendar.missing_years(p.period_start, p.period_end)):
         return ZERO, (), missing_calendar(calendar, "—", p.period_start, p.period_end)
-    factor, steps = prorate(p.period_start, p.period_end, p.employment, p.absences, policy, basis, calendar=calendar, span=span,
-                            timesheet_hours=p.timesheet_hours if basis == DayBasis.HOURS else None)
+    timesheet = p.timesheet_hours if basis == DayBasis.HOURS else None
+    # The memo of prorate looked up here first (the same key): a run asks for the same few cases
+    # hundreds of thousands of times, and the call itself costs as much as the lookup.
+    try:
+        known = _MEMO.get((p.period_start, p.period_end, tuple([(e.start, e.end, str(e.fte)) for e in p.employment]),
+                           tuple([(a.kind, a.start, a.end) for a in p.absences]) if p.absences else (), policy, basis,
+                           calendar.key if calendar is not None else None, span, None if timesheet is None else str(timesheet)))
+    except TypeError:
+        known = None
+    factor, steps = known if known is not None else prorate(p.period_start, p.period_end, p.employment, p.absences, policy, basis,
+                                                             calendar, span, timesheet)
     if rounding is not None and rounding.time_places is not None:
         rounded = quantize(factor, rounding.time_places, rounding.time_mode or rounding.mode)
         steps = (*steps, _time_rounded(rounded, rounding.time_places, rounding.time_mode or rounding.mode))
