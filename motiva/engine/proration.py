@@ -218,13 +218,13 @@ def time_share(p: PayInput, params: Mapping[str, Any], rounding: RoundingPolicy 
     organization's policy says; or a problem when working days or hours are needed and the calendar
     does not cover the period (never a silent Monday to Friday)."""
     # The scheme's terms are read once for each parameter set (kept alive with its entry, so its id is not reused).
-    known = _TERMS.get(id(params))
-    if known is None or known[0] is not params:
+    terms = _TERMS.get(id(params))
+    if terms is None or terms[0] is not params:
         if len(_TERMS) > 10000:
             _TERMS.clear()
-        known = _TERMS[id(params)] = (params, str(params.get("proration", ProrationPolicy.PROPORTIONAL)),
+        terms = _TERMS[id(params)] = (params, str(params.get("proration", ProrationPolicy.PROPORTIONAL)),
                                       str(params.get("day_basis", DayBasis.CALENDAR)), str(params.get("proration_span", ProrationSpan.BY_MONTH)))
-    _params, policy, basis, span = known
+    _params, policy, basis, span = terms
     calendar = p.calendar
     if basis != DayBasis.CALENDAR and policy != ProrationPolicy.NONE and (
             calendar is None or calendar.missing_years(p.period_start, p.period_end)):
