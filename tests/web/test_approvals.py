@@ -263,3 +263,26 @@ def test_nobody_changes_the_template_of_their_own_position(client, cast):
     assert refusal.value.problems[0].code == "own_card"
     assert Card.objects.get(pk=card.pk).lines.get().target == Decimal(100)
     assert IndicatorValue.objects.filter(period=april).count() == 0
+
+
+def test_the_board_walks_the_site_as_a_company_wide_reader_with_pay(client, cast, django_user_model):
+    """The new role in the access walk: every page of the site opens to the board as to the auditor (a
+    company-wide reader without an employee record), except the audit log; unlike the auditor it sees pay."""
+    from tests.web.test_access import PAY, expected_status, urls_for
+
+    board = django_user_model.objects.create_user(username="owner", password="x-Secret-123")
+    RoleAssignment.objects.create(user=board, organization=cast["company"], role=Role.BOARD)
+    client.force_login(board)
+    for name, target, url in urls_for(cast):
+        response = client.get(url)
+        if name == "smuggled" or name.startswith("other:") or name == "audit":
+            want = 404
+        else:
+            want = expected_status("auditor", name, target)
+        assert response.status_code == want, f"board GET {url}: {response.status_code}, expected {want}"
+    page = client.get(reverse("run", args=[cast["company"].pk, cast["run"].pk])).content.decode()
+    assert all(any(v in page for v in variants(amount)) for amount in PAY.values())  # the pay it approves
+    # The board enters no adjustment: pay corrections stay with HR, finance and the executive.
+    client.post(reverse("adjustment_add", args=[cast["company"].pk, cast["period"].pk]),
+                {"personnel_number": "7", "amount": "1000", "reason": "Премия", "kind": "manual"})
+    assert not cast["period"].adjustments.exists()
