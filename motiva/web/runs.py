@@ -12,7 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from motiva.calc.models import CalculationRun, EmployeeResult, RunStatus
+from motiva.calc import approvals
+from motiva.calc.models import CalculationRun, EmployeeResult, RunSignature, RunStatus
 from motiva.calc.services import run_difference
 from motiva.core import access
 from motiva.web.decorators import viewer_required
@@ -107,7 +108,21 @@ def run_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         "distribution_chart": {"labels": [label for label, _count in distribution], "values": [count for _label, count in distribution],
                                "name": _("Employees")},
         "distribution": distribution, "active": run.status in (RunStatus.PENDING, RunStatus.RUNNING),
+        **_approval_state(run),
     })
+
+
+def _approval_state(run: CalculationRun) -> dict[str, Any]:
+    """Whether the run's signatures were revoked by a later run, and whether the run awaiting its
+    signatures is out of date (the period page lists what changed)."""
+    from motiva.periods.models import PeriodStatus
+
+    latest = approvals.latest_run(run.period) if run.unit_id is None and run.status == RunStatus.DONE else None
+    awaiting = latest is not None and latest.pk == run.pk and run.period.status in (PeriodStatus.CALCULATED, PeriodStatus.APPROVED)
+    return {
+        "revoked_by_run": RunSignature.objects.filter(run=run, revoked_by_run__isnull=False).values_list("revoked_by_run_id", flat=True).first(),
+        "out_of_date": awaiting and approvals.is_out_of_date(run),
+    }
 
 
 @viewer_required

@@ -74,6 +74,8 @@ def test_a_fact_changed_after_approval_blocks_closing_until_recalculated(client,
     block = page[page.index('data-testid="out-of-date"'):]
     assert "Аннина" in block and "SALES" in block and "Hr" in block and "137.25" in block
     assert reverse("period_close", args=[cast["company"].pk, period.pk]) not in page
+    run_page = client.get(reverse("run", args=[cast["company"].pk, cast["run"].pk])).content.decode()
+    assert 'data-testid="run-out-of-date"' in run_page
     # The employee is told the results are out of date, without the list of changes.
     page = page_of(client, cast, "carl")
     assert 'data-testid="out-of-date"' in page and "137.25" not in page
@@ -154,6 +156,12 @@ def test_recalculating_signed_results_keeps_the_revoked_signatures_in_the_histor
     history = page[page.index('data-testid="revocations"'):]
     assert "Уточнены планы отдела продаж" in history and "Hr" in history
     assert "Boss" in history and "Boss2" in history and "Gd" in history
+    # The run pages say it: the old run's signatures were revoked by the new one, which carries the reason.
+    client.force_login(cast["users"]["hr"])
+    page = client.get(reverse("run", args=[cast["company"].pk, old.pk])).content.decode()
+    assert 'data-testid="run-revoked"' in page and reverse("run", args=[cast["company"].pk, new.pk]) in page
+    page = client.get(reverse("run", args=[cast["company"].pk, new.pk])).content.decode()
+    assert "Уточнены планы отдела продаж" in page and 'data-testid="run-revoked"' not in page
     # The new run starts unsigned: the director's approval waits for the managers again.
     assert approvals.signatures(new) == {}
     response = post(client, cast, "gd", "period_sign", kind="executive")
