@@ -30,9 +30,9 @@ def explain(result: EmployeeResult, language: str = "ru") -> dict[str, Any]:
     return {
         "lines": [{**{k: v for k, v in line.items() if k != "steps"}, "steps": render(line["steps"])} for line in stored_lines(result)],
         "card": render(result.trace.get("card", [])),
-        "components": [_component(c, templates, name, render) for c in result.components if len(c) < 4],
+        "components": [_component(c, templates, name, render) for c in result.components if not _withheld(c)],
         # documented fines withheld from the salary (stored with a fourth element), shown beside the bonus
-        "withheld": [_component(c, templates, name, render) for c in result.components if not isinstance(c, dict) and len(c) == 4],
+        "withheld": [_component(c, templates, name, render) for c in result.components if _withheld(c)],
         "pay": render(result.trace.get("pay", [])),
         "problems": [p[name] for p in result.problems],
         "result": result.result,
@@ -42,6 +42,10 @@ def explain(result: EmployeeResult, language: str = "ru") -> dict[str, Any]:
         "fixed": _decimal(result.trace.get("remuneration", {}).get("fixed")),
         "remuneration": _decimal(result.trace.get("remuneration", {}).get("total")),
     }
+
+
+def _withheld(stored: Any) -> bool:
+    return isinstance(stored, list) and len(stored) == 4
 
 
 def _decimal(value: str | None) -> Decimal | None:

@@ -1,5 +1,6 @@
 """A scenario loaded into the database and calculated there gives what `simulate` gives."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,27 @@ def test_a_bad_scenario_changes_nothing(actor, tmp_path):
         load_scenario(bad, actor=actor)
     assert refusal.value.problems[0].field == "employees[0].salary"
     assert not Organization.objects.filter(name="x").exists()
+
+
+def test_a_documented_fine_is_stored_beside_the_bonus_never_inside_it(actor, tmp_path):
+    from motiva.calc.selectors import explain
+
+    scenario = tmp_path / "fines.yaml"
+    scenario.write_text("""
+name: Штрафы
+period: {start: 2026-01-01, end: 2026-01-31}
+scales: {ratio: {kind: ratio}}
+indicators: {PLAN: {name: План}, FINES: {name: Штрафы по актам}}
+schemes: {s: {kind: target_bonus, params: {basis: fixed, amount: 1000, fines_indicator: FINES}}}
+scheme: s
+employees:
+  - {id: a, name: Иванов, salary: 50000, facts: {FINES: 3000}, lines: [{indicator: PLAN, weight: 100, scale: ratio, target: 100, fact: 100}],
+     expect: {pay: 1000.00, withheld: -3000.00}}
+""", encoding="utf-8")
+    assert load(scenario).run()[0].pay.total == Decimal("1000.00")
+    _organization, period = load_scenario(scenario, actor=actor)
+    result = EmployeeResult.objects.get(run=calculation_run_create(actor=actor, period=period))
+    assert result.pay == Decimal("1000.00")
+    explained = explain(result)
+    assert [c["amount"] for c in explained["components"]] == ["1000.00"]
+    assert [c["amount"] for c in explained["withheld"]] == ["-3000.00"]
