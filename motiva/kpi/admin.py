@@ -85,7 +85,9 @@ class PaySchemeAdmin(AuditedAdmin):
     list_filter = ["organization", "kind"]
 
 
-LINE_COLUMNS = ["order", "component", "indicator", "label", "level", "weight", "scale", "threshold", "target", "maximum", "planned_amount"]
+LINE_COLUMNS = ["order", "component", "indicator", "label", "level", "weight", "scale", "threshold", "target", "maximum", "planned_amount",
+                "threshold_percent", "target_percent", "maximum_percent", "gate_threshold", "gate_threshold_percent", "gate_cut_to",
+                "gate_cut_percent"]
 
 
 class ReadOnlyLines(admin.TabularInline):

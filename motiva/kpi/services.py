@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from motiva.core import audit
 from motiva.core.errors import InvalidInput, problem, raise_if_errors
@@ -150,9 +151,26 @@ def indicator_update(*, actor: Any, indicator: Indicator, reason: str = "", **ch
         ]
         if used_in:
             problems.append(problem("code_in_use", "code", "Код используется в формулах: {codes}", "The code is used in formulas: {codes}", codes=", ".join(used_in)))
+    if changes.get("monitoring_only") and not indicator.monitoring_only:
+        problems += _weighted_lines_of(indicator)
     raise_if_errors(problems)
     audit.apply_changes(actor=actor, obj=indicator, changes=changes, reason=reason)
     return indicator
+
+
+def _weighted_lines_of(indicator: Indicator) -> list[Problem]:
+    """An indicator made monitoring-only must not be paid on any more: refused while a template in force or
+    a card of a period not yet closed gives it a weight (set those weights to 0 first)."""
+    today = timezone.localdate()
+    templates = CardTemplateLine.objects.filter(Q(template__valid_to__isnull=True) | Q(template__valid_to__gte=today), indicator=indicator,
+                                                weight__gt=0).count()
+    cards = CardLine.objects.filter(indicator=indicator, weight__gt=0).exclude(card__period__status="closed").count()
+    if not templates and not cards:
+        return []
+    return [problem("monitoring_only_weight", "monitoring_only",
+                    "Показатель оплачивается в {t} строках шаблонов и {c} строках карт открытых периодов: сначала снимите их вес до 0",
+                    "The indicator is paid on {t} template lines and {c} card lines of open periods: set their weights to 0 first",
+                    t=templates, c=cards)]
 
 
 def _scale_problems(organization: Organization, name: str, kind: str, params: Any, exclude_pk: int | None) -> list[Problem]:

@@ -76,3 +76,13 @@ def test_percent_points_and_gates_are_stored_and_checked(actor, parts):
         kpi.card_template_create(actor=actor, position=parts["head"], valid_from=dt.date(2026, 1, 1),
                                  lines=[line | {"threshold": "800", "gate_cut_to": "0"}])
     assert {p.code for p in refusal.value.problems} == {"plan_value_twice", "gate_cut_twice"}
+
+
+def test_an_indicator_paid_on_is_not_made_monitoring_only_until_its_weights_are_0(actor, parts):
+    lines = [{"indicator": parts["sales"], "weight": "100", "scale": parts["ratio"], "target": "100"}]
+    kpi.card_template_create(actor=actor, position=parts["specialist"], valid_from=dt.date(2026, 1, 1), lines=lines)
+    with pytest.raises(InvalidInput) as refusal:
+        kpi.indicator_update(actor=actor, indicator=parts["sales"], monitoring_only=True)
+    assert [(p.code, p.field) for p in refusal.value.problems] == [("monitoring_only_weight", "monitoring_only")]
+    parts["sales"].refresh_from_db()
+    assert not parts["sales"].monitoring_only
