@@ -143,6 +143,7 @@ _BELOW_THRESHOLD = Wording("Итог {total} % ниже порога {min} % —
 _CAP = Wording("Потолок результативности{label}: {cap} %", "Result cap{label}: {cap} %", "cap", "label")
 _TOTAL_FORMULA = Wording("Формула итога: {f} (result = {result} %, payout = {payout} %)", "Total formula: {f} (result = {result} %, payout = {payout} %)",
                          "f", "result", "payout")
+_TOTAL_NOT_NEGATIVE = Wording("Итог не ниже 0 %", "The total is at least 0 %")
 _GATE_CUT_TO = Wording("Ворота «{title}» не пройдены: итог не выше {value} %", "Gate “{title}” not passed: the total is at most {value} %",
                        "title", "value")
 _GATE_CUT_PERCENT = Wording("Ворота «{title}» не пройдены: итог × {percent} %", "Gate “{title}” not passed: the total × {percent} %",
@@ -235,4 +236,11 @@ def _total_rules(policy: CardPolicy, result: Decimal, steps: list[Step], problem
         problems.append(Problem(error.problem.code, "params.total_formula", error.problem.message))
         return payout
     steps.append(_TOTAL_FORMULA(total, policy.total_formula.source, result, payout))
+    if total < 0:
+        # A payout percent below zero would be a negative bonus: the total stops at zero, and says so.
+        problems.append(Problem("total_formula_negative", "params.total_formula", text(
+            "Формула итога дала {v} % — итог не бывает ниже 0 %", "The total formula gave {v} % — the total never goes below 0 %", v=total),
+            Severity.WARNING))
+        steps.append(_TOTAL_NOT_NEGATIVE(ZERO))
+        return ZERO
     return total

@@ -277,6 +277,12 @@ def test_a_formula_on_the_total():
     assert calculate_card([ratio_line("A", 100, "112")], both, ROUND).total == D(122)
 
 
+def test_a_formula_never_takes_the_total_below_zero():
+    card = calculate_card([ratio_line("A", 100, "50")], card_policy("target_bonus", {"total_formula": "result - 80"}, "worker"), ROUND)
+    assert card.total == D(0)
+    assert [p.code for p in card.problems] == ["total_formula_negative"]
+
+
 def test_the_total_rules_are_checked_strictly():
     assert [p.field for p in scheme_problems("target_bonus", {"percent": 20, "total_scale": {"kind": "curv"}})] == ["params.total_scale.kind"]
     assert [p.field for p in scheme_problems("target_bonus", {"percent": 20, "total_scale": {**STEPS_ON_TOTAL, "below": 0}})] == \
