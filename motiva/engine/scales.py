@@ -298,6 +298,9 @@ def parse_scale_params(kind: str, raw: Mapping[str, Any] | None) -> tuple[ScaleP
         defaults_b = BinaryParams()
         good = reader.number("score_if_good", defaults_b.score_if_good)
         bad = reader.number("score_if_bad", defaults_b.score_if_bad)
+        if good is not None and bad is not None and bad > good:
+            reader.problem("scores_not_ascending", "score_if_bad", "Балл при плохом исходе выше, чем при хорошем",
+                           "The score of the bad outcome is above the good one")
         params = BinaryParams(
             reader.flag("event_is_failure", True),
             good if good is not None else defaults_b.score_if_good,

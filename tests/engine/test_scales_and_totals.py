@@ -173,6 +173,36 @@ def test_a_better_fact_never_lowers_the_score(spec, direction, a, b, gate):
     assert high.score >= low.score
 
 
+@settings(max_examples=200, deadline=None)
+@given(spec=_scales(), direction=st.sampled_from(["higher", "lower"]), a=FACTS, b=FACTS)
+def test_a_better_fact_never_lowers_the_score_with_points_as_percents_of_the_plan(spec, direction, a, b):
+    if direction == "higher":
+        plan = PlanValues(target=D(100), threshold_percent=D(80), maximum_percent=D(130))
+        worse, better = min(a, b), max(a, b)
+    else:
+        plan = PlanValues(target=D(100), threshold_percent=D(130), maximum_percent=D(80))
+        worse, better = max(a, b), min(a, b)
+    low = compute_score(spec.kind, spec.params, direction, worse, plan)
+    high = compute_score(spec.kind, spec.params, direction, better, plan)
+    assert not low.problems and not high.problems
+    assert high.score >= low.score
+
+
+@given(a=st.sampled_from([-2, -1, 0, 1, 2]), b=st.sampled_from([-2, -1, 0, 1, 2]))
+def test_a_better_rating_never_lowers_the_score(a, b):
+    spec = scale("rating")
+    assert compute_score("rating", spec.params, "higher", D(max(a, b)), PlanValues()).score >= \
+        compute_score("rating", spec.params, "higher", D(min(a, b)), PlanValues()).score
+
+
+@given(failure=st.booleans())
+def test_the_good_outcome_of_a_binary_event_never_scores_less(failure):
+    spec = scale("binary", event_is_failure=failure)
+    happened = compute_score("binary", spec.params, "higher", D(1), PlanValues()).score
+    not_happened = compute_score("binary", spec.params, "higher", D(0), PlanValues()).score
+    assert (not_happened >= happened) if failure else (happened >= not_happened)
+
+
 @given(a=st.integers(0, 20), b=st.integers(0, 20))
 def test_fewer_violations_never_lower_the_score(a, b):
     spec = scale("penalty_points")
@@ -182,6 +212,11 @@ def test_fewer_violations_never_lower_the_score(a, b):
 
 
 # --- strict scale parameters ------------------------------------------------------------------------
+
+def test_a_binary_event_cannot_score_the_bad_outcome_above_the_good_one():
+    _params, problems = parse_scale_params("binary", {"score_if_good": 0, "score_if_bad": 100})
+    assert [(p.code, p.field) for p in problems] == [("scores_not_ascending", "params.score_if_bad")]
+
 
 def test_a_misspelt_scale_parameter_is_refused_with_the_nearest_name():
     _params, problems = parse_scale_params("corridor", {"treshold_score": 75})
