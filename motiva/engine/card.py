@@ -148,6 +148,7 @@ _GATE_CUT_TO = Wording("Ворота «{title}» не пройдены: итог
                        "title", "value")
 _GATE_CUT_PERCENT = Wording("Ворота «{title}» не пройдены: итог × {percent} %", "Gate “{title}” not passed: the total × {percent} %",
                             "title", "percent")
+_GATE_LEVELS = Wording("Ворота «{title}»: результаты уровней снижены так же", "Gate “{title}”: the level results are cut the same way", "title")
 _FINAL = Wording("Итоговая результативность", "Final result")
 
 
@@ -207,9 +208,19 @@ def calculate_card(lines: Sequence[LineInput], policy: CardPolicy, rounding: Rou
                 total = total * gate.cut_percent / HUNDRED
                 steps.append(_GATE_CUT_PERCENT(total, r.title, gate.cut_percent))
             else:
-                cut_to = gate.cut_to if gate.cut_to is not None else ZERO
-                total = min(total, cut_to)
-                steps.append(_GATE_CUT_TO(total, r.title, cut_to))
+                total = min(total, gate.cut_to if gate.cut_to is not None else ZERO)
+                steps.append(_GATE_CUT_TO(total, r.title, gate.cut_to if gate.cut_to is not None else ZERO))
+            if policy.pays_by == "levels":
+                # A three-level scheme pays each level by its own result: the gate cuts each of them the same way.
+                for level, value in level_results.items():
+                    level_results[level] = rounding.score(value * gate.cut_percent / HUNDRED if gate.cut_percent is not None
+                                                          else min(value, gate.cut_to if gate.cut_to is not None else ZERO))
+                steps.append(_GATE_LEVELS("", r.title))
+            elif policy.pays_by != "total":
+                problems.append(Problem("gate_without_effect", r.key, text(
+                    "Ворота «{t}» не пройдены, но схема платит не от итога карты — выплату они не меняют",
+                    "Gate “{t}” is not passed, but the scheme does not pay by the card's total — the pay is not changed", t=r.title),
+                    Severity.WARNING))
     capped = False
     if policy.cap is not None and total > policy.cap:
         steps.append(_CAP(policy.cap, policy.cap, f" ({policy.cap_label})" if policy.cap_label else ""))

@@ -95,14 +95,19 @@ def card_policy(scheme_kind: str, params: Mapping[str, Any], category: str) -> C
     if known is None or known[0] is not params:
         if len(_POLICIES) > 10000:
             _POLICIES.clear()
-        known = _POLICIES[key] = (params, _card_policy(params, category))
+        known = _POLICIES[key] = (params, _card_policy(params, category, PAYS_BY.get(scheme_kind, "total")))
     return known[1]
 
 
 _POLICIES: dict[tuple[int, str, str], tuple[Mapping[str, Any], CardPolicy]] = {}
 
 
-def _card_policy(params: Mapping[str, Any], category: str) -> CardPolicy:
+# The schemes that do not pay by the card's total: a scale or formula on the total is refused for them,
+# and a gate cuts the level results (three-level) or is reported as having no effect.
+PAYS_BY = {"three_level": "levels", "planned_amount": "lines", "ktu_pool": "none"}
+
+
+def _card_policy(params: Mapping[str, Any], category: str, pays_by: str = "total") -> CardPolicy:
     caps = params.get("caps")
     cap = None
     if isinstance(caps, Mapping) and not params.get("no_threshold"):
@@ -117,7 +122,8 @@ def _card_policy(params: Mapping[str, Any], category: str) -> CardPolicy:
             total_formula = formula_language.parse(str(params["total_formula"]))
         except formula_language.FormulaError:
             total_formula = None
-    return CardPolicy(cap=cap, min_result=min_result, cap_label=category, total_scale=total_scale, total_formula=total_formula)
+    return CardPolicy(cap=cap, min_result=min_result, cap_label=category, total_scale=total_scale, total_formula=total_formula,
+                      pays_by=pays_by)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -705,6 +711,9 @@ def scheme_problems(kind: str, params: Any) -> list[Problem]:
             check.fail("required", key, "Нужен код показателя", "An indicator code is required")
         elif key in _FORMULA_PARAMS:
             check.problems += [Problem(p.code, f"params.{key}", p.message) for p in formula_language.check(str(value))]
+        elif key in ("total_scale", "total_formula") and kind in PAYS_BY:
+            check.fail("not_paid_by_total", key, "Схема «{k}» платит не от итога карты — шкала и формула итога к ней не применяются",
+                       "The “{k}” scheme does not pay by the card's total — a total scale or formula does not apply to it", k=kind)
         elif key == "total_scale":
             check.problems += parse_total_scale(value, "params.total_scale")[1]
         elif key == "total_formula":

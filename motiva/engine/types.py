@@ -82,6 +82,9 @@ class CardPolicy:
     cap_label: str = ""
     total_scale: TotalScale | None = None  # the weighted result → the payout percent
     total_formula: Formula | None = None  # `result` (weighted), `payout` (after the total scale) → the total
+    # What the scheme pays by: the total (most), the level results (three-level), the lines' results
+    # (planned amounts) or none of them (a KTU pool) — a gate cuts what is paid by, or says it cannot.
+    pays_by: str = "total"
 
 
 @dataclass(slots=True)

@@ -405,3 +405,21 @@ def test_the_fixed_part_follows_the_time_worked_even_when_the_bonus_is_not_prora
     result = calculate_pay("fixed_variable", {"variable_share": {"manager": 40}, "proration": "none"}, pay, card, ROUND)
     assert result.fixed == D("30000.00")  # 15 of 31 days
     assert result.remuneration == result.fixed + result.total
+
+
+def test_a_gate_cuts_the_level_results_of_a_three_level_scheme():
+    policy = card_policy("three_level", {}, "worker")
+    lines = [ratio_line("REVENUE", 50, "85", gate=Gate(threshold=D(90), cut_percent=D(50))),
+             LineInput(key="U", title="U", weight=D(50), level="unit", scale=scale("ratio", cap=150), plan=PlanValues(target=D(100)),
+                       fact=D(110), indicator_code="U")]
+    card = calculate_card(lines, policy, ROUND)
+    assert card.level_results == {"unit": D(55), "personal": D("42.50")}
+    assert "Gate “REVENUE”: the level results are cut the same way" in rendered(card.steps)
+
+
+def test_a_gate_under_a_scheme_that_does_not_pay_by_the_total_is_reported():
+    card = calculate_card([ratio_line("REVENUE", 100, "85", gate=Gate(threshold=D(90)))], card_policy("planned_amount", {}, "worker"), ROUND)
+    assert [p.code for p in card.problems] == ["gate_without_effect"]
+    assert [p.code for p in scheme_problems("three_level", {"target_bonus_percent": {"default": {"default": 10}},
+                                                            "level_shares": {"default": [30, 30, 40]},
+                                                            "total_scale": STEPS_ON_TOTAL})] == ["not_paid_by_total"]
