@@ -81,3 +81,20 @@ def test_the_editors_threshold_warning_follows_the_direction():
     assert warnings == ["", "порог выше цели", "", "порог ниже цели (меньше — лучше)", "", "", "порог выше цели",
                         "только мониторинг: вес должен быть 0"]
     assert _warnings([line(2, threshold="400", target="800")], indicators, "en") == ["threshold below target (lower is better)"]
+
+
+@pytest.mark.django_db
+def test_the_employee_sees_fixed_pay_and_remuneration_of_a_fixed_variable_scheme(client, cast):
+    from motiva.calc.services import calculation_run_create
+    from motiva.kpi.models import Card
+
+    hr = cast["users"]["hr"]
+    scheme = kpi.scheme_create(actor=hr, organization=cast["company"], name="60/40", kind="fixed_variable",
+                               params={"variable_share": {"default": "40"}})
+    anna = cast["people"]["anna"]
+    Card.objects.filter(employee=anna, period=cast["period"]).update(scheme=scheme)
+    calculation_run_create(actor=hr, period=cast["period"])
+    client.force_login(cast["users"]["anna"])
+    page = client.get(reverse("employee_card", args=[cast["company"].pk, anna.pk]), {"period": cast["period"].pk}).content.decode()
+    assert 'data-testid="remuneration"' in page and "Вознаграждение" in page
+    assert "Постоянная часть" in page
