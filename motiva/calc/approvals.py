@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldError
 from django.db import transaction
-from django.db.models import CharField, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import BigIntegerField, Exists, Func, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from motiva.calc.models import (
@@ -35,7 +35,7 @@ from motiva.calc.models import (
 from motiva.core import audit
 from motiva.core.errors import InvalidInput, problem
 from motiva.core.models import AuditAction, AuditEvent, Organization, Role, RoleAssignment
-from motiva.kpi.models import Card, CardLine, ComponentScore, Indicator, PayScheme, Scale
+from motiva.kpi.models import Card, CardLine, ComponentScore
 from motiva.org.models import Absence, Assignment, Employee, Unit
 from motiva.org.selectors import active_on
 from motiva.periods.models import IndicatorValue, Period, PeriodStatus
@@ -116,41 +116,52 @@ IGNORED_FIELDS: dict[str, frozenset[str]] = {
 NOT_INPUTS = frozenset({"calc.CalculationRun"})
 
 
-def _text_ids(queryset: QuerySet[Any]) -> QuerySet[Any]:
-    """The rows' ids as the audit log stores them (text)."""
-    return queryset.order_by().annotate(motiva_entity_id=Cast("pk", CharField())).values("motiva_entity_id")
+class _EntityPk(Func):
+    """An audit event's entity id as a number (the models' ids are), NULL where it is not one: the
+    events are matched to the period's rows by their primary keys, one index probe an event."""
+
+    output_field = BigIntegerField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        column, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            return f"(CASE WHEN {column} ~ '^[0-9]{{1,18}}$' THEN CAST({column} AS bigint) END)", [*params, *params]
+        return f"CAST({column} AS INTEGER)", list(params)
 
 
-def period_inputs(period: Period) -> dict[str, QuerySet[Any]]:
-    """Entity label → the rows whose change changes the period's results."""
+Rows = Callable[[Any], QuerySet[Any]]
+
+
+def period_inputs(period: Period) -> dict[str, Rows]:
+    """Entity label → given an entity id, the rows of that id whose change changes the period's results."""
     from django.apps import apps
 
     organization_id = period.organization_id
-    lines = CardLine.objects.filter(card__period=period)
     overlapping = Q(start_date__lte=period.end) & (Q(end_date__isnull=True) | Q(end_date__gte=period.start))
-    inputs: dict[str, QuerySet[Any]] = {
-        "periods.IndicatorValue": IndicatorValue.objects.filter(period=period),
-        "kpi.Card": Card.objects.filter(period=period),
-        "kpi.ComponentScore": ComponentScore.objects.filter(card_line__card__period=period),
+    inputs: dict[str, Rows] = {
+        "periods.IndicatorValue": lambda pk: IndicatorValue.objects.filter(pk=pk, period=period),
+        "kpi.Card": lambda pk: Card.objects.filter(pk=pk, period=period),
+        "kpi.ComponentScore": lambda pk: ComponentScore.objects.filter(pk=pk, card_line__card__period=period),
         # An adjustment counts once it is approved: entering one changes nothing until someone approves it.
-        "calc.Adjustment": Adjustment.objects.filter(period=period, approved_by__isnull=False),
-        "calc.GroupCorrection": GroupCorrection.objects.filter(period=period),
-        "org.Absence": Absence.objects.filter(overlapping, organization_id=organization_id),
-        "org.Assignment": Assignment.objects.filter(overlapping, organization_id=organization_id),
-        "kpi.Scale": Scale.objects.filter(pk__in=lines.values("scale_id")),
-        "kpi.Indicator": Indicator.objects.filter(pk__in=lines.values("indicator_id")),
-        "kpi.PayScheme": PayScheme.objects.filter(pk__in=Card.objects.filter(period=period).values("scheme_id")),
-        "core.Organization": Organization.objects.filter(pk=organization_id),
+        "calc.Adjustment": lambda pk: Adjustment.objects.filter(pk=pk, period=period, approved_by__isnull=False),
+        "calc.GroupCorrection": lambda pk: GroupCorrection.objects.filter(pk=pk, period=period),
+        "org.Absence": lambda pk: Absence.objects.filter(overlapping, pk=pk, organization_id=organization_id),
+        "org.Assignment": lambda pk: Assignment.objects.filter(overlapping, pk=pk, organization_id=organization_id),
+        "kpi.Scale": lambda pk: CardLine.objects.filter(scale_id=pk, card__period=period),
+        "kpi.Indicator": lambda pk: CardLine.objects.filter(indicator_id=pk, card__period=period),
+        "kpi.PayScheme": lambda pk: Card.objects.filter(scheme_id=pk, period=period),
+        "core.Organization": lambda pk: Organization.objects.filter(pk=pk).filter(pk=organization_id),
     }
     # The production calendar of the period's years: working days and hours prorate pay.
     years = list(range(period.start.year, period.end.year + 1))
-    for label, lookup in (("worktime.CalendarYear", "year__in"), ("worktime.CalendarDay", "calendar__year__in")):
+    for label, lookups in (("worktime.CalendarYear", {"year__in": years, "organization_id": organization_id}),
+                           ("worktime.CalendarDay", {"calendar__year__in": years, "calendar__organization_id": organization_id})):
         try:
             model = apps.get_model(label)
-            owner = "organization_id" if lookup == "year__in" else "calendar__organization_id"
-            inputs[label] = model._default_manager.filter(**{lookup: years, owner: organization_id})
+            model._default_manager.filter(**lookups).query  # noqa: B018 — the lookups exist
         except (LookupError, FieldError):
             continue
+        inputs[label] = lambda pk, manager=model._default_manager, lookups=lookups: manager.filter(pk=pk, **lookups)
     # Any other model whose rows belong to one period (a timesheet, say) is an input of that period too.
     for model in apps.get_models():
         label = model._meta.label
@@ -158,7 +169,7 @@ def period_inputs(period: Period) -> dict[str, QuerySet[Any]]:
             continue
         field = next((f for f in model._meta.concrete_fields if f.name == "period" and getattr(f, "related_model", None) is Period), None)
         if field is not None:
-            inputs[label] = model._default_manager.filter(period=period)
+            inputs[label] = lambda pk, manager=model._default_manager: manager.filter(pk=pk, period=period)
     return inputs
 
 
@@ -168,23 +179,58 @@ def run_inputs_since(run: CalculationRun) -> dt.datetime:
 
 
 def changes_since(run: CalculationRun) -> QuerySet[AuditEvent]:
-    """The audit events of the run's period's inputs recorded after the run started, newest first."""
+    """The audit events of the run's period's inputs recorded after the run started, newest first. Only
+    the events after the run are read (by time, and of the organization: component scores and calendar
+    days record none), each matched to the period by its row's primary key — the cost follows the
+    changes since the run, not the size of the period."""
     period = run.period
     inputs = period_inputs(period)
+    entity = OuterRef("motiva_entity_pk")
     matches = Q()
     for label, rows in inputs.items():
-        clause = Q(entity_type=label, entity_id__in=_text_ids(rows))
+        clause = Q(entity_type=label) & Q(Exists(rows(entity)))
         if label in IGNORED_FIELDS:
             clause &= ~Q(field__in=IGNORED_FIELDS[label])
         matches |= clause
     # A deleted row cannot be matched to its period any more: any deletion of an input in the
     # organization counts (only the admin deletes, rarely).
-    matches |= Q(action=AuditAction.DELETE, organization_id=period.organization_id, entity_type__in=list(inputs))
-    return AuditEvent.objects.filter(matches, at__gte=run_inputs_since(run)).select_related("actor").order_by("-at", "-id")
+    matches |= Q(action=AuditAction.DELETE, organization_id=period.organization_id)
+    return (AuditEvent.objects.filter(Q(organization_id=period.organization_id) | Q(organization__isnull=True),
+                                      at__gte=run_inputs_since(run), entity_type__in=list(inputs))
+            .annotate(motiva_entity_pk=_EntityPk("entity_id")).filter(matches).select_related("actor").order_by("-at", "-id"))
 
 
 def is_out_of_date(run: CalculationRun) -> bool:
+    """Reads the whole log after the run: what signing and closing check."""
     return changes_since(run).exists()
+
+
+RECENT_SHOWN = 21  # a page lists 20 and says whether there are more
+RECENT_MARGIN = dt.timedelta(minutes=10)
+
+
+def recent_changes(run: CalculationRun) -> list[AuditEvent]:
+    """For pages: the newest changes since the run (up to RECENT_SHOWN). The cost of `changes_since`
+    follows the events after the run — a month's fact load of the next period is hundreds of thousands
+    in a large organization — so a page remembers what it found for the run and on the next view reads
+    only the events recorded since, with a margin of ten minutes for transactions that commit late.
+    Signing and closing do not rely on this: they read the whole log (`is_out_of_date`)."""
+    from django.core.cache import cache
+
+    key = f"motiva:changes:{run.pk}:{run_inputs_since(run).timestamp()}"
+    looked_at = timezone.now()
+    cached = cache.get(key)
+    events = changes_since(run)
+    if cached is None:
+        found = list(events[:RECENT_SHOWN])
+    else:
+        checked_at, ids = cached
+        newer = list(events.filter(at__gte=checked_at - RECENT_MARGIN)[:RECENT_SHOWN])
+        seen = {e.pk for e in newer}
+        earlier = list(AuditEvent.objects.filter(pk__in=[pk for pk in ids if pk not in seen]).select_related("actor"))
+        found = sorted([*newer, *earlier], key=lambda e: (e.at, e.pk), reverse=True)[:RECENT_SHOWN]
+    cache.set(key, (looked_at, [e.pk for e in found]), 7 * 24 * 3600)
+    return found
 
 
 def entity_label(entity_type: str) -> str:

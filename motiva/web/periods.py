@@ -170,10 +170,10 @@ def period_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     changes_count = 0
     if run is not None and period.status in (PeriodStatus.CALCULATED, PeriodStatus.APPROVED):
         # Only while the run awaits its signatures: a closed period cannot change, an earlier one is not signed.
-        events = approvals.changes_since(run)
-        changes_count = events.count()
+        events = approvals.recent_changes(run)
+        changes_count = len(events)
         if changes_count and company:
-            changes = _change_rows(viewer, organization.pk, list(events[:CHANGES_SHOWN]))
+            changes = _change_rows(viewer, organization.pk, events[:CHANGES_SHOWN])
     if run is not None:
         signed = approvals.signatures(run)
         pending = [{"label": SignatureKind(p.kind).label, "names": p.names} for p in approvals.pending_signatures(run)]
@@ -191,7 +191,7 @@ def period_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         "can_close": access.can_close(viewer, organization.pk) and period.status == PeriodStatus.APPROVED and not changes_count,
         "signed": [(SignatureKind(kind).label, items) for kind, items in signed.items()], "signature_actions": signature_actions,
         "completeness": completeness,
-        "pending": pending, "changes": changes, "changes_count": changes_count, "changes_more": changes_count - len(changes),
+        "pending": pending, "changes": changes, "changes_count": changes_count, "changes_more": changes_count > CHANGES_SHOWN, "changes_shown": CHANGES_SHOWN,
         "revocations": approvals.revocations(period),
         "needs_reason": RunSignature.objects.filter(run__period=period, revoked_at__isnull=True).exists(),
         "can_enter_facts": access.can_enter_facts(viewer, organization.pk) and period.status != PeriodStatus.CLOSED,

@@ -121,7 +121,7 @@ def _approval_state(run: CalculationRun) -> dict[str, Any]:
     awaiting = latest is not None and latest.pk == run.pk and run.period.status in (PeriodStatus.CALCULATED, PeriodStatus.APPROVED)
     return {
         "revoked_by_run": RunSignature.objects.filter(run=run, revoked_by_run__isnull=False).values_list("revoked_by_run_id", flat=True).first(),
-        "out_of_date": awaiting and approvals.is_out_of_date(run),
+        "out_of_date": awaiting and bool(approvals.recent_changes(run)),
     }
 
 

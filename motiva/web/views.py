@@ -66,7 +66,7 @@ def _tasks(request: HttpRequest, viewer: access.Viewer) -> list[dict[str, Any]]:
                     tasks.append({"url": reverse("facts", args=[org_id, period.pk]),
                                   "text": _("%(period)s: %(n)s facts to enter") % {"period": period.name, "n": missing}})
             run = approvals.latest_run(period) if period.status in (PeriodStatus.CALCULATED, PeriodStatus.APPROVED) else None
-            if run is not None and approvals.is_out_of_date(run):
+            if run is not None and approvals.recent_changes(run):
                 # Nothing to sign on an out-of-date run: those who calculate are asked to recalculate.
                 if access.can_start_run(viewer, org_id):
                     tasks.append({"url": url, "text": _("%(period)s: the data changed after the run, recalculate") % {"period": period.name}})

@@ -91,3 +91,35 @@ def test_a_recalculation_is_fresh_again(cast):
     assert stale(cast)
     rerun = calc.calculation_run_create(actor=cast["users"]["hr"], period=cast["period"])
     assert not approvals.is_out_of_date(rerun)
+
+
+def test_pages_read_the_changes_since_their_last_look_and_signing_reads_the_whole_log(cast):
+    import datetime as dt
+
+    from motiva.calc.models import CalculationRun
+    from motiva.core.models import AuditEvent
+
+    run, hr = cast["run"], cast["users"]["hr"]
+    from django.db.models import F
+
+    AuditEvent.objects.update(at=F("at") - dt.timedelta(hours=2))  # the cast was built two hours ago
+    CalculationRun.objects.filter(pk=run.pk).update(started_at=run.started_at - dt.timedelta(hours=1))  # and calculated an hour ago
+    run.refresh_from_db()
+    assert approvals.recent_changes(run) == []  # remembered: nothing since the run
+    periods.value_set(actor=hr, indicator=cast["indicator"], period=cast["period"], kind="fact", value=Decimal(111), scope="employee",
+                      employee=cast["people"]["anna"])
+    assert len(approvals.recent_changes(run)) == 1  # the next look reads what was recorded since
+    assert len(approvals.recent_changes(run)) == 1  # and keeps what it found
+    # A change that committed long after it was recorded (older than the margin) is past the pages'
+    # last look; signing still reads the whole log and refuses.
+    periods.value_set(actor=hr, indicator=cast["indicator"], period=cast["period"], kind="fact", value=Decimal(95), scope="employee",
+                      employee=cast["people"]["boris"])
+    late = AuditEvent.objects.filter(entity_type="periods.IndicatorValue").order_by("-id").first()
+    AuditEvent.objects.filter(pk=late.pk).update(at=late.at - approvals.RECENT_MARGIN - dt.timedelta(seconds=1))
+    assert approvals.changes_since(run).count() == 2
+    assert len(approvals.recent_changes(run)) == 1  # the page's incremental look misses it …
+    from motiva.core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refusal:
+        approvals.run_sign(actor=cast["users"]["boss"], run=run, kind="manager")
+    assert refusal.value.problems[0].code == "out_of_date"  # … the refusal does not
