@@ -100,3 +100,18 @@ def test_loading_twice_changes_nothing(demo):
 def test_the_command_prints_the_logins(demo):
     for username in DEMO_USERS:
         assert username in demo
+
+
+def test_a_reprimand_in_the_current_month_is_capped_and_never_makes_the_bonus_negative(demo):
+    from motiva.calc.models import Adjustment
+    from motiva.calc.projection import project
+    from motiva.kpi.models import Card
+
+    sanction = Adjustment.objects.get(kind="disciplinary")
+    assert sanction.approved_by is not None and sanction.order_number == "27-к"
+    assert sanction.period.start <= sanction.applied_on <= sanction.period.end
+    card = Card.objects.get(employee=sanction.employee, period=sanction.period)
+    outcome = project(sanction.period, [card])[card.pk]
+    assert outcome.pay.total >= 0
+    reduction = next(c for c in outcome.pay.components if c.name.render("ru").startswith("Снижение за взыскание"))
+    assert "приказ № 27-к" in " ".join(s.render("ru") for s in reduction.steps)

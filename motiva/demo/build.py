@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from motiva.calc import approvals
+from motiva.calc import services as calc_services
 from motiva.calc.services import calculation_run_create
 from motiva.core.auth import DEMO_GROUP
 from motiva.core.models import Organization, Role, RoleAssignment
@@ -496,7 +497,23 @@ def build_transport(actor: Any, today: dt.date, rng: random.Random, names: NameS
     _roles(ctx, "finance", Role.FINANCE)
     _roles(ctx, "director", Role.EXECUTIVE)
     _roles(ctx, "auditor", Role.AUDITOR)
+    _sanction(ctx, months, today)
     return organization
+
+
+def _sanction(ctx: Ctx, months: list[Period], today: dt.date) -> None:
+    """A reprimand in the current month for a fitter of workshop A (Labour Code art. 135 part 3): entered
+    by HR with its date and order, approved by finance; the fitter's card shows the reduction, capped."""
+    current = next((p for p in months if p.start <= today <= p.end), None)
+    fitter = Employee.objects.filter(organization=ctx.organization, assignments__position=ctx.positions["fitter"],
+                                     termination_date__isnull=True).order_by("personnel_number").first()
+    if current is None or fitter is None:
+        return
+    entered = calc_services.adjustment_create(
+        actor=User.objects.get(username="hr"), period=current, employee=fitter, amount=Decimal("-20000"), kind="disciplinary",
+        applied_on=current.start + dt.timedelta(days=min(4, (today - current.start).days)), order_number="27-к",
+        reason="Выговор: выпуск автомобиля на линию без отметки о техосмотре")
+    calc_services.adjustment_approve(actor=User.objects.get(username="finance"), adjustment=entered)
 
 
 def _split(total: Decimal, parts: int) -> list[Decimal]:
