@@ -270,3 +270,42 @@ def test_a_scenario_without_a_calendar_on_working_days_reports_the_problem():
     outcome = calculate_batch(scenario.employees, scenario.rounding)[0]
     assert outcome.pay.problems[0].code == "calendar_missing"
     assert "“t” for 2026" in outcome.pay.problems[0].render("en")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 20), st.integers(1, 6), st.one_of(st.none(), st.tuples(dates, dates)), st.sampled_from(["calendar", "working", "hours"]))
+def test_by_month_proration_is_the_average_of_each_months_calendar_count(first_month, months, leave, basis):
+    start = dt.date(2025 + first_month // 12, first_month % 12 + 1, 1)
+    ends = []
+    cursor = start
+    for _ in range(months):
+        cursor = (cursor.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        ends.append(cursor - dt.timedelta(days=1))
+    absences = [Absence("sick", min(leave), max(leave))] if leave else []
+    factor, _steps = prorate(start, ends[-1], ALWAYS, absences, "proportional", basis, calendar=RU)
+    value = {"calendar": lambda day: D(1), "working": lambda day: D(1) if RU.is_working(day) else D(0), "hours": RU.day_hours}[basis]
+    shares = []
+    month_start = start
+    for month_end in ends:
+        norm = sum((value(day) for day in _days(month_start, month_end)), D(0))
+        worked = sum((value(day) for day in _days(month_start, month_end) if not (leave and min(leave) <= day <= max(leave))), D(0))
+        shares.append(worked / norm)
+        month_start = month_end + dt.timedelta(days=1)
+    assert factor == sum(shares, D(0)) / len(shares)
+
+
+def test_a_period_across_the_new_year_takes_both_calendars():
+    scenario = parse({**BASE, "period": {"start": "2025-12-01", "end": "2026-02-28"}, "calendar": ["ru-2025", "ru-2026"],
+                      "schemes": {"s": {"kind": "target_bonus", "params": {"percent": 20, "day_basis": "working", "proration_span": "whole_period"}}},
+                      "employees": [person(salary=30000, hired="2026-01-12")]})
+    outcome = calculate_batch(scenario.employees, scenario.rounding)[0]
+    # December 2025: 22 working days (31 December a day off), January 2026: 15 (all from 12 January), February: 19 → 56; worked 15 + 19
+    assert outcome.pay.proration == D(34) / D(56)
+    assert not outcome.pay.problems
+
+
+def test_equal_cases_with_different_timesheets_are_not_mixed_up():
+    may = (dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    first = prorate(*may, ALWAYS, [], "proportional", "hours", calendar=RU, timesheet_hours=D("75.5"))[0]
+    second = prorate(*may, ALWAYS, [], "proportional", "hours", calendar=RU, timesheet_hours=D("151"))[0]
+    assert (first, second) == (D("75.5") / 151, 1)
