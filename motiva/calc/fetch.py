@@ -32,7 +32,7 @@ from motiva.engine.batch import EmployeeCalc, needs_group
 from motiva.engine.calendar import WorkCalendar
 from motiva.engine.money import from_config
 from motiva.engine.problems import Problem
-from motiva.engine.scales import PlanValues, parse_scale_params, plan_text
+from motiva.engine.scales import PlanValues, parse_scale_params, plan_text, relative_plan_text
 from motiva.engine.text import text
 from motiva.engine.types import Absence as EngineAbsence
 from motiva.engine.types import Adjustment as EngineAdjustment
@@ -243,7 +243,7 @@ def _by_scope(facts: dict[tuple[str, str], Decimal]) -> dict[str, dict[str, Deci
 class _Employee:
     """One employee's rows of a slice, gathered by employee id before they become engine inputs."""
 
-    __slots__ = ("absences", "adjustments", "assignments", "card", "lines", "timesheet", "values")
+    __slots__ = ("absences", "adjustments", "assignments", "card", "extras", "lines", "timesheet", "values")
 
     def __init__(self, card: tuple[Any, ...]) -> None:
         self.card = card
@@ -253,6 +253,7 @@ class _Employee:
         self.adjustments: list[tuple[Any, ...]] = []
         self.lines: list[tuple[Any, ...]] = []
         self.timesheet: Any = None  # the hours actually worked, when entered
+        self.extras: dict[int, tuple[Any, ...]] | None = None  # line id → its LINE_EXTRAS, for the few lines that have any
 
     def digest(self) -> int:
         """The hash of everything read for this employee. A slice adds up its employees' hashes, so the
@@ -263,7 +264,9 @@ class _Employee:
         values = [row[:5] for row in self.values]
         # A line's percent points and gate (the columns after its order) count only when set: the hash of
         # a line without them is what it was before they existed.
-        lines = [row[:13] if row[14:] == _NO_LINE_EXTRAS else row[:13] + row[14:] for row in self.lines]
+        extras = self.extras
+        lines = [row[:13] for row in self.lines] if extras is None else [
+            row[:13] + extras[row[1]] if row[1] in extras else row[:13] for row in self.lines]
         # A timesheet counts only when entered: the hash of everyone without one is what it was before timesheets.
         parts = (self.card, self.assignments, self.absences, values, self.adjustments, lines)
         rows = orjson.dumps(parts if self.timesheet is None else (*parts, self.timesheet), default=str)
@@ -274,7 +277,7 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
                 card_ids: list[int] | None = None) -> SliceInputs:
     """The employees with ids from first_id to last_id (all when not given; or only the holders of
     `card_ids`, for a page that projects a few cards) with everything that belongs to them, as engine
-    inputs, in 7 queries. Every query filters the employee id range itself, so the database reads each
+    inputs, in 8 queries. Every query filters the employee id range itself, so the database reads each
     table's index for the range instead of scanning the period."""
     period = plan.period
     card_filter = _card_filter(period, plan.unit)
@@ -345,13 +348,21 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
         return _engine_inputs(plan, rows, as_text)
     # The lines are found through the card index: the range of the slice's card ids tells the planner
     # how few they are (cards are usually created in employee order, so the range is narrow).
-    for row in CardLine.objects.filter(card_id__gte=min(card_rows), card_id__lte=max(card_rows), card_id__in=in_slice.values("id")).order_by(
-            ).values_list(
+    lines_of_slice = CardLine.objects.filter(card_id__gte=min(card_rows), card_id__lte=max(card_rows), card_id__in=in_slice.values("id"))
+    for row in lines_of_slice.order_by().values_list(
         "card_id", "id", "component", "label", "level", number("weight"), number("threshold"), number("target"), number("maximum"),
         number("planned_amount"), "indicator_id", "scale_id", number("component_score__value"), "order",
-        *[number(name) for name in LINE_EXTRAS],
     ):  # query 6
         card_rows[row[0]].lines.append(row)
+    # A line's points as percents of the plan and its gate are read apart, for the few lines that have
+    # any (query 8): seven more columns on every line cost every line of a run its decoding and
+    # unpacking (about 20 000 instructions an employee), an extra pass over the slice's lines in the
+    # database costs less.
+    for row in lines_of_slice.filter(_HAS_EXTRAS).order_by().values_list("card_id", "id", *[number(name) for name in LINE_EXTRAS]):
+        employee = card_rows[row[0]]
+        if employee.extras is None:
+            employee.extras = {}
+        employee.extras[row[1]] = row[2:]
     for employee in rows.values():
         if len(employee.values) > 1:
             employee.values.sort(key=_VALUE_ORDER)
@@ -365,6 +376,8 @@ _VALUE_ORDER = operator.itemgetter(5)  # id
 LINE_EXTRAS = ("threshold_percent", "target_percent", "maximum_percent", "gate_threshold", "gate_threshold_percent", "gate_cut_to",
                "gate_cut_percent")
 _NO_LINE_EXTRAS = (None,) * len(LINE_EXTRAS)
+_HAS_EXTRAS = Q(threshold_percent__isnull=False) | Q(target_percent__isnull=False) | Q(maximum_percent__isnull=False) | Q(
+    gate_threshold__isnull=False) | Q(gate_threshold_percent__isnull=False)
 _LINE_ORDER = operator.itemgetter(13, 1)  # the line's order on the card, then id
 
 
@@ -416,9 +429,10 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
             problems += _compute_personal(plan, personal, f"employee:{employee_id}")
         unit_scope = f"unit:{unit_key}"
         lines = []
+        extras = employee.extras
         for (_card, line_id, component, label, level, weight, threshold, target, maximum, planned, indicator_id, scale_id,
-             component_score, _order, threshold_percent, target_percent, maximum_percent, gate_threshold, gate_threshold_percent,
-             gate_cut_to, gate_cut_percent) in employee.lines:
+             component_score, _order) in employee.lines:
+            line_extras = extras.get(line_id) if extras else None  # percents of the plan and a gate: on a few lines only
             if as_text:
                 try:
                     weight, planned, component_score = numbers[weight], numbers[planned], numbers[component_score]
@@ -439,19 +453,14 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
             if target is None:
                 target = planned_target
             # Found by their text: hashing a Decimal costs several times more than writing it out.
-            relative = threshold_percent is not None or target_percent is not None or maximum_percent is not None
-            plan_key = (plan_text(threshold, target, maximum, threshold_percent, target_percent, maximum_percent) if relative
-                        else plan_text(threshold, target, maximum))
+            plan_key = plan_text(threshold, target, maximum) if line_extras is None else relative_plan_text(threshold, target, maximum, *line_extras[:3])
             plan_values = plan_cache.get(plan_key)
             if plan_values is None:
                 if as_text:
                     threshold, target, maximum = _as_number(numbers, threshold), _as_number(numbers, target), _as_number(numbers, maximum)
-                    threshold_percent, target_percent, maximum_percent = (_as_number(numbers, threshold_percent),
-                                                                          _as_number(numbers, target_percent), _as_number(numbers, maximum_percent))
-                plan_values = plan_cache[plan_key] = PlanValues(threshold, target, maximum, threshold_percent, target_percent, maximum_percent)
-            gate = None
-            if gate_threshold is not None or gate_threshold_percent is not None:
-                gate = Gate(*(_as_number(numbers, value) for value in (gate_threshold, gate_threshold_percent, gate_cut_to, gate_cut_percent)))
+                percents = () if line_extras is None else tuple([_as_number(numbers, value) for value in line_extras[:3]])
+                plan_values = plan_cache[plan_key] = PlanValues(threshold, target, maximum, *percents)
+            gate = None if line_extras is None else _line_gate(numbers, line_extras)
             if scale_id:
                 used_scales.add(scale_id)
             # Positional (the field order of LineInput): 800 000 of these in a large run.
@@ -492,6 +501,14 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
 _NO_INDICATOR = ("", "", "", False)
 
 
+def _line_gate(numbers: dict[Any, Decimal | None], extras: tuple[Any, ...]) -> Gate | None:
+    """A line's gate from its LINE_EXTRAS (threshold, threshold percent, cut to, cut percent), if it has one."""
+    gate_threshold, gate_threshold_percent, gate_cut_to, gate_cut_percent = extras[3:]
+    if gate_threshold is None and gate_threshold_percent is None:
+        return None
+    return Gate(*(_as_number(numbers, value) for value in (gate_threshold, gate_threshold_percent, gate_cut_to, gate_cut_percent)))
+
+
 def _as_number(numbers: dict[Any, Decimal | None], value: Any) -> Decimal | None:
     """A number read as text (or a Decimal already, or None) as the one Decimal for that text."""
     if value is None or isinstance(value, Decimal):
@@ -503,7 +520,7 @@ def _as_number(numbers: dict[Any, Decimal | None], value: Any) -> Decimal | None
 
 
 def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:
-    """A whole run in one slice: the plan's 7 queries and the slice's 7."""
+    """A whole run in one slice: the plan's 7 queries and the slice's 8."""
     plan = fetch_plan(period, unit)
     part = fetch_slice(plan)
     return RunInputs(part.employees, plan.unit_facts, plan.corrections, part.cards, plan.problems + part.problems, plan.formulas,

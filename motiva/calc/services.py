@@ -404,6 +404,8 @@ class _RowEncoder:
             "[" + ",".join([self._line(line) for line in card.lines]) + "]",
             _json([] if pay is None else [
                 [names.get(id(c.name)) or self._name(c.name), str(c.amount), [s.compact(catalog) for s in c.steps]] for c in pay.components
+            ] if not pay.withheld else [
+                [names.get(id(c.name)) or self._name(c.name), str(c.amount), [s.compact(catalog) for s in c.steps]] for c in pay.components
             ] + [  # documented fines withheld from the salary: marked, never part of the bonus
                 [names.get(id(c.name)) or self._name(c.name), str(c.amount), [s.compact(catalog) for s in c.steps], 1] for c in pay.withheld
             ]),

@@ -451,14 +451,19 @@ class PlanValues:
     def __post_init__(self) -> None:
         relative = self.threshold_percent is not None or self.target_percent is not None or self.maximum_percent is not None
         object.__setattr__(self, "relative", relative)
-        object.__setattr__(self, "exact", plan_text(self.threshold, self.target, self.maximum, self.threshold_percent, self.target_percent,
-                                                    self.maximum_percent) if relative else plan_text(self.threshold, self.target, self.maximum))
+        object.__setattr__(self, "exact", relative_plan_text(self.threshold, self.target, self.maximum, self.threshold_percent,
+                                                             self.target_percent, self.maximum_percent))
 
 
-def plan_text(threshold: Decimal | None, target: Decimal | None, maximum: Decimal | None, threshold_percent: Decimal | None = None,
-              target_percent: Decimal | None = None, maximum_percent: Decimal | None = None) -> str:
+def plan_text(threshold: Decimal | None, target: Decimal | None, maximum: Decimal | None) -> str:
+    return f"{threshold!s}|{target!s}|{maximum!s}"  # !s: str(), several times cheaper than format() for a Decimal
+
+
+def relative_plan_text(threshold: Decimal | None, target: Decimal | None, maximum: Decimal | None, threshold_percent: Decimal | None,
+                       target_percent: Decimal | None, maximum_percent: Decimal | None) -> str:
+    """The text of plan values some of which are percents of the plan (a separate function: plan_text runs for every line of a run)."""
     if threshold_percent is None and target_percent is None and maximum_percent is None:
-        return f"{threshold!s}|{target!s}|{maximum!s}"  # !s: str(), several times cheaper than format() for a Decimal
+        return plan_text(threshold, target, maximum)
     return f"{threshold!s}|{target!s}|{maximum!s}|{threshold_percent!s}%|{target_percent!s}%|{maximum_percent!s}%"
 
 

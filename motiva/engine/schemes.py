@@ -360,7 +360,7 @@ _FINES_NAME = text("Документально подтверждённые шт
 
 
 def _extras(p: PayInput, params: Mapping[str, Any]) -> tuple[list[PayComponent], list[PayComponent]]:
-    """(allowances prorated with time worked, piece work and fines which are not)."""
+    """(allowances prorated with time worked, piece work which is not); fines are withheld apart (_fines)."""
     prorated: list[PayComponent] = []
     fixed: list[PayComponent] = []
     bands = params.get("seniority_bands")
@@ -387,11 +387,16 @@ def _extras(p: PayInput, params: Mapping[str, Any]) -> tuple[list[PayComponent],
         amount = count * rate
         fixed.append(PayComponent(text("Сдельно: {code}", "Piece work: {code}", code=piece["indicator"]), amount, (
             _PIECES(amount, count, rate),)))
-    fines_code = params.get("fines_indicator")
-    if fines_code and p.facts.get(fines_code):
-        amount = -p.facts[fines_code]
-        fixed.append(PayComponent(_FINES_NAME, amount, (_FINES(amount),), True))
     return prorated, fixed
+
+
+def _fines(p: PayInput, params: Mapping[str, Any], rounding: RoundingPolicy) -> tuple[PayComponent, ...]:
+    """Documented fines: withheld from the salary, beside the bonus (neither prorated nor corrected)."""
+    fines_code = params.get("fines_indicator")
+    if not fines_code or not p.facts.get(fines_code):
+        return ()
+    amount = rounding.money(-p.facts[fines_code])
+    return (PayComponent(_FINES_NAME, amount, (_FINES(amount),), True),)
 
 
 _FOUR_PLACES = Decimal("0.0001")
@@ -453,8 +458,8 @@ def calculate_pay(
         for index, component in enumerate(result):
             amount = component.amount * group.correction
             result[index] = PayComponent(component.name, amount, (*component.steps, _CORRECTION(amount, group.correction)))
-    rounded = [PayComponent(c.name, rounding.money(c.amount), c.steps) for c in result if not c.withheld]
-    withheld = tuple(PayComponent(c.name, rounding.money(c.amount), c.steps, True) for c in result if c.withheld)
+    rounded = [PayComponent(c.name, rounding.money(c.amount), c.steps) for c in result]
+    withheld = _fines(p, params, rounding) if "fines_indicator" in params else ()
     if adjustments:
         rounded += _adjust(p, factor, rounded, adjustments, rules, rounding, problems)
     total = sum((c.amount for c in rounded), ZERO)
@@ -462,7 +467,8 @@ def calculate_pay(
     fixed = remuneration = None
     if kind is SchemeKind.FIXED_VARIABLE:
         fixed, remuneration = _remuneration(p, params, factor, total, withheld, rounding, steps)
-    return PayResult(tuple(rounded), total, factor, tuple(steps), tuple(problems), withheld=withheld, fixed=fixed, remuneration=remuneration)
+    # Positional (the field order of PayResult): one for every employee of a run.
+    return PayResult(tuple(rounded), total, factor, tuple(steps), tuple(problems), withheld, fixed, remuneration)
 
 
 _FIXED_PART = Wording("Постоянная часть = оклад {salary} × {months} мес. × доля отработанного времени {f}",

@@ -164,7 +164,7 @@ def test_fetch_takes_a_fixed_number_of_queries(actor, organization, setup, struc
     with CaptureQueriesContext(connection) as large:
         inputs = fetch_run_inputs(setup["period"])
     assert len(inputs.employees) == 8
-    assert len(small) == len(large) == 14  # the plan's 7 (the calendar) and one slice's 7 (timesheets)
+    assert len(small) == len(large) == 15  # the plan's 7 (the calendar) and one slice's 8 (timesheets, lines' percents and gates)
 
 
 def test_a_unit_scope_calculates_only_that_subtree(actor, organization, setup, structure):
