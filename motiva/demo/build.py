@@ -502,15 +502,16 @@ def build_transport(actor: Any, today: dt.date, rng: random.Random, names: NameS
 
 
 def _sanction(ctx: Ctx, months: list[Period], today: dt.date) -> None:
-    """A reprimand in the current month for a fitter of workshop A (Labour Code art. 135 part 3): entered
-    by HR with its date and order, approved by finance; the fitter's card shows the reduction, capped."""
+    """A reprimand in the current month for a fitter of workshop A (Labour Code art. 135 part 3): −25 % of
+    the month's bonus, entered by HR with its date and order, approved by finance; the fitter's card shows
+    the reduction with the month's cap beside it."""
     current = next((p for p in months if p.start <= today <= p.end), None)
     fitter = Employee.objects.filter(organization=ctx.organization, assignments__position=ctx.positions["fitter"],
                                      termination_date__isnull=True).order_by("personnel_number").first()
     if current is None or fitter is None:
         return
     entered = calc_services.adjustment_create(
-        actor=User.objects.get(username="hr"), period=current, employee=fitter, amount=Decimal("-20000"), kind="disciplinary",
+        actor=User.objects.get(username="hr"), period=current, employee=fitter, amount=None, percent=Decimal("25"), kind="disciplinary",
         applied_on=current.start + dt.timedelta(days=min(4, (today - current.start).days)), order_number="27-к",
         reason="Выговор: выпуск автомобиля на линию без отметки о техосмотре")
     calc_services.adjustment_approve(actor=User.objects.get(username="finance"), adjustment=entered)

@@ -7,6 +7,7 @@ so each message is a pair of templates filled with the same parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 
@@ -17,8 +18,12 @@ class Text:
     params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def render(self, language: str = "ru") -> str:
-        template = self.en if language.startswith("en") else self.ru
-        return template.format(**self.params) if self.params else template
+        english = language.startswith("en")
+        template = self.en if english else self.ru
+        if not self.params:
+            return template
+        # Numbers as the reader writes them: 17 933,46 reads "17933,46" in Russian, "17933.46" in English.
+        return template.format(**{key: _number(value, not english) if type(value) is Decimal else value for key, value in self.params.items()})
 
     def __str__(self) -> str:
         return self.render("ru")
@@ -26,3 +31,9 @@ class Text:
 
 def text(ru: str, en: str, /, **params: Any) -> Text:
     return Text(ru=ru, en=en, params=params)
+
+
+def _number(value: Decimal, decimal_comma: bool) -> str:
+    """A number in a message: no exponent, and a decimal comma for a Russian reader."""
+    shown = format(value, "f") if value.is_finite() else str(value)
+    return shown.replace(".", ",") if decimal_comma else shown

@@ -143,7 +143,7 @@ def test_a_ktu_outside_the_range_is_a_problem_naming_the_employee_never_a_silent
     assert all("Инженер a (1.5)" in m for m in messages) and len(messages) == 2
     assert all(p.is_error for o in outcomes for p in o.problems)
     single = calculate_pay("ktu_pool", {"share_value": "30"}, pay_input(facts={"KTU": D("1.2")}), card_at(100), ROUND)
-    assert single.problems[0].code == "ktu_range" and "1.2" in single.problems[0].render("ru")
+    assert single.problems[0].code == "ktu_range" and "1,2" in single.problems[0].render("ru") and "1.2" in single.problems[0].render("en")
 
 
 @settings(max_examples=150, deadline=None)

@@ -16,7 +16,7 @@ def codes(problems):
 def test_weights_must_sum_to_exactly_100():
     problems = validate_card([line("15"), line("15"), line("50", component="tasks"), line("19.99", component="assessment")])
     assert codes(problems) == ["weights_not_100"]
-    assert "99.99" in problems[0].render("ru")
+    assert "99,99" in problems[0].render("ru") and "99.99" in problems[0].render("en")
 
 
 def test_the_supply_head_matrix_is_valid():
