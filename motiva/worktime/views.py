@@ -72,6 +72,8 @@ def calendar_page(request: HttpRequest, org: int, year: int | None = None) -> Ht
     organization = _organization_for_hr(request, org)
     if year is None:
         return redirect("worktime_calendar_year", organization.pk, timezone.localdate().year)
+    if not 1900 <= year <= 2200:  # a calendar of year 10000 is not a page (and no date can hold it)
+        raise Http404
     calendar_year = CalendarYear.objects.filter(organization=organization, year=year).first()
     day_form = CalendarDayForm()
     period_id = request.GET.get("period") or request.POST.get("period")

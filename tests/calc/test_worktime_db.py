@@ -144,3 +144,14 @@ def test_timesheet_hours_entered_on_the_calendar_page(client, cast):
     other = cast["people"]["outsider"]
     client.post(url, {"action": "timesheet", "period": period.pk, "employee": other.pk, "hours": "10"})
     assert not Timesheet.objects.filter(employee=other).exists()
+
+
+def test_the_calendar_page_answers_odd_parameters_without_an_error(client, cast):
+    company = cast["company"]
+    client.force_login(cast["users"]["hr"])
+    for year in (0, 1899, 2201, 10000):
+        assert client.get(reverse("worktime_calendar_year", args=[company.pk, year])).status_code == 404
+    url = reverse("worktime_calendar_year", args=[company.pk, 2026])
+    for period in ("abc", "", "-1", "999999", str(cast["period"].pk)):
+        assert client.get(url, {"period": period}).status_code == 200
+    assert client.get(reverse("worktime_calendar", args=[company.pk])).status_code == 302
