@@ -24,6 +24,7 @@ from django.db.models import BigIntegerField, Exists, Func, OuterRef, Q, QuerySe
 from django.utils import timezone
 
 from motiva.calc.models import (
+    ACTIVE_STATUSES,
     Adjustment,
     CalculationRun,
     EmployeeResult,
@@ -138,6 +139,7 @@ def period_inputs(period: Period) -> dict[str, Rows]:
 
     organization_id = period.organization_id
     overlapping = Q(start_date__lte=period.end) & (Q(end_date__isnull=True) | Q(end_date__gte=period.start))
+    paid = Card.objects.filter(period=period).values("employee_id")
     inputs: dict[str, Rows] = {
         "periods.IndicatorValue": lambda pk: IndicatorValue.objects.filter(pk=pk, period=period),
         "kpi.Card": lambda pk: Card.objects.filter(pk=pk, period=period),
@@ -146,7 +148,14 @@ def period_inputs(period: Period) -> dict[str, Rows]:
         "calc.Adjustment": lambda pk: Adjustment.objects.filter(pk=pk, period=period, approved_by__isnull=False),
         "calc.GroupCorrection": lambda pk: GroupCorrection.objects.filter(pk=pk, period=period),
         "org.Absence": lambda pk: Absence.objects.filter(overlapping, pk=pk, organization_id=organization_id),
-        "org.Assignment": lambda pk: Assignment.objects.filter(overlapping, pk=pk, organization_id=organization_id),
+        # An assignment of anyone paid in the period, whatever its dates are now: a termination backdated
+        # before the period moves the row out of it, and that is exactly a change that counts.
+        "org.Assignment": lambda pk: Assignment.objects.filter(pk=pk, employee_id__in=paid),
+        # Hire, termination and seniority dates; a position's category and a unit's block (caps,
+        # variable shares, the three-level terms) of anyone paid in the period.
+        "org.Employee": lambda pk: Employee.objects.filter(pk=pk, pk__in=paid),
+        "org.Position": lambda pk: Assignment.objects.filter(overlapping, position_id=pk, employee_id__in=paid),
+        "org.Unit": lambda pk: Assignment.objects.filter(overlapping, unit_id=pk, employee_id__in=paid),
         "kpi.Scale": lambda pk: CardLine.objects.filter(scale_id=pk, card__period=period),
         "kpi.Indicator": lambda pk: CardLine.objects.filter(indicator_id=pk, card__period=period),
         "kpi.PayScheme": lambda pk: Card.objects.filter(scheme_id=pk, period=period),
@@ -345,6 +354,10 @@ def run_sign(*, actor: Any, run: CalculationRun, kind: str, comment: str = "") -
     period = Period.objects.select_for_update().get(pk=run.period_id)
     if run.status != RunStatus.DONE or latest_run(period) != run:
         raise _refuse("not_latest", "Подписывается только последний завершённый расчёт периода", "Only the period's latest finished run is signed")
+    if CalculationRun.objects.filter(period=period, unit__isnull=True, status__in=ACTIVE_STATUSES).exists():
+        # The new run would revoke this signature as soon as it is stored, without the reason it was started with.
+        raise _refuse("run_in_progress", "Идёт пересчёт периода: подписать можно его результат, когда он будет готов",
+                      "The period is being recalculated: sign its results when they are ready")
     if kind not in SignatureKind.values:
         raise _refuse("choice", "Неизвестный вид подписи", "Unknown kind of signature")
     if is_out_of_date(run):

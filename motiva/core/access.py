@@ -28,7 +28,7 @@ COMPANY_READ = frozenset({Role.HR, Role.FINANCE, Role.EXECUTIVE, Role.AUDITOR, R
 PAY_READ = frozenset({Role.HR, Role.FINANCE, Role.EXECUTIVE, Role.BOARD})
 CONFIGURE = frozenset({Role.HR, Role.ADMIN})  # indicators, scales, card templates and cards
 # Audit fields that carry salary or pay: shown only to those who may see pay.
-PAY_FIELDS = frozenset({"salary", "salary_min", "salary_max", "amount", "pay", "planned_amount", "coefficient", "lines", "params"})
+PAY_FIELDS = frozenset({"salary", "salary_min", "salary_max", "amount", "percent", "pay", "planned_amount", "coefficient", "lines", "params"})
 # Audit entities whose very description names an amount of pay.
 PAY_ENTITIES = frozenset({"calc.Adjustment", "calc.GroupCorrection"})
 # Notes on a result that speak of the card only (facts, scales); every other note comes from the pay

@@ -153,6 +153,12 @@ def prepare_group(
                         u=unit or "—", reason=error.problem.render("ru"), reason_en=error.problem.render("en")))
                     unsplit.update(dict.fromkeys((m.key for m in unit_members), failed))
                     continue
+                if fund < 0:
+                    negative = Problem("negative_fund", "params.fund_formula", text(
+                        "Фонд подразделения «{u}» отрицательный ({f}) — не распределяется", "The fund of unit “{u}” is negative ({f}) — not split",
+                        u=unit or "—", f=fund))
+                    unsplit.update(dict.fromkeys((m.key for m in unit_members), negative))
+                    continue
                 weights = {}
                 invalid = [f"{m.name} ({m.pay.facts.get(ktu_code, '—')})" for m in unit_members
                            if m.pay.facts.get(ktu_code) is None or ktu_problem(m.pay.facts[ktu_code], rules) is not None]
@@ -170,6 +176,11 @@ def prepare_group(
                     # member's pay reports the problem.
                     time_share = time_worked(m.pay, params, rounding)[0]
                     weights[m.key] = m.pay.facts[ktu_code] * time_share if by_time else m.pay.facts[ktu_code]
+                # The employer's correction of the unit applies to the fund before it is split, so that the
+                # shares still sum exactly to the fund that is paid.
+                correction = (corrections or {}).get(unit)
+                if correction is not None:
+                    fund = fund * correction
                 if sum(weights.values(), ZERO) > 0:
                     shares.update(split_fund(rounding.money(fund), weights, rounding.money_places))
     return GroupContext(dict(by_scheme), places, shares, unit_facts, corrections or {}, unsplit)

@@ -192,7 +192,7 @@ def calculate_card(lines: Sequence[LineInput], policy: CardPolicy, rounding: Rou
         if r.multiplier is not None:
             multiplier *= r.multiplier
             steps.append(_MULTIPLIER(raw * multiplier, r.title, r.multiplier))
-        elif r.gate_open is False:
+        if r.gate_open is False:  # a multiplier line may carry a gate too
             gate_closed = True
     total = raw * multiplier
     below_threshold = policy.min_result is not None and total < policy.min_result

@@ -778,6 +778,8 @@ def parse_total_scale(raw: Any, prefix: str = "params.total_scale") -> tuple[Tot
             if points and result <= points[-1].result:
                 reader.problem("points_not_ascending", f"points[{index}].result", "Точки идут по возрастанию результата",
                                "Points go in ascending order of the result")
+            if payout < 0:
+                reader.problem("negative", f"points[{index}].payout", "Выплата не может быть отрицательной", "A payout cannot be negative")
             if points and payout < points[-1].payout:
                 reader.problem("points_not_monotone", f"points[{index}].payout", "Выплата не может падать при росте результата",
                                "The payout cannot fall as the result grows")

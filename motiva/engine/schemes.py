@@ -158,6 +158,7 @@ _AT_PLAN = Wording("При выполнении плана — {percent} % го�
 _TIMES_RESULT = Wording("× результат {result} %", "× result {result} %", "result")
 _KTU_FUND_SHARE = text("Доля фонда по КТУ", "KTU share of the fund")
 _KTU_SPLIT = Wording("Фонд подразделения разделён пропорционально КТУ; КТУ = {ktu}", "The unit's fund split in proportion to KTU; KTU = {ktu}", "ktu")
+_FUND_CORRECTED = Wording("Фонд подразделения скорректирован работодателем × {k} до распределения", "The unit's fund corrected by the employer × {k} before the split", "k")
 _KTU_SHARE_FORMULA = Wording("Стоимость доли 0,1 КТУ = {f}", "Value of a 0.1 KTU share = {f}", "f")
 _KTU_SHARE_VALUE = Wording("Стоимость доли 0,1 КТУ", "Value of a 0.1 KTU share")
 _KTU_PART = text("Часть по КТУ", "KTU part")
@@ -291,7 +292,10 @@ def _ktu_pool(p: PayInput, card: CardResult, params: Mapping[str, Any], group: G
     if step_size <= 0:
         raise _fail("not_positive", "ktu_step", "Шаг КТУ должен быть больше нуля", "The KTU step must be above zero")
     if group.fund_share is not None:
-        return [PayComponent(_KTU_FUND_SHARE, group.fund_share, (_KTU_SPLIT(group.fund_share, ktu),))]
+        steps = (_KTU_SPLIT(group.fund_share, ktu),)
+        if group.correction is not None and group.correction != ONE:
+            steps = (_FUND_CORRECTED(group.fund_share, group.correction), *steps)
+        return [PayComponent(_KTU_FUND_SHARE, group.fund_share, steps)]
     source = params.get("share_value_formula")
     if source:
         names = {**group.unit_facts, **{k: v for k, v in p.facts.items() if k not in group.unit_facts}}
@@ -456,6 +460,8 @@ def calculate_pay(
     result.extend(fixed_extras)
     if group.correction is not None and group.correction != ONE:
         for index, component in enumerate(result):
+            if id(component) in already_prorated:
+                continue  # a KTU fund share: the correction was applied to the fund before the split
             amount = component.amount * group.correction
             result[index] = PayComponent(component.name, amount, (*component.steps, _CORRECTION(amount, group.correction)))
     rounded = [PayComponent(c.name, rounding.money(c.amount), c.steps) for c in result]
@@ -664,13 +670,18 @@ class _ParamChecker:
         self.problems.append(Problem(code, f"params.{place}", text(ru, en, **params)))
 
     def number(self, value: Any, place: str) -> None:
+        """A number that is not negative: every money, percent, share, rate and step of a scheme (a
+        negative one would pay a negative bonus past the floor that reductions have)."""
         if isinstance(value, bool) or value is None:
             self.fail("not_a_number", place, "Нужно число", "A number is required")
             return
         try:
-            D(value)
+            number = D(value)
         except (TypeError, ValueError):
             self.fail("not_a_number", place, "«{value}» — не число", "“{value}” is not a number", value=value)
+            return
+        if number < 0:
+            self.fail("negative", place, "Значение не может быть отрицательным: {value}", "The value cannot be negative: {value}", value=value)
 
     def choice(self, value: Any, allowed: Sequence[str], place: str) -> None:
         found = unknown_value(value, allowed, f"params.{place}")

@@ -101,7 +101,8 @@ def calendar_page(request: HttpRequest, org: int, year: int | None = None) -> Ht
                     messages.success(request, _("Day %(date)s saved.") % {"date": data["date"].isoformat()})
                     return redirect("worktime_calendar_year", organization.pk, year)
             if action == "remove" and calendar_year is not None:
-                day = CalendarDay.objects.filter(calendar=calendar_year, pk=request.POST.get("day")).first()
+                day_id = request.POST.get("day", "")
+                day = CalendarDay.objects.filter(calendar=calendar_year, pk=int(day_id)).first() if day_id.isdigit() else None
                 if day is None:
                     raise Http404
                 services.calendar_day_remove(actor=request.user, day=day, reason=request.POST.get("reason", ""))

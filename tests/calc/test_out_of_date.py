@@ -29,7 +29,7 @@ def test_a_fresh_run_is_not_out_of_date_and_its_own_signature_changes_nothing(ca
 
 
 @pytest.mark.parametrize("change", ["fact", "plan_of_the_company", "card_lines", "absence", "group_correction", "approved_adjustment",
-                                    "timesheet", "salary", "scale", "calendar"])
+                                    "timesheet", "salary", "scale", "calendar", "backdated_termination"])
 def test_each_kind_of_input_changed_after_the_run_makes_it_out_of_date(cast, change):
     hr, admin, period = cast["users"]["hr"], cast["users"]["admin"], cast["period"]
     anna = cast["people"]["anna"]
@@ -52,6 +52,9 @@ def test_each_kind_of_input_changed_after_the_run_makes_it_out_of_date(cast, cha
         from motiva.worktime.services import timesheet_set
 
         timesheet_set(actor=hr, period=period, employee=anna, hours=Decimal(150))
+    elif change == "backdated_termination":
+        # the termination ends the assignment before the period: the changed row no longer overlaps it
+        org.employee_terminate(actor=hr, employee=anna, termination_date=dt.date(2026, 2, 15))
     elif change == "salary":
         org.assignment_change(actor=admin, employee=anna, start_date=dt.date(2026, 3, 15), salary=Decimal(65000))
     elif change == "scale":
@@ -123,3 +126,25 @@ def test_pages_read_the_changes_since_their_last_look_and_signing_reads_the_whol
     with pytest.raises(InvalidInput) as refusal:
         approvals.run_sign(actor=cast["users"]["boss"], run=run, kind="manager")
     assert refusal.value.problems[0].code == "out_of_date"  # … the refusal does not
+
+
+def test_nobody_signs_while_the_period_is_being_recalculated(cast):
+    from motiva.core.errors import InvalidInput
+
+    calc.calculation_run_start(actor=cast["users"]["hr"], period=cast["period"], reason="Исправлен факт")
+    with pytest.raises(InvalidInput) as refused:
+        approvals.run_sign(actor=cast["users"]["boss"], run=cast["run"], kind="manager")
+    assert refused.value.problems[0].code == "run_in_progress"
+
+
+def test_the_percent_of_a_sanction_is_pay_and_is_masked_like_an_amount(cast, client):
+    from django.urls import reverse
+
+    calc.adjustment_create(actor=cast["users"]["hr"], period=cast["period"], employee=cast["people"]["anna"], amount=None,
+                           percent=Decimal("37.5"), kind="disciplinary", applied_on=cast["period"].start, order_number="12-к", reason="Выговор")
+    client.force_login(cast["users"]["auditor"])
+    page = client.get(reverse("audit", args=[cast["company"].pk])).content.decode()
+    assert "•••" in page and "37.5" not in page and "37,5" not in page
+    client.force_login(cast["users"]["hr"])
+    page = client.get(reverse("audit", args=[cast["company"].pk])).content.decode()
+    assert "37.5" in page or "37,5" in page

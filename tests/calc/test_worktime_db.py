@@ -155,3 +155,9 @@ def test_the_calendar_page_answers_odd_parameters_without_an_error(client, cast)
     for period in ("abc", "", "-1", "999999", str(cast["period"].pk)):
         assert client.get(url, {"period": period}).status_code == 200
     assert client.get(reverse("worktime_calendar", args=[company.pk])).status_code == 302
+
+
+def test_removing_a_day_that_is_not_a_number_is_a_404(client, cast):
+    client.force_login(cast["users"]["hr"])
+    url = reverse("worktime_calendar_year", args=[cast["company"].pk, 2026])
+    assert client.post(url, {"action": "remove", "day": "abc"}).status_code == 404

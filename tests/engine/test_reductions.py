@@ -162,3 +162,33 @@ def test_unknown_scheme_parameters_are_refused_with_the_nearest_name():
     assert "salary_percent" in rendered["params.basis"]
     assert "percent" in rendered["params.percnt"]
     assert "proportional" in rendered["params.proration"]
+
+
+def test_an_employer_correction_of_a_unit_applies_to_its_fund_before_the_split():
+    members = [ktu_member(key, "1") for key in "abc"]
+    outcomes = calculate_batch(members, ROUND, unit_facts={"u": {"FUND": D(100)}}, corrections={"u": D("0.9")})
+    assert [o.pay.total for o in outcomes] == [D("30.00"), D("30.00"), D("30.00")]
+    assert "× 0,9" in " ".join(s.render("ru") for s in outcomes[0].pay.components[0].steps)
+
+
+def test_a_negative_fund_is_not_split():
+    outcomes = calculate_batch([ktu_member("a", "1")], ROUND, unit_facts={"u": {"FUND": D(-300)}})
+    assert outcomes[0].pay.total == 0 and outcomes[0].problems[0].code == "negative_fund"
+
+
+def test_negative_money_in_scheme_parameters_is_refused():
+    for kind, params, place in (("ktu_pool", {"share_value": "30", "piece_rates": [{"indicator": "R", "rate": "-500"}]}, "params.piece_rates[0].rate"),
+                                ("target_bonus", {"basis": "fixed", "amount": "-10000"}, "params.amount"),
+                                ("planned_amount", {"monthly_total": "-1"}, "params.monthly_total")):
+        assert place in [p.field for p in scheme_problems(kind, params)]
+
+
+def test_a_gate_on_a_multiplier_line_cuts_the_total_too():
+    from motiva.engine.types import Gate
+
+    ratio, _ = parse_scale_params("ratio", {"cap": "200"})
+    levels, _ = parse_scale_params("discrete_levels", {"as_multiplier": True, "levels": [{"code": "mentor", "value": "1.2"}]})
+    sales = LineInput(key="s", title="Продажи", weight=D(100), scale=ScaleSpec("ratio", ratio), plan=PlanValues(target=D(100)), fact=D(100))
+    mentoring = LineInput(key="m", title="Наставничество", weight=D(0), scale=ScaleSpec("discrete_levels", levels), fact=D(10),
+                          level_code="mentor", gate=Gate(threshold=D(50), cut_to=D(0)))
+    assert calculate_card([sales, mentoring], CardPolicy(), ROUND).total == D("0.00")
