@@ -292,7 +292,7 @@ def _ktu_pool(p: PayInput, card: CardResult, params: Mapping[str, Any], group: G
     if step_size <= 0:
         raise _fail("not_positive", "ktu_step", "Шаг КТУ должен быть больше нуля", "The KTU step must be above zero")
     if group.fund_share is not None:
-        steps = (_KTU_SPLIT(group.fund_share, ktu),)
+        steps: tuple[Step, ...] = (_KTU_SPLIT(group.fund_share, ktu),)
         if group.correction is not None and group.correction != ONE:
             steps = (_FUND_CORRECTED(group.fund_share, group.correction), *steps)
         return [PayComponent(_KTU_FUND_SHARE, group.fund_share, steps)]
