@@ -6,6 +6,7 @@ Allowances, piece rates and fines can be added to any scheme; proration and corr
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -467,7 +468,7 @@ def calculate_pay(
     rounded = [PayComponent(c.name, rounding.money(c.amount), c.steps) for c in result]
     withheld = _fines(p, params, rounding) if "fines_indicator" in params else ()
     if adjustments:
-        rounded += _adjust(p, factor, rounded, adjustments, rules, rounding, problems)
+        rounded += _adjust(p, params, factor, rounded, adjustments, rules, rounding, problems)
     total = sum((c.amount for c in rounded), ZERO)
     steps.append(_TOTAL_PAY(total, rounding.money_places))
     fixed = remuneration = None
@@ -534,8 +535,18 @@ _FLOOR = Wording("Снижения больше премии: не примен�
 _SANCTION_NAME = "Снижение за взыскание: {r}", "Disciplinary reduction: {r}"
 
 
-def _adjust(p: PayInput, factor: Decimal, bonus: Sequence[PayComponent], adjustments: Sequence[Adjustment], rules: PayRules,
-            rounding: RoundingPolicy, problems: list[Problem]) -> list[PayComponent]:
+def _month_share(p: PayInput, params: Mapping[str, Any], day: dt.date) -> Decimal:
+    """The share of time worked in the month holding `day`, by the scheme's rule: the salary of that
+    month is what a sanction of that month is capped against (a month on leave earns no salary)."""
+    first = max(day.replace(day=1), p.period_start)
+    last = min((day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1), p.period_end)
+    month = replace(p, period_start=first, period_end=last, months=1, timesheet_hours=None)
+    share, _steps, missing = time_share(month, params)
+    return ZERO if missing is not None else share
+
+
+def _adjust(p: PayInput, params: Mapping[str, Any], factor: Decimal, bonus: Sequence[PayComponent], adjustments: Sequence[Adjustment],
+            rules: PayRules, rounding: RoundingPolicy, problems: list[Problem]) -> list[PayComponent]:
     """The adjustments as components: manual ones as entered; disciplinary ones only in the period that
     holds their date, as an amount or a percent of the bonus, together at most the cap of each month's
     pay; and no reduction takes the bonus below zero (what cannot be applied is said in the trace)."""
@@ -568,7 +579,7 @@ def _adjust(p: PayInput, factor: Decimal, bonus: Sequence[PayComponent], adjustm
             steps.append(_NO_CAP(""))
         else:
             month = (when.year, when.month)
-            base = p.salary * factor
+            base = p.salary * (factor if p.months == 1 else _month_share(p, params, when))
             if rules.disciplinary_base != DisciplinaryBase.SALARY:
                 base += gross / p.months
             limit = rounding.money(base * rules.disciplinary_cap / HUNDRED)

@@ -192,3 +192,14 @@ def test_a_gate_on_a_multiplier_line_cuts_the_total_too():
     mentoring = LineInput(key="m", title="Наставничество", weight=D(0), scale=ScaleSpec("discrete_levels", levels), fact=D(10),
                           level_code="mentor", gate=Gate(threshold=D(50), cut_to=D(0)))
     assert calculate_card([sales, mentoring], CardPolicy(), ROUND).total == D("0.00")
+
+
+def test_a_sanction_in_a_quarter_is_capped_by_the_pay_of_its_own_month():
+    from motiva.engine.types import Absence
+
+    quarter = pay_input(period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 3, 31), months=3,
+                        absences=(Absence("unpaid", dt.date(2026, 3, 1), dt.date(2026, 3, 31)),))
+    result = calculate_pay("target_bonus", {"basis": "fixed", "amount": "20000"}, quarter, card_at(100), ROUND,
+                           adjustments=[sanction(percent="100", day=10)])
+    # March earned no salary: the cap is 20 % of the bonus share of March alone, 20 000 / 3
+    assert [c.amount for c in result.components] == [D("20000.00"), D("-1333.33")]
