@@ -201,5 +201,6 @@ def test_a_sanction_in_a_quarter_is_capped_by_the_pay_of_its_own_month():
                         absences=(Absence("unpaid", dt.date(2026, 3, 1), dt.date(2026, 3, 31)),))
     result = calculate_pay("target_bonus", {"basis": "fixed", "amount": "20000"}, quarter, card_at(100), ROUND,
                            adjustments=[sanction(percent="100", day=10)])
-    # March earned no salary: the cap is 20 % of the bonus share of March alone, 20 000 / 3
-    assert [c.amount for c in result.components] == [D("20000.00"), D("-1333.33")]
+    # the bonus is 20 000 × 2/3 of the quarter worked = 13 333.33; March earned no salary, so the cap is
+    # 20 % of March's share of the bonus alone: 13 333.33 / 3 × 20 % = 888.89 (the quarter's average would allow 9 777.78)
+    assert [c.amount for c in result.components] == [D("13333.33"), D("-888.89")]
