@@ -202,5 +202,5 @@ def test_a_sanction_in_a_quarter_is_capped_by_the_pay_of_its_own_month():
     result = calculate_pay("target_bonus", {"basis": "fixed", "amount": "20000"}, quarter, card_at(100), ROUND,
                            adjustments=[sanction(percent="100", day=10)])
     # the bonus is 20 000 × 2/3 of the quarter worked = 13 333.33; March earned no salary, so the cap is
-    # 20 % of March's share of the bonus alone: 13 333.33 / 3 × 20 % = 888.89 (the quarter's average would allow 9 777.78)
+    # 20 % of March's share of the bonus alone: 13 333.33 / 3 × 20 % = 888.89 (the quarter's average share would allow 14 222.22)
     assert [c.amount for c in result.components] == [D("13333.33"), D("-888.89")]
