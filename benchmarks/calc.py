@@ -46,60 +46,176 @@ def build(n: int, seed: int) -> Period:
     rng = random.Random(seed)
     with transaction.atomic():
         organization = Organization.objects.create(name=f"Benchmark {n} {time.time_ns()}")
-        grade = Grade.objects.create(organization=organization, code="B1", name="Bench", salary_min=0, salary_max=10**7)
+        grade = Grade.objects.create(
+            organization=organization, code="B1", name="Bench", salary_min=0, salary_max=10**7
+        )
         root = Unit.objects.create(organization=organization, code="ROOT", name="Root", path="")
         root.path = f"/{root.pk}/"
         root.save(update_fields=["path"])
         unit_count = max(1, n // PER_UNIT)
-        units = Unit.objects.bulk_create([
-            Unit(organization=organization, parent=root, code=f"U{i}", name=f"Unit {i}", block="production" if i % 2 else "administrative",
-                 management_level=1) for i in range(unit_count)
-        ])
+        units = Unit.objects.bulk_create(
+            [
+                Unit(
+                    organization=organization,
+                    parent=root,
+                    code=f"U{i}",
+                    name=f"Unit {i}",
+                    block="production" if i % 2 else "administrative",
+                    management_level=1,
+                )
+                for i in range(unit_count)
+            ]
+        )
         for unit in units:
             unit.path = f"{root.path}{unit.pk}/"
         Unit.objects.bulk_update(units, ["path"], batch_size=2000)
-        positions = Position.objects.bulk_create([Position(organization=organization, unit=u, title="Specialist", grade=grade) for u in units])
-        employees = Employee.objects.bulk_create([
-            Employee(organization=organization, personnel_number=str(i), last_name=f"Employee{i}", first_name="B", hire_date=dt.date(2020, 1, 1))
-            for i in range(n)
-        ], batch_size=5000)
-        Assignment.objects.bulk_create([
-            Assignment(organization=organization, employee=e, position=positions[i // PER_UNIT % unit_count], unit=units[i // PER_UNIT % unit_count],
-                       salary=D(rng.randint(40, 200) * 1000), start_date=dt.date(2020, 1, 1))
-            for i, e in enumerate(employees)
-        ], batch_size=5000)
-        period = Period.objects.create(organization=organization, kind="month", start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31), name="Март 2026")
-        ratio = Scale.objects.create(organization=organization, name="ratio", kind="ratio", params={"cap": "150"})
-        corridor = Scale.objects.create(organization=organization, name="corridor", kind="corridor", params={})
+        positions = Position.objects.bulk_create(
+            [Position(organization=organization, unit=u, title="Specialist", grade=grade) for u in units]
+        )
+        employees = Employee.objects.bulk_create(
+            [
+                Employee(
+                    organization=organization,
+                    personnel_number=str(i),
+                    last_name=f"Employee{i}",
+                    first_name="B",
+                    hire_date=dt.date(2020, 1, 1),
+                )
+                for i in range(n)
+            ],
+            batch_size=5000,
+        )
+        Assignment.objects.bulk_create(
+            [
+                Assignment(
+                    organization=organization,
+                    employee=e,
+                    position=positions[i // PER_UNIT % unit_count],
+                    unit=units[i // PER_UNIT % unit_count],
+                    salary=D(rng.randint(40, 200) * 1000),
+                    start_date=dt.date(2020, 1, 1),
+                )
+                for i, e in enumerate(employees)
+            ],
+            batch_size=5000,
+        )
+        period = Period.objects.create(
+            organization=organization,
+            kind="month",
+            start=dt.date(2026, 3, 1),
+            end=dt.date(2026, 3, 31),
+            name="Март 2026",
+        )
+        ratio = Scale.objects.create(
+            organization=organization, name="ratio", kind="ratio", params={"cap": "150"}
+        )
+        corridor = Scale.objects.create(
+            organization=organization, name="corridor", kind="corridor", params={}
+        )
         rating = Scale.objects.create(organization=organization, name="rating", kind="rating", params={})
-        scheme = PayScheme.objects.create(organization=organization, name="three", kind="three_level", params={
-            "target_bonus_percent": {"default": {"default": "20"}}, "level_shares": {"default": ["20", "60", "20"]},
-            "level_periods": {"company": "month", "unit": "month", "personal": "month"},
-        })
-        codes = [("COMPANY", "company"), ("U1", "unit"), ("U2", "unit"), ("U3", "unit"), ("P1", "personal"), ("P2", "personal"),
-                 ("P3", "personal"), ("RATING", "personal")]
-        indicators = {code: Indicator.objects.create(organization=organization, code=code, name=code) for code, _ in codes}
-        cards = Card.objects.bulk_create([Card(organization=organization, employee=e, period=period, scheme=scheme) for e in employees], batch_size=5000)
+        scheme = PayScheme.objects.create(
+            organization=organization,
+            name="three",
+            kind="three_level",
+            params={
+                "target_bonus_percent": {"default": {"default": "20"}},
+                "level_shares": {"default": ["20", "60", "20"]},
+                "level_periods": {"company": "month", "unit": "month", "personal": "month"},
+            },
+        )
+        codes = [
+            ("COMPANY", "company"),
+            ("U1", "unit"),
+            ("U2", "unit"),
+            ("U3", "unit"),
+            ("P1", "personal"),
+            ("P2", "personal"),
+            ("P3", "personal"),
+            ("RATING", "personal"),
+        ]
+        indicators = {
+            code: Indicator.objects.create(organization=organization, code=code, name=code)
+            for code, _ in codes
+        }
+        cards = Card.objects.bulk_create(
+            [Card(organization=organization, employee=e, period=period, scheme=scheme) for e in employees],
+            batch_size=5000,
+        )
         weights = ["20", "20", "20", "20", "5", "5", "5", "5"]
         lines = []
         for card in cards:
             for order, ((code, level), weight) in enumerate(zip(codes, weights, strict=True)):
                 scale = rating if code == "RATING" else corridor if level == "unit" else ratio
-                plan = {"threshold": D(80), "target": D(100), "maximum": D(120)} if scale is corridor else {"target": D(100)} if scale is ratio else {}
-                lines.append(CardLine(card=card, order=order, indicator=indicators[code], level=level, weight=D(weight), scale=scale, **plan))
+                plan = (
+                    {"threshold": D(80), "target": D(100), "maximum": D(120)}
+                    if scale is corridor
+                    else {"target": D(100)}
+                    if scale is ratio
+                    else {}
+                )
+                lines.append(
+                    CardLine(
+                        card=card,
+                        order=order,
+                        indicator=indicators[code],
+                        level=level,
+                        weight=D(weight),
+                        scale=scale,
+                        **plan,
+                    )
+                )
         CardLine.objects.bulk_create(lines, batch_size=10000)
-        values = [IndicatorValue(organization=organization, indicator=indicators["COMPANY"], period=period, scope="company", scope_key="company",
-                                 kind="fact", value=D(97))]
+        values = [
+            IndicatorValue(
+                organization=organization,
+                indicator=indicators["COMPANY"],
+                period=period,
+                scope="company",
+                scope_key="company",
+                kind="fact",
+                value=D(97),
+            )
+        ]
         for unit in units:
             for code in ("U1", "U2", "U3"):
-                values.append(IndicatorValue(organization=organization, indicator=indicators[code], period=period, scope="unit", unit=unit,
-                                             scope_key=f"unit:{unit.pk}", kind="fact", value=D(rng.randint(70, 130))))
+                values.append(
+                    IndicatorValue(
+                        organization=organization,
+                        indicator=indicators[code],
+                        period=period,
+                        scope="unit",
+                        unit=unit,
+                        scope_key=f"unit:{unit.pk}",
+                        kind="fact",
+                        value=D(rng.randint(70, 130)),
+                    )
+                )
         for e in employees:
             for code in ("P1", "P2", "P3"):
-                values.append(IndicatorValue(organization=organization, indicator=indicators[code], period=period, scope="employee", employee=e,
-                                             scope_key=f"employee:{e.pk}", kind="fact", value=D(rng.randint(60, 140))))
-            values.append(IndicatorValue(organization=organization, indicator=indicators["RATING"], period=period, scope="employee", employee=e,
-                                         scope_key=f"employee:{e.pk}", kind="fact", value=D(rng.choice([-1, 0, 1, 1, 1, 2]))))
+                values.append(
+                    IndicatorValue(
+                        organization=organization,
+                        indicator=indicators[code],
+                        period=period,
+                        scope="employee",
+                        employee=e,
+                        scope_key=f"employee:{e.pk}",
+                        kind="fact",
+                        value=D(rng.randint(60, 140)),
+                    )
+                )
+            values.append(
+                IndicatorValue(
+                    organization=organization,
+                    indicator=indicators["RATING"],
+                    period=period,
+                    scope="employee",
+                    employee=e,
+                    scope_key=f"employee:{e.pk}",
+                    kind="fact",
+                    value=D(rng.choice([-1, 0, 1, 1, 1, 2])),
+                )
+            )
         IndicatorValue.objects.bulk_create(values, batch_size=10000)
     with connection.cursor() as cursor:
         # A database in use has its planner statistics; one just bulk-loaded has none until autovacuum
@@ -156,15 +272,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--employees", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", action="store_true", help="Keep the synthetic organization (its period id is printed)")
-    parser.add_argument("--build-only", action="store_true", help="Build and keep the organization, do not calculate")
-    parser.add_argument("--period", type=int, help="Calculate an organization kept before, in this fresh process (memory is then the run's own)")
+    parser.add_argument(
+        "--keep", action="store_true", help="Keep the synthetic organization (its period id is printed)"
+    )
+    parser.add_argument(
+        "--build-only", action="store_true", help="Build and keep the organization, do not calculate"
+    )
+    parser.add_argument(
+        "--period",
+        type=int,
+        help="Calculate an organization kept before, in this fresh process (memory is then the run's own)",
+    )
     args = parser.parse_args()
     if args.period:
         period = Period.objects.get(pk=args.period)
         args.employees = Card.objects.filter(period=period).count()
         args.keep = True
-    print(f"database: {connection.vendor} ({connection.settings_dict['NAME']}); employees: {args.employees}; lines: {args.employees * 8}")
+    print(
+        f"database: {connection.vendor} ({connection.settings_dict['NAME']}); employees: {args.employees}; lines: {args.employees * 8}"
+    )
     if not args.period:
         started = time.perf_counter()
         period = build(args.employees, args.seed)
@@ -185,16 +311,26 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"run #{run.pk}: {run.status}, {run.employees_total} employees")
-    print(f"end-to-end: {total:.2f} s; the plan (shared reads and group decisions) {timings['plan']:.2f} s; "
-          f"{timings['slices']} slices, summed over the processes that ran them: fetch {timings['fetch']:.2f} s, compute {timings['compute']:.2f} s; "
-          f"store {timings.get('store', 0):.2f} s (in the parent; with workers, while they compute)")
-    print(f"engine: {lines / timings['compute']:,.0f} lines per process-second of compute; end-to-end: {lines / total:,.0f} lines/s")
+    print(
+        f"end-to-end: {total:.2f} s; the plan (shared reads and group decisions) {timings['plan']:.2f} s; "
+        f"{timings['slices']} slices, summed over the processes that ran them: fetch {timings['fetch']:.2f} s, compute {timings['compute']:.2f} s; "
+        f"store {timings.get('store', 0):.2f} s (in the parent; with workers, while they compute)"
+    )
+    print(
+        f"engine: {lines / timings['compute']:,.0f} lines per process-second of compute; end-to-end: {lines / total:,.0f} lines/s"
+    )
     print(f"peak memory (max RSS): {peak_mb:,.0f} MB; largest worker process: {children_mb:,.0f} MB")
     print(f"worker processes: {os.environ.get('MOTIVA_CALC_WORKERS', '1')}")
     own_cpu = own.ru_utime + own.ru_stime - own_before.ru_utime - own_before.ru_stime
     workers_cpu = workers.ru_utime + workers.ru_stime
-    print(f"CPU seconds: this process {own_cpu:.1f} (the plan, storing), worker processes {workers_cpu:.1f}"
-          + (f", the whole machine {machine:.1f} (the rest is mostly the database server)" if machine is not None else ""))
+    print(
+        f"CPU seconds: this process {own_cpu:.1f} (the plan, storing), worker processes {workers_cpu:.1f}"
+        + (
+            f", the whole machine {machine:.1f} (the rest is mostly the database server)"
+            if machine is not None
+            else ""
+        )
+    )
     if not args.keep:
         cleanup(period)
 

@@ -132,8 +132,10 @@ def main() -> None:
     # While facts are collected: HR's home counts what is missing, and the period's page lists it.
     period.status = PeriodStatus.FACT_COLLECTION
     period.save(update_fields=["status"])
-    for title, url in (("home (HR, facts being collected)", "/"), ("period page (HR, facts being collected)",
-                                                                     f"/o/{organization.pk}/periods/{period.pk}/")):
+    for title, url in (
+        ("home (HR, facts being collected)", "/"),
+        ("period page (HR, facts being collected)", f"/o/{organization.pk}/periods/{period.pk}/"),
+    ):
         client = clients.setdefault("hr", Client())
         client.force_login(users["hr"])
         client.get(url)  # warm up
@@ -161,7 +163,9 @@ def main() -> None:
     for title, who, url in pages[:3]:
         cookie = clients[who].cookies[settings.SESSION_COOKIE_NAME].value
         rate = throughput(f"http://127.0.0.1:{port}{url}", cookie, args.clients, args.seconds)
-        print(f"{title}: {rate:.0f} requests/s with {args.clients} concurrent clients (threaded development server)")
+        print(
+            f"{title}: {rate:.0f} requests/s with {args.clients} concurrent clients (threaded development server)"
+        )
     server.shutdown()
     if not args.keep:
         for user in users.values():

@@ -10,7 +10,9 @@ from motiva.org import services as org
 
 @pytest.fixture
 def actor(django_user_model):
-    return django_user_model.objects.create_user(username="hr.analyst", password="x-Secret-123", first_name="Ирина")
+    return django_user_model.objects.create_user(
+        username="hr.analyst", password="x-Secret-123", first_name="Ирина"
+    )
 
 
 @pytest.fixture
@@ -21,15 +23,45 @@ def organization(actor):
 @pytest.fixture
 def structure(actor, organization):
     """A company with one department, a head and a specialist position."""
-    grade = org.grade_create(actor=actor, organization=organization, code="G3", name="Специалисты",
-                             salary_min=Decimal(50000), salary_max=Decimal(90000))
+    grade = org.grade_create(
+        actor=actor,
+        organization=organization,
+        code="G3",
+        name="Специалисты",
+        salary_min=Decimal(50000),
+        salary_max=Decimal(90000),
+    )
     company = org.unit_create(actor=actor, organization=organization, code="C", name="Компания")
-    dept = org.unit_create(actor=actor, organization=organization, code="D", name="Отдел продаж", parent=company, block="administrative")
-    head = org.position_create(actor=actor, unit=dept, title="Начальник отдела", grade=grade, category="manager", is_head=True)
+    dept = org.unit_create(
+        actor=actor,
+        organization=organization,
+        code="D",
+        name="Отдел продаж",
+        parent=company,
+        block="administrative",
+    )
+    head = org.position_create(
+        actor=actor, unit=dept, title="Начальник отдела", grade=grade, category="manager", is_head=True
+    )
     specialist = org.position_create(actor=actor, unit=dept, title="Менеджер", grade=grade, category="sales")
-    boss = org.employee_hire(actor=actor, organization=organization, personnel_number="1", last_name="Петров",
-                             first_name="Пётр", hire_date=dt.date(2020, 1, 1), position=head, salary=Decimal(90000))
-    return {"grade": grade, "company": company, "dept": dept, "head": head, "specialist": specialist, "boss": boss}
+    boss = org.employee_hire(
+        actor=actor,
+        organization=organization,
+        personnel_number="1",
+        last_name="Петров",
+        first_name="Пётр",
+        hire_date=dt.date(2020, 1, 1),
+        position=head,
+        salary=Decimal(90000),
+    )
+    return {
+        "grade": grade,
+        "company": company,
+        "dept": dept,
+        "head": head,
+        "specialist": specialist,
+        "boss": boss,
+    }
 
 
 from tests.base import cast  # noqa: E402,F401  - the shared cast of users, for the web and browser tests

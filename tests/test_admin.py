@@ -30,8 +30,12 @@ def test_every_admin_list_opens_with_russian_labels(admin_client, structure):
 
 @pytest.fixture
 def fact(actor, organization):
-    event = kpi.indicator_create(actor=actor, organization=organization, code="LOSS", name="Убыток", kind="binary")
-    period = periods.period_create(actor=actor, organization=organization, kind="month", start=dt.date(2026, 1, 1))
+    event = kpi.indicator_create(
+        actor=actor, organization=organization, code="LOSS", name="Убыток", kind="binary"
+    )
+    period = periods.period_create(
+        actor=actor, organization=organization, kind="month", start=dt.date(2026, 1, 1)
+    )
     return periods.value_set(actor=actor, indicator=event, period=period, kind="fact", value=Decimal(0))
 
 
@@ -47,7 +51,9 @@ def test_an_admin_edit_is_validated_and_audited(admin_client, fact):
     admin_client.post(change_url(fact), {"value": "1", "level_code": "", "comment": "Акт проверки"})
     fact.refresh_from_db()
     assert fact.value == 1
-    assert AuditEvent.objects.filter(entity_id=str(fact.pk), field="value", action="update", new_value="1").exists()
+    assert AuditEvent.objects.filter(
+        entity_id=str(fact.pk), field="value", action="update", new_value="1"
+    ).exists()
 
 
 def test_a_closed_period_is_read_only_in_the_admin(admin_client, actor, fact):
@@ -62,5 +68,10 @@ def test_a_closed_period_is_read_only_in_the_admin(admin_client, actor, fact):
 
 def test_the_audit_log_cannot_be_edited(admin_client, fact):
     event = AuditEvent.objects.first()
-    assert admin_client.post(reverse("admin:core_auditevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        admin_client.post(
+            reverse("admin:core_auditevent_delete", args=[event.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     assert AuditEvent.objects.filter(pk=event.pk).exists()

@@ -43,14 +43,20 @@ def test_every_card_weighs_exactly_100_percent(demo):
     weights = Card.objects.annotate(total=Sum("lines__weight")).values_list("total", flat=True)
     assert len(weights) > 1000
     assert set(weights) == {100}
-    template_weights = CardTemplate.objects.annotate(total=Sum("lines__weight")).values_list("total", flat=True)
+    template_weights = CardTemplate.objects.annotate(total=Sum("lines__weight")).values_list(
+        "total", flat=True
+    )
     assert set(template_weights) == {100}
 
 
 def test_every_employee_has_exactly_one_active_assignment(demo):
     for day in (TODAY, dt.date(2026, 1, 15), dt.date(2026, 6, 1)):
         employed = Employee.objects.filter(hire_date__lte=day).exclude(termination_date__lt=day)
-        counts = Counter(Assignment.objects.filter(active_on(day), employee__in=employed).values_list("employee_id", flat=True))
+        counts = Counter(
+            Assignment.objects.filter(active_on(day), employee__in=employed).values_list(
+                "employee_id", flat=True
+            )
+        )
         assert set(counts.values()) == {1}
         assert len(counts) == employed.count()
 
@@ -68,23 +74,32 @@ def test_there_is_a_year_of_plans_and_facts(demo):
 def test_it_holds_the_seed_matrices(demo):
     supply = CardTemplate.objects.get(position__title="Начальник отдела снабжения")
     assert [(line.component, int(line.weight)) for line in supply.lines.all()] == [
-        ("indicator", 15), ("indicator", 15), ("tasks", 50), ("assessment", 20),
+        ("indicator", 15),
+        ("indicator", 15),
+        ("tasks", 50),
+        ("assessment", 20),
     ]
     assert supply.lines.first().confirmer_position.title == "Директор по качеству"
-    cfo_versions = CardTemplate.objects.filter(position__title="Финансовый директор", organization__currency="KGS").order_by("version")
+    cfo_versions = CardTemplate.objects.filter(
+        position__title="Финансовый директор", organization__currency="KGS"
+    ).order_by("version")
     assert [v.lines.first().indicator.code for v in cfo_versions] == ["AR_WITHIN_PLAN", "REPORTING_QUALITY"]
     director = CardTemplate.objects.get(position__title="Директор российского подразделения")
     assert [int(line.weight) for line in director.lines.all()] == [30, 30, 20, 20]
     pto = CardTemplate.objects.get(position__title__startswith="Инженер ПТО")
     assert sum(line.planned_amount for line in pto.lines.all()) == 30000
-    receivables = Organization.objects.get(name__contains="ТрансЛайн").indicators.get(code="RECEIVABLES_EXCESS")
+    receivables = Organization.objects.get(name__contains="ТрансЛайн").indicators.get(
+        code="RECEIVABLES_EXCESS"
+    )
     assert receivables.direction == "lower"
 
 
 def test_demo_logins_work_only_in_demo_mode(demo, settings, rf):
     settings.MOTIVA_DEMO = True
     for username in DEMO_USERS:
-        assert authenticate(rf.post("/login/"), username=username, password=DEMO_PASSWORD) is not None, username
+        assert authenticate(rf.post("/login/"), username=username, password=DEMO_PASSWORD) is not None, (
+            username
+        )
     settings.MOTIVA_DEMO = False
     assert authenticate(rf.post("/login/"), username="hr", password=DEMO_PASSWORD) is None
 
@@ -113,5 +128,7 @@ def test_a_reprimand_in_the_current_month_is_capped_and_never_makes_the_bonus_ne
     card = Card.objects.get(employee=sanction.employee, period=sanction.period)
     outcome = project(sanction.period, [card])[card.pk]
     assert outcome.pay.total >= 0
-    reduction = next(c for c in outcome.pay.components if c.name.render("ru").startswith("Снижение за взыскание"))
+    reduction = next(
+        c for c in outcome.pay.components if c.name.render("ru").startswith("Снижение за взыскание")
+    )
     assert "приказ № 27-к" in " ".join(s.render("ru") for s in reduction.steps)

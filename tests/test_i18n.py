@@ -20,7 +20,9 @@ def test_every_russian_message_is_translated():
 def test_compiled_catalog_matches_the_source(language):
     source = polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
     compiled = polib.mofile(str(LOCALE / language / "LC_MESSAGES" / "django.mo"))
-    expected = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0, "") for e in source.translated_entries()}
+    expected = {
+        (e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0, "") for e in source.translated_entries()
+    }
     actual = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0, "") for e in compiled if e.msgid}
     assert actual == expected
 

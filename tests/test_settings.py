@@ -26,9 +26,23 @@ def test_sqlite_url_is_relative_to_the_project():
 
 
 def test_postgres_url_is_parsed():
-    config = parse_database_url("postgres://motiva:p%40ss@db.local:5433/motiva?sslmode=require", ROOT).as_django()
-    assert (config["ENGINE"], config["NAME"], config["USER"], config["PASSWORD"], config["HOST"], config["PORT"]) == (
-        "django.db.backends.postgresql", "motiva", "motiva", "p@ss", "db.local", "5433",
+    config = parse_database_url(
+        "postgres://motiva:p%40ss@db.local:5433/motiva?sslmode=require", ROOT
+    ).as_django()
+    assert (
+        config["ENGINE"],
+        config["NAME"],
+        config["USER"],
+        config["PASSWORD"],
+        config["HOST"],
+        config["PORT"],
+    ) == (
+        "django.db.backends.postgresql",
+        "motiva",
+        "motiva",
+        "p@ss",
+        "db.local",
+        "5433",
     )
     assert config["OPTIONS"] == {"sslmode": "require"}
 
@@ -40,17 +54,36 @@ def test_bad_database_urls_are_refused(url):
 
 
 def run_manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE",
-                                                              "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
-                                                              "SECURE_HSTS_SECONDS"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DJANGO_SETTINGS_MODULE",
+            "SECURE_SSL_REDIRECT",
+            "SESSION_COOKIE_SECURE",
+            "CSRF_COOKIE_SECURE",
+            "SECURE_HSTS_SECONDS",
+        }
+    }
     clean.update(env)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_production_settings_pass_the_deploy_check():
     result = run_manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        DEBUG="false", SECRET_KEY="x7#kP2!vQ9@mL4$wR8^tN1&zB6*yH3(eJ5)uF0_cD2+gA7=sX-longer-than-fifty-characters", ALLOWED_HOSTS="motiva.example.com",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY="x7#kP2!vQ9@mL4$wR8^tN1&zB6*yH3(eJ5)uF0_cD2+gA7=sX-longer-than-fifty-characters",
+        ALLOWED_HOSTS="motiva.example.com",
         DATABASE_URL="sqlite:///:memory:",
     )
     assert result.returncode == 0, result.stdout + result.stderr

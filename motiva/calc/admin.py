@@ -18,7 +18,16 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(CalculationRun)
 class CalculationRunAdmin(ReadOnly):
-    list_display = ["period", "unit", "status", "progress", "employees_total", "created_by", "created_at", "input_hash"]
+    list_display = [
+        "period",
+        "unit",
+        "status",
+        "progress",
+        "employees_total",
+        "created_by",
+        "created_at",
+        "input_hash",
+    ]
     list_filter = ["organization", "status"]
 
 

@@ -45,7 +45,11 @@ from motiva.periods.services import period_transition
 
 def latest_run(period: Period) -> CalculationRun | None:
     """The run whose results the period's approval is about: the latest finished whole-organization run."""
-    return CalculationRun.objects.filter(period=period, unit__isnull=True, status=RunStatus.DONE).order_by("-id").first()
+    return (
+        CalculationRun.objects.filter(period=period, unit__isnull=True, status=RunStatus.DONE)
+        .order_by("-id")
+        .first()
+    )
 
 
 def direct_managers(run: CalculationRun) -> dict[int, set[int]]:
@@ -59,8 +63,15 @@ def direct_managers(run: CalculationRun) -> dict[int, set[int]]:
     if cached is not None:
         return cached
     period = run.period
-    units = {pk: (head_id, path) for pk, head_id, path in Unit.objects.filter(organization_id=run.organization_id).values_list("pk", "head_id", "path")}
-    rows = Assignment.objects.filter(active_on(period.end), employee_id__in=EmployeeResult.objects.filter(run=run).values("employee_id"))
+    units = {
+        pk: (head_id, path)
+        for pk, head_id, path in Unit.objects.filter(organization_id=run.organization_id).values_list(
+            "pk", "head_id", "path"
+        )
+    }
+    rows = Assignment.objects.filter(
+        active_on(period.end), employee_id__in=EmployeeResult.objects.filter(run=run).values("employee_id")
+    )
     chains: dict[int, list[int]] = {}
     for employee_id, manager_id, unit_id in rows.values_list("employee_id", "manager_id", "unit_id"):
         chain = [manager_id] if manager_id and manager_id != employee_id else []
@@ -72,7 +83,11 @@ def direct_managers(run: CalculationRun) -> dict[int, set[int]]:
                     chain.append(head)
         chains[employee_id] = chain
     candidates = {pk for chain in chains.values() for pk in chain}
-    with_account = set(Employee.objects.filter(pk__in=candidates, user__isnull=False, user__is_active=True).values_list("pk", flat=True))
+    with_account = set(
+        Employee.objects.filter(pk__in=candidates, user__isnull=False, user__is_active=True).values_list(
+            "pk", flat=True
+        )
+    )
     reports: dict[int, set[int]] = defaultdict(set)
     for employee_id, chain in chains.items():
         manager = next((pk for pk in chain if pk in with_account), None)
@@ -84,7 +99,9 @@ def direct_managers(run: CalculationRun) -> dict[int, set[int]]:
 
 def signatures(run: CalculationRun) -> dict[str, list[RunSignature]]:
     found: dict[str, list[RunSignature]] = defaultdict(list)
-    for signature in RunSignature.objects.filter(run=run, revoked_at__isnull=True).select_related("signer", "signer_employee"):
+    for signature in RunSignature.objects.filter(run=run, revoked_at__isnull=True).select_related(
+        "signer", "signer_employee"
+    ):
         found[signature.kind].append(signature)
     return dict(found)
 
@@ -104,10 +121,25 @@ def signatures(run: CalculationRun) -> dict[str, list[RunSignature]]:
 
 # Fields that do not change a result: a changed comment or a confirmation does not make a run out of date.
 IGNORED_FIELDS: dict[str, frozenset[str]] = {
-    "periods.IndicatorValue": frozenset({"comment", "attachment", "confirmed_by", "confirmed_at", "author", "source"}),
+    "periods.IndicatorValue": frozenset(
+        {"comment", "attachment", "confirmed_by", "confirmed_at", "author", "source"}
+    ),
     "kpi.ComponentScore": frozenset({"comment", "author"}),
-    "kpi.Indicator": frozenset({"name", "definition", "unit_of_measure", "data_source", "accounting_standard", "periodicity",
-                                "supplier_position", "confirmer_position", "benchmark", "benchmark_note", "initiatives"}),
+    "kpi.Indicator": frozenset(
+        {
+            "name",
+            "definition",
+            "unit_of_measure",
+            "data_source",
+            "accounting_standard",
+            "periodicity",
+            "supplier_position",
+            "confirmer_position",
+            "benchmark",
+            "benchmark_note",
+            "initiatives",
+        }
+    ),
     "kpi.Scale": frozenset({"name", "description"}),
     "kpi.PayScheme": frozenset({"name", "description"}),
     "core.Organization": frozenset({"name"}),
@@ -126,7 +158,10 @@ class _EntityPk(Func):
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         column, params = compiler.compile(self.source_expressions[0])
         if connection.vendor == "postgresql":
-            return f"(CASE WHEN {column} ~ '^[0-9]{{1,18}}$' THEN CAST({column} AS bigint) END)", [*params, *params]
+            return f"(CASE WHEN {column} ~ '^[0-9]{{1,18}}$' THEN CAST({column} AS bigint) END)", [
+                *params,
+                *params,
+            ]
         return f"CAST({column} AS INTEGER)", list(params)
 
 
@@ -145,7 +180,9 @@ def period_inputs(period: Period) -> dict[str, Rows]:
         "kpi.Card": lambda pk: Card.objects.filter(pk=pk, period=period),
         "kpi.ComponentScore": lambda pk: ComponentScore.objects.filter(pk=pk, card_line__card__period=period),
         # An adjustment counts once it is approved: entering one changes nothing until someone approves it.
-        "calc.Adjustment": lambda pk: Adjustment.objects.filter(pk=pk, period=period, approved_by__isnull=False),
+        "calc.Adjustment": lambda pk: Adjustment.objects.filter(
+            pk=pk, period=period, approved_by__isnull=False
+        ),
         "calc.GroupCorrection": lambda pk: GroupCorrection.objects.filter(pk=pk, period=period),
         "org.Absence": lambda pk: Absence.objects.filter(overlapping, pk=pk, organization_id=organization_id),
         # An assignment of anyone paid in the period, whatever its dates are now: a termination backdated
@@ -154,7 +191,9 @@ def period_inputs(period: Period) -> dict[str, Rows]:
         # Hire, termination and seniority dates; a position's category and a unit's block (caps,
         # variable shares, the three-level terms) of anyone paid in the period.
         "org.Employee": lambda pk: Employee.objects.filter(pk=pk, pk__in=paid),
-        "org.Position": lambda pk: Assignment.objects.filter(overlapping, position_id=pk, employee_id__in=paid),
+        "org.Position": lambda pk: Assignment.objects.filter(
+            overlapping, position_id=pk, employee_id__in=paid
+        ),
         "org.Unit": lambda pk: Assignment.objects.filter(overlapping, unit_id=pk, employee_id__in=paid),
         "kpi.Scale": lambda pk: CardLine.objects.filter(scale_id=pk, card__period=period),
         "kpi.Indicator": lambda pk: CardLine.objects.filter(indicator_id=pk, card__period=period),
@@ -163,20 +202,31 @@ def period_inputs(period: Period) -> dict[str, Rows]:
     }
     # The production calendar of the period's years: working days and hours prorate pay.
     years = list(range(period.start.year, period.end.year + 1))
-    for label, lookups in (("worktime.CalendarYear", {"year__in": years, "organization_id": organization_id}),
-                           ("worktime.CalendarDay", {"calendar__year__in": years, "calendar__organization_id": organization_id})):
+    for label, lookups in (
+        ("worktime.CalendarYear", {"year__in": years, "organization_id": organization_id}),
+        ("worktime.CalendarDay", {"calendar__year__in": years, "calendar__organization_id": organization_id}),
+    ):
         try:
             model = apps.get_model(label)
             model._default_manager.filter(**lookups).query  # noqa: B018 — the lookups exist
         except (LookupError, FieldError):
             continue
-        inputs[label] = lambda pk, manager=model._default_manager, lookups=lookups: manager.filter(pk=pk, **lookups)
+        inputs[label] = lambda pk, manager=model._default_manager, lookups=lookups: manager.filter(
+            pk=pk, **lookups
+        )
     # Any other model whose rows belong to one period (a timesheet, say) is an input of that period too.
     for model in apps.get_models():
         label = model._meta.label
         if label in inputs or label in NOT_INPUTS or not model.__module__.startswith("motiva."):
             continue
-        field = next((f for f in model._meta.concrete_fields if f.name == "period" and getattr(f, "related_model", None) is Period), None)
+        field = next(
+            (
+                f
+                for f in model._meta.concrete_fields
+                if f.name == "period" and getattr(f, "related_model", None) is Period
+            ),
+            None,
+        )
         if field is not None:
             inputs[label] = lambda pk, manager=model._default_manager: manager.filter(pk=pk, period=period)
     return inputs
@@ -204,9 +254,17 @@ def changes_since(run: CalculationRun) -> QuerySet[AuditEvent]:
     # A deleted row cannot be matched to its period any more: any deletion of an input in the
     # organization counts (only the admin deletes, rarely).
     matches |= Q(action=AuditAction.DELETE, organization_id=period.organization_id)
-    return (AuditEvent.objects.filter(Q(organization_id=period.organization_id) | Q(organization__isnull=True),
-                                      at__gte=run_inputs_since(run), entity_type__in=list(inputs))
-            .annotate(motiva_entity_pk=_EntityPk("entity_id")).filter(matches).select_related("actor").order_by("-at", "-id"))
+    return (
+        AuditEvent.objects.filter(
+            Q(organization_id=period.organization_id) | Q(organization__isnull=True),
+            at__gte=run_inputs_since(run),
+            entity_type__in=list(inputs),
+        )
+        .annotate(motiva_entity_pk=_EntityPk("entity_id"))
+        .filter(matches)
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
 
 
 def is_out_of_date(run: CalculationRun) -> bool:
@@ -236,7 +294,9 @@ def recent_changes(run: CalculationRun) -> list[AuditEvent]:
         checked_at, ids = cached
         newer = list(events.filter(at__gte=checked_at - RECENT_MARGIN)[:RECENT_SHOWN])
         seen = {e.pk for e in newer}
-        earlier = list(AuditEvent.objects.filter(pk__in=[pk for pk in ids if pk not in seen]).select_related("actor"))
+        earlier = list(
+            AuditEvent.objects.filter(pk__in=[pk for pk in ids if pk not in seen]).select_related("actor")
+        )
         found = sorted([*newer, *earlier], key=lambda e: (e.at, e.pk), reverse=True)[:RECENT_SHOWN]
     cache.set(key, (looked_at, [e.pk for e in found]), 7 * 24 * 3600)
     return found
@@ -264,23 +324,43 @@ def _out_of_date(run: CalculationRun) -> InvalidInput:
     for language in ("ru", "en"):
         with translation.override(language):
             names[language] = entity_label(change.entity_type)
-    return InvalidInput([problem(
-        "out_of_date", "run",
-        "Расчёт №{run} устарел: после него изменены данные периода ({what}: {who}, {when}). Пересчитайте период, затем подписывайте и закрывайте.",
-        "Run #{run} is out of date: the period's data changed after it ({what_en}: {who}, {when}). Recalculate the period, then sign and close.",
-        run=run.pk, what=names["ru"], what_en=names["en"], who=who, when=timezone.localtime(change.at).strftime("%d.%m.%Y %H:%M"),
-    )])
+    return InvalidInput(
+        [
+            problem(
+                "out_of_date",
+                "run",
+                "Расчёт №{run} устарел: после него изменены данные периода ({what}: {who}, {when}). Пересчитайте период, затем подписывайте и закрывайте.",
+                "Run #{run} is out of date: the period's data changed after it ({what_en}: {who}, {when}). Recalculate the period, then sign and close.",
+                run=run.pk,
+                what=names["ru"],
+                what_en=names["en"],
+                who=who,
+                when=timezone.localtime(change.at).strftime("%d.%m.%Y %H:%M"),
+            )
+        ]
+    )
 
 
 # --- Who signs -----------------------------------------------------------------------------------------
 
+
 def _role_users(organization_id: int, role: str) -> QuerySet[Any]:
-    return get_user_model().objects.filter(is_active=True, motiva_roles__organization_id=organization_id, motiva_roles__role=role).distinct()
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True, motiva_roles__organization_id=organization_id, motiva_roles__role=role
+        )
+        .distinct()
+    )
 
 
 def paid_users(run: CalculationRun, users: QuerySet[Any]) -> set[int]:
     """The ids of those of `users` whose own pay is in the run."""
-    return set(EmployeeResult.objects.filter(run=run, employee__user__in=users).values_list("employee__user_id", flat=True))
+    return set(
+        EmployeeResult.objects.filter(run=run, employee__user__in=users).values_list(
+            "employee__user_id", flat=True
+        )
+    )
 
 
 def executive_paid(run: CalculationRun) -> bool:
@@ -293,7 +373,11 @@ def may_approve(user: Any, run: CalculationRun) -> bool:
     executive, or the board / owner for a run that holds a general director's own pay."""
     if not getattr(user, "pk", None):
         return False
-    roles = set(RoleAssignment.objects.filter(user=user, organization_id=run.organization_id).values_list("role", flat=True))
+    roles = set(
+        RoleAssignment.objects.filter(user=user, organization_id=run.organization_id).values_list(
+            "role", flat=True
+        )
+    )
     return Role.EXECUTIVE in roles or (Role.BOARD in roles and executive_paid(run))
 
 
@@ -325,17 +409,27 @@ def pending_signatures(run: CalculationRun) -> list[PendingSignature]:
                 able += [u for u in board if u.pk not in board_paid and u not in able]
             pending.append(PendingSignature(SignatureKind.EXECUTIVE, _names(able)))
     elif period.status == PeriodStatus.APPROVED:
-        signers = {s.signer_id for kind in (SignatureKind.HR, SignatureKind.FINANCE) for s in given.get(kind, [])}
+        signers = {
+            s.signer_id for kind in (SignatureKind.HR, SignatureKind.FINANCE) for s in given.get(kind, [])
+        }
         for kind, role in ((SignatureKind.HR, Role.HR), (SignatureKind.FINANCE, Role.FINANCE)):
             if kind not in given:
                 users = _role_users(run.organization_id, role)
                 paid = paid_users(run, users)
-                pending.append(PendingSignature(kind, _names(u for u in users if u.pk not in paid and u.pk not in signers)))
+                pending.append(
+                    PendingSignature(
+                        kind, _names(u for u in users if u.pk not in paid and u.pk not in signers)
+                    )
+                )
     return pending
 
 
 def missing_manager_signatures(run: CalculationRun, *, except_employee: int | None = None) -> list[Employee]:
-    signed = set(RunSignature.objects.filter(run=run, kind=SignatureKind.MANAGER, revoked_at__isnull=True).values_list("signer_employee_id", flat=True))
+    signed = set(
+        RunSignature.objects.filter(run=run, kind=SignatureKind.MANAGER, revoked_at__isnull=True).values_list(
+            "signer_employee_id", flat=True
+        )
+    )
     missing = [pk for pk in direct_managers(run) if pk not in signed and pk != except_employee]
     return list(Employee.objects.filter(pk__in=missing).order_by("last_name", "first_name"))
 
@@ -353,43 +447,88 @@ def run_sign(*, actor: Any, run: CalculationRun, kind: str, comment: str = "") -
     """Sign the run in the role `kind`; the general director's signature approves the period."""
     period = Period.objects.select_for_update().get(pk=run.period_id)
     if run.status != RunStatus.DONE or latest_run(period) != run:
-        raise _refuse("not_latest", "Подписывается только последний завершённый расчёт периода", "Only the period's latest finished run is signed")
+        raise _refuse(
+            "not_latest",
+            "Подписывается только последний завершённый расчёт периода",
+            "Only the period's latest finished run is signed",
+        )
     if CalculationRun.objects.filter(period=period, unit__isnull=True, status__in=ACTIVE_STATUSES).exists():
         # The new run would revoke this signature as soon as it is stored, without the reason it was started with.
-        raise _refuse("run_in_progress", "Идёт пересчёт периода: подписать можно его результат, когда он будет готов",
-                      "The period is being recalculated: sign its results when they are ready")
+        raise _refuse(
+            "run_in_progress",
+            "Идёт пересчёт периода: подписать можно его результат, когда он будет готов",
+            "The period is being recalculated: sign its results when they are ready",
+        )
     if kind not in SignatureKind.values:
         raise _refuse("choice", "Неизвестный вид подписи", "Unknown kind of signature")
     if is_out_of_date(run):
         raise _out_of_date(run)
     employee = _employee_of(actor)
-    expected = PeriodStatus.APPROVED if kind in (SignatureKind.HR, SignatureKind.FINANCE) else PeriodStatus.CALCULATED
+    expected = (
+        PeriodStatus.APPROVED
+        if kind in (SignatureKind.HR, SignatureKind.FINANCE)
+        else PeriodStatus.CALCULATED
+    )
     if period.status != expected:
-        raise _refuse("status", "Сейчас эту подпись поставить нельзя: период в статусе «{s}»", "This signature cannot be given now: the period is “{s}”",
-                      s=period.get_status_display())
+        raise _refuse(
+            "status",
+            "Сейчас эту подпись поставить нельзя: период в статусе «{s}»",
+            "This signature cannot be given now: the period is “{s}”",
+            s=period.get_status_display(),
+        )
     if RunSignature.objects.filter(run=run, kind=kind, signer=actor).exists():
         raise _refuse("already_signed", "Вы уже подписали этот расчёт", "You have already signed this run")
-    if kind in (SignatureKind.HR, SignatureKind.FINANCE) and RunSignature.objects.filter(
-            run=run, signer=actor, kind__in=[SignatureKind.HR, SignatureKind.FINANCE]).exists():
-        raise _refuse("two_people", "Подписи HR и финансов ставят два разных человека", "The HR and finance sign-offs come from two different people")
+    if (
+        kind in (SignatureKind.HR, SignatureKind.FINANCE)
+        and RunSignature.objects.filter(
+            run=run, signer=actor, kind__in=[SignatureKind.HR, SignatureKind.FINANCE]
+        ).exists()
+    ):
+        raise _refuse(
+            "two_people",
+            "Подписи HR и финансов ставят два разных человека",
+            "The HR and finance sign-offs come from two different people",
+        )
     if kind == SignatureKind.MANAGER:
         if employee is None or employee.pk not in direct_managers(run):
-            raise _refuse("not_manager", "В расчёте нет ваших прямых подчинённых", "The run has none of your direct reports")
+            raise _refuse(
+                "not_manager",
+                "В расчёте нет ваших прямых подчинённых",
+                "The run has none of your direct reports",
+            )
     elif kind == SignatureKind.EXECUTIVE and not may_approve(actor, run):
-        raise _refuse("not_executive", "Утверждает генеральный директор; совет директоров (собственник) — только расчёт с премией самого директора",
-                      "The general director approves; the board (owner) only a run that holds the director's own pay")
-    if kind != SignatureKind.MANAGER and employee is not None and EmployeeResult.objects.filter(run=run, employee=employee).exists():
-        raise _refuse("own_pay", "В расчёте есть ваша собственная премия: эту подпись ставит другой человек",
-                      "The run contains your own pay: someone else gives this signature")
+        raise _refuse(
+            "not_executive",
+            "Утверждает генеральный директор; совет директоров (собственник) — только расчёт с премией самого директора",
+            "The general director approves; the board (owner) only a run that holds the director's own pay",
+        )
+    if (
+        kind != SignatureKind.MANAGER
+        and employee is not None
+        and EmployeeResult.objects.filter(run=run, employee=employee).exists()
+    ):
+        raise _refuse(
+            "own_pay",
+            "В расчёте есть ваша собственная премия: эту подпись ставит другой человек",
+            "The run contains your own pay: someone else gives this signature",
+        )
     if kind == SignatureKind.EXECUTIVE:
         missing = missing_manager_signatures(run, except_employee=employee.pk if employee else None)
         if missing:
-            raise _refuse("managers_first", "Сначала результаты подписывают руководители: {names}", "The managers sign first: {names}",
-                          names=", ".join(str(m) for m in missing))
-    signature = RunSignature.objects.create(run=run, kind=kind, signer=actor, signer_employee=employee, comment=comment.strip())
+            raise _refuse(
+                "managers_first",
+                "Сначала результаты подписывают руководители: {names}",
+                "The managers sign first: {names}",
+                names=", ".join(str(m) for m in missing),
+            )
+    signature = RunSignature.objects.create(
+        run=run, kind=kind, signer=actor, signer_employee=employee, comment=comment.strip()
+    )
     audit.record_create(actor=actor, obj=signature, fields=["run", "kind", "comment"])
     if kind == SignatureKind.EXECUTIVE:
-        period_transition(actor=actor, period=period, to_status=PeriodStatus.APPROVED, reason=f"run #{run.pk}")
+        period_transition(
+            actor=actor, period=period, to_status=PeriodStatus.APPROVED, reason=f"run #{run.pk}"
+        )
     return signature
 
 
@@ -399,41 +538,73 @@ def period_close(*, actor: Any, period: Period) -> Period:
     period = Period.objects.select_for_update().get(pk=period.pk)
     run = latest_run(period)
     if period.status != PeriodStatus.APPROVED or run is None:
-        raise _refuse("status", "Закрыть можно только утверждённый период", "Only an approved period can be closed")
+        raise _refuse(
+            "status", "Закрыть можно только утверждённый период", "Only an approved period can be closed"
+        )
     if is_out_of_date(run):
         raise _out_of_date(run)
     kinds = set(RunSignature.objects.filter(run=run, revoked_at__isnull=True).values_list("kind", flat=True))
-    labels = ((SignatureKind.EXECUTIVE, "генерального директора", "the general director"), (SignatureKind.HR, "HR", "HR"),
-              (SignatureKind.FINANCE, "финансов", "finance"))
+    labels = (
+        (SignatureKind.EXECUTIVE, "генерального директора", "the general director"),
+        (SignatureKind.HR, "HR", "HR"),
+        (SignatureKind.FINANCE, "финансов", "finance"),
+    )
     missing = [(ru, en) for kind, ru, en in labels if kind not in kinds]
     if missing:
-        raise _refuse("sign_off_first", "Перед закрытием нужны подписи: " + ", ".join(ru for ru, _en in missing),
-                      "Closing needs the signatures of: " + ", ".join(en for _ru, en in missing))
-    return period_transition(actor=actor, period=period, to_status=PeriodStatus.CLOSED, reason=f"run #{run.pk}")
+        raise _refuse(
+            "sign_off_first",
+            "Перед закрытием нужны подписи: " + ", ".join(ru for ru, _en in missing),
+            "Closing needs the signatures of: " + ", ".join(en for _ru, en in missing),
+        )
+    return period_transition(
+        actor=actor, period=period, to_status=PeriodStatus.CLOSED, reason=f"run #{run.pk}"
+    )
 
 
 def signatures_revoke(*, actor: Any, run: CalculationRun) -> list[RunSignature]:
     """A new whole-organization run of the period supersedes the runs before it: their signatures are
     revoked — kept, marked with who recalculated, when and the run's reason, and each recorded in the
     audit log. Called inside the transaction that stores the new run."""
-    revoked = list(RunSignature.objects.select_for_update().filter(run__period_id=run.period_id, revoked_at__isnull=True).exclude(run=run)
-                   .select_related("run", "signer"))
+    revoked = list(
+        RunSignature.objects.select_for_update()
+        .filter(run__period_id=run.period_id, revoked_at__isnull=True)
+        .exclude(run=run)
+        .select_related("run", "signer")
+    )
     now = timezone.now()
     reason = run.reason or f"run #{run.pk}"
     for signature in revoked:
-        audit.apply_changes(actor=actor, obj=signature, reason=f"{reason} (run #{run.pk})", changes={
-            "revoked_at": now, "revoked_by": actor if getattr(actor, "pk", None) else None, "revoked_by_run": run, "revoked_reason": reason,
-        })
+        audit.apply_changes(
+            actor=actor,
+            obj=signature,
+            reason=f"{reason} (run #{run.pk})",
+            changes={
+                "revoked_at": now,
+                "revoked_by": actor if getattr(actor, "pk", None) else None,
+                "revoked_by_run": run,
+                "revoked_reason": reason,
+            },
+        )
     return revoked
 
 
 def revocations(period: Period) -> list[dict[str, Any]]:
     """The period's revoked signatures, grouped by the run that revoked them (newest first)."""
     grouped: dict[int | None, dict[str, Any]] = {}
-    for signature in (RunSignature.objects.filter(run__period=period, revoked_at__isnull=False)
-                      .select_related("signer", "revoked_by", "revoked_by_run").order_by("-revoked_at", "run_id", "signed_at", "id")):
-        item = grouped.setdefault(signature.revoked_by_run_id, {
-            "run": signature.revoked_by_run, "at": signature.revoked_at, "by": signature.revoked_by, "reason": signature.revoked_reason,
-            "signatures": []})
+    for signature in (
+        RunSignature.objects.filter(run__period=period, revoked_at__isnull=False)
+        .select_related("signer", "revoked_by", "revoked_by_run")
+        .order_by("-revoked_at", "run_id", "signed_at", "id")
+    ):
+        item = grouped.setdefault(
+            signature.revoked_by_run_id,
+            {
+                "run": signature.revoked_by_run,
+                "at": signature.revoked_at,
+                "by": signature.revoked_by,
+                "reason": signature.revoked_reason,
+                "signatures": [],
+            },
+        )
         item["signatures"].append(signature)
     return list(grouped.values())

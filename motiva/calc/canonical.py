@@ -41,4 +41,6 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(plain(value), ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(plain(value), ensure_ascii=False, separators=(",", ":")).encode()
+    ).hexdigest()

@@ -78,7 +78,9 @@ class RunPlan:
     unit: Unit | None
     employee_ids: list[int]  # the run's employees (one card each), in id order: slices are ranges of them
     schemes: dict[int, SchemeSpec]
-    scales: dict[int, ScaleSpec | None]  # the organization's; a scale counts in the input hash if a line of the run uses it
+    scales: dict[
+        int, ScaleSpec | None
+    ]  # the organization's; a scale counts in the input hash if a line of the run uses it
     scale_hashes: dict[int, int]
     indicators: dict[int, tuple[str, str, str, bool]]  # id → code, name, direction, monitoring only
     company_facts: dict[str, Decimal]
@@ -132,7 +134,9 @@ def _months(period: Period) -> int:
     return (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
 
 
-def _due_levels(params: dict[str, Any], kind: str, category: str, block: str, period_kind: str) -> frozenset[str]:
+def _due_levels(
+    params: dict[str, Any], kind: str, category: str, block: str, period_kind: str
+) -> frozenset[str]:
     """Which levels of a three-level card are paid in a run of this period [S2]."""
     if kind != "three_level":
         return LEVELS
@@ -154,7 +158,9 @@ def _card_filter(period: Period, unit: Unit | None) -> Q:
     if unit is None:
         return Q(period=period)
     in_subtree = Assignment.objects.filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=period.start), start_date__lte=period.end, unit__path__startswith=unit.path,
+        Q(end_date__isnull=True) | Q(end_date__gte=period.start),
+        start_date__lte=period.end,
+        unit__path__startswith=unit.path,
     ).values("employee_id")
     return Q(period=period, employee_id__in=in_subtree)
 
@@ -163,7 +169,11 @@ def fetch_plan(period: Period, unit: Unit | None = None, *, whole_run: bool = Tr
     """The shared part of a run, in 7 queries (6 without the run's employee ids, which only slicing needs)."""
     hashed = RowHash()
     card_filter = _card_filter(period, unit)
-    ids = list(Card.objects.filter(card_filter).order_by("employee_id").values_list("employee_id", flat=True)) if whole_run else []  # query 1
+    ids = (
+        list(Card.objects.filter(card_filter).order_by("employee_id").values_list("employee_id", flat=True))
+        if whole_run
+        else []
+    )  # query 1
     # Later queries filter by the same condition as a subquery: a list of 100 000 ids would not fit in
     # one statement's parameters.
     in_run = Card.objects.filter(card_filter)
@@ -171,8 +181,11 @@ def fetch_plan(period: Period, unit: Unit | None = None, *, whole_run: bool = Tr
     # organization's. Scales are always the organization's (a few): finding the ones the run uses would
     # scan every line of the period, so the slices report them and only those count in the input hash.
     scale_rows = Scale.objects.filter(organization_id=period.organization_id)
-    used_schemes = (PayScheme.objects.filter(pk__in=in_run.values("scheme_id")) if whole_run
-                    else PayScheme.objects.filter(organization_id=period.organization_id))
+    used_schemes = (
+        PayScheme.objects.filter(pk__in=in_run.values("scheme_id"))
+        if whole_run
+        else PayScheme.objects.filter(organization_id=period.organization_id)
+    )
     scales: dict[int, ScaleSpec | None] = {}
     scale_hashes: dict[int, int] = {}
     for row in scale_rows.order_by("id").values_list("id", "kind", "params"):  # query 2
@@ -182,19 +195,25 @@ def fetch_plan(period: Period, unit: Unit | None = None, *, whole_run: bool = Tr
         scale_hashes[scale_id] = row_hash("scale", row)
     schemes = {
         pk: SchemeSpec(kind, params, name)
-        for pk, kind, params, name in hashed.rows("scheme", list(
-            used_schemes.order_by("id").values_list("id", "kind", "params", "name")))
+        for pk, kind, params, name in hashed.rows(
+            "scheme", list(used_schemes.order_by("id").values_list("id", "kind", "params", "name"))
+        )
     }  # query 3
     facts: dict[tuple[str, str], Decimal] = {}
     plans: dict[tuple[str, str], Decimal] = {}
     levels: dict[tuple[str, str], str] = {}
     # The company's and units' values: employee_id is empty exactly for them (a constraint), and the
     # (period, employee) index finds them without scanning every personal value.
-    _read_values(hashed, IndicatorValue.objects.filter(period=period, employee__isnull=True), facts, plans, levels)  # query 4
+    _read_values(
+        hashed, IndicatorValue.objects.filter(period=period, employee__isnull=True), facts, plans, levels
+    )  # query 4
     indicators: dict[int, tuple[str, str, str, bool]] = {}
     formulas: dict[str, str] = {}
-    for row in Indicator.objects.filter(organization_id=period.organization_id).order_by("code", "id").values_list(
-            "id", "code", "name", "direction", "formula", "monitoring_only"):  # query 5
+    for row in (
+        Indicator.objects.filter(organization_id=period.organization_id)
+        .order_by("code", "id")
+        .values_list("id", "code", "name", "direction", "formula", "monitoring_only")
+    ):  # query 5
         pk, code, name, direction, source, monitoring_only = row
         # A monitoring-only flag counts in the hash only when set, so the hash of every other indicator is as before.
         hashed.add("indicator", row if monitoring_only else row[:5])
@@ -203,24 +222,63 @@ def fetch_plan(period: Period, unit: Unit | None = None, *, whole_run: bool = Tr
             formulas[code] = source
     corrections = {
         str(unit_id): coefficient
-        for unit_id, coefficient in hashed.rows("correction", list(
-            GroupCorrection.objects.filter(period=period, approved_by__isnull=False).order_by("id").values_list("unit_id", "coefficient")))
+        for unit_id, coefficient in hashed.rows(
+            "correction",
+            list(
+                GroupCorrection.objects.filter(period=period, approved_by__isnull=False)
+                .order_by("id")
+                .values_list("unit_id", "coefficient")
+            ),
+        )
     }  # query 6
     # The production calendar of the period's years (query 7): its days count in the input hash.
     calendar_read = calendar_rows(period.organization_id, period.start, period.end)
-    calendar = calendar_from_rows(calendar_read[0][0] if calendar_read else "", hashed.rows("calendar", [row[1:] for row in calendar_read]))
+    calendar = calendar_from_rows(
+        calendar_read[0][0] if calendar_read else "",
+        hashed.rows("calendar", [row[1:] for row in calendar_read]),
+    )
     parsed, order, problems = _parse_formulas(formulas)
     problems += _compute_shared(parsed, order, facts)
     by_scope = _by_scope(facts)
     company_facts = by_scope.get("company", {})
-    unit_facts = {scope[5:]: {**company_facts, **values} for scope, values in by_scope.items() if scope.startswith("unit:")}
-    return RunPlan(period, unit, ids, schemes, scales, scale_hashes, indicators, company_facts, unit_facts, facts, plans, levels, formulas, corrections,
-                   problems, hashed.total, parsed, order, calendar)
+    unit_facts = {
+        scope[5:]: {**company_facts, **values}
+        for scope, values in by_scope.items()
+        if scope.startswith("unit:")
+    }
+    return RunPlan(
+        period,
+        unit,
+        ids,
+        schemes,
+        scales,
+        scale_hashes,
+        indicators,
+        company_facts,
+        unit_facts,
+        facts,
+        plans,
+        levels,
+        formulas,
+        corrections,
+        problems,
+        hashed.total,
+        parsed,
+        order,
+        calendar,
+    )
 
 
-def _read_values(hashed: RowHash, values: Any, facts: dict[tuple[str, str], Decimal], plans: dict[tuple[str, str], Decimal],
-                 levels: dict[tuple[str, str], str]) -> None:
-    for row in values.order_by("id").values_list("indicator__code", "scope_key", "kind", "value", "level_code"):
+def _read_values(
+    hashed: RowHash,
+    values: Any,
+    facts: dict[tuple[str, str], Decimal],
+    plans: dict[tuple[str, str], Decimal],
+    levels: dict[tuple[str, str], str],
+) -> None:
+    for row in values.order_by("id").values_list(
+        "indicator__code", "scope_key", "kind", "value", "level_code"
+    ):
         hashed.add("value", row)
         code, scope, kind, value, level_code = row
         if kind == "plan":
@@ -253,7 +311,9 @@ class _Employee:
         self.adjustments: list[tuple[Any, ...]] = []
         self.lines: list[tuple[Any, ...]] = []
         self.timesheet: Any = None  # the hours actually worked, when entered
-        self.extras: dict[int, tuple[Any, ...]] | None = None  # line id → its LINE_EXTRAS, for the few lines that have any
+        self.extras: dict[int, tuple[Any, ...]] | None = (
+            None  # line id → its LINE_EXTRAS, for the few lines that have any
+        )
 
     def digest(self) -> int:
         """The hash of everything read for this employee. A slice adds up its employees' hashes, so the
@@ -265,16 +325,25 @@ class _Employee:
         # A line's percent points and gate (the columns after its order) count only when set: the hash of
         # a line without them is what it was before they existed.
         extras = self.extras
-        lines = [row[:13] for row in self.lines] if extras is None else [
-            row[:13] + extras[row[1]] if row[1] in extras else row[:13] for row in self.lines]
+        lines = (
+            [row[:13] for row in self.lines]
+            if extras is None
+            else [row[:13] + extras[row[1]] if row[1] in extras else row[:13] for row in self.lines]
+        )
         # A timesheet counts only when entered: the hash of everyone without one is what it was before timesheets.
         parts = (self.card, self.assignments, self.absences, values, self.adjustments, lines)
         rows = orjson.dumps(parts if self.timesheet is None else (*parts, self.timesheet), default=str)
         return int.from_bytes(hashlib.blake2b(rows, digest_size=32).digest(), "big")
 
 
-def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None = None, *, scheme_ids: set[int] | None = None,
-                card_ids: list[int] | None = None) -> SliceInputs:
+def fetch_slice(
+    plan: RunPlan,
+    first_id: int | None = None,
+    last_id: int | None = None,
+    *,
+    scheme_ids: set[int] | None = None,
+    card_ids: list[int] | None = None,
+) -> SliceInputs:
     """The employees with ids from first_id to last_id (all when not given; or only the holders of
     `card_ids`, for a page that projects a few cards) with everything that belongs to them, as engine
     inputs, in 8 queries. Every query filters the employee id range itself, so the database reads each
@@ -293,30 +362,64 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
         card_filter &= Q(id__in=card_ids)
     in_slice = Card.objects.filter(card_filter)
     # Other tables: the same employee range, and (for a subset of cards) their holders.
-    of_employees = by_employee if scheme_ids is None and card_ids is None and plan.unit is None else by_employee & Q(
-        employee_id__in=in_slice.values("employee_id"))
+    of_employees = (
+        by_employee
+        if scheme_ids is None and card_ids is None and plan.unit is None
+        else by_employee & Q(employee_id__in=in_slice.values("employee_id"))
+    )
     rows: dict[int, _Employee] = {}
     # The range is repeated on the employee table itself: the planner does not carry a range across a
     # join, and would otherwise scan every employee to join a slice's cards. (Django turns a filter on
     # employee__id into one on the card's own column, hence the explicit condition.)
     employee_table = connection.ops.quote_name(Employee._meta.db_table)
     bounds = [(">=", first_id), ("<=", last_id)]
-    employee_range = {"where": [f"{employee_table}.id {op} %s" for op, value in bounds if value is not None],
-                      "params": [value for _op, value in bounds if value is not None]}
-    for card in in_slice.select_related("employee").extra(**employee_range).order_by("employee_id").values_list(
-        "employee_id", "id", "scheme_id", "employee__last_name", "employee__first_name", "employee__middle_name",
-        "employee__hire_date", "employee__termination_date", "employee__seniority_start",
+    employee_range = {
+        "where": [f"{employee_table}.id {op} %s" for op, value in bounds if value is not None],
+        "params": [value for _op, value in bounds if value is not None],
+    }
+    for card in (
+        in_slice.select_related("employee")
+        .extra(**employee_range)
+        .order_by("employee_id")
+        .values_list(
+            "employee_id",
+            "id",
+            "scheme_id",
+            "employee__last_name",
+            "employee__first_name",
+            "employee__middle_name",
+            "employee__hire_date",
+            "employee__termination_date",
+            "employee__seniority_start",
+        )
     ):  # query 1
         rows[card[0]] = _Employee(card)
-    for row in Assignment.objects.filter(
-        of_employees, Q(end_date__isnull=True) | Q(end_date__gte=period.start), start_date__lte=period.end,
-    ).order_by("employee_id", "start_date", "id").values_list(
-        "employee_id", "start_date", "end_date", "fte", "salary", "unit_id", "unit__block", "position__category", "position__grade__code",
+    for row in (
+        Assignment.objects.filter(
+            of_employees,
+            Q(end_date__isnull=True) | Q(end_date__gte=period.start),
+            start_date__lte=period.end,
+        )
+        .order_by("employee_id", "start_date", "id")
+        .values_list(
+            "employee_id",
+            "start_date",
+            "end_date",
+            "fte",
+            "salary",
+            "unit_id",
+            "unit__block",
+            "position__category",
+            "position__grade__code",
+        )
     ):  # query 2
         if row[0] in rows:
             rows[row[0]].assignments.append(row)
-    for row in Absence.objects.filter(of_employees, start_date__lte=period.end, end_date__gte=period.start).order_by(
-            "employee_id", "id").values_list("employee_id", "kind", "start_date", "end_date"):  # query 3
+    for row in (
+        Absence.objects.filter(of_employees, start_date__lte=period.end, end_date__gte=period.start)
+        .order_by("employee_id", "id")
+        .values_list("employee_id", "kind", "start_date", "end_date")
+    ):  # query 3
         if row[0] in rows:
             rows[row[0]].absences.append(row)
     # Personal values and card lines come unsorted (a sort cost the database more than the rest of
@@ -330,17 +433,25 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
     def number(name: str) -> Any:
         return Cast(name, output_field=TextField()) if as_text else name
 
-    for row in IndicatorValue.objects.filter(of_employees, period=period, scope="employee").order_by().values_list(
-            "employee_id", "indicator_id", "kind", number("value"), "level_code", "id"):  # query 4
+    for row in (
+        IndicatorValue.objects.filter(of_employees, period=period, scope="employee")
+        .order_by()
+        .values_list("employee_id", "indicator_id", "kind", number("value"), "level_code", "id")
+    ):  # query 4
         if row[0] in rows:
             rows[row[0]].values.append(row)
-    for row in Adjustment.objects.filter(of_employees, period=period, approved_by__isnull=False).order_by("employee_id", "id").values_list(
-            "employee_id", "amount", "reason", "kind", "applied_on", "order_number", "percent"):  # query 5
+    for row in (
+        Adjustment.objects.filter(of_employees, period=period, approved_by__isnull=False)
+        .order_by("employee_id", "id")
+        .values_list("employee_id", "amount", "reason", "kind", "applied_on", "order_number", "percent")
+    ):  # query 5
         if row[0] in rows:
             rows[row[0]].adjustments.append(row)
     # Lines are the bulk of a run (8 a person). A slice is bounded, so they are read in one go: a
     # server-side cursor would make PostgreSQL plan for the first rows, which is slower for all of them.
-    for employee_id, hours in Timesheet.objects.filter(of_employees, period=period).values_list("employee_id", "hours"):  # query 7
+    for employee_id, hours in Timesheet.objects.filter(of_employees, period=period).values_list(
+        "employee_id", "hours"
+    ):  # query 7
         if employee_id in rows:
             rows[employee_id].timesheet = hours
     card_rows = {employee.card[1]: employee for employee in rows.values()}
@@ -348,17 +459,35 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
         return _engine_inputs(plan, rows, as_text)
     # The lines are found through the card index: the range of the slice's card ids tells the planner
     # how few they are (cards are usually created in employee order, so the range is narrow).
-    lines_of_slice = CardLine.objects.filter(card_id__gte=min(card_rows), card_id__lte=max(card_rows), card_id__in=in_slice.values("id"))
+    lines_of_slice = CardLine.objects.filter(
+        card_id__gte=min(card_rows), card_id__lte=max(card_rows), card_id__in=in_slice.values("id")
+    )
     for row in lines_of_slice.order_by().values_list(
-        "card_id", "id", "component", "label", "level", number("weight"), number("threshold"), number("target"), number("maximum"),
-        number("planned_amount"), "indicator_id", "scale_id", number("component_score__value"), "order",
+        "card_id",
+        "id",
+        "component",
+        "label",
+        "level",
+        number("weight"),
+        number("threshold"),
+        number("target"),
+        number("maximum"),
+        number("planned_amount"),
+        "indicator_id",
+        "scale_id",
+        number("component_score__value"),
+        "order",
     ):  # query 6
         card_rows[row[0]].lines.append(row)
     # A line's points as percents of the plan and its gate are read apart, for the few lines that have
     # any (query 8): seven more columns on every line cost every line of a run its decoding and
     # unpacking (about 20 000 instructions an employee), an extra pass over the slice's lines in the
     # database costs less.
-    for row in lines_of_slice.filter(_HAS_EXTRAS).order_by().values_list("card_id", "id", *[number(name) for name in LINE_EXTRAS]):
+    for row in (
+        lines_of_slice.filter(_HAS_EXTRAS)
+        .order_by()
+        .values_list("card_id", "id", *[number(name) for name in LINE_EXTRAS])
+    ):
         employee = card_rows[row[0]]
         if employee.extras is None:
             employee.extras = {}
@@ -373,11 +502,23 @@ def fetch_slice(plan: RunPlan, first_id: int | None = None, last_id: int | None 
 
 _VALUE_ORDER = operator.itemgetter(5)  # id
 # Read after a line's order: a point as a percent of the plan, and a gate on a key indicator (all empty on most lines).
-LINE_EXTRAS = ("threshold_percent", "target_percent", "maximum_percent", "gate_threshold", "gate_threshold_percent", "gate_cut_to",
-               "gate_cut_percent")
+LINE_EXTRAS = (
+    "threshold_percent",
+    "target_percent",
+    "maximum_percent",
+    "gate_threshold",
+    "gate_threshold_percent",
+    "gate_cut_to",
+    "gate_cut_percent",
+)
 _NO_LINE_EXTRAS = (None,) * len(LINE_EXTRAS)
-_HAS_EXTRAS = Q(threshold_percent__isnull=False) | Q(target_percent__isnull=False) | Q(maximum_percent__isnull=False) | Q(
-    gate_threshold__isnull=False) | Q(gate_threshold_percent__isnull=False)
+_HAS_EXTRAS = (
+    Q(threshold_percent__isnull=False)
+    | Q(target_percent__isnull=False)
+    | Q(maximum_percent__isnull=False)
+    | Q(gate_threshold__isnull=False)
+    | Q(gate_threshold_percent__isnull=False)
+)
 _LINE_ORDER = operator.itemgetter(13, 1)  # the line's order on the card, then id
 
 
@@ -386,11 +527,18 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
     as_text, the numbers of personal values and card lines were read as their text."""
     period = plan.period
     shared_facts, shared_plans, shared_levels = plan.shared_facts, plan.shared_plans, plan.shared_levels
-    company_facts, unit_facts, indicators, scales = plan.company_facts, plan.unit_facts, plan.indicators, plan.scales
+    company_facts, unit_facts, indicators, scales = (
+        plan.company_facts,
+        plan.unit_facts,
+        plan.indicators,
+        plan.scales,
+    )
     months = _months(period)
     calendar = plan.calendar
     codes = {pk: code for pk, (code, _name, _direction, _monitoring) in indicators.items()}
-    shared_values: dict[tuple[str, str], tuple[Decimal | None, str, Decimal | None]] = {}  # (code, scope) → fact, level code, plan
+    shared_values: dict[
+        tuple[str, str], tuple[Decimal | None, str, Decimal | None]
+    ] = {}  # (code, scope) → fact, level code, plan
     plan_cache: dict[str, PlanValues] = {}
     due_cache: dict[tuple[Any, ...], frozenset[str]] = {}
     years_cache: dict[dt.date, Decimal] = {}
@@ -402,7 +550,9 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
     numbers: dict[Any, Decimal | None] = {None: None}  # text → the Decimal, one for each distinct text
     for employee_id, employee in rows.items():
         hash_total += employee.digest()
-        _e, card_id, scheme_id, last_name, first_name, middle_name, hire, leave, seniority_start = employee.card
+        _e, card_id, scheme_id, last_name, first_name, middle_name, hire, leave, seniority_start = (
+            employee.card
+        )
         key = str(employee_id)
         history = employee.assignments
         current = history[-1] if history else None
@@ -430,69 +580,175 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
         unit_scope = f"unit:{unit_key}"
         lines = []
         extras = employee.extras
-        for (_card, line_id, component, label, level, weight, threshold, target, maximum, planned, indicator_id, scale_id,
-             component_score, _order) in employee.lines:
-            line_extras = extras.get(line_id) if extras else None  # percents of the plan and a gate: on a few lines only
+        for (
+            _card,
+            line_id,
+            component,
+            label,
+            level,
+            weight,
+            threshold,
+            target,
+            maximum,
+            planned,
+            indicator_id,
+            scale_id,
+            component_score,
+            _order,
+        ) in employee.lines:
+            line_extras = (
+                extras.get(line_id) if extras else None
+            )  # percents of the plan and a gate: on a few lines only
             if as_text:
                 try:
-                    weight, planned, component_score = numbers[weight], numbers[planned], numbers[component_score]
+                    weight, planned, component_score = (
+                        numbers[weight],
+                        numbers[planned],
+                        numbers[component_score],
+                    )
                 except KeyError:
-                    weight, planned, component_score = (_as_number(numbers, weight), _as_number(numbers, planned),
-                                                        _as_number(numbers, component_score))
-            code, indicator_name, direction, monitoring_only = indicators.get(indicator_id, _NO_INDICATOR) if indicator_id else _NO_INDICATOR
+                    weight, planned, component_score = (
+                        _as_number(numbers, weight),
+                        _as_number(numbers, planned),
+                        _as_number(numbers, component_score),
+                    )
+            code, indicator_name, direction, monitoring_only = (
+                indicators.get(indicator_id, _NO_INDICATOR) if indicator_id else _NO_INDICATOR
+            )
             if not code:
                 fact, level_code, planned_target = component_score, "", None
             elif level == "personal":
-                fact, level_code, planned_target = personal.get(code), personal_levels.get(code, ""), personal_plans.get(code)
+                fact, level_code, planned_target = (
+                    personal.get(code),
+                    personal_levels.get(code, ""),
+                    personal_plans.get(code),
+                )
             else:
                 scope = (code, "company" if level == "company" else unit_scope)
                 shared = shared_values.get(scope)
                 if shared is None:
-                    shared = shared_values[scope] = (shared_facts.get(scope), shared_levels.get(scope, ""), shared_plans.get(scope))
+                    shared = shared_values[scope] = (
+                        shared_facts.get(scope),
+                        shared_levels.get(scope, ""),
+                        shared_plans.get(scope),
+                    )
                 fact, level_code, planned_target = shared
             if target is None:
                 target = planned_target
             # Found by their text: hashing a Decimal costs several times more than writing it out.
-            plan_key = plan_text(threshold, target, maximum) if line_extras is None else relative_plan_text(threshold, target, maximum, *line_extras[:3])
+            plan_key = (
+                plan_text(threshold, target, maximum)
+                if line_extras is None
+                else relative_plan_text(threshold, target, maximum, *line_extras[:3])
+            )
             plan_values = plan_cache.get(plan_key)
             if plan_values is None:
                 if as_text:
-                    threshold, target, maximum = _as_number(numbers, threshold), _as_number(numbers, target), _as_number(numbers, maximum)
-                percents = () if line_extras is None else tuple([_as_number(numbers, value) for value in line_extras[:3]])
+                    threshold, target, maximum = (
+                        _as_number(numbers, threshold),
+                        _as_number(numbers, target),
+                        _as_number(numbers, maximum),
+                    )
+                percents = (
+                    ()
+                    if line_extras is None
+                    else tuple([_as_number(numbers, value) for value in line_extras[:3]])
+                )
                 plan_values = plan_cache[plan_key] = PlanValues(threshold, target, maximum, *percents)
             gate = None if line_extras is None else _line_gate(numbers, line_extras)
             if scale_id:
                 used_scales.add(scale_id)
             # Positional (the field order of LineInput): 800 000 of these in a large run.
-            lines.append(LineInput(str(line_id), label or indicator_name or component, weight, component, level, direction or "higher",
-                                   scales.get(scale_id) if scale_id else None, plan_values, fact, level_code, planned, code, monitoring_only, gate))
-        spans = tuple([
-            EmploymentSpan(max(start, hire), (min(end, leave) if end and leave else end or leave) or None, fte)
-            for _e, start, end, fte, *_rest in history
-        ])
+            lines.append(
+                LineInput(
+                    str(line_id),
+                    label or indicator_name or component,
+                    weight,
+                    component,
+                    level,
+                    direction or "higher",
+                    scales.get(scale_id) if scale_id else None,
+                    plan_values,
+                    fact,
+                    level_code,
+                    planned,
+                    code,
+                    monitoring_only,
+                    gate,
+                )
+            )
+        spans = tuple(
+            [
+                EmploymentSpan(
+                    max(start, hire), (min(end, leave) if end and leave else end or leave) or None, fte
+                )
+                for _e, start, end, fte, *_rest in history
+            ]
+        )
         category = current[7] if current else ""
         block = current[6] if current else ""
         scheme = plan.schemes.get(scheme_id) if scheme_id else None
         due_key = (scheme_id, category, block)
         due = due_cache.get(due_key)
         if due is None:
-            due = due_cache[due_key] = _due_levels(scheme.params if scheme else {}, scheme.kind if scheme else "", category, block, period.kind)
+            due = due_cache[due_key] = _due_levels(
+                scheme.params if scheme else {}, scheme.kind if scheme else "", category, block, period.kind
+            )
         since = seniority_start or hire
         years = years_cache.get(since)
         if years is None:
             years = years_cache[since] = _years(since, period.end)
-        employee_facts = {**unit_facts.get(unit_key, company_facts), **personal} if personal else unit_facts.get(unit_key, company_facts)
-        flags = ({k: from_config(employee_facts[k]) for k in ("certification", "specialization") if k in employee_facts}
-                 if "certification" in employee_facts or "specialization" in employee_facts else {})
-        absences = tuple([EngineAbsence(kind, start, end) for _e, kind, start, end in employee.absences]) if employee.absences else ()
+        employee_facts = (
+            {**unit_facts.get(unit_key, company_facts), **personal}
+            if personal
+            else unit_facts.get(unit_key, company_facts)
+        )
+        flags = (
+            {
+                k: from_config(employee_facts[k])
+                for k in ("certification", "specialization")
+                if k in employee_facts
+            }
+            if "certification" in employee_facts or "specialization" in employee_facts
+            else {}
+        )
+        absences = (
+            tuple([EngineAbsence(kind, start, end) for _e, kind, start, end in employee.absences])
+            if employee.absences
+            else ()
+        )
         # Positional (the field order of PayInput).
-        pay = PayInput(current[4] if current else Decimal(0), period.start, period.end, months, category, (current[8] or "") if current else "",
-                       block, years, spans, absences, employee_facts, flags, due,
-                       salary_spans(history, hire, leave) if len(history) > 1 else (), calendar, employee.timesheet)
+        pay = PayInput(
+            current[4] if current else Decimal(0),
+            period.start,
+            period.end,
+            months,
+            category,
+            (current[8] or "") if current else "",
+            block,
+            years,
+            spans,
+            absences,
+            employee_facts,
+            flags,
+            due,
+            salary_spans(history, hire, leave) if len(history) > 1 else (),
+            calendar,
+            employee.timesheet,
+        )
         name = " ".join(filter(None, (last_name, first_name, middle_name)))
-        adjustments = tuple([EngineAdjustment(amount, reason, kind or AdjustmentKind.MANUAL, applied_on, order_number, percent)
-                             for _e, amount, reason, kind, applied_on, order_number, percent in employee.adjustments]
-                            ) if employee.adjustments else ()
+        adjustments = (
+            tuple(
+                [
+                    EngineAdjustment(
+                        amount, reason, kind or AdjustmentKind.MANUAL, applied_on, order_number, percent
+                    )
+                    for _e, amount, reason, kind, applied_on, order_number, percent in employee.adjustments
+                ]
+            )
+            if employee.adjustments
+            else ()
+        )
         employees.append(EmployeeCalc(key, name, tuple(lines), pay, scheme, unit_key, adjustments))
         card_map[key] = card_id
     return SliceInputs(employees, card_map, problems, hash_total % _HASH_MODULUS, used_scales)
@@ -506,7 +762,12 @@ def _line_gate(numbers: dict[Any, Decimal | None], extras: tuple[Any, ...]) -> G
     gate_threshold, gate_threshold_percent, gate_cut_to, gate_cut_percent = extras[3:]
     if gate_threshold is None and gate_threshold_percent is None:
         return None
-    return Gate(*(_as_number(numbers, value) for value in (gate_threshold, gate_threshold_percent, gate_cut_to, gate_cut_percent)))
+    return Gate(
+        *(
+            _as_number(numbers, value)
+            for value in (gate_threshold, gate_threshold_percent, gate_cut_to, gate_cut_percent)
+        )
+    )
 
 
 def _as_number(numbers: dict[Any, Decimal | None], value: Any) -> Decimal | None:
@@ -523,8 +784,15 @@ def fetch_run_inputs(period: Period, unit: Unit | None = None) -> RunInputs:
     """A whole run in one slice: the plan's 7 queries and the slice's 8."""
     plan = fetch_plan(period, unit)
     part = fetch_slice(plan)
-    return RunInputs(part.employees, plan.unit_facts, plan.corrections, part.cards, plan.problems + part.problems, plan.formulas,
-                     combine_hashes(plan.hash_total, part.hash_total, plan.scales_hash(part.scale_ids)))
+    return RunInputs(
+        part.employees,
+        plan.unit_facts,
+        plan.corrections,
+        part.cards,
+        plan.problems + part.problems,
+        plan.formulas,
+        combine_hashes(plan.hash_total, part.hash_total, plan.scales_hash(part.scale_ids)),
+    )
 
 
 def combine_hashes(*totals: int) -> str:
@@ -535,7 +803,9 @@ def _years(start: dt.date, end: dt.date) -> Decimal:
     return (Decimal((end - start).days) / Decimal("365.25")).quantize(Decimal("0.01"))
 
 
-def _parse_formulas(formulas: dict[str, str]) -> tuple[dict[str, formula_language.Formula], list[str], list[Problem]]:
+def _parse_formulas(
+    formulas: dict[str, str],
+) -> tuple[dict[str, formula_language.Formula], list[str], list[Problem]]:
     """The computed indicators parsed, and the order to evaluate them in (what a formula uses comes
     before it); a formula that does not parse, or a cycle, is a problem (and with a cycle nothing is computed)."""
     parsed = {}
@@ -547,8 +817,17 @@ def _parse_formulas(formulas: dict[str, str]) -> tuple[dict[str, formula_languag
             problems.append(Problem(error.problem.code, f"indicator {code}.formula", error.problem.message))
     cycle = formula_language.find_cycle({code: f.names for code, f in parsed.items()})
     if cycle:
-        problems.append(Problem("formula_cycle", "formula", text("Формулы ссылаются друг на друга по кругу: {c}", "Formulas form a cycle: {c}",
-                                                               c=" → ".join(cycle))))
+        problems.append(
+            Problem(
+                "formula_cycle",
+                "formula",
+                text(
+                    "Формулы ссылаются друг на друга по кругу: {c}",
+                    "Formulas form a cycle: {c}",
+                    c=" → ".join(cycle),
+                ),
+            )
+        )
         return {}, [], problems
     order: list[str] = []
 
@@ -565,8 +844,13 @@ def _parse_formulas(formulas: dict[str, str]) -> tuple[dict[str, formula_languag
     return parsed, order, problems
 
 
-def _evaluate_scope(plan_parsed: dict[str, formula_language.Formula], order: list[str], company: dict[str, Decimal],
-                    scope_facts: dict[str, Decimal], scope: str) -> list[Problem]:
+def _evaluate_scope(
+    plan_parsed: dict[str, formula_language.Formula],
+    order: list[str],
+    company: dict[str, Decimal],
+    scope_facts: dict[str, Decimal],
+    scope: str,
+) -> list[Problem]:
     """Computed indicators of one scope (the company, a unit, an employee) from the company's values
     and the scope's own; a scope that has none of a formula's inputs does not get it."""
     problems = []
@@ -585,7 +869,9 @@ def _evaluate_scope(plan_parsed: dict[str, formula_language.Formula], order: lis
     return problems
 
 
-def _compute_shared(parsed: dict[str, formula_language.Formula], order: list[str], facts: dict[tuple[str, str], Decimal]) -> list[Problem]:
+def _compute_shared(
+    parsed: dict[str, formula_language.Formula], order: list[str], facts: dict[tuple[str, str], Decimal]
+) -> list[Problem]:
     """Computed indicators for the company and every unit, before the cards that use them; the
     results join `facts`."""
     problems: list[Problem] = []
@@ -593,7 +879,10 @@ def _compute_shared(parsed: dict[str, formula_language.Formula], order: list[str
         return problems
     by_scope = _by_scope(facts)
     company = by_scope.get("company", {})
-    for scope in ["company", *sorted(s for s in by_scope if s != "company")]:  # the plan holds no personal values
+    for scope in [
+        "company",
+        *sorted(s for s in by_scope if s != "company"),
+    ]:  # the plan holds no personal values
         scope_facts = by_scope.get(scope, company)
         known = set(scope_facts)
         problems += _evaluate_scope(parsed, order, company, scope_facts, scope)

@@ -25,18 +25,45 @@ ACTIVE_STATUSES = [RunStatus.PENDING, RunStatus.RUNNING]
 class CalculationRun(models.Model):
     """One calculation of a period for a scope: a frozen snapshot that approvals attach to."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization"))
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="runs", verbose_name=_("period"))
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("unit (empty = whole organization)"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="runs", verbose_name=_("period")
+    )
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("unit (empty = whole organization)"),
+    )
     scope_key = models.CharField(_("scope"), max_length=40, editable=False)
-    status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING
+    )
     progress = models.PositiveSmallIntegerField(_("progress, %"), default=0)
     employees_total = models.PositiveIntegerField(_("employees"), default=0)
     input_hash = models.CharField(_("input hash"), max_length=64, blank=True)
     engine_version = models.CharField(_("engine version"), max_length=20, blank=True)
     rounding = models.JSONField(_("rounding policy"), default=dict, blank=True)
-    previous = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("previous run"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("started by"))
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("previous run"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -54,7 +81,11 @@ class CalculationRun(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             # Two runs for the same period and scope cannot run at once.
-            models.UniqueConstraint(fields=["period", "scope_key"], condition=Q(status__in=["pending", "running"]), name="one_active_run_per_scope"),
+            models.UniqueConstraint(
+                fields=["period", "scope_key"],
+                condition=Q(status__in=["pending", "running"]),
+                name="one_active_run_per_scope",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -66,12 +97,27 @@ class EmployeeResult(models.Model):
     # by Django (CASCADE and PROTECT work as usual) but not as database constraints: each would add a
     # check and a row lock on the employee or card per row stored, which cost more than the insert.
     # The run's own index is the unique (run, employee) one.
-    run = models.ForeignKey(CalculationRun, on_delete=models.CASCADE, related_name="results", verbose_name=_("run"), db_constraint=False,
-                            db_index=False)
-    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+", verbose_name=_("employee"), db_constraint=False)
+    run = models.ForeignKey(
+        CalculationRun,
+        on_delete=models.CASCADE,
+        related_name="results",
+        verbose_name=_("run"),
+        db_constraint=False,
+        db_index=False,
+    )
+    employee = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, related_name="+", verbose_name=_("employee"), db_constraint=False
+    )
     # Not indexed either: cards are never deleted by Motiva (only the admin could, and its protection
     # check then scans the results), and each index costs every stored row.
-    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="+", verbose_name=_("card"), db_constraint=False, db_index=False)
+    card = models.ForeignKey(
+        Card,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("card"),
+        db_constraint=False,
+        db_index=False,
+    )
     result = models.DecimalField(_("result, %"), max_digits=12, decimal_places=4)
     level_results = models.JSONField(_("level results"), default=dict)
     pay = models.DecimalField(_("pay"), max_digits=16, decimal_places=4)
@@ -86,7 +132,9 @@ class EmployeeResult(models.Model):
         verbose_name = _("employee result")
         verbose_name_plural = _("employee results")
         ordering = ["run", "employee"]
-        constraints = [models.UniqueConstraint(fields=["run", "employee"], name="one_result_per_employee_and_run")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "employee"], name="one_result_per_employee_and_run")
+        ]
 
     def __str__(self) -> str:
         return f"{self.employee}: {self.result} %"
@@ -97,14 +145,18 @@ class LineOutcome(models.Model):
     and a unit's lines, and lines with equal facts, repeat on many cards; each employee's result
     refers to them by `ref` (a hash of the content)."""
 
-    run = models.ForeignKey(CalculationRun, on_delete=models.CASCADE, related_name="+", verbose_name=_("run"), db_index=False)
+    run = models.ForeignKey(
+        CalculationRun, on_delete=models.CASCADE, related_name="+", verbose_name=_("run"), db_index=False
+    )
     ref = models.CharField(_("reference"), max_length=16)
     content = JSONTextField(_("line result"), default=dict)
 
     class Meta:
         verbose_name = _("line result")
         verbose_name_plural = _("line results")
-        constraints = [models.UniqueConstraint(fields=["run", "ref"], name="one_line_outcome_per_ref_and_run")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "ref"], name="one_line_outcome_per_ref_and_run")
+        ]
 
     def __str__(self) -> str:
         return f"{self.run} / {self.ref}"
@@ -118,21 +170,60 @@ class AdjustmentKind(models.TextChoices):
 class Adjustment(models.Model):
     """A manual correction of one employee's pay: always with a reason and a second approver."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization"))
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("period"))
-    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("employee"))
-    kind = models.CharField(_("kind"), max_length=15, choices=AdjustmentKind.choices, default=AdjustmentKind.MANUAL)
-    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, null=True, blank=True,
-                                 help_text=_("+ or −; empty when a reduction is a percent of the bonus."))
-    percent = models.DecimalField(_("percent of the bonus"), max_digits=5, decimal_places=2, null=True, blank=True,
-                                  help_text=_("A disciplinary reduction as a percent of the bonus: 75 reduces it by 75 %."))
-    applied_on = models.DateField(_("sanction date"), null=True, blank=True,
-                                  help_text=_("The day the sanction was applied: it reduces only the bonus of the period that holds this day."))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("period")
+    )
+    employee = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("employee")
+    )
+    kind = models.CharField(
+        _("kind"), max_length=15, choices=AdjustmentKind.choices, default=AdjustmentKind.MANUAL
+    )
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("+ or −; empty when a reduction is a percent of the bonus."),
+    )
+    percent = models.DecimalField(
+        _("percent of the bonus"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("A disciplinary reduction as a percent of the bonus: 75 reduces it by 75 %."),
+    )
+    applied_on = models.DateField(
+        _("sanction date"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The day the sanction was applied: it reduces only the bonus of the period that holds this day."
+        ),
+    )
     order_number = models.CharField(_("order number"), max_length=40, blank=True)
     reason = models.TextField(_("reason"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("entered by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
     created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("approved by"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     class Meta:
@@ -147,18 +238,37 @@ class Adjustment(models.Model):
 class GroupCorrection(models.Model):
     """The employer's correction coefficient for a unit (subjective ratings above the objective KPIs [S1])."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization"))
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="group_corrections", verbose_name=_("period"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="group_corrections", verbose_name=_("period")
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
     coefficient = models.DecimalField(_("coefficient"), max_digits=6, decimal_places=4)
     reason = models.TextField(_("reason"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("entered by"))
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("approved by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
 
     class Meta:
         verbose_name = _("group correction")
         verbose_name_plural = _("group corrections")
-        constraints = [models.UniqueConstraint(fields=["period", "unit"], name="one_correction_per_unit_and_period")]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "unit"], name="one_correction_per_unit_and_period")
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit} × {self.coefficient}"
@@ -175,26 +285,53 @@ class RunSignature(models.Model):
     """One signature on a run's results: each direct manager for their reports, then the general
     director's approval, then the HR and finance sign-offs before the period closes."""
 
-    run = models.ForeignKey(CalculationRun, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("run"))
+    run = models.ForeignKey(
+        CalculationRun, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("run")
+    )
     kind = models.CharField(_("signature"), max_length=10, choices=SignatureKind.choices)
-    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("signed by"))
-    signer_employee = models.ForeignKey(Employee, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("as employee"))
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("signed by")
+    )
+    signer_employee = models.ForeignKey(
+        Employee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("as employee"),
+    )
     comment = models.TextField(_("comment"), blank=True)
     signed_at = models.DateTimeField(_("signed at"), auto_now_add=True)
     # A new run of the period revokes the signatures of the runs before it: they stay, marked, with who
     # recalculated, when and why (never deleted).
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                   verbose_name=_("revoked by"))
-    revoked_by_run = models.ForeignKey(CalculationRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                       verbose_name=_("revoked by the run"))
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    revoked_by_run = models.ForeignKey(
+        CalculationRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by the run"),
+    )
     revoked_reason = models.TextField(_("reason for the revocation"), blank=True)
 
     class Meta:
         verbose_name = _("run signature")
         verbose_name_plural = _("run signatures")
         ordering = ["run", "signed_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["run", "kind", "signer"], name="one_signature_per_kind_and_signer")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "kind", "signer"], name="one_signature_per_kind_and_signer"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.run} — {self.get_kind_display()} — {self.signer}"

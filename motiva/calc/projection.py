@@ -22,7 +22,9 @@ def project(period: Period, cards: Sequence[Card]) -> dict[int, EmployeeOutcome]
     group_ids = plan.group_scheme_ids & {card.scheme_id for card in cards if card.scheme_id}
     members = fetch.fetch_slice(plan, scheme_ids=group_ids).employees if group_ids else []
     rules = organization.pay_rules
-    context = prepare_group(members, rounding, unit_facts=plan.unit_facts, corrections=plan.corrections, rules=rules)
+    context = prepare_group(
+        members, rounding, unit_facts=plan.unit_facts, corrections=plan.corrections, rules=rules
+    )
     part = fetch.fetch_slice(plan, card_ids=[card.pk for card in cards])
     return {
         part.cards[employee.key]: calculate_member(employee, context, rounding, rules=rules)

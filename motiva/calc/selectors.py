@@ -15,7 +15,11 @@ def stored_lines(result: EmployeeResult) -> list[dict[str, Any]]:
     referred to by the employees' results (one query for the references; results stored before
     that carry their lines whole)."""
     refs = [line["ref"] for line in result.lines if "ref" in line]
-    contents = dict(LineOutcome.objects.filter(run_id=result.run_id, ref__in=refs).values_list("ref", "content")) if refs else {}
+    contents = (
+        dict(LineOutcome.objects.filter(run_id=result.run_id, ref__in=refs).values_list("ref", "content"))
+        if refs
+        else {}
+    )
     return [{"key": line["key"], **contents[line["ref"]]} if "ref" in line else line for line in result.lines]
 
 
@@ -28,7 +32,10 @@ def explain(result: EmployeeResult, language: str = "ru") -> dict[str, Any]:
 
     name = "en" if language.startswith("en") else "ru"
     return {
-        "lines": [{**{k: v for k, v in line.items() if k != "steps"}, "steps": render(line["steps"])} for line in stored_lines(result)],
+        "lines": [
+            {**{k: v for k, v in line.items() if k != "steps"}, "steps": render(line["steps"])}
+            for line in stored_lines(result)
+        ],
         "card": render(result.trace.get("card", [])),
         "components": [_component(c, templates, name, render) for c in result.components if not _withheld(c)],
         # documented fines withheld from the salary (stored with a fourth element), shown beside the bonus
@@ -69,17 +76,41 @@ def explain_outcome(outcome: EmployeeOutcome, language: str = "ru") -> dict[str,
         return None if value is None else str(value)
 
     return {
-        "lines": [{
-            "key": line.key, "title": line.title, "level": line.level, "weight": str(line.weight), "indicator": line.indicator_code,
-            "fact": text(line.fact), "score": text(line.score), "multiplier": text(line.multiplier), "weighted": str(line.weighted),
-            "steps": [s.render(language) for s in line.steps],
-        } for line in card.lines],
-        "card": [s.render(language) for s in card.steps],
-        "components": [] if pay is None else [
-            {"name": c.name.render(name), "amount": str(c.amount), "steps": [s.render(language) for s in c.steps]} for c in pay.components
+        "lines": [
+            {
+                "key": line.key,
+                "title": line.title,
+                "level": line.level,
+                "weight": str(line.weight),
+                "indicator": line.indicator_code,
+                "fact": text(line.fact),
+                "score": text(line.score),
+                "multiplier": text(line.multiplier),
+                "weighted": str(line.weighted),
+                "steps": [s.render(language) for s in line.steps],
+            }
+            for line in card.lines
         ],
-        "withheld": [] if pay is None else [
-            {"name": c.name.render(name), "amount": str(c.amount), "steps": [s.render(language) for s in c.steps]} for c in pay.withheld
+        "card": [s.render(language) for s in card.steps],
+        "components": []
+        if pay is None
+        else [
+            {
+                "name": c.name.render(name),
+                "amount": str(c.amount),
+                "steps": [s.render(language) for s in c.steps],
+            }
+            for c in pay.components
+        ],
+        "withheld": []
+        if pay is None
+        else [
+            {
+                "name": c.name.render(name),
+                "amount": str(c.amount),
+                "steps": [s.render(language) for s in c.steps],
+            }
+            for c in pay.withheld
         ],
         "pay": [] if pay is None else [s.render(language) for s in pay.steps],
         "problems": [p.render(name) for p in outcome.problems],

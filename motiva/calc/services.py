@@ -51,31 +51,71 @@ def _scope_key(unit: Unit | None) -> str:
 
 
 @transaction.atomic
-def calculation_run_start(*, actor: Any, period: Period, unit: Unit | None = None, reason: str = "") -> CalculationRun:
+def calculation_run_start(
+    *, actor: Any, period: Period, unit: Unit | None = None, reason: str = ""
+) -> CalculationRun:
     """Queue a run; refuses a closed period, another organization's unit, and a second run at once.
     A whole-organization run of a period whose results already carry signatures revokes them when it
     finishes: it needs the reason, which stays with the revoked signatures and in the audit log."""
     ensure_open(period)
     if unit is not None and unit.organization_id != period.organization_id:
-        raise InvalidInput([problem("other_organization", "unit", "Подразделение из другой организации", "The unit belongs to another organization")])
+        raise InvalidInput(
+            [
+                problem(
+                    "other_organization",
+                    "unit",
+                    "Подразделение из другой организации",
+                    "The unit belongs to another organization",
+                )
+            ]
+        )
     reason = reason.strip()
     if len(reason) > 2000:
-        raise InvalidInput([problem("too_long", "reason", "Причина длиннее 2000 знаков", "The reason is longer than 2000 characters")])
-    if unit is None and not reason and RunSignature.objects.filter(run__period=period, revoked_at__isnull=True).exists():
-        raise InvalidInput([problem(
-            "reason_required", "reason",
-            "Результаты периода «{p}» уже подписаны: новый расчёт отзовёт подписи. Укажите причину пересчёта.",
-            "The results of “{p}” are already signed: a new run revokes the signatures. Give the reason for the recalculation.",
-            p=period.name)])
+        raise InvalidInput(
+            [
+                problem(
+                    "too_long",
+                    "reason",
+                    "Причина длиннее 2000 знаков",
+                    "The reason is longer than 2000 characters",
+                )
+            ]
+        )
+    if (
+        unit is None
+        and not reason
+        and RunSignature.objects.filter(run__period=period, revoked_at__isnull=True).exists()
+    ):
+        raise InvalidInput(
+            [
+                problem(
+                    "reason_required",
+                    "reason",
+                    "Результаты периода «{p}» уже подписаны: новый расчёт отзовёт подписи. Укажите причину пересчёта.",
+                    "The results of “{p}” are already signed: a new run revokes the signatures. Give the reason for the recalculation.",
+                    p=period.name,
+                )
+            ]
+        )
     scope = _scope_key(unit)
     if CalculationRun.objects.filter(period=period, scope_key=scope, status__in=ACTIVE_STATUSES).exists():
         raise _already_running(period)
-    previous = CalculationRun.objects.filter(period=period, scope_key=scope, status=RunStatus.DONE).order_by("-id").first()
+    previous = (
+        CalculationRun.objects.filter(period=period, scope_key=scope, status=RunStatus.DONE)
+        .order_by("-id")
+        .first()
+    )
     try:
         with transaction.atomic():
             run = CalculationRun.objects.create(
-                organization_id=period.organization_id, period=period, unit=unit, scope_key=scope, previous=previous,
-                created_by=actor if getattr(actor, "pk", None) else None, engine_version=ENGINE_VERSION, reason=reason,
+                organization_id=period.organization_id,
+                period=period,
+                unit=unit,
+                scope_key=scope,
+                previous=previous,
+                created_by=actor if getattr(actor, "pk", None) else None,
+                engine_version=ENGINE_VERSION,
+                reason=reason,
             )
     except IntegrityError:
         raise _already_running(period) from None
@@ -84,7 +124,17 @@ def calculation_run_start(*, actor: Any, period: Period, unit: Unit | None = Non
 
 
 def _already_running(period: Period) -> InvalidInput:
-    return InvalidInput([problem("run_in_progress", "period", "Расчёт периода «{p}» уже выполняется", "A run for “{p}” is already in progress", p=period.name)])
+    return InvalidInput(
+        [
+            problem(
+                "run_in_progress",
+                "period",
+                "Расчёт периода «{p}» уже выполняется",
+                "A run for “{p}” is already in progress",
+                p=period.name,
+            )
+        ]
+    )
 
 
 def calculation_run_execute(run_id: int) -> CalculationRun:
@@ -96,14 +146,18 @@ def calculation_run_execute(run_id: int) -> CalculationRun:
         # (each holds a share lock on it, `ensure_open`) commits first, so any change recorded before
         # `started_at` is read by the run and any later one makes it out of date (calc.approvals).
         list(Period.objects.select_for_update().filter(pk=period_id).values_list("pk", flat=True))
-        claimed = CalculationRun.objects.filter(pk=run_id, status=RunStatus.PENDING).update(status=RunStatus.RUNNING, started_at=timezone.now())
+        claimed = CalculationRun.objects.filter(pk=run_id, status=RunStatus.PENDING).update(
+            status=RunStatus.RUNNING, started_at=timezone.now()
+        )
     run = CalculationRun.objects.select_related("period", "period__organization", "unit").get(pk=run_id)
     if not claimed:
         return run  # another worker has it, or it is finished
     try:
         _execute(run)
     except Exception as error:
-        CalculationRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now())
+        CalculationRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
         raise
     run.refresh_from_db()
     return run
@@ -122,10 +176,16 @@ def _execute(run: CalculationRun) -> None:
     # Everyone else is read slice by slice where they are computed.
     group_ids = plan.group_scheme_ids
     members = fetching.fetch_slice(plan, scheme_ids=group_ids).employees if group_ids else []
-    context = prepare_group(members, rounding, unit_facts=plan.unit_facts, corrections=plan.corrections, rules=rules)
+    context = prepare_group(
+        members, rounding, unit_facts=plan.unit_facts, corrections=plan.corrections, rules=rules
+    )
     planned = time.perf_counter()
     job = _Job(run.pk, plan, context, rounding, rules, total)
-    parallel = settings.MOTIVA_CALC_WORKERS > 1 and total >= settings.MOTIVA_CALC_PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods()
+    parallel = (
+        settings.MOTIVA_CALC_WORKERS > 1
+        and total >= settings.MOTIVA_CALC_PARALLEL_MIN
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
     count = max(settings.MOTIVA_CALC_WORKERS * _SLICES_PER_WORKER, -(-total // _SLICE_MAX)) if parallel else 1
     slices = _slice_bounds(plan.employee_ids, count)
     summary = _Summary(run.pk)
@@ -146,23 +206,41 @@ def _execute(run: CalculationRun) -> None:
         _finish(run, plan, summary, started, planned)
 
 
-def _finish(run: CalculationRun, plan: fetching.RunPlan, summary: _Summary, started: float, planned: float) -> None:
+def _finish(
+    run: CalculationRun, plan: fetching.RunPlan, summary: _Summary, started: float, planned: float
+) -> None:
     """Inside the storing transaction: the run is done, with its hash, timings and problems."""
     period = run.period
     ensure_open(period)
     rounding = period.organization.rounding
     rules = period.organization.pay_rules
     # The rows read, the engine version and the policy determine the result entirely.
-    input_hash = digest({"engine": ENGINE_VERSION, "rounding": rounding, "rows": fetching.combine_hashes(
-        plan.hash_total, *summary.hashes, plan.scales_hash(summary.scale_ids)),
-                         "pay_rules": rules})
+    input_hash = digest(
+        {
+            "engine": ENGINE_VERSION,
+            "rounding": rounding,
+            "rows": fetching.combine_hashes(
+                plan.hash_total, *summary.hashes, plan.scales_hash(summary.scale_ids)
+            ),
+            "pay_rules": rules,
+        }
+    )
     finished = time.perf_counter()
     CalculationRun.objects.filter(pk=run.pk).update(
-        status=RunStatus.DONE, progress=100, finished_at=timezone.now(), input_hash=input_hash, rounding=plain(rounding),
+        status=RunStatus.DONE,
+        progress=100,
+        finished_at=timezone.now(),
+        input_hash=input_hash,
+        rounding=plain(rounding),
         trace_templates=summary.catalog,
-        timings={"total": round(finished - started, 3), "plan": round(planned - started, 3), "fetch": round(summary.fetch, 3),
-                 "compute": round(summary.compute, 3),
-                 "store": round(summary.store, 3), "slices": len(summary.hashes)},
+        timings={
+            "total": round(finished - started, 3),
+            "plan": round(planned - started, 3),
+            "fetch": round(summary.fetch, 3),
+            "compute": round(summary.compute, 3),
+            "store": round(summary.store, 3),
+            "slices": len(summary.hashes),
+        },
         error="; ".join(p.render("ru") for p in [*plan.problems, *summary.problems])[:2000],
     )
     if run.unit_id is None:
@@ -170,11 +248,17 @@ def _finish(run: CalculationRun, plan: fetching.RunPlan, summary: _Summary, star
         signatures_revoke(actor=run.created_by, run=run)
     if period.status == PeriodStatus.REVIEW and run.unit_id is None:
         # A whole-organization run of a period under review moves it on to "calculated".
-        period_transition(actor=run.created_by, period=period, to_status=PeriodStatus.CALCULATED, reason=f"run #{run.pk}")
+        period_transition(
+            actor=run.created_by, period=period, to_status=PeriodStatus.CALCULATED, reason=f"run #{run.pk}"
+        )
     elif period.status == PeriodStatus.APPROVED and run.unit_id is None:
         # New results of an approved period need a new approval: back to review, then calculated.
-        period_transition(actor=run.created_by, period=period, to_status=PeriodStatus.REVIEW, reason=f"new run #{run.pk}")
-        period_transition(actor=run.created_by, period=period, to_status=PeriodStatus.CALCULATED, reason=f"run #{run.pk}")
+        period_transition(
+            actor=run.created_by, period=period, to_status=PeriodStatus.REVIEW, reason=f"new run #{run.pk}"
+        )
+        period_transition(
+            actor=run.created_by, period=period, to_status=PeriodStatus.CALCULATED, reason=f"run #{run.pk}"
+        )
 
 
 _SLICES_PER_WORKER = 4  # more slices than workers: progress moves, and a slow slice does not hold the others
@@ -186,7 +270,10 @@ def _slice_bounds(employee_ids: list[int], count: int) -> list[tuple[int, int]]:
     if not employee_ids:
         return []
     size = -(-len(employee_ids) // max(1, count))
-    return [(employee_ids[start], employee_ids[min(len(employee_ids), start + size) - 1]) for start in range(0, len(employee_ids), size)]
+    return [
+        (employee_ids[start], employee_ids[min(len(employee_ids), start + size) - 1])
+        for start in range(0, len(employee_ids), size)
+    ]
 
 
 @dataclass(frozen=True)
@@ -231,7 +318,11 @@ class _Summary:
         self.scale_ids |= part.scale_ids
         self.fetch += part.fetch
         self.compute += part.compute
-        new = [(self.run_id, ref, content) for ref, content in part.outcomes.items() if ref not in self.stored_refs]
+        new = [
+            (self.run_id, ref, content)
+            for ref, content in part.outcomes.items()
+            if ref not in self.stored_refs
+        ]
         self.stored_refs.update(part.outcomes)
         return new
 
@@ -271,9 +362,19 @@ def _read_and_compute(bounds: tuple[int, int], job: _Job) -> _SlicePart:
     if job.total and (job is not _CURRENT_JOB or connection.vendor == "postgresql"):
         # A worker reports progress on its own connection; on SQLite the storing transaction holds the
         # only write lock, so there the run shows its progress when it is stored.
-        CalculationRun.objects.filter(pk=job.run_id).update(progress=F("progress") + 85 * len(part.employees) // job.total)
-    return _SlicePart(rows, encoder.outcomes, encoder.catalog, part.problems, part.hash_total, part.scale_ids,
-                      fetched - started, computed - fetched)
+        CalculationRun.objects.filter(pk=job.run_id).update(
+            progress=F("progress") + 85 * len(part.employees) // job.total
+        )
+    return _SlicePart(
+        rows,
+        encoder.outcomes,
+        encoder.catalog,
+        part.problems,
+        part.hash_total,
+        part.scale_ids,
+        fetched - started,
+        computed - fetched,
+    )
 
 
 @contextmanager
@@ -298,8 +399,20 @@ def _worker_start() -> None:
             cursor.execute("SET max_parallel_workers_per_gather = 0")
 
 
-RESULT_COLUMNS = ["run_id", "employee_id", "card_id", "result", "level_results", "pay", "proration", "lines", "components", "trace",
-                  "problems", "has_errors"]
+RESULT_COLUMNS = [
+    "run_id",
+    "employee_id",
+    "card_id",
+    "result",
+    "level_results",
+    "pay",
+    "proration",
+    "lines",
+    "components",
+    "trace",
+    "problems",
+    "has_errors",
+]
 LINE_COLUMNS = ["run_id", "ref", "content"]
 
 
@@ -342,7 +455,10 @@ def _store(model: Any, columns: list[str], rows: list[tuple[Any, ...]] | bytes) 
         placeholders = ", ".join(["%s"] * len(columns))
         for start in range(0, len(rows), 5000):
             # table and column names are constants of this module, never user input
-            cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({placeholders})', rows[start : start + 5000])  # noqa: S608
+            cursor.executemany(
+                f'INSERT INTO "{table}" ({names}) VALUES ({placeholders})',  # noqa: S608
+                rows[start : start + 5000],
+            )
 
 
 def _json(value: Any) -> str:
@@ -361,13 +477,17 @@ class _RowEncoder:
         self.catalog: dict[str, list[Any]] = {}
         self.outcomes: dict[str, str] = {}  # ref → content (JSON), the line results of this slice
         self._refs: dict[tuple[Any, ...], str] = {}
-        self._names: dict[int, str] = {}  # a pay component's name (most are the scheme's constants) → its catalog id
+        self._names: dict[
+            int, str
+        ] = {}  # a pay component's name (most are the scheme's constants) → its catalog id
         self._kept: list[Any] = []  # the names above, kept alive so that their ids are not reused
 
     def _name(self, name: Any) -> str:
         """A pay component's name, rendered in both languages, goes into the catalog once; rows refer to it."""
         rendered = [name.render("ru"), name.render("en")]
-        name_id = self._names[id(name)] = "n" + hashlib.blake2s("\x1f".join(rendered).encode(), digest_size=6).hexdigest()
+        name_id = self._names[id(name)] = (
+            "n" + hashlib.blake2s("\x1f".join(rendered).encode(), digest_size=6).hexdigest()
+        )
         self.catalog[name_id] = rendered
         self._kept.append(name)
         return name_id
@@ -376,12 +496,19 @@ class _RowEncoder:
         key = (line.steps, line.title, line.level, line.indicator_code) if line.steps else None
         ref = self._refs.get(key) if key is not None else None
         if ref is None:
-            content = orjson.dumps({
-                "title": line.title, "level": line.level, "weight": str(line.weight), "indicator": line.indicator_code,
-                "fact": None if line.fact is None else str(line.fact), "score": None if line.score is None else str(line.score),
-                "multiplier": None if line.multiplier is None else str(line.multiplier), "weighted": str(line.weighted),
-                "steps": [s.compact(self.catalog) for s in line.steps],
-            })
+            content = orjson.dumps(
+                {
+                    "title": line.title,
+                    "level": line.level,
+                    "weight": str(line.weight),
+                    "indicator": line.indicator_code,
+                    "fact": None if line.fact is None else str(line.fact),
+                    "score": None if line.score is None else str(line.score),
+                    "multiplier": None if line.multiplier is None else str(line.multiplier),
+                    "weighted": str(line.weighted),
+                    "steps": [s.compact(self.catalog) for s in line.steps],
+                }
+            )
             ref = hashlib.blake2b(content, digest_size=8).hexdigest()
             self.outcomes[ref] = content.decode()
             if key is not None:
@@ -397,25 +524,69 @@ class _RowEncoder:
         catalog = self.catalog
         names = self._names
         return (
-            self.run_id, int(outcome.key), card_id, card.total,
+            self.run_id,
+            int(outcome.key),
+            card_id,
+            card.total,
             _json({level: str(value) for level, value in card.level_results.items()}),
             pay.total if pay else Decimal(0),
             pay.proration.quantize(_PRORATION_PLACES) if pay else Decimal(1),
             "[" + ",".join([self._line(line) for line in card.lines]) + "]",
-            _json([] if pay is None else [
-                [names.get(id(c.name)) or self._name(c.name), str(c.amount), [s.compact(catalog) for s in c.steps]] for c in pay.components
-            ] if not pay.withheld else [
-                [names.get(id(c.name)) or self._name(c.name), str(c.amount), [s.compact(catalog) for s in c.steps]] for c in pay.components
-            ] + [  # documented fines withheld from the salary: marked, never part of the bonus
-                [names.get(id(c.name)) or self._name(c.name), str(c.amount), [s.compact(catalog) for s in c.steps], 1] for c in pay.withheld
-            ]),
-            _json({"card": [s.compact(catalog) for s in card.steps], "pay": [] if pay is None else [s.compact(catalog) for s in pay.steps]}
-                  if pay is None or pay.remuneration is None else
-                  # a scheme with a fixed part: the fixed pay and the remuneration (fixed + variable) as figures too
-                  {"card": [s.compact(catalog) for s in card.steps], "pay": [s.compact(catalog) for s in pay.steps],
-                   "remuneration": {"fixed": str(pay.fixed), "total": str(pay.remuneration)}}),
-            _json([{"code": p.code, "field": p.field, "ru": p.render("ru"), "en": p.render("en"), "severity": p.severity.value}
-                   for p in outcome.problems]),
+            _json(
+                []
+                if pay is None
+                else [
+                    [
+                        names.get(id(c.name)) or self._name(c.name),
+                        str(c.amount),
+                        [s.compact(catalog) for s in c.steps],
+                    ]
+                    for c in pay.components
+                ]
+                if not pay.withheld
+                else [
+                    [
+                        names.get(id(c.name)) or self._name(c.name),
+                        str(c.amount),
+                        [s.compact(catalog) for s in c.steps],
+                    ]
+                    for c in pay.components
+                ]
+                + [  # documented fines withheld from the salary: marked, never part of the bonus
+                    [
+                        names.get(id(c.name)) or self._name(c.name),
+                        str(c.amount),
+                        [s.compact(catalog) for s in c.steps],
+                        1,
+                    ]
+                    for c in pay.withheld
+                ]
+            ),
+            _json(
+                {
+                    "card": [s.compact(catalog) for s in card.steps],
+                    "pay": [] if pay is None else [s.compact(catalog) for s in pay.steps],
+                }
+                if pay is None or pay.remuneration is None
+                # a scheme with a fixed part: the fixed pay and the remuneration (fixed + variable) as figures too
+                else {
+                    "card": [s.compact(catalog) for s in card.steps],
+                    "pay": [s.compact(catalog) for s in pay.steps],
+                    "remuneration": {"fixed": str(pay.fixed), "total": str(pay.remuneration)},
+                }
+            ),
+            _json(
+                [
+                    {
+                        "code": p.code,
+                        "field": p.field,
+                        "ru": p.render("ru"),
+                        "en": p.render("en"),
+                        "severity": p.severity.value,
+                    }
+                    for p in outcome.problems
+                ]
+            ),
             any(p.severity is Severity.ERROR for p in outcome.problems),
         )
 
@@ -423,13 +594,17 @@ class _RowEncoder:
 _PRORATION_PLACES = Decimal("0.000001")
 
 
-def calculation_run_create(*, actor: Any, period: Period, unit: Unit | None = None, reason: str = "") -> CalculationRun:
+def calculation_run_create(
+    *, actor: Any, period: Period, unit: Unit | None = None, reason: str = ""
+) -> CalculationRun:
     """Start and execute a run in this process (the command line, tests and benchmarks use it)."""
     run = calculation_run_start(actor=actor, period=period, unit=unit, reason=reason)
     return calculation_run_execute(run.pk)
 
 
-def calculation_run_enqueue(*, actor: Any, period: Period, unit: Unit | None = None, reason: str = "") -> CalculationRun:
+def calculation_run_enqueue(
+    *, actor: Any, period: Period, unit: Unit | None = None, reason: str = ""
+) -> CalculationRun:
     """Start a run in the background (a Celery worker, or in-process when no broker is configured)."""
     from motiva.calc.tasks import execute_run
 
@@ -442,73 +617,179 @@ def run_difference(run: CalculationRun) -> list[dict[str, Any]]:
     """Employee by employee: what changed against the previous run of the same period and scope."""
     if run.previous_id is None:
         return []
-    before = {r["employee_id"]: r for r in EmployeeResult.objects.filter(run_id=run.previous_id).values("employee_id", "result", "pay")}
-    after = {r["employee_id"]: r for r in EmployeeResult.objects.filter(run=run).values("employee_id", "result", "pay")}
+    before = {
+        r["employee_id"]: r
+        for r in EmployeeResult.objects.filter(run_id=run.previous_id).values("employee_id", "result", "pay")
+    }
+    after = {
+        r["employee_id"]: r
+        for r in EmployeeResult.objects.filter(run=run).values("employee_id", "result", "pay")
+    }
     names = dict(Employee.objects.filter(pk__in=before.keys() | after.keys()).values_list("pk", "last_name"))
     changes = []
     for employee_id in sorted(before.keys() | after.keys(), key=lambda pk: names.get(pk, "")):
         old, new = before.get(employee_id), after.get(employee_id)
         if old and new and old["result"] == new["result"] and old["pay"] == new["pay"]:
             continue
-        changes.append({
-            "employee_id": employee_id, "name": names.get(employee_id, ""),
-            "result_before": old["result"] if old else None, "result_after": new["result"] if new else None,
-            "pay_before": old["pay"] if old else None, "pay_after": new["pay"] if new else None,
-            "pay_delta": (new["pay"] if new else Decimal(0)) - (old["pay"] if old else Decimal(0)),
-        })
+        changes.append(
+            {
+                "employee_id": employee_id,
+                "name": names.get(employee_id, ""),
+                "result_before": old["result"] if old else None,
+                "result_after": new["result"] if new else None,
+                "pay_before": old["pay"] if old else None,
+                "pay_after": new["pay"] if new else None,
+                "pay_delta": (new["pay"] if new else Decimal(0)) - (old["pay"] if old else Decimal(0)),
+            }
+        )
     return changes
 
 
 @transaction.atomic
-def adjustment_create(*, actor: Any, period: Period, employee: Employee, amount: Decimal | None, reason: str,
-                      kind: str = AdjustmentKind.MANUAL, percent: Decimal | None = None, applied_on: dt.date | None = None,
-                      order_number: str = "") -> Adjustment:
+def adjustment_create(
+    *,
+    actor: Any,
+    period: Period,
+    employee: Employee,
+    amount: Decimal | None,
+    reason: str,
+    kind: str = AdjustmentKind.MANUAL,
+    percent: Decimal | None = None,
+    applied_on: dt.date | None = None,
+    order_number: str = "",
+) -> Adjustment:
     """A manual adjustment (an amount, + or −) or a disciplinary reduction: the date the sanction was
     applied (inside the period: it reduces only that period's bonus), the order's number, and either an
     amount or a percent of the bonus. It counts once someone else approves it."""
     ensure_open(period)
     problems = []
     if not reason or not reason.strip():
-        problems.append(problem("required", "reason", "Укажите обоснование корректировки", "Give the reason for the adjustment"))
+        problems.append(
+            problem(
+                "required",
+                "reason",
+                "Укажите обоснование корректировки",
+                "Give the reason for the adjustment",
+            )
+        )
     if kind not in AdjustmentKind.values:
         problems.append(problem("choice", "kind", "Неизвестный вид корректировки", "Unknown adjustment kind"))
     if percent is not None:
         if kind != AdjustmentKind.DISCIPLINARY:
-            problems.append(problem("percent_manual", "percent", "Процент премии указывается только для снижения за взыскание",
-                                    "A percent of the bonus is only for a disciplinary reduction"))
+            problems.append(
+                problem(
+                    "percent_manual",
+                    "percent",
+                    "Процент премии указывается только для снижения за взыскание",
+                    "A percent of the bonus is only for a disciplinary reduction",
+                )
+            )
         elif amount is not None:
-            problems.append(problem("amount_or_percent", "percent", "Укажите сумму или процент премии, не то и другое",
-                                    "Give an amount or a percent of the bonus, not both"))
-        elif not percent.is_finite() or not Decimal(0) < percent <= Decimal(100) or percent != percent.quantize(Decimal("0.01")):
-            problems.append(problem("percent", "percent", "Процент премии — от 0,01 до 100", "The percent of the bonus is 0.01 to 100"))
+            problems.append(
+                problem(
+                    "amount_or_percent",
+                    "percent",
+                    "Укажите сумму или процент премии, не то и другое",
+                    "Give an amount or a percent of the bonus, not both",
+                )
+            )
+        elif (
+            not percent.is_finite()
+            or not Decimal(0) < percent <= Decimal(100)
+            or percent != percent.quantize(Decimal("0.01"))
+        ):
+            problems.append(
+                problem(
+                    "percent",
+                    "percent",
+                    "Процент премии — от 0,01 до 100",
+                    "The percent of the bonus is 0.01 to 100",
+                )
+            )
     elif amount is None:
         problems.append(problem("required", "amount", "Укажите сумму", "Give the amount"))
     if amount is not None:
-        if not amount.is_finite() or amount == 0 or abs(amount) >= Decimal("1e12") or amount != amount.quantize(Decimal("0.01")):
-            problems.append(problem("amount", "amount", "Сумма — ненулевое число с точностью до копейки, меньше триллиона",
-                                    "The amount is a non-zero number to the kopeck, below a trillion"))
+        if (
+            not amount.is_finite()
+            or amount == 0
+            or abs(amount) >= Decimal("1e12")
+            or amount != amount.quantize(Decimal("0.01"))
+        ):
+            problems.append(
+                problem(
+                    "amount",
+                    "amount",
+                    "Сумма — ненулевое число с точностью до копейки, меньше триллиона",
+                    "The amount is a non-zero number to the kopeck, below a trillion",
+                )
+            )
         elif kind == AdjustmentKind.DISCIPLINARY and amount > 0:
-            problems.append(problem("sign", "amount", "Снижение за взыскание — отрицательная сумма", "A disciplinary reduction is a negative amount"))
+            problems.append(
+                problem(
+                    "sign",
+                    "amount",
+                    "Снижение за взыскание — отрицательная сумма",
+                    "A disciplinary reduction is a negative amount",
+                )
+            )
     if kind == AdjustmentKind.DISCIPLINARY:
         if applied_on is None:
-            problems.append(problem("required", "applied_on", "Укажите дату применения взыскания", "Give the date the sanction was applied"))
+            problems.append(
+                problem(
+                    "required",
+                    "applied_on",
+                    "Укажите дату применения взыскания",
+                    "Give the date the sanction was applied",
+                )
+            )
         elif not period.start <= applied_on <= period.end:
-            problems.append(problem("outside_period", "applied_on",
-                                    "Взыскание снижает премию только за период, в котором применено: дата вне периода «{p}»",
-                                    "A sanction reduces only the bonus of the period it was applied in: the date is outside “{p}”", p=period.name))
+            problems.append(
+                problem(
+                    "outside_period",
+                    "applied_on",
+                    "Взыскание снижает премию только за период, в котором применено: дата вне периода «{p}»",
+                    "A sanction reduces only the bonus of the period it was applied in: the date is outside “{p}”",
+                    p=period.name,
+                )
+            )
     elif applied_on is not None or order_number.strip():
-        problems.append(problem("sanction_fields", "applied_on", "Дата и номер приказа указываются только для взыскания",
-                                "The date and the order number are only for a disciplinary sanction"))
+        problems.append(
+            problem(
+                "sanction_fields",
+                "applied_on",
+                "Дата и номер приказа указываются только для взыскания",
+                "The date and the order number are only for a disciplinary sanction",
+            )
+        )
     if employee.organization_id != period.organization_id:
-        problems.append(problem("other_organization", "employee", "Сотрудник из другой организации", "The employee belongs to another organization"))
+        problems.append(
+            problem(
+                "other_organization",
+                "employee",
+                "Сотрудник из другой организации",
+                "The employee belongs to another organization",
+            )
+        )
     if problems:
         raise InvalidInput(problems)
     adjustment = Adjustment.objects.create(
-        organization_id=period.organization_id, period=period, employee=employee, amount=amount, percent=percent, reason=reason.strip(),
-        kind=kind, applied_on=applied_on, order_number=order_number.strip(), created_by=actor if getattr(actor, "pk", None) else None,
+        organization_id=period.organization_id,
+        period=period,
+        employee=employee,
+        amount=amount,
+        percent=percent,
+        reason=reason.strip(),
+        kind=kind,
+        applied_on=applied_on,
+        order_number=order_number.strip(),
+        created_by=actor if getattr(actor, "pk", None) else None,
     )
-    audit.record_create(actor=actor, obj=adjustment, fields=["employee", "kind", "amount", "percent", "applied_on", "order_number", "reason"],
-                        reason=reason)
+    audit.record_create(
+        actor=actor,
+        obj=adjustment,
+        fields=["employee", "kind", "amount", "percent", "applied_on", "order_number", "reason"],
+        reason=reason,
+    )
     return adjustment
 
 
@@ -517,31 +798,81 @@ def adjustment_approve(*, actor: Any, adjustment: Adjustment) -> Adjustment:
     """The second signature: someone other than the author; only approved adjustments count."""
     ensure_open(adjustment.period)
     if adjustment.approved_by_id is not None:
-        raise InvalidInput([problem("already_approved", "approved_by", "Корректировка уже утверждена", "The adjustment is already approved")])
+        raise InvalidInput(
+            [
+                problem(
+                    "already_approved",
+                    "approved_by",
+                    "Корректировка уже утверждена",
+                    "The adjustment is already approved",
+                )
+            ]
+        )
     if adjustment.created_by_id == getattr(actor, "pk", None):
-        raise InvalidInput([problem("second_approver", "approved_by", "Корректировку утверждает другой человек, не автор",
-                                    "An adjustment is approved by someone other than its author")])
+        raise InvalidInput(
+            [
+                problem(
+                    "second_approver",
+                    "approved_by",
+                    "Корректировку утверждает другой человек, не автор",
+                    "An adjustment is approved by someone other than its author",
+                )
+            ]
+        )
     if adjustment.employee.user_id is not None and adjustment.employee.user_id == getattr(actor, "pk", None):
-        raise InvalidInput([problem("own_pay", "approved_by", "Нельзя утверждать корректировку своей оплаты", "You cannot approve an adjustment of your own pay")])
-    audit.apply_changes(actor=actor, obj=adjustment, changes={"approved_by": actor, "approved_at": timezone.now()})
+        raise InvalidInput(
+            [
+                problem(
+                    "own_pay",
+                    "approved_by",
+                    "Нельзя утверждать корректировку своей оплаты",
+                    "You cannot approve an adjustment of your own pay",
+                )
+            ]
+        )
+    audit.apply_changes(
+        actor=actor, obj=adjustment, changes={"approved_by": actor, "approved_at": timezone.now()}
+    )
     return adjustment
 
 
 @transaction.atomic
-def group_correction_set(*, actor: Any, period: Period, unit: Unit, coefficient: Decimal, reason: str) -> GroupCorrection:
+def group_correction_set(
+    *, actor: Any, period: Period, unit: Unit, coefficient: Decimal, reason: str
+) -> GroupCorrection:
     ensure_open(period)
     problems = []
     if not Decimal(0) <= coefficient <= Decimal(2):
-        problems.append(problem("range", "coefficient", "Коэффициент корректировки от 0 до 2", "The correction coefficient is 0 to 2"))
+        problems.append(
+            problem(
+                "range",
+                "coefficient",
+                "Коэффициент корректировки от 0 до 2",
+                "The correction coefficient is 0 to 2",
+            )
+        )
     if not reason.strip():
         problems.append(problem("required", "reason", "Укажите обоснование", "Give the reason"))
     if problems:
         raise InvalidInput(problems)
     correction, created = GroupCorrection.objects.update_or_create(
-        period=period, unit=unit,
-        defaults={"organization_id": period.organization_id, "coefficient": coefficient, "reason": reason, "created_by": actor, "approved_by": None},
+        period=period,
+        unit=unit,
+        defaults={
+            "organization_id": period.organization_id,
+            "coefficient": coefficient,
+            "reason": reason,
+            "created_by": actor,
+            "approved_by": None,
+        },
     )
-    audit.record(actor=actor, obj=correction, action="create" if created else "update", after={"coefficient": str(coefficient)}, reason=reason)
+    audit.record(
+        actor=actor,
+        obj=correction,
+        action="create" if created else "update",
+        after={"coefficient": str(coefficient)},
+        reason=reason,
+    )
     return correction
 
 
@@ -549,7 +880,15 @@ def group_correction_set(*, actor: Any, period: Period, unit: Unit, coefficient:
 def group_correction_approve(*, actor: Any, correction: GroupCorrection) -> GroupCorrection:
     ensure_open(correction.period)
     if correction.created_by_id == getattr(actor, "pk", None):
-        raise InvalidInput([problem("second_approver", "approved_by", "Корректировку утверждает другой человек, не автор",
-                                    "A correction is approved by someone other than its author")])
+        raise InvalidInput(
+            [
+                problem(
+                    "second_approver",
+                    "approved_by",
+                    "Корректировку утверждает другой человек, не автор",
+                    "A correction is approved by someone other than its author",
+                )
+            ]
+        )
     audit.apply_changes(actor=actor, obj=correction, changes={"approved_by": actor})
     return correction

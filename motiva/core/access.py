@@ -28,13 +28,37 @@ COMPANY_READ = frozenset({Role.HR, Role.FINANCE, Role.EXECUTIVE, Role.AUDITOR, R
 PAY_READ = frozenset({Role.HR, Role.FINANCE, Role.EXECUTIVE, Role.BOARD})
 CONFIGURE = frozenset({Role.HR, Role.ADMIN})  # indicators, scales, card templates and cards
 # Audit fields that carry salary or pay: shown only to those who may see pay.
-PAY_FIELDS = frozenset({"salary", "salary_min", "salary_max", "amount", "percent", "pay", "planned_amount", "coefficient", "lines", "params"})
+PAY_FIELDS = frozenset(
+    {
+        "salary",
+        "salary_min",
+        "salary_max",
+        "amount",
+        "percent",
+        "pay",
+        "planned_amount",
+        "coefficient",
+        "lines",
+        "params",
+    }
+)
 # Audit entities whose very description names an amount of pay.
 PAY_ENTITIES = frozenset({"calc.Adjustment", "calc.GroupCorrection"})
 # Notes on a result that speak of the card only (facts, scales); every other note comes from the pay
 # calculation and may name money, so it is shown only with the pay.
-CARD_PROBLEM_CODES = frozenset({"fact_missing", "line_without_score", "plan_value_missing", "plan_values_order", "rating_range",
-                                "unknown_kind", "unknown_level", "zero_fact", "zero_plan"})
+CARD_PROBLEM_CODES = frozenset(
+    {
+        "fact_missing",
+        "line_without_score",
+        "plan_value_missing",
+        "plan_values_order",
+        "rating_range",
+        "unknown_kind",
+        "unknown_level",
+        "zero_fact",
+        "zero_plan",
+    }
+)
 
 
 def card_notes(problems: list[Any], show_pay: bool) -> list[Any]:
@@ -79,7 +103,9 @@ class Viewer:
         day = day or timezone.localdate()
         key = (organization_id, day)
         if key not in self._subtree:
-            self._subtree[key] = frozenset(subordinates_as_of(self.employee, day).values_list("pk", flat=True))
+            self._subtree[key] = frozenset(
+                subordinates_as_of(self.employee, day).values_list("pk", flat=True)
+            )
         return self._subtree[key]
 
     def is_manager(self, organization_id: int, day: dt.date | None = None) -> bool:
@@ -108,7 +134,9 @@ def viewer_for(user: Any) -> Viewer:
     else:
         employee = Employee.objects.filter(user=user).select_related("organization").first()
         roles: dict[int, set[str]] = {}
-        for organization_id, role in RoleAssignment.objects.filter(user=user).values_list("organization_id", "role"):
+        for organization_id, role in RoleAssignment.objects.filter(user=user).values_list(
+            "organization_id", "role"
+        ):
             roles.setdefault(organization_id, set()).add(role)
         viewer = Viewer(user, employee, {k: frozenset(v) for k, v in roles.items()})
     if user is not None:
@@ -134,7 +162,9 @@ def organization_or_404(viewer: Viewer, pk: Any) -> Organization:
         raise Http404 from None
 
 
-def _people(viewer: Viewer, organization: Organization | int, everyone: bool, day: dt.date | None) -> QuerySet[Employee]:
+def _people(
+    viewer: Viewer, organization: Organization | int, everyone: bool, day: dt.date | None
+) -> QuerySet[Employee]:
     """Everyone of the organization when `everyone`, else the viewer and their subtree."""
     organization_id = organization if isinstance(organization, int) else organization.pk
     base = Employee.objects.filter(organization_id=organization_id)
@@ -142,7 +172,11 @@ def _people(viewer: Viewer, organization: Organization | int, everyone: bool, da
         return base.none()
     if everyone:
         return base
-    own = viewer.employee.pk if viewer.employee is not None and viewer.employee.organization_id == organization_id else None
+    own = (
+        viewer.employee.pk
+        if viewer.employee is not None and viewer.employee.organization_id == organization_id
+        else None
+    )
     return base.filter(Q(pk__in=viewer.subtree(organization_id, day)) | Q(pk=own))
 
 
@@ -150,13 +184,17 @@ def _organization_id(organization: Organization | int) -> int:
     return organization if isinstance(organization, int) else organization.pk
 
 
-def employees(viewer: Viewer, organization: Organization | int, day: dt.date | None = None) -> QuerySet[Employee]:
+def employees(
+    viewer: Viewer, organization: Organization | int, day: dt.date | None = None
+) -> QuerySet[Employee]:
     """Employees whose card this viewer may open: everyone for the company-wide roles; the viewer and
     their subtree for a manager; only themselves for an employee."""
     return _people(viewer, organization, viewer.reads_company(_organization_id(organization)), day)
 
 
-def pay_visible(viewer: Viewer, organization: Organization | int, day: dt.date | None = None) -> QuerySet[Employee]:
+def pay_visible(
+    viewer: Viewer, organization: Organization | int, day: dt.date | None = None
+) -> QuerySet[Employee]:
     """Employees whose salary and pay this viewer may see: the person, their management line, HR,
     finance and executives. The auditor and the administrator see no one's pay but their own."""
     return _people(viewer, organization, viewer.reads_all_pay(_organization_id(organization)), day)
@@ -233,7 +271,10 @@ def results_show_pay(viewer: Viewer, organization_id: int) -> bool:
 def run_contains_own_pay(viewer: Viewer, run: Any) -> bool:
     from motiva.calc.models import EmployeeResult
 
-    return viewer.employee is not None and EmployeeResult.objects.filter(run=run, employee=viewer.employee).exists()
+    return (
+        viewer.employee is not None
+        and EmployeeResult.objects.filter(run=run, employee=viewer.employee).exists()
+    )
 
 
 def mask_pay_entity(viewer: Viewer, organization_id: int | None, entity_type: str, text: str) -> str:
@@ -289,7 +330,11 @@ def can_sign(viewer: Viewer, run: Any, kind: str) -> bool:
         if run.pk not in viewer._managers:
             viewer._managers[run.pk] = frozenset(direct_managers(run))
         return viewer.employee.pk in viewer._managers[run.pk]
-    if kind == "executive" and not viewer.has(run.organization_id, Role.EXECUTIVE) and viewer.has(run.organization_id, Role.BOARD):
+    if (
+        kind == "executive"
+        and not viewer.has(run.organization_id, Role.EXECUTIVE)
+        and viewer.has(run.organization_id, Role.BOARD)
+    ):
         # The board / owner approves only a run that holds a general director's own pay.
         from motiva.calc.approvals import executive_paid
 
@@ -302,7 +347,9 @@ def can_score_components(viewer: Viewer, employee: Employee) -> bool:
     """Tasks and assessment lines are scored by the employee's managers (or HR), never by the employee."""
     if viewer.employee is not None and viewer.employee.pk == employee.pk:
         return False
-    return viewer.has(employee.organization_id, Role.HR) or employee.pk in viewer.subtree(employee.organization_id)
+    return viewer.has(employee.organization_id, Role.HR) or employee.pk in viewer.subtree(
+        employee.organization_id
+    )
 
 
 def can_close(viewer: Viewer, organization_id: int) -> bool:

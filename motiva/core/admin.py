@@ -13,8 +13,12 @@ from motiva.org.services import PAY_RULE_FIELDS, organization_pay_rules_set, pay
 
 
 class OrganizationForm(forms.ModelForm):
-    change_reason = forms.CharField(label=_("reason of the change"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                                    help_text=_("Required to switch off the cap on disciplinary reductions; kept in the audit log."))
+    change_reason = forms.CharField(
+        label=_("reason of the change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required to switch off the cap on disciplinary reductions; kept in the audit log."),
+    )
 
     class Meta:
         model = Organization
@@ -47,7 +51,12 @@ class OrganizationAdmin(AuditedAdmin):
             setattr(obj, name, getattr(stored, name))
         with transaction.atomic():
             super().save_model(request, obj, form, change)
-            organization_pay_rules_set(actor=request.user, organization=obj, reason=form.cleaned_data.get("change_reason", ""), **rules)
+            organization_pay_rules_set(
+                actor=request.user,
+                organization=obj,
+                reason=form.cleaned_data.get("change_reason", ""),
+                **rules,
+            )
 
 
 @admin.register(RoleAssignment)

@@ -24,7 +24,13 @@ class AuditedAdmin(admin.ModelAdmin):
             if change:
                 before = audit.snapshot(type(obj).objects.get(pk=obj.pk), fields)
                 super().save_model(request, obj, form, change)
-                audit.record(actor=request.user, obj=obj, action="update", before=before, after=audit.snapshot(obj, fields))
+                audit.record(
+                    actor=request.user,
+                    obj=obj,
+                    action="update",
+                    before=before,
+                    after=audit.snapshot(obj, fields),
+                )
             else:
                 super().save_model(request, obj, form, change)
                 audit.record_create(actor=request.user, obj=obj, fields=fields)

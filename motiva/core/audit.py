@@ -79,11 +79,15 @@ def record(
         if before.get(name, "") != after.get(name, "") or action == AuditAction.DELETE
     ]
     if not events and action in (AuditAction.CREATE, AuditAction.DELETE, AuditAction.TRANSITION):
-        events = [AuditEvent(actor=actor_user, change_id=change_id, action=action, reason=reason, **_entity(obj))]
+        events = [
+            AuditEvent(actor=actor_user, change_id=change_id, action=action, reason=reason, **_entity(obj))
+        ]
     return AuditEvent.objects.bulk_create(events)
 
 
-def record_create_many(*, actor: Any, objs: Iterable[models.Model], fields: Iterable[str], reason: str = "") -> list[AuditEvent]:
+def record_create_many(
+    *, actor: Any, objs: Iterable[models.Model], fields: Iterable[str], reason: str = ""
+) -> list[AuditEvent]:
     """`record_create` for many new objects at once, in one insert (each object its own change)."""
     actor_user = actor if getattr(actor, "pk", None) else None
     names = list(fields)
@@ -91,12 +95,26 @@ def record_create_many(*, actor: Any, objs: Iterable[models.Model], fields: Iter
     for obj in objs:
         change_id = uuid.uuid4()
         after = snapshot(obj, names)
-        events += [AuditEvent(actor=actor_user, change_id=change_id, action=AuditAction.CREATE, field=name, old_value="",
-                              new_value=after[name], reason=reason, **_entity(obj)) for name in names if after[name] != ""]
+        events += [
+            AuditEvent(
+                actor=actor_user,
+                change_id=change_id,
+                action=AuditAction.CREATE,
+                field=name,
+                old_value="",
+                new_value=after[name],
+                reason=reason,
+                **_entity(obj),
+            )
+            for name in names
+            if after[name] != ""
+        ]
     return AuditEvent.objects.bulk_create(events, batch_size=2000)
 
 
-def record_create(*, actor: Any, obj: models.Model, fields: Iterable[str], reason: str = "") -> list[AuditEvent]:
+def record_create(
+    *, actor: Any, obj: models.Model, fields: Iterable[str], reason: str = ""
+) -> list[AuditEvent]:
     return record(actor=actor, obj=obj, action=AuditAction.CREATE, after=snapshot(obj, fields), reason=reason)
 
 
@@ -124,5 +142,9 @@ def apply_changes(
     )
 
 
-def record_delete(*, actor: Any, obj: models.Model, fields: Iterable[str], reason: str = "") -> list[AuditEvent]:
-    return record(actor=actor, obj=obj, action=AuditAction.DELETE, before=snapshot(obj, fields), reason=reason)
+def record_delete(
+    *, actor: Any, obj: models.Model, fields: Iterable[str], reason: str = ""
+) -> list[AuditEvent]:
+    return record(
+        actor=actor, obj=obj, action=AuditAction.DELETE, before=snapshot(obj, fields), reason=reason
+    )

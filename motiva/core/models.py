@@ -60,19 +60,32 @@ class Organization(models.Model):
         _("decimal places for money"), default=2, validators=[MaxValueValidator(4)]
     )
     round_per_line = models.BooleanField(
-        _("round each line"), default=False, help_text=_("Round every line's result; otherwise only the total is rounded.")
+        _("round each line"),
+        default=False,
+        help_text=_("Round every line's result; otherwise only the total is rounded."),
     )
     time_places = models.PositiveSmallIntegerField(
-        _("decimal places for the share of time worked"), null=True, blank=True, validators=[MaxValueValidator(8)],
+        _("decimal places for the share of time worked"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(8)],
         help_text=_("Empty: the time coefficient keeps every digit (it is not rounded)."),
     )
     time_rounding_mode = models.CharField(
-        _("rounding mode for the share of time worked"), max_length=10, choices=RoundingMode.choices, blank=True,
+        _("rounding mode for the share of time worked"),
+        max_length=10,
+        choices=RoundingMode.choices,
+        blank=True,
         help_text=_("Empty: the organization's rounding mode."),
     )
     line_rounding = models.CharField(
-        _("what each line rounds"), max_length=12, choices=LineRounding.choices, default=LineRounding.SCORE,
-        help_text=_("When each line is rounded: its score, or its weighted contribution (the total is then the sum of the rounded contributions)."),
+        _("what each line rounds"),
+        max_length=12,
+        choices=LineRounding.choices,
+        default=LineRounding.SCORE,
+        help_text=_(
+            "When each line is rounded: its score, or its weighted contribution (the total is then the sum of the rounded contributions)."
+        ),
     )
     fiscal_year_start_month = models.PositiveSmallIntegerField(
         _("fiscal year starts in month"), default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
@@ -83,18 +96,36 @@ class Organization(models.Model):
         help_text=_("Labour Code art. 135 (from 1 September 2025): at most 20 percent of the month's pay."),
     )
     disciplinary_cap_percent = models.DecimalField(
-        _("disciplinary reduction cap, %"), max_digits=5, decimal_places=2, default=20,
+        _("disciplinary reduction cap, %"),
+        max_digits=5,
+        decimal_places=2,
+        default=20,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     disciplinary_base = models.CharField(
-        _("base of the disciplinary cap"), max_length=20, choices=DisciplinaryBaseChoice.choices,
+        _("base of the disciplinary cap"),
+        max_length=20,
+        choices=DisciplinaryBaseChoice.choices,
         default=DisciplinaryBaseChoice.SALARY_AND_BONUS,
-        help_text=_("What the cap is a percent of: the month's salary plus the bonuses accrued for that month (default), or the salary alone."),
+        help_text=_(
+            "What the cap is a percent of: the month's salary plus the bonuses accrued for that month (default), or the salary alone."
+        ),
     )
-    ktu_min = models.DecimalField(_("lowest KTU"), max_digits=6, decimal_places=3, default=0, validators=[MinValueValidator(0)])
-    ktu_max = models.DecimalField(_("highest KTU"), max_digits=6, decimal_places=3, default=1, validators=[MinValueValidator(0)])
-    ktu_step = models.DecimalField(_("KTU step"), max_digits=6, decimal_places=3, default=Decimal("0.1"),
-                                   help_text=_("A KTU is a value from the lowest to the highest in these steps (0–1 by 0.1, 0.5–2.5 by 0.1 …)."))
+    ktu_min = models.DecimalField(
+        _("lowest KTU"), max_digits=6, decimal_places=3, default=0, validators=[MinValueValidator(0)]
+    )
+    ktu_max = models.DecimalField(
+        _("highest KTU"), max_digits=6, decimal_places=3, default=1, validators=[MinValueValidator(0)]
+    )
+    ktu_step = models.DecimalField(
+        _("KTU step"),
+        max_digits=6,
+        decimal_places=3,
+        default=Decimal("0.1"),
+        help_text=_(
+            "A KTU is a value from the lowest to the highest in these steps (0–1 by 0.1, 0.5–2.5 by 0.1 …)."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -111,7 +142,8 @@ class Organization(models.Model):
             mode=self.rounding_mode,
             score_places=self.score_places,
             money_places=self.money_places,
-            round_per_line=LineRounding.CONTRIBUTION.value if self.round_per_line and self.line_rounding == LineRounding.CONTRIBUTION
+            round_per_line=LineRounding.CONTRIBUTION.value
+            if self.round_per_line and self.line_rounding == LineRounding.CONTRIBUTION
             else self.round_per_line,
             time_places=self.time_places,
             time_mode=self.time_rounding_mode,
@@ -121,9 +153,13 @@ class Organization(models.Model):
     def pay_rules(self) -> PayRules:
         """The rules every scheme's pay follows in this organization (engine form)."""
         return PayRules(
-            disciplinary_cap=Decimal(self.disciplinary_cap_percent) if self.disciplinary_cap_enabled else None,
+            disciplinary_cap=Decimal(self.disciplinary_cap_percent)
+            if self.disciplinary_cap_enabled
+            else None,
             disciplinary_base=self.disciplinary_base,
-            ktu_min=Decimal(self.ktu_min), ktu_max=Decimal(self.ktu_max), ktu_step=Decimal(self.ktu_step),
+            ktu_min=Decimal(self.ktu_min),
+            ktu_max=Decimal(self.ktu_max),
+            ktu_step=Decimal(self.ktu_step),
         )
 
 
@@ -141,14 +177,26 @@ class Role(models.TextChoices):
 class RoleAssignment(models.Model):
     """Roles that do not follow from the org structure (employee and manager do)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="motiva_roles", verbose_name=_("user"))
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="role_assignments", verbose_name=_("organization"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="motiva_roles",
+        verbose_name=_("user"),
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+        verbose_name=_("organization"),
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
 
     class Meta:
         verbose_name = _("role assignment")
         verbose_name_plural = _("role assignments")
-        constraints = [models.UniqueConstraint(fields=["user", "organization", "role"], name="unique_role_per_user_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization", "role"], name="unique_role_per_user_org")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()}"
@@ -164,9 +212,21 @@ class AuditAction(models.TextChoices):
 class AuditEvent(models.Model):
     """One changed field of one entity. Events of one change share change_id."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("organization"))
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organization"),
+    )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("who")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
     )
     at = models.DateTimeField(_("when (UTC)"), auto_now_add=True, db_index=True)
     change_id = models.UUIDField(_("change"), default=uuid.uuid4, db_index=True)

@@ -86,38 +86,73 @@ def month_start(day: dt.date) -> dt.date:
 
 def _setup_library(ctx: Ctx, indicators: dict[str, tuple[Any, ...]]) -> None:
     for key, (name, kind, params) in catalog.SCALES.items():
-        ctx.scales[key] = kpi.scale_create(actor=ctx.actor, organization=ctx.organization, name=name, kind=kind, params=params)
+        ctx.scales[key] = kpi.scale_create(
+            actor=ctx.actor, organization=ctx.organization, name=name, kind=kind, params=params
+        )
     pending = dict(indicators)
     # Computed indicators after the ones they read.
-    for code, (name, unit, direction, kind, periodicity, extra) in sorted(pending.items(), key=lambda item: bool(item[1][5].get("formula"))):
+    for code, (name, unit, direction, kind, periodicity, extra) in sorted(
+        pending.items(), key=lambda item: bool(item[1][5].get("formula"))
+    ):
         fields = dict(extra)
         if "benchmark" in fields:
             fields["benchmark"] = D(fields["benchmark"])
         ctx.indicators[code] = kpi.indicator_create(
-            actor=ctx.actor, organization=ctx.organization, code=code, name=name, unit_of_measure=unit,
-            direction=direction, kind=kind, periodicity=periodicity, **fields,
+            actor=ctx.actor,
+            organization=ctx.organization,
+            code=code,
+            name=name,
+            unit_of_measure=unit,
+            direction=direction,
+            kind=kind,
+            periodicity=periodicity,
+            **fields,
         )
 
 
 def _grades(ctx: Ctx, table: list[tuple[str, str, int, int]]) -> None:
     for code, name, low, high in table:
         ctx.grades[code] = org.grade_create(
-            actor=ctx.actor, organization=ctx.organization, code=code, name=name, salary_min=D(low), salary_max=D(high)
+            actor=ctx.actor,
+            organization=ctx.organization,
+            code=code,
+            name=name,
+            salary_min=D(low),
+            salary_max=D(high),
         )
 
 
 def _unit(ctx: Ctx, key: str, code: str, name: str, parent: str | None, block: str) -> Unit:
     unit = org.unit_create(
-        actor=ctx.actor, organization=ctx.organization, code=code, name=name,
-        parent=ctx.units[parent] if parent else None, block=block,
+        actor=ctx.actor,
+        organization=ctx.organization,
+        code=code,
+        name=name,
+        parent=ctx.units[parent] if parent else None,
+        block=block,
     )
     ctx.units[key] = unit
     return unit
 
 
-def _position(ctx: Ctx, key: str, unit: str, title: str, grade: str, category: str, *, head: bool = False, hours: int = 100) -> Position:
+def _position(
+    ctx: Ctx,
+    key: str,
+    unit: str,
+    title: str,
+    grade: str,
+    category: str,
+    *,
+    head: bool = False,
+    hours: int = 100,
+) -> Position:
     position = org.position_create(
-        actor=ctx.actor, unit=ctx.units[unit], title=title, grade=ctx.grades[grade], category=category, is_head=head,
+        actor=ctx.actor,
+        unit=ctx.units[unit],
+        title=title,
+        grade=ctx.grades[grade],
+        category=category,
+        is_head=head,
         monthly_task_hours=hours,
     )
     ctx.positions[key] = position
@@ -125,8 +160,14 @@ def _position(ctx: Ctx, key: str, unit: str, title: str, grade: str, category: s
 
 
 def _hire(
-    ctx: Ctx, position_key: str, count: int, hire_from: dt.date, *, manager: Employee | None = None,
-    username: str | None = None, kyrgyz: bool = False,
+    ctx: Ctx,
+    position_key: str,
+    count: int,
+    hire_from: dt.date,
+    *,
+    manager: Employee | None = None,
+    username: str | None = None,
+    kyrgyz: bool = False,
 ) -> list[Employee]:
     position = ctx.positions[position_key]
     grade = position.grade
@@ -142,9 +183,17 @@ def _hire(
         if username and not hired:
             user = _demo_user(username, first, last)
         employee = org.employee_hire(
-            actor=ctx.actor, organization=ctx.organization, personnel_number=f"{ctx.counter:05d}",
-            last_name=last, first_name=first, middle_name=middle, hire_date=hire_date, position=position,
-            salary=salary, manager=manager, user=user,
+            actor=ctx.actor,
+            organization=ctx.organization,
+            personnel_number=f"{ctx.counter:05d}",
+            last_name=last,
+            first_name=first,
+            middle_name=middle,
+            hire_date=hire_date,
+            position=position,
+            salary=salary,
+            manager=manager,
+            user=user,
         )
         hired.append(employee)
     ctx.people.setdefault(position_key, []).extend(hired)
@@ -154,17 +203,28 @@ def _hire(
 
 
 def _demo_user(username: str, first: str, last: str) -> User:
-    user = User.objects.create_user(username=username, password=DEMO_PASSWORD, first_name=first, last_name=last)
+    user = User.objects.create_user(
+        username=username, password=DEMO_PASSWORD, first_name=first, last_name=last
+    )
     group, _created = Group.objects.get_or_create(name=DEMO_GROUP)
     user.groups.add(group)
     return user
 
 
-def _template(ctx: Ctx, position_key: str, lines: list[Line], scheme: str | None, valid_from: dt.date, cap: str = "") -> None:
+def _template(
+    ctx: Ctx, position_key: str, lines: list[Line], scheme: str | None, valid_from: dt.date, cap: str = ""
+) -> None:
     rows = []
     for order, line in enumerate(lines):
-        row: dict[str, Any] = {"order": order, "weight": line.weight, "level": line.level, "target": line.target,
-                               "threshold": line.threshold, "maximum": line.maximum, "planned_amount": line.amount}
+        row: dict[str, Any] = {
+            "order": order,
+            "weight": line.weight,
+            "level": line.level,
+            "target": line.target,
+            "threshold": line.threshold,
+            "maximum": line.maximum,
+            "planned_amount": line.amount,
+        }
         if line.what in ("tasks", "assessment"):
             row |= {"component": line.what, "label": line.label}
         else:
@@ -173,8 +233,12 @@ def _template(ctx: Ctx, position_key: str, lines: list[Line], scheme: str | None
         row["confirmer_position"] = ctx.positions[line.confirmer] if line.confirmer else None
         rows.append(row)
     kpi.card_template_create(
-        actor=ctx.actor, position=ctx.positions[position_key], valid_from=valid_from, lines=rows,
-        scheme=ctx.schemes.get(scheme) if scheme else None, category_cap=cap,
+        actor=ctx.actor,
+        position=ctx.positions[position_key],
+        valid_from=valid_from,
+        lines=rows,
+        scheme=ctx.schemes.get(scheme) if scheme else None,
+        category_cap=cap,
     )
 
 
@@ -183,16 +247,22 @@ def _periods(ctx: Ctx, kind: str, first: dt.date, today: dt.date) -> list[Period
     made = []
     start = first
     while start <= today:
-        made.append(periods.period_create(actor=ctx.actor, organization=ctx.organization, kind=kind, start=start))
+        made.append(
+            periods.period_create(actor=ctx.actor, organization=ctx.organization, kind=kind, start=start)
+        )
         start = periods.add_months(start, step)
     return made
 
 
-def _fact(ctx: Ctx, indicator: Indicator, target: Decimal | None, scale: Scale | None) -> tuple[Decimal | None, str]:
+def _fact(
+    ctx: Ctx, indicator: Indicator, target: Decimal | None, scale: Scale | None
+) -> tuple[Decimal | None, str]:
     rng = ctx.rng
     if scale is not None and scale.kind == "discrete_levels":
         levels = scale.params["levels"]
-        weights = [6, 2, 1, 1][: len(levels)] if scale.params.get("as_multiplier") else [1, 2, 4, 3][: len(levels)]
+        weights = (
+            [6, 2, 1, 1][: len(levels)] if scale.params.get("as_multiplier") else [1, 2, 4, 3][: len(levels)]
+        )
         level = rng.choices(levels, weights=weights)[0]
         return D(level["value"]), level["code"]
     if indicator.kind == "binary":
@@ -248,13 +318,19 @@ def _managers_sign(period: Period) -> None:
     run = approvals.latest_run(period)
     if run is None:
         return
-    for employee in Employee.objects.filter(pk__in=approvals.direct_managers(run)).select_related("user").order_by("pk"):
+    for employee in (
+        Employee.objects.filter(pk__in=approvals.direct_managers(run)).select_related("user").order_by("pk")
+    ):
         if employee.user is not None and employee.user.username in ("manager", "director"):
             continue
         if employee.user is None:
             # Every manager has an account in a real organization; these cannot sign in to the demo.
-            user = User.objects.create_user(username=f"demo-{period.organization_id}-{employee.personnel_number}", password=None,
-                                            first_name=employee.first_name, last_name=employee.last_name)
+            user = User.objects.create_user(
+                username=f"demo-{period.organization_id}-{employee.personnel_number}",
+                password=None,
+                first_name=employee.first_name,
+                last_name=employee.last_name,
+            )
             employee.user = user
             employee.save(update_fields=["user"])
         approvals.run_sign(actor=employee.user, run=run, kind="manager")
@@ -280,46 +356,111 @@ def _roles(ctx: Ctx, username: str, *roles: str) -> None:
 def build_transport(actor: Any, today: dt.date, rng: random.Random, names: NameSource) -> Organization:
     organization = org.organization_create(actor=actor, name="АО «ТрансЛайн»", currency="RUB")
     ctx = Ctx(organization, actor, rng, names)
-    _grades(ctx, [
-        ("G1", "Рабочие", 45_000, 60_000), ("G2", "Квалифицированные рабочие", 60_000, 80_000),
-        ("G3", "Специалисты", 70_000, 95_000), ("G4", "Ведущие специалисты", 90_000, 130_000),
-        ("G5", "Руководители групп и участков", 120_000, 170_000), ("G6", "Руководители подразделений", 160_000, 240_000),
-        ("G7", "Директора направлений", 230_000, 350_000), ("G8", "Высшее руководство", 350_000, 500_000),
-    ])
+    _grades(
+        ctx,
+        [
+            ("G1", "Рабочие", 45_000, 60_000),
+            ("G2", "Квалифицированные рабочие", 60_000, 80_000),
+            ("G3", "Специалисты", 70_000, 95_000),
+            ("G4", "Ведущие специалисты", 90_000, 130_000),
+            ("G5", "Руководители групп и участков", 120_000, 170_000),
+            ("G6", "Руководители подразделений", 160_000, 240_000),
+            ("G7", "Директора направлений", 230_000, 350_000),
+            ("G8", "Высшее руководство", 350_000, 500_000),
+        ],
+    )
     _setup_library(ctx, catalog.TRANSPORT_INDICATORS)
     ctx.schemes["three_level"] = kpi.scheme_create(
-        actor=actor, organization=organization, name="Трёхуровневая премия", kind="three_level",
+        actor=actor,
+        organization=organization,
+        name="Трёхуровневая премия",
+        kind="three_level",
         description="Компания (EBITDA) раз в год, подразделение: производство — ежеквартально, АУП — раз в полугодие; "
-                    "личная эффективность 20 % для всех — раз в полугодие; топ-менеджмент — раз в год. Без порога и шкалы на итог.",
+        "личная эффективность 20 % для всех — раз в полугодие; топ-менеджмент — раз в год. Без порога и шкалы на итог.",
         params={
-            "level_periods": {"company": "year", "unit": {"production": "quarter", "administrative": "half_year"}, "personal": "half_year"},
+            "level_periods": {
+                "company": "year",
+                "unit": {"production": "quarter", "administrative": "half_year"},
+                "personal": "half_year",
+            },
             "top_management_period": "year",
             "no_threshold": True,
-            "target_bonus_percent": {"production": {"G1": "10", "G2": "12", "G3": "15", "G4": "20", "G5": "25", "G6": "30", "G7": "40", "G8": "60"},
-                                     "administrative": {"G1": "10", "G2": "10", "G3": "12", "G4": "15", "G5": "20", "G6": "25", "G7": "35", "G8": "60"}},
-            "level_shares": {"G1": ["10", "70", "20"], "G2": ["10", "70", "20"], "G3": ["20", "60", "20"], "G4": ["20", "60", "20"],
-                             "G5": ["30", "50", "20"], "G6": ["40", "40", "20"], "G7": ["50", "30", "20"], "G8": ["60", "20", "20"]},
+            "target_bonus_percent": {
+                "production": {
+                    "G1": "10",
+                    "G2": "12",
+                    "G3": "15",
+                    "G4": "20",
+                    "G5": "25",
+                    "G6": "30",
+                    "G7": "40",
+                    "G8": "60",
+                },
+                "administrative": {
+                    "G1": "10",
+                    "G2": "10",
+                    "G3": "12",
+                    "G4": "15",
+                    "G5": "20",
+                    "G6": "25",
+                    "G7": "35",
+                    "G8": "60",
+                },
+            },
+            "level_shares": {
+                "G1": ["10", "70", "20"],
+                "G2": ["10", "70", "20"],
+                "G3": ["20", "60", "20"],
+                "G4": ["20", "60", "20"],
+                "G5": ["30", "50", "20"],
+                "G6": ["40", "40", "20"],
+                "G7": ["50", "30", "20"],
+                "G8": ["60", "20", "20"],
+            },
         },
     )
     ctx.schemes["workshop"] = kpi.scheme_create(
-        actor=actor, organization=organization, name="Цех «А»: 20 % оклада × итоговый результат", kind="target_bonus",
+        actor=actor,
+        organization=organization,
+        name="Цех «А»: 20 % оклада × итоговый результат",
+        kind="target_bonus",
         params={"basis": "salary_percent", "percent": "20"},
     )
     ctx.schemes["ktu"] = kpi.scheme_create(
-        actor=actor, organization=organization, name="Сервисный центр: КТУ + сдельная часть − штрафы", kind="ktu_pool",
-        params={"ktu_indicator": "KTU", "ktu_step": "0.1", "share_value_formula": "round(30 * REPAIRS_COUNT / 300 * CSI / 90, 2)"},
+        actor=actor,
+        organization=organization,
+        name="Сервисный центр: КТУ + сдельная часть − штрафы",
+        kind="ktu_pool",
+        params={
+            "ktu_indicator": "KTU",
+            "ktu_step": "0.1",
+            "share_value_formula": "round(30 * REPAIRS_COUNT / 300 * CSI / 90, 2)",
+        },
     )
     ctx.schemes["it"] = kpi.scheme_create(
-        actor=actor, organization=organization, name="ИТ-поддержка: сумма коэффициентов", kind="coefficient_sum",
+        actor=actor,
+        organization=organization,
+        name="ИТ-поддержка: сумма коэффициентов",
+        kind="coefficient_sum",
         description="Оклад × (Кsla + Кко + Кл + Ка) + сертификация + специализация; Кл — первые шесть мест рейтинга.",
-        params={"coefficients": {"K_sla": "if(SLA_SHARE >= 95, 0.6, round(0.6 * SLA_SHARE / 95, 2))",
-                                 "K_cc": "if(CSAT_POSITIVE >= 90, 0.4, round(0.4 * CSAT_POSITIVE / 90, 2))",
-                                 "K_out": "0.1 * OUTSOURCE_REGIONS"},
-                "leadership": ["0.6", "0.5", "0.4", "0.3", "0.2", "0.1"], "rank_indicator": "IT_RANK", "rank_direction": "lower",
-                "certification_percent": "8", "specialization_percent": {"min": "8", "max": "15"}},
+        params={
+            "coefficients": {
+                "K_sla": "if(SLA_SHARE >= 95, 0.6, round(0.6 * SLA_SHARE / 95, 2))",
+                "K_cc": "if(CSAT_POSITIVE >= 90, 0.4, round(0.4 * CSAT_POSITIVE / 90, 2))",
+                "K_out": "0.1 * OUTSOURCE_REGIONS",
+            },
+            "leadership": ["0.6", "0.5", "0.4", "0.3", "0.2", "0.1"],
+            "rank_indicator": "IT_RANK",
+            "rank_direction": "lower",
+            "certification_percent": "8",
+            "specialization_percent": {"min": "8", "max": "15"},
+        },
     )
     ctx.schemes["construction"] = kpi.scheme_create(
-        actor=actor, organization=organization, name="ОКС: плановая сумма по KPI × коэффициент выполнения", kind="planned_amount",
+        actor=actor,
+        organization=organization,
+        name="ОКС: плановая сумма по KPI × коэффициент выполнения",
+        kind="planned_amount",
         params={"monthly_total": "30000"},
     )
 
@@ -376,13 +517,28 @@ def build_transport(actor: Any, today: dt.date, rng: random.Random, names: NameS
     ceo = _hire(ctx, "ceo", 1, year_ago, username="director")[0]
     heads: dict[str, Employee] = {}
     for key, boss_key, user in [
-        ("cfo", None, None), ("hr_head", None, None), ("cco", None, None), ("ops_head", None, None), ("auditor", None, "auditor"),
-        ("service_head", None, None), ("it_head", None, None), ("oks_head", None, None),
+        ("cfo", None, None),
+        ("hr_head", None, None),
+        ("cco", None, None),
+        ("ops_head", None, None),
+        ("auditor", None, "auditor"),
+        ("service_head", None, None),
+        ("it_head", None, None),
+        ("oks_head", None, None),
     ]:
         heads[key] = _hire(ctx, key, 1, year_ago, manager=heads.get(boss_key or "", ceo), username=user)[0]
-    heads["payroll_head"] = _hire(ctx, "payroll_head", 1, year_ago, manager=heads["cfo"], username="finance")[0]
+    heads["payroll_head"] = _hire(ctx, "payroll_head", 1, year_ago, manager=heads["cfo"], username="finance")[
+        0
+    ]
     for key in ("col1_head", "col2_head", "dispatch_head", "workshop_head"):
-        heads[key] = _hire(ctx, key, 1, year_ago, manager=heads["ops_head"], username="manager" if key == "col1_head" else None)[0]
+        heads[key] = _hire(
+            ctx,
+            key,
+            1,
+            year_ago,
+            manager=heads["ops_head"],
+            username="manager" if key == "col1_head" else None,
+        )[0]
     _hire(ctx, "economist", 3, year_ago, manager=heads["cfo"])
     _hire(ctx, "accountant", 2, year_ago, manager=heads["payroll_head"])
     _hire(ctx, "comp_analyst", 1, year_ago, manager=heads["hr_head"], username="hr")
@@ -390,7 +546,14 @@ def build_transport(actor: Any, today: dt.date, rng: random.Random, names: NameS
     _hire(ctx, "sales_manager", 4, year_ago, manager=heads["cco"])
     for column, drivers in (("col1", 20), ("col2", 20)):
         _hire(ctx, f"{column}_mechanic", 1, year_ago, manager=heads[f"{column}_head"])
-        _hire(ctx, f"{column}_driver", drivers, year_ago, manager=heads[f"{column}_head"], username="employee" if column == "col1" else None)
+        _hire(
+            ctx,
+            f"{column}_driver",
+            drivers,
+            year_ago,
+            manager=heads[f"{column}_head"],
+            username="employee" if column == "col1" else None,
+        )
     _hire(ctx, "dispatcher", 4, year_ago, manager=heads["dispatch_head"])
     _hire(ctx, "foreman", 1, year_ago, manager=heads["workshop_head"])
     _hire(ctx, "fitter", 8, year_ago, manager=heads["workshop_head"])
@@ -409,7 +572,10 @@ def build_transport(actor: Any, today: dt.date, rng: random.Random, names: NameS
         unit_total = D(80) - D(company_share)
         weights = _split(unit_total, len(unit_lines))
         lines = [Line(**{**company.__dict__, "weight": company_share})]
-        lines += [Line(**{**line.__dict__, "weight": str(weight)}) for line, weight in zip(unit_lines, weights, strict=True)]
+        lines += [
+            Line(**{**line.__dict__, "weight": str(weight)})
+            for line, weight in zip(unit_lines, weights, strict=True)
+        ]
         _template(ctx, position, [*lines, personal], "three_level", since)
 
     column_lines = [
@@ -422,70 +588,137 @@ def build_transport(actor: Any, today: dt.date, rng: random.Random, names: NameS
         three_level(f"{column}_head", "40", column_lines)
         three_level(f"{column}_mechanic", "20", column_lines)
         three_level(f"{column}_driver", "10", column_lines)
-    dispatch_lines = [Line("ON_TIME", "", "unit", "corridor", "95", "85", "99"), Line("TRANSPORT_PLAN", "", "unit", "corridor", "5200", "4200", "6000"),
-                      Line("ACCIDENTS", "", "unit", "penalty")]
+    dispatch_lines = [
+        Line("ON_TIME", "", "unit", "corridor", "95", "85", "99"),
+        Line("TRANSPORT_PLAN", "", "unit", "corridor", "5200", "4200", "6000"),
+        Line("ACCIDENTS", "", "unit", "penalty"),
+    ]
     three_level("dispatch_head", "30", dispatch_lines)
     three_level("dispatcher", "10", dispatch_lines)
     three_level("ops_head", "50", column_lines[:3])
-    sales_lines = [Line("RECEIVABLES_EXCESS", "", "unit", "corridor", "800", "1200", "400"), Line("REVENUE_PLAN", "", "unit", "corridor", "450", "380", "520")]
+    sales_lines = [
+        Line("RECEIVABLES_EXCESS", "", "unit", "corridor", "800", "1200", "400"),
+        Line("REVENUE_PLAN", "", "unit", "corridor", "450", "380", "520"),
+    ]
     three_level("cco", "50", sales_lines)
     three_level("sales_manager", "20", sales_lines)
-    finance_lines = [Line("BUDGET_EXEC", "", "unit", "corridor", "100", "90", "105"), Line("REPORTS_ON_TIME", "", "unit", "corridor", "100", "90", "110"),
-                     Line("RECEIVABLES_EXCESS", "", "unit", "corridor", "800", "1200", "400")]
+    finance_lines = [
+        Line("BUDGET_EXEC", "", "unit", "corridor", "100", "90", "105"),
+        Line("REPORTS_ON_TIME", "", "unit", "corridor", "100", "90", "110"),
+        Line("RECEIVABLES_EXCESS", "", "unit", "corridor", "800", "1200", "400"),
+    ]
     three_level("cfo", "50", finance_lines)
     three_level("economist", "20", finance_lines)
     three_level("payroll_head", "30", finance_lines[:2])
     three_level("accountant", "20", finance_lines[:2])
-    hr_lines = [Line("VACANCY_CLOSED", "", "unit", "corridor", "90", "75", "100"), Line("BUDGET_EXEC", "", "unit", "corridor", "100", "90", "105")]
+    hr_lines = [
+        Line("VACANCY_CLOSED", "", "unit", "corridor", "90", "75", "100"),
+        Line("BUDGET_EXEC", "", "unit", "corridor", "100", "90", "105"),
+    ]
     three_level("hr_head", "50", hr_lines)
     three_level("comp_analyst", "20", hr_lines)
     three_level("auditor", "30", [Line("REPORTS_ON_TIME", "", "unit", "corridor", "100", "90", "110")])
     three_level("ceo", "60", [Line("REVENUE_PLAN", "", "unit", "corridor", "450", "380", "520")])
 
-    _template(ctx, "workshop_head", [
-        Line("REPAIRS_PLAN", "50", "unit", "ratio", "120"), Line("REPEAT_REPAIRS", "30", "unit", "ratio", "3"),
-        Line("TECH_DISCIPLINE", "20", "unit", "penalty"),
-    ], "workshop", since)
+    _template(
+        ctx,
+        "workshop_head",
+        [
+            Line("REPAIRS_PLAN", "50", "unit", "ratio", "120"),
+            Line("REPEAT_REPAIRS", "30", "unit", "ratio", "3"),
+            Line("TECH_DISCIPLINE", "20", "unit", "penalty"),
+        ],
+        "workshop",
+        since,
+    )
     for key in ("foreman", "fitter"):
-        _template(ctx, key, [
-            Line("REPAIRS_PLAN", "50", "unit", "ratio", "120"), Line("REPEAT_REPAIRS", "30", "unit", "ratio", "3"),
-            Line("TECH_DISCIPLINE", "20", "personal", "penalty"),
-        ], "workshop", since)
+        _template(
+            ctx,
+            key,
+            [
+                Line("REPAIRS_PLAN", "50", "unit", "ratio", "120"),
+                Line("REPEAT_REPAIRS", "30", "unit", "ratio", "3"),
+                Line("TECH_DISCIPLINE", "20", "personal", "penalty"),
+            ],
+            "workshop",
+            since,
+        )
     for key in ("service_engineer", "service_head", "receptionist"):
-        _template(ctx, key, [
-            Line("REPAIRS_COUNT", "40", "unit", "ratio", "300"), Line("TAT_DAYS", "20", "unit", "ratio", "5"),
-            Line("CSI", "20", "unit", "ratio", "90"), Line("REPEAT_REPAIRS", "20", "unit", "ratio", "3"),
-            Line("KTU", "0", "personal", None, "0.7"),
-        ], "ktu", since)
+        _template(
+            ctx,
+            key,
+            [
+                Line("REPAIRS_COUNT", "40", "unit", "ratio", "300"),
+                Line("TAT_DAYS", "20", "unit", "ratio", "5"),
+                Line("CSI", "20", "unit", "ratio", "90"),
+                Line("REPEAT_REPAIRS", "20", "unit", "ratio", "3"),
+                Line("KTU", "0", "personal", None, "0.7"),
+            ],
+            "ktu",
+            since,
+        )
     for key in ("it_engineer", "it_head"):
-        _template(ctx, key, [
-            Line("SLA_SHARE", "60", "personal", "ratio", "95"), Line("CSAT_POSITIVE", "40", "personal", "ratio", "90"),
-            Line("IT_RANK", "0", "personal", None, "6"), Line("OUTSOURCE_REGIONS", "0", "personal", None, "1"),
-        ], "it", since)
-    _template(ctx, "pto_engineer", [
-        Line("DOC_HIDDEN_WORKS", "20", scale="ratio100", target="100", amount="6000"),
-        Line("DOC_TABLES", "20", scale="ratio100", target="100", amount="6000"),
-        Line("DOC_APPROVAL", "20", scale="ratio100", target="100", amount="6000"),
-        Line("VOLUMES_KS", "20", scale="ratio100", target="100", amount="6000"),
-        Line("INTERACTION", "10", scale="ratio100", target="100", amount="3000"),
-        Line("EXEC_DISCIPLINE", "10", scale="ratio100", target="100", amount="3000"),
-    ], "construction", since)
-    _template(ctx, "ird_engineer", [
-        Line("PERMIT_WASTEWATER", "30", scale="ratio100", target="100", amount="9000"),
-        Line("PERMIT_FISHERY", "30", scale="ratio100", target="100", amount="9000"),
-        Line("SUPPLIER_Z", "30", scale="ratio100", target="100", amount="9000"),
-        Line("EXEC_DISCIPLINE", "10", scale="ratio100", target="100", amount="3000"),
-    ], "construction", since)
-    _template(ctx, "oks_head", [
-        Line("BUDGET_EXEC", "50", "unit", "corridor", "100", "90", "105"), Line("EXEC_DISCIPLINE", "30", "personal", "ratio100", "100"),
-        Line("PERSONAL_EFF", "20", "personal", "rating"),
-    ], "three_level", since)
+        _template(
+            ctx,
+            key,
+            [
+                Line("SLA_SHARE", "60", "personal", "ratio", "95"),
+                Line("CSAT_POSITIVE", "40", "personal", "ratio", "90"),
+                Line("IT_RANK", "0", "personal", None, "6"),
+                Line("OUTSOURCE_REGIONS", "0", "personal", None, "1"),
+            ],
+            "it",
+            since,
+        )
+    _template(
+        ctx,
+        "pto_engineer",
+        [
+            Line("DOC_HIDDEN_WORKS", "20", scale="ratio100", target="100", amount="6000"),
+            Line("DOC_TABLES", "20", scale="ratio100", target="100", amount="6000"),
+            Line("DOC_APPROVAL", "20", scale="ratio100", target="100", amount="6000"),
+            Line("VOLUMES_KS", "20", scale="ratio100", target="100", amount="6000"),
+            Line("INTERACTION", "10", scale="ratio100", target="100", amount="3000"),
+            Line("EXEC_DISCIPLINE", "10", scale="ratio100", target="100", amount="3000"),
+        ],
+        "construction",
+        since,
+    )
+    _template(
+        ctx,
+        "ird_engineer",
+        [
+            Line("PERMIT_WASTEWATER", "30", scale="ratio100", target="100", amount="9000"),
+            Line("PERMIT_FISHERY", "30", scale="ratio100", target="100", amount="9000"),
+            Line("SUPPLIER_Z", "30", scale="ratio100", target="100", amount="9000"),
+            Line("EXEC_DISCIPLINE", "10", scale="ratio100", target="100", amount="3000"),
+        ],
+        "construction",
+        since,
+    )
+    _template(
+        ctx,
+        "oks_head",
+        [
+            Line("BUDGET_EXEC", "50", "unit", "corridor", "100", "90", "105"),
+            Line("EXEC_DISCIPLINE", "30", "personal", "ratio100", "100"),
+            Line("PERSONAL_EFF", "20", "personal", "rating"),
+        ],
+        "three_level",
+        since,
+    )
 
     quarters = _periods(ctx, PeriodKind.QUARTER, _quarter_start(year_ago, organization), today)
     months = _periods(ctx, PeriodKind.MONTH, year_ago, today)
     years = _periods(ctx, PeriodKind.YEAR, year_ago.replace(month=1), today)
-    halves = _periods(ctx, PeriodKind.HALF_YEAR, year_ago.replace(month=1 if year_ago.month < 7 else 7), today)
-    quarterly_positions = {p for key, p in ctx.positions.items() if ctx.positions[key].card_templates.filter(scheme__kind="three_level").exists()}
+    halves = _periods(
+        ctx, PeriodKind.HALF_YEAR, year_ago.replace(month=1 if year_ago.month < 7 else 7), today
+    )
+    quarterly_positions = {
+        p
+        for key, p in ctx.positions.items()
+        if ctx.positions[key].card_templates.filter(scheme__kind="three_level").exists()
+    }
     # Three-level cards are evaluated on quarters, half-years and years: each level is paid for its own period.
     _cards_for(ctx, quarters + halves + years, today, positions=quarterly_positions)
     _cards_for(ctx, months, today, positions=set(ctx.positions.values()) - quarterly_positions)
@@ -506,14 +739,28 @@ def _sanction(ctx: Ctx, months: list[Period], today: dt.date) -> None:
     the month's bonus, entered by HR with its date and order, approved by finance; the fitter's card shows
     the reduction with the month's cap beside it."""
     current = next((p for p in months if p.start <= today <= p.end), None)
-    fitter = Employee.objects.filter(organization=ctx.organization, assignments__position=ctx.positions["fitter"],
-                                     termination_date__isnull=True).order_by("personnel_number").first()
+    fitter = (
+        Employee.objects.filter(
+            organization=ctx.organization,
+            assignments__position=ctx.positions["fitter"],
+            termination_date__isnull=True,
+        )
+        .order_by("personnel_number")
+        .first()
+    )
     if current is None or fitter is None:
         return
     entered = calc_services.adjustment_create(
-        actor=User.objects.get(username="hr"), period=current, employee=fitter, amount=None, percent=Decimal("25"), kind="disciplinary",
-        applied_on=current.start + dt.timedelta(days=min(4, (today - current.start).days)), order_number="27-к",
-        reason="Выговор: выпуск автомобиля на линию без отметки о техосмотре")
+        actor=User.objects.get(username="hr"),
+        period=current,
+        employee=fitter,
+        amount=None,
+        percent=Decimal("25"),
+        kind="disciplinary",
+        applied_on=current.start + dt.timedelta(days=min(4, (today - current.start).days)),
+        order_number="27-к",
+        reason="Выговор: выпуск автомобиля на линию без отметки о техосмотре",
+    )
     calc_services.adjustment_approve(actor=User.objects.get(username="finance"), adjustment=entered)
 
 
@@ -532,7 +779,8 @@ def _cards_for(ctx: Ctx, period_list: list[Period], today: dt.date, *, positions
     """Cards only for the employees whose position's card runs on these periods."""
     position_ids = {p.pk for p in positions}
     employees = [
-        e for e in Employee.objects.filter(organization=ctx.organization)
+        e
+        for e in Employee.objects.filter(organization=ctx.organization)
         if any(a.position_id in position_ids for a in e.assignments.all())
     ]
     for period in period_list:
@@ -546,7 +794,11 @@ def _values_for_cards(ctx: Ctx, period_list: list[Period], today: dt.date) -> No
     seen: set[tuple[Any, ...]] = set()
     for period in period_list:
         assignments = {a.employee_id: a for a in org_assignments(ctx.organization, period.start)}
-        cards = Card.objects.filter(period=period).select_related("employee").prefetch_related("lines__indicator", "lines__scale")
+        cards = (
+            Card.objects.filter(period=period)
+            .select_related("employee")
+            .prefetch_related("lines__indicator", "lines__scale")
+        )
         for card in cards:
             assignment = assignments.get(card.employee_id)
             for line in card.lines.all():
@@ -567,7 +819,13 @@ def _values_for_cards(ctx: Ctx, period_list: list[Period], today: dt.date) -> No
                 if key in seen:
                     continue
                 seen.add(key)
-                base = {"indicator": indicator, "period": period, "scope": scope, "unit": unit, "employee": employee}
+                base = {
+                    "indicator": indicator,
+                    "period": period,
+                    "scope": scope,
+                    "unit": unit,
+                    "employee": employee,
+                }
                 if line.target is not None:
                     rows.append({**base, "kind": ValueKind.PLAN, "value": line.target})
                 if period.start > today:
@@ -581,8 +839,15 @@ def _values_for_cards(ctx: Ctx, period_list: list[Period], today: dt.date) -> No
                     value = D(ctx.rng.randint(1, 8))
                 if indicator.code == "OUTSOURCE_REGIONS":
                     value = D(ctx.rng.choice([0, 0, 1, 2]))
-                rows.append({**base, "kind": ValueKind.FACT, "value": value, "level_code": level,
-                             "comment": "Протокол совещания приложен" if ctx.rng.random() < 0.05 else ""})
+                rows.append(
+                    {
+                        **base,
+                        "kind": ValueKind.FACT,
+                        "value": value,
+                        "level_code": level,
+                        "comment": "Протокол совещания приложен" if ctx.rng.random() < 0.05 else "",
+                    }
+                )
     periods.values_load(actor=ctx.actor, rows=rows)
 
 
@@ -600,10 +865,26 @@ def _company_values(ctx: Ctx, period_list: list[Period], today: dt.date) -> None
     rows = []
     for period in period_list:
         plan = D(300) * periods.MONTHS_IN[PeriodKind(period.kind)] / 3
-        rows.append({"indicator": ebitda, "period": period, "kind": ValueKind.PLAN, "value": plan, "scope": Scope.COMPANY})
+        rows.append(
+            {
+                "indicator": ebitda,
+                "period": period,
+                "kind": ValueKind.PLAN,
+                "value": plan,
+                "scope": Scope.COMPANY,
+            }
+        )
         if period.end < today or (period.kind == PeriodKind.QUARTER and period.start <= today):
             fact = (plan * D(str(round(ctx.rng.gauss(1.03, 0.08), 4)))).quantize(D("0.1"))
-            rows.append({"indicator": ebitda, "period": period, "kind": ValueKind.FACT, "value": fact, "scope": Scope.COMPANY})
+            rows.append(
+                {
+                    "indicator": ebitda,
+                    "period": period,
+                    "kind": ValueKind.FACT,
+                    "value": fact,
+                    "scope": Scope.COMPANY,
+                }
+            )
     periods.values_load(actor=ctx.actor, rows=rows)
 
 
@@ -613,10 +894,28 @@ def _labour_productivity(ctx: Ctx, quarters: list[Period], today: dt.date) -> No
     for period in quarters:
         if period.start > today:
             continue
-        headcount = D(Employee.objects.filter(organization=ctx.organization, hire_date__lte=period.start).count())
+        headcount = D(
+            Employee.objects.filter(organization=ctx.organization, hire_date__lte=period.start).count()
+        )
         tonnes = (headcount * D(ctx.rng.randint(26, 34)) * 1000 / 4).quantize(D(1))
-        rows.append({"indicator": ctx.indicators["TONNES"], "period": period, "kind": ValueKind.FACT, "value": tonnes, "scope": Scope.COMPANY})
-        rows.append({"indicator": ctx.indicators["HEADCOUNT"], "period": period, "kind": ValueKind.FACT, "value": headcount, "scope": Scope.COMPANY})
+        rows.append(
+            {
+                "indicator": ctx.indicators["TONNES"],
+                "period": period,
+                "kind": ValueKind.FACT,
+                "value": tonnes,
+                "scope": Scope.COMPANY,
+            }
+        )
+        rows.append(
+            {
+                "indicator": ctx.indicators["HEADCOUNT"],
+                "period": period,
+                "kind": ValueKind.FACT,
+                "value": headcount,
+                "scope": Scope.COMPANY,
+            }
+        )
     periods.values_load(actor=ctx.actor, rows=rows)
 
 
@@ -624,21 +923,48 @@ def _history(ctx: Ctx, today: dt.date) -> None:
     """A year has moves: a promotion, a salary rise, a leaver, vacations and a sick leave."""
     drivers = ctx.people["col1_driver"]
     half_year_ago = periods.add_months(month_start(today), -6)
-    org.assignment_change(actor=ctx.actor, employee=drivers[1], start_date=half_year_ago, position=ctx.positions["col1_mechanic"],
-                          salary=D(78_000), reason="Перевод на должность механика")
-    org.assignment_change(actor=ctx.actor, employee=drivers[2], start_date=periods.add_months(month_start(today), -4),
-                          salary=drivers[2].assignments.get().salary + 5000, reason="Индексация оклада")
+    org.assignment_change(
+        actor=ctx.actor,
+        employee=drivers[1],
+        start_date=half_year_ago,
+        position=ctx.positions["col1_mechanic"],
+        salary=D(78_000),
+        reason="Перевод на должность механика",
+    )
+    org.assignment_change(
+        actor=ctx.actor,
+        employee=drivers[2],
+        start_date=periods.add_months(month_start(today), -4),
+        salary=drivers[2].assignments.get().salary + 5000,
+        reason="Индексация оклада",
+    )
     leaver = ctx.people["col2_driver"][-1]
-    org.employee_terminate(actor=ctx.actor, employee=leaver, termination_date=periods.add_months(month_start(today), -3) - dt.timedelta(days=1),
-                           reason="Увольнение по собственному желанию")
-    for index, employee in enumerate(Employee.objects.filter(organization=ctx.organization, termination_date__isnull=True)[:40]):
-        start = periods.add_months(month_start(today), -(index % 11) - 1) + dt.timedelta(days=ctx.rng.randint(0, 10))
+    org.employee_terminate(
+        actor=ctx.actor,
+        employee=leaver,
+        termination_date=periods.add_months(month_start(today), -3) - dt.timedelta(days=1),
+        reason="Увольнение по собственному желанию",
+    )
+    for index, employee in enumerate(
+        Employee.objects.filter(organization=ctx.organization, termination_date__isnull=True)[:40]
+    ):
+        start = periods.add_months(month_start(today), -(index % 11) - 1) + dt.timedelta(
+            days=ctx.rng.randint(0, 10)
+        )
         days = 14 if index % 3 else 28
-        org.absence_create(actor=ctx.actor, employee=employee, kind="vacation", start_date=start, end_date=start + dt.timedelta(days=days - 1),
-                           comment="Ежегодный оплачиваемый отпуск")
+        org.absence_create(
+            actor=ctx.actor,
+            employee=employee,
+            kind="vacation",
+            start_date=start,
+            end_date=start + dt.timedelta(days=days - 1),
+            comment="Ежегодный оплачиваемый отпуск",
+        )
     sick = ctx.people["fitter"][0]
     start = periods.add_months(month_start(today), -2) + dt.timedelta(days=20)
-    org.absence_create(actor=ctx.actor, employee=sick, kind="sick", start_date=start, end_date=start + dt.timedelta(days=6))
+    org.absence_create(
+        actor=ctx.actor, employee=sick, kind="sick", start_date=start, end_date=start + dt.timedelta(days=6)
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -648,17 +974,36 @@ def _history(ctx: Ctx, today: dt.date) -> None:
 def build_beverage(actor: Any, today: dt.date, rng: random.Random, names: NameSource) -> Organization:
     organization = org.organization_create(actor=actor, name="ОсОО «Ала-Тоо Напитки»", currency="KGS")
     ctx = Ctx(organization, actor, rng, names)
-    _grades(ctx, [
-        ("W", "Рабочие", 25_000, 40_000), ("S", "Специалисты", 35_000, 60_000), ("LS", "Ведущие специалисты", 50_000, 80_000),
-        ("M", "Линейные менеджеры", 70_000, 110_000), ("D", "Директора", 120_000, 220_000),
-    ])
+    _grades(
+        ctx,
+        [
+            ("W", "Рабочие", 25_000, 40_000),
+            ("S", "Специалисты", 35_000, 60_000),
+            ("LS", "Ведущие специалисты", 50_000, 80_000),
+            ("M", "Линейные менеджеры", 70_000, 110_000),
+            ("D", "Директора", 120_000, 220_000),
+        ],
+    )
     _setup_library(ctx, catalog.BEVERAGE_INDICATORS)
     ctx.schemes["fixvar"] = kpi.scheme_create(
-        actor=actor, organization=organization, name="Постоянная и переменная часть по категориям", kind="fixed_variable",
+        actor=actor,
+        organization=organization,
+        name="Постоянная и переменная часть по категориям",
+        kind="fixed_variable",
         description="Директора 70/30, руководители отделов 60/40, продажи 20/80; потолок результативности 120 %, для продаж 150 %; "
-                    "месяц отпуска — результативность 50 %.",
-        params={"variable_share": {"director": "30", "manager": "40", "sales": "80", "specialist": "20", "lead_specialist": "20", "worker": "20"},
-                "caps": {"sales": "150", "default": "120"}, "proration": "leave_month_half"},
+        "месяц отпуска — результативность 50 %.",
+        params={
+            "variable_share": {
+                "director": "30",
+                "manager": "40",
+                "sales": "80",
+                "specialist": "20",
+                "lead_specialist": "20",
+                "worker": "20",
+            },
+            "caps": {"sales": "150", "default": "120"},
+            "proration": "leave_month_half",
+        },
     )
     _unit(ctx, "company", "ALA", "ОсОО «Ала-Тоо Напитки»", None, "administrative")
     for key, code, name, parent, block in [
@@ -715,40 +1060,124 @@ def build_beverage(actor: Any, today: dt.date, rng: random.Random, names: NameSo
     _hire(ctx, "pr_director", 1, year_ago, manager=cco, kyrgyz=True)
     for index, employee in enumerate(Employee.objects.filter(organization=organization)[:12]):
         start = periods.add_months(month_start(today), -(index % 10) - 1)
-        org.absence_create(actor=actor, employee=employee, kind="vacation", start_date=start, end_date=start + dt.timedelta(days=13))
+        org.absence_create(
+            actor=actor,
+            employee=employee,
+            kind="vacation",
+            start_date=start,
+            end_date=start + dt.timedelta(days=13),
+        )
 
     tasks = Line("tasks", "50", label="Задачи (план 100 ч в месяц)")
     assessment = Line("assessment", "20", label="Оценка руководителя (−2 … +2)", scale="rating")
-    _template(ctx, "supply_head", [
-        Line("RAW_SPEC", "15", "personal", "ratio", "100", confirmer="quality_director"),
-        Line("REQUESTS_DONE", "15", "personal", "ratio", "100", confirmer="production_director"), tasks, assessment,
-    ], "fixvar", year_ago)
-    _template(ctx, "quality_director", [
-        Line("COMPLAINTS_RESOLVED", "15", "personal", "ratio", "95"), Line("PROCEDURES_OK", "15", "personal", "ratio", "100"), tasks, assessment,
-    ], "fixvar", year_ago)
-    _template(ctx, "chief_engineer", [
-        Line("PRODUCTION_PLAN", "10", "unit", "ratio", "4500", confirmer="production_director"),
-        Line("DOWNTIME_HOURS", "20", "unit", "ratio", "30"), tasks, assessment,
-    ], "fixvar", year_ago)
-    _template(ctx, "sales_head", [
-        Line("EXPIRED_RETURNS", "15", "unit", "ratio", "250"), Line("DSO_NORM", "10", "unit", "ratio", "5"),
-        Line("SALES", "35", "unit", "ratio", "42"), Line("tasks", "20", label="Задачи"), assessment,
-    ], "fixvar", year_ago, cap="sales")
-    _template(ctx, "agent", [
-        Line("SALES", "60", "unit", "ratio", "42"), Line("EXPIRED_RETURNS", "20", "unit", "ratio", "250"), assessment,
-    ], "fixvar", year_ago, cap="sales")
-    _template(ctx, "fleet_head", [
-        Line("ROUTE_BREAKDOWNS", "20", "unit", "ratio", "4"),
-        Line("TRANSPORT_DAYS", "30", "unit", "ratio", "26", confirmer="sales_head"), Line("tasks", "30", label="Задачи"), assessment,
-    ], "fixvar", year_ago)
+    _template(
+        ctx,
+        "supply_head",
+        [
+            Line("RAW_SPEC", "15", "personal", "ratio", "100", confirmer="quality_director"),
+            Line("REQUESTS_DONE", "15", "personal", "ratio", "100", confirmer="production_director"),
+            tasks,
+            assessment,
+        ],
+        "fixvar",
+        year_ago,
+    )
+    _template(
+        ctx,
+        "quality_director",
+        [
+            Line("COMPLAINTS_RESOLVED", "15", "personal", "ratio", "95"),
+            Line("PROCEDURES_OK", "15", "personal", "ratio", "100"),
+            tasks,
+            assessment,
+        ],
+        "fixvar",
+        year_ago,
+    )
+    _template(
+        ctx,
+        "chief_engineer",
+        [
+            Line("PRODUCTION_PLAN", "10", "unit", "ratio", "4500", confirmer="production_director"),
+            Line("DOWNTIME_HOURS", "20", "unit", "ratio", "30"),
+            tasks,
+            assessment,
+        ],
+        "fixvar",
+        year_ago,
+    )
+    _template(
+        ctx,
+        "sales_head",
+        [
+            Line("EXPIRED_RETURNS", "15", "unit", "ratio", "250"),
+            Line("DSO_NORM", "10", "unit", "ratio", "5"),
+            Line("SALES", "35", "unit", "ratio", "42"),
+            Line("tasks", "20", label="Задачи"),
+            assessment,
+        ],
+        "fixvar",
+        year_ago,
+        cap="sales",
+    )
+    _template(
+        ctx,
+        "agent",
+        [
+            Line("SALES", "60", "unit", "ratio", "42"),
+            Line("EXPIRED_RETURNS", "20", "unit", "ratio", "250"),
+            assessment,
+        ],
+        "fixvar",
+        year_ago,
+        cap="sales",
+    )
+    _template(
+        ctx,
+        "fleet_head",
+        [
+            Line("ROUTE_BREAKDOWNS", "20", "unit", "ratio", "4"),
+            Line("TRANSPORT_DAYS", "30", "unit", "ratio", "26", confirmer="sales_head"),
+            Line("tasks", "30", label="Задачи"),
+            assessment,
+        ],
+        "fixvar",
+        year_ago,
+    )
     # The finance director's receivables KPI was replaced after half a year: she could not influence it [S0].
-    _template(ctx, "cfo", [Line("AR_WITHIN_PLAN", "30", "personal", "ratio", "100"), tasks, assessment], "fixvar", year_ago)
-    _template(ctx, "cfo", [Line("REPORTING_QUALITY", "30", "personal", "ratio", "100"), tasks, assessment], "fixvar",
-              periods.add_months(year_ago, 6))
-    _template(ctx, "hr_director", [
-        Line("HR_REQUESTS_ON_TIME", "30", "personal", "ratio", "90"), Line("HR_PRODUCTIVITY", "0", "personal", None, "350"), tasks, assessment,
-    ], "fixvar", year_ago)
-    _template(ctx, "pr_director", [Line("REVENUE_KG", "30", "company", "ratio", "500"), tasks, assessment], "fixvar", year_ago)
+    _template(
+        ctx,
+        "cfo",
+        [Line("AR_WITHIN_PLAN", "30", "personal", "ratio", "100"), tasks, assessment],
+        "fixvar",
+        year_ago,
+    )
+    _template(
+        ctx,
+        "cfo",
+        [Line("REPORTING_QUALITY", "30", "personal", "ratio", "100"), tasks, assessment],
+        "fixvar",
+        periods.add_months(year_ago, 6),
+    )
+    _template(
+        ctx,
+        "hr_director",
+        [
+            Line("HR_REQUESTS_ON_TIME", "30", "personal", "ratio", "90"),
+            Line("HR_PRODUCTIVITY", "0", "personal", None, "350"),
+            tasks,
+            assessment,
+        ],
+        "fixvar",
+        year_ago,
+    )
+    _template(
+        ctx,
+        "pr_director",
+        [Line("REVENUE_KG", "30", "company", "ratio", "500"), tasks, assessment],
+        "fixvar",
+        year_ago,
+    )
 
     months = _periods(ctx, PeriodKind.MONTH, year_ago, today)
     _cards_for(ctx, months, today, positions=set(ctx.positions.values()))
@@ -764,19 +1193,35 @@ def build_beverage(actor: Any, today: dt.date, rng: random.Random, names: NameSo
 def build_retail(actor: Any, today: dt.date, rng: random.Random, names: NameSource) -> Organization:
     organization = org.organization_create(actor=actor, name="ООО «Торговая сеть Народная»", currency="RUB")
     ctx = Ctx(organization, actor, rng, names)
-    _grades(ctx, [("R1", "Специалисты", 50_000, 75_000), ("R2", "Руководители", 90_000, 140_000), ("R3", "Директора", 300_000, 450_000)])
+    _grades(
+        ctx,
+        [
+            ("R1", "Специалисты", 50_000, 75_000),
+            ("R2", "Руководители", 90_000, 140_000),
+            ("R3", "Директора", 300_000, 450_000),
+        ],
+    )
     _setup_library(ctx, catalog.RETAIL_INDICATORS)
     ctx.schemes["annual"] = kpi.scheme_create(
-        actor=actor, organization=organization, name="150 % годового оклада при выполнении плана", kind="annual_salary_percent",
+        actor=actor,
+        organization=organization,
+        name="150 % годового оклада при выполнении плана",
+        kind="annual_salary_percent",
         params={"percent_at_plan": "150"},
     )
     ctx.schemes["steps"] = kpi.scheme_create(
-        actor=actor, organization=organization, name="Ступенчатая премия Insol", kind="step_bonus",
+        actor=actor,
+        organization=organization,
+        name="Ступенчатая премия Insol",
+        kind="step_bonus",
         description="План = факт прошлого года + 20 %; выше плана 50 % оклада, план 30 %, ниже 10 %, недопустимо низкий 0.",
         params={"bonus_base": "salary"},
     )
     ctx.schemes["target"] = kpi.scheme_create(
-        actor=actor, organization=organization, name="Целевая премия 20 % оклада", kind="target_bonus",
+        actor=actor,
+        organization=organization,
+        name="Целевая премия 20 % оклада",
+        kind="target_bonus",
         params={"basis": "salary_percent", "percent": "20"},
     )
     _unit(ctx, "division", "RU", "Российское подразделение", None, "administrative")
@@ -807,25 +1252,50 @@ def build_retail(actor: Any, today: dt.date, rng: random.Random, names: NameSour
     _hire(ctx, "secretary", 1, year_ago, manager=director)
     _hire(ctx, "sysadmin", 1, year_ago, manager=chief)
 
-    _template(ctx, "director", [
-        Line("LOSS_STORE", "30", "company", "binary"), Line("EBITDA_MISS", "30", "company", "binary"),
-        Line("DECISION_RULES", "20", "personal", "binary"), Line("BOARD_DECISIONS", "20", "personal", "binary"),
-    ], "annual", year_ago.replace(month=1))
+    _template(
+        ctx,
+        "director",
+        [
+            Line("LOSS_STORE", "30", "company", "binary"),
+            Line("EBITDA_MISS", "30", "company", "binary"),
+            Line("DECISION_RULES", "20", "personal", "binary"),
+            Line("BOARD_DECISIONS", "20", "personal", "binary"),
+        ],
+        "annual",
+        year_ago.replace(month=1),
+    )
     for number in range(1, 5):
-        _template(ctx, f"store{number}", [
-            Line("STORE_SALES", "60", "unit", "ratio", "9500"), Line("REPORT_DISCIPLINE", "20", "personal", "penalty"),
-            Line("STAFF_WORK", "20", "unit", "penalty2"),
-        ], "target", year_ago)
+        _template(
+            ctx,
+            f"store{number}",
+            [
+                Line("STORE_SALES", "60", "unit", "ratio", "9500"),
+                Line("REPORT_DISCIPLINE", "20", "personal", "penalty"),
+                Line("STAFF_WORK", "20", "unit", "penalty2"),
+            ],
+            "target",
+            year_ago,
+        )
     for key in ("sales_head", "sales_manager"):
         _template(ctx, key, [Line("SALES_MANAGER", "100", "personal", "insol", "3600")], "steps", year_ago)
     triad = [
-        Line("TRIAD_QUANTITY", "35", "personal", "triad"), Line("TRIAD_QUALITY", "40", "personal", "triad"),
+        Line("TRIAD_QUANTITY", "35", "personal", "triad"),
+        Line("TRIAD_QUALITY", "40", "personal", "triad"),
         Line("TRIAD_TIMELINESS", "25", "personal", "triad"),
     ]
     for key in ("chief_accountant", "accountant", "hr_clerk", "secretary"):
         _template(ctx, key, [*triad, Line("WORK_QUALITY", "0", "personal", "quality")], "target", year_ago)
-    _template(ctx, "sysadmin", [*triad, Line("PROPOSALS", "0", "personal", "proposals"), Line("MENTORING", "0", "personal", "mentoring")],
-              "target", year_ago)
+    _template(
+        ctx,
+        "sysadmin",
+        [
+            *triad,
+            Line("PROPOSALS", "0", "personal", "proposals"),
+            Line("MENTORING", "0", "personal", "mentoring"),
+        ],
+        "target",
+        year_ago,
+    )
 
     months = _periods(ctx, PeriodKind.MONTH, year_ago, today)
     years = _periods(ctx, PeriodKind.YEAR, year_ago.replace(month=1), today)
@@ -841,7 +1311,9 @@ def build_demo(today: dt.date, seed: int = 2026) -> list[Organization]:
     """Everything in one transaction: a failed build leaves an empty database, never half a demo."""
     rng = random.Random(seed)
     names = NameSource(seed)
-    admin = User.objects.create_superuser(username="admin", password=DEMO_PASSWORD, first_name="Администратор", last_name="Мотивы")
+    admin = User.objects.create_superuser(
+        username="admin", password=DEMO_PASSWORD, first_name="Администратор", last_name="Мотивы"
+    )
     admin.groups.add(Group.objects.get_or_create(name=DEMO_GROUP)[0])
     built = [
         build_transport(admin, today, rng, names),

@@ -91,8 +91,13 @@ class GroupContext:
 
     def facts_for(self, member: EmployeeCalc) -> GroupFacts:
         # Positional (the field order of GroupFacts): one for every employee of a run.
-        return GroupFacts(self.places.get(member.key), self.shares.get(member.key), self.unit_facts.get(member.unit, {}),
-                          self.corrections.get(member.unit), partial(self._aggregate, member))
+        return GroupFacts(
+            self.places.get(member.key),
+            self.shares.get(member.key),
+            self.unit_facts.get(member.unit, {}),
+            self.corrections.get(member.unit),
+            partial(self._aggregate, member),
+        )
 
     def _aggregate(self, member: EmployeeCalc, function: str, name: str) -> Decimal:
         """A formula's sum / avg / count over the member's unit, or rank within the member's scheme."""
@@ -100,18 +105,31 @@ class GroupContext:
         peers = self.members.get(group_key, [member])
         if function == "rank":
             if name not in member.pay.facts:
-                raise formula_language.FormulaError(Problem("missing_value", "formula", text(
-                    "Значение «{n}» не введено", "The value of “{n}” is missing", n=name)))
+                raise formula_language.FormulaError(
+                    Problem(
+                        "missing_value",
+                        "formula",
+                        text("Значение «{n}» не введено", "The value of “{n}” is missing", n=name),
+                    )
+                )
             rank_key = (name, "|".join(group_key))
             if rank_key not in self.rank_cache:
-                self.rank_cache[rank_key] = rank_places({p.key: p.pay.facts[name] for p in peers if name in p.pay.facts})
+                self.rank_cache[rank_key] = rank_places(
+                    {p.key: p.pay.facts[name] for p in peers if name in p.pay.facts}
+                )
             return Decimal(self.rank_cache[rank_key][member.key])
         cache_key = (function, name, member.unit + "|" + "|".join(group_key))
         if cache_key not in self.aggregate_cache:
-            values_in_unit = [p.pay.facts[name] for p in peers if p.unit == member.unit and name in p.pay.facts]
+            values_in_unit = [
+                p.pay.facts[name] for p in peers if p.unit == member.unit and name in p.pay.facts
+            ]
             total = sum(values_in_unit, ZERO)
             count = Decimal(len(values_in_unit))
-            self.aggregate_cache[cache_key] = {"sum": total, "count": count, "avg": total / count if count else ZERO}[function]
+            self.aggregate_cache[cache_key] = {
+                "sum": total,
+                "count": count,
+                "avg": total / count if count else ZERO,
+            }[function]
         return self.aggregate_cache[cache_key]
 
 
@@ -136,7 +154,9 @@ def prepare_group(
         rank_by = params.get("rank_indicator")
         if rank_by:
             values = {m.key: m.pay.facts[rank_by] for m in members if rank_by in m.pay.facts}
-            places.update(rank_places(values, higher_is_better=params.get("rank_direction", "higher") == "higher"))
+            places.update(
+                rank_places(values, higher_is_better=params.get("rank_direction", "higher") == "higher")
+            )
         fund_source = params.get("fund_formula")
         if fund_source:
             ktu_code = params.get("ktu_indicator", "KTU")
@@ -145,28 +165,55 @@ def prepare_group(
                 by_unit[m.unit].append(m)
             for unit, unit_members in by_unit.items():
                 try:
-                    fund = formula_language.evaluate(formula_language.parse(str(fund_source)), unit_facts.get(unit, {}))
+                    fund = formula_language.evaluate(
+                        formula_language.parse(str(fund_source)), unit_facts.get(unit, {})
+                    )
                 except formula_language.FormulaError as error:
                     # The unit's fund cannot be computed (a unit value is missing): nobody in it is paid a share.
-                    failed = Problem(error.problem.code, "params.fund_formula", text(
-                        "Фонд подразделения «{u}» не рассчитан: {reason}", "The fund of unit “{u}” is not computed: {reason_en}",
-                        u=unit or "—", reason=error.problem.render("ru"), reason_en=error.problem.render("en")))
+                    failed = Problem(
+                        error.problem.code,
+                        "params.fund_formula",
+                        text(
+                            "Фонд подразделения «{u}» не рассчитан: {reason}",
+                            "The fund of unit “{u}” is not computed: {reason_en}",
+                            u=unit or "—",
+                            reason=error.problem.render("ru"),
+                            reason_en=error.problem.render("en"),
+                        ),
+                    )
                     unsplit.update(dict.fromkeys((m.key for m in unit_members), failed))
                     continue
                 if fund < 0:
-                    negative = Problem("negative_fund", "params.fund_formula", text(
-                        "Фонд подразделения «{u}» отрицательный ({f}) — не распределяется", "The fund of unit “{u}” is negative ({f}) — not split",
-                        u=unit or "—", f=fund))
+                    negative = Problem(
+                        "negative_fund",
+                        "params.fund_formula",
+                        text(
+                            "Фонд подразделения «{u}» отрицательный ({f}) — не распределяется",
+                            "The fund of unit “{u}” is negative ({f}) — not split",
+                            u=unit or "—",
+                            f=fund,
+                        ),
+                    )
                     unsplit.update(dict.fromkeys((m.key for m in unit_members), negative))
                     continue
                 weights = {}
-                invalid = [f"{m.name} ({m.pay.facts.get(ktu_code, '—')})" for m in unit_members
-                           if m.pay.facts.get(ktu_code) is None or ktu_problem(m.pay.facts[ktu_code], rules) is not None]
+                invalid = [
+                    f"{m.name} ({m.pay.facts.get(ktu_code, '—')})"
+                    for m in unit_members
+                    if m.pay.facts.get(ktu_code) is None
+                    or ktu_problem(m.pay.facts[ktu_code], rules) is not None
+                ]
                 if invalid:
                     # A fund is split among everyone or not at all: a wrong KTU would change every share.
-                    problem = Problem("fund_not_split", "ktu_indicator", text(
-                        "Фонд подразделения не распределён: неверный или не введённый КТУ у {who}",
-                        "The unit's fund is not split: a wrong or missing KTU for {who}", who=", ".join(invalid)))
+                    problem = Problem(
+                        "fund_not_split",
+                        "ktu_indicator",
+                        text(
+                            "Фонд подразделения не распределён: неверный или не введённый КТУ у {who}",
+                            "The unit's fund is not split: a wrong or missing KTU for {who}",
+                            who=", ".join(invalid),
+                        ),
+                    )
                     unsplit.update(dict.fromkeys((m.key for m in unit_members), problem))
                     continue
                 by_time = params.get("ktu_time_weighted", True) is not False
@@ -186,11 +233,17 @@ def prepare_group(
     return GroupContext(dict(by_scheme), places, shares, unit_facts, corrections or {}, unsplit)
 
 
-_NO_PARAMS: Mapping[str, Any] = MappingProxyType({})  # one for every employee without a scheme (card_policy remembers it)
+_NO_PARAMS: Mapping[str, Any] = MappingProxyType(
+    {}
+)  # one for every employee without a scheme (card_policy remembers it)
 
 
 def calculate_member(
-    employee: EmployeeCalc, context: GroupContext, rounding: RoundingPolicy, *, rules: PayRules = DEFAULT_RULES
+    employee: EmployeeCalc,
+    context: GroupContext,
+    rounding: RoundingPolicy,
+    *,
+    rules: PayRules = DEFAULT_RULES,
 ) -> EmployeeOutcome:
     params = employee.scheme.params if employee.scheme else _NO_PARAMS
     policy = card_policy(employee.scheme.kind if employee.scheme else "", params, employee.pay.category)
@@ -201,8 +254,14 @@ def calculate_member(
         pay = PayResult((), ZERO, ZERO, (), (context.unsplit[employee.key],))
     elif employee.scheme is not None:
         pay = calculate_pay(
-            employee.scheme.kind, employee.scheme.params, employee.pay, card, rounding,
-            group=group, adjustments=employee.adjustments, rules=rules,
+            employee.scheme.kind,
+            employee.scheme.params,
+            employee.pay,
+            card,
+            rounding,
+            group=group,
+            adjustments=employee.adjustments,
+            rules=rules,
         )
     return EmployeeOutcome(employee.key, employee.name, card, pay, group)
 

@@ -66,13 +66,22 @@ class WorkCalendar:
     _dates: tuple[dt.date, ...] = field(default=(), repr=False)
 
     @classmethod
-    def build(cls, owner: str, years: Iterable[int], days: Iterable[CalendarDay], *, hours_per_day: Decimal = Decimal(8),
-              key: str | None = None) -> WorkCalendar:
+    def build(
+        cls,
+        owner: str,
+        years: Iterable[int],
+        days: Iterable[CalendarDay],
+        *,
+        hours_per_day: Decimal = Decimal(8),
+        key: str | None = None,
+    ) -> WorkCalendar:
         by_date = {day.date: day for day in days}
         years = frozenset(years)
         if key is None:
-            source = "|".join([str(hours_per_day), ",".join(str(y) for y in sorted(years))] +
-                              [f"{d.isoformat()}:{by_date[d].kind}:{by_date[d].hours}" for d in sorted(by_date)])
+            source = "|".join(
+                [str(hours_per_day), ",".join(str(y) for y in sorted(years))]
+                + [f"{d.isoformat()}:{by_date[d].kind}:{by_date[d].hours}" for d in sorted(by_date)]
+            )
             key = hashlib.blake2b(source.encode(), digest_size=12).hexdigest()
         return cls(key, owner, years, hours_per_day, by_date, tuple(sorted(by_date)))
 
@@ -84,7 +93,7 @@ class WorkCalendar:
 
     def _listed(self, start: dt.date, end: dt.date) -> Sequence[dt.date]:
         dates = self._dates
-        return dates[bisect.bisect_left(dates, start):bisect.bisect_right(dates, end)]
+        return dates[bisect.bisect_left(dates, start) : bisect.bisect_right(dates, end)]
 
     def day_hours(self, day: dt.date) -> Decimal:
         listed = self.days.get(day)
@@ -109,16 +118,26 @@ class WorkCalendar:
         return hours
 
 
-def missing_calendar(calendar: WorkCalendar | None, owner: str, start: dt.date, end: dt.date) -> Problem | None:
+def missing_calendar(
+    calendar: WorkCalendar | None, owner: str, start: dt.date, end: dt.date
+) -> Problem | None:
     """A problem when the period needs working days or hours and the calendar does not cover it."""
-    missing = list(range(start.year, end.year + 1)) if calendar is None else calendar.missing_years(start, end)
+    missing = (
+        list(range(start.year, end.year + 1)) if calendar is None else calendar.missing_years(start, end)
+    )
     if not missing:
         return None
     years = ", ".join(str(year) for year in missing)
-    return Problem("calendar_missing", "calendar", text(
-        "Нет производственного календаря «{owner}» на {years} год: рабочие дни и часы периода не известны",
-        "No production calendar of “{owner}” for {years}: the period's working days and hours are unknown",
-        owner=calendar.owner if calendar is not None else owner, years=years))
+    return Problem(
+        "calendar_missing",
+        "calendar",
+        text(
+            "Нет производственного календаря «{owner}» на {years} год: рабочие дни и часы периода не известны",
+            "No production calendar of “{owner}” for {years}: the period's working days and hours are unknown",
+            owner=calendar.owner if calendar is not None else owner,
+            years=years,
+        ),
+    )
 
 
 def parse_days(raw: Any, place: str, hours_per_day: Decimal) -> tuple[list[CalendarDay], list[Problem]]:
@@ -139,7 +158,12 @@ def parse_days(raw: Any, place: str, hours_per_day: Decimal) -> tuple[list[Calen
             continue
         unknown = sorted(set(item) - {"date", "kind", "hours", "note"})
         if unknown:
-            fail(f"{where}.{unknown[0]}", "Неизвестный ключ «{k}»: date, kind, hours, note", "Unknown key “{k}”: date, kind, hours, note", k=unknown[0])
+            fail(
+                f"{where}.{unknown[0]}",
+                "Неизвестный ключ «{k}»: date, kind, hours, note",
+                "Unknown key “{k}”: date, kind, hours, note",
+                k=unknown[0],
+            )
         value = item.get("date")
         try:
             day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
@@ -148,11 +172,22 @@ def parse_days(raw: Any, place: str, hours_per_day: Decimal) -> tuple[list[Calen
             continue
         kind = str(item.get("kind", ""))
         if kind not in DAY_KINDS:
-            fail(f"{where}.kind", "Вид дня «{v}»: working, shortened, holiday или day_off", "Day kind “{v}”: working, shortened, holiday or day_off", v=kind)
+            fail(
+                f"{where}.kind",
+                "Вид дня «{v}»: working, shortened, holiday или day_off",
+                "Day kind “{v}”: working, shortened, holiday or day_off",
+                v=kind,
+            )
             continue
         hours_raw = item.get("hours")
         if hours_raw is None:
-            hours = hours_per_day if kind == DayKind.WORKING else hours_per_day - ONE if kind == DayKind.SHORTENED else ZERO
+            hours = (
+                hours_per_day
+                if kind == DayKind.WORKING
+                else hours_per_day - ONE
+                if kind == DayKind.SHORTENED
+                else ZERO
+            )
         else:
             try:
                 hours = from_config(hours_raw)
@@ -160,7 +195,13 @@ def parse_days(raw: Any, place: str, hours_per_day: Decimal) -> tuple[list[Calen
                 fail(f"{where}.hours", "«{v}» — не число", "“{v}” is not a number", v=hours_raw)
                 continue
             if (kind in _WORKED and not ZERO < hours <= 24) or (kind not in _WORKED and hours != 0):
-                fail(f"{where}.hours", "Часы дня вида «{k}»: {v} — вне допустимого", "Hours of a “{k}” day: {v} is out of range", k=kind, v=hours_raw)
+                fail(
+                    f"{where}.hours",
+                    "Часы дня вида «{k}»: {v} — вне допустимого",
+                    "Hours of a “{k}” day: {v} is out of range",
+                    k=kind,
+                    v=hours_raw,
+                )
                 continue
         days.append(CalendarDay(day, kind, hours, str(item.get("note", "") or "")))
     return days, problems

@@ -14,7 +14,11 @@ from motiva.engine.trace import Step, Wording
 from motiva.engine.types import CardPolicy, CardResult, Gate, LineInput, LineResult, ScaleSpec
 
 LEVELS = ("company", "unit", "personal")
-LEVEL_NAMES = {"company": ("компания", "company"), "unit": ("подразделение", "unit"), "personal": ("личный", "personal")}
+LEVEL_NAMES = {
+    "company": ("компания", "company"),
+    "unit": ("подразделение", "unit"),
+    "personal": ("личный", "personal"),
+}
 
 
 def score_line(line: LineInput, rounding: RoundingPolicy) -> LineResult:
@@ -22,23 +26,67 @@ def score_line(line: LineInput, rounding: RoundingPolicy) -> LineResult:
     # Equal Decimals may differ in their digits (100 and 100.00); the memo tells them apart by their text.
     scale_text = _SCALE_TEXT.get(id(line.scale))
     gate = line.gate
-    exact = (scale_text[1] if scale_text is not None else _exact_scale(line.scale), line.direction, str(line.fact), line.level_code,
-             str(line.weight), plan.exact, rounding.mode, rounding.score_places, rounding.round_per_line, line.monitoring_only,
-             None if gate is None else repr(gate))
+    exact = (
+        scale_text[1] if scale_text is not None else _exact_scale(line.scale),
+        line.direction,
+        str(line.fact),
+        line.level_code,
+        str(line.weight),
+        plan.exact,
+        rounding.mode,
+        rounding.score_places,
+        rounding.round_per_line,
+        line.monitoring_only,
+        None if gate is None else repr(gate),
+    )
     scored = _MEMO.get(exact)
     if scored is None:
-        scored = _scored(line.scale, line.direction, plan, line.fact, line.level_code, line.weight, rounding, line.monitoring_only, gate)
+        scored = _scored(
+            line.scale,
+            line.direction,
+            plan,
+            line.fact,
+            line.level_code,
+            line.weight,
+            rounding,
+            line.monitoring_only,
+            gate,
+        )
         if len(_MEMO) >= _MEMO_SIZE:
             _MEMO.clear()
         _MEMO[exact] = scored
     score, multiplier, weighted, steps, problems, gate_open = scored
     if score is None and multiplier is None and line.weight and not line.monitoring_only:
-        problems = (*problems, Problem("line_without_score", line.key, text(
-            "«{title}»: нет результата — строка считается 0 %", "“{title}”: no result — the line counts as 0 %", title=line.title,
-        ), Severity.WARNING))
+        problems = (
+            *problems,
+            Problem(
+                "line_without_score",
+                line.key,
+                text(
+                    "«{title}»: нет результата — строка считается 0 %",
+                    "“{title}”: no result — the line counts as 0 %",
+                    title=line.title,
+                ),
+                Severity.WARNING,
+            ),
+        )
     # Positional (the field order of LineResult): one per line of every card of a run.
-    return LineResult(line.key, line.title, line.level, line.weight, line.fact, score, multiplier, weighted, steps, problems,
-                      line.planned_amount, line.indicator_code, line.monitoring_only, gate_open)
+    return LineResult(
+        line.key,
+        line.title,
+        line.level,
+        line.weight,
+        line.fact,
+        score,
+        multiplier,
+        weighted,
+        steps,
+        problems,
+        line.planned_amount,
+        line.indicator_code,
+        line.monitoring_only,
+        gate_open,
+    )
 
 
 # Line scores from exactly the same inputs (their text): the company's and a unit's lines repeat on
@@ -46,7 +94,9 @@ def score_line(line: LineInput, rounding: RoundingPolicy) -> LineResult:
 _Scored = tuple[Decimal | None, Decimal | None, Decimal, tuple[Step, ...], tuple[Problem, ...], bool | None]
 _MEMO: dict[tuple[object, ...], _Scored] = {}
 _MEMO_SIZE = 65536
-_SCALE_TEXT: dict[int, tuple[ScaleSpec, str]] = {}  # id → (the scale, kept alive so the id is not reused; its exact text)
+_SCALE_TEXT: dict[
+    int, tuple[ScaleSpec, str]
+] = {}  # id → (the scale, kept alive so the id is not reused; its exact text)
 
 
 def _exact_scale(scale: ScaleSpec | None) -> str:
@@ -62,27 +112,62 @@ def _exact_scale(scale: ScaleSpec | None) -> str:
 
 _DIRECT = Wording("Оценивается напрямую: {fact} %", "Scored directly: {fact} %", "fact")
 _LINE_ROUNDED = Wording("Округление строки до {places} знаков", "Line rounded to {places} places", "places")
-_CONTRIBUTION = Wording("Вклад: вес {weight} % × {score} %", "Contribution: weight {weight} % × {score} %", "weight", "score")
-_CONTRIBUTION_ROUNDED = Wording("Вклад округлён до {places} знаков", "Contribution rounded to {places} places", "places")
-_MONITORING = Wording("Показатель только для мониторинга: отслеживается, в премию не входит",
-                      "Monitoring-only indicator: tracked, not paid on")
-_GATE_PASSED = Wording("Ворота: факт {fact} достигает порога ворот {threshold} — итог карты не снижается",
-                       "Gate: the fact {fact} reaches the gate threshold {threshold} — the card's total is not cut", "fact", "threshold")
-_GATE_CLOSED = Wording("Ворота: факт {fact} не достигает порога ворот {threshold} — итог карты будет снижен",
-                       "Gate: the fact {fact} does not reach the gate threshold {threshold} — the card's total will be cut", "fact", "threshold")
+_CONTRIBUTION = Wording(
+    "Вклад: вес {weight} % × {score} %", "Contribution: weight {weight} % × {score} %", "weight", "score"
+)
+_CONTRIBUTION_ROUNDED = Wording(
+    "Вклад округлён до {places} знаков", "Contribution rounded to {places} places", "places"
+)
+_MONITORING = Wording(
+    "Показатель только для мониторинга: отслеживается, в премию не входит",
+    "Monitoring-only indicator: tracked, not paid on",
+)
+_GATE_PASSED = Wording(
+    "Ворота: факт {fact} достигает порога ворот {threshold} — итог карты не снижается",
+    "Gate: the fact {fact} reaches the gate threshold {threshold} — the card's total is not cut",
+    "fact",
+    "threshold",
+)
+_GATE_CLOSED = Wording(
+    "Ворота: факт {fact} не достигает порога ворот {threshold} — итог карты будет снижен",
+    "Gate: the fact {fact} does not reach the gate threshold {threshold} — the card's total will be cut",
+    "fact",
+    "threshold",
+)
 
 
-def _gate(gate: Gate, direction: str, plan: PlanValues, fact: Decimal | None, steps: list[Step], problems: list[Problem]) -> bool:
+def _gate(
+    gate: Gate,
+    direction: str,
+    plan: PlanValues,
+    fact: Decimal | None,
+    steps: list[Step],
+    problems: list[Problem],
+) -> bool:
     """Whether the line's fact passes its gate (at the threshold or better, by the indicator's direction)."""
     threshold = gate.threshold
     if gate.threshold_percent is not None:
         if plan.target is None:
-            problems.append(Problem("gate_plan_missing", "gate.threshold_percent", text(
-                "Порог ворот задан процентом плана, а плана нет — ворота закрыты", "The gate threshold is a percent of the plan, but the plan is missing — the gate is closed")))
+            problems.append(
+                Problem(
+                    "gate_plan_missing",
+                    "gate.threshold_percent",
+                    text(
+                        "Порог ворот задан процентом плана, а плана нет — ворота закрыты",
+                        "The gate threshold is a percent of the plan, but the plan is missing — the gate is closed",
+                    ),
+                )
+            )
             return False
         threshold = plan.target * gate.threshold_percent / HUNDRED
     if threshold is None:
-        problems.append(Problem("gate_threshold_missing", "gate.threshold", text("У ворот нет порога", "The gate has no threshold")))
+        problems.append(
+            Problem(
+                "gate_threshold_missing",
+                "gate.threshold",
+                text("У ворот нет порога", "The gate has no threshold"),
+            )
+        )
         return False
     if fact is None:
         steps.append(_GATE_CLOSED(threshold, "—", threshold))
@@ -92,8 +177,17 @@ def _gate(gate: Gate, direction: str, plan: PlanValues, fact: Decimal | None, st
     return passed
 
 
-def _scored(scale: ScaleSpec | None, direction: str, plan: PlanValues, fact: Decimal | None, level_code: str, weight: Decimal,
-            rounding: RoundingPolicy, monitoring_only: bool = False, gate: Gate | None = None) -> _Scored:
+def _scored(
+    scale: ScaleSpec | None,
+    direction: str,
+    plan: PlanValues,
+    fact: Decimal | None,
+    level_code: str,
+    weight: Decimal,
+    rounding: RoundingPolicy,
+    monitoring_only: bool = False,
+    gate: Gate | None = None,
+) -> _Scored:
     """A line's score from these inputs. Pure, so `score_line` remembers it."""
     problems: list[Problem] = []
     steps: list[Step] = []
@@ -133,22 +227,52 @@ def _scored(scale: ScaleSpec | None, direction: str, plan: PlanValues, fact: Dec
 # The card's own steps, made for every card (the lines' steps are shared between equal lines).
 # One wording for each level, with its name in it: the values of a step stay numbers (a stored row
 # of numbers only is written and copied as single-byte text).
-_LEVEL = {level: Wording(f"Уровень «{ru}»: Σ(вес × результат) / Σ весов ({{weight}} %)", f"Level “{en}”: Σ(weight × score) / Σ weights ({{weight}} %)",
-                         "weight") for level, (ru, en) in LEVEL_NAMES.items()}
-_WEIGHTED_TOTAL = Wording("Итог по весам: сумма вкладов строк / Σ весов ({weight} %)",
-                          "Weighted total: the lines' contributions / Σ weights ({weight} %)", "weight")
+_LEVEL = {
+    level: Wording(
+        f"Уровень «{ru}»: Σ(вес × результат) / Σ весов ({{weight}} %)",
+        f"Level “{en}”: Σ(weight × score) / Σ weights ({{weight}} %)",
+        "weight",
+    )
+    for level, (ru, en) in LEVEL_NAMES.items()
+}
+_WEIGHTED_TOTAL = Wording(
+    "Итог по весам: сумма вкладов строк / Σ весов ({weight} %)",
+    "Weighted total: the lines' contributions / Σ weights ({weight} %)",
+    "weight",
+)
 _MULTIPLIER = Wording("Множитель «{title}» × {value}", "Multiplier “{title}” × {value}", "title", "value")
-_BELOW_THRESHOLD = Wording("Итог {total} % ниже порога {min} % — премия не начисляется", "Total {total} % is below the {min} % threshold — no bonus",
-                           "total", "min")
+_BELOW_THRESHOLD = Wording(
+    "Итог {total} % ниже порога {min} % — премия не начисляется",
+    "Total {total} % is below the {min} % threshold — no bonus",
+    "total",
+    "min",
+)
 _CAP = Wording("Потолок результативности{label}: {cap} %", "Result cap{label}: {cap} %", "cap", "label")
-_TOTAL_FORMULA = Wording("Формула итога: {f} (result = {result} %, payout = {payout} %)", "Total formula: {f} (result = {result} %, payout = {payout} %)",
-                         "f", "result", "payout")
+_TOTAL_FORMULA = Wording(
+    "Формула итога: {f} (result = {result} %, payout = {payout} %)",
+    "Total formula: {f} (result = {result} %, payout = {payout} %)",
+    "f",
+    "result",
+    "payout",
+)
 _TOTAL_NOT_NEGATIVE = Wording("Итог не ниже 0 %", "The total is at least 0 %")
-_GATE_CUT_TO = Wording("Ворота «{title}» не пройдены: итог не выше {value} %", "Gate “{title}” not passed: the total is at most {value} %",
-                       "title", "value")
-_GATE_CUT_PERCENT = Wording("Ворота «{title}» не пройдены: итог × {percent} %", "Gate “{title}” not passed: the total × {percent} %",
-                            "title", "percent")
-_GATE_LEVELS = Wording("Ворота «{title}»: результаты уровней снижены так же", "Gate “{title}”: the level results are cut the same way", "title")
+_GATE_CUT_TO = Wording(
+    "Ворота «{title}» не пройдены: итог не выше {value} %",
+    "Gate “{title}” not passed: the total is at most {value} %",
+    "title",
+    "value",
+)
+_GATE_CUT_PERCENT = Wording(
+    "Ворота «{title}» не пройдены: итог × {percent} %",
+    "Gate “{title}” not passed: the total × {percent} %",
+    "title",
+    "percent",
+)
+_GATE_LEVELS = Wording(
+    "Ворота «{title}»: результаты уровней снижены так же",
+    "Gate “{title}”: the level results are cut the same way",
+    "title",
+)
 _FINAL = Wording("Итоговая результативность", "Final result")
 
 
@@ -213,14 +337,25 @@ def calculate_card(lines: Sequence[LineInput], policy: CardPolicy, rounding: Rou
             if policy.pays_by == "levels":
                 # A three-level scheme pays each level by its own result: the gate cuts each of them the same way.
                 for level, value in level_results.items():
-                    level_results[level] = rounding.score(value * gate.cut_percent / HUNDRED if gate.cut_percent is not None
-                                                          else min(value, gate.cut_to if gate.cut_to is not None else ZERO))
+                    level_results[level] = rounding.score(
+                        value * gate.cut_percent / HUNDRED
+                        if gate.cut_percent is not None
+                        else min(value, gate.cut_to if gate.cut_to is not None else ZERO)
+                    )
                 steps.append(_GATE_LEVELS("", r.title))
             elif policy.pays_by != "total":
-                problems.append(Problem("gate_without_effect", r.key, text(
-                    "Ворота «{t}» не пройдены, но схема платит не от итога карты — выплату они не меняют",
-                    "Gate “{t}” is not passed, but the scheme does not pay by the card's total — the pay is not changed", t=r.title),
-                    Severity.WARNING))
+                problems.append(
+                    Problem(
+                        "gate_without_effect",
+                        r.key,
+                        text(
+                            "Ворота «{t}» не пройдены, но схема платит не от итога карты — выплату они не меняют",
+                            "Gate “{t}” is not passed, but the scheme does not pay by the card's total — the pay is not changed",
+                            t=r.title,
+                        ),
+                        Severity.WARNING,
+                    )
+                )
     capped = False
     if policy.cap is not None and total > policy.cap:
         steps.append(_CAP(policy.cap, policy.cap, f" ({policy.cap_label})" if policy.cap_label else ""))
@@ -228,8 +363,14 @@ def calculate_card(lines: Sequence[LineInput], policy: CardPolicy, rounding: Rou
     total = rounding.score(total)
     steps.append(_FINAL(total))
     return CardResult(
-        lines=tuple(results), level_results=level_results, raw_total=raw_total, multiplier=multiplier,
-        total=total, capped=capped, steps=tuple(steps), problems=tuple(problems),
+        lines=tuple(results),
+        level_results=level_results,
+        raw_total=raw_total,
+        multiplier=multiplier,
+        total=total,
+        capped=capped,
+        steps=tuple(steps),
+        problems=tuple(problems),
     )
 
 
@@ -249,9 +390,18 @@ def _total_rules(policy: CardPolicy, result: Decimal, steps: list[Step], problem
     steps.append(_TOTAL_FORMULA(total, policy.total_formula.source, result, payout))
     if total < 0:
         # A payout percent below zero would be a negative bonus: the total stops at zero, and says so.
-        problems.append(Problem("total_formula_negative", "params.total_formula", text(
-            "Формула итога дала {v} % — итог не бывает ниже 0 %", "The total formula gave {v} % — the total never goes below 0 %", v=total),
-            Severity.WARNING))
+        problems.append(
+            Problem(
+                "total_formula_negative",
+                "params.total_formula",
+                text(
+                    "Формула итога дала {v} % — итог не бывает ниже 0 %",
+                    "The total formula gave {v} % — the total never goes below 0 %",
+                    v=total,
+                ),
+                Severity.WARNING,
+            )
+        )
         steps.append(_TOTAL_NOT_NEGATIVE(ZERO))
         return ZERO
     return total

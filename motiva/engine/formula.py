@@ -53,7 +53,11 @@ class FormulaError(Exception):
 
 def _fail(code: str, position: int, ru: str, en: str, **params: object) -> FormulaError:
     return FormulaError(
-        Problem(code, f"formula:{position + 1}", text(ru + " (символ {pos})", en + " (character {pos})", pos=position + 1, **params))
+        Problem(
+            code,
+            f"formula:{position + 1}",
+            text(ru + " (символ {pos})", en + " (character {pos})", pos=position + 1, **params),
+        )
     )
 
 
@@ -115,20 +119,33 @@ def tokenize(source: str) -> list[Token]:
             continue
         if char.isdigit() and char not in _DIGITS:
             # "2²", Arabic-Indic or full-width digits: Decimal would read some of them as numbers
-            raise _fail("bad_digit", index, "Недопустимая цифра «{char}»: числа пишутся цифрами 0–9",
-                        "Unexpected digit “{char}”: numbers are written with the digits 0–9", char=char)
+            raise _fail(
+                "bad_digit",
+                index,
+                "Недопустимая цифра «{char}»: числа пишутся цифрами 0–9",
+                "Unexpected digit “{char}”: numbers are written with the digits 0–9",
+                char=char,
+            )
         if char in _DIGITS or (char == "." and index + 1 < len(source) and source[index + 1] in _DIGITS):
             start = index
             while index < len(source) and (source[index] in _DIGITS or source[index] == "."):
                 index += 1
             literal = source[start:index]
             if literal.count(".") > 1:
-                raise _fail("bad_number", start, "Неверное число «{literal}»", "Malformed number “{literal}”", literal=literal)
+                raise _fail(
+                    "bad_number",
+                    start,
+                    "Неверное число «{literal}»",
+                    "Malformed number “{literal}”",
+                    literal=literal,
+                )
             tokens.append(Token("num", literal, start))
             continue
         if char.isalpha() or char == "_":
             start = index
-            while index < len(source) and (source[index].isalpha() or source[index] in _DIGITS or source[index] == "_"):
+            while index < len(source) and (
+                source[index].isalpha() or source[index] in _DIGITS or source[index] == "_"
+            ):
                 index += 1
             word = source[start:index]
             lowered = word.lower()
@@ -147,7 +164,13 @@ def tokenize(source: str) -> list[Token]:
                 index += len(operator)
                 break
         else:
-            raise _fail("bad_character", index, "Недопустимый символ «{char}»", "Unexpected character “{char}”", char=char)
+            raise _fail(
+                "bad_character",
+                index,
+                "Недопустимый символ «{char}»",
+                "Unexpected character “{char}”",
+                char=char,
+            )
     tokens.append(Token("end", "", len(source)))
     return tokens
 
@@ -179,24 +202,48 @@ class _Parser:
     def count(self, position: int) -> None:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _fail("too_complex", position, "Формула слишком сложная (больше {n} элементов)", "The formula is too complex (over {n} parts)", n=MAX_NODES)
+            raise _fail(
+                "too_complex",
+                position,
+                "Формула слишком сложная (больше {n} элементов)",
+                "The formula is too complex (over {n} parts)",
+                n=MAX_NODES,
+            )
 
     def expect(self, kind: str, ru: str, en: str) -> Token:
         token = self.peek()
         if token.kind != kind:
-            raise _fail("syntax", token.position, ru + ", а встретилось {found}", en + ", found {found_en}", **_found(token))
+            raise _fail(
+                "syntax",
+                token.position,
+                ru + ", а встретилось {found}",
+                en + ", found {found_en}",
+                **_found(token),
+            )
         return self.take()
 
     def parse(self) -> Node:
         node = self.expression(0)
         token = self.peek()
         if token.kind != "end":
-            raise _fail("syntax", token.position, "Лишнее «{found}» после выражения", "Unexpected “{found}” after the expression", found=token.text)
+            raise _fail(
+                "syntax",
+                token.position,
+                "Лишнее «{found}» после выражения",
+                "Unexpected “{found}” after the expression",
+                found=token.text,
+            )
         return node
 
     def expression(self, depth: int) -> Node:
         if depth > MAX_DEPTH:
-            raise _fail("too_deep", self.peek().position, "Слишком глубокая вложенность (больше {n})", "Nesting is too deep (over {n})", n=MAX_DEPTH)
+            raise _fail(
+                "too_deep",
+                self.peek().position,
+                "Слишком глубокая вложенность (больше {n})",
+                "Nesting is too deep (over {n})",
+                n=MAX_DEPTH,
+            )
         return self.binary_level(0, depth)
 
     _LEVELS: tuple[frozenset[str], ...] = (
@@ -227,13 +274,24 @@ class _Parser:
             left = Binary(_NORMALIZE.get(token.text, token.text), left, right, token.position)
             if level == 3:  # comparisons do not chain: a < b < c is an error, not a surprise
                 if self.peek().kind == "op" and self.peek().text in operators:
-                    raise _fail("chained_comparison", self.peek().position, "Сравнения нельзя писать цепочкой", "Comparisons cannot be chained")
+                    raise _fail(
+                        "chained_comparison",
+                        self.peek().position,
+                        "Сравнения нельзя писать цепочкой",
+                        "Comparisons cannot be chained",
+                    )
                 break
         return left
 
     def unary(self, depth: int) -> Node:
         if depth > MAX_DEPTH:
-            raise _fail("too_deep", self.peek().position, "Слишком глубокая вложенность (больше {n})", "Nesting is too deep (over {n})", n=MAX_DEPTH)
+            raise _fail(
+                "too_deep",
+                self.peek().position,
+                "Слишком глубокая вложенность (больше {n})",
+                "Nesting is too deep (over {n})",
+                n=MAX_DEPTH,
+            )
         token = self.peek()
         if token.kind == "op" and token.text in ("-", "+"):
             self.take()
@@ -256,7 +314,11 @@ class _Parser:
                 return self.call(token, depth)
             return Name(token.text, token.position)
         raise _fail(
-            "syntax", token.position, "Ожидалось число, имя или «(», а встретилось {found}", "Expected a number, a name or “(”, found {found_en}", **_found(token)
+            "syntax",
+            token.position,
+            "Ожидалось число, имя или «(», а встретилось {found}",
+            "Expected a number, a name or “(”, found {found_en}",
+            **_found(token),
         )
 
     def call(self, name: Token, depth: int) -> Node:
@@ -282,7 +344,13 @@ class _Parser:
         self.expect(")", "Ожидалась «)» или «,»", "Expected “)” or “,”")
         if function in AGGREGATES:
             if len(args) != 1 or not isinstance(args[0], Name):
-                raise _fail("aggregate_args", name.position, "{name}() принимает одно имя показателя", "{name}() takes one indicator name", name=function)
+                raise _fail(
+                    "aggregate_args",
+                    name.position,
+                    "{name}() принимает одно имя показателя",
+                    "{name}() takes one indicator name",
+                    name=function,
+                )
         else:
             low, high = FUNCTIONS[function]
             if not low <= len(args) <= high:
@@ -331,7 +399,13 @@ def parse(source: str) -> Formula:
         raise FormulaError(Problem("empty", "formula", text("Формула пуста", "The formula is empty")))
     if len(source) > MAX_LENGTH:
         raise FormulaError(
-            Problem("too_long", "formula", text("Формула длиннее {n} символов", "The formula is longer than {n} characters", n=MAX_LENGTH))
+            Problem(
+                "too_long",
+                "formula",
+                text(
+                    "Формула длиннее {n} символов", "The formula is longer than {n} characters", n=MAX_LENGTH
+                ),
+            )
         )
     known = _PARSED.get(source)
     if known is None:
@@ -367,14 +441,25 @@ def _constant_parts(node: Node) -> bool:
         return True
     if isinstance(node, Name):
         return False
-    children = [node.operand] if isinstance(node, Unary) else [node.left, node.right] if isinstance(node, Binary) else list(node.args)
+    children = (
+        [node.operand]
+        if isinstance(node, Unary)
+        else [node.left, node.right]
+        if isinstance(node, Binary)
+        else list(node.args)
+    )
     constant = [_constant_parts(child) for child in children]
     if all(constant) and not (isinstance(node, Call) and node.function in AGGREGATES):
         return True
     for child, is_constant in zip(children, constant, strict=True):
         if is_constant and not isinstance(child, Num):
             evaluate(Formula("", child), {})
-    if isinstance(node, Binary) and node.op == "/" and constant[1] and evaluate(Formula("", node.right), {}) == 0:
+    if (
+        isinstance(node, Binary)
+        and node.op == "/"
+        and constant[1]
+        and evaluate(Formula("", node.right), {}) == 0
+    ):
         raise _fail("division_by_zero", node.position, "Деление на ноль", "Division by zero")
     return False
 
@@ -388,7 +473,12 @@ def evaluate(formula: Formula, values: Mapping[str, Decimal], aggregate: Aggrega
 
     def guard(value: Decimal, position: int) -> Decimal:
         if not value.is_finite() or abs(value) > MAX_MAGNITUDE:
-            raise _fail("too_large", position, "Значение вне допустимых пределов (по модулю до 10^18)", "Value out of range (magnitude up to 10^18)")
+            raise _fail(
+                "too_large",
+                position,
+                "Значение вне допустимых пределов (по модулю до 10^18)",
+                "Value out of range (magnitude up to 10^18)",
+            )
         return value
 
     def truth(value: Decimal) -> bool:
@@ -399,10 +489,22 @@ def evaluate(formula: Formula, values: Mapping[str, Decimal], aggregate: Aggrega
             return guard(node.value, 0)
         if isinstance(node, Name):
             if node.name not in values:
-                raise _fail("unknown_name", node.position, "Нет значения для «{name}»", "No value for “{name}”", name=node.name)
+                raise _fail(
+                    "unknown_name",
+                    node.position,
+                    "Нет значения для «{name}»",
+                    "No value for “{name}”",
+                    name=node.name,
+                )
             value = values[node.name]
             if value is None:
-                raise _fail("missing_value", node.position, "Значение «{name}» не введено", "The value of “{name}” is missing", name=node.name)
+                raise _fail(
+                    "missing_value",
+                    node.position,
+                    "Значение «{name}» не введено",
+                    "The value of “{name}” is missing",
+                    name=node.name,
+                )
             return guard(value, node.position)
         if isinstance(node, Unary):
             operand = run(node.operand)
@@ -429,7 +531,9 @@ def evaluate(formula: Formula, values: Mapping[str, Decimal], aggregate: Aggrega
                 else:
                     result = ONE if _compare(node.op, left, right) else ZERO
             except decimal.DecimalException:
-                raise _fail("too_large", node.position, "Значение вне допустимых пределов", "Value out of range") from None
+                raise _fail(
+                    "too_large", node.position, "Значение вне допустимых пределов", "Value out of range"
+                ) from None
             return guard(result, node.position)
         return call(node)
 
@@ -437,7 +541,13 @@ def evaluate(formula: Formula, values: Mapping[str, Decimal], aggregate: Aggrega
         name = node.function
         if name in AGGREGATES:
             if aggregate is None:
-                raise _fail("no_group", node.position, "{name}() доступна только в схеме с группой", "{name}() works only in a scheme with a group", name=name)
+                raise _fail(
+                    "no_group",
+                    node.position,
+                    "{name}() доступна только в схеме с группой",
+                    "{name}() works only in a scheme with a group",
+                    name=name,
+                )
             argument = node.args[0]
             assert isinstance(argument, Name)
             return guard(aggregate(name, argument.name), node.position)
@@ -453,11 +563,21 @@ def evaluate(formula: Formula, values: Mapping[str, Decimal], aggregate: Aggrega
         if name == "clamp":
             value, low, high = args
             if low > high:
-                raise _fail("clamp_bounds", node.position, "clamp(): нижняя граница больше верхней", "clamp(): the lower bound is above the upper")
+                raise _fail(
+                    "clamp_bounds",
+                    node.position,
+                    "clamp(): нижняя граница больше верхней",
+                    "clamp(): the lower bound is above the upper",
+                )
             return min(max(value, low), high)
         places = int(args[1]) if len(args) == 2 else 0
         if not 0 <= places <= 10:
-            raise _fail("round_places", node.position, "round(): знаков после запятой от 0 до 10", "round(): 0 to 10 decimal places")
+            raise _fail(
+                "round_places",
+                node.position,
+                "round(): знаков после запятой от 0 до 10",
+                "round(): 0 to 10 decimal places",
+            )
         return args[0].quantize(ONE.scaleb(-places), rounding=decimal.ROUND_HALF_UP, context=CONTEXT)
 
     return run(formula.tree)

@@ -33,7 +33,13 @@ def unknown_keys(raw: Mapping[str, Any], allowed: Collection[str], place: str) -
             continue
         ru, en = _hint(str(key), allowed)
         where = f"{place}.{key}" if place else str(key)
-        problems.append(Problem("unknown_key", where, text("Неизвестный ключ «{key}».{ru}", "Unknown key “{key}”.{en}", key=key, ru=ru, en=en)))
+        problems.append(
+            Problem(
+                "unknown_key",
+                where,
+                text("Неизвестный ключ «{key}».{ru}", "Unknown key “{key}”.{en}", key=key, ru=ru, en=en),
+            )
+        )
     return problems
 
 
@@ -42,4 +48,10 @@ def unknown_value(value: Any, allowed: Collection[str], place: str) -> Problem |
     if isinstance(value, str) and value in allowed:
         return None
     ru, en = _hint(str(value), allowed)
-    return Problem("unknown_value", place, text("Недопустимое значение «{value}».{ru}", "Invalid value “{value}”.{en}", value=value, ru=ru, en=en))
+    return Problem(
+        "unknown_value",
+        place,
+        text(
+            "Недопустимое значение «{value}».{ru}", "Invalid value “{value}”.{en}", value=value, ru=ru, en=en
+        ),
+    )

@@ -35,7 +35,9 @@ def D(value: object) -> Decimal:
         return Decimal(value)
     if isinstance(value, str):
         cleaned = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-        if not cleaned.isascii():  # Decimal reads Arabic-Indic and full-width digits as numbers: only 0–9 here
+        if (
+            not cleaned.isascii()
+        ):  # Decimal reads Arabic-Indic and full-width digits as numbers: only 0–9 here
             raise ValueError(f"not a number: {value!r}")
         try:
             result = Decimal(cleaned)
@@ -97,7 +99,9 @@ class RoundingPolicy:
         if isinstance(line_rounding, str):
             if line_rounding not in LINE_ROUNDING:
                 raise ValueError(f"unknown line rounding {line_rounding!r}: none, score or contribution")
-            object.__setattr__(self, "round_per_line", {"none": False, "score": True}.get(line_rounding, line_rounding))
+            object.__setattr__(
+                self, "round_per_line", {"none": False, "score": True}.get(line_rounding, line_rounding)
+            )
         elif not isinstance(line_rounding, bool):
             raise ValueError(f"line rounding must be none, score or contribution, not {line_rounding!r}")
         if self.mode not in ROUNDING_MODES:
@@ -116,7 +120,9 @@ class RoundingPolicy:
         return value if isinstance(value, str) else ("score" if value else "none")
 
     def money(self, value: Decimal) -> Decimal:
-        return value.quantize(_QUANTA[self.money_places], ROUNDING_MODES[self.mode], CONTEXT)  # positional: cheaper to call
+        return value.quantize(
+            _QUANTA[self.money_places], ROUNDING_MODES[self.mode], CONTEXT
+        )  # positional: cheaper to call
 
     def score(self, value: Decimal) -> Decimal:
         return value.quantize(_QUANTA[self.score_places], ROUNDING_MODES[self.mode], CONTEXT)

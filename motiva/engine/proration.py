@@ -36,7 +36,9 @@ class ProrationSpan(StrEnum):
 
 # The scheme parameters of time worked, with their values (the scheme checker registers them).
 PRORATION_PARAMS: dict[str, tuple[str, ...]] = {
-    "proration": tuple(ProrationPolicy), "day_basis": tuple(DayBasis), "proration_span": tuple(ProrationSpan),
+    "proration": tuple(ProrationPolicy),
+    "day_basis": tuple(DayBasis),
+    "proration_span": tuple(ProrationSpan),
 }
 _POLICIES = {policy.value: policy for policy in ProrationPolicy}
 BONUS_ABSENCES = {"vacation", "sick", "unpaid", "other"}
@@ -95,14 +97,26 @@ def prorate(
     # by dates, the FTE's text and the calendar's key: equal FTEs may differ in their digits (1 and
     # 1.00), and hashing a Decimal (or a calendar's days) costs more than writing it out.
     try:
-        key = (start, end, tuple([(e.start, e.end, str(e.fte)) for e in employment]),
-               tuple([(a.kind, a.start, a.end) for a in absences]) if absences else (), policy, basis,
-               calendar.key if calendar is not None else None, span, None if timesheet_hours is None else str(timesheet_hours))
+        key = (
+            start,
+            end,
+            tuple([(e.start, e.end, str(e.fte)) for e in employment]),
+            tuple([(a.kind, a.start, a.end) for a in absences]) if absences else (),
+            policy,
+            basis,
+            calendar.key if calendar is not None else None,
+            span,
+            None if timesheet_hours is None else str(timesheet_hours),
+        )
         known = _MEMO.get(key)
     except TypeError:  # unhashable input: computed without the memo
-        return _prorate(start, end, tuple(employment), tuple(absences), policy, basis, calendar, span, timesheet_hours)
+        return _prorate(
+            start, end, tuple(employment), tuple(absences), policy, basis, calendar, span, timesheet_hours
+        )
     if known is None:
-        known = _prorate(start, end, tuple(employment), tuple(absences), policy, basis, calendar, span, timesheet_hours)
+        known = _prorate(
+            start, end, tuple(employment), tuple(absences), policy, basis, calendar, span, timesheet_hours
+        )
         if len(_MEMO) >= _MEMO_SIZE:
             _MEMO.clear()
         _MEMO[key] = known
@@ -115,7 +129,11 @@ _FOUR = Decimal("0.0001")
 _EIGHT = Decimal(8)
 
 # The unit each basis counts in, as the trace names it.
-_UNITS = {DayBasis.CALENDAR: ("дн.", "days"), DayBasis.WORKING: ("раб. дн.", "working days"), DayBasis.HOURS: ("ч", "hours")}
+_UNITS = {
+    DayBasis.CALENDAR: ("дн.", "days"),
+    DayBasis.WORKING: ("раб. дн.", "working days"),
+    DayBasis.HOURS: ("ч", "hours"),
+}
 
 
 def _counter(basis: DayBasis, calendar: WorkCalendar | None) -> Any:
@@ -150,9 +168,18 @@ def _prorate(
 
     steps: list[Step] = []
     if policy is ProrationPolicy.NONE:
-        was_employed = any(span.fte > 0 and span.start <= end and (span.end is None or span.end >= start) for span in employment)
+        was_employed = any(
+            span.fte > 0 and span.start <= end and (span.end is None or span.end >= start)
+            for span in employment
+        )
         factor = ONE if was_employed else ZERO
-        steps.append(step("Без пропорции: работал в периоде — полностью", "No proration: employed in the period — in full", factor))
+        steps.append(
+            step(
+                "Без пропорции: работал в периоде — полностью",
+                "No proration: employed in the period — in full",
+                factor,
+            )
+        )
         return factor, tuple(steps)
 
     count = _counter(day_basis, calendar)
@@ -161,10 +188,17 @@ def _prorate(
         # of employment and absences; the norm is the calendar's for the whole period at full time.
         norm = count(start, end)
         factor = min(ONE, timesheet_hours / norm) if norm else ZERO
-        steps.append(step("Табель: отработано {worked} ч из нормы {days} ч за {p} по производственному календарю (табель важнее календаря; не больше 1)",
-                          "Timesheet: worked {worked} h of the {days} h norm for {p} by the production calendar (the timesheet "
-                          "takes precedence over the calendar; at most 1)",
-                          factor.quantize(_FOUR), worked=timesheet_hours, days=norm, p=_label(start, end, True)))
+        steps.append(
+            step(
+                "Табель: отработано {worked} ч из нормы {days} ч за {p} по производственному календарю (табель важнее календаря; не больше 1)",
+                "Timesheet: worked {worked} h of the {days} h norm for {p} by the production calendar (the timesheet "
+                "takes precedence over the calendar; at most 1)",
+                factor.quantize(_FOUR),
+                worked=timesheet_hours,
+                days=norm,
+                p=_label(start, end, True),
+            )
+        )
         return factor, tuple(steps)
 
     unit_ru, unit_en = _UNITS[day_basis]
@@ -189,31 +223,67 @@ def _prorate(
                 leave_days += absent
         if policy is ProrationPolicy.PROPORTIONAL:
             factor = worked / days
-            rule = (("{month}: отработано {worked} из {days} дн. (с учётом ставки)", "{month}: worked {worked} of {days} days (FTE included)")
-                    if day_basis is DayBasis.CALENDAR and not whole else
-                    ("{month}: отработано {worked} из {days} " + unit_ru + " (с учётом ставки)",
-                     "{month}: worked {worked} of {days} " + unit_en + " (FTE included)"))
+            rule = (
+                (
+                    "{month}: отработано {worked} из {days} дн. (с учётом ставки)",
+                    "{month}: worked {worked} of {days} days (FTE included)",
+                )
+                if day_basis is DayBasis.CALENDAR and not whole
+                else (
+                    "{month}: отработано {worked} из {days} " + unit_ru + " (с учётом ставки)",
+                    "{month}: worked {worked} of {days} " + unit_en + " (FTE included)",
+                )
+            )
         elif policy is ProrationPolicy.LEAVE_MONTH_ZERO:
             factor = ZERO if leave_days else employed / days
-            rule = ("{month}: месяц с отпуском — премия не начисляется", "{month}: a month with leave — no bonus") if leave_days else (
-                "{month}: без отпуска, {worked} из {days} " + unit_ru, "{month}: no leave, {worked} of {days} " + unit_en)
+            rule = (
+                (
+                    "{month}: месяц с отпуском — премия не начисляется",
+                    "{month}: a month with leave — no bonus",
+                )
+                if leave_days
+                else (
+                    "{month}: без отпуска, {worked} из {days} " + unit_ru,
+                    "{month}: no leave, {worked} of {days} " + unit_en,
+                )
+            )
         else:
             factor = employed / days * (Decimal("0.5") if leave_days else ONE)
-            rule = ("{month}: месяц с отпуском — 50 %", "{month}: a month with leave — 50 %") if leave_days else (
-                "{month}: без отпуска, {worked} из {days} " + unit_ru, "{month}: no leave, {worked} of {days} " + unit_en)
+            rule = (
+                ("{month}: месяц с отпуском — 50 %", "{month}: a month with leave — 50 %")
+                if leave_days
+                else (
+                    "{month}: без отпуска, {worked} из {days} " + unit_ru,
+                    "{month}: no leave, {worked} of {days} " + unit_en,
+                )
+            )
         month_factors.append(factor)
-        steps.append(step(rule[0], rule[1], factor.quantize(_FOUR), month=_label(month_start, month_end, whole), worked=worked, days=days))
+        steps.append(
+            step(
+                rule[0],
+                rule[1],
+                factor.quantize(_FOUR),
+                month=_label(month_start, month_end, whole),
+                worked=worked,
+                days=days,
+            )
+        )
     total = sum(month_factors, ZERO) / len(month_factors) if month_factors else ZERO
     if len(month_factors) > 1:
-        steps.append(step("Среднее по месяцам периода", "Average over the period's months", total.quantize(_FOUR)))
+        steps.append(
+            step("Среднее по месяцам периода", "Average over the period's months", total.quantize(_FOUR))
+        )
     return total, tuple(steps)
 
 
 _TERMS: dict[int, tuple[Mapping[str, Any], str, str, str]] = {}
 
 
-def time_share(p: PayInput, params: Mapping[str, Any], rounding: RoundingPolicy | None = None,
-               ) -> tuple[Decimal, tuple[Step, ...], Problem | None]:
+def time_share(
+    p: PayInput,
+    params: Mapping[str, Any],
+    rounding: RoundingPolicy | None = None,
+) -> tuple[Decimal, tuple[Step, ...], Problem | None]:
     """The share of time worked by the scheme's parameters (policy, day basis, span), rounded as the
     organization's policy says; or a problem when working days or hours are needed and the calendar
     does not cover the period (never a silent Monday to Friday)."""
@@ -222,24 +292,46 @@ def time_share(p: PayInput, params: Mapping[str, Any], rounding: RoundingPolicy 
     if terms is None or terms[0] is not params:
         if len(_TERMS) > 10000:
             _TERMS.clear()
-        terms = _TERMS[id(params)] = (params, str(params.get("proration", ProrationPolicy.PROPORTIONAL)),
-                                      str(params.get("day_basis", DayBasis.CALENDAR)), str(params.get("proration_span", ProrationSpan.BY_MONTH)))
+        terms = _TERMS[id(params)] = (
+            params,
+            str(params.get("proration", ProrationPolicy.PROPORTIONAL)),
+            str(params.get("day_basis", DayBasis.CALENDAR)),
+            str(params.get("proration_span", ProrationSpan.BY_MONTH)),
+        )
     _params, policy, basis, span = terms
     calendar = p.calendar
-    if basis != DayBasis.CALENDAR and policy != ProrationPolicy.NONE and (
-            calendar is None or calendar.missing_years(p.period_start, p.period_end)):
+    if (
+        basis != DayBasis.CALENDAR
+        and policy != ProrationPolicy.NONE
+        and (calendar is None or calendar.missing_years(p.period_start, p.period_end))
+    ):
         return ZERO, (), missing_calendar(calendar, "—", p.period_start, p.period_end)
     timesheet = p.timesheet_hours if basis == DayBasis.HOURS else None
     # The memo of prorate looked up here first (the same key): a run asks for the same few cases
     # hundreds of thousands of times, and the call itself costs as much as the lookup.
     try:
-        known = _MEMO.get((p.period_start, p.period_end, tuple([(e.start, e.end, str(e.fte)) for e in p.employment]),
-                           tuple([(a.kind, a.start, a.end) for a in p.absences]) if p.absences else (), policy, basis,
-                           calendar.key if calendar is not None else None, span, None if timesheet is None else str(timesheet)))
+        known = _MEMO.get(
+            (
+                p.period_start,
+                p.period_end,
+                tuple([(e.start, e.end, str(e.fte)) for e in p.employment]),
+                tuple([(a.kind, a.start, a.end) for a in p.absences]) if p.absences else (),
+                policy,
+                basis,
+                calendar.key if calendar is not None else None,
+                span,
+                None if timesheet is None else str(timesheet),
+            )
+        )
     except TypeError:
         known = None
-    factor, steps = known if known is not None else prorate(p.period_start, p.period_end, p.employment, p.absences, policy, basis,
-                                                             calendar, span, timesheet)
+    factor, steps = (
+        known
+        if known is not None
+        else prorate(
+            p.period_start, p.period_end, p.employment, p.absences, policy, basis, calendar, span, timesheet
+        )
+    )
     if rounding is not None and rounding.time_places is not None:
         rounded = quantize(factor, rounding.time_places, rounding.time_mode or rounding.mode)
         steps = (*steps, _time_rounded(rounded, rounding.time_places, rounding.time_mode or rounding.mode))
@@ -247,13 +339,23 @@ def time_share(p: PayInput, params: Mapping[str, Any], rounding: RoundingPolicy 
     return factor, steps, None
 
 
-_MODE_NAMES = {"half_up": ("половина вверх", "half up"), "half_even": ("к чётному", "half even"), "down": ("вниз", "down")}
+_MODE_NAMES = {
+    "half_up": ("половина вверх", "half up"),
+    "half_even": ("к чётному", "half even"),
+    "down": ("вниз", "down"),
+}
 
 
 def _time_rounded(value: Decimal, places: int, mode: str) -> Step:
     ru, en = _MODE_NAMES.get(mode, (mode, mode))
-    return step("Доля времени округлена до {places} знаков ({mode})", "Share of time rounded to {places} places ({mode_en})",
-                value, places=places, mode=ru, mode_en=en)
+    return step(
+        "Доля времени округлена до {places} знаков ({mode})",
+        "Share of time rounded to {places} places ({mode_en})",
+        value,
+        places=places,
+        mode=ru,
+        mode_en=en,
+    )
 
 
 def weighted_salary(p: PayInput, params: Mapping[str, Any]) -> tuple[Decimal, Step | None]:
@@ -281,9 +383,14 @@ def weighted_salary(p: PayInput, params: Mapping[str, Any]) -> tuple[Decimal, St
     if not total:
         return p.salary, None
     salary = weighted / total
-    return salary, step("Оклад за период по дням действия каждого оклада: ({parts}) / {total} " + unit_ru,
-                        "Salary for the period, each salary for the days it was in force: ({parts_en}) / {total} " + unit_en,
-                        salary, parts=" + ".join(parts_ru), parts_en=" + ".join(parts_en), total=total)
+    return salary, step(
+        "Оклад за период по дням действия каждого оклада: ({parts}) / {total} " + unit_ru,
+        "Salary for the period, each salary for the days it was in force: ({parts_en}) / {total} " + unit_en,
+        salary,
+        parts=" + ".join(parts_ru),
+        parts_en=" + ".join(parts_en),
+        total=total,
+    )
 
 
 def _plain(value: Any) -> str:

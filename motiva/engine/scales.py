@@ -221,8 +221,20 @@ _INCLUSIVE_KEYS = ("threshold_inclusive", "target_inclusive", "maximum_inclusive
 # Every parameter each kind reads: any other key is refused (a misspelt key would otherwise be ignored).
 SCALE_PARAM_KEYS: dict[ScaleKind, tuple[str, ...]] = {
     ScaleKind.RATIO: ("floor", "cap"),
-    ScaleKind.CORRIDOR: ("below_threshold_score", "threshold_score", "target_score", "maximum_score", *_INCLUSIVE_KEYS),
-    ScaleKind.THRESHOLD_TARGET_MAX: ("threshold_score", "target_score", "maximum_score", "interpolate", *_INCLUSIVE_KEYS),
+    ScaleKind.CORRIDOR: (
+        "below_threshold_score",
+        "threshold_score",
+        "target_score",
+        "maximum_score",
+        *_INCLUSIVE_KEYS,
+    ),
+    ScaleKind.THRESHOLD_TARGET_MAX: (
+        "threshold_score",
+        "target_score",
+        "maximum_score",
+        "interpolate",
+        *_INCLUSIVE_KEYS,
+    ),
     ScaleKind.STEP_TABLE: ("steps", "below_score", "below_label"),
     ScaleKind.DISCRETE_LEVELS: ("levels", "as_multiplier"),
     ScaleKind.BINARY: ("event_is_failure", "score_if_good", "score_if_bad"),
@@ -255,12 +267,22 @@ def parse_scale_params(kind: str, raw: Mapping[str, Any] | None) -> tuple[ScaleP
         scale_kind = ScaleKind(kind)
     except ValueError:
         return None, [
-            Problem("unknown_kind", "kind", text("Неизвестный вид шкалы «{kind}»", "Unknown scale kind “{kind}”", kind=kind))
+            Problem(
+                "unknown_kind",
+                "kind",
+                text("Неизвестный вид шкалы «{kind}»", "Unknown scale kind “{kind}”", kind=kind),
+            )
         ]
     if raw is None:
         raw = {}
     if not isinstance(raw, Mapping):
-        return None, [Problem("not_an_object", "params", text("Параметры шкалы должны быть объектом", "Scale parameters must be an object"))]
+        return None, [
+            Problem(
+                "not_an_object",
+                "params",
+                text("Параметры шкалы должны быть объектом", "Scale parameters must be an object"),
+            )
+        ]
     reader = _Reader(raw)
     reader.problems += unknown_keys(raw, SCALE_PARAM_KEYS[scale_kind], "params")
     params: ScaleParams
@@ -268,9 +290,13 @@ def parse_scale_params(kind: str, raw: Mapping[str, Any] | None) -> tuple[ScaleP
         floor = reader.number("floor", None)
         cap = reader.number("cap", None)
         if floor is not None and cap is not None and floor > cap:
-            reader.problem("floor_above_cap", "cap", "Потолок меньше нижней границы", "The cap is below the floor")
+            reader.problem(
+                "floor_above_cap", "cap", "Потолок меньше нижней границы", "The cap is below the floor"
+            )
         if cap is not None and cap <= 0:
-            reader.problem("cap_not_positive", "cap", "Потолок должен быть больше нуля", "The cap must be above zero")
+            reader.problem(
+                "cap_not_positive", "cap", "Потолок должен быть больше нуля", "The cap must be above zero"
+            )
         params = RatioParams(floor=floor, cap=cap)
     elif scale_kind is ScaleKind.CORRIDOR:
         defaults = CorridorParams()
@@ -278,18 +304,28 @@ def parse_scale_params(kind: str, raw: Mapping[str, Any] | None) -> tuple[ScaleP
             reader.number(name, getattr(defaults, name))
             for name in ("below_threshold_score", "threshold_score", "target_score", "maximum_score")
         )
-        _ascending(reader, ("below_threshold_score", "threshold_score", "target_score", "maximum_score"), values)
+        _ascending(
+            reader, ("below_threshold_score", "threshold_score", "target_score", "maximum_score"), values
+        )
         below, threshold, target, maximum = (value if value is not None else Decimal(0) for value in values)
-        params = CorridorParams(threshold, target, maximum, below, *(reader.flag(name, True) for name in _INCLUSIVE_KEYS))
+        params = CorridorParams(
+            threshold, target, maximum, below, *(reader.flag(name, True) for name in _INCLUSIVE_KEYS)
+        )
     elif scale_kind is ScaleKind.THRESHOLD_TARGET_MAX:
         defaults_ttm = ThresholdTargetMaxParams()
         values = tuple(
-            reader.number(name, getattr(defaults_ttm, name)) for name in ("threshold_score", "target_score", "maximum_score")
+            reader.number(name, getattr(defaults_ttm, name))
+            for name in ("threshold_score", "target_score", "maximum_score")
         )
         _ascending(reader, ("threshold_score", "target_score", "maximum_score"), values)
         threshold, target, maximum = (value if value is not None else Decimal(0) for value in values)
-        params = ThresholdTargetMaxParams(threshold, target, maximum, reader.flag("interpolate", False),
-                                          *(reader.flag(name, True) for name in _INCLUSIVE_KEYS))
+        params = ThresholdTargetMaxParams(
+            threshold,
+            target,
+            maximum,
+            reader.flag("interpolate", False),
+            *(reader.flag(name, True) for name in _INCLUSIVE_KEYS),
+        )
     elif scale_kind is ScaleKind.STEP_TABLE:
         params = _parse_steps(reader)
     elif scale_kind is ScaleKind.DISCRETE_LEVELS:
@@ -299,8 +335,12 @@ def parse_scale_params(kind: str, raw: Mapping[str, Any] | None) -> tuple[ScaleP
         good = reader.number("score_if_good", defaults_b.score_if_good)
         bad = reader.number("score_if_bad", defaults_b.score_if_bad)
         if good is not None and bad is not None and bad > good:
-            reader.problem("scores_not_ascending", "score_if_bad", "Балл при плохом исходе выше, чем при хорошем",
-                           "The score of the bad outcome is above the good one")
+            reader.problem(
+                "scores_not_ascending",
+                "score_if_bad",
+                "Балл при плохом исходе выше, чем при хорошем",
+                "The score of the bad outcome is above the good one",
+            )
         params = BinaryParams(
             reader.flag("event_is_failure", True),
             good if good is not None else defaults_b.score_if_good,
@@ -315,11 +355,20 @@ def parse_scale_params(kind: str, raw: Mapping[str, Any] | None) -> tuple[ScaleP
         for name in ("points_per_violation", "score_per_point"):
             value = numbers[name]
             if value is not None and value <= 0:
-                reader.problem("not_positive", name, "Значение должно быть больше нуля", "The value must be above zero")
+                reader.problem(
+                    "not_positive", name, "Значение должно быть больше нуля", "The value must be above zero"
+                )
         base, floor = numbers["base_score"], numbers["floor"]
         if base is not None and floor is not None and floor > base:
-            reader.problem("floor_above_base", "floor", "Нижняя граница выше начального балла", "The floor is above the base score")
-        params = PenaltyPointsParams(**{key: value if value is not None else Decimal(0) for key, value in numbers.items()})
+            reader.problem(
+                "floor_above_base",
+                "floor",
+                "Нижняя граница выше начального балла",
+                "The floor is above the base score",
+            )
+        params = PenaltyPointsParams(
+            **{key: value if value is not None else Decimal(0) for key, value in numbers.items()}
+        )
     else:
         params = _parse_rating(reader)
     return params, reader.problems
@@ -334,14 +383,23 @@ def _parse_steps(reader: _Reader) -> StepTableParams:
         for index, raw in enumerate(raw_steps):
             place = f"steps[{index}]"
             if not isinstance(raw, Mapping):
-                reader.problem("not_an_object", place, "Ступень должна быть объектом", "A step must be an object")
+                reader.problem(
+                    "not_an_object", place, "Ступень должна быть объектом", "A step must be an object"
+                )
                 continue
             reader.problems += unknown_keys(raw, STEP_KEYS, f"{reader.prefix}.{place}")
-            bound = reader.to_number(raw.get("min_attainment"), f"{reader.prefix}.{place}.min_attainment", None)
+            bound = reader.to_number(
+                raw.get("min_attainment"), f"{reader.prefix}.{place}.min_attainment", None
+            )
             score = reader.to_number(raw.get("score"), f"{reader.prefix}.{place}.score", None)
             inclusive = raw.get("inclusive", True)
             if not isinstance(inclusive, bool):
-                reader.problem("not_a_flag", f"{place}.inclusive", "Ожидается да/нет (true/false)", "Expected true or false")
+                reader.problem(
+                    "not_a_flag",
+                    f"{place}.inclusive",
+                    "Ожидается да/нет (true/false)",
+                    "Expected true or false",
+                )
                 inclusive = True
             if bound is None or score is None:
                 continue
@@ -353,7 +411,9 @@ def _parse_steps(reader: _Reader) -> StepTableParams:
                     "A step cannot score more than a step with higher attainment",
                 )
             # "above 100 %" then "100 % exactly" is a valid pair: an exclusive bound followed by the same inclusive one.
-            same_bound_pair = bool(steps) and bound == steps[-1].min_attainment and not steps[-1].inclusive and inclusive
+            same_bound_pair = (
+                bool(steps) and bound == steps[-1].min_attainment and not steps[-1].inclusive and inclusive
+            )
             if steps and bound >= steps[-1].min_attainment and not same_bound_pair:
                 reader.problem(
                     "steps_not_descending",
@@ -365,36 +425,59 @@ def _parse_steps(reader: _Reader) -> StepTableParams:
             steps.append(Step(bound, score, str(raw.get("label", "")), inclusive))
     below = reader.number("below_score", Decimal(0))
     if steps and below is not None and below > steps[-1].score:
-        reader.problem("steps_not_monotone", "below_score", "Балл ниже всех ступеней выше последней ступени",
-                       "The score below every step is above the last step")
-    return StepTableParams(tuple(steps), below if below is not None else Decimal(0), str(reader.raw.get("below_label", "")))
+        reader.problem(
+            "steps_not_monotone",
+            "below_score",
+            "Балл ниже всех ступеней выше последней ступени",
+            "The score below every step is above the last step",
+        )
+    return StepTableParams(
+        tuple(steps), below if below is not None else Decimal(0), str(reader.raw.get("below_label", ""))
+    )
 
 
 def _parse_levels(reader: _Reader) -> DiscreteLevelsParams:
     raw_levels = reader.raw.get("levels")
     levels: list[Level] = []
     if not isinstance(raw_levels, list) or not raw_levels:
-        reader.problem("levels_missing", "levels", "Нужен хотя бы один уровень", "At least one level is needed")
+        reader.problem(
+            "levels_missing", "levels", "Нужен хотя бы один уровень", "At least one level is needed"
+        )
     else:
         seen: set[str] = set()
         for index, raw in enumerate(raw_levels):
             place = f"levels[{index}]"
             if not isinstance(raw, Mapping):
-                reader.problem("not_an_object", place, "Уровень должен быть объектом", "A level must be an object")
+                reader.problem(
+                    "not_an_object", place, "Уровень должен быть объектом", "A level must be an object"
+                )
                 continue
             reader.problems += unknown_keys(raw, LEVEL_KEYS, f"{reader.prefix}.{place}")
             code = str(raw.get("code", "")).strip()
             if not code:
-                reader.problem("required", f"{place}.code", "Код уровня обязателен", "The level code is required")
+                reader.problem(
+                    "required", f"{place}.code", "Код уровня обязателен", "The level code is required"
+                )
                 continue
             if code in seen:
-                reader.problem("duplicate_code", f"{place}.code", "Код «{code}» повторяется", "Code “{code}” is repeated", code=code)
+                reader.problem(
+                    "duplicate_code",
+                    f"{place}.code",
+                    "Код «{code}» повторяется",
+                    "Code “{code}” is repeated",
+                    code=code,
+                )
             seen.add(code)
             value = reader.to_number(raw.get("value"), f"{reader.prefix}.{place}.value", None)
             if value is None:
                 continue
             if value < 0:
-                reader.problem("negative", f"{place}.value", "Значение не может быть отрицательным", "The value cannot be negative")
+                reader.problem(
+                    "negative",
+                    f"{place}.value",
+                    "Значение не может быть отрицательным",
+                    "The value cannot be negative",
+                )
             levels.append(Level(code, str(raw.get("label", code)), value))
     return DiscreteLevelsParams(tuple(levels), reader.flag("as_multiplier", False))
 
@@ -404,10 +487,18 @@ def _parse_rating(reader: _Reader) -> RatingParams:
     if raw_mapping is None:
         return RatingParams()
     if not isinstance(raw_mapping, Mapping):
-        reader.problem("not_an_object", "mapping", "Соответствие оценок должно быть объектом", "The rating mapping must be an object")
+        reader.problem(
+            "not_an_object",
+            "mapping",
+            "Соответствие оценок должно быть объектом",
+            "The rating mapping must be an object",
+        )
         return RatingParams()
-    reader.problems += unknown_keys({str(k): v for k, v in raw_mapping.items()}, ("-2", "-1", "0", "1", "2", "+1", "+2"),
-                                    f"{reader.prefix}.mapping")
+    reader.problems += unknown_keys(
+        {str(k): v for k, v in raw_mapping.items()},
+        ("-2", "-1", "0", "1", "2", "+1", "+2"),
+        f"{reader.prefix}.mapping",
+    )
     pairs: list[tuple[int, Decimal]] = []
     for point in RATING_POINTS:
         value = raw_mapping.get(str(point), raw_mapping.get(f"+{point}") if point > 0 else None)
@@ -449,25 +540,49 @@ class PlanValues:
     relative: bool = field(init=False, repr=False, compare=False)  # some point is a percent of the plan
 
     def __post_init__(self) -> None:
-        relative = self.threshold_percent is not None or self.target_percent is not None or self.maximum_percent is not None
+        relative = (
+            self.threshold_percent is not None
+            or self.target_percent is not None
+            or self.maximum_percent is not None
+        )
         object.__setattr__(self, "relative", relative)
-        object.__setattr__(self, "exact", relative_plan_text(self.threshold, self.target, self.maximum, self.threshold_percent,
-                                                             self.target_percent, self.maximum_percent))
+        object.__setattr__(
+            self,
+            "exact",
+            relative_plan_text(
+                self.threshold,
+                self.target,
+                self.maximum,
+                self.threshold_percent,
+                self.target_percent,
+                self.maximum_percent,
+            ),
+        )
 
 
 def plan_text(threshold: Decimal | None, target: Decimal | None, maximum: Decimal | None) -> str:
     return f"{threshold!s}|{target!s}|{maximum!s}"  # !s: str(), several times cheaper than format() for a Decimal
 
 
-def relative_plan_text(threshold: Decimal | None, target: Decimal | None, maximum: Decimal | None, threshold_percent: Decimal | None,
-                       target_percent: Decimal | None, maximum_percent: Decimal | None) -> str:
+def relative_plan_text(
+    threshold: Decimal | None,
+    target: Decimal | None,
+    maximum: Decimal | None,
+    threshold_percent: Decimal | None,
+    target_percent: Decimal | None,
+    maximum_percent: Decimal | None,
+) -> str:
     """The text of plan values some of which are percents of the plan (a separate function: plan_text runs for every line of a run)."""
     if threshold_percent is None and target_percent is None and maximum_percent is None:
         return plan_text(threshold, target, maximum)
     return f"{threshold!s}|{target!s}|{maximum!s}|{threshold_percent!s}%|{target_percent!s}%|{maximum_percent!s}%"
 
 
-_POINT_NAMES = {"threshold": ("Порог", "Threshold"), "target": ("Цель", "Target"), "maximum": ("Максимум", "Maximum")}
+_POINT_NAMES = {
+    "threshold": ("Порог", "Threshold"),
+    "target": ("Цель", "Target"),
+    "maximum": ("Максимум", "Maximum"),
+}
 
 
 def resolve_plan(plan: PlanValues) -> tuple[PlanValues, tuple[TraceStep, ...], tuple[Problem, ...]]:
@@ -479,27 +594,57 @@ def resolve_plan(plan: PlanValues) -> tuple[PlanValues, tuple[TraceStep, ...], t
     problems: list[Problem] = []
     base = plan.target
     values: dict[str, Decimal | None] = {}
-    for name, absolute, percent in (("threshold", plan.threshold, plan.threshold_percent), ("target", plan.target, plan.target_percent),
-                                    ("maximum", plan.maximum, plan.maximum_percent)):
+    for name, absolute, percent in (
+        ("threshold", plan.threshold, plan.threshold_percent),
+        ("target", plan.target, plan.target_percent),
+        ("maximum", plan.maximum, plan.maximum_percent),
+    ):
         if percent is None:
             values[name] = absolute
             continue
         if absolute is not None and name != "target":
-            problems.append(Problem("plan_value_twice", f"{name}_percent", text(
-                "«{name}» задан и числом, и процентом плана — оставьте одно", "“{name_en}” is given both as a number and as a percent of the plan — keep one",
-                name=_POINT_NAMES[name][0], name_en=_POINT_NAMES[name][1])))
+            problems.append(
+                Problem(
+                    "plan_value_twice",
+                    f"{name}_percent",
+                    text(
+                        "«{name}» задан и числом, и процентом плана — оставьте одно",
+                        "“{name_en}” is given both as a number and as a percent of the plan — keep one",
+                        name=_POINT_NAMES[name][0],
+                        name_en=_POINT_NAMES[name][1],
+                    ),
+                )
+            )
             values[name] = absolute
             continue
         if base is None:
-            problems.append(Problem("plan_value_missing", f"{name}_percent", text(
-                "«{name}» задан процентом плана, а плана (цели) нет", "“{name_en}” is a percent of the plan, but the plan (target) is missing",
-                name=_POINT_NAMES[name][0], name_en=_POINT_NAMES[name][1])))
+            problems.append(
+                Problem(
+                    "plan_value_missing",
+                    f"{name}_percent",
+                    text(
+                        "«{name}» задан процентом плана, а плана (цели) нет",
+                        "“{name_en}” is a percent of the plan, but the plan (target) is missing",
+                        name=_POINT_NAMES[name][0],
+                        name_en=_POINT_NAMES[name][1],
+                    ),
+                )
+            )
             values[name] = None
             continue
         value = base * percent / 100
         values[name] = value
-        steps.append(step("{name} = {percent} % плана {plan}", "{name_en} = {percent} % of the plan {plan}", value,
-                          name=_POINT_NAMES[name][0], name_en=_POINT_NAMES[name][1], percent=percent, plan=base))
+        steps.append(
+            step(
+                "{name} = {percent} % плана {plan}",
+                "{name_en} = {percent} % of the plan {plan}",
+                value,
+                name=_POINT_NAMES[name][0],
+                name_en=_POINT_NAMES[name][1],
+                percent=percent,
+                plan=base,
+            )
+        )
     return PlanValues(values["threshold"], values["target"], values["maximum"]), tuple(steps), tuple(problems)
 
 
@@ -526,8 +671,21 @@ def _linear(x: Decimal, x0: Decimal, x1: Decimal, y0: Decimal, y1: Decimal) -> D
 
 def _missing(what_ru: str, what_en: str) -> ScoreOutcome:
     return ScoreOutcome(
-        None, None, (),
-        (Problem("plan_value_missing", what_en, text("Не задано значение «{what}»", "The “{what_en}” value is missing", what=what_ru, what_en=what_en)),),
+        None,
+        None,
+        (),
+        (
+            Problem(
+                "plan_value_missing",
+                what_en,
+                text(
+                    "Не задано значение «{what}»",
+                    "The “{what_en}” value is missing",
+                    what=what_ru,
+                    what_en=what_en,
+                ),
+            ),
+        ),
     )
 
 
@@ -553,34 +711,66 @@ def compute_score(
         if chosen is None and fact is not None:
             chosen = next((lv for lv in params.levels if lv.value == fact), None)
         if chosen is None:
-            return ScoreOutcome(None, None, (), (Problem("unknown_level", "level_code", text(
-                "Уровень «{code}» не найден в шкале", "Level “{code}” is not in the scale", code=level_code or fact)),))
+            return ScoreOutcome(
+                None,
+                None,
+                (),
+                (
+                    Problem(
+                        "unknown_level",
+                        "level_code",
+                        text(
+                            "Уровень «{code}» не найден в шкале",
+                            "Level “{code}” is not in the scale",
+                            code=level_code or fact,
+                        ),
+                    ),
+                ),
+            )
         if params.as_multiplier:
-            steps.append(step("Уровень «{label}» — множитель {value}", "Level “{label}” — multiplier {value}", chosen.value,
-                              label=chosen.label, value=chosen.value))
+            steps.append(
+                step(
+                    "Уровень «{label}» — множитель {value}",
+                    "Level “{label}” — multiplier {value}",
+                    chosen.value,
+                    label=chosen.label,
+                    value=chosen.value,
+                )
+            )
             return ScoreOutcome(None, chosen.value, tuple(steps))
-        steps.append(step("Уровень «{label}» даёт {value} %", "Level “{label}” gives {value} %", chosen.value,
-                          label=chosen.label, value=chosen.value))
+        steps.append(
+            step(
+                "Уровень «{label}» даёт {value} %",
+                "Level “{label}” gives {value} %",
+                chosen.value,
+                label=chosen.label,
+                value=chosen.value,
+            )
+        )
         return ScoreOutcome(chosen.value, None, tuple(steps))
 
     if fact is None:
-        return ScoreOutcome(None, None, (), (Problem("fact_missing", "fact", text("Нет факта", "The fact is missing")),))
+        return ScoreOutcome(
+            None, None, (), (Problem("fact_missing", "fact", text("Нет факта", "The fact is missing")),)
+        )
 
     if scale_kind is ScaleKind.BINARY:
         assert isinstance(params, BinaryParams)
         happened = fact != 0
         good = (not happened) if params.event_is_failure else happened
         score = params.score_if_good if good else params.score_if_bad
-        steps.append(step(
-            "Событие {state}; {kind_ru} → {score} %",
-            "The event {state_en}; {kind_en} → {score} %",
-            score,
-            state="произошло" if happened else "не произошло",
-            state_en="happened" if happened else "did not happen",
-            kind_ru="это нарушение" if params.event_is_failure else "это достижение",
-            kind_en="it is a failure" if params.event_is_failure else "it is an achievement",
-            score=score,
-        ))
+        steps.append(
+            step(
+                "Событие {state}; {kind_ru} → {score} %",
+                "The event {state_en}; {kind_en} → {score} %",
+                score,
+                state="произошло" if happened else "не произошло",
+                state_en="happened" if happened else "did not happen",
+                kind_ru="это нарушение" if params.event_is_failure else "это достижение",
+                kind_en="it is a failure" if params.event_is_failure else "it is an achievement",
+                score=score,
+            )
+        )
         return ScoreOutcome(score, None, tuple(steps))
 
     if scale_kind is ScaleKind.PENALTY_POINTS:
@@ -588,23 +778,49 @@ def compute_score(
         points = fact * params.points_per_violation
         raw = params.base_score - points * params.score_per_point
         score = max(raw, params.floor)
-        steps.append(step(
-            "{base} − {violations} нарушений × {per} балла × {drop} % = {raw} %, не ниже {floor} %",
-            "{base} − {violations} violations × {per} points × {drop} % = {raw} %, at least {floor} %",
-            score,
-            base=params.base_score, violations=fact, per=params.points_per_violation, drop=params.score_per_point,
-            raw=raw, floor=params.floor,
-        ))
+        steps.append(
+            step(
+                "{base} − {violations} нарушений × {per} балла × {drop} % = {raw} %, не ниже {floor} %",
+                "{base} − {violations} violations × {per} points × {drop} % = {raw} %, at least {floor} %",
+                score,
+                base=params.base_score,
+                violations=fact,
+                per=params.points_per_violation,
+                drop=params.score_per_point,
+                raw=raw,
+                floor=params.floor,
+            )
+        )
         return ScoreOutcome(score, None, tuple(steps))
 
     if scale_kind is ScaleKind.RATING:
         assert isinstance(params, RatingParams)
         mapping = dict(params.mapping)
         if fact != fact.to_integral() or int(fact) not in mapping:
-            return ScoreOutcome(None, None, (), (Problem("rating_range", "fact", text(
-                "Оценка {fact} вне шкалы −2 … +2", "Rating {fact} is outside −2 … +2", fact=fact)),))
+            return ScoreOutcome(
+                None,
+                None,
+                (),
+                (
+                    Problem(
+                        "rating_range",
+                        "fact",
+                        text(
+                            "Оценка {fact} вне шкалы −2 … +2", "Rating {fact} is outside −2 … +2", fact=fact
+                        ),
+                    ),
+                ),
+            )
         score = mapping[int(fact)]
-        steps.append(step("Оценка {rating} даёт {score} %", "Rating {rating} gives {score} %", score, rating=f"{int(fact):+d}", score=score))
+        steps.append(
+            step(
+                "Оценка {rating} даёт {score} %",
+                "Rating {rating} gives {score} %",
+                score,
+                rating=f"{int(fact):+d}",
+                score=score,
+            )
+        )
         return ScoreOutcome(score, None, tuple(steps))
 
     if plan.relative:
@@ -619,24 +835,67 @@ def compute_score(
     if scale_kind in (ScaleKind.RATIO, ScaleKind.STEP_TABLE):
         if lower:
             attainment = None if fact == 0 else target / fact * 100
-            formula_ru, formula_en = "план / факт × 100 (меньше — лучше)", "plan / fact × 100 (lower is better)"
+            formula_ru, formula_en = (
+                "план / факт × 100 (меньше — лучше)",
+                "plan / fact × 100 (lower is better)",
+            )
         else:
             if target == 0:
-                return ScoreOutcome(None, None, (), (Problem("zero_plan", "target", text("План равен нулю — отношение не определено", "The plan is zero; the ratio is undefined")),))
+                return ScoreOutcome(
+                    None,
+                    None,
+                    (),
+                    (
+                        Problem(
+                            "zero_plan",
+                            "target",
+                            text(
+                                "План равен нулю — отношение не определено",
+                                "The plan is zero; the ratio is undefined",
+                            ),
+                        ),
+                    ),
+                )
             attainment = fact / target * 100
             formula_ru, formula_en = "факт / план × 100", "fact / plan × 100"
         if attainment is None:
             if scale_kind is ScaleKind.RATIO:
                 assert isinstance(params, RatioParams)
                 if params.cap is None:
-                    return ScoreOutcome(None, None, (), (Problem("zero_fact", "fact", text(
-                        "Факт равен нулю у обратного показателя — задайте потолок шкалы", "Zero fact on a lower-is-better indicator: set the scale's cap")),))
-                steps.append(step("Факт 0 у обратного показателя — лучше некуда: потолок {cap} %", "Zero on a lower-is-better indicator is the best: cap {cap} %",
-                                  params.cap, cap=params.cap))
+                    return ScoreOutcome(
+                        None,
+                        None,
+                        (),
+                        (
+                            Problem(
+                                "zero_fact",
+                                "fact",
+                                text(
+                                    "Факт равен нулю у обратного показателя — задайте потолок шкалы",
+                                    "Zero fact on a lower-is-better indicator: set the scale's cap",
+                                ),
+                            ),
+                        ),
+                    )
+                steps.append(
+                    step(
+                        "Факт 0 у обратного показателя — лучше некуда: потолок {cap} %",
+                        "Zero on a lower-is-better indicator is the best: cap {cap} %",
+                        params.cap,
+                        cap=params.cap,
+                    )
+                )
                 return ScoreOutcome(params.cap, None, tuple(steps))
             attainment = Decimal("Infinity")
         if attainment.is_finite():
-            steps.append(step("Выполнение = " + formula_ru, "Attainment = " + formula_en, attainment, inputs={"факт / fact": fact, "план / plan": target}))
+            steps.append(
+                step(
+                    "Выполнение = " + formula_ru,
+                    "Attainment = " + formula_en,
+                    attainment,
+                    inputs={"факт / fact": fact, "план / plan": target},
+                )
+            )
         if scale_kind is ScaleKind.RATIO:
             assert isinstance(params, RatioParams)
             score = attainment
@@ -644,21 +903,46 @@ def compute_score(
                 steps.append(step("Не выше потолка {cap} %", "Capped at {cap} %", params.cap, cap=params.cap))
                 score = params.cap
             if params.floor is not None and score < params.floor:
-                steps.append(step("Не ниже {floor} %", "At least {floor} %", params.floor, floor=params.floor))
+                steps.append(
+                    step("Не ниже {floor} %", "At least {floor} %", params.floor, floor=params.floor)
+                )
                 score = params.floor
             return ScoreOutcome(score, None, tuple(steps))
         assert isinstance(params, StepTableParams)
         for item in params.steps:
             if attainment >= item.min_attainment if item.inclusive else attainment > item.min_attainment:
                 if item.inclusive:
-                    steps.append(step("Ступень «{label}» (от {bound} %) → {score} %", "Step “{label}” (from {bound} %) → {score} %", item.score,
-                                      label=item.label or item.min_attainment, bound=item.min_attainment, score=item.score))
+                    steps.append(
+                        step(
+                            "Ступень «{label}» (от {bound} %) → {score} %",
+                            "Step “{label}” (from {bound} %) → {score} %",
+                            item.score,
+                            label=item.label or item.min_attainment,
+                            bound=item.min_attainment,
+                            score=item.score,
+                        )
+                    )
                 else:
-                    steps.append(step("Ступень «{label}» (выше {bound} %) → {score} %", "Step “{label}” (above {bound} %) → {score} %", item.score,
-                                      label=item.label or item.min_attainment, bound=item.min_attainment, score=item.score))
+                    steps.append(
+                        step(
+                            "Ступень «{label}» (выше {bound} %) → {score} %",
+                            "Step “{label}” (above {bound} %) → {score} %",
+                            item.score,
+                            label=item.label or item.min_attainment,
+                            bound=item.min_attainment,
+                            score=item.score,
+                        )
+                    )
                 return ScoreOutcome(item.score, None, tuple(steps))
-        steps.append(step("Ниже всех ступеней{label} → {score} %", "Below every step{label} → {score} %", params.below_score,
-                          label=f" («{params.below_label}»)" if params.below_label else "", score=params.below_score))
+        steps.append(
+            step(
+                "Ниже всех ступеней{label} → {score} %",
+                "Below every step{label} → {score} %",
+                params.below_score,
+                label=f" («{params.below_label}»)" if params.below_label else "",
+                score=params.below_score,
+            )
+        )
         return ScoreOutcome(params.below_score, None, tuple(steps))
 
     # corridor and threshold-target-maximum work on the points threshold ≤ target < maximum (a threshold
@@ -671,9 +955,27 @@ def compute_score(
     sign = Decimal(-1) if lower else Decimal(1)
     x, t0, t1, t2 = fact * sign, plan.threshold * sign, target * sign, plan.maximum * sign
     if not t0 <= t1 < t2:
-        return ScoreOutcome(None, None, (), (Problem("plan_values_order", "target", text(
-            "Порог, цель и максимум не упорядочены для направления показателя", "Threshold, target and maximum are out of order for the direction")),))
-    inputs = {"факт / fact": fact, "порог / threshold": plan.threshold, "цель / target": target, "максимум / maximum": plan.maximum}
+        return ScoreOutcome(
+            None,
+            None,
+            (),
+            (
+                Problem(
+                    "plan_values_order",
+                    "target",
+                    text(
+                        "Порог, цель и максимум не упорядочены для направления показателя",
+                        "Threshold, target and maximum are out of order for the direction",
+                    ),
+                ),
+            ),
+        )
+    inputs = {
+        "факт / fact": fact,
+        "порог / threshold": plan.threshold,
+        "цель / target": target,
+        "максимум / maximum": plan.maximum,
+    }
     assert isinstance(params, CorridorParams | ThresholdTargetMaxParams)
     # From the top: the first point the fact reaches decides (each point inclusive or exclusive).
     at_maximum = reaches(x, t2, params.maximum_inclusive)
@@ -683,37 +985,85 @@ def compute_score(
         assert isinstance(params, CorridorParams)
         if not at_threshold:
             score = params.below_threshold_score
-            rule = (("Хуже порога → {score} %", "Worse than the threshold → {score} %") if params.threshold_inclusive
-                    else ("Не выше порога → {score} %", "Not beyond the threshold → {score} %"))
+            rule = (
+                ("Хуже порога → {score} %", "Worse than the threshold → {score} %")
+                if params.threshold_inclusive
+                else ("Не выше порога → {score} %", "Not beyond the threshold → {score} %")
+            )
         elif not at_target:
             score = _linear(x, t0, t1, params.threshold_score, params.target_score)
-            rule = ("Между порогом ({a} %) и целью ({b} %) — линейно", "Between threshold ({a} %) and target ({b} %) — linear")
+            rule = (
+                "Между порогом ({a} %) и целью ({b} %) — линейно",
+                "Between threshold ({a} %) and target ({b} %) — linear",
+            )
         elif not at_maximum:
             score = _linear(x, t1, t2, params.target_score, params.maximum_score)
-            rule = (("Между целью ({a} %) и максимумом ({b} %) — линейно", "Between target ({a} %) and maximum ({b} %) — linear") if t0 < t1
-                    else ("Порог равен цели: от цели ({a} %) до максимума ({b} %) — линейно",
-                          "Threshold equals the target: from the target ({a} %) to the maximum ({b} %) — linear"))
+            rule = (
+                (
+                    "Между целью ({a} %) и максимумом ({b} %) — линейно",
+                    "Between target ({a} %) and maximum ({b} %) — linear",
+                )
+                if t0 < t1
+                else (
+                    "Порог равен цели: от цели ({a} %) до максимума ({b} %) — линейно",
+                    "Threshold equals the target: from the target ({a} %) to the maximum ({b} %) — linear",
+                )
+            )
         else:
             score = params.maximum_score
-            rule = (("Максимум и выше → {score} %", "Maximum and better → {score} %") if params.maximum_inclusive
-                    else ("Выше максимума → {score} %", "Beyond the maximum → {score} %"))
-        steps.append(step(rule[0], rule[1], score, inputs=inputs, score=score,
-                          a=params.threshold_score if not at_target else params.target_score,
-                          b=params.target_score if not at_target else params.maximum_score))
+            rule = (
+                ("Максимум и выше → {score} %", "Maximum and better → {score} %")
+                if params.maximum_inclusive
+                else ("Выше максимума → {score} %", "Beyond the maximum → {score} %")
+            )
+        steps.append(
+            step(
+                rule[0],
+                rule[1],
+                score,
+                inputs=inputs,
+                score=score,
+                a=params.threshold_score if not at_target else params.target_score,
+                b=params.target_score if not at_target else params.maximum_score,
+            )
+        )
         return ScoreOutcome(score, None, tuple(steps))
     assert isinstance(params, ThresholdTargetMaxParams)
     if not at_threshold:
-        score, rule = Decimal(0), (("Хуже порога — премия не начисляется", "Worse than the threshold — no bonus") if params.threshold_inclusive
-                                   else ("Порог не превышен — премия не начисляется", "Threshold not exceeded — no bonus"))
+        score, rule = (
+            Decimal(0),
+            (
+                ("Хуже порога — премия не начисляется", "Worse than the threshold — no bonus")
+                if params.threshold_inclusive
+                else ("Порог не превышен — премия не начисляется", "Threshold not exceeded — no bonus")
+            ),
+        )
     elif not at_target:
-        score = _linear(x, t0, t1, params.threshold_score, params.target_score) if params.interpolate else params.threshold_score
+        score = (
+            _linear(x, t0, t1, params.threshold_score, params.target_score)
+            if params.interpolate
+            else params.threshold_score
+        )
         rule = ("Порог достигнут, цель нет → {score} %", "Threshold reached, target not → {score} %")
     elif not at_maximum:
-        score = _linear(x, t1, t2, params.target_score, params.maximum_score) if params.interpolate else params.target_score
-        rule = (("Цель достигнута → {score} %", "Target reached → {score} %") if t0 < t1
-                else ("Порог равен цели и достигнут → {score} %", "Threshold equals the target and is reached → {score} %"))
+        score = (
+            _linear(x, t1, t2, params.target_score, params.maximum_score)
+            if params.interpolate
+            else params.target_score
+        )
+        rule = (
+            ("Цель достигнута → {score} %", "Target reached → {score} %")
+            if t0 < t1
+            else (
+                "Порог равен цели и достигнут → {score} %",
+                "Threshold equals the target and is reached → {score} %",
+            )
+        )
     else:
-        score, rule = params.maximum_score, ("Максимум достигнут → повышенная премия {score} %", "Maximum reached → raised bonus {score} %")
+        score, rule = (
+            params.maximum_score,
+            ("Максимум достигнут → повышенная премия {score} %", "Maximum reached → raised bonus {score} %"),
+        )
     steps.append(step(rule[0], rule[1], score, inputs=inputs, score=score))
     return ScoreOutcome(score, None, tuple(steps))
 
@@ -736,7 +1086,10 @@ class CurveParams:
 
 
 TOTAL_SCALE_KINDS = ("step_table", "curve")
-TOTAL_SCALE_KEYS: dict[str, tuple[str, ...]] = {"step_table": ("kind", *SCALE_PARAM_KEYS[ScaleKind.STEP_TABLE]), "curve": ("kind", "points")}
+TOTAL_SCALE_KEYS: dict[str, tuple[str, ...]] = {
+    "step_table": ("kind", *SCALE_PARAM_KEYS[ScaleKind.STEP_TABLE]),
+    "curve": ("kind", "points"),
+}
 
 
 @dataclass(frozen=True)
@@ -745,17 +1098,35 @@ class TotalScale:
     params: StepTableParams | CurveParams
 
 
-def parse_total_scale(raw: Any, prefix: str = "params.total_scale") -> tuple[TotalScale | None, list[Problem]]:
+def parse_total_scale(
+    raw: Any, prefix: str = "params.total_scale"
+) -> tuple[TotalScale | None, list[Problem]]:
     """A scheme's `total_scale`: `{kind: step_table, steps: [...], below_score}` (steps on the weighted result,
     highest first) or `{kind: curve, points: [{result, payout}, ...]}` (ascending). Unknown keys are refused."""
     if not isinstance(raw, Mapping):
-        return None, [Problem("not_an_object", prefix, text("Шкала итога должна быть объектом", "The total scale must be an object"))]
+        return None, [
+            Problem(
+                "not_an_object",
+                prefix,
+                text("Шкала итога должна быть объектом", "The total scale must be an object"),
+            )
+        ]
     kind = raw.get("kind")
     if kind not in TOTAL_SCALE_KINDS:
         near = nearest(str(kind), TOTAL_SCALE_KINDS)
-        return None, [Problem("unknown_kind", f"{prefix}.kind", text(
-            "Вид шкалы итога «{kind}» неизвестен{hint}: step_table или curve", "Unknown total scale kind “{kind}”{hint_en}: step_table or curve",
-            kind=kind, hint=f" — возможно, «{near}»?" if near else "", hint_en=f" — did you mean “{near}”?" if near else ""))]
+        return None, [
+            Problem(
+                "unknown_kind",
+                f"{prefix}.kind",
+                text(
+                    "Вид шкалы итога «{kind}» неизвестен{hint}: step_table или curve",
+                    "Unknown total scale kind “{kind}”{hint_en}: step_table or curve",
+                    kind=kind,
+                    hint=f" — возможно, «{near}»?" if near else "",
+                    hint_en=f" — did you mean “{near}”?" if near else "",
+                ),
+            )
+        ]
     reader = _Reader(raw, prefix)
     reader.problems += unknown_keys(raw, TOTAL_SCALE_KEYS[kind], prefix)
     if kind == "step_table":
@@ -768,7 +1139,12 @@ def parse_total_scale(raw: Any, prefix: str = "params.total_scale") -> tuple[Tot
         for index, point in enumerate(raw_points):
             place = f"{prefix}.points[{index}]"
             if not isinstance(point, Mapping):
-                reader.problem("not_an_object", f"points[{index}]", "Точка должна быть объектом {result, payout}", "A point must be an object {result, payout}")
+                reader.problem(
+                    "not_an_object",
+                    f"points[{index}]",
+                    "Точка должна быть объектом {result, payout}",
+                    "A point must be an object {result, payout}",
+                )
                 continue
             reader.problems += unknown_keys(point, CURVE_POINT_KEYS, place)
             result = reader.to_number(point.get("result"), f"{place}.result", None)
@@ -776,13 +1152,26 @@ def parse_total_scale(raw: Any, prefix: str = "params.total_scale") -> tuple[Tot
             if result is None or payout is None:
                 continue
             if points and result <= points[-1].result:
-                reader.problem("points_not_ascending", f"points[{index}].result", "Точки идут по возрастанию результата",
-                               "Points go in ascending order of the result")
+                reader.problem(
+                    "points_not_ascending",
+                    f"points[{index}].result",
+                    "Точки идут по возрастанию результата",
+                    "Points go in ascending order of the result",
+                )
             if payout < 0:
-                reader.problem("negative", f"points[{index}].payout", "Выплата не может быть отрицательной", "A payout cannot be negative")
+                reader.problem(
+                    "negative",
+                    f"points[{index}].payout",
+                    "Выплата не может быть отрицательной",
+                    "A payout cannot be negative",
+                )
             if points and payout < points[-1].payout:
-                reader.problem("points_not_monotone", f"points[{index}].payout", "Выплата не может падать при росте результата",
-                               "The payout cannot fall as the result grows")
+                reader.problem(
+                    "points_not_monotone",
+                    f"points[{index}].payout",
+                    "Выплата не может падать при росте результата",
+                    "The payout cannot fall as the result grows",
+                )
             points.append(CurvePoint(result, payout))
     return TotalScale(kind, CurveParams(tuple(points))), reader.problems
 
@@ -794,25 +1183,56 @@ def apply_total_scale(scale: TotalScale, result: Decimal) -> tuple[Decimal, Trac
             if reaches(result, item.min_attainment, item.inclusive):
                 label = item.label or item.min_attainment
                 if item.inclusive:
-                    return item.score, step("Шкала итога: ступень «{label}» (от {bound} %) → {score} %",
-                                            "Total scale: step “{label}” (from {bound} %) → {score} %", item.score,
-                                            label=label, bound=item.min_attainment, score=item.score)
-                return item.score, step("Шкала итога: ступень «{label}» (выше {bound} %) → {score} %",
-                                        "Total scale: step “{label}” (above {bound} %) → {score} %", item.score,
-                                        label=label, bound=item.min_attainment, score=item.score)
+                    return item.score, step(
+                        "Шкала итога: ступень «{label}» (от {bound} %) → {score} %",
+                        "Total scale: step “{label}” (from {bound} %) → {score} %",
+                        item.score,
+                        label=label,
+                        bound=item.min_attainment,
+                        score=item.score,
+                    )
+                return item.score, step(
+                    "Шкала итога: ступень «{label}» (выше {bound} %) → {score} %",
+                    "Total scale: step “{label}” (above {bound} %) → {score} %",
+                    item.score,
+                    label=label,
+                    bound=item.min_attainment,
+                    score=item.score,
+                )
         below = scale.params.below_score
-        return below, step("Шкала итога: ниже всех ступеней → {score} %", "Total scale: below every step → {score} %", below, score=below)
+        return below, step(
+            "Шкала итога: ниже всех ступеней → {score} %",
+            "Total scale: below every step → {score} %",
+            below,
+            score=below,
+        )
     points = scale.params.points
     if result <= points[0].result:
-        return points[0].payout, step("Шкала итога: результат {result} % не выше первой точки ({x} %) → {y} %",
-                                      "Total scale: result {result} % is not above the first point ({x} %) → {y} %", points[0].payout,
-                                      result=result, x=points[0].result, y=points[0].payout)
+        return points[0].payout, step(
+            "Шкала итога: результат {result} % не выше первой точки ({x} %) → {y} %",
+            "Total scale: result {result} % is not above the first point ({x} %) → {y} %",
+            points[0].payout,
+            result=result,
+            x=points[0].result,
+            y=points[0].payout,
+        )
     for low, high in itertools.pairwise(points):
         if result <= high.result:
             payout = _linear(result, low.result, high.result, low.payout, high.payout)
-            return payout, step("Шкала итога: между точками {x0} % → {y0} % и {x1} % → {y1} % — линейно",
-                                "Total scale: between the points {x0} % → {y0} % and {x1} % → {y1} % — linear", payout,
-                                x0=low.result, y0=low.payout, x1=high.result, y1=high.payout)
+            return payout, step(
+                "Шкала итога: между точками {x0} % → {y0} % и {x1} % → {y1} % — линейно",
+                "Total scale: between the points {x0} % → {y0} % and {x1} % → {y1} % — linear",
+                payout,
+                x0=low.result,
+                y0=low.payout,
+                x1=high.result,
+                y1=high.payout,
+            )
     last = points[-1]
-    return last.payout, step("Шкала итога: результат выше последней точки ({x} %) → {y} %",
-                             "Total scale: the result is above the last point ({x} %) → {y} %", last.payout, x=last.result, y=last.payout)
+    return last.payout, step(
+        "Шкала итога: результат выше последней точки ({x} %) → {y} %",
+        "Total scale: the result is above the last point ({x} %) → {y} %",
+        last.payout,
+        x=last.result,
+        y=last.payout,
+    )

@@ -23,7 +23,12 @@ class Text:
         if not self.params:
             return template
         # Numbers as the reader writes them: 17 933,46 reads "17933,46" in Russian, "17933.46" in English.
-        return template.format(**{key: _number(value, not english) if type(value) is Decimal else value for key, value in self.params.items()})
+        return template.format(
+            **{
+                key: _number(value, not english) if type(value) is Decimal else value
+                for key, value in self.params.items()
+            }
+        )
 
     def __str__(self) -> str:
         return self.render("ru")

@@ -39,7 +39,14 @@ def show(value: Any, decimal_comma: bool = False) -> str:
 class Step:
     __slots__ = ("_compact", "_inputs", "_outcome", "_params", "en", "ru")
 
-    def __init__(self, ru: str, en: str, outcome: Any = "", inputs: dict[str, Any] | None = None, params: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        ru: str,
+        en: str,
+        outcome: Any = "",
+        inputs: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         self.ru = ru
         self.en = en
         self._outcome = outcome
@@ -65,7 +72,11 @@ class Step:
     def render(self, language: str = "ru") -> str:
         """The step in words for a reader of that language (numbers with a decimal comma in Russian)."""
         comma = language.startswith("ru")
-        parts = [Text(self.ru, self.en, {key: show(value, comma) for key, value in self._named_params().items()}).render(language)]
+        parts = [
+            Text(
+                self.ru, self.en, {key: show(value, comma) for key, value in self._named_params().items()}
+            ).render(language)
+        ]
         if self._inputs:
             parts.append("; ".join(f"{name} = {show(value, comma)}" for name, value in self._inputs.items()))
         outcome = show(self._outcome, comma)
@@ -74,7 +85,12 @@ class Step:
         return " | ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ru": self.rule.render("ru"), "en": self.rule.render("en"), "inputs": [list(pair) for pair in self.inputs], "outcome": self.outcome}
+        return {
+            "ru": self.rule.render("ru"),
+            "en": self.rule.render("en"),
+            "inputs": [list(pair) for pair in self.inputs],
+            "outcome": self.outcome,
+        }
 
     def compact(self, catalog: dict[str, list[Any]]) -> list[Any]:
         """[wording id, param values, input values, outcome], numbers as their exact text; the wording
@@ -92,8 +108,12 @@ class Step:
             wording_id = _WORDING_IDS[key] = _wording_id(*key)
         if wording_id not in catalog:
             catalog[wording_id] = _WORDINGS[wording_id]
-        self._compact = [wording_id, [str(v) for v in params.values()] if params else None,
-                         [str(v) for v in inputs.values()] if inputs else None, str(self._outcome)]
+        self._compact = [
+            wording_id,
+            [str(v) for v in params.values()] if params else None,
+            [str(v) for v in inputs.values()] if inputs else None,
+            str(self._outcome),
+        ]
         return self._compact
 
     def __repr__(self) -> str:
@@ -144,7 +164,12 @@ class _WordedStep(Step):
     def compact(self, catalog: dict[str, list[Any]]) -> list[Any]:
         compact = self._compact
         if compact is None:
-            compact = self._compact = [self._wording.id, self._wording.texts(self._values), None, str(self._outcome)]
+            compact = self._compact = [
+                self._wording.id,
+                self._wording.texts(self._values),
+                None,
+                str(self._outcome),
+            ]
         if compact[0] not in catalog:
             catalog[compact[0]] = self._wording.entry
         return compact
@@ -181,7 +206,14 @@ def _texts_5(v: tuple[Any, ...]) -> list[str]:
 
 # A step's values as text, written out for the usual counts (a loop over a few values costs more than
 # the values); named functions, so that a step can be pickled.
-_TEXTS: tuple[Callable[[tuple[Any, ...]], list[str] | None], ...] = (_no_texts, _texts_1, _texts_2, _texts_3, _texts_4, _texts_5)
+_TEXTS: tuple[Callable[[tuple[Any, ...]], list[str] | None], ...] = (
+    _no_texts,
+    _texts_1,
+    _texts_2,
+    _texts_3,
+    _texts_4,
+    _texts_5,
+)
 
 _new_worded_step = object.__new__
 
@@ -191,7 +223,9 @@ _WORDINGS: dict[str, list[Any]] = {}  # wording id → what the catalog holds fo
 
 def _wording_id(ru: str, en: str, params: tuple[str, ...], inputs: tuple[str, ...]) -> str:
     """Derived from the wording alone, so that every process gives a wording the same id."""
-    wording_id = hashlib.blake2s("\x1f".join([ru, en, *params, "\x1e", *inputs]).encode(), digest_size=6).hexdigest()
+    wording_id = hashlib.blake2s(
+        "\x1f".join([ru, en, *params, "\x1e", *inputs]).encode(), digest_size=6
+    ).hexdigest()
     _WORDINGS.setdefault(wording_id, [ru, en, list(params), list(inputs)])
     return wording_id
 
@@ -206,7 +240,13 @@ def expand(compact: list[Any], templates: dict[str, list[Any]]) -> Step:
         params = dict(zip(wording[2], params, strict=True))
     if inputs and not isinstance(inputs[0], list):
         inputs = list(zip(wording[3], inputs, strict=True))
-    return Step(ru, en, _number(outcome), {k: _number(v) for k, v in (inputs or [])}, {k: _number(v) for k, v in (params or {}).items()})
+    return Step(
+        ru,
+        en,
+        _number(outcome),
+        {k: _number(v) for k, v in (inputs or [])},
+        {k: _number(v) for k, v in (params or {}).items()},
+    )
 
 
 def _number(text: str) -> Any:

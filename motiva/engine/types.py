@@ -160,7 +160,9 @@ class Adjustment:
     amount: Decimal | None  # + or −; None when the reduction is a percent of the bonus
     reason: str
     kind: str = "manual"  # manual / disciplinary
-    date: dt.date | None = None  # a sanction: the day it was applied (it reduces the bonus of the period holding that day)
+    date: dt.date | None = (
+        None  # a sanction: the day it was applied (it reduces the bonus of the period holding that day)
+    )
     order: str = ""  # a sanction: the number of the order that applied it
     percent: Decimal | None = None  # a reduction as a percent of the bonus: 75 is "−75 % of the bonus"
 
@@ -168,7 +170,9 @@ class Adjustment:
 class DisciplinaryBase(StrEnum):
     """What the Labour Code cap on disciplinary reductions (art. 135 part 3) is a percent of."""
 
-    SALARY_AND_BONUS = "salary_and_bonus"  # the month's salary plus the bonuses accrued for that month (default)
+    SALARY_AND_BONUS = (
+        "salary_and_bonus"  # the month's salary plus the bonuses accrued for that month (default)
+    )
     SALARY = "salary"  # the month's salary alone
 
 
@@ -210,7 +214,9 @@ class PayResult:
     proration: Decimal
     steps: tuple[Step, ...]
     problems: tuple[Problem, ...]
-    withheld: tuple[PayComponent, ...] = ()  # documented fines withheld from the salary, shown beside the bonus
+    withheld: tuple[
+        PayComponent, ...
+    ] = ()  # documented fines withheld from the salary, shown beside the bonus
     # For a scheme with a fixed part (fixed_variable): the fixed pay of the period (salary × months × time
     # worked) and the remuneration the employee receives, fixed + variable. None for the other schemes.
     fixed: Decimal | None = None

@@ -61,7 +61,11 @@ def weights_non_negative(lines: Sequence[LineDraft]) -> list[Problem]:
         Problem(
             "weight_negative",
             _line_place(index, "weight"),
-            text("Строка {n}: вес не может быть отрицательным", "Line {n}: the weight cannot be negative", n=index + 1),
+            text(
+                "Строка {n}: вес не может быть отрицательным",
+                "Line {n}: the weight cannot be negative",
+                n=index + 1,
+            ),
         )
         for index, line in enumerate(lines)
         if line.weight is not None and line.weight < 0
@@ -83,7 +87,13 @@ def weights_present(lines: Sequence[LineDraft]) -> list[Problem]:
 def weights_sum_to_100(lines: Sequence[LineDraft]) -> list[Problem]:
     weighted = [line for line in lines if not line.is_multiplier]
     if not weighted:
-        return [Problem("no_lines", "lines", text("В карте нет ни одной строки с весом", "The card has no weighted line"))]
+        return [
+            Problem(
+                "no_lines",
+                "lines",
+                text("В карте нет ни одной строки с весом", "The card has no weighted line"),
+            )
+        ]
     total = sum((line.weight or ZERO for line in weighted), ZERO)
     if total != HUNDRED:
         return [
@@ -156,8 +166,13 @@ def plan_values_consistent(lines: Sequence[LineDraft]) -> list[Problem]:
     return [
         problem
         for index, line in enumerate(lines)
-        for problem in plan_values_order(line.direction, line.point("threshold"), line.point("target"), line.point("maximum"),
-                                         prefix=f"lines[{index}].")
+        for problem in plan_values_order(
+            line.direction,
+            line.point("threshold"),
+            line.point("target"),
+            line.point("maximum"),
+            prefix=f"lines[{index}].",
+        )
     ]
 
 
@@ -173,27 +188,62 @@ def plan_percents_valid(lines: Sequence[LineDraft]) -> list[Problem]:
             place = _line_place(index, f"{name}_percent")
             what_ru, what_en = PLAN_VALUE_NAMES[name]
             if name != "target" and getattr(line, name) is not None:
-                problems.append(Problem("plan_value_twice", place, text(
-                    "Строка {n}: «{what}» задан и числом, и процентом плана — оставьте одно",
-                    "Line {n}: the “{what_en}” is given both as a number and as a percent of the plan — keep one",
-                    n=index + 1, what=what_ru, what_en=what_en)))
+                problems.append(
+                    Problem(
+                        "plan_value_twice",
+                        place,
+                        text(
+                            "Строка {n}: «{what}» задан и числом, и процентом плана — оставьте одно",
+                            "Line {n}: the “{what_en}” is given both as a number and as a percent of the plan — keep one",
+                            n=index + 1,
+                            what=what_ru,
+                            what_en=what_en,
+                        ),
+                    )
+                )
             if line.target is None:
-                problems.append(Problem("plan_value_missing", place, text(
-                    "Строка {n}: «{what}» задан процентом плана — укажите план (цель)",
-                    "Line {n}: the “{what_en}” is a percent of the plan — enter the plan (target)", n=index + 1, what=what_ru, what_en=what_en)))
+                problems.append(
+                    Problem(
+                        "plan_value_missing",
+                        place,
+                        text(
+                            "Строка {n}: «{what}» задан процентом плана — укажите план (цель)",
+                            "Line {n}: the “{what_en}” is a percent of the plan — enter the plan (target)",
+                            n=index + 1,
+                            what=what_ru,
+                            what_en=what_en,
+                        ),
+                    )
+                )
             if percent <= 0:
-                problems.append(Problem("not_positive", place, text(
-                    "Строка {n}: процент плана должен быть больше нуля", "Line {n}: a percent of the plan must be above zero", n=index + 1)))
+                problems.append(
+                    Problem(
+                        "not_positive",
+                        place,
+                        text(
+                            "Строка {n}: процент плана должен быть больше нуля",
+                            "Line {n}: a percent of the plan must be above zero",
+                            n=index + 1,
+                        ),
+                    )
+                )
     return problems
 
 
 def monitoring_only_not_paid(lines: Sequence[LineDraft]) -> list[Problem]:
     """A monitoring-only indicator appears on the card but is never paid: a weight above zero is refused."""
     return [
-        Problem("monitoring_only_weight", _line_place(index, "weight"), text(
-            "Строка {n}{label}: показатель только для мониторинга — его вес должен быть 0 (сейчас {w} %)",
-            "Line {n}{label}: a monitoring-only indicator — its weight must be 0 (now {w} %)", n=index + 1,
-            label=f" ({line.label})" if line.label else "", w=line.weight))
+        Problem(
+            "monitoring_only_weight",
+            _line_place(index, "weight"),
+            text(
+                "Строка {n}{label}: показатель только для мониторинга — его вес должен быть 0 (сейчас {w} %)",
+                "Line {n}{label}: a monitoring-only indicator — its weight must be 0 (now {w} %)",
+                n=index + 1,
+                label=f" ({line.label})" if line.label else "",
+                w=line.weight,
+            ),
+        )
         for index, line in enumerate(lines)
         if line.monitoring_only and line.weight is not None and line.weight > 0
     ]
@@ -206,26 +256,68 @@ def gates_valid(lines: Sequence[LineDraft]) -> list[Problem]:
         has_gate = line.gate_threshold is not None or line.gate_threshold_percent is not None
         if not has_gate:
             if line.gate_cut_to is not None or line.gate_cut_percent is not None:
-                problems.append(Problem("gate_threshold_missing", _line_place(index, "gate_threshold"), text(
-                    "Строка {n}: у ворот нет порога", "Line {n}: the gate has no threshold", n=index + 1)))
+                problems.append(
+                    Problem(
+                        "gate_threshold_missing",
+                        _line_place(index, "gate_threshold"),
+                        text(
+                            "Строка {n}: у ворот нет порога",
+                            "Line {n}: the gate has no threshold",
+                            n=index + 1,
+                        ),
+                    )
+                )
             continue
         if line.gate_threshold is not None and line.gate_threshold_percent is not None:
-            problems.append(Problem("gate_threshold_twice", _line_place(index, "gate_threshold_percent"), text(
-                "Строка {n}: порог ворот задан и числом, и процентом плана — оставьте одно",
-                "Line {n}: the gate threshold is given both as a number and as a percent of the plan — keep one", n=index + 1)))
+            problems.append(
+                Problem(
+                    "gate_threshold_twice",
+                    _line_place(index, "gate_threshold_percent"),
+                    text(
+                        "Строка {n}: порог ворот задан и числом, и процентом плана — оставьте одно",
+                        "Line {n}: the gate threshold is given both as a number and as a percent of the plan — keep one",
+                        n=index + 1,
+                    ),
+                )
+            )
         if line.gate_threshold_percent is not None and line.target is None:
-            problems.append(Problem("plan_value_missing", _line_place(index, "gate_threshold_percent"), text(
-                "Строка {n}: порог ворот задан процентом плана — укажите план (цель)",
-                "Line {n}: the gate threshold is a percent of the plan — enter the plan (target)", n=index + 1)))
+            problems.append(
+                Problem(
+                    "plan_value_missing",
+                    _line_place(index, "gate_threshold_percent"),
+                    text(
+                        "Строка {n}: порог ворот задан процентом плана — укажите план (цель)",
+                        "Line {n}: the gate threshold is a percent of the plan — enter the plan (target)",
+                        n=index + 1,
+                    ),
+                )
+            )
         if line.gate_cut_to is not None and line.gate_cut_percent is not None:
-            problems.append(Problem("gate_cut_twice", _line_place(index, "gate_cut_percent"), text(
-                "Строка {n}: ворота снижают итог либо до значения, либо на процент — не то и другое",
-                "Line {n}: a gate cuts the total either to a value or by a percent, not both", n=index + 1)))
+            problems.append(
+                Problem(
+                    "gate_cut_twice",
+                    _line_place(index, "gate_cut_percent"),
+                    text(
+                        "Строка {n}: ворота снижают итог либо до значения, либо на процент — не то и другое",
+                        "Line {n}: a gate cuts the total either to a value or by a percent, not both",
+                        n=index + 1,
+                    ),
+                )
+            )
         for name in ("gate_cut_to", "gate_cut_percent"):
             value = getattr(line, name)
             if value is not None and not ZERO <= value <= HUNDRED:
-                problems.append(Problem("gate_cut_range", _line_place(index, name), text(
-                    "Строка {n}: снижение итога воротами — от 0 до 100 %", "Line {n}: a gate's cut of the total is 0 to 100 %", n=index + 1)))
+                problems.append(
+                    Problem(
+                        "gate_cut_range",
+                        _line_place(index, name),
+                        text(
+                            "Строка {n}: снижение итога воротами — от 0 до 100 %",
+                            "Line {n}: a gate's cut of the total is 0 to 100 %",
+                            n=index + 1,
+                        ),
+                    )
+                )
     return problems
 
 
@@ -355,7 +447,12 @@ def non_negative(value: Decimal | None, field: str, name_ru: str, name_en: str) 
             Problem(
                 "negative",
                 field,
-                text("«{name_ru}» не может быть отрицательным", "“{name_en}” cannot be negative", name_ru=name_ru, name_en=name_en),
+                text(
+                    "«{name_ru}» не может быть отрицательным",
+                    "“{name_en}” cannot be negative",
+                    name_ru=name_ru,
+                    name_en=name_en,
+                ),
             )
         ]
     return []
@@ -369,7 +466,11 @@ def fte_in_range(fte: Decimal | None, field: str = "fte") -> list[Problem]:
             Problem(
                 "fte_out_of_range",
                 field,
-                text("Ставка должна быть больше 0 и не больше 1,5; указано {fte}", "FTE must be above 0 and at most 1.5; got {fte}", fte=fte),
+                text(
+                    "Ставка должна быть больше 0 и не больше 1,5; указано {fte}",
+                    "FTE must be above 0 and at most 1.5; got {fte}",
+                    fte=fte,
+                ),
             )
         ]
     return []

@@ -21,8 +21,13 @@ class IndicatorForm(forms.ModelForm):
         data = super().clean()
         organization = data.get("organization")
         if organization is not None and not self.errors:
-            values = {name: data.get(name, services.INDICATOR_DEFAULTS.get(name)) for name in services.INDICATOR_FIELDS}
-            problems = services._indicator_problems(organization, values, self.instance.code if self.instance.pk else None)
+            values = {
+                name: data.get(name, services.INDICATOR_DEFAULTS.get(name))
+                for name in services.INDICATOR_FIELDS
+            }
+            problems = services._indicator_problems(
+                organization, values, self.instance.code if self.instance.pk else None
+            )
             if problems:
                 raise InvalidInput(problems).as_validation_error()
         return data
@@ -31,7 +36,16 @@ class IndicatorForm(forms.ModelForm):
 @admin.register(Indicator)
 class IndicatorAdmin(AuditedAdmin):
     form = IndicatorForm
-    list_display = ["code", "name", "unit_of_measure", "direction", "kind", "periodicity", "monitoring_only", "is_active"]
+    list_display = [
+        "code",
+        "name",
+        "unit_of_measure",
+        "direction",
+        "kind",
+        "periodicity",
+        "monitoring_only",
+        "is_active",
+    ]
     list_filter = ["organization", "kind", "direction", "periodicity", "monitoring_only", "is_active"]
     search_fields = ["code", "name", "definition"]
     autocomplete_fields = ["supplier_position", "confirmer_position"]
@@ -72,7 +86,9 @@ class PaySchemeForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not self.errors:
-            problems = scheme_problems(data.get("kind", ""), data.get("params") if data.get("params") is not None else {})
+            problems = scheme_problems(
+                data.get("kind", ""), data.get("params") if data.get("params") is not None else {}
+            )
             if problems:
                 raise InvalidInput(problems).as_validation_error()
         return data
@@ -85,9 +101,26 @@ class PaySchemeAdmin(AuditedAdmin):
     list_filter = ["organization", "kind"]
 
 
-LINE_COLUMNS = ["order", "component", "indicator", "label", "level", "weight", "scale", "threshold", "target", "maximum", "planned_amount",
-                "threshold_percent", "target_percent", "maximum_percent", "gate_threshold", "gate_threshold_percent", "gate_cut_to",
-                "gate_cut_percent"]
+LINE_COLUMNS = [
+    "order",
+    "component",
+    "indicator",
+    "label",
+    "level",
+    "weight",
+    "scale",
+    "threshold",
+    "target",
+    "maximum",
+    "planned_amount",
+    "threshold_percent",
+    "target_percent",
+    "maximum_percent",
+    "gate_threshold",
+    "gate_threshold_percent",
+    "gate_cut_to",
+    "gate_cut_percent",
+]
 
 
 class ReadOnlyLines(admin.TabularInline):

@@ -32,28 +32,59 @@ class AccountingStandard(models.TextChoices):
 
 
 class Indicator(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("organization"))
-    code = models.CharField(_("code"), max_length=40, help_text=_("Latin or Cyrillic letters, digits and “_”; used in formulas."))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("organization")
+    )
+    code = models.CharField(
+        _("code"), max_length=40, help_text=_("Latin or Cyrillic letters, digits and “_”; used in formulas.")
+    )
     name = models.CharField(_("name"), max_length=300)
-    definition = models.TextField(_("definition"), blank=True, help_text=_("What is measured and how, in words."))
+    definition = models.TextField(
+        _("definition"), blank=True, help_text=_("What is measured and how, in words.")
+    )
     unit_of_measure = models.CharField(_("unit of measure"), max_length=40, blank=True)
-    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.HIGHER)
-    kind = models.CharField(_("kind"), max_length=15, choices=IndicatorKind.choices, default=IndicatorKind.QUANTITATIVE)
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction.choices, default=Direction.HIGHER
+    )
+    kind = models.CharField(
+        _("kind"), max_length=15, choices=IndicatorKind.choices, default=IndicatorKind.QUANTITATIVE
+    )
     formula = models.TextField(
-        _("formula"), blank=True, help_text=_("For a computed indicator: an expression over other indicators' codes, e.g. tonnes / headcount.")
+        _("formula"),
+        blank=True,
+        help_text=_(
+            "For a computed indicator: an expression over other indicators' codes, e.g. tonnes / headcount."
+        ),
     )
     data_source = models.CharField(_("data source"), max_length=200, blank=True)
     accounting_standard = models.CharField(
-        _("accounting standard"), max_length=12, choices=AccountingStandard.choices, default=AccountingStandard.NONE
+        _("accounting standard"),
+        max_length=12,
+        choices=AccountingStandard.choices,
+        default=AccountingStandard.NONE,
     )
-    periodicity = models.CharField(_("periodicity"), max_length=10, choices=Periodicity.choices, default=Periodicity.MONTH)
+    periodicity = models.CharField(
+        _("periodicity"), max_length=10, choices=Periodicity.choices, default=Periodicity.MONTH
+    )
     supplier_position = models.ForeignKey(
-        Position, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("who supplies the fact")
+        Position,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who supplies the fact"),
     )
     confirmer_position = models.ForeignKey(
-        Position, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("who confirms the fact")
+        Position,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who confirms the fact"),
     )
-    monitoring_only = models.BooleanField(_("monitoring only"), default=False, help_text=_("Tracked, but not paid on."))
+    monitoring_only = models.BooleanField(
+        _("monitoring only"), default=False, help_text=_("Tracked, but not paid on.")
+    )
     benchmark = models.DecimalField(_("benchmark"), max_digits=20, decimal_places=6, null=True, blank=True)
     benchmark_note = models.CharField(_("benchmark source"), max_length=200, blank=True)
     initiatives = models.TextField(_("initiatives when the target is missed"), blank=True)
@@ -85,7 +116,9 @@ class ScaleKind(models.TextChoices):
 
 
 class Scale(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="scales", verbose_name=_("organization"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="scales", verbose_name=_("organization")
+    )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=25, choices=ScaleKind.choices)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
@@ -117,7 +150,9 @@ class SchemeKind(models.TextChoices):
 
 
 class PayScheme(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="schemes", verbose_name=_("organization"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="schemes", verbose_name=_("organization")
+    )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=25, choices=SchemeKind.choices)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
@@ -149,31 +184,79 @@ class LineFields(models.Model):
     """What a card line holds, shared by template lines and employee card lines."""
 
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    component = models.CharField(_("component"), max_length=12, choices=Component.choices, default=Component.INDICATOR)
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("indicator"))
-    label = models.CharField(_("label"), max_length=300, blank=True, help_text=_("Shown instead of the indicator name; required for tasks and assessment."))
+    component = models.CharField(
+        _("component"), max_length=12, choices=Component.choices, default=Component.INDICATOR
+    )
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("indicator"),
+    )
+    label = models.CharField(
+        _("label"),
+        max_length=300,
+        blank=True,
+        help_text=_("Shown instead of the indicator name; required for tasks and assessment."),
+    )
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.PERSONAL)
     weight = models.DecimalField(_("weight, %"), max_digits=6, decimal_places=2)
-    scale = models.ForeignKey(Scale, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("scale"))
+    scale = models.ForeignKey(
+        Scale, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("scale")
+    )
     threshold = models.DecimalField(_("threshold"), max_digits=20, decimal_places=6, null=True, blank=True)
     target = models.DecimalField(_("target (plan)"), max_digits=20, decimal_places=6, null=True, blank=True)
     maximum = models.DecimalField(_("maximum"), max_digits=20, decimal_places=6, null=True, blank=True)
     # A point as a percent of the plan (the target) instead of a number: threshold 80 % of a plan of 1000 is 800.
-    threshold_percent = models.DecimalField(_("threshold, % of plan"), max_digits=9, decimal_places=4, null=True, blank=True)
-    target_percent = models.DecimalField(_("target, % of plan"), max_digits=9, decimal_places=4, null=True, blank=True,
-                                         help_text=_("The goal as a percent of the plan entered as the target (105 → 105 % of the plan)."))
-    maximum_percent = models.DecimalField(_("maximum, % of plan"), max_digits=9, decimal_places=4, null=True, blank=True)
+    threshold_percent = models.DecimalField(
+        _("threshold, % of plan"), max_digits=9, decimal_places=4, null=True, blank=True
+    )
+    target_percent = models.DecimalField(
+        _("target, % of plan"),
+        max_digits=9,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("The goal as a percent of the plan entered as the target (105 → 105 % of the plan)."),
+    )
+    maximum_percent = models.DecimalField(
+        _("maximum, % of plan"), max_digits=9, decimal_places=4, null=True, blank=True
+    )
     # A gate on a key indicator: below its threshold the card's total is cut (to a value, or by a percent; to 0 by default).
-    gate_threshold = models.DecimalField(_("gate threshold"), max_digits=20, decimal_places=6, null=True, blank=True,
-                                         help_text=_("Below this fact (by the indicator's direction) the card's total is cut."))
-    gate_threshold_percent = models.DecimalField(_("gate threshold, % of plan"), max_digits=9, decimal_places=4, null=True, blank=True)
-    gate_cut_to = models.DecimalField(_("gate: total at most, %"), max_digits=9, decimal_places=4, null=True, blank=True)
-    gate_cut_percent = models.DecimalField(_("gate: total × %"), max_digits=9, decimal_places=4, null=True, blank=True)
+    gate_threshold = models.DecimalField(
+        _("gate threshold"),
+        max_digits=20,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text=_("Below this fact (by the indicator's direction) the card's total is cut."),
+    )
+    gate_threshold_percent = models.DecimalField(
+        _("gate threshold, % of plan"), max_digits=9, decimal_places=4, null=True, blank=True
+    )
+    gate_cut_to = models.DecimalField(
+        _("gate: total at most, %"), max_digits=9, decimal_places=4, null=True, blank=True
+    )
+    gate_cut_percent = models.DecimalField(
+        _("gate: total × %"), max_digits=9, decimal_places=4, null=True, blank=True
+    )
     planned_amount = models.DecimalField(
-        _("planned amount"), max_digits=14, decimal_places=2, null=True, blank=True, help_text=_("For the planned-amount scheme: the money at 100 %.")
+        _("planned amount"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("For the planned-amount scheme: the money at 100 %."),
     )
     confirmer_position = models.ForeignKey(
-        Position, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("fact confirmer")
+        Position,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fact confirmer"),
     )
 
     class Meta:
@@ -195,13 +278,26 @@ class LineFields(models.Model):
 class CardTemplate(models.Model):
     """A position's card. Versions never change once used: a revision is a new version from a date."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="card_templates", verbose_name=_("organization"))
-    position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="card_templates", verbose_name=_("position"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="card_templates", verbose_name=_("organization")
+    )
+    position = models.ForeignKey(
+        Position, on_delete=models.PROTECT, related_name="card_templates", verbose_name=_("position")
+    )
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
-    scheme = models.ForeignKey(PayScheme, on_delete=models.PROTECT, null=True, blank=True, related_name="templates", verbose_name=_("pay scheme"))
-    category_cap = models.CharField(_("category for the cap"), max_length=20, choices=Category.choices, blank=True)
+    scheme = models.ForeignKey(
+        PayScheme,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="templates",
+        verbose_name=_("pay scheme"),
+    )
+    category_cap = models.CharField(
+        _("category for the cap"), max_length=20, choices=Category.choices, blank=True
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -210,7 +306,10 @@ class CardTemplate(models.Model):
         ordering = ["position", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["position", "version"], name="unique_template_version"),
-            models.CheckConstraint(condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")), name="template_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="template_dates_ordered",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -218,7 +317,9 @@ class CardTemplate(models.Model):
 
 
 class CardTemplateLine(LineFields):
-    template = models.ForeignKey(CardTemplate, on_delete=models.CASCADE, related_name="lines", verbose_name=_("card template"))
+    template = models.ForeignKey(
+        CardTemplate, on_delete=models.CASCADE, related_name="lines", verbose_name=_("card template")
+    )
 
     class Meta(LineFields.Meta):
         verbose_name = _("template line")
@@ -234,12 +335,34 @@ class Card(models.Model):
     """An employee's card for one period: its own copy of the lines, so later template changes never
     rewrite a past period."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="cards", verbose_name=_("organization"))
-    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="cards", verbose_name=_("employee"))
-    period = models.ForeignKey("periods.Period", on_delete=models.PROTECT, related_name="cards", verbose_name=_("period"))
-    template = models.ForeignKey(CardTemplate, on_delete=models.PROTECT, null=True, blank=True, related_name="cards", verbose_name=_("from template"))
-    scheme = models.ForeignKey(PayScheme, on_delete=models.PROTECT, null=True, blank=True, related_name="cards", verbose_name=_("pay scheme"))
-    status = models.CharField(_("status"), max_length=10, choices=CardStatus.choices, default=CardStatus.DRAFT)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="cards", verbose_name=_("organization")
+    )
+    employee = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, related_name="cards", verbose_name=_("employee")
+    )
+    period = models.ForeignKey(
+        "periods.Period", on_delete=models.PROTECT, related_name="cards", verbose_name=_("period")
+    )
+    template = models.ForeignKey(
+        CardTemplate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cards",
+        verbose_name=_("from template"),
+    )
+    scheme = models.ForeignKey(
+        PayScheme,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cards",
+        verbose_name=_("pay scheme"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=CardStatus.choices, default=CardStatus.DRAFT
+    )
 
     class Meta:
         verbose_name = _("KPI card")
@@ -262,10 +385,24 @@ class CardLine(LineFields):
 class ComponentScore(models.Model):
     """The score of a tasks or assessment line of one card (C7 feeds it; entered by the manager until then)."""
 
-    card_line = models.OneToOneField(CardLine, on_delete=models.CASCADE, related_name="component_score", verbose_name=_("card line"))
-    value = models.DecimalField(_("score"), max_digits=9, decimal_places=4, help_text=_("Percent for tasks; −2…+2 for an assessment on a rating scale."))
+    card_line = models.OneToOneField(
+        CardLine, on_delete=models.CASCADE, related_name="component_score", verbose_name=_("card line")
+    )
+    value = models.DecimalField(
+        _("score"),
+        max_digits=9,
+        decimal_places=4,
+        help_text=_("Percent for tasks; −2…+2 for an assessment on a rating scale."),
+    )
     comment = models.TextField(_("comment"), blank=True)
-    author = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("entered by"))
+    author = models.ForeignKey(
+        "auth.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
     entered_at = models.DateTimeField(_("entered at"), auto_now=True)
 
     class Meta:

@@ -46,43 +46,109 @@ from motiva.periods.models import Period
 
 CODE_PATTERN = re.compile(r"^[^\W\d]\w{0,39}$")
 INDICATOR_FIELDS = (
-    "code", "name", "definition", "unit_of_measure", "direction", "kind", "formula", "data_source",
-    "accounting_standard", "periodicity", "supplier_position", "confirmer_position", "monitoring_only",
-    "benchmark", "benchmark_note", "initiatives", "is_active",
+    "code",
+    "name",
+    "definition",
+    "unit_of_measure",
+    "direction",
+    "kind",
+    "formula",
+    "data_source",
+    "accounting_standard",
+    "periodicity",
+    "supplier_position",
+    "confirmer_position",
+    "monitoring_only",
+    "benchmark",
+    "benchmark_note",
+    "initiatives",
+    "is_active",
 )
-PLAN_PERCENT_FIELDS = ("threshold_percent", "target_percent", "maximum_percent")  # a point as a percent of the plan (the target)
-GATE_FIELDS = ("gate_threshold", "gate_threshold_percent", "gate_cut_to", "gate_cut_percent")  # a gate on a key indicator
+PLAN_PERCENT_FIELDS = (
+    "threshold_percent",
+    "target_percent",
+    "maximum_percent",
+)  # a point as a percent of the plan (the target)
+GATE_FIELDS = (
+    "gate_threshold",
+    "gate_threshold_percent",
+    "gate_cut_to",
+    "gate_cut_percent",
+)  # a gate on a key indicator
 LINE_FIELDS = (
-    "order", "component", "indicator", "label", "level", "weight", "scale", "threshold", "target", "maximum",
-    "planned_amount", "confirmer_position", *PLAN_PERCENT_FIELDS, *GATE_FIELDS,
+    "order",
+    "component",
+    "indicator",
+    "label",
+    "level",
+    "weight",
+    "scale",
+    "threshold",
+    "target",
+    "maximum",
+    "planned_amount",
+    "confirmer_position",
+    *PLAN_PERCENT_FIELDS,
+    *GATE_FIELDS,
 )
 
 
 def _choice(value: Any, choices: Any, field: str, name_ru: str, name_en: str) -> list[Problem]:
     if value not in choices.values:
-        return [problem("choice", field, "{name}: недопустимое значение «{v}»", "{name_en}: invalid value “{v}”", name=name_ru, name_en=name_en, v=value)]
+        return [
+            problem(
+                "choice",
+                field,
+                "{name}: недопустимое значение «{v}»",
+                "{name_en}: invalid value “{v}”",
+                name=name_ru,
+                name_en=name_en,
+                v=value,
+            )
+        ]
     return []
 
 
-def _indicator_problems(organization: Organization, data: Mapping[str, Any], self_code: str | None) -> list[Problem]:
+def _indicator_problems(
+    organization: Organization, data: Mapping[str, Any], self_code: str | None
+) -> list[Problem]:
     problems: list[Problem] = []
     code = str(data.get("code", "")).strip()
     if not CODE_PATTERN.match(code):
-        problems.append(problem(
-            "bad_code", "code",
-            "Код «{code}» должен начинаться с буквы и содержать только буквы, цифры и «_» (до 40 символов)",
-            "Code “{code}” must start with a letter and hold only letters, digits and “_” (up to 40)", code=code,
-        ))
+        problems.append(
+            problem(
+                "bad_code",
+                "code",
+                "Код «{code}» должен начинаться с буквы и содержать только буквы, цифры и «_» (до 40 символов)",
+                "Code “{code}” must start with a letter and hold only letters, digits and “_” (up to 40)",
+                code=code,
+            )
+        )
     if not str(data.get("name", "")).strip():
-        problems.append(problem("required", "name", "Укажите название показателя", "Enter the indicator name"))
+        problems.append(
+            problem("required", "name", "Укажите название показателя", "Enter the indicator name")
+        )
     problems += _choice(data.get("direction"), Direction, "direction", "Направление", "Direction")
     problems += _choice(data.get("kind"), IndicatorKind, "kind", "Вид", "Kind")
-    problems += _choice(data.get("accounting_standard"), AccountingStandard, "accounting_standard", "Стандарт учёта", "Accounting standard")
+    problems += _choice(
+        data.get("accounting_standard"),
+        AccountingStandard,
+        "accounting_standard",
+        "Стандарт учёта",
+        "Accounting standard",
+    )
     problems += _choice(data.get("periodicity"), Periodicity, "periodicity", "Периодичность", "Periodicity")
     for field in ("supplier_position", "confirmer_position"):
         position = data.get(field)
         if position is not None and position.organization_id != organization.pk:
-            problems.append(problem("other_organization", field, "Должность из другой организации", "The position belongs to another organization"))
+            problems.append(
+                problem(
+                    "other_organization",
+                    field,
+                    "Должность из другой организации",
+                    "The position belongs to another organization",
+                )
+            )
     source = str(data.get("formula", "") or "").strip()
     if source:
         problems += _formula_problems(organization, code, source)
@@ -99,36 +165,73 @@ def _formula_problems(organization: Organization, code: str, source: str) -> lis
     )
     unknown = sorted(name for name in parsed.names if name not in others and name != code)
     if unknown:
-        return [problem("unknown_name", "formula", "В формуле неизвестные коды показателей: {names}",
-                        "The formula uses unknown indicator codes: {names}", names=", ".join(unknown))]
+        return [
+            problem(
+                "unknown_name",
+                "formula",
+                "В формуле неизвестные коды показателей: {names}",
+                "The formula uses unknown indicator codes: {names}",
+                names=", ".join(unknown),
+            )
+        ]
     dependencies = {
-        other: formula_language.parse(text).names for other, text in others.items() if text and not formula_language.check(text)
+        other: formula_language.parse(text).names
+        for other, text in others.items()
+        if text and not formula_language.check(text)
     }
     dependencies[code] = parsed.names
     cycle = formula_language.find_cycle(dependencies)
     if cycle:
-        return [problem("formula_cycle", "formula", "Формулы ссылаются друг на друга по кругу: {cycle}",
-                        "The formulas refer to each other in a cycle: {cycle}", cycle=" → ".join(cycle))]
+        return [
+            problem(
+                "formula_cycle",
+                "formula",
+                "Формулы ссылаются друг на друга по кругу: {cycle}",
+                "The formulas refer to each other in a cycle: {cycle}",
+                cycle=" → ".join(cycle),
+            )
+        ]
     return []
 
 
 INDICATOR_DEFAULTS: dict[str, Any] = {
-    "definition": "", "unit_of_measure": "", "direction": Direction.HIGHER, "kind": IndicatorKind.QUANTITATIVE,
-    "formula": "", "data_source": "", "accounting_standard": AccountingStandard.NONE, "periodicity": Periodicity.MONTH,
-    "supplier_position": None, "confirmer_position": None, "monitoring_only": False, "benchmark": None,
-    "benchmark_note": "", "initiatives": "", "is_active": True,
+    "definition": "",
+    "unit_of_measure": "",
+    "direction": Direction.HIGHER,
+    "kind": IndicatorKind.QUANTITATIVE,
+    "formula": "",
+    "data_source": "",
+    "accounting_standard": AccountingStandard.NONE,
+    "periodicity": Periodicity.MONTH,
+    "supplier_position": None,
+    "confirmer_position": None,
+    "monitoring_only": False,
+    "benchmark": None,
+    "benchmark_note": "",
+    "initiatives": "",
+    "is_active": True,
 }
 
 
 @transaction.atomic
-def indicator_create(*, actor: Any, organization: Organization, code: str, name: str, **fields: Any) -> Indicator:
+def indicator_create(
+    *, actor: Any, organization: Organization, code: str, name: str, **fields: Any
+) -> Indicator:
     unknown = set(fields) - set(INDICATOR_FIELDS)
     if unknown:
         raise TypeError(f"unknown indicator fields: {sorted(unknown)}")
     data = {**INDICATOR_DEFAULTS, **fields, "code": code.strip(), "name": name.strip()}
     problems = _indicator_problems(organization, data, None)
     if Indicator.objects.filter(organization=organization, code=data["code"]).exists():
-        problems.append(problem("duplicate", "code", "Показатель с кодом {code} уже есть", "An indicator with code {code} exists", code=code))
+        problems.append(
+            problem(
+                "duplicate",
+                "code",
+                "Показатель с кодом {code} уже есть",
+                "An indicator with code {code} exists",
+                code=code,
+            )
+        )
     raise_if_errors(problems)
     indicator = Indicator.objects.create(organization=organization, **data)
     audit.record_create(actor=actor, obj=indicator, fields=INDICATOR_FIELDS)
@@ -144,13 +247,32 @@ def indicator_update(*, actor: Any, indicator: Indicator, reason: str = "", **ch
     problems = _indicator_problems(indicator.organization, data, indicator.code)
     if "code" in changes and changes["code"] != indicator.code:
         if Indicator.objects.filter(organization=indicator.organization, code=changes["code"]).exists():
-            problems.append(problem("duplicate", "code", "Показатель с кодом {code} уже есть", "An indicator with code {code} exists", code=changes["code"]))
+            problems.append(
+                problem(
+                    "duplicate",
+                    "code",
+                    "Показатель с кодом {code} уже есть",
+                    "An indicator with code {code} exists",
+                    code=changes["code"],
+                )
+            )
         used_in = [
-            other.code for other in Indicator.objects.filter(organization=indicator.organization).exclude(pk=indicator.pk)
+            other.code
+            for other in Indicator.objects.filter(organization=indicator.organization).exclude(
+                pk=indicator.pk
+            )
             if other.formula and indicator.code in formula_language.parse(other.formula).names
         ]
         if used_in:
-            problems.append(problem("code_in_use", "code", "Код используется в формулах: {codes}", "The code is used in formulas: {codes}", codes=", ".join(used_in)))
+            problems.append(
+                problem(
+                    "code_in_use",
+                    "code",
+                    "Код используется в формулах: {codes}",
+                    "The code is used in formulas: {codes}",
+                    codes=", ".join(used_in),
+                )
+            )
     if changes.get("monitoring_only") and not indicator.monitoring_only:
         problems += _weighted_lines_of(indicator)
     raise_if_errors(problems)
@@ -162,32 +284,63 @@ def _weighted_lines_of(indicator: Indicator) -> list[Problem]:
     """An indicator made monitoring-only must not be paid on any more: refused while a template in force or
     a card of a period not yet closed gives it a weight (set those weights to 0 first)."""
     today = timezone.localdate()
-    templates = CardTemplateLine.objects.filter(Q(template__valid_to__isnull=True) | Q(template__valid_to__gte=today), indicator=indicator,
-                                                weight__gt=0).count()
-    cards = CardLine.objects.filter(indicator=indicator, weight__gt=0).exclude(card__period__status="closed").count()
+    templates = CardTemplateLine.objects.filter(
+        Q(template__valid_to__isnull=True) | Q(template__valid_to__gte=today),
+        indicator=indicator,
+        weight__gt=0,
+    ).count()
+    cards = (
+        CardLine.objects.filter(indicator=indicator, weight__gt=0)
+        .exclude(card__period__status="closed")
+        .count()
+    )
     if not templates and not cards:
         return []
-    return [problem("monitoring_only_weight", "monitoring_only",
-                    "Показатель оплачивается в {t} строках шаблонов и {c} строках карт открытых периодов: сначала снимите их вес до 0",
-                    "The indicator is paid on {t} template lines and {c} card lines of open periods: set their weights to 0 first",
-                    t=templates, c=cards)]
+    return [
+        problem(
+            "monitoring_only_weight",
+            "monitoring_only",
+            "Показатель оплачивается в {t} строках шаблонов и {c} строках карт открытых периодов: сначала снимите их вес до 0",
+            "The indicator is paid on {t} template lines and {c} card lines of open periods: set their weights to 0 first",
+            t=templates,
+            c=cards,
+        )
+    ]
 
 
-def _scale_problems(organization: Organization, name: str, kind: str, params: Any, exclude_pk: int | None) -> list[Problem]:
-    problems = [] if name.strip() else [problem("required", "name", "Укажите название шкалы", "Enter the scale name")]
+def _scale_problems(
+    organization: Organization, name: str, kind: str, params: Any, exclude_pk: int | None
+) -> list[Problem]:
+    problems = (
+        []
+        if name.strip()
+        else [problem("required", "name", "Укажите название шкалы", "Enter the scale name")]
+    )
     _parsed, param_problems = parse_scale_params(kind, params)
     problems += param_problems
     duplicates = Scale.objects.filter(organization=organization, name=name.strip()).exclude(pk=exclude_pk)
     if duplicates.exists():
-        problems.append(problem("duplicate", "name", "Шкала «{name}» уже есть", "Scale “{name}” exists", name=name))
+        problems.append(
+            problem("duplicate", "name", "Шкала «{name}» уже есть", "Scale “{name}” exists", name=name)
+        )
     return problems
 
 
 @transaction.atomic
-def scale_create(*, actor: Any, organization: Organization, name: str, kind: str, params: Mapping[str, Any] | None = None, description: str = "") -> Scale:
+def scale_create(
+    *,
+    actor: Any,
+    organization: Organization,
+    name: str,
+    kind: str,
+    params: Mapping[str, Any] | None = None,
+    description: str = "",
+) -> Scale:
     params = dict(params or {})
     raise_if_errors(_scale_problems(organization, name, kind, params, None))
-    scale = Scale.objects.create(organization=organization, name=name.strip(), kind=kind, params=params, description=description)
+    scale = Scale.objects.create(
+        organization=organization, name=name.strip(), kind=kind, params=params, description=description
+    )
     audit.record_create(actor=actor, obj=scale, fields=["name", "kind", "params", "description"])
     return scale
 
@@ -203,16 +356,32 @@ def scale_update(*, actor: Any, scale: Scale, reason: str = "", **changes: Any) 
 
 
 @transaction.atomic
-def scheme_create(*, actor: Any, organization: Organization, name: str, kind: str, params: Mapping[str, Any] | None = None, description: str = "") -> PayScheme:
+def scheme_create(
+    *,
+    actor: Any,
+    organization: Organization,
+    name: str,
+    kind: str,
+    params: Mapping[str, Any] | None = None,
+    description: str = "",
+) -> PayScheme:
     problems = _choice(kind, SchemeKind, "kind", "Вид схемы", "Scheme kind")
     if not name.strip():
         problems.append(problem("required", "name", "Укажите название схемы", "Enter the scheme name"))
     if kind in SchemeKind.values:
         problems += scheme_problems(kind, params if params is not None else {})
     if PayScheme.objects.filter(organization=organization, name=name.strip()).exists():
-        problems.append(problem("duplicate", "name", "Схема «{name}» уже есть", "Scheme “{name}” exists", name=name))
+        problems.append(
+            problem("duplicate", "name", "Схема «{name}» уже есть", "Scheme “{name}” exists", name=name)
+        )
     raise_if_errors(problems)
-    scheme = PayScheme.objects.create(organization=organization, name=name.strip(), kind=kind, params=dict(params or {}), description=description)
+    scheme = PayScheme.objects.create(
+        organization=organization,
+        name=name.strip(),
+        kind=kind,
+        params=dict(params or {}),
+        description=description,
+    )
     audit.record_create(actor=actor, obj=scheme, fields=["name", "kind", "params"])
     return scheme
 
@@ -223,36 +392,98 @@ def _number(value: Any) -> Decimal | None:
     return D(value) if not isinstance(value, float) else D(repr(value))
 
 
-def normalize_lines(organization: Organization, lines: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[Problem]]:
+def normalize_lines(
+    organization: Organization, lines: Sequence[Mapping[str, Any]]
+) -> tuple[list[dict[str, Any]], list[Problem]]:
     """Turn line dicts from any source into model field values, with every problem named by line."""
     normalized: list[dict[str, Any]] = []
     problems: list[Problem] = []
     for index, raw in enumerate(lines):
         place = f"lines[{index}]"
-        line: dict[str, Any] = {"order": raw.get("order", index), "component": raw.get("component", Component.INDICATOR)}
+        line: dict[str, Any] = {
+            "order": raw.get("order", index),
+            "component": raw.get("component", Component.INDICATOR),
+        }
         line["indicator"] = raw.get("indicator")
         line["label"] = str(raw.get("label", "") or "")
         line["level"] = raw.get("level", Level.PERSONAL)
         line["scale"] = raw.get("scale")
         line["confirmer_position"] = raw.get("confirmer_position")
-        for field in ("weight", "threshold", "target", "maximum", "planned_amount", *PLAN_PERCENT_FIELDS, *GATE_FIELDS):
+        for field in (
+            "weight",
+            "threshold",
+            "target",
+            "maximum",
+            "planned_amount",
+            *PLAN_PERCENT_FIELDS,
+            *GATE_FIELDS,
+        ):
             try:
                 line[field] = _number(raw.get(field))
             except (TypeError, ValueError):
-                problems.append(problem("not_a_number", f"{place}.{field}", "Строка {n}: «{v}» — не число", "Line {n}: “{v}” is not a number", n=index + 1, v=raw.get(field)))
+                problems.append(
+                    problem(
+                        "not_a_number",
+                        f"{place}.{field}",
+                        "Строка {n}: «{v}» — не число",
+                        "Line {n}: “{v}” is not a number",
+                        n=index + 1,
+                        v=raw.get(field),
+                    )
+                )
                 line[field] = None
         if line["component"] not in Component.values:
-            problems.append(problem("choice", f"{place}.component", "Строка {n}: неизвестный компонент", "Line {n}: unknown component", n=index + 1))
+            problems.append(
+                problem(
+                    "choice",
+                    f"{place}.component",
+                    "Строка {n}: неизвестный компонент",
+                    "Line {n}: unknown component",
+                    n=index + 1,
+                )
+            )
         if line["level"] not in Level.values:
-            problems.append(problem("choice", f"{place}.level", "Строка {n}: неизвестный уровень", "Line {n}: unknown level", n=index + 1))
+            problems.append(
+                problem(
+                    "choice",
+                    f"{place}.level",
+                    "Строка {n}: неизвестный уровень",
+                    "Line {n}: unknown level",
+                    n=index + 1,
+                )
+            )
         if line["component"] == Component.INDICATOR and line["indicator"] is None:
-            problems.append(problem("required", f"{place}.indicator", "Строка {n}: выберите показатель", "Line {n}: choose an indicator", n=index + 1))
+            problems.append(
+                problem(
+                    "required",
+                    f"{place}.indicator",
+                    "Строка {n}: выберите показатель",
+                    "Line {n}: choose an indicator",
+                    n=index + 1,
+                )
+            )
         if line["component"] != Component.INDICATOR and not line["label"].strip():
-            problems.append(problem("required", f"{place}.label", "Строка {n}: укажите название компонента", "Line {n}: enter the component label", n=index + 1))
+            problems.append(
+                problem(
+                    "required",
+                    f"{place}.label",
+                    "Строка {n}: укажите название компонента",
+                    "Line {n}: enter the component label",
+                    n=index + 1,
+                )
+            )
         for field in ("indicator", "scale", "confirmer_position"):
             obj = line[field]
             if obj is not None and obj.organization_id != organization.pk:
-                problems.append(problem("other_organization", f"{place}.{field}", "Строка {n}: объект из другой организации", "Line {n}: the object belongs to another organization", n=index + 1))
+                problems.append(
+                    problem(
+                        "other_organization",
+                        f"{place}.{field}",
+                        "Строка {n}: объект из другой организации",
+                        "Line {n}: the object belongs to another organization",
+                        n=index + 1,
+                    )
+                )
         normalized.append(line)
     drafts = [
         LineDraft(
@@ -282,8 +513,16 @@ def _actor_employee(actor: Any, organization_id: int) -> Employee | None:
 
 
 def _own_card_refusal(field: str) -> InvalidInput:
-    return InvalidInput([problem("own_card", field, "Свою собственную карту KPI (и шаблон своей должности) меняет другой человек",
-                                 "Someone else changes your own KPI card (and the template of your own position)")])
+    return InvalidInput(
+        [
+            problem(
+                "own_card",
+                field,
+                "Свою собственную карту KPI (и шаблон своей должности) меняет другой человек",
+                "Someone else changes your own KPI card (and the template of your own position)",
+            )
+        ]
+    )
 
 
 def template_for(position: Position, day: dt.date) -> CardTemplate | None:
@@ -310,29 +549,53 @@ def card_template_create(
     before; its past is untouched. Returns the template and the warnings."""
     organization = position.organization
     own = _actor_employee(actor, organization.pk)
-    if own is not None and Assignment.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=valid_from), employee=own,
-                                                     position=position).exists():
+    if (
+        own is not None
+        and Assignment.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=valid_from), employee=own, position=position
+        ).exists()
+    ):
         # The version would make the actor's own next cards: nobody sets their own targets.
         raise _own_card_refusal("position")
     normalized, problems = normalize_lines(organization, lines)
     previous = CardTemplate.objects.filter(position=position).order_by("-version").select_for_update().first()
     if previous is not None and previous.valid_from >= valid_from:
-        problems.append(problem(
-            "version_date", "valid_from",
-            "Новая версия должна начинаться позже действующей (с {d})",
-            "The new version must start after the current one (from {d})", d=previous.valid_from.isoformat(),
-        ))
+        problems.append(
+            problem(
+                "version_date",
+                "valid_from",
+                "Новая версия должна начинаться позже действующей (с {d})",
+                "The new version must start after the current one (from {d})",
+                d=previous.valid_from.isoformat(),
+            )
+        )
     if scheme is not None and scheme.organization_id != organization.pk:
-        problems.append(problem("other_organization", "scheme", "Схема из другой организации", "The scheme belongs to another organization"))
+        problems.append(
+            problem(
+                "other_organization",
+                "scheme",
+                "Схема из другой организации",
+                "The scheme belongs to another organization",
+            )
+        )
     warnings = raise_if_errors(problems)
     if previous is not None and (previous.valid_to is None or previous.valid_to >= valid_from):
-        audit.apply_changes(actor=actor, obj=previous, changes={"valid_to": valid_from - dt.timedelta(days=1)})
+        audit.apply_changes(
+            actor=actor, obj=previous, changes={"valid_to": valid_from - dt.timedelta(days=1)}
+        )
     template = CardTemplate.objects.create(
-        organization=organization, position=position, version=(previous.version + 1) if previous else 1,
-        valid_from=valid_from, scheme=scheme, category_cap=category_cap, note=note,
+        organization=organization,
+        position=position,
+        version=(previous.version + 1) if previous else 1,
+        valid_from=valid_from,
+        scheme=scheme,
+        category_cap=category_cap,
+        note=note,
     )
     audit.record_create(actor=actor, obj=template, fields=["position", "version", "valid_from", "scheme"])
-    created = CardTemplateLine.objects.bulk_create(CardTemplateLine(template=template, **line) for line in normalized)
+    created = CardTemplateLine.objects.bulk_create(
+        CardTemplateLine(template=template, **line) for line in normalized
+    )
     for line in created:
         audit.record_create(actor=actor, obj=line, fields=LINE_FIELDS)
     return template, warnings
@@ -356,9 +619,28 @@ def card_create(
     period's start unless lines are given."""
     ensure_open(period)
     if employee.organization_id != period.organization_id:
-        raise InvalidInput([problem("other_organization", "period", "Период из другой организации", "The period belongs to another organization")])
+        raise InvalidInput(
+            [
+                problem(
+                    "other_organization",
+                    "period",
+                    "Период из другой организации",
+                    "The period belongs to another organization",
+                )
+            ]
+        )
     if Card.objects.filter(employee=employee, period=period).exists():
-        raise InvalidInput([problem("duplicate", "period", "У сотрудника уже есть карта на {p}", "The employee already has a card for {p}", p=period.name)])
+        raise InvalidInput(
+            [
+                problem(
+                    "duplicate",
+                    "period",
+                    "У сотрудника уже есть карта на {p}",
+                    "The employee already has a card for {p}",
+                    p=period.name,
+                )
+            ]
+        )
     own = _actor_employee(actor, employee.organization_id)
     if own is not None and own.pk == employee.pk:
         raise _own_card_refusal("employee")
@@ -367,20 +649,33 @@ def card_create(
             assignment = assignment_as_of(employee, period.start) or assignment_as_of(employee, period.end)
             template = template_for(assignment.position, period.start) if assignment else None
         if template is None:
-            raise InvalidInput([problem("no_template", "template", "Для должности сотрудника нет шаблона карты на {p}",
-                                        "There is no card template for the employee's position in {p}", p=period.name)])
+            raise InvalidInput(
+                [
+                    problem(
+                        "no_template",
+                        "template",
+                        "Для должности сотрудника нет шаблона карты на {p}",
+                        "There is no card template for the employee's position in {p}",
+                        p=period.name,
+                    )
+                ]
+            )
         lines = [_copy_line(line) for line in template.lines.select_related("indicator", "scale")]
         scheme = scheme or template.scheme
     normalized, problems = normalize_lines(employee.organization, lines)
     warnings = raise_if_errors(problems)
-    card = Card.objects.create(organization=employee.organization, employee=employee, period=period, template=template, scheme=scheme)
+    card = Card.objects.create(
+        organization=employee.organization, employee=employee, period=period, template=template, scheme=scheme
+    )
     audit.record_create(actor=actor, obj=card, fields=["employee", "period", "template", "scheme"])
     CardLine.objects.bulk_create(CardLine(card=card, **line) for line in normalized)
     return card, warnings
 
 
 @transaction.atomic
-def card_replace_lines(*, actor: Any, card: Card, lines: Sequence[Mapping[str, Any]], reason: str = "") -> list[Problem]:
+def card_replace_lines(
+    *, actor: Any, card: Card, lines: Sequence[Mapping[str, Any]], reason: str = ""
+) -> list[Problem]:
     ensure_open(card.period)
     own = _actor_employee(actor, card.organization_id)
     if own is not None and own.pk == card.employee_id:
@@ -391,8 +686,12 @@ def card_replace_lines(*, actor: Any, card: Card, lines: Sequence[Mapping[str, A
     card.lines.all().delete()
     created = CardLine.objects.bulk_create(CardLine(card=card, **line) for line in normalized)
     audit.record(
-        actor=actor, obj=card, action="update", reason=reason,
-        before={"lines": repr(old)}, after={"lines": repr([audit.snapshot(line, LINE_FIELDS) for line in created])},
+        actor=actor,
+        obj=card,
+        action="update",
+        reason=reason,
+        before={"lines": repr(old)},
+        after={"lines": repr([audit.snapshot(line, LINE_FIELDS) for line in created])},
     )
     return warnings
 
@@ -407,20 +706,38 @@ def cards_create_for_period(
     ensure_open(period)
     people = list(employees)
     ids = [e.pk for e in people]
-    has_card = set(Card.objects.filter(period=period, employee_id__in=ids).values_list("employee_id", flat=True))
+    has_card = set(
+        Card.objects.filter(period=period, employee_id__in=ids).values_list("employee_id", flat=True)
+    )
     positions: dict[int, int] = {}
-    for employee_id, position_id, start, end in Assignment.objects.filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=period.start), employee_id__in=ids, start_date__lte=period.end,
-    ).order_by("employee_id", "start_date").values_list("employee_id", "position_id", "start_date", "end_date"):
+    for employee_id, position_id, start, end in (
+        Assignment.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=period.start),
+            employee_id__in=ids,
+            start_date__lte=period.end,
+        )
+        .order_by("employee_id", "start_date")
+        .values_list("employee_id", "position_id", "start_date", "end_date")
+    ):
         at_start = start <= period.start and (end is None or end >= period.start)
-        if at_start or (employee_id not in positions and start <= period.end and (end is None or end >= period.end)):
+        if at_start or (
+            employee_id not in positions and start <= period.end and (end is None or end >= period.end)
+        ):
             positions[employee_id] = position_id
     templates: dict[int, CardTemplate] = {}
-    for template in (CardTemplate.objects.filter(position_id__in=set(positions.values()), valid_from__lte=period.start)
-                     .exclude(valid_to__lt=period.start).select_related("scheme", "position").order_by("position_id", "-version")):
+    for template in (
+        CardTemplate.objects.filter(position_id__in=set(positions.values()), valid_from__lte=period.start)
+        .exclude(valid_to__lt=period.start)
+        .select_related("scheme", "position")
+        .order_by("position_id", "-version")
+    ):
         templates.setdefault(template.position_id, template)
     lines_of: dict[int, list[dict[str, Any]]] = {}
-    for line in CardTemplateLine.objects.filter(template__in=templates.values()).select_related("indicator", "scale").order_by("template_id", "order", "id"):
+    for line in (
+        CardTemplateLine.objects.filter(template__in=templates.values())
+        .select_related("indicator", "scale")
+        .order_by("template_id", "order", "id")
+    ):
         lines_of.setdefault(line.template_id, []).append(_copy_line(line))
     prepared: dict[int, tuple[list[dict[str, Any]], InvalidInput | None]] = {}
     for template in templates.values():
@@ -433,17 +750,58 @@ def cards_create_for_period(
     own = _actor_employee(actor, period.organization_id)
     for employee in people:
         if employee.organization_id != period.organization_id:
-            skipped.append((employee, InvalidInput([problem("other_organization", "period", "Период из другой организации",
-                                                            "The period belongs to another organization")])))
+            skipped.append(
+                (
+                    employee,
+                    InvalidInput(
+                        [
+                            problem(
+                                "other_organization",
+                                "period",
+                                "Период из другой организации",
+                                "The period belongs to another organization",
+                            )
+                        ]
+                    ),
+                )
+            )
             continue
         if employee.pk in has_card:
-            skipped.append((employee, InvalidInput([problem("duplicate", "period", "У сотрудника уже есть карта на {p}",
-                                                            "The employee already has a card for {p}", p=period.name)])))
+            skipped.append(
+                (
+                    employee,
+                    InvalidInput(
+                        [
+                            problem(
+                                "duplicate",
+                                "period",
+                                "У сотрудника уже есть карта на {p}",
+                                "The employee already has a card for {p}",
+                                p=period.name,
+                            )
+                        ]
+                    ),
+                )
+            )
             continue
         template = templates.get(positions.get(employee.pk, 0))
         if template is None:
-            skipped.append((employee, InvalidInput([problem("no_template", "template", "Для должности сотрудника нет шаблона карты на {p}",
-                                                            "There is no card template for the employee's position in {p}", p=period.name)])))
+            skipped.append(
+                (
+                    employee,
+                    InvalidInput(
+                        [
+                            problem(
+                                "no_template",
+                                "template",
+                                "Для должности сотрудника нет шаблона карты на {p}",
+                                "There is no card template for the employee's position in {p}",
+                                p=period.name,
+                            )
+                        ]
+                    ),
+                )
+            )
             continue
         normalized, refusal = prepared[template.pk]
         if refusal is not None:
@@ -452,17 +810,33 @@ def cards_create_for_period(
         if own is not None and employee.pk == own.pk:
             skipped.append((employee, _own_card_refusal("employee")))  # nobody makes their own card
             continue
-        new_cards.append(Card(organization=period.organization, employee=employee, period=period, template=template, scheme=template.scheme))
+        new_cards.append(
+            Card(
+                organization=period.organization,
+                employee=employee,
+                period=period,
+                template=template,
+                scheme=template.scheme,
+            )
+        )
         line_sets.append(normalized)
     created = Card.objects.bulk_create(new_cards, batch_size=2000)
-    CardLine.objects.bulk_create((CardLine(card=card, **line) for card, lines in zip(created, line_sets, strict=True) for line in lines),
-                                 batch_size=5000)
+    CardLine.objects.bulk_create(
+        (
+            CardLine(card=card, **line)
+            for card, lines in zip(created, line_sets, strict=True)
+            for line in lines
+        ),
+        batch_size=5000,
+    )
     audit.record_create_many(actor=actor, objs=created, fields=["employee", "period", "template", "scheme"])
     return created, skipped
 
 
 @transaction.atomic
-def component_score_set(*, actor: Any, card_line: CardLine, value: Decimal, comment: str = "") -> ComponentScore:
+def component_score_set(
+    *, actor: Any, card_line: CardLine, value: Decimal, comment: str = ""
+) -> ComponentScore:
     """The score of a tasks or assessment line: a percentage, or −2…+2 when the line has a rating scale."""
     ensure_open(card_line.card.period)
     own = _actor_employee(actor, card_line.card.organization_id)
@@ -470,19 +844,43 @@ def component_score_set(*, actor: Any, card_line: CardLine, value: Decimal, comm
         raise _own_card_refusal("card_line")
     problems: list[Problem] = []
     if card_line.component == Component.INDICATOR:
-        problems.append(problem("not_component", "card_line", "Показатель получает факт, а не оценку компонента",
-                                "An indicator line takes a fact, not a component score"))
+        problems.append(
+            problem(
+                "not_component",
+                "card_line",
+                "Показатель получает факт, а не оценку компонента",
+                "An indicator line takes a fact, not a component score",
+            )
+        )
     elif card_line.scale is not None and card_line.scale.kind == ScaleKind.RATING:
         if value != value.to_integral() or not Decimal(-2) <= value <= Decimal(2):
-            problems.append(problem("rating", "value", "Оценка — целое от −2 до +2", "A rating is a whole number from −2 to +2"))
+            problems.append(
+                problem(
+                    "rating",
+                    "value",
+                    "Оценка — целое от −2 до +2",
+                    "A rating is a whole number from −2 to +2",
+                )
+            )
     elif not Decimal(0) <= value <= Decimal(300):
-        problems.append(problem("range", "value", "Оценка компонента — процент от 0 до 300", "A component score is a percentage from 0 to 300"))
+        problems.append(
+            problem(
+                "range",
+                "value",
+                "Оценка компонента — процент от 0 до 300",
+                "A component score is a percentage from 0 to 300",
+            )
+        )
     raise_if_errors(problems)
     existing = ComponentScore.objects.filter(card_line=card_line).first()
     author = actor if getattr(actor, "pk", None) else None
     if existing is None:
-        score = ComponentScore.objects.create(card_line=card_line, value=value, comment=comment, author=author)
+        score = ComponentScore.objects.create(
+            card_line=card_line, value=value, comment=comment, author=author
+        )
         audit.record_create(actor=actor, obj=score, fields=["value", "comment"])
         return score
-    audit.apply_changes(actor=actor, obj=existing, changes={"value": value, "comment": comment, "author": author})
+    audit.apply_changes(
+        actor=actor, obj=existing, changes={"value": value, "comment": comment, "author": author}
+    )
     return existing

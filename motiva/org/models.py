@@ -25,7 +25,9 @@ class Category(models.TextChoices):
 
 
 class Grade(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="grades", verbose_name=_("organization"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="grades", verbose_name=_("organization")
+    )
     code = models.CharField(_("code"), max_length=20)
     name = models.CharField(_("name"), max_length=200)
     salary_min = models.DecimalField(_("salary from"), max_digits=14, decimal_places=2)
@@ -37,7 +39,10 @@ class Grade(models.Model):
         ordering = ["organization", "code"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "code"], name="unique_grade_code"),
-            models.CheckConstraint(condition=Q(salary_min__gte=0) & Q(salary_max__gte=models.F("salary_min")), name="grade_salary_range"),
+            models.CheckConstraint(
+                condition=Q(salary_min__gte=0) & Q(salary_max__gte=models.F("salary_min")),
+                name="grade_salary_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -47,8 +52,17 @@ class Grade(models.Model):
 class Unit(models.Model):
     """A node of the org tree. `path` (ids from the root, "/1/5/9/") makes subtree queries one index scan."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="units", verbose_name=_("organization"))
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent unit"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="units", verbose_name=_("organization")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent unit"),
+    )
     code = models.CharField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
     block = models.CharField(_("block"), max_length=20, choices=Block.choices, default=Block.ADMINISTRATIVE)
@@ -56,7 +70,12 @@ class Unit(models.Model):
         _("management level"), default=0, help_text=_("0 = N (top), 1 = N-1, 2 = N-2 …")
     )
     head = models.ForeignKey(
-        "Employee", on_delete=models.SET_NULL, null=True, blank=True, related_name="headed_units", verbose_name=_("head")
+        "Employee",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="headed_units",
+        verbose_name=_("head"),
     )
     path = models.CharField(_("tree path"), max_length=500, db_index=True, editable=False, default="")
 
@@ -79,11 +98,22 @@ class Unit(models.Model):
 
 
 class Position(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="positions", verbose_name=_("organization"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="positions", verbose_name=_("organization")
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="positions", verbose_name=_("unit"))
     title = models.CharField(_("title"), max_length=200)
-    grade = models.ForeignKey(Grade, on_delete=models.PROTECT, null=True, blank=True, related_name="positions", verbose_name=_("grade"))
-    category = models.CharField(_("category"), max_length=20, choices=Category.choices, default=Category.SPECIALIST)
+    grade = models.ForeignKey(
+        Grade,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="positions",
+        verbose_name=_("grade"),
+    )
+    category = models.CharField(
+        _("category"), max_length=20, choices=Category.choices, default=Category.SPECIALIST
+    )
     is_head = models.BooleanField(_("heads the unit"), default=False)
     monthly_task_hours = models.PositiveSmallIntegerField(
         _("monthly task hours norm"), default=100, help_text=_("Planned hours of tasks a month (e.g. 100 h).")
@@ -99,18 +129,28 @@ class Position(models.Model):
 
 
 class Employee(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="employees", verbose_name=_("organization"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="employees", verbose_name=_("organization")
+    )
     personnel_number = models.CharField(_("personnel number"), max_length=30)
     last_name = models.CharField(_("last name"), max_length=100)
     first_name = models.CharField(_("first name"), max_length=100)
     middle_name = models.CharField(_("patronymic"), max_length=100, blank=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="employee", verbose_name=_("user account")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="employee",
+        verbose_name=_("user account"),
     )
     hire_date = models.DateField(_("hire date"))
     termination_date = models.DateField(_("termination date"), null=True, blank=True)
     seniority_start = models.DateField(
-        _("continuous service since"), null=True, blank=True, help_text=_("For seniority allowances; the hire date when empty.")
+        _("continuous service since"),
+        null=True,
+        blank=True,
+        help_text=_("For seniority allowances; the hire date when empty."),
     )
 
     class Meta:
@@ -118,7 +158,9 @@ class Employee(models.Model):
         verbose_name_plural = _("employees")
         ordering = ["last_name", "first_name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "personnel_number"], name="unique_personnel_number"),
+            models.UniqueConstraint(
+                fields=["organization", "personnel_number"], name="unique_personnel_number"
+            ),
             models.CheckConstraint(
                 condition=Q(termination_date__isnull=True) | Q(termination_date__gte=models.F("hire_date")),
                 name="employee_termination_after_hire",
@@ -145,12 +187,25 @@ class Assignment(models.Model):
     """Who the employee is between two dates: position, unit, manager, FTE and salary.
     A change of any of them is a new assignment; the old one gets an end date."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization"))
-    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("employee"))
-    position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("position"))
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("unit"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    employee = models.ForeignKey(
+        Employee, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("employee")
+    )
+    position = models.ForeignKey(
+        Position, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("position")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("unit")
+    )
     manager = models.ForeignKey(
-        Employee, on_delete=models.PROTECT, null=True, blank=True, related_name="managed_assignments", verbose_name=_("manager")
+        Employee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="managed_assignments",
+        verbose_name=_("manager"),
     )
     fte = models.DecimalField(_("FTE"), max_digits=4, decimal_places=2, default=1)
     salary = models.DecimalField(_("monthly salary"), max_digits=14, decimal_places=2)
@@ -167,7 +222,10 @@ class Assignment(models.Model):
             models.Index(fields=["unit", "start_date"], name="assignment_unit_start_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")), name="assignment_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="assignment_dates_ordered",
+            ),
             models.CheckConstraint(condition=Q(salary__gte=0), name="assignment_salary_non_negative"),
             models.CheckConstraint(condition=Q(fte__gt=0) & Q(fte__lte=1.5), name="assignment_fte_range"),
         ]
@@ -185,8 +243,12 @@ class AbsenceKind(models.TextChoices):
 
 
 class Absence(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization"))
-    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="absences", verbose_name=_("employee"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    employee = models.ForeignKey(
+        Employee, on_delete=models.CASCADE, related_name="absences", verbose_name=_("employee")
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=AbsenceKind.choices)
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("to"))
@@ -197,7 +259,9 @@ class Absence(models.Model):
         verbose_name_plural = _("absences")
         ordering = ["employee", "start_date"]
         constraints = [
-            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="absence_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")), name="absence_dates_ordered"
+            ),
         ]
 
     def __str__(self) -> str:

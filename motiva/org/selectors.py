@@ -27,7 +27,11 @@ def assignment_as_of(employee: Employee, day: dt.date) -> Assignment | None:
 
 
 def position_id_as_of(employee: Employee, day: dt.date) -> int | None:
-    return Assignment.objects.filter(active_on(day), employee=employee).values_list("position_id", flat=True).first()
+    return (
+        Assignment.objects.filter(active_on(day), employee=employee)
+        .values_list("position_id", flat=True)
+        .first()
+    )
 
 
 def assignments_as_of(organization: Organization, day: dt.date) -> QuerySet[Assignment]:
@@ -56,7 +60,10 @@ def unit_subtree(unit: Unit) -> QuerySet[Unit]:
 
 def manages_anyone(employee: Employee, day: dt.date) -> bool:
     """Whether the employee heads a unit or is named as someone's manager on that day (two indexed reads)."""
-    return Unit.objects.filter(head=employee).exists() or Assignment.objects.filter(active_on(day), manager=employee).exists()
+    return (
+        Unit.objects.filter(head=employee).exists()
+        or Assignment.objects.filter(active_on(day), manager=employee).exists()
+    )
 
 
 LEVEL_LIMIT = 2000  # people on one level of a subtree read by query; beyond, the organization is read once
@@ -86,11 +93,14 @@ def subordinates_as_of(manager: Employee, day: dt.date) -> QuerySet[Employee]:
 
 
 def _below_in_memory(manager: Employee, frontier: set[int], found: set[int], day: dt.date) -> set[int]:
-    units = list(Unit.objects.filter(organization_id=manager.organization_id).values_list("pk", "path", "head_id"))
+    units = list(
+        Unit.objects.filter(organization_id=manager.organization_id).values_list("pk", "path", "head_id")
+    )
     reports: dict[int, set[int]] = {}
     by_unit: dict[int, set[int]] = {}
-    for employee_id, manager_id, unit_id in Assignment.objects.filter(active_on(day), organization_id=manager.organization_id).values_list(
-            "employee_id", "manager_id", "unit_id"):
+    for employee_id, manager_id, unit_id in Assignment.objects.filter(
+        active_on(day), organization_id=manager.organization_id
+    ).values_list("employee_id", "manager_id", "unit_id"):
         if manager_id:
             reports.setdefault(manager_id, set()).add(employee_id)
         by_unit.setdefault(unit_id, set()).add(employee_id)

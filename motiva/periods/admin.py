@@ -16,7 +16,11 @@ from motiva.periods.models import ALLOWED_TRANSITIONS, LIFECYCLE, IndicatorValue
 @admin.action(description=_("Move to the next status"))
 def advance(modeladmin, request, queryset):  # type: ignore[no-untyped-def]
     for period in queryset:
-        following = [s for s in LIFECYCLE[LIFECYCLE.index(period.status) + 1 :] if s in ALLOWED_TRANSITIONS[period.status]]
+        following = [
+            s
+            for s in LIFECYCLE[LIFECYCLE.index(period.status) + 1 :]
+            if s in ALLOWED_TRANSITIONS[period.status]
+        ]
         if not following:
             messages.error(request, _("%(period)s: the period is closed") % {"period": period})
             continue
@@ -52,9 +56,17 @@ class IndicatorValueForm(forms.ModelForm):
         row = self.instance
         try:
             ensure_open(row.period)
-            raise_if_errors(services.value_problems(
-                row.indicator, row.kind, data.get("value"), data.get("level_code", ""), row.scope, row.unit, row.employee
-            ))
+            raise_if_errors(
+                services.value_problems(
+                    row.indicator,
+                    row.kind,
+                    data.get("value"),
+                    data.get("level_code", ""),
+                    row.scope,
+                    row.unit,
+                    row.employee,
+                )
+            )
         except InvalidInput as refusal:
             raise refusal.as_validation_error() from None
         return data
@@ -63,10 +75,35 @@ class IndicatorValueForm(forms.ModelForm):
 @admin.register(IndicatorValue)
 class IndicatorValueAdmin(PeriodLockedAdmin):
     form = IndicatorValueForm
-    list_display = ["indicator", "period", "scope", "unit", "employee", "kind", "value", "source", "author", "entered_at", "confirmed_by"]
+    list_display = [
+        "indicator",
+        "period",
+        "scope",
+        "unit",
+        "employee",
+        "kind",
+        "value",
+        "source",
+        "author",
+        "entered_at",
+        "confirmed_by",
+    ]
     list_filter = ["organization", "period", "kind", "scope", "source"]
     search_fields = ["indicator__code", "indicator__name"]
-    readonly_fields = ["organization", "indicator", "period", "scope", "unit", "employee", "kind", "source", "author", "entered_at", "confirmed_by", "confirmed_at"]
+    readonly_fields = [
+        "organization",
+        "indicator",
+        "period",
+        "scope",
+        "unit",
+        "employee",
+        "kind",
+        "source",
+        "author",
+        "entered_at",
+        "confirmed_by",
+        "confirmed_at",
+    ]
     fields = [*readonly_fields, "value", "level_code", "comment", "attachment"]
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
@@ -75,7 +112,15 @@ class IndicatorValueAdmin(PeriodLockedAdmin):
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         # The form has validated; the service writes the change and its audit events.
         services.value_set(
-            actor=request.user, indicator=obj.indicator, period=obj.period, kind=obj.kind, value=obj.value,
-            scope=obj.scope, unit=obj.unit, employee=obj.employee, level_code=obj.level_code,
-            source=obj.source, comment=obj.comment,
+            actor=request.user,
+            indicator=obj.indicator,
+            period=obj.period,
+            kind=obj.kind,
+            value=obj.value,
+            scope=obj.scope,
+            unit=obj.unit,
+            employee=obj.employee,
+            level_code=obj.level_code,
+            source=obj.source,
+            comment=obj.comment,
         )

@@ -16,19 +16,24 @@ def ensure_open(period: Period, field: str = "period") -> None:
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
             # table name is the model's constant, the id a parameter
-            cursor.execute(f'SELECT "status" FROM "{Period._meta.db_table}" WHERE "id" = %s FOR SHARE', [period.pk])  # noqa: S608
+            cursor.execute(
+                f'SELECT "status" FROM "{Period._meta.db_table}" WHERE "id" = %s FOR SHARE',  # noqa: S608
+                [period.pk],
+            )
             row = cursor.fetchone()
         status = row[0] if row else None
     else:
         # SQLite runs one writing transaction at a time, so a close cannot slip between this read and the write.
         status = Period.objects.filter(pk=period.pk).values_list("status", flat=True).first()
     if status == PeriodStatus.CLOSED:
-        raise InvalidInput([
-            problem(
-                "period_locked",
-                field,
-                "Период «{name}» закрыт: изменения в нём невозможны. Исправление вносится корректировкой в открытом периоде.",
-                "Period “{name}” is closed and cannot be changed. Make a correction through an adjustment in an open period.",
-                name=period.name,
-            )
-        ])
+        raise InvalidInput(
+            [
+                problem(
+                    "period_locked",
+                    field,
+                    "Период «{name}» закрыт: изменения в нём невозможны. Исправление вносится корректировкой в открытом периоде.",
+                    "Period “{name}” is closed and cannot be changed. Make a correction through an adjustment in an open period.",
+                    name=period.name,
+                )
+            ]
+        )

@@ -35,12 +35,16 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 
 
 class Period(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="periods", verbose_name=_("organization"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="periods", verbose_name=_("organization")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=PeriodKind.choices)
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
     name = models.CharField(_("name"), max_length=100)
-    status = models.CharField(_("status"), max_length=20, choices=PeriodStatus.choices, default=PeriodStatus.PLANNING)
+    status = models.CharField(
+        _("status"), max_length=20, choices=PeriodStatus.choices, default=PeriodStatus.PLANNING
+    )
 
     class Meta:
         verbose_name = _("period")
@@ -80,23 +84,56 @@ class ValueSource(models.TextChoices):
 class IndicatorValue(models.Model):
     """A plan or fact of one indicator for one scope (company, unit or employee) in one period."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization"))
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="values", verbose_name=_("indicator"))
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="values", verbose_name=_("period"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="values", verbose_name=_("indicator")
+    )
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="values", verbose_name=_("period")
+    )
     scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("unit"))
-    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("employee"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("unit")
+    )
+    employee = models.ForeignKey(
+        Employee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("employee"),
+    )
     # "company", "unit:12" or "employee:34": one key so uniqueness holds on every database (NULLs differ).
     scope_key = models.CharField(_("scope key"), max_length=40, editable=False)
     kind = models.CharField(_("plan or fact"), max_length=4, choices=ValueKind.choices)
     value = models.DecimalField(_("value"), max_digits=20, decimal_places=6, null=True, blank=True)
-    level_code = models.CharField(_("level"), max_length=40, blank=True, help_text=_("For discrete levels: the chosen level's code."))
-    source = models.CharField(_("source"), max_length=10, choices=ValueSource.choices, default=ValueSource.MANUAL)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("entered by"))
+    level_code = models.CharField(
+        _("level"), max_length=40, blank=True, help_text=_("For discrete levels: the chosen level's code.")
+    )
+    source = models.CharField(
+        _("source"), max_length=10, choices=ValueSource.choices, default=ValueSource.MANUAL
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
     entered_at = models.DateTimeField(_("entered at"), auto_now=True)
     comment = models.TextField(_("comment"), blank=True)
     attachment = models.FileField(_("attachment"), upload_to="values/%Y/%m/", blank=True)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("confirmed by"))
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
 
     class Meta:
@@ -104,7 +141,9 @@ class IndicatorValue(models.Model):
         verbose_name_plural = _("plan and fact values")
         ordering = ["period", "indicator", "scope_key", "kind"]
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "period", "scope_key", "kind"], name="unique_value_per_scope"),
+            models.UniqueConstraint(
+                fields=["indicator", "period", "scope_key", "kind"], name="unique_value_per_scope"
+            ),
             models.CheckConstraint(
                 condition=(Q(scope="company", unit__isnull=True, employee__isnull=True))
                 | Q(scope="unit", unit__isnull=False, employee__isnull=True)

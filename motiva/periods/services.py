@@ -32,7 +32,19 @@ from motiva.periods.models import (
 
 MONTHS_IN = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.HALF_YEAR: 6, PeriodKind.YEAR: 12}
 MONTH_NAMES_RU = [
-    "", "Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь", "Октябрь", "Ноябрь", "Декабрь",
+    "",
+    "Январь",
+    "Февраль",
+    "Март",
+    "Апрель",
+    "Май",
+    "Июнь",
+    "Июль",
+    "Август",
+    "Сентябрь",
+    "Октябрь",
+    "Ноябрь",
+    "Декабрь",
 ]
 ROMAN = ["I", "II", "III", "IV"]
 
@@ -64,25 +76,41 @@ def period_create(
     *, actor: Any, organization: Organization, kind: str, start: dt.date, name: str = ""
 ) -> Period:
     if kind not in PeriodKind.values:
-        raise InvalidInput([problem("choice", "kind", "Неизвестный вид периода «{k}»", "Unknown period kind “{k}”", k=kind)])
+        raise InvalidInput(
+            [problem("choice", "kind", "Неизвестный вид периода «{k}»", "Unknown period kind “{k}”", k=kind)]
+        )
     problems: list[Problem] = []
     if start.day != 1:
-        problems.append(problem("start_day", "start", "Период начинается с первого числа месяца", "A period starts on the first day of a month"))
+        problems.append(
+            problem(
+                "start_day",
+                "start",
+                "Период начинается с первого числа месяца",
+                "A period starts on the first day of a month",
+            )
+        )
     months_from_fy = (start.month - organization.fiscal_year_start_month) % 12
     if months_from_fy % MONTHS_IN[PeriodKind(kind)] != 0:
-        problems.append(problem(
-            "start_month", "start",
-            "Этот вид периода начинается в месяц, кратный своей длине от начала финансового года",
-            "This kind of period starts a whole number of its lengths after the fiscal year start",
-        ))
+        problems.append(
+            problem(
+                "start_month",
+                "start",
+                "Этот вид периода начинается в месяц, кратный своей длине от начала финансового года",
+                "This kind of period starts a whole number of its lengths after the fiscal year start",
+            )
+        )
     end, default_name = period_bounds(organization, kind, start)
     same_kind = [
         DateSpan(p.start, p.end, p.name)
         for p in Period.objects.filter(organization=organization, kind=kind, start__lte=end, end__gte=start)
     ]
-    problems += no_overlap(DateSpan(start, end), same_kind, code="period_overlap", what_ru="периодом", what_en="period")
+    problems += no_overlap(
+        DateSpan(start, end), same_kind, code="period_overlap", what_ru="периодом", what_en="period"
+    )
     raise_if_errors(problems)
-    period = Period.objects.create(organization=organization, kind=kind, start=start, end=end, name=name or default_name)
+    period = Period.objects.create(
+        organization=organization, kind=kind, start=start, end=end, name=name or default_name
+    )
     audit.record_create(actor=actor, obj=period, fields=["kind", "start", "end", "name", "status"])
     return period
 
@@ -91,50 +119,104 @@ def period_create(
 def period_transition(*, actor: Any, period: Period, to_status: str, reason: str = "") -> Period:
     period = Period.objects.select_for_update().get(pk=period.pk)
     if to_status not in ALLOWED_TRANSITIONS.get(period.status, set()):
-        allowed = ", ".join(str(PeriodStatus(s).label) for s in sorted(ALLOWED_TRANSITIONS.get(period.status, set()))) or "—"
-        raise InvalidInput([
-            problem(
-                "transition", "status",
-                "Из статуса «{current}» нельзя перейти в «{target}»; возможно: {allowed}",
-                "Cannot move from “{current}” to “{target}”; possible: {allowed}",
-                current=period.get_status_display(), target=to_status, allowed=allowed,
+        allowed = (
+            ", ".join(
+                str(PeriodStatus(s).label) for s in sorted(ALLOWED_TRANSITIONS.get(period.status, set()))
             )
-        ])
+            or "—"
+        )
+        raise InvalidInput(
+            [
+                problem(
+                    "transition",
+                    "status",
+                    "Из статуса «{current}» нельзя перейти в «{target}»; возможно: {allowed}",
+                    "Cannot move from “{current}” to “{target}”; possible: {allowed}",
+                    current=period.get_status_display(),
+                    target=to_status,
+                    allowed=allowed,
+                )
+            ]
+        )
     before = audit.snapshot(period, ["status"])
     period.status = to_status
     period.save(update_fields=["status"])
-    audit.record(actor=actor, obj=period, action=AuditAction.TRANSITION, before=before, after=audit.snapshot(period, ["status"]), reason=reason)
+    audit.record(
+        actor=actor,
+        obj=period,
+        action=AuditAction.TRANSITION,
+        before=before,
+        after=audit.snapshot(period, ["status"]),
+        reason=reason,
+    )
     return period
 
 
 def value_problems(
-    indicator: Indicator, kind: str, value: Decimal | None, level_code: str, scope: str, unit: Unit | None, employee: Employee | None
+    indicator: Indicator,
+    kind: str,
+    value: Decimal | None,
+    level_code: str,
+    scope: str,
+    unit: Unit | None,
+    employee: Employee | None,
 ) -> list[Problem]:
     problems: list[Problem] = []
     if kind not in ValueKind.values:
         problems.append(problem("choice", "kind", "Ожидается «план» или «факт»", "Expected plan or fact"))
     if scope not in Scope.values:
-        problems.append(problem("choice", "scope", "Неизвестный уровень «{s}»", "Unknown scope “{s}”", s=scope))
+        problems.append(
+            problem("choice", "scope", "Неизвестный уровень «{s}»", "Unknown scope “{s}”", s=scope)
+        )
     elif scope == Scope.UNIT and unit is None:
         problems.append(problem("required", "unit", "Укажите подразделение", "Choose the unit"))
     elif scope == Scope.EMPLOYEE and employee is None:
         problems.append(problem("required", "employee", "Укажите сотрудника", "Choose the employee"))
     for obj, field in ((unit, "unit"), (employee, "employee")):
         if obj is not None and obj.organization_id != indicator.organization_id:
-            problems.append(problem("other_organization", field, "Объект из другой организации", "The object belongs to another organization"))
+            problems.append(
+                problem(
+                    "other_organization",
+                    field,
+                    "Объект из другой организации",
+                    "The object belongs to another organization",
+                )
+            )
     if value is None and not level_code:
         problems.append(problem("required", "value", "Введите значение", "Enter the value"))
         return problems
     if value is not None:
         if indicator.kind == IndicatorKind.BINARY and value not in (Decimal(0), Decimal(1)):
-            problems.append(problem("binary", "value", "Для события допустимо только 1 (произошло) или 0 (не произошло)",
-                                    "A binary event takes only 1 (happened) or 0 (did not happen)"))
+            problems.append(
+                problem(
+                    "binary",
+                    "value",
+                    "Для события допустимо только 1 (произошло) или 0 (не произошло)",
+                    "A binary event takes only 1 (happened) or 0 (did not happen)",
+                )
+            )
         if indicator.kind == IndicatorKind.PENALTY and (value < 0 or value != value.to_integral()):
-            problems.append(problem("penalty", "value", "Число нарушений — целое неотрицательное", "The number of violations is a whole number ≥ 0"))
+            problems.append(
+                problem(
+                    "penalty",
+                    "value",
+                    "Число нарушений — целое неотрицательное",
+                    "The number of violations is a whole number ≥ 0",
+                )
+            )
         if indicator.kind == IndicatorKind.RATING and (value not in {Decimal(n) for n in range(-2, 3)}):
-            problems.append(problem("rating", "value", "Оценка — целое от −2 до +2", "A rating is a whole number from −2 to +2"))
+            problems.append(
+                problem(
+                    "rating",
+                    "value",
+                    "Оценка — целое от −2 до +2",
+                    "A rating is a whole number from −2 to +2",
+                )
+            )
         if abs(value) >= Decimal("1e14"):
-            problems.append(problem("too_large", "value", "Слишком большое значение", "The value is too large"))
+            problems.append(
+                problem("too_large", "value", "Слишком большое значение", "The value is too large")
+            )
     return problems
 
 
@@ -157,7 +239,14 @@ def value_set(
     ensure_open(period)
     problems = value_problems(indicator, kind, value, level_code, scope, unit, employee)
     if period.organization_id != indicator.organization_id:
-        problems.append(problem("other_organization", "period", "Период из другой организации", "The period belongs to another organization"))
+        problems.append(
+            problem(
+                "other_organization",
+                "period",
+                "Период из другой организации",
+                "The period belongs to another organization",
+            )
+        )
     if source not in ValueSource.values:
         problems.append(problem("choice", "source", "Неизвестный источник", "Unknown source"))
     raise_if_errors(problems)
@@ -166,17 +255,39 @@ def value_set(
     if scope != Scope.EMPLOYEE:
         employee = None
     key = IndicatorValue.make_scope_key(scope, unit.pk if unit else None, employee.pk if employee else None)
-    existing = IndicatorValue.objects.select_for_update().filter(indicator=indicator, period=period, scope_key=key, kind=kind).first()
+    existing = (
+        IndicatorValue.objects.select_for_update()
+        .filter(indicator=indicator, period=period, scope_key=key, kind=kind)
+        .first()
+    )
     author = actor if getattr(actor, "pk", None) else None
     if existing is None:
         row = IndicatorValue.objects.create(
-            organization_id=indicator.organization_id, indicator=indicator, period=period, scope=scope, unit=unit,
-            employee=employee, scope_key=key, kind=kind, value=value, level_code=level_code, source=source,
-            author=author, comment=comment,
+            organization_id=indicator.organization_id,
+            indicator=indicator,
+            period=period,
+            scope=scope,
+            unit=unit,
+            employee=employee,
+            scope_key=key,
+            kind=kind,
+            value=value,
+            level_code=level_code,
+            source=source,
+            author=author,
+            comment=comment,
         )
-        audit.record_create(actor=actor, obj=row, fields=["kind", "scope_key", "value", "level_code", "source", "comment"])
+        audit.record_create(
+            actor=actor, obj=row, fields=["kind", "scope_key", "value", "level_code", "source", "comment"]
+        )
         return row
-    changes: dict[str, Any] = {"value": value, "level_code": level_code, "source": source, "comment": comment, "author": author}
+    changes: dict[str, Any] = {
+        "value": value,
+        "level_code": level_code,
+        "source": source,
+        "comment": comment,
+        "author": author,
+    }
     if existing.value != value or existing.level_code != level_code:
         changes |= {"confirmed_by": None, "confirmed_at": None}
     audit.apply_changes(actor=actor, obj=existing, changes=changes)
@@ -187,24 +298,51 @@ def value_set(
 def value_confirm(*, actor: Any, value: IndicatorValue) -> IndicatorValue:
     ensure_open(value.period)
     if value.kind != ValueKind.FACT:
-        raise InvalidInput([problem("not_fact", "kind", "Подтверждается только факт", "Only a fact is confirmed")])
+        raise InvalidInput(
+            [problem("not_fact", "kind", "Подтверждается только факт", "Only a fact is confirmed")]
+        )
     if value.author_id is not None and value.author_id == getattr(actor, "pk", None):
-        raise InvalidInput([problem("self_confirm", "confirmed_by", "Нельзя подтвердить факт, который вы ввели сами",
-                                    "You cannot confirm a fact you entered yourself")])
-    if value.employee_id is not None and value.employee.user_id is not None and value.employee.user_id == getattr(actor, "pk", None):
-        raise InvalidInput([problem("own_fact", "confirmed_by", "Нельзя подтвердить собственный факт", "You cannot confirm your own fact")])
-    audit.apply_changes(actor=actor, obj=value, changes={"confirmed_by": actor, "confirmed_at": timezone.now()})
+        raise InvalidInput(
+            [
+                problem(
+                    "self_confirm",
+                    "confirmed_by",
+                    "Нельзя подтвердить факт, который вы ввели сами",
+                    "You cannot confirm a fact you entered yourself",
+                )
+            ]
+        )
+    if (
+        value.employee_id is not None
+        and value.employee.user_id is not None
+        and value.employee.user_id == getattr(actor, "pk", None)
+    ):
+        raise InvalidInput(
+            [
+                problem(
+                    "own_fact",
+                    "confirmed_by",
+                    "Нельзя подтвердить собственный факт",
+                    "You cannot confirm your own fact",
+                )
+            ]
+        )
+    audit.apply_changes(
+        actor=actor, obj=value, changes={"confirmed_by": actor, "confirmed_at": timezone.now()}
+    )
     return value
 
 
-
-
-ATTACHMENT_EXTENSIONS = frozenset({"pdf", "png", "jpg", "jpeg", "xlsx", "xls", "docx", "doc", "csv", "txt", "odt", "ods"})
+ATTACHMENT_EXTENSIONS = frozenset(
+    {"pdf", "png", "jpg", "jpeg", "xlsx", "xls", "docx", "doc", "csv", "txt", "odt", "ods"}
+)
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
 @transaction.atomic
-def value_annotate(*, actor: Any, value: IndicatorValue, comment: str | None = None, attachment: Any = None) -> IndicatorValue:
+def value_annotate(
+    *, actor: Any, value: IndicatorValue, comment: str | None = None, attachment: Any = None
+) -> IndicatorValue:
     """Change a value's comment or attach a supporting document (a report, a scan) to it."""
     ensure_open(value.period)
     problems = []
@@ -212,14 +350,39 @@ def value_annotate(*, actor: Any, value: IndicatorValue, comment: str | None = N
         name = str(getattr(attachment, "name", ""))
         extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if extension not in ATTACHMENT_EXTENSIONS:
-            problems.append(problem("file_type", "attachment", "Файл «{n}»: допустимы {types}", "File “{n}”: allowed are {types}",
-                                    n=name, types=", ".join(sorted(ATTACHMENT_EXTENSIONS))))
+            problems.append(
+                problem(
+                    "file_type",
+                    "attachment",
+                    "Файл «{n}»: допустимы {types}",
+                    "File “{n}”: allowed are {types}",
+                    n=name,
+                    types=", ".join(sorted(ATTACHMENT_EXTENSIONS)),
+                )
+            )
         if getattr(attachment, "size", 0) > ATTACHMENT_MAX_BYTES:
-            problems.append(problem("file_size", "attachment", "Файл «{n}» больше 10 МБ", "File “{n}” is larger than 10 MB", n=name))
+            problems.append(
+                problem(
+                    "file_size",
+                    "attachment",
+                    "Файл «{n}» больше 10 МБ",
+                    "File “{n}” is larger than 10 MB",
+                    n=name,
+                )
+            )
         if len(name) > 150:
-            problems.append(problem("file_name", "attachment", "Слишком длинное имя файла", "The file name is too long"))
+            problems.append(
+                problem("file_name", "attachment", "Слишком длинное имя файла", "The file name is too long")
+            )
     if comment is not None and len(comment) > 2000:
-        problems.append(problem("too_long", "comment", "Комментарий длиннее 2000 знаков", "The comment is longer than 2000 characters"))
+        problems.append(
+            problem(
+                "too_long",
+                "comment",
+                "Комментарий длиннее 2000 знаков",
+                "The comment is longer than 2000 characters",
+            )
+        )
     raise_if_errors(problems)
     changes: dict[str, Any] = {}
     if comment is not None and comment != value.comment:
@@ -232,7 +395,9 @@ def value_annotate(*, actor: Any, value: IndicatorValue, comment: str | None = N
 
 
 @transaction.atomic
-def values_load(*, actor: Any, rows: list[dict[str, Any]], source: str = ValueSource.IMPORT) -> list[IndicatorValue]:
+def values_load(
+    *, actor: Any, rows: list[dict[str, Any]], source: str = ValueSource.IMPORT
+) -> list[IndicatorValue]:
     """Load many new plan/fact values at once (imports, the demo history). Every row is validated
     first; one bad row rejects the whole load and names the row. Existing values are not overwritten."""
     problems: list[Problem] = []
@@ -247,22 +412,43 @@ def values_load(*, actor: Any, rows: list[dict[str, Any]], source: str = ValueSo
         indicator: Indicator = row["indicator"]
         scope = row.get("scope", Scope.COMPANY)
         unit, employee = row.get("unit"), row.get("employee")
-        row_problems = value_problems(indicator, row["kind"], row.get("value"), row.get("level_code", ""), scope, unit, employee)
-        problems += [
-            Problem(p.code, f"row {number}.{p.field}", p.message, p.severity) for p in row_problems
-        ]
-        key = IndicatorValue.make_scope_key(scope, unit.pk if unit else None, employee.pk if employee else None)
-        prepared.append(IndicatorValue(
-            organization_id=indicator.organization_id, indicator=indicator, period=period, scope=scope,
-            unit=unit if scope == Scope.UNIT else None, employee=employee if scope == Scope.EMPLOYEE else None,
-            scope_key=key, kind=row["kind"], value=row.get("value"), level_code=row.get("level_code", ""),
-            source=source, author=author, comment=row.get("comment", ""),
-        ))
+        row_problems = value_problems(
+            indicator, row["kind"], row.get("value"), row.get("level_code", ""), scope, unit, employee
+        )
+        problems += [Problem(p.code, f"row {number}.{p.field}", p.message, p.severity) for p in row_problems]
+        key = IndicatorValue.make_scope_key(
+            scope, unit.pk if unit else None, employee.pk if employee else None
+        )
+        prepared.append(
+            IndicatorValue(
+                organization_id=indicator.organization_id,
+                indicator=indicator,
+                period=period,
+                scope=scope,
+                unit=unit if scope == Scope.UNIT else None,
+                employee=employee if scope == Scope.EMPLOYEE else None,
+                scope_key=key,
+                kind=row["kind"],
+                value=row.get("value"),
+                level_code=row.get("level_code", ""),
+                source=source,
+                author=author,
+                comment=row.get("comment", ""),
+            )
+        )
     seen: set[tuple[int, int, str, str]] = set()
     for number, item in enumerate(prepared, start=1):
         identity = (item.indicator.pk, item.period.pk, item.scope_key, item.kind)
         if identity in seen:
-            problems.append(problem("duplicate_row", f"row {number}", "Строка {n} повторяет предыдущую", "Row {n} repeats an earlier row", n=number))
+            problems.append(
+                problem(
+                    "duplicate_row",
+                    f"row {number}",
+                    "Строка {n} повторяет предыдущую",
+                    "Row {n} repeats an earlier row",
+                    n=number,
+                )
+            )
         seen.add(identity)
     raise_if_errors(problems)
     created = IndicatorValue.objects.bulk_create(prepared, batch_size=1000)
@@ -270,10 +456,15 @@ def values_load(*, actor: Any, rows: list[dict[str, Any]], source: str = ValueSo
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
-                organization_id=row.organization_id, actor=author, change_id=change, action=AuditAction.CREATE,
-                entity_type=IndicatorValue._meta.label, entity_id=str(row.pk),
+                organization_id=row.organization_id,
+                actor=author,
+                change_id=change,
+                action=AuditAction.CREATE,
+                entity_type=IndicatorValue._meta.label,
+                entity_id=str(row.pk),
                 entity_repr=f"{row.indicator.code} {row.kind} {row.period.name} {row.scope_key}"[:300],
-                field="value", new_value=audit.value_text(row.value) or row.level_code,
+                field="value",
+                new_value=audit.value_text(row.value) or row.level_code,
             )
             for row in created
         ],

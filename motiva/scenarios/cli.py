@@ -12,7 +12,9 @@ from typing import TextIO
 from motiva.scenarios.loader import Scenario, ScenarioError, check_expectations, load, parse
 from motiva.scenarios.render import outcome_dict, outcome_text, summary_table
 
-DESCRIPTION = "Calculate a scenario file (YAML) without a database and print each employee's result, pay and trace."
+DESCRIPTION = (
+    "Calculate a scenario file (YAML) without a database and print each employee's result, pay and trace."
+)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -23,7 +25,9 @@ def parser() -> argparse.ArgumentParser:
     return found
 
 
-def simulate(file: str, *, as_json: bool = False, lang: str = "ru", out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def simulate(
+    file: str, *, as_json: bool = False, lang: str = "ru", out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
     """Print the scenario's results; 1 when the file is refused, a result has an error (a KTU out of range,
     a missing plan value …) or the `expect:` numbers are not reproduced."""
     try:
@@ -46,21 +50,41 @@ def simulate_raw(raw: object, *, lang: str = "ru", out: TextIO = sys.stdout, err
     return report(scenario, lang=lang, out=out, err=err)
 
 
-def report(scenario: Scenario, *, as_json: bool = False, lang: str = "ru", out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def report(
+    scenario: Scenario,
+    *,
+    as_json: bool = False,
+    lang: str = "ru",
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
     outcomes = scenario.run()
     differences = check_expectations(scenario, outcomes)
     if as_json:
-        out.write(json.dumps({
-            "scenario": scenario.name, "currency": scenario.currency,
-            "employees": [outcome_dict(o) for o in outcomes], "expectation_differences": differences,
-        }, ensure_ascii=False, indent=2) + "\n")
+        out.write(
+            json.dumps(
+                {
+                    "scenario": scenario.name,
+                    "currency": scenario.currency,
+                    "employees": [outcome_dict(o) for o in outcomes],
+                    "expectation_differences": differences,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+            + "\n"
+        )
     else:
         out.write(f"{scenario.name}\n{scenario.description}\n")
         out.write(summary_table(outcomes, scenario.currency, lang) + "\n")
         for outcome in outcomes:
             out.write("\n" + outcome_text(outcome, scenario.currency, lang) + "\n")
         if scenario.expectations:
-            out.write("\n" + ("✔ published numbers reproduced" if not differences else "✘ " + "; ".join(differences)) + "\n")
+            out.write(
+                "\n"
+                + ("✔ published numbers reproduced" if not differences else "✘ " + "; ".join(differences))
+                + "\n"
+            )
     errors = [(o.name, p) for o in outcomes for p in o.problems if p.is_error]
     for name, problem in errors:
         err.write(f"{name}: {problem.field}: {problem.render(lang)}\n")

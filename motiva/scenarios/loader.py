@@ -51,7 +51,9 @@ class Expectation:
     pay_percent_of_salary: Decimal | None = None
     places: int = 1
     time_coefficient: Decimal | None = None  # compared at the places written (0.5161)
-    lines: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # indicator code or title → score / contribution / multiplier
+    lines: dict[str, dict[str, Decimal]] = field(
+        default_factory=dict
+    )  # indicator code or title → score / contribution / multiplier
     components: dict[str, Decimal] = field(default_factory=dict)  # a pay component's name → its amount
     withheld: Decimal | None = None
     fixed: Decimal | None = None  # a fixed + variable scheme: the fixed pay of the period
@@ -73,8 +75,13 @@ class Scenario:
     calendar_codes: tuple[str, ...] = ()  # the shipped calendars it names (`calendar: ru-2026`)
 
     def run(self) -> list[EmployeeOutcome]:
-        return calculate_batch(self.employees, self.rounding, unit_facts=self.unit_facts, corrections=self.corrections,
-                               rules=self.rules)
+        return calculate_batch(
+            self.employees,
+            self.rounding,
+            unit_facts=self.unit_facts,
+            corrections=self.corrections,
+            rules=self.rules,
+        )
 
 
 class _Reader:
@@ -115,16 +122,34 @@ def load(path: str | Path) -> Scenario:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "file"
-        raise ScenarioError([Problem("yaml", where, text("Ошибка YAML: {e}", "YAML error: {e}", e=getattr(error, "problem", error)))]) from None
+        raise ScenarioError(
+            [
+                Problem(
+                    "yaml",
+                    where,
+                    text("Ошибка YAML: {e}", "YAML error: {e}", e=getattr(error, "problem", error)),
+                )
+            ]
+        ) from None
     except OSError as error:
-        raise ScenarioError([Problem("file", str(path), text("Файл не прочитан: {e}", "Cannot read the file: {e}", e=error))]) from None
+        raise ScenarioError(
+            [Problem("file", str(path), text("Файл не прочитан: {e}", "Cannot read the file: {e}", e=error))]
+        ) from None
     return parse(raw)
 
 
 def parse(raw: Any) -> Scenario:
     r = _Reader()
     if not isinstance(raw, Mapping):
-        raise ScenarioError([Problem("scenario", "file", text("Сценарий должен быть словарём YAML", "A scenario must be a YAML mapping"))])
+        raise ScenarioError(
+            [
+                Problem(
+                    "scenario",
+                    "file",
+                    text("Сценарий должен быть словарём YAML", "A scenario must be a YAML mapping"),
+                )
+            ]
+        )
     # The shape first (unknown keys and values, with the nearest valid name): a file that says what it
     # does not mean is refused before anything is read from it.
     shape = shape_problems(raw)
@@ -134,8 +159,10 @@ def parse(raw: Any) -> Scenario:
     rounding_raw = raw.get("rounding", {}) or {}
     try:
         rounding = RoundingPolicy(
-            mode=rounding_raw.get("mode", "half_up"), score_places=int(rounding_raw.get("score_places", 2)),
-            money_places=int(rounding_raw.get("money_places", 2)), round_per_line=_line_rounding(r, rounding_raw.get("round_per_line", False)),
+            mode=rounding_raw.get("mode", "half_up"),
+            score_places=int(rounding_raw.get("score_places", 2)),
+            money_places=int(rounding_raw.get("money_places", 2)),
+            round_per_line=_line_rounding(r, rounding_raw.get("round_per_line", False)),
             time_places=None if rounding_raw.get("time_places") is None else int(rounding_raw["time_places"]),
             time_mode=str(rounding_raw.get("time_mode") or ""),
         )
@@ -157,7 +184,11 @@ def parse(raw: Any) -> Scenario:
     indicators = raw.get("indicators") or {}
     for code, spec in indicators.items():
         if isinstance(spec, Mapping) and not isinstance(spec.get("monitoring_only", False), bool):
-            r.fail(f"indicators.{code}.monitoring_only", "Ожидается да/нет (true/false)", "Expected true or false")
+            r.fail(
+                f"indicators.{code}.monitoring_only",
+                "Ожидается да/нет (true/false)",
+                "Expected true or false",
+            )
     schemes: dict[str, SchemeSpec] = {}
     for name, spec in (raw.get("schemes") or {}).items():
         problems = scheme_problems(spec.get("kind", ""), spec.get("params", {}))
@@ -170,12 +201,24 @@ def parse(raw: Any) -> Scenario:
     for index, person in enumerate(raw.get("employees") or []):
         place = f"employees[{index}]"
         key = str(person.get("id", index + 1))
-        facts = {code: r.number(value, f"{place}.facts.{code}", required=True) or Decimal(0) for code, value in (person.get("facts") or {}).items()}
+        facts = {
+            code: r.number(value, f"{place}.facts.{code}", required=True) or Decimal(0)
+            for code, value in (person.get("facts") or {}).items()
+        }
         lines_raw = person.get("lines") or templates.get(person.get("template", ""), [])
         if person.get("template") and person["template"] not in templates:
-            r.fail(f"{place}.template", "Шаблон «{t}» не описан в templates", "Template “{t}” is not in templates", t=person["template"])
+            r.fail(
+                f"{place}.template",
+                "Шаблон «{t}» не описан в templates",
+                "Template “{t}” is not in templates",
+                t=person["template"],
+            )
         elif person.get("template") and person.get("lines"):
-            r.fail(f"{place}.template", "Или template, или lines — не то и другое", "Either template or lines, not both")
+            r.fail(
+                f"{place}.template",
+                "Или template, или lines — не то и другое",
+                "Either template or lines, not both",
+            )
         if not lines_raw:
             r.fail(f"{place}.lines", "У сотрудника нет строк карты", "The employee has no card lines")
         lines: list[LineInput] = []
@@ -184,13 +227,29 @@ def parse(raw: Any) -> Scenario:
             code = line.get("indicator", "")
             indicator = indicators.get(code, {}) if code else {}
             if code and code not in indicators:
-                r.fail(f"{line_place}.indicator", "Показатель «{c}» не описан в indicators", "Indicator “{c}” is not in indicators", c=code)
+                r.fail(
+                    f"{line_place}.indicator",
+                    "Показатель «{c}» не описан в indicators",
+                    "Indicator “{c}” is not in indicators",
+                    c=code,
+                )
             scale_name = line.get("scale")
             if scale_name and scale_name not in scales:
-                r.fail(f"{line_place}.scale", "Шкала «{s}» не описана в scales", "Scale “{s}” is not in scales", s=scale_name)
-            fact_raw = (person.get("line_facts") or {}).get(code, line.get("fact")) if code else line.get("fact")
+                r.fail(
+                    f"{line_place}.scale",
+                    "Шкала «{s}» не описана в scales",
+                    "Scale “{s}” is not in scales",
+                    s=scale_name,
+                )
+            fact_raw = (
+                (person.get("line_facts") or {}).get(code, line.get("fact")) if code else line.get("fact")
+            )
             level_code = ""
-            if isinstance(fact_raw, str) and scale_name in scales and scales[scale_name].kind == "discrete_levels":
+            if (
+                isinstance(fact_raw, str)
+                and scale_name in scales
+                and scales[scale_name].kind == "discrete_levels"
+            ):
                 level_code, fact = fact_raw, None
             else:
                 fact = r.number(fact_raw, f"{line_place}.fact")
@@ -198,71 +257,155 @@ def parse(raw: Any) -> Scenario:
             weight = r.number(line.get("weight", 0), f"{line_place}.weight") or Decimal(0)
             monitoring_only = indicator.get("monitoring_only", False) is True
             gate = _gate(r, line.get("gate"), f"{line_place}.gate")
-            draft = LineDraft("indicator", weight, label=code, direction=indicator.get("direction", "higher"), monitoring_only=monitoring_only,
-                              **{name: value for name, value in plan_numbers.items() if name != "weight"},
-                              **({} if gate is None else {"gate_threshold": gate.threshold, "gate_threshold_percent": gate.threshold_percent,
-                                                          "gate_cut_to": gate.cut_to, "gate_cut_percent": gate.cut_percent}))
-            for found in (*plan_percents_valid([draft]), *monitoring_only_not_paid([draft]), *gates_valid([draft])):
-                r.problems.append(Problem(found.code, line_place + found.field.removeprefix("lines[0]"), found.message))
-            lines.append(LineInput(
-                key=f"{key}:{line_index}", title=line.get("title") or indicator.get("name") or code or line.get("component", ""),
-                weight=weight,
-                component=line.get("component", "indicator"), level=line.get("level", "personal"),
-                direction=indicator.get("direction", "higher"), scale=scales.get(scale_name) if scale_name else None,
-                plan=PlanValues(**plan_numbers),
-                fact=fact, level_code=level_code,
-                planned_amount=r.number(line.get("planned_amount"), f"{line_place}.planned_amount"), indicator_code=code,
-                monitoring_only=monitoring_only, gate=gate,
-            ))
+            draft = LineDraft(
+                "indicator",
+                weight,
+                label=code,
+                direction=indicator.get("direction", "higher"),
+                monitoring_only=monitoring_only,
+                **{name: value for name, value in plan_numbers.items() if name != "weight"},
+                **(
+                    {}
+                    if gate is None
+                    else {
+                        "gate_threshold": gate.threshold,
+                        "gate_threshold_percent": gate.threshold_percent,
+                        "gate_cut_to": gate.cut_to,
+                        "gate_cut_percent": gate.cut_percent,
+                    }
+                ),
+            )
+            for found in (
+                *plan_percents_valid([draft]),
+                *monitoring_only_not_paid([draft]),
+                *gates_valid([draft]),
+            ):
+                r.problems.append(
+                    Problem(found.code, line_place + found.field.removeprefix("lines[0]"), found.message)
+                )
+            lines.append(
+                LineInput(
+                    key=f"{key}:{line_index}",
+                    title=line.get("title") or indicator.get("name") or code or line.get("component", ""),
+                    weight=weight,
+                    component=line.get("component", "indicator"),
+                    level=line.get("level", "personal"),
+                    direction=indicator.get("direction", "higher"),
+                    scale=scales.get(scale_name) if scale_name else None,
+                    plan=PlanValues(**plan_numbers),
+                    fact=fact,
+                    level_code=level_code,
+                    planned_amount=r.number(line.get("planned_amount"), f"{line_place}.planned_amount"),
+                    indicator_code=code,
+                    monitoring_only=monitoring_only,
+                    gate=gate,
+                )
+            )
         hired = r.date(person["hired"], f"{place}.hired") if person.get("hired") else None
         left = r.date(person["left"], f"{place}.left") if person.get("left") else None
         fte = r.number(person.get("fte", 1), f"{place}.fte") or Decimal(1)
         absences = tuple(
-            Absence(a.get("kind", "vacation"), r.date(a.get("start"), f"{place}.absences[{i}].start") or start,
-                    r.date(a.get("end"), f"{place}.absences[{i}].end") or start)
+            Absence(
+                a.get("kind", "vacation"),
+                r.date(a.get("start"), f"{place}.absences[{i}].start") or start,
+                r.date(a.get("end"), f"{place}.absences[{i}].end") or start,
+            )
             for i, a in enumerate(person.get("absences") or [])
         )
         salaries = _salaries(r, person.get("salaries"), f"{place}.salaries", start)
         salary = r.number(person.get("salary"), f"{place}.salary", required=not salaries) or Decimal(0)
         if salaries:
             if person.get("salary") is not None and salary != salaries[-1].amount:
-                r.fail(f"{place}.salary", "При «salaries» оклад — последний из них ({s}) или не указывается",
-                       "With “salaries” the salary is the last of them ({s}) or left out", s=salaries[-1].amount)
+                r.fail(
+                    f"{place}.salary",
+                    "При «salaries» оклад — последний из них ({s}) или не указывается",
+                    "With “salaries” the salary is the last of them ({s}) or left out",
+                    s=salaries[-1].amount,
+                )
             salary = salaries[-1].amount
         timesheet = r.number(person.get("timesheet_hours"), f"{place}.timesheet_hours")
         if timesheet is not None and timesheet < 0:
-            r.fail(f"{place}.timesheet_hours", "Часы по табелю не могут быть отрицательными", "Timesheet hours cannot be negative")
+            r.fail(
+                f"{place}.timesheet_hours",
+                "Часы по табелю не могут быть отрицательными",
+                "Timesheet hours cannot be negative",
+            )
         scheme_name = person.get("scheme", raw.get("scheme"))
         if scheme_name and scheme_name not in schemes:
-            r.fail(f"{place}.scheme", "Схема «{s}» не описана в schemes", "Scheme “{s}” is not in schemes", s=scheme_name)
+            r.fail(
+                f"{place}.scheme",
+                "Схема «{s}» не описана в schemes",
+                "Scheme “{s}” is not in schemes",
+                s=scheme_name,
+            )
         pay = PayInput(
             salary=salary,
-            period_start=start, period_end=end, months=months, category=str(person.get("category", "")),
-            grade=str(person.get("grade", "")), block=str(person.get("block", "")),
-            seniority_years=r.number(person.get("seniority_years", 0), f"{place}.seniority_years") or Decimal(0),
-            employment=(EmploymentSpan(hired or start, left, fte),), absences=absences, facts=facts,
-            flags={k: r.number(v, f"{place}.flags.{k}") or Decimal(0) for k, v in (person.get("flags") or {}).items()},
-            due_levels=frozenset(person.get("due_levels", raw.get("due_levels", ["company", "unit", "personal"]))),
-            salaries=salaries if len({s.amount for s in salaries}) > 1 else (), calendar=calendar, timesheet_hours=timesheet,
+            period_start=start,
+            period_end=end,
+            months=months,
+            category=str(person.get("category", "")),
+            grade=str(person.get("grade", "")),
+            block=str(person.get("block", "")),
+            seniority_years=r.number(person.get("seniority_years", 0), f"{place}.seniority_years")
+            or Decimal(0),
+            employment=(EmploymentSpan(hired or start, left, fte),),
+            absences=absences,
+            facts=facts,
+            flags={
+                k: r.number(v, f"{place}.flags.{k}") or Decimal(0)
+                for k, v in (person.get("flags") or {}).items()
+            },
+            due_levels=frozenset(
+                person.get("due_levels", raw.get("due_levels", ["company", "unit", "personal"]))
+            ),
+            salaries=salaries if len({s.amount for s in salaries}) > 1 else (),
+            calendar=calendar,
+            timesheet_hours=timesheet,
         )
-        adjustments = tuple(_adjustment(r, a, f"{place}.adjustments[{i}]", start, end) for i, a in enumerate(person.get("adjustments") or []))
-        employees.append(EmployeeCalc(key, str(person.get("name", key)), tuple(lines), pay,
-                                      schemes.get(scheme_name) if scheme_name else None, str(person.get("unit", "")), adjustments))
+        adjustments = tuple(
+            _adjustment(r, a, f"{place}.adjustments[{i}]", start, end)
+            for i, a in enumerate(person.get("adjustments") or [])
+        )
+        employees.append(
+            EmployeeCalc(
+                key,
+                str(person.get("name", key)),
+                tuple(lines),
+                pay,
+                schemes.get(scheme_name) if scheme_name else None,
+                str(person.get("unit", "")),
+                adjustments,
+            )
+        )
         expect = person.get("expect")
         if expect:
             expectations.append(_expectation(r, key, expect, f"{place}.expect", pay.salary))
     unit_facts = {
-        unit: {code: r.number(v, f"units.{unit}.{code}", required=True) or Decimal(0) for code, v in (facts or {}).items()}
+        unit: {
+            code: r.number(v, f"units.{unit}.{code}", required=True) or Decimal(0)
+            for code, v in (facts or {}).items()
+        }
         for unit, facts in (raw.get("units") or {}).items()
     }
-    corrections = {unit: r.number(v, f"corrections.{unit}", required=True) or Decimal(1) for unit, v in (raw.get("corrections") or {}).items()}
+    corrections = {
+        unit: r.number(v, f"corrections.{unit}", required=True) or Decimal(1)
+        for unit, v in (raw.get("corrections") or {}).items()
+    }
     rules = _rules(r, raw)
     if r.problems:
         raise ScenarioError(r.problems)
     return Scenario(
-        name=str(raw.get("name", "")), currency=str(raw.get("currency", "RUB")), rounding=rounding, employees=employees,
-        unit_facts=unit_facts, corrections=corrections, rules=rules,
-        expectations=expectations, description=str(raw.get("description", "")), calendar=calendar, calendar_codes=calendar_codes,
+        name=str(raw.get("name", "")),
+        currency=str(raw.get("currency", "RUB")),
+        rounding=rounding,
+        employees=employees,
+        unit_facts=unit_facts,
+        corrections=corrections,
+        rules=rules,
+        expectations=expectations,
+        description=str(raw.get("description", "")),
+        calendar=calendar,
+        calendar_codes=calendar_codes,
     )
 
 
@@ -277,18 +420,34 @@ def _adjustment(r: _Reader, raw: Mapping[str, Any], place: str, start: dt.date, 
     date = r.date(raw["date"], f"{place}.date") if raw.get("date") is not None else None
     if kind == "disciplinary":
         if date is None and raw.get("date") is None:
-            r.fail(f"{place}.date", "У взыскания должна быть дата применения", "A sanction needs the date it was applied")
+            r.fail(
+                f"{place}.date",
+                "У взыскания должна быть дата применения",
+                "A sanction needs the date it was applied",
+            )
         if percent is not None and raw.get("amount") is not None:
-            r.fail(f"{place}.percent", "Сумма или процент премии, не то и другое", "An amount or a percent of the bonus, not both")
+            r.fail(
+                f"{place}.percent",
+                "Сумма или процент премии, не то и другое",
+                "An amount or a percent of the bonus, not both",
+            )
         if percent is not None and not Decimal(0) < percent <= Decimal(100):
             r.fail(f"{place}.percent", "Процент премии — от 0 до 100", "The percent of the bonus is 0 to 100")
         if amount is not None and amount > 0:
-            r.fail(f"{place}.amount", "Снижение за взыскание — отрицательная сумма", "A disciplinary reduction is a negative amount")
+            r.fail(
+                f"{place}.amount",
+                "Снижение за взыскание — отрицательная сумма",
+                "A disciplinary reduction is a negative amount",
+            )
     else:
         for key in ("percent", "date", "order"):
             if raw.get(key) is not None:
-                r.fail(f"{place}.{key}", "«{k}» указывается только у взыскания (kind: disciplinary)",
-                       "“{k}” is only for a sanction (kind: disciplinary)", k=key)
+                r.fail(
+                    f"{place}.{key}",
+                    "«{k}» указывается только у взыскания (kind: disciplinary)",
+                    "“{k}” is only for a sanction (kind: disciplinary)",
+                    k=key,
+                )
     return Adjustment(amount, reason, kind, date, str(raw.get("order") or ""), percent)
 
 
@@ -321,28 +480,54 @@ def _expectation(r: _Reader, key: str, raw: Mapping[str, Any], place: str, salar
     scores and contributions, pay components and the fines withheld."""
     percent = r.number(raw.get("pay_percent_of_salary"), f"{place}.pay_percent_of_salary")
     if percent is not None and salary <= 0:
-        r.fail(f"{place}.pay_percent_of_salary", "Процент от оклада не определён: оклад равен нулю", "A percent of salary is undefined: the salary is zero")
+        r.fail(
+            f"{place}.pay_percent_of_salary",
+            "Процент от оклада не определён: оклад равен нулю",
+            "A percent of salary is undefined: the salary is zero",
+        )
     places = raw.get("places", 1)
     if not isinstance(places, int) or isinstance(places, bool) or not 0 <= places <= 6:
-        r.fail(f"{place}.places", "Знаков после запятой — целое от 0 до 6", "Places: a whole number from 0 to 6")
+        r.fail(
+            f"{place}.places", "Знаков после запятой — целое от 0 до 6", "Places: a whole number from 0 to 6"
+        )
         places = 1
     lines: dict[str, dict[str, Decimal]] = {}
     for code, figures in (raw.get("lines") or {}).items():
-        lines[str(code)] = {name: r.number(value, f"{place}.lines.{code}.{name}", required=True) or Decimal(0) for name, value in (figures or {}).items()}
+        lines[str(code)] = {
+            name: r.number(value, f"{place}.lines.{code}.{name}", required=True) or Decimal(0)
+            for name, value in (figures or {}).items()
+        }
     return Expectation(
-        key, r.number(raw.get("result"), f"{place}.result"), r.number(raw.get("pay"), f"{place}.pay"), percent, places,
-        r.number(raw.get("time_coefficient"), f"{place}.time_coefficient"), lines,
-        {str(name): r.number(value, f"{place}.components.{name}", required=True) or Decimal(0) for name, value in (raw.get("components") or {}).items()},
+        key,
+        r.number(raw.get("result"), f"{place}.result"),
+        r.number(raw.get("pay"), f"{place}.pay"),
+        percent,
+        places,
+        r.number(raw.get("time_coefficient"), f"{place}.time_coefficient"),
+        lines,
+        {
+            str(name): r.number(value, f"{place}.components.{name}", required=True) or Decimal(0)
+            for name, value in (raw.get("components") or {}).items()
+        },
         r.number(raw.get("withheld"), f"{place}.withheld"),
-        r.number(raw.get("fixed"), f"{place}.fixed"), r.number(raw.get("remuneration"), f"{place}.remuneration"),
+        r.number(raw.get("fixed"), f"{place}.fixed"),
+        r.number(raw.get("remuneration"), f"{place}.remuneration"),
     )
 
 
 def _rules(r: _Reader, raw: Mapping[str, Any]) -> PayRules:
     """The organization's pay rules: the Labour Code cap on disciplinary reductions and its base, the KTU range."""
-    cap = r.number(raw.get("disciplinary_cap_percent", 20), "disciplinary_cap_percent") if raw.get("disciplinary_cap_percent", 20) is not None else None
+    cap = (
+        r.number(raw.get("disciplinary_cap_percent", 20), "disciplinary_cap_percent")
+        if raw.get("disciplinary_cap_percent", 20) is not None
+        else None
+    )
     if cap is not None and not Decimal(0) <= cap <= Decimal(100):
-        r.fail("disciplinary_cap_percent", "Предел снижений — от 0 до 100 %", "The cap on reductions is 0 to 100 %")
+        r.fail(
+            "disciplinary_cap_percent",
+            "Предел снижений — от 0 до 100 %",
+            "The cap on reductions is 0 to 100 %",
+        )
     ktu = raw.get("ktu") or {}
     low = r.number(ktu.get("min", 0), "ktu.min")
     high = r.number(ktu.get("max", 1), "ktu.max")
@@ -351,8 +536,13 @@ def _rules(r: _Reader, raw: Mapping[str, Any]) -> PayRules:
         r.fail("ktu.max", "КТУ: 0 ≤ min < max", "KTU: 0 ≤ min < max")
     if step is not None and step <= 0:
         r.fail("ktu.step", "Шаг КТУ больше нуля", "The KTU step is above zero")
-    return PayRules(cap, str(raw.get("disciplinary_base", DisciplinaryBase.SALARY_AND_BONUS)), low or Decimal(0), high or Decimal(1),
-                    step or Decimal("0.1"))
+    return PayRules(
+        cap,
+        str(raw.get("disciplinary_base", DisciplinaryBase.SALARY_AND_BONUS)),
+        low or Decimal(0),
+        high or Decimal(1),
+        step or Decimal("0.1"),
+    )
 
 
 CALENDAR_KEYS = ("use", "hours_per_day", "years", "days")
@@ -362,22 +552,40 @@ SALARY_KEYS = ("from", "to", "amount")
 def _calendar(r: _Reader, raw: Any, owner: str) -> tuple[WorkCalendar | None, tuple[str, ...]]:
     """`calendar:` — a shipped calendar's name (ru-2026), a list of them, or {use, hours_per_day, years,
     days} where `days` correct or add to the shipped ones and `years` are covered by the inline days alone."""
-    if raw is None:  # no calendar: calendar days work; working days or hours are a problem naming the scenario
+    if (
+        raw is None
+    ):  # no calendar: calendar days work; working days or hours are a problem naming the scenario
         return WorkCalendar.build(owner, (), ()), ()
-    spec: Mapping[str, Any] = {"use": raw} if isinstance(raw, str | list) else raw if isinstance(raw, Mapping) else {}
+    spec: Mapping[str, Any] = (
+        {"use": raw} if isinstance(raw, str | list) else raw if isinstance(raw, Mapping) else {}
+    )
     if not spec:
-        r.fail("calendar", "Календарь: имя (ru-2026), список имён или {use, years, days}",
-               "Calendar: a name (ru-2026), a list of names or {use, years, days}")
+        r.fail(
+            "calendar",
+            "Календарь: имя (ru-2026), список имён или {use, years, days}",
+            "Calendar: a name (ru-2026), a list of names or {use, years, days}",
+        )
         return None, ()
     for key in spec:
         if key not in CALENDAR_KEYS:
-            r.fail(f"calendar.{key}", "Неизвестный ключ «{k}»: use, hours_per_day, years, days", "Unknown key “{k}”: use, hours_per_day, years, days", k=key)
+            r.fail(
+                f"calendar.{key}",
+                "Неизвестный ключ «{k}»: use, hours_per_day, years, days",
+                "Unknown key “{k}”: use, hours_per_day, years, days",
+                k=key,
+            )
     use = spec.get("use") or []
     codes = [str(code) for code in ([use] if isinstance(use, str) else use)]
     known = shipped_codes()
     for code in codes:
         if code not in known:
-            r.fail("calendar.use", "Нет календаря «{c}»; есть: {known}", "No calendar “{c}”; shipped: {known}", c=code, known=", ".join(known))
+            r.fail(
+                "calendar.use",
+                "Нет календаря «{c}»; есть: {known}",
+                "No calendar “{c}”; shipped: {known}",
+                c=code,
+                known=", ".join(known),
+            )
     hours_per_day = r.number(spec.get("hours_per_day"), "calendar.hours_per_day")
     days, problems = parse_days(spec.get("days") or [], "calendar.days", hours_per_day or Decimal(8))
     r.problems += problems
@@ -407,7 +615,12 @@ def _salaries(r: _Reader, raw: Any, place: str, period_start: dt.date) -> tuple[
             continue
         for key in item:
             if key not in SALARY_KEYS:
-                r.fail(f"{where}.{key}", "Неизвестный ключ «{k}»: from, to, amount", "Unknown key “{k}”: from, to, amount", k=key)
+                r.fail(
+                    f"{where}.{key}",
+                    "Неизвестный ключ «{k}»: from, to, amount",
+                    "Unknown key “{k}”: from, to, amount",
+                    k=key,
+                )
         begin = r.date(item["from"], f"{where}.from") if item.get("from") is not None else period_start
         until = r.date(item["to"], f"{where}.to") if item.get("to") is not None else None
         amount = r.number(item.get("amount"), f"{where}.amount", required=True)
@@ -416,7 +629,11 @@ def _salaries(r: _Reader, raw: Any, place: str, period_start: dt.date) -> tuple[
         if begin is None or amount is None:
             continue
         if rows and begin <= rows[-1][0]:
-            r.fail(f"{where}.from", "Оклады — по возрастанию дат «from»", "Salaries go in the order of their “from” dates")
+            r.fail(
+                f"{where}.from",
+                "Оклады — по возрастанию дат «from»",
+                "Salaries go in the order of their “from” dates",
+            )
             continue
         rows.append((begin, until, amount))
     spans = []
@@ -441,10 +658,16 @@ def check_expectations(scenario: Scenario, outcomes: list[EmployeeOutcome]) -> l
         if expect.pay_percent_of_salary is not None and total is not None:
             percent = (total / salaries[expect.employee] * 100).quantize(Decimal(1).scaleb(-expect.places))
             if percent != expect.pay_percent_of_salary:
-                differences.append(f"{expect.employee}: pay {percent} % of salary ≠ {expect.pay_percent_of_salary} %")
+                differences.append(
+                    f"{expect.employee}: pay {percent} % of salary ≠ {expect.pay_percent_of_salary} %"
+                )
         pay = outcome.pay
-        if expect.time_coefficient is not None and (pay is None or not _same_at_places(pay.proration, expect.time_coefficient)):
-            differences.append(f"{expect.employee}: time coefficient {pay.proration if pay else None} ≠ {expect.time_coefficient}")
+        if expect.time_coefficient is not None and (
+            pay is None or not _same_at_places(pay.proration, expect.time_coefficient)
+        ):
+            differences.append(
+                f"{expect.employee}: time coefficient {pay.proration if pay else None} ≠ {expect.time_coefficient}"
+            )
         if expect.withheld is not None:
             withheld = sum((c.amount for c in pay.withheld), Decimal(0)) if pay else None
             if withheld != expect.withheld:
@@ -454,11 +677,19 @@ def check_expectations(scenario: Scenario, outcomes: list[EmployeeOutcome]) -> l
             if wanted_amount is not None and got != wanted_amount:
                 differences.append(f"{expect.employee}: {figure} {got} ≠ {wanted_amount}")
         for name, amount in expect.components.items():
-            found = [c for c in (pay.components if pay else ()) if name in (c.name.render("ru"), c.name.render("en"))]
+            found = [
+                c
+                for c in (pay.components if pay else ())
+                if name in (c.name.render("ru"), c.name.render("en"))
+            ]
             if [c.amount for c in found] != [amount]:
-                differences.append(f"{expect.employee}: component “{name}” {[str(c.amount) for c in found] or 'missing'} ≠ {amount}")
+                differences.append(
+                    f"{expect.employee}: component “{name}” {[str(c.amount) for c in found] or 'missing'} ≠ {amount}"
+                )
         for code, figures in expect.lines.items():
-            line = next((item for item in outcome.card.lines if code in (item.indicator_code, item.title)), None)
+            line = next(
+                (item for item in outcome.card.lines if code in (item.indicator_code, item.title)), None
+            )
             if line is None:
                 differences.append(f"{expect.employee}: no line “{code}”")
                 continue

@@ -33,8 +33,15 @@ from motiva.periods.models import Period, PeriodStatus
 from motiva.web.decorators import viewer_required
 
 # A point as a percent of the plan and a line's gate on a key indicator (see engine.scales / engine.card).
-EXTRA_NUMBER_FIELDS = ("threshold_percent", "target_percent", "maximum_percent", "gate_threshold", "gate_threshold_percent", "gate_cut_to",
-                       "gate_cut_percent")
+EXTRA_NUMBER_FIELDS = (
+    "threshold_percent",
+    "target_percent",
+    "maximum_percent",
+    "gate_threshold",
+    "gate_threshold_percent",
+    "gate_cut_to",
+    "gate_cut_percent",
+)
 NUMBER_FIELDS = ("weight", "threshold", "target", "maximum", "planned_amount", *EXTRA_NUMBER_FIELDS)
 LINE_FIELDS = ("component", "indicator", "label", "level", "scale", *NUMBER_FIELDS)
 MAX_LINES = 40
@@ -52,12 +59,21 @@ def _line_dicts(lines: Any) -> list[dict[str, Any]]:
     """Model lines as the editor's rows (text values, ids for references)."""
     rows = []
     for line in lines:
-        rows.append({
-            "component": line.component, "indicator": line.indicator_id or "", "label": line.label, "level": line.level,
-            "weight": _text(line.weight), "scale": line.scale_id or "", "threshold": _text(line.threshold), "target": _text(line.target),
-            "maximum": _text(line.maximum), "planned_amount": _text(line.planned_amount),
-            **{field: _text(getattr(line, field)) for field in EXTRA_NUMBER_FIELDS},
-        })
+        rows.append(
+            {
+                "component": line.component,
+                "indicator": line.indicator_id or "",
+                "label": line.label,
+                "level": line.level,
+                "weight": _text(line.weight),
+                "scale": line.scale_id or "",
+                "threshold": _text(line.threshold),
+                "target": _text(line.target),
+                "maximum": _text(line.maximum),
+                "planned_amount": _text(line.planned_amount),
+                **{field: _text(getattr(line, field)) for field in EXTRA_NUMBER_FIELDS},
+            }
+        )
     return rows
 
 
@@ -67,7 +83,9 @@ def _text(value: Any) -> str:
     return format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
 
 
-def _posted_lines(request: HttpRequest, organization: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _posted_lines(
+    request: HttpRequest, organization: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The rows as posted (to show them again) and as the services take them (objects, numbers as text)."""
     rows: list[dict[str, Any]] = []
     for index in range(MAX_LINES):
@@ -78,12 +96,19 @@ def _posted_lines(request: HttpRequest, organization: Any) -> tuple[list[dict[st
     scales = {str(s.pk): s for s in Scale.objects.filter(organization=organization)}
     lines = []
     for row in rows:
-        lines.append({
-            "component": row["component"] or Component.INDICATOR, "indicator": indicators.get(row["indicator"]), "label": row["label"],
-            "level": row["level"], "scale": scales.get(row["scale"]),
-            **{f: row[f].replace(",", ".").replace("\u00a0", "").replace(" ", "") or None
-               for f in NUMBER_FIELDS},
-        })
+        lines.append(
+            {
+                "component": row["component"] or Component.INDICATOR,
+                "indicator": indicators.get(row["indicator"]),
+                "label": row["label"],
+                "level": row["level"],
+                "scale": scales.get(row["scale"]),
+                **{
+                    f: row[f].replace(",", ".").replace("\u00a0", "").replace(" ", "") or None
+                    for f in NUMBER_FIELDS
+                },
+            }
+        )
     return rows, lines
 
 
@@ -98,9 +123,19 @@ def _editor_context(organization: Any, rows: list[dict[str, Any]]) -> dict[str, 
         "editor": {
             "lines": rows,
             # The direction and the monitoring-only flag let the editor warn as the services will refuse.
-            "indicators": [{"id": i.pk, "label": f"{i.code} — {i.name}", "direction": i.direction, "monitoring_only": i.monitoring_only}
-                           for i in Indicator.objects.filter(organization=organization, is_active=True).order_by("code")],
-            "scales": [{"id": s.pk, "label": f"{s.name} ({s.get_kind_display()})"} for s in Scale.objects.filter(organization=organization).order_by("name")],
+            "indicators": [
+                {
+                    "id": i.pk,
+                    "label": f"{i.code} — {i.name}",
+                    "direction": i.direction,
+                    "monitoring_only": i.monitoring_only,
+                }
+                for i in Indicator.objects.filter(organization=organization, is_active=True).order_by("code")
+            ],
+            "scales": [
+                {"id": s.pk, "label": f"{s.name} ({s.get_kind_display()})"}
+                for s in Scale.objects.filter(organization=organization).order_by("name")
+            ],
             "levels": [{"id": v, "label": str(label)} for v, label in Level.choices],
             "components": [{"id": v, "label": str(label)} for v, label in Component.choices],
         },
@@ -116,36 +151,73 @@ def template_edit(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     except Position.DoesNotExist:
         raise Http404 from None
     today = timezone.localdate()
-    current = template_for(position, today) or CardTemplate.objects.filter(position=position).order_by("-version").first()
-    rows = _line_dicts(current.lines.select_related("indicator", "scale").order_by("order", "id")) if current else []
+    current = (
+        template_for(position, today)
+        or CardTemplate.objects.filter(position=position).order_by("-version").first()
+    )
+    rows = (
+        _line_dicts(current.lines.select_related("indicator", "scale").order_by("order", "id"))
+        if current
+        else []
+    )
     errors: list[str] = []
-    data = {"valid_from": (current.valid_to + dt.timedelta(days=1)).isoformat() if current and current.valid_to else today.replace(day=1).isoformat(),
-            "scheme": current.scheme_id if current else ""}
+    data = {
+        "valid_from": (current.valid_to + dt.timedelta(days=1)).isoformat()
+        if current and current.valid_to
+        else today.replace(day=1).isoformat(),
+        "scheme": current.scheme_id if current else "",
+    }
     if request.method == "POST":
         rows, lines = _posted_lines(request, organization)
         data = {"valid_from": request.POST.get("valid_from", ""), "scheme": request.POST.get("scheme", "")}
-        scheme = PayScheme.objects.filter(organization=organization, pk=data["scheme"]).first() if re.fullmatch(r"[0-9]{1,18}", data["scheme"]) else None
+        scheme = (
+            PayScheme.objects.filter(organization=organization, pk=data["scheme"]).first()
+            if re.fullmatch(r"[0-9]{1,18}", data["scheme"])
+            else None
+        )
         try:
             valid_from = dt.date.fromisoformat(data["valid_from"])
         except ValueError:
             errors.append(_("Valid from: enter a date such as 2026-04-01."))
         if not errors:
             try:
-                template, warnings = card_template_create(actor=request.user, position=position, valid_from=valid_from, lines=lines, scheme=scheme)
+                template, warnings = card_template_create(
+                    actor=request.user, position=position, valid_from=valid_from, lines=lines, scheme=scheme
+                )
             except InvalidInput as error:
                 errors = _render_problems(error.problems)
             else:
-                messages.success(request, _("Version %(v)s of the card for “%(p)s” is in force from %(d)s.") % {
-                    "v": template.version, "p": position.title, "d": template.valid_from.strftime("%d.%m.%Y")})
+                messages.success(
+                    request,
+                    _("Version %(v)s of the card for “%(p)s” is in force from %(d)s.")
+                    % {
+                        "v": template.version,
+                        "p": position.title,
+                        "d": template.valid_from.strftime("%d.%m.%Y"),
+                    },
+                )
                 for warning in _render_problems(warnings):
                     messages.warning(request, warning)
                 return redirect("template_edit", org=organization.pk, pk=position.pk)
     versions = CardTemplate.objects.filter(position=position).order_by("-version")
-    return render(request, "web/card_editor.html", {
-        **_editor_context(organization, rows), "mode": "template", "position": position, "current": current, "versions": versions,
-        "errors": errors, "data": data, "schemes": PayScheme.objects.filter(organization=organization).order_by("name"),
-        "periods": Period.objects.filter(organization=organization).exclude(status=PeriodStatus.CLOSED).order_by("-start"),
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "web/card_editor.html",
+        {
+            **_editor_context(organization, rows),
+            "mode": "template",
+            "position": position,
+            "current": current,
+            "versions": versions,
+            "errors": errors,
+            "data": data,
+            "schemes": PayScheme.objects.filter(organization=organization).order_by("name"),
+            "periods": Period.objects.filter(organization=organization)
+            .exclude(status=PeriodStatus.CLOSED)
+            .order_by("-start"),
+        },
+        status=400 if errors else 200,
+    )
 
 
 @viewer_required
@@ -181,7 +253,9 @@ def card_edit(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     organization = _configurer(request, org)
     try:
         employee = Employee.objects.get(pk=pk, organization=organization)
-        period = Period.objects.get(pk=request.GET.get("period") or request.POST.get("period"), organization=organization)
+        period = Period.objects.get(
+            pk=request.GET.get("period") or request.POST.get("period"), organization=organization
+        )
     except (Employee.DoesNotExist, Period.DoesNotExist, ValueError):
         raise Http404 from None
     viewer = request.viewer  # type: ignore[attr-defined]
@@ -190,7 +264,11 @@ def card_edit(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     card = Card.objects.filter(employee=employee, period=period).first()
     assignment = assignment_as_of(employee, period.start) or assignment_as_of(employee, period.end)
     template = template_for(assignment.position, period.start) if assignment else None
-    previous = Card.objects.filter(employee=employee, period__end__lt=period.start).order_by("-period__start").first()
+    previous = (
+        Card.objects.filter(employee=employee, period__end__lt=period.start)
+        .order_by("-period__start")
+        .first()
+    )
     source = request.GET.get("copy")
     if source == "template" and template:
         rows = _line_dicts(template.lines.order_by("order", "id"))
@@ -206,27 +284,52 @@ def card_edit(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         if not errors:
             try:
                 if card is None:
-                    card, warnings = card_create(actor=request.user, employee=employee, period=period, lines=lines,
-                                                 scheme=template.scheme if template else None)
+                    card, warnings = card_create(
+                        actor=request.user,
+                        employee=employee,
+                        period=period,
+                        lines=lines,
+                        scheme=template.scheme if template else None,
+                    )
                 else:
-                    warnings = card_replace_lines(actor=request.user, card=card, lines=lines, reason=request.POST.get("reason", ""))
+                    warnings = card_replace_lines(
+                        actor=request.user, card=card, lines=lines, reason=request.POST.get("reason", "")
+                    )
             except InvalidInput as error:
                 errors = _render_problems(error.problems)
             else:
-                messages.success(request, _("The card of %(e)s for %(p)s is saved.") % {"e": employee, "p": period.name})
+                messages.success(
+                    request, _("The card of %(e)s for %(p)s is saved.") % {"e": employee, "p": period.name}
+                )
                 for warning in _render_problems(warnings):
                     messages.warning(request, warning)
                 return redirect(f"{request.path}?period={period.pk}")
-    return render(request, "web/card_editor.html", {
-        **_editor_context(organization, rows), "mode": "card", "employee": employee, "period": period, "card": card,
-        "template": template, "previous": previous, "errors": errors, "closed": period.status == PeriodStatus.CLOSED,
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "web/card_editor.html",
+        {
+            **_editor_context(organization, rows),
+            "mode": "card",
+            "employee": employee,
+            "period": period,
+            "card": card,
+            "template": template,
+            "previous": previous,
+            "errors": errors,
+            "closed": period.status == PeriodStatus.CLOSED,
+        },
+        status=400 if errors else 200,
+    )
 
 
 @viewer_required
 def template_list(request: HttpRequest, org: int) -> HttpResponse:
     organization = _configurer(request, org)
     today = timezone.localdate()
-    positions = Position.objects.filter(organization=organization).select_related("unit").order_by("unit__path", "title")
+    positions = (
+        Position.objects.filter(organization=organization)
+        .select_related("unit")
+        .order_by("unit__path", "title")
+    )
     rows = [{"position": p, "template": template_for(p, today)} for p in positions]
     return render(request, "web/templates.html", {"organization": organization, "rows": rows})

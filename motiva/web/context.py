@@ -25,13 +25,15 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         current = organizations[0]
     if current is None:
         return {"nav": {"organizations": organizations}}
-    return {"nav": {
-        "organizations": organizations,
-        "org": current,
-        "my_card": viewer.employee is not None,
-        "team": viewer.is_manager(current.pk),
-        "company": viewer.reads_company(current.pk),
-        "configure": access.can_configure(viewer, current.pk),
-        "cards": access.can_edit_cards(viewer, current.pk),
-        "audit": access.can_read_audit(viewer, current.pk),
-    }}
+    return {
+        "nav": {
+            "organizations": organizations,
+            "org": current,
+            "my_card": viewer.employee is not None,
+            "team": viewer.is_manager(current.pk),
+            "company": viewer.reads_company(current.pk),
+            "configure": access.can_configure(viewer, current.pk),
+            "cards": access.can_edit_cards(viewer, current.pk),
+            "audit": access.can_read_audit(viewer, current.pk),
+        }
+    }

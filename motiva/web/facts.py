@@ -46,13 +46,30 @@ class Grid:
         self.is_hr = viewer.has(organization_id, Role.HR)
         self.position = _position_of(viewer, period)
         self.team = viewer.subtree(organization_id)
-        lines = CardLine.objects.filter(card__period=period, level=level, indicator__isnull=False, indicator__formula="")
+        lines = CardLine.objects.filter(
+            card__period=period, level=level, indicator__isnull=False, indicator__formula=""
+        )
         indicator_ids = set(lines.values_list("indicator_id", flat=True).distinct())
-        indicators = list(Indicator.objects.filter(pk__in=indicator_ids).select_related("confirmer_position").order_by("code"))
-        self.editable = {i.pk for i in indicators if self.is_hr or (self.position and i.supplier_position_id == self.position)
-                         or (level == "personal" and self.team)}
-        self.confirmable = {i.pk for i in indicators if i.confirmer_position_id and i.confirmer_position_id == self.position}
-        self.columns = [i for i in indicators if i.pk in self.editable or i.pk in self.confirmable or viewer.reads_company(organization_id)]
+        indicators = list(
+            Indicator.objects.filter(pk__in=indicator_ids)
+            .select_related("confirmer_position")
+            .order_by("code")
+        )
+        self.editable = {
+            i.pk
+            for i in indicators
+            if self.is_hr
+            or (self.position and i.supplier_position_id == self.position)
+            or (level == "personal" and self.team)
+        }
+        self.confirmable = {
+            i.pk for i in indicators if i.confirmer_position_id and i.confirmer_position_id == self.position
+        }
+        self.columns = [
+            i
+            for i in indicators
+            if i.pk in self.editable or i.pk in self.confirmable or viewer.reads_company(organization_id)
+        ]
         self.lines = lines
 
     def rows(self, query: str = "") -> list[Any]:
@@ -62,14 +79,20 @@ class Grid:
             return ["company"]
         card_employees = self.lines.values("card__employee_id")
         if self.level == "unit":
-            unit_ids = Assignment.objects.filter(active_on(period.end), employee_id__in=card_employees).values("unit_id")
+            unit_ids = Assignment.objects.filter(
+                active_on(period.end), employee_id__in=card_employees
+            ).values("unit_id")
             units = Unit.objects.filter(pk__in=unit_ids).order_by("path", "name")
             if query:
                 units = units.filter(name__icontains=query)
             return list(units)
         people = Employee.objects.filter(pk__in=card_employees).order_by("last_name", "first_name", "pk")
-        if not (self.is_hr or self.viewer.reads_company(period.organization_id) or (self.position and self.columns_supplied())
-                or self.confirmable):
+        if not (
+            self.is_hr
+            or self.viewer.reads_company(period.organization_id)
+            or (self.position and self.columns_supplied())
+            or self.confirmable
+        ):
             people = people.filter(pk__in=self.team)
         if query:
             people = people.filter(last_name__icontains=query) | people.filter(personnel_number=query)
@@ -81,7 +104,11 @@ class Grid:
     def may_edit(self, indicator: Indicator, row: Any) -> bool:
         if indicator.pk not in self.editable or self.period.status == PeriodStatus.CLOSED:
             return False
-        if isinstance(row, Employee) and self.viewer.employee is not None and row.pk == self.viewer.employee.pk:
+        if (
+            isinstance(row, Employee)
+            and self.viewer.employee is not None
+            and row.pk == self.viewer.employee.pk
+        ):
             return False  # nobody enters their own personal facts
         if self.is_hr or (self.position and indicator.supplier_position_id == self.position):
             return True
@@ -96,8 +123,9 @@ def _scope_key(level: str, row: Any) -> str:
 
 def _cells(grid: Grid, rows: list[Any]) -> dict[tuple[int, str], IndicatorValue]:
     keys = [_scope_key(grid.level, r) for r in rows]
-    values = IndicatorValue.objects.filter(period=grid.period, kind="fact", indicator__in=grid.columns, scope_key__in=keys).select_related(
-        "author", "confirmed_by")
+    values = IndicatorValue.objects.filter(
+        period=grid.period, kind="fact", indicator__in=grid.columns, scope_key__in=keys
+    ).select_related("author", "confirmed_by")
     return {(v.indicator_id, v.scope_key): v for v in values}
 
 
@@ -120,7 +148,9 @@ def fact_grid(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         errors, posted, saved, confirmed = _save(request, grid, rows)
         if not errors:
             if saved or confirmed:
-                messages.success(request, _("Saved: %(n)s values; confirmed: %(c)s.") % {"n": saved, "c": confirmed})
+                messages.success(
+                    request, _("Saved: %(n)s values; confirmed: %(c)s.") % {"n": saved, "c": confirmed}
+                )
             else:
                 messages.info(request, _("Nothing changed."))
             return redirect(request.get_full_path())
@@ -128,21 +158,47 @@ def fact_grid(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     table = []
     for row in rows:
         key = _scope_key(level, row)
-        table.append({"row": row, "cells": [{
-            "name": f"c:{indicator.pk}:{key}", "value": cells.get((indicator.pk, key)), "editable": grid.may_edit(indicator, row),
-            "confirmable": indicator.pk in grid.confirmable and (indicator.pk, key) in cells and cells[(indicator.pk, key)].confirmed_at is None
-            and cells[(indicator.pk, key)].author_id != request.user.pk,
-            "posted": posted.get(f"c:{indicator.pk}:{key}"), "error": errors.get(f"c:{indicator.pk}:{key}"),
-        } for indicator in grid.columns]})
-    return render(request, "web/facts.html", {
-        "organization": period.organization, "period": period, "level": level, "levels": [("personal", _("Employees")), ("unit", _("Units")),
-                                                                                             ("company", _("Company"))],
-        "columns": grid.columns, "table": table, "page": page, "q": query, "errors": errors,
-        "closed": period.status == PeriodStatus.CLOSED,
-    }, status=400 if errors else 200)
+        table.append(
+            {
+                "row": row,
+                "cells": [
+                    {
+                        "name": f"c:{indicator.pk}:{key}",
+                        "value": cells.get((indicator.pk, key)),
+                        "editable": grid.may_edit(indicator, row),
+                        "confirmable": indicator.pk in grid.confirmable
+                        and (indicator.pk, key) in cells
+                        and cells[(indicator.pk, key)].confirmed_at is None
+                        and cells[(indicator.pk, key)].author_id != request.user.pk,
+                        "posted": posted.get(f"c:{indicator.pk}:{key}"),
+                        "error": errors.get(f"c:{indicator.pk}:{key}"),
+                    }
+                    for indicator in grid.columns
+                ],
+            }
+        )
+    return render(
+        request,
+        "web/facts.html",
+        {
+            "organization": period.organization,
+            "period": period,
+            "level": level,
+            "levels": [("personal", _("Employees")), ("unit", _("Units")), ("company", _("Company"))],
+            "columns": grid.columns,
+            "table": table,
+            "page": page,
+            "q": query,
+            "errors": errors,
+            "closed": period.status == PeriodStatus.CLOSED,
+        },
+        status=400 if errors else 200,
+    )
 
 
-def _save(request: HttpRequest, grid: Grid, rows: list[Any]) -> tuple[dict[str, str], dict[str, str], int, int]:
+def _save(
+    request: HttpRequest, grid: Grid, rows: list[Any]
+) -> tuple[dict[str, str], dict[str, str], int, int]:
     """Every changed cell is validated and saved in one transaction; one bad cell saves nothing."""
     language = get_language() or "ru"
     errors: dict[str, str] = {}
@@ -175,13 +231,25 @@ def _save(request: HttpRequest, grid: Grid, rows: list[Any]) -> tuple[dict[str, 
                 errors[name] = _("%(cell)s: you cannot change this value.") % {"cell": label}
                 continue
             if value is None:
-                errors[name] = _("%(cell)s: a value cannot be emptied here; enter 0 or ask HR.") % {"cell": label}
+                errors[name] = _("%(cell)s: a value cannot be emptied here; enter 0 or ask HR.") % {
+                    "cell": label
+                }
                 continue
             scope = LEVEL_SCOPES[grid.level]
             try:
-                value_set(actor=request.user, indicator=indicator, period=grid.period, kind="fact", value=value, scope=scope,
-                          unit=row if scope == Scope.UNIT else None, employee=row if scope == Scope.EMPLOYEE else None,
-                          comment=request.POST.get(f"comment:{indicator.pk}:{key}", current.comment if current else ""))
+                value_set(
+                    actor=request.user,
+                    indicator=indicator,
+                    period=grid.period,
+                    kind="fact",
+                    value=value,
+                    scope=scope,
+                    unit=row if scope == Scope.UNIT else None,
+                    employee=row if scope == Scope.EMPLOYEE else None,
+                    comment=request.POST.get(
+                        f"comment:{indicator.pk}:{key}", current.comment if current else ""
+                    ),
+                )
                 saved += 1
             except InvalidInput as error:
                 errors[name] = f"{label}: " + "; ".join(error.messages(language))
@@ -195,7 +263,11 @@ def _save(request: HttpRequest, grid: Grid, rows: list[Any]) -> tuple[dict[str, 
             if int(indicator_id) not in grid.confirmable:
                 errors[name] = _("You do not confirm this indicator.")
                 continue
-            if value_row.employee_id is not None and grid.viewer.employee is not None and value_row.employee_id == grid.viewer.employee.pk:
+            if (
+                value_row.employee_id is not None
+                and grid.viewer.employee is not None
+                and value_row.employee_id == grid.viewer.employee.pk
+            ):
                 errors[name] = _("You cannot confirm your own fact.")
                 continue
             try:
@@ -213,13 +285,20 @@ def value_or_404(viewer: access.Viewer, org: int, pk: int) -> IndicatorValue:
     (or they supply or confirm the indicator); a company or unit one for anyone in the organization."""
     organization = access.organization_or_404(viewer, org)
     try:
-        value = IndicatorValue.objects.select_related("indicator", "period", "period__organization", "employee", "unit", "author",
-                                                      "confirmed_by").get(pk=pk, organization=organization)
+        value = IndicatorValue.objects.select_related(
+            "indicator", "period", "period__organization", "employee", "unit", "author", "confirmed_by"
+        ).get(pk=pk, organization=organization)
     except IndicatorValue.DoesNotExist:
         raise Http404 from None
-    if value.employee_id is not None and not access.employees(viewer, organization).filter(pk=value.employee_id).exists():
+    if (
+        value.employee_id is not None
+        and not access.employees(viewer, organization).filter(pk=value.employee_id).exists()
+    ):
         position = _position_of(viewer, value.period)
-        if not position or position not in (value.indicator.supplier_position_id, value.indicator.confirmer_position_id):
+        if not position or position not in (
+            value.indicator.supplier_position_id,
+            value.indicator.confirmer_position_id,
+        ):
             raise Http404
     return value
 
@@ -238,18 +317,35 @@ def value_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         if not editable:
             raise Http404
         try:
-            value_annotate(actor=request.user, value=value, comment=request.POST.get("comment", "").strip(),
-                           attachment=request.FILES.get("attachment"))
+            value_annotate(
+                actor=request.user,
+                value=value,
+                comment=request.POST.get("comment", "").strip(),
+                attachment=request.FILES.get("attachment"),
+            )
         except InvalidInput as error:
             errors = error.messages(get_language() or "ru")
         else:
             messages.success(request, _("Saved."))
             return redirect("value", org=org, pk=pk)
-    history = AuditEvent.objects.filter(entity_type="periods.IndicatorValue", entity_id=str(value.pk)).select_related("actor").order_by("-at", "-id")
-    return render(request, "web/value.html", {
-        "organization": value.period.organization, "value": value, "history": history, "editable": editable, "errors": errors,
-        "grid_url": reverse("facts", args=[org, value.period_id]) + f"?level={level}",
-    }, status=400 if errors else 200)
+    history = (
+        AuditEvent.objects.filter(entity_type="periods.IndicatorValue", entity_id=str(value.pk))
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
+    return render(
+        request,
+        "web/value.html",
+        {
+            "organization": value.period.organization,
+            "value": value,
+            "history": history,
+            "editable": editable,
+            "errors": errors,
+            "grid_url": reverse("facts", args=[org, value.period_id]) + f"?level={level}",
+        },
+        status=400 if errors else 200,
+    )
 
 
 @viewer_required

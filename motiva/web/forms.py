@@ -18,7 +18,7 @@ from motiva.core.errors import InvalidInput
 
 
 def parse_number(text: str | None) -> Decimal | None:
-    """"1 234,5", "1234.5" or "-1 000,50" as a Decimal; None when empty. Anything else — letters, NaN,
+    """ "1 234,5", "1234.5" or "-1 000,50" as a Decimal; None when empty. Anything else — letters, NaN,
     infinity — raises ValueError."""
     cleaned = (text or "").replace("\u00a0", "").replace(" ", "").replace(",", ".").strip()
     if not cleaned:
@@ -70,7 +70,13 @@ class AdjustmentForm(forms.Form):
     personnel_number = forms.CharField(label=_("Personnel number"), max_length=40)
     kind = forms.ChoiceField(label=_("Kind"), choices=AdjustmentKind.choices, initial=AdjustmentKind.MANUAL)
     amount = NumberField(label=_("Amount"), required=False, help_text=_("Negative for a reduction."))
-    percent = NumberField(label=_("Percent of the bonus"), required=False, help_text=_("For a disciplinary reduction instead of an amount."))
+    percent = NumberField(
+        label=_("Percent of the bonus"),
+        required=False,
+        help_text=_("For a disciplinary reduction instead of an amount."),
+    )
     applied_on = forms.DateField(label=_("Sanction date"), required=False)
     order_number = forms.CharField(label=_("Order number"), max_length=40, required=False)
-    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)  # the service says why it is needed
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, required=False
+    )  # the service says why it is needed

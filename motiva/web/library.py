@@ -33,24 +33,36 @@ def org_tree(request: HttpRequest, org: int) -> HttpResponse:
     today = timezone.localdate()
     units = list(access.units(viewer, organization).select_related("head").order_by("path"))
     people = access.employees(viewer, organization, today).filter(
-        Q(termination_date__isnull=True) | Q(termination_date__gte=today))
+        Q(termination_date__isnull=True) | Q(termination_date__gte=today)
+    )
     grades_visible = set(access.pay_visible(viewer, organization, today).values_list("pk", flat=True))
     from motiva.org.models import Assignment
 
-    assignments = (Assignment.objects.filter(active_on(today), employee__in=people.values("pk"))
-                   .select_related("employee", "position", "position__grade", "manager").order_by("employee__last_name", "employee__first_name"))
+    assignments = (
+        Assignment.objects.filter(active_on(today), employee__in=people.values("pk"))
+        .select_related("employee", "position", "position__grade", "manager")
+        .order_by("employee__last_name", "employee__first_name")
+    )
     by_unit: dict[int, list[dict[str, Any]]] = {}
     for a in assignments:
-        by_unit.setdefault(a.unit_id, []).append({
-            "employee": a.employee, "position": a.position.title, "manager": a.manager,
-            "grade": a.position.grade if a.employee_id in grades_visible else None,
-        })
+        by_unit.setdefault(a.unit_id, []).append(
+            {
+                "employee": a.employee,
+                "position": a.position.title,
+                "manager": a.manager,
+                "grade": a.position.grade if a.employee_id in grades_visible else None,
+            }
+        )
     children: dict[int | None, list[Unit]] = {}
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit)
 
     def node(unit: Unit) -> dict[str, Any]:
-        return {"unit": unit, "people": by_unit.get(unit.pk, []), "children": [node(c) for c in children.get(unit.pk, [])]}
+        return {
+            "unit": unit,
+            "people": by_unit.get(unit.pk, []),
+            "children": [node(c) for c in children.get(unit.pk, [])],
+        }
 
     known = {u.pk for u in units}
     roots = [node(u) for u in units if u.parent_id is None or u.parent_id not in known]
@@ -67,7 +79,11 @@ def indicator_list(request: HttpRequest, org: int) -> HttpResponse:
     organization = access.organization_or_404(viewer, org)
     if not _can_read_library(viewer, organization.pk):
         raise Http404
-    indicators = Indicator.objects.filter(organization=organization).select_related("supplier_position", "confirmer_position").order_by("code")
+    indicators = (
+        Indicator.objects.filter(organization=organization)
+        .select_related("supplier_position", "confirmer_position")
+        .order_by("code")
+    )
     q = request.GET.get("q", "").strip()
     if q:
         indicators = indicators.filter(Q(code__icontains=q) | Q(name__icontains=q))
@@ -78,18 +94,45 @@ def indicator_list(request: HttpRequest, org: int) -> HttpResponse:
     active = request.GET.get("active", "1")
     if active == "1":
         indicators = indicators.filter(is_active=True)
-    return render(request, "web/indicators.html", {
-        "organization": organization, "indicators": indicators, "q": q, "filters": request.GET, "active": active,
-        "kinds": IndicatorKind.choices, "directions": Direction.choices, "periodicities": Periodicity.choices,
-        "can_edit": access.can_configure(viewer, organization.pk),
-        "scales": Scale.objects.filter(organization=organization).order_by("name"),
-        "scale_charts": [{"id": f"scale-{s.pk}", "name": s.name, **chart} for s in Scale.objects.filter(organization=organization).order_by("name")
-                         if (chart := scale_points(s)) is not None],
-    })
+    return render(
+        request,
+        "web/indicators.html",
+        {
+            "organization": organization,
+            "indicators": indicators,
+            "q": q,
+            "filters": request.GET,
+            "active": active,
+            "kinds": IndicatorKind.choices,
+            "directions": Direction.choices,
+            "periodicities": Periodicity.choices,
+            "can_edit": access.can_configure(viewer, organization.pk),
+            "scales": Scale.objects.filter(organization=organization).order_by("name"),
+            "scale_charts": [
+                {"id": f"scale-{s.pk}", "name": s.name, **chart}
+                for s in Scale.objects.filter(organization=organization).order_by("name")
+                if (chart := scale_points(s)) is not None
+            ],
+        },
+    )
 
 
-INDICATOR_FORM_FIELDS = ("code", "name", "definition", "unit_of_measure", "direction", "kind", "formula", "data_source", "periodicity",
-                         "supplier_position", "confirmer_position", "monitoring_only", "initiatives", "is_active")
+INDICATOR_FORM_FIELDS = (
+    "code",
+    "name",
+    "definition",
+    "unit_of_measure",
+    "direction",
+    "kind",
+    "formula",
+    "data_source",
+    "periodicity",
+    "supplier_position",
+    "confirmer_position",
+    "monitoring_only",
+    "initiatives",
+    "is_active",
+)
 
 
 @viewer_required
@@ -106,10 +149,22 @@ def indicator_edit(request: HttpRequest, org: int, pk: int | None = None) -> Htt
             raise Http404 from None
     positions = Position.objects.filter(organization=organization).order_by("title")
     errors: dict[str, list[str]] = {}
-    data: dict[str, Any] = {f: getattr(indicator, f) for f in INDICATOR_FORM_FIELDS} if indicator else {
-        "direction": Direction.HIGHER, "kind": IndicatorKind.QUANTITATIVE, "periodicity": Periodicity.MONTH, "is_active": True}
+    data: dict[str, Any] = (
+        {f: getattr(indicator, f) for f in INDICATOR_FORM_FIELDS}
+        if indicator
+        else {
+            "direction": Direction.HIGHER,
+            "kind": IndicatorKind.QUANTITATIVE,
+            "periodicity": Periodicity.MONTH,
+            "is_active": True,
+        }
+    )
     if request.method == "POST":
-        data = {f: request.POST.get(f, "").strip() for f in INDICATOR_FORM_FIELDS if f not in ("monitoring_only", "is_active")}
+        data = {
+            f: request.POST.get(f, "").strip()
+            for f in INDICATOR_FORM_FIELDS
+            if f not in ("monitoring_only", "is_active")
+        }
         data["monitoring_only"] = request.POST.get("monitoring_only") == "on"
         data["is_active"] = request.POST.get("is_active") == "on"
         for field in ("supplier_position", "confirmer_position"):
@@ -118,21 +173,42 @@ def indicator_edit(request: HttpRequest, org: int, pk: int | None = None) -> Htt
         try:
             if indicator is None:
                 fields = {k: v for k, v in data.items() if k not in ("code", "name")}
-                indicator = indicator_create(actor=request.user, organization=organization, code=data["code"], name=data["name"], **fields)
+                indicator = indicator_create(
+                    actor=request.user,
+                    organization=organization,
+                    code=data["code"],
+                    name=data["name"],
+                    **fields,
+                )
                 messages.success(request, _("Indicator %(code)s created.") % {"code": indicator.code})
             else:
-                indicator_update(actor=request.user, indicator=indicator, reason=request.POST.get("reason", ""),
-                                 **{k: v for k, v in data.items() if k != "code" or v != indicator.code})
+                indicator_update(
+                    actor=request.user,
+                    indicator=indicator,
+                    reason=request.POST.get("reason", ""),
+                    **{k: v for k, v in data.items() if k != "code" or v != indicator.code},
+                )
                 messages.success(request, _("Indicator %(code)s saved.") % {"code": indicator.code})
             return redirect("indicators", org=organization.pk)
         except InvalidInput as error:
             language = get_language() or "ru"
             for p in error.problems:
                 errors.setdefault(p.field, []).append(p.render(language))
-    return render(request, "web/indicator_form.html", {
-        "organization": organization, "indicator": indicator, "data": data, "errors": errors, "positions": positions,
-        "kinds": IndicatorKind.choices, "directions": Direction.choices, "periodicities": Periodicity.choices,
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "web/indicator_form.html",
+        {
+            "organization": organization,
+            "indicator": indicator,
+            "data": data,
+            "errors": errors,
+            "positions": positions,
+            "kinds": IndicatorKind.choices,
+            "directions": Direction.choices,
+            "periodicities": Periodicity.choices,
+        },
+        status=400 if errors else 200,
+    )
 
 
 SAMPLE_PLAN = PlanValues(Decimal(80), Decimal(100), Decimal(120))
@@ -150,8 +226,14 @@ def scale_points(scale: Scale) -> dict[str, Any] | None:
         value = outcome.score if outcome.score is not None else outcome.multiplier
         if value is not None:
             points.append([step, float(value)])  # chart coordinates only
-    return {"points": points, "x": _("fact, % of plan"), "y": _("score, %"), "xmin": 0, "xmax": 160,
-            "step": scale.kind in ("step_table", "discrete_levels", "binary")}
+    return {
+        "points": points,
+        "x": _("fact, % of plan"),
+        "y": _("score, %"),
+        "xmin": 0,
+        "xmax": 160,
+        "step": scale.kind in ("step_table", "discrete_levels", "binary"),
+    }
 
 
 @viewer_required
@@ -164,8 +246,11 @@ def scale_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         scale = Scale.objects.get(pk=pk, organization=organization)
     except Scale.DoesNotExist:
         raise Http404 from None
-    return render(request, "web/scale.html", {"organization": organization, "scale": scale, "chart": scale_points(scale),
-                                              "sample": SAMPLE_PLAN})
+    return render(
+        request,
+        "web/scale.html",
+        {"organization": organization, "scale": scale, "chart": scale_points(scale), "sample": SAMPLE_PLAN},
+    )
 
 
 @viewer_required
@@ -183,7 +268,9 @@ def audit_log(request: HttpRequest, org: int) -> HttpResponse:
     if filters["field"]:
         events = events.filter(field=filters["field"])
     if filters["who"]:
-        events = events.filter(Q(actor__username__icontains=filters["who"]) | Q(actor__last_name__icontains=filters["who"]))
+        events = events.filter(
+            Q(actor__username__icontains=filters["who"]) | Q(actor__last_name__icontains=filters["who"])
+        )
     for key, lookup in (("from", "at__date__gte"), ("to", "at__date__lte")):
         if filters[key]:
             try:
@@ -191,13 +278,32 @@ def audit_log(request: HttpRequest, org: int) -> HttpResponse:
             except Exception:
                 messages.error(request, _("Dates are entered as 2026-03-31."))
     page = Paginator(events.order_by("-at", "-id"), 100).get_page(request.GET.get("page"))
-    rows = [{
-        "event": e, "entity": access.mask_pay_entity(viewer, organization.pk, e.entity_type, e.entity_repr),
-        "old": access.mask_pay_field(viewer, organization.pk, e.field, e.old_value),
-        "new": access.mask_pay_field(viewer, organization.pk, e.field, e.new_value),
-    } for e in page]
-    entity_types = AuditEvent.objects.filter(organization=organization).values_list("entity_type", flat=True).distinct().order_by("entity_type")
+    rows = [
+        {
+            "event": e,
+            "entity": access.mask_pay_entity(viewer, organization.pk, e.entity_type, e.entity_repr),
+            "old": access.mask_pay_field(viewer, organization.pk, e.field, e.old_value),
+            "new": access.mask_pay_field(viewer, organization.pk, e.field, e.new_value),
+        }
+        for e in page
+    ]
+    entity_types = (
+        AuditEvent.objects.filter(organization=organization)
+        .values_list("entity_type", flat=True)
+        .distinct()
+        .order_by("entity_type")
+    )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "web/audit.html", {"organization": organization, "rows": rows, "page": page, "filters": filters,
-                                              "entity_types": entity_types, "query": query.urlencode()})
+    return render(
+        request,
+        "web/audit.html",
+        {
+            "organization": organization,
+            "rows": rows,
+            "page": page,
+            "filters": filters,
+            "entity_types": entity_types,
+            "query": query.urlencode(),
+        },
+    )

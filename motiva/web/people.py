@@ -38,12 +38,18 @@ def latest_results(period: Period, employee_ids: Any, *, summary: bool = False) 
     if run is None:
         return {}
     rows = EmployeeResult.objects.filter(run=run, employee_id__in=employee_ids)
-    rows = rows.only("id", "run_id", "employee_id", "result", "pay") if summary else rows.select_related("run")
+    rows = (
+        rows.only("id", "run_id", "employee_id", "result", "pay") if summary else rows.select_related("run")
+    )
     return {row.employee_id: row for row in rows}
 
 
 def current_card(employee: Employee, period_id: str | None) -> Card | None:
-    cards = Card.objects.filter(employee=employee).select_related("period", "period__organization", "scheme").order_by("-period__start", "-id")
+    cards = (
+        Card.objects.filter(employee=employee)
+        .select_related("period", "period__organization", "scheme")
+        .order_by("-period__start", "-id")
+    )
     if period_id:
         try:
             return cards.get(period_id=int(period_id))
@@ -72,18 +78,27 @@ def employee_card(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     show_pay = access.can_see_pay(viewer, employee)
     language = get_language() or "ru"
     context: dict[str, Any] = {
-        "organization": organization, "employee": employee, "card": card, "show_pay": show_pay,
+        "organization": organization,
+        "employee": employee,
+        "card": card,
+        "show_pay": show_pay,
         "assignment": assignment_as_of(employee, timezone.localdate()),
         "periods": Period.objects.filter(cards__employee=employee).order_by("-start").distinct(),
         "is_own": viewer.employee is not None and viewer.employee.pk == employee.pk,
         "can_score": access.can_score_components(viewer, employee),
-        "can_edit_card": access.can_edit_cards(viewer, organization.pk) and not (viewer.employee and viewer.employee.pk == employee.pk),
+        "can_edit_card": access.can_edit_cards(viewer, organization.pk)
+        and not (viewer.employee and viewer.employee.pk == employee.pk),
     }
     if card is not None:
         period = card.period
         stored = latest_results(period, [employee.pk]).get(employee.pk)
-        if stored is not None and (period.status in FINAL_STATUSES or period.status == PeriodStatus.CALCULATED):
-            explained, mode = explain(stored, language), "final" if period.status in FINAL_STATUSES else "calculated"
+        if stored is not None and (
+            period.status in FINAL_STATUSES or period.status == PeriodStatus.CALCULATED
+        ):
+            explained, mode = (
+                explain(stored, language),
+                "final" if period.status in FINAL_STATUSES else "calculated",
+            )
             if not show_pay:
                 name = "en" if language.startswith("en") else "ru"
                 explained["problems"] = [p[name] for p in access.card_notes(stored.problems, False)]
@@ -91,13 +106,23 @@ def employee_card(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             outcome = project(period, [card]).get(card.pk)
             explained, mode = (explain_outcome(outcome, language) if outcome else None), "projection"
             if outcome is not None and explained is not None and not show_pay:
-                explained["problems"] = [p.render(language) for p in outcome.card.problems if p.code in access.CARD_PROBLEM_CODES]
-        context.update(explained=explained, mode=mode, period=period, lines=_lines_with_plans(card, explained),
-                       history=_history(employee) if show_pay or context["is_own"] else [])
+                explained["problems"] = [
+                    p.render(language) for p in outcome.card.problems if p.code in access.CARD_PROBLEM_CODES
+                ]
+        context.update(
+            explained=explained,
+            mode=mode,
+            period=period,
+            lines=_lines_with_plans(card, explained),
+            history=_history(employee) if show_pay or context["is_own"] else [],
+        )
     if context.get("history"):
         # Chart data only (the table beside it shows the exact figures).
-        context["history_chart"] = {"labels": [h["period"] for h in context["history"]], "values": [float(h["result"]) for h in context["history"]],
-                                    "name": _("Result, %")}
+        context["history_chart"] = {
+            "labels": [h["period"] for h in context["history"]],
+            "values": [float(h["result"]) for h in context["history"]],
+            "name": _("Result, %"),
+        }
     context["today"] = timezone.localdate()
     if not show_pay and context.get("explained"):
         context["explained"] = _without_pay(context["explained"])
@@ -106,21 +131,41 @@ def employee_card(request: HttpRequest, org: int, pk: int) -> HttpResponse:
 
 def _without_pay(explained: dict[str, Any]) -> dict[str, Any]:
     """The card as the auditor or the administrator see it: the scores, no money."""
-    return {**explained, "components": [], "withheld": [], "pay": [], "total": None, "fixed": None, "remuneration": None}
+    return {
+        **explained,
+        "components": [],
+        "withheld": [],
+        "pay": [],
+        "total": None,
+        "fixed": None,
+        "remuneration": None,
+    }
 
 
 def _lines_with_plans(card: Card, explained: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Each card line with its plan values (from the card, or the period's plan for its scope) and,
     when there is a result, the fact, score and contribution."""
     by_key = {line["key"]: line for line in (explained or {}).get("lines", [])}
-    card_lines = list(CardLine.objects.filter(card=card).select_related("indicator", "scale", "component_score").order_by("order", "id"))
+    card_lines = list(
+        CardLine.objects.filter(card=card)
+        .select_related("indicator", "scale", "component_score")
+        .order_by("order", "id")
+    )
     assignment = assignment_as_of(card.employee, card.period.end)
-    scopes = {"company": "company", "unit": f"unit:{assignment.unit_id}" if assignment else "", "personal": f"employee:{card.employee_id}"}
+    scopes = {
+        "company": "company",
+        "unit": f"unit:{assignment.unit_id}" if assignment else "",
+        "personal": f"employee:{card.employee_id}",
+    }
     values = {
         (row["indicator_id"], row["scope_key"], row["kind"]): row
-        for row in IndicatorValue.objects.filter(period=card.period, indicator_id__in=[cl.indicator_id for cl in card_lines if cl.indicator_id],
-                                                 scope_key__in=scopes.values()).values("indicator_id", "scope_key", "kind", "value",
-                                                                                       "author__username", "entered_at", "confirmed_at")
+        for row in IndicatorValue.objects.filter(
+            period=card.period,
+            indicator_id__in=[cl.indicator_id for cl in card_lines if cl.indicator_id],
+            scope_key__in=scopes.values(),
+        ).values(
+            "indicator_id", "scope_key", "kind", "value", "author__username", "entered_at", "confirmed_at"
+        )
     }
     rows = []
     for line in card_lines:
@@ -128,13 +173,21 @@ def _lines_with_plans(card: Card, explained: dict[str, Any] | None) -> list[dict
         plan = values.get((line.indicator_id, scope, "plan"))
         fact = values.get((line.indicator_id, scope, "fact"))
         result = by_key.get(str(line.pk), {})
-        rows.append({
-            "line": line, "title": line.label or (line.indicator.name if line.indicator else line.get_component_display()),
-            "target": line.target if line.target is not None else (plan or {}).get("value"),
-            "fact": result.get("fact") if result else (fact or {}).get("value"),
-            "fact_row": fact, "score": result.get("score"), "multiplier": result.get("multiplier"), "weighted": result.get("weighted"),
-            "steps": result.get("steps", []), "component_value": _component_value(line),
-        })
+        rows.append(
+            {
+                "line": line,
+                "title": line.label
+                or (line.indicator.name if line.indicator else line.get_component_display()),
+                "target": line.target if line.target is not None else (plan or {}).get("value"),
+                "fact": result.get("fact") if result else (fact or {}).get("value"),
+                "fact_row": fact,
+                "score": result.get("score"),
+                "multiplier": result.get("multiplier"),
+                "weighted": result.get("weighted"),
+                "steps": result.get("steps", []),
+                "component_value": _component_value(line),
+            }
+        )
     return rows
 
 
@@ -148,12 +201,31 @@ def _component_value(line: CardLine) -> Decimal | None:
 def _history(employee: Employee) -> list[dict[str, Any]]:
     """Results of past periods: each period's latest finished whole-organization run."""
     latest_runs = {}
-    for run_id, period_id in CalculationRun.objects.filter(
-        organization_id=employee.organization_id, unit__isnull=True, status=RunStatus.DONE, results__employee=employee,
-    ).order_by("period__start", "id").values_list("id", "period_id"):
+    for run_id, period_id in (
+        CalculationRun.objects.filter(
+            organization_id=employee.organization_id,
+            unit__isnull=True,
+            status=RunStatus.DONE,
+            results__employee=employee,
+        )
+        .order_by("period__start", "id")
+        .values_list("id", "period_id")
+    ):
         latest_runs[period_id] = run_id
-    rows = EmployeeResult.objects.filter(run_id__in=latest_runs.values(), employee=employee).select_related("run__period").order_by("run__period__start")
-    return [{"period": row.run.period.name, "result": row.result, "pay": row.pay, "status": row.run.period.get_status_display()} for row in rows]
+    rows = (
+        EmployeeResult.objects.filter(run_id__in=latest_runs.values(), employee=employee)
+        .select_related("run__period")
+        .order_by("run__period__start")
+    )
+    return [
+        {
+            "period": row.run.period.name,
+            "result": row.result,
+            "pay": row.pay,
+            "status": row.run.period.get_status_display(),
+        }
+        for row in rows
+    ]
 
 
 @viewer_required
@@ -164,10 +236,17 @@ def team(request: HttpRequest, org: int) -> HttpResponse:
     if not team_ids:
         raise Http404  # only a manager has a team
     people = access.employees(viewer, organization).filter(pk__in=team_ids)
-    periods = Period.objects.filter(organization=organization, cards__employee__in=people).distinct().order_by("-start")
+    periods = (
+        Period.objects.filter(organization=organization, cards__employee__in=people)
+        .distinct()
+        .order_by("-start")
+    )
     period_id = request.GET.get("period")
-    period = periods.filter(pk=period_id).first() if period_id and re.fullmatch(r"[0-9]{1,18}", period_id) else (
-        periods.exclude(status=PeriodStatus.CLOSED).first() or periods.first())
+    period = (
+        periods.filter(pk=period_id).first()
+        if period_id and re.fullmatch(r"[0-9]{1,18}", period_id)
+        else (periods.exclude(status=PeriodStatus.CLOSED).first() or periods.first())
+    )
     rows: list[dict[str, Any]] = []
     too_many = False
     if period is not None:
@@ -177,34 +256,62 @@ def team(request: HttpRequest, org: int) -> HttpResponse:
         # A projection runs the engine while the page waits: for a large team the period's run gives the figures.
         too_many = len(unprojected) > PROJECTION_LIMIT
         projected = project(period, unprojected) if unprojected and not too_many else {}
-        pay_ids = set(access.pay_visible(viewer, organization).filter(pk__in=[c.employee_id for c in cards]).values_list("pk", flat=True))
+        pay_ids = set(
+            access.pay_visible(viewer, organization)
+            .filter(pk__in=[c.employee_id for c in cards])
+            .values_list("pk", flat=True)
+        )
         for card in cards:
             result = stored.get(card.employee_id)
             outcome = projected.get(card.pk)
             value = result.result if result else outcome.card.total if outcome else None
             pay = result.pay if result else (outcome.pay.total if outcome and outcome.pay else None)
-            missing = sum(1 for line in (outcome.card.lines if outcome else ()) if line.fact is None and line.weight)
-            rows.append({
-                "employee": card.employee, "result": value, "pay": pay if card.employee_id in pay_ids else None,
-                "official": result is not None, "missing": missing,
-                "behind": (value is not None and value < Decimal(100)) or missing > 0,
-                "url": reverse("employee_card", args=[organization.pk, card.employee_id]) + f"?period={period.pk}",
-            })
+            missing = sum(
+                1 for line in (outcome.card.lines if outcome else ()) if line.fact is None and line.weight
+            )
+            rows.append(
+                {
+                    "employee": card.employee,
+                    "result": value,
+                    "pay": pay if card.employee_id in pay_ids else None,
+                    "official": result is not None,
+                    "missing": missing,
+                    "behind": (value is not None and value < Decimal(100)) or missing > 0,
+                    "url": reverse("employee_card", args=[organization.pk, card.employee_id])
+                    + f"?period={period.pk}",
+                }
+            )
     order = request.GET.get("sort", "-result")
     key_name = order.lstrip("-")
     if key_name not in {"result", "pay", "name"}:
         order, key_name = "-result", "result"
-    rows.sort(key=lambda r: (r[key_name] is None, r[key_name] if key_name != "name" else str(r["employee"])), reverse=False)
+    rows.sort(
+        key=lambda r: (r[key_name] is None, r[key_name] if key_name != "name" else str(r["employee"])),
+        reverse=False,
+    )
     if order.startswith("-"):
         present = [r for r in rows if r[key_name] is not None]
         rows = present[::-1] + [r for r in rows if r[key_name] is None]
-    for place, row in enumerate(sorted((r for r in rows if r["result"] is not None), key=lambda r: -r["result"]), start=1):
+    for place, row in enumerate(
+        sorted((r for r in rows if r["result"] is not None), key=lambda r: -r["result"]), start=1
+    ):
         row["place"] = place
-    return render(request, "web/team.html", {
-        "organization": organization, "period": period, "periods": periods, "rows": rows, "sort": order,
-        "behind": [r for r in rows if r["behind"]], "show_pay_column": any(r["pay"] is not None for r in rows),
-        "title": _("My team"), "too_many": period is not None and too_many, "projection_limit": PROJECTION_LIMIT,
-    })
+    return render(
+        request,
+        "web/team.html",
+        {
+            "organization": organization,
+            "period": period,
+            "periods": periods,
+            "rows": rows,
+            "sort": order,
+            "behind": [r for r in rows if r["behind"]],
+            "show_pay_column": any(r["pay"] is not None for r in rows),
+            "title": _("My team"),
+            "too_many": period is not None and too_many,
+            "projection_limit": PROJECTION_LIMIT,
+        },
+    )
 
 
 @viewer_required
@@ -218,7 +325,9 @@ def component_score(request: HttpRequest, org: int, pk: int, line: int) -> HttpR
     if employee.organization_id != organization.pk or not access.can_score_components(viewer, employee):
         raise Http404
     try:
-        card_line = CardLine.objects.select_related("card__period", "scale").get(pk=line, card__employee=employee)
+        card_line = CardLine.objects.select_related("card__period", "scale").get(
+            pk=line, card__employee=employee
+        )
     except CardLine.DoesNotExist:
         raise Http404 from None
     try:
@@ -228,6 +337,16 @@ def component_score(request: HttpRequest, org: int, pk: int, line: int) -> HttpR
     if value is None:
         messages.error(request, _("“%(text)s” is not a number.") % {"text": request.POST.get("value", "")})
     else:
-        attempt(request, lambda: component_score_set(actor=request.user, card_line=card_line, value=value,
-                                                     comment=request.POST.get("comment", "").strip()), _("Score saved."))
-    return redirect(reverse("employee_card", args=[organization.pk, employee.pk]) + f"?period={card_line.card.period_id}")
+        attempt(
+            request,
+            lambda: component_score_set(
+                actor=request.user,
+                card_line=card_line,
+                value=value,
+                comment=request.POST.get("comment", "").strip(),
+            ),
+            _("Score saved."),
+        )
+    return redirect(
+        reverse("employee_card", args=[organization.pk, employee.pk]) + f"?period={card_line.card.period_id}"
+    )

@@ -30,7 +30,9 @@ from motiva.web.decorators import viewer_required
 from motiva.web.forms import AdjustmentForm, attempt, show_problems
 
 
-def period_or_404(viewer: access.Viewer, org: int, pk: int, allowed: Callable[[access.Viewer, int], bool] | None = None) -> Period:
+def period_or_404(
+    viewer: access.Viewer, org: int, pk: int, allowed: Callable[[access.Viewer, int], bool] | None = None
+) -> Period:
     """The period, or 404 when the viewer cannot see it or, with `allowed`, may not do this to it
     (a refusal looks the same as a period that does not exist)."""
     organization = access.organization_or_404(viewer, org)
@@ -57,16 +59,25 @@ def period_list(request: HttpRequest, org: int) -> HttpResponse:
             messages.error(request, _("Start date: enter a date such as 2026-03-01."))
             return redirect("periods", org=organization.pk)
         try:
-            period = period_create(actor=request.user, organization=organization, kind=request.POST.get("kind", ""), start=start)
+            period = period_create(
+                actor=request.user, organization=organization, kind=request.POST.get("kind", ""), start=start
+            )
         except InvalidInput as error:
             show_problems(request, error)
             return redirect("periods", org=organization.pk)
         messages.success(request, _("Period “%(name)s” created.") % {"name": period.name})
         return redirect("period", org=organization.pk, pk=period.pk)
     periods = Period.objects.filter(organization=organization).order_by("-start", "kind")
-    return render(request, "web/periods.html", {
-        "organization": organization, "periods": periods, "can_create": can_create, "kinds": PeriodKind.choices,
-    })
+    return render(
+        request,
+        "web/periods.html",
+        {
+            "organization": organization,
+            "periods": periods,
+            "can_create": can_create,
+            "kinds": PeriodKind.choices,
+        },
+    )
 
 
 def fact_completeness(period: Period, employee_ids: Any = None) -> list[dict[str, Any]]:
@@ -75,58 +86,99 @@ def fact_completeness(period: Period, employee_ids: Any = None) -> list[dict[str
     Personal values are counted by the database: a period of 10 000 cards is not read into memory."""
     from motiva.kpi.models import Indicator
 
-    lines = CardLine.objects.filter(card__period=period, indicator__isnull=False, weight__gt=0, indicator__formula="")
+    lines = CardLine.objects.filter(
+        card__period=period, indicator__isnull=False, weight__gt=0, indicator__formula=""
+    )
     if employee_ids is not None:
         lines = lines.filter(card__employee_id__in=employee_ids)
     totals: dict[int, dict[str, Any]] = {}
 
     def total(indicator_id: int) -> dict[str, Any]:
-        return totals.setdefault(indicator_id, {"expected": 0, "entered": 0, "unconfirmed": 0, "missing_keys": [], "unconfirmed_keys": []})
+        return totals.setdefault(
+            indicator_id,
+            {"expected": 0, "entered": 0, "unconfirmed": 0, "missing_keys": [], "unconfirmed_keys": []},
+        )
 
     personal = lines.filter(level="personal").order_by()
-    confirmed_by_someone = set(Indicator.objects.filter(confirmer_position__isnull=False, organization_id=period.organization_id)
-                               .values_list("pk", flat=True))
+    confirmed_by_someone = set(
+        Indicator.objects.filter(
+            confirmer_position__isnull=False, organization_id=period.organization_id
+        ).values_list("pk", flat=True)
+    )
     for indicator_id in personal.values_list("indicator_id", flat=True).distinct():
         people = personal.filter(indicator_id=indicator_id).values("card__employee_id")
-        values = IndicatorValue.objects.filter(period=period, kind="fact", value__isnull=False, indicator_id=indicator_id, employee_id__in=people)
+        values = IndicatorValue.objects.filter(
+            period=period, kind="fact", value__isnull=False, indicator_id=indicator_id, employee_id__in=people
+        )
         item = total(indicator_id)
         item["expected"] = people.distinct().count()
         item["entered"] = values.count()
         if item["expected"] > item["entered"]:
-            item["missing_keys"] = [f"employee:{pk}" for pk in people.exclude(card__employee_id__in=values.values("employee_id"))
-                                    .order_by("card__employee_id").values_list("card__employee_id", flat=True).distinct()[:SHOWN_NAMES]]
+            item["missing_keys"] = [
+                f"employee:{pk}"
+                for pk in people.exclude(card__employee_id__in=values.values("employee_id"))
+                .order_by("card__employee_id")
+                .values_list("card__employee_id", flat=True)
+                .distinct()[:SHOWN_NAMES]
+            ]
         if indicator_id in confirmed_by_someone:
             waiting = values.filter(confirmed_at__isnull=True)
             item["unconfirmed"] = waiting.count()
-            item["unconfirmed_keys"] = [f"employee:{pk}" for pk in waiting.order_by("employee_id").values_list("employee_id", flat=True)[:SHOWN_NAMES]]
+            item["unconfirmed_keys"] = [
+                f"employee:{pk}"
+                for pk in waiting.order_by("employee_id").values_list("employee_id", flat=True)[:SHOWN_NAMES]
+            ]
     # Company and unit values: few scopes, counted here.
     expected: dict[int, set[str]] = defaultdict(set)
-    for indicator_id in lines.filter(level="company").order_by().values_list("indicator_id", flat=True).distinct():
+    for indicator_id in (
+        lines.filter(level="company").order_by().values_list("indicator_id", flat=True).distinct()
+    ):
         expected[indicator_id].add("company")
     unit_lines = lines.filter(level="unit", card__employee__assignments__start_date__lte=period.end).filter(
-        Q(card__employee__assignments__end_date__isnull=True) | Q(card__employee__assignments__end_date__gte=period.end))
-    for indicator_id, unit_id in unit_lines.order_by().values_list("indicator_id", "card__employee__assignments__unit_id").distinct():
+        Q(card__employee__assignments__end_date__isnull=True)
+        | Q(card__employee__assignments__end_date__gte=period.end)
+    )
+    for indicator_id, unit_id in (
+        unit_lines.order_by().values_list("indicator_id", "card__employee__assignments__unit_id").distinct()
+    ):
         expected[indicator_id].add(f"unit:{unit_id}")
     facts = {
         (indicator_id, scope): confirmed
-        for indicator_id, scope, confirmed in IndicatorValue.objects.filter(period=period, kind="fact", value__isnull=False,
-                                                                             indicator_id__in=expected.keys()).exclude(scope="employee")
+        for indicator_id, scope, confirmed in IndicatorValue.objects.filter(
+            period=period, kind="fact", value__isnull=False, indicator_id__in=expected.keys()
+        )
+        .exclude(scope="employee")
         .values_list("indicator_id", "scope_key", "confirmed_at")
     }
-    confirmers = set(Indicator.objects.filter(pk__in=expected.keys(), confirmer_position__isnull=False).values_list("pk", flat=True))
+    confirmers = set(
+        Indicator.objects.filter(pk__in=expected.keys(), confirmer_position__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
     for indicator_id, scopes in expected.items():
         item = total(indicator_id)
         entered = [scope for scope in scopes if (indicator_id, scope) in facts]
-        unconfirmed = [scope for scope in entered if indicator_id in confirmers and facts[(indicator_id, scope)] is None]
+        unconfirmed = [
+            scope for scope in entered if indicator_id in confirmers and facts[(indicator_id, scope)] is None
+        ]
         item["expected"] += len(scopes)
         item["entered"] += len(entered)
         item["unconfirmed"] += len(unconfirmed)
-        item["missing_keys"] += sorted(scope for scope in scopes if (indicator_id, scope) not in facts)[:SHOWN_NAMES]
+        item["missing_keys"] += sorted(scope for scope in scopes if (indicator_id, scope) not in facts)[
+            :SHOWN_NAMES
+        ]
         item["unconfirmed_keys"] += sorted(unconfirmed)[:SHOWN_NAMES]
     indicators = Indicator.objects.in_bulk(totals.keys())
-    rows = [{"indicator": indicators[pk], "missing": item["expected"] - item["entered"], **item,
-             "missing_keys": item["missing_keys"][:SHOWN_NAMES], "unconfirmed_keys": item["unconfirmed_keys"][:SHOWN_NAMES]}
-            for pk, item in totals.items()]
+    rows = [
+        {
+            "indicator": indicators[pk],
+            "missing": item["expected"] - item["entered"],
+            **item,
+            "missing_keys": item["missing_keys"][:SHOWN_NAMES],
+            "unconfirmed_keys": item["unconfirmed_keys"][:SHOWN_NAMES],
+        }
+        for pk, item in totals.items()
+    ]
     _name_scopes(period, rows)
     return sorted(rows, key=lambda r: (-r["missing"], -r["unconfirmed"], r["indicator"].code))
 
@@ -140,7 +192,11 @@ def _name_scopes(period: Period, rows: list[dict[str, Any]]) -> None:
 
     keys = {k for r in rows for k in (*r["missing_keys"], *r["unconfirmed_keys"])}
     employee_ids = [int(k.split(":")[1]) for k in keys if k.startswith("employee:")]
-    unit_ids = [int(k.split(":")[1]) for k in keys if k.startswith("unit:") and re.fullmatch(r"[0-9]{1,18}", k.split(":")[1])]
+    unit_ids = [
+        int(k.split(":")[1])
+        for k in keys
+        if k.startswith("unit:") and re.fullmatch(r"[0-9]{1,18}", k.split(":")[1])
+    ]
     names = {f"employee:{e.pk}": str(e) for e in Employee.objects.filter(pk__in=employee_ids)}
     names |= {f"unit:{u.pk}": u.name for u in Unit.objects.filter(pk__in=unit_ids)}
     names["company"] = period.organization.name
@@ -157,7 +213,11 @@ def period_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     company = viewer.reads_company(organization.pk)
     team = viewer.subtree(organization.pk)
     transitions = [
-        {"status": status, "label": PeriodStatus(status).label, "forward": LIFECYCLE.index(status) > LIFECYCLE.index(period.status)}
+        {
+            "status": status,
+            "label": PeriodStatus(status).label,
+            "forward": LIFECYCLE.index(status) > LIFECYCLE.index(period.status),
+        }
         for status in sorted(ALLOWED_TRANSITIONS.get(period.status, set()), key=LIFECYCLE.index)
         if access.can_transition(viewer, period, status)
     ]
@@ -176,30 +236,63 @@ def period_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             changes = _change_rows(viewer, organization.pk, events[:CHANGES_SHOWN])
     if run is not None:
         signed = approvals.signatures(run)
-        pending = [{"label": SignatureKind(p.kind).label, "names": p.names} for p in approvals.pending_signatures(run)]
+        pending = [
+            {"label": SignatureKind(p.kind).label, "names": p.names}
+            for p in approvals.pending_signatures(run)
+        ]
         for kind in [] if changes_count else SignatureKind.values:  # an out-of-date run is not signed
             mine = any(s.signer_id == request.user.pk for s in signed.get(kind, []))
-            stage = PeriodStatus.APPROVED if kind in (SignatureKind.HR, SignatureKind.FINANCE) else PeriodStatus.CALCULATED
+            stage = (
+                PeriodStatus.APPROVED
+                if kind in (SignatureKind.HR, SignatureKind.FINANCE)
+                else PeriodStatus.CALCULATED
+            )
             if period.status == stage and not mine and access.can_sign(viewer, run, kind):
                 signature_actions.append({"kind": kind, "label": SignatureKind(kind).label})
-    completeness = fact_completeness_cached(period, None if company else list(team) + ([viewer.employee.pk] if viewer.employee else [])) \
-        if (company or team) else []
-    return render(request, "web/period.html", {
-        "organization": organization, "period": period, "lifecycle": [(s, PeriodStatus(s).label) for s in LIFECYCLE],
-        "status_index": LIFECYCLE.index(period.status), "transitions": transitions, "runs": runs, "run": run,
-        "can_start_run": access.can_start_run(viewer, organization.pk) and period.status != PeriodStatus.CLOSED,
-        "can_close": access.can_close(viewer, organization.pk) and period.status == PeriodStatus.APPROVED and not changes_count,
-        "signed": [(SignatureKind(kind).label, items) for kind, items in signed.items()], "signature_actions": signature_actions,
-        "completeness": completeness,
-        "pending": pending, "changes": changes, "changes_count": changes_count, "changes_more": changes_count > CHANGES_SHOWN, "changes_shown": CHANGES_SHOWN,
-        "revocations": approvals.revocations(period),
-        "needs_reason": RunSignature.objects.filter(run__period=period, revoked_at__isnull=True).exists(),
-        "can_enter_facts": access.can_enter_facts(viewer, organization.pk) and period.status != PeriodStatus.CLOSED,
-        "can_adjust": access.can_adjust(viewer, organization.pk) and period.status != PeriodStatus.CLOSED,
-        "adjustments": Adjustment.objects.filter(period=period).select_related("employee", "created_by", "approved_by").order_by("id")
-        if access.can_adjust(viewer, organization.pk) else [],
-        "adjustment_kinds": AdjustmentKind.choices,
-    })
+    completeness = (
+        fact_completeness_cached(
+            period, None if company else list(team) + ([viewer.employee.pk] if viewer.employee else [])
+        )
+        if (company or team)
+        else []
+    )
+    return render(
+        request,
+        "web/period.html",
+        {
+            "organization": organization,
+            "period": period,
+            "lifecycle": [(s, PeriodStatus(s).label) for s in LIFECYCLE],
+            "status_index": LIFECYCLE.index(period.status),
+            "transitions": transitions,
+            "runs": runs,
+            "run": run,
+            "can_start_run": access.can_start_run(viewer, organization.pk)
+            and period.status != PeriodStatus.CLOSED,
+            "can_close": access.can_close(viewer, organization.pk)
+            and period.status == PeriodStatus.APPROVED
+            and not changes_count,
+            "signed": [(SignatureKind(kind).label, items) for kind, items in signed.items()],
+            "signature_actions": signature_actions,
+            "completeness": completeness,
+            "pending": pending,
+            "changes": changes,
+            "changes_count": changes_count,
+            "changes_more": changes_count > CHANGES_SHOWN,
+            "changes_shown": CHANGES_SHOWN,
+            "revocations": approvals.revocations(period),
+            "needs_reason": RunSignature.objects.filter(run__period=period, revoked_at__isnull=True).exists(),
+            "can_enter_facts": access.can_enter_facts(viewer, organization.pk)
+            and period.status != PeriodStatus.CLOSED,
+            "can_adjust": access.can_adjust(viewer, organization.pk) and period.status != PeriodStatus.CLOSED,
+            "adjustments": Adjustment.objects.filter(period=period)
+            .select_related("employee", "created_by", "approved_by")
+            .order_by("id")
+            if access.can_adjust(viewer, organization.pk)
+            else [],
+            "adjustment_kinds": AdjustmentKind.choices,
+        },
+    )
 
 
 @require_POST
@@ -211,8 +304,13 @@ def period_move(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     if not access.can_transition(viewer, period, to_status):
         messages.error(request, _("You cannot move this period to that status."))
         return redirect("period", org=org, pk=pk)
-    attempt(request, lambda: period_transition(actor=request.user, period=period, to_status=to_status, reason=request.POST.get("reason", "")),
-            _("The period is now “%(status)s”.") % {"status": PeriodStatus(to_status).label})
+    attempt(
+        request,
+        lambda: period_transition(
+            actor=request.user, period=period, to_status=to_status, reason=request.POST.get("reason", "")
+        ),
+        _("The period is now “%(status)s”.") % {"status": PeriodStatus(to_status).label},
+    )
     return redirect("period", org=org, pk=pk)
 
 
@@ -222,10 +320,18 @@ def period_run(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     viewer = request.viewer
     period = period_or_404(viewer, org, pk, access.can_start_run)
     reason = request.POST.get("reason", "")
-    if (period.status != PeriodStatus.CLOSED and request.POST.get("confirm") != "1"
-            and RunSignature.objects.filter(run__period=period, revoked_at__isnull=True).exists()):
+    if (
+        period.status != PeriodStatus.CLOSED
+        and request.POST.get("confirm") != "1"
+        and RunSignature.objects.filter(run__period=period, revoked_at__isnull=True).exists()
+    ):
         # A recalculation revokes the signatures given: the page asks to confirm it (and the service for the reason).
-        messages.error(request, _("The results are signed: confirm that the new run revokes the signatures, and give the reason."))
+        messages.error(
+            request,
+            _(
+                "The results are signed: confirm that the new run revokes the signatures, and give the reason."
+            ),
+        )
         return redirect("period", org=org, pk=pk)
     try:
         run = calculation_run_enqueue(actor=request.user, period=period, reason=reason)
@@ -246,8 +352,13 @@ def period_sign(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     if run is None or not access.can_sign(viewer, run, kind):
         messages.error(request, _("You cannot give this signature."))
         return redirect("period", org=org, pk=pk)
-    attempt(request, lambda: approvals.run_sign(actor=request.user, run=run, kind=kind, comment=request.POST.get("comment", "")),
-            _("Signed: %(kind)s.") % {"kind": SignatureKind(kind).label})
+    attempt(
+        request,
+        lambda: approvals.run_sign(
+            actor=request.user, run=run, kind=kind, comment=request.POST.get("comment", "")
+        ),
+        _("Signed: %(kind)s.") % {"kind": SignatureKind(kind).label},
+    )
     return redirect("period", org=org, pk=pk)
 
 
@@ -256,8 +367,11 @@ def period_sign(request: HttpRequest, org: int, pk: int) -> HttpResponse:
 def period_close_view(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     viewer = request.viewer
     period = period_or_404(viewer, org, pk, access.can_close)
-    attempt(request, lambda: approvals.period_close(actor=request.user, period=period),
-            _("The period is closed. Corrections now go through adjustments in an open period."))
+    attempt(
+        request,
+        lambda: approvals.period_close(actor=request.user, period=period),
+        _("The period is closed. Corrections now go through adjustments in an open period."),
+    )
     return redirect("period", org=org, pk=pk)
 
 
@@ -271,17 +385,36 @@ def adjustment_add(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     if not form.is_valid():
         for field, errors in form.errors.items():
             for error in errors:
-                messages.error(request, f"{form.fields[field].label}: {error}" if field in form.fields else str(error))
+                messages.error(
+                    request, f"{form.fields[field].label}: {error}" if field in form.fields else str(error)
+                )
         return redirect("period", org=org, pk=pk)
     data = form.cleaned_data
-    employee = access.pay_visible(viewer, period.organization_id).filter(personnel_number=data["personnel_number"].strip()).first()
+    employee = (
+        access.pay_visible(viewer, period.organization_id)
+        .filter(personnel_number=data["personnel_number"].strip())
+        .first()
+    )
     if employee is None:
-        messages.error(request, _("Personnel number %(n)s: no such employee.") % {"n": data["personnel_number"] or "—"})
+        messages.error(
+            request, _("Personnel number %(n)s: no such employee.") % {"n": data["personnel_number"] or "—"}
+        )
     else:
-        attempt(request, lambda: adjustment_create(
-            actor=request.user, period=period, employee=employee, amount=data["amount"], percent=data["percent"], reason=data["reason"],
-            kind=data["kind"], applied_on=data["applied_on"], order_number=data["order_number"]),
-                _("Adjustment entered; it counts once another person approves it."))
+        attempt(
+            request,
+            lambda: adjustment_create(
+                actor=request.user,
+                period=period,
+                employee=employee,
+                amount=data["amount"],
+                percent=data["percent"],
+                reason=data["reason"],
+                kind=data["kind"],
+                applied_on=data["applied_on"],
+                order_number=data["order_number"],
+            ),
+            _("Adjustment entered; it counts once another person approves it."),
+        )
     return redirect("period", org=org, pk=pk)
 
 
@@ -294,7 +427,11 @@ def adjustment_approve_view(request: HttpRequest, org: int, pk: int, adjustment:
         item = Adjustment.objects.select_related("employee", "period").get(pk=adjustment, period=period)
     except Adjustment.DoesNotExist:
         raise Http404 from None
-    attempt(request, lambda: adjustment_approve(actor=request.user, adjustment=item), _("Adjustment approved; the next run counts it."))
+    attempt(
+        request,
+        lambda: adjustment_approve(actor=request.user, adjustment=item),
+        _("Adjustment approved; the next run counts it."),
+    )
     return redirect("period", org=org, pk=pk)
 
 
@@ -315,19 +452,38 @@ def _field_label(entity_type: str, name: str) -> str:
 def _change_rows(viewer: access.Viewer, organization_id: int, events: list[Any]) -> list[dict[str, Any]]:
     """The changes since the run as the page lists them: when, who, what (with whose value it is) and
     the old and new value, pay masked for those who may not see it."""
-    value_ids = [int(e.entity_id) for e in events if e.entity_type == "periods.IndicatorValue" and e.entity_id.isdigit()]
+    value_ids = [
+        int(e.entity_id)
+        for e in events
+        if e.entity_type == "periods.IndicatorValue" and e.entity_id.isdigit()
+    ]
     scopes = {}
-    for value in IndicatorValue.objects.filter(pk__in=value_ids).select_related("indicator", "employee", "unit"):
-        whose = str(value.employee) if value.employee_id else value.unit.name if value.unit_id else _("the company")
+    for value in IndicatorValue.objects.filter(pk__in=value_ids).select_related(
+        "indicator", "employee", "unit"
+    ):
+        whose = (
+            str(value.employee)
+            if value.employee_id
+            else value.unit.name
+            if value.unit_id
+            else _("the company")
+        )
         scopes[str(value.pk)] = f"{value.indicator.code} · {value.get_kind_display()} · {whose}"
-    return [{
-        "at": e.at, "who": (e.actor.get_full_name() or e.actor.username) if e.actor else "—", "action": e.get_action_display(),
-        "kind": approvals.entity_label(e.entity_type),
-        "what": scopes.get(e.entity_id) if e.entity_type == "periods.IndicatorValue" and e.entity_id in scopes
-        else access.mask_pay_entity(viewer, organization_id, e.entity_type, e.entity_repr),
-        "field": _field_label(e.entity_type, e.field), "old": access.mask_pay_field(viewer, organization_id, e.field, e.old_value),
-        "new": access.mask_pay_field(viewer, organization_id, e.field, e.new_value),
-    } for e in events]
+    return [
+        {
+            "at": e.at,
+            "who": (e.actor.get_full_name() or e.actor.username) if e.actor else "—",
+            "action": e.get_action_display(),
+            "kind": approvals.entity_label(e.entity_type),
+            "what": scopes.get(e.entity_id)
+            if e.entity_type == "periods.IndicatorValue" and e.entity_id in scopes
+            else access.mask_pay_entity(viewer, organization_id, e.entity_type, e.entity_repr),
+            "field": _field_label(e.entity_type, e.field),
+            "old": access.mask_pay_field(viewer, organization_id, e.field, e.old_value),
+            "new": access.mask_pay_field(viewer, organization_id, e.field, e.new_value),
+        }
+        for e in events
+    ]
 
 
 def fact_completeness_cached(period: Period, employee_ids: Any = None) -> list[dict[str, Any]]:

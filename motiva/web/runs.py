@@ -19,14 +19,25 @@ from motiva.core import access
 from motiva.web.decorators import viewer_required
 from motiva.web.forms import parse_number
 
-BUCKETS = [(None, Decimal(50)), (Decimal(50), Decimal(80)), (Decimal(80), Decimal(90)), (Decimal(90), Decimal(100)),
-           (Decimal(100), Decimal(110)), (Decimal(110), Decimal(120)), (Decimal(120), None)]
+BUCKETS = [
+    (None, Decimal(50)),
+    (Decimal(50), Decimal(80)),
+    (Decimal(80), Decimal(90)),
+    (Decimal(90), Decimal(100)),
+    (Decimal(100), Decimal(110)),
+    (Decimal(110), Decimal(120)),
+    (Decimal(120), None),
+]
 
 
 def run_or_404(viewer: access.Viewer, org: int, pk: int) -> CalculationRun:
     organization = access.organization_or_404(viewer, org)
     try:
-        return access.runs(viewer, organization).select_related("period", "period__organization", "previous").get(pk=pk)
+        return (
+            access.runs(viewer, organization)
+            .select_related("period", "period__organization", "previous")
+            .get(pk=pk)
+        )
     except CalculationRun.DoesNotExist:
         raise Http404 from None
 
@@ -40,12 +51,24 @@ def _decimal(text: str | None) -> Decimal | None:
     return value if value is not None and abs(value) < Decimal("1e9") else None
 
 
-def filtered_results(request: HttpRequest, run: CalculationRun) -> tuple[QuerySet[EmployeeResult], dict[str, Any]]:
-    rows = access.results(request.viewer, run).select_related("employee").defer("lines", "components", "trace", "level_results")  # type: ignore[attr-defined]
-    filters = {"q": request.GET.get("q", "").strip(), "min": request.GET.get("min", ""), "max": request.GET.get("max", ""),
-               "problems": request.GET.get("problems") == "1"}
+def filtered_results(
+    request: HttpRequest, run: CalculationRun
+) -> tuple[QuerySet[EmployeeResult], dict[str, Any]]:
+    rows = (
+        access.results(request.viewer, run)
+        .select_related("employee")
+        .defer("lines", "components", "trace", "level_results")
+    )  # type: ignore[attr-defined]
+    filters = {
+        "q": request.GET.get("q", "").strip(),
+        "min": request.GET.get("min", ""),
+        "max": request.GET.get("max", ""),
+        "problems": request.GET.get("problems") == "1",
+    }
     if filters["q"]:
-        rows = rows.filter(employee__last_name__icontains=filters["q"]) | rows.filter(employee__personnel_number=filters["q"])
+        rows = rows.filter(employee__last_name__icontains=filters["q"]) | rows.filter(
+            employee__personnel_number=filters["q"]
+        )
     low, high = _decimal(filters["min"]), _decimal(filters["max"])
     if low is not None:
         rows = rows.filter(result__gte=low)
@@ -82,7 +105,9 @@ def run_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             condition &= Q(result__lt=high)
         buckets[f"bucket{index}"] = Count("id", filter=condition)
     totals = rows.aggregate(count=Count("id"), pay_sum=Sum("pay"), mean=Avg("result"), **buckets)
-    distribution = [(_label(low, high), totals[f"bucket{index}"]) for index, (low, high) in enumerate(BUCKETS)]
+    distribution = [
+        (_label(low, high), totals[f"bucket{index}"]) for index, (low, high) in enumerate(BUCKETS)
+    ]
     difference = []
     if run.previous_id:
         visible_ids = set(access.results(viewer, run).values_list("employee_id", flat=True))
@@ -101,15 +126,32 @@ def run_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     page_rows = list(rows[(page - 1) * page_size : page * page_size])
     for row in page_rows:
         row.notes = access.card_notes(row.problems, show_pay)
-    return render(request, "web/run.html", {
-        "organization": organization, "run": run, "period": run.period, "rows": page_rows,
-        "filters": filters, "totals": totals, "show_pay": show_pay, "difference": difference[:500],
-        "difference_count": len(difference), "page": page, "pages": max(1, -(-total_rows // page_size)), "query": query.urlencode(),
-        "distribution_chart": {"labels": [label for label, _count in distribution], "values": [count for _label, count in distribution],
-                               "name": _("Employees")},
-        "distribution": distribution, "active": run.status in (RunStatus.PENDING, RunStatus.RUNNING),
-        **_approval_state(run),
-    })
+    return render(
+        request,
+        "web/run.html",
+        {
+            "organization": organization,
+            "run": run,
+            "period": run.period,
+            "rows": page_rows,
+            "filters": filters,
+            "totals": totals,
+            "show_pay": show_pay,
+            "difference": difference[:500],
+            "difference_count": len(difference),
+            "page": page,
+            "pages": max(1, -(-total_rows // page_size)),
+            "query": query.urlencode(),
+            "distribution_chart": {
+                "labels": [label for label, _count in distribution],
+                "values": [count for _label, count in distribution],
+                "name": _("Employees"),
+            },
+            "distribution": distribution,
+            "active": run.status in (RunStatus.PENDING, RunStatus.RUNNING),
+            **_approval_state(run),
+        },
+    )
 
 
 def _approval_state(run: CalculationRun) -> dict[str, Any]:
@@ -117,10 +159,18 @@ def _approval_state(run: CalculationRun) -> dict[str, Any]:
     signatures is out of date (the period page lists what changed)."""
     from motiva.periods.models import PeriodStatus
 
-    latest = approvals.latest_run(run.period) if run.unit_id is None and run.status == RunStatus.DONE else None
-    awaiting = latest is not None and latest.pk == run.pk and run.period.status in (PeriodStatus.CALCULATED, PeriodStatus.APPROVED)
+    latest = (
+        approvals.latest_run(run.period) if run.unit_id is None and run.status == RunStatus.DONE else None
+    )
+    awaiting = (
+        latest is not None
+        and latest.pk == run.pk
+        and run.period.status in (PeriodStatus.CALCULATED, PeriodStatus.APPROVED)
+    )
     return {
-        "revoked_by_run": RunSignature.objects.filter(run=run, revoked_by_run__isnull=False).values_list("revoked_by_run_id", flat=True).first(),
+        "revoked_by_run": RunSignature.objects.filter(run=run, revoked_by_run__isnull=False)
+        .values_list("revoked_by_run_id", flat=True)
+        .first(),
         "out_of_date": awaiting and bool(approvals.recent_changes(run)),
     }
 
@@ -150,14 +200,20 @@ def run_export(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         values: list[Any] = [row.employee.personnel_number, str(row.employee), row.result]
         if show_pay:
             values += [row.pay, row.proration]
-        values.append("; ".join(p.get("ru" if (request.LANGUAGE_CODE or "ru").startswith("ru") else "en", "")
-                                for p in access.card_notes(row.problems, show_pay)))
+        values.append(
+            "; ".join(
+                p.get("ru" if (request.LANGUAGE_CODE or "ru").startswith("ru") else "en", "")
+                for p in access.card_notes(row.problems, show_pay)
+            )
+        )
         sheet.append(values)
     for column, width in zip("ABCDEF", (14, 36, 12, 16, 14, 60), strict=False):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     buffer = BytesIO()
     book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response["Content-Disposition"] = f'attachment; filename="motiva-run-{run.pk}.xlsx"'
     return response

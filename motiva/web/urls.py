@@ -5,7 +5,11 @@ from motiva.web import cards, facts, library, people, periods, runs, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("me/", people.my_card, name="my_card"),
@@ -21,7 +25,11 @@ urlpatterns = [
     path("o/<int:org>/positions/<int:pk>/template/", cards.template_edit, name="template_edit"),
     path("o/<int:org>/positions/<int:pk>/assign/", cards.template_assign, name="template_assign"),
     path("o/<int:org>/employees/<int:pk>/card/", cards.card_edit, name="card_edit"),
-    path("o/<int:org>/employees/<int:pk>/lines/<int:line>/score/", people.component_score, name="component_score"),
+    path(
+        "o/<int:org>/employees/<int:pk>/lines/<int:line>/score/",
+        people.component_score,
+        name="component_score",
+    ),
     path("o/<int:org>/periods/", periods.period_list, name="periods"),
     path("o/<int:org>/periods/<int:pk>/", periods.period_detail, name="period"),
     path("o/<int:org>/periods/<int:pk>/move/", periods.period_move, name="period_move"),
@@ -32,7 +40,11 @@ urlpatterns = [
     path("o/<int:org>/values/<int:pk>/", facts.value_detail, name="value"),
     path("o/<int:org>/values/<int:pk>/attachment/", facts.value_attachment, name="value_attachment"),
     path("o/<int:org>/periods/<int:pk>/adjustments/", periods.adjustment_add, name="adjustment_add"),
-    path("o/<int:org>/periods/<int:pk>/adjustments/<int:adjustment>/approve/", periods.adjustment_approve_view, name="adjustment_approve"),
+    path(
+        "o/<int:org>/periods/<int:pk>/adjustments/<int:adjustment>/approve/",
+        periods.adjustment_approve_view,
+        name="adjustment_approve",
+    ),
     path("o/<int:org>/runs/<int:pk>/", runs.run_detail, name="run"),
     path("o/<int:org>/runs/<int:pk>/export.xlsx", runs.run_export, name="run_export"),
 ]

@@ -27,7 +27,8 @@ def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     employee = viewer.employee
     context: dict[str, Any] = {
-        "today": today, "employee": employee,
+        "today": today,
+        "employee": employee,
         "assignment": assignment_as_of(employee, today) if employee else None,
         "organizations": list(access.organizations(viewer).order_by("name")),
         "tasks": _tasks(request, viewer),
@@ -37,12 +38,21 @@ def home(request: HttpRequest) -> HttpResponse:
         if card is not None:
             stored = latest_results(card.period, [employee.pk], summary=True).get(employee.pk)
             if stored is not None and card.period.status in (*FINAL_STATUSES, PeriodStatus.CALCULATED):
-                context["my_result"] = {"period": card.period, "result": stored.result, "pay": stored.pay, "official": True}
+                context["my_result"] = {
+                    "period": card.period,
+                    "result": stored.result,
+                    "pay": stored.pay,
+                    "official": True,
+                }
             else:
                 outcome = project(card.period, [card]).get(card.pk)
                 if outcome is not None:
-                    context["my_result"] = {"period": card.period, "result": outcome.card.total,
-                                            "pay": outcome.pay.total if outcome.pay else None, "official": False}
+                    context["my_result"] = {
+                        "period": card.period,
+                        "result": outcome.card.total,
+                        "pay": outcome.pay.total if outcome.pay else None,
+                        "official": False,
+                    }
             if "my_result" in context:
                 context["my_result"]["currency"] = employee.organization.currency
     return render(request, "web/home.html", context)
@@ -53,44 +63,86 @@ def _tasks(request: HttpRequest, viewer: access.Viewer) -> list[dict[str, Any]]:
     tasks: list[dict[str, Any]] = []
     for organization in access.organizations(viewer):
         org_id = organization.pk
-        open_periods = Period.objects.filter(organization=organization).exclude(status=PeriodStatus.CLOSED).order_by("start")
+        open_periods = (
+            Period.objects.filter(organization=organization)
+            .exclude(status=PeriodStatus.CLOSED)
+            .order_by("start")
+        )
         team = viewer.subtree(org_id)
         for period in open_periods:
             url = reverse("period", args=[org_id, period.pk])
             if period.status == PeriodStatus.PLANNING and viewer.has(org_id, Role.HR):
-                tasks.append({"url": url, "text": _("%(period)s: approve the targets and cards") % {"period": period.name}})
+                tasks.append(
+                    {
+                        "url": url,
+                        "text": _("%(period)s: approve the targets and cards") % {"period": period.name},
+                    }
+                )
             if period.status == PeriodStatus.FACT_COLLECTION and (viewer.has(org_id, Role.HR) or team):
                 rows = fact_completeness_cached(period, None if viewer.has(org_id, Role.HR) else list(team))
                 missing = sum(r["missing"] for r in rows)
                 if missing:
-                    tasks.append({"url": reverse("facts", args=[org_id, period.pk]),
-                                  "text": _("%(period)s: %(n)s facts to enter") % {"period": period.name, "n": missing}})
-            run = approvals.latest_run(period) if period.status in (PeriodStatus.CALCULATED, PeriodStatus.APPROVED) else None
+                    tasks.append(
+                        {
+                            "url": reverse("facts", args=[org_id, period.pk]),
+                            "text": _("%(period)s: %(n)s facts to enter")
+                            % {"period": period.name, "n": missing},
+                        }
+                    )
+            run = (
+                approvals.latest_run(period)
+                if period.status in (PeriodStatus.CALCULATED, PeriodStatus.APPROVED)
+                else None
+            )
             if run is not None and approvals.recent_changes(run):
                 # Nothing to sign on an out-of-date run: those who calculate are asked to recalculate.
                 if access.can_start_run(viewer, org_id):
-                    tasks.append({"url": url, "text": _("%(period)s: the data changed after the run, recalculate") % {"period": period.name}})
+                    tasks.append(
+                        {
+                            "url": url,
+                            "text": _("%(period)s: the data changed after the run, recalculate")
+                            % {"period": period.name},
+                        }
+                    )
                 run = None
             if run is not None:
-                mine = set(RunSignature.objects.filter(run=run, signer=request.user).values_list("kind", flat=True))
-                stage = [SignatureKind.MANAGER, SignatureKind.EXECUTIVE] if period.status == PeriodStatus.CALCULATED else [
-                    SignatureKind.HR, SignatureKind.FINANCE]
+                mine = set(
+                    RunSignature.objects.filter(run=run, signer=request.user).values_list("kind", flat=True)
+                )
+                stage = (
+                    [SignatureKind.MANAGER, SignatureKind.EXECUTIVE]
+                    if period.status == PeriodStatus.CALCULATED
+                    else [SignatureKind.HR, SignatureKind.FINANCE]
+                )
                 for kind in stage:
                     if kind not in mine and access.can_sign(viewer, run, kind):
-                        tasks.append({"url": url, "text": _("%(period)s: sign the results (%(kind)s)") % {
-                            "period": period.name, "kind": SignatureKind(kind).label}})
+                        tasks.append(
+                            {
+                                "url": url,
+                                "text": _("%(period)s: sign the results (%(kind)s)")
+                                % {"period": period.name, "kind": SignatureKind(kind).label},
+                            }
+                        )
         # Facts waiting for this person's confirmation (the internal client).
         if viewer.employee is not None and viewer.employee.organization_id == org_id:
             position = position_id_as_of(viewer.employee, timezone.localdate())
             if position:
                 waiting = IndicatorValue.objects.filter(
-                    organization_id=org_id, kind="fact", confirmed_at__isnull=True, value__isnull=False, indicator__confirmer_position_id=position,
+                    organization_id=org_id,
+                    kind="fact",
+                    confirmed_at__isnull=True,
+                    value__isnull=False,
+                    indicator__confirmer_position_id=position,
                     period__status__in=[PeriodStatus.FACT_COLLECTION, PeriodStatus.REVIEW],
                 ).exclude(author=request.user)
                 for period_id, name in waiting.values_list("period_id", "period__name").distinct():
                     count = waiting.filter(period_id=period_id).count()
-                    tasks.append({"url": reverse("facts", args=[org_id, period_id]), "text": _("%(period)s: %(n)s facts to confirm") % {
-                        "period": name, "n": count}})
+                    tasks.append(
+                        {
+                            "url": reverse("facts", args=[org_id, period_id]),
+                            "text": _("%(period)s: %(n)s facts to confirm") % {"period": name, "n": count},
+                        }
+                    )
     return tasks
 
 

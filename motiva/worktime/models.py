@@ -23,10 +23,17 @@ class CalendarYear(models.Model):
     """One year of an organization's production calendar. Days not listed follow the week: Monday to
     Friday are working days of `hours_per_day` hours, Saturday and Sunday days off."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="calendar_years", verbose_name=_("organization"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="calendar_years", verbose_name=_("organization")
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     hours_per_day = models.DecimalField(_("hours per working day"), max_digits=4, decimal_places=2, default=8)
-    source = models.CharField(_("source"), max_length=20, blank=True, help_text=_("The shipped calendar it was installed from, e.g. ru-2026."))
+    source = models.CharField(
+        _("source"),
+        max_length=20,
+        blank=True,
+        help_text=_("The shipped calendar it was installed from, e.g. ru-2026."),
+    )
 
     class Meta:
         verbose_name = _("production calendar year")
@@ -34,7 +41,10 @@ class CalendarYear(models.Model):
         ordering = ["organization", "year"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "year"], name="unique_calendar_year"),
-            models.CheckConstraint(condition=Q(hours_per_day__gt=0) & Q(hours_per_day__lte=24), name="calendar_hours_per_day_range"),
+            models.CheckConstraint(
+                condition=Q(hours_per_day__gt=0) & Q(hours_per_day__lte=24),
+                name="calendar_hours_per_day_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -45,7 +55,9 @@ class CalendarDay(models.Model):
     """An exceptional day of a calendar year: a holiday, a transferred day off, a working weekend or a
     shortened pre-holiday day."""
 
-    calendar = models.ForeignKey(CalendarYear, on_delete=models.CASCADE, related_name="days", verbose_name=_("calendar year"))
+    calendar = models.ForeignKey(
+        CalendarYear, on_delete=models.CASCADE, related_name="days", verbose_name=_("calendar year")
+    )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=12, choices=DayKind.choices)
     hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=2)
@@ -57,7 +69,9 @@ class CalendarDay(models.Model):
         ordering = ["calendar", "date"]
         constraints = [
             models.UniqueConstraint(fields=["calendar", "date"], name="unique_calendar_day"),
-            models.CheckConstraint(condition=Q(hours__gte=0) & Q(hours__lte=24), name="calendar_day_hours_range"),
+            models.CheckConstraint(
+                condition=Q(hours__gte=0) & Q(hours__lte=24), name="calendar_day_hours_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -68,13 +82,25 @@ class Timesheet(models.Model):
     """The hours an employee actually worked in a period (табель): for hours-based proration it takes
     precedence over the calendar."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization"))
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="timesheets", verbose_name=_("period"))
-    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="timesheets", verbose_name=_("employee"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="timesheets", verbose_name=_("period")
+    )
+    employee = models.ForeignKey(
+        Employee, on_delete=models.CASCADE, related_name="timesheets", verbose_name=_("employee")
+    )
     hours = models.DecimalField(_("hours worked"), max_digits=7, decimal_places=2)
     comment = models.CharField(_("comment"), max_length=300, blank=True)
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                   verbose_name=_("entered by"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
     entered_at = models.DateTimeField(_("entered"), auto_now=True)
 
     class Meta:

@@ -18,9 +18,21 @@ def calendar_rows(organization_id: int, start: dt.date, end: dt.date) -> list[tu
     one query; one row with empty year when the organization has none of them."""
     return list(
         Organization.objects.filter(pk=organization_id)
-        .annotate(cal=FilteredRelation("calendar_years", condition=Q(calendar_years__year__gte=start.year, calendar_years__year__lte=end.year)))
+        .annotate(
+            cal=FilteredRelation(
+                "calendar_years",
+                condition=Q(calendar_years__year__gte=start.year, calendar_years__year__lte=end.year),
+            )
+        )
         .order_by("cal__year", "cal__days__date")
-        .values_list("name", "cal__year", "cal__hours_per_day", "cal__days__date", "cal__days__kind", "cal__days__hours")
+        .values_list(
+            "name",
+            "cal__year",
+            "cal__hours_per_day",
+            "cal__days__date",
+            "cal__days__kind",
+            "cal__days__hours",
+        )
     )
 
 
@@ -35,9 +47,14 @@ def calendar_from_rows(owner: str, rows: list[tuple[Any, ...]]) -> WorkCalendar:
     return WorkCalendar.build(owner, years, days, hours_per_day=hours_per_day)
 
 
-def salary_spans(history: list[tuple[Any, ...]], hire: dt.date, leave: dt.date | None) -> tuple[SalarySpan, ...]:
+def salary_spans(
+    history: list[tuple[Any, ...]], hire: dt.date, leave: dt.date | None
+) -> tuple[SalarySpan, ...]:
     """The salaries of an employee's assignments in the period (rows: employee, start, end, fte, salary …)
     when they differ; empty when one salary held throughout (the common case: nothing is built)."""
     if len(history) < 2 or len({row[4] for row in history}) < 2:
         return ()
-    return tuple(SalarySpan(max(row[1], hire), min(row[2], leave) if row[2] and leave else row[2] or leave, row[4]) for row in history)
+    return tuple(
+        SalarySpan(max(row[1], hire), min(row[2], leave) if row[2] and leave else row[2] or leave, row[4])
+        for row in history
+    )

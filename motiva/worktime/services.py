@@ -41,13 +41,39 @@ def calendar_install(*, actor: Any, organization: Organization, code: str) -> Ca
     try:
         shipped = read_shipped(code)
     except KeyError:
-        raise InvalidInput([problem("unknown_calendar", "code", "Нет календаря «{c}»; есть: {known}", "No calendar “{c}”; shipped: {known}",
-                                    c=code, known=", ".join(shipped_codes()))]) from None
+        raise InvalidInput(
+            [
+                problem(
+                    "unknown_calendar",
+                    "code",
+                    "Нет календаря «{c}»; есть: {known}",
+                    "No calendar “{c}”; shipped: {known}",
+                    c=code,
+                    known=", ".join(shipped_codes()),
+                )
+            ]
+        ) from None
     if CalendarYear.objects.filter(organization=organization, year=shipped.year).exists():
-        raise InvalidInput([problem("duplicate", "year", "Календарь на {y} год уже есть", "The calendar for {y} exists", y=shipped.year)])
-    year = CalendarYear.objects.create(organization=organization, year=shipped.year, hours_per_day=shipped.hours_per_day, source=code)
-    CalendarDay.objects.bulk_create([CalendarDay(calendar=year, date=day.date, kind=day.kind, hours=day.hours, note=day.note)
-                                     for day in shipped.days])
+        raise InvalidInput(
+            [
+                problem(
+                    "duplicate",
+                    "year",
+                    "Календарь на {y} год уже есть",
+                    "The calendar for {y} exists",
+                    y=shipped.year,
+                )
+            ]
+        )
+    year = CalendarYear.objects.create(
+        organization=organization, year=shipped.year, hours_per_day=shipped.hours_per_day, source=code
+    )
+    CalendarDay.objects.bulk_create(
+        [
+            CalendarDay(calendar=year, date=day.date, kind=day.kind, hours=day.hours, note=day.note)
+            for day in shipped.days
+        ]
+    )
     audit.record_create(actor=actor, obj=year, fields=YEAR_FIELDS, reason=f"{code}: {len(shipped.days)}")
     return year
 
@@ -57,35 +83,57 @@ def calendars_install(*, actor: Any, organization: Organization, codes: list[str
 
 
 @transaction.atomic
-def calendar_year_create(*, actor: Any, organization: Organization, year: int, hours_per_day: Decimal = Decimal(8)) -> CalendarYear:
+def calendar_year_create(
+    *, actor: Any, organization: Organization, year: int, hours_per_day: Decimal = Decimal(8)
+) -> CalendarYear:
     """A year without a shipped calendar: the week alone until HR lists its exceptional days."""
     problems = []
     if not 1900 <= year <= 2200:
-        problems.append(problem("year", "year", "Год {y} вне допустимого", "Year {y} is out of range", y=year))
+        problems.append(
+            problem("year", "year", "Год {y} вне допустимого", "Year {y} is out of range", y=year)
+        )
     if not Decimal(0) < hours_per_day <= 24:
-        problems.append(problem("range", "hours_per_day", "Часов в рабочем дне — от 0 до 24", "Hours per day are 0 to 24"))
+        problems.append(
+            problem("range", "hours_per_day", "Часов в рабочем дне — от 0 до 24", "Hours per day are 0 to 24")
+        )
     if CalendarYear.objects.filter(organization=organization, year=year).exists():
-        problems.append(problem("duplicate", "year", "Календарь на {y} год уже есть", "The calendar for {y} exists", y=year))
+        problems.append(
+            problem(
+                "duplicate", "year", "Календарь на {y} год уже есть", "The calendar for {y} exists", y=year
+            )
+        )
     raise_if_errors(problems)
     calendar = CalendarYear.objects.create(organization=organization, year=year, hours_per_day=hours_per_day)
     audit.record_create(actor=actor, obj=calendar, fields=YEAR_FIELDS)
     return calendar
 
 
-def _day_problems(calendar: CalendarYear, date: dt.date, kind: str, hours: Decimal | None) -> tuple[EngineDay | None, list[Any]]:
+def _day_problems(
+    calendar: CalendarYear, date: dt.date, kind: str, hours: Decimal | None
+) -> tuple[EngineDay | None, list[Any]]:
     raw: dict[str, Any] = {"date": date, "kind": kind}
     if hours is not None:
         raw["hours"] = str(hours)
     days, problems = parse_days([raw], "day", calendar.hours_per_day)
     problems = [Problem(p.code, p.field.split(".")[-1], p.message) for p in problems]
     if date.year != calendar.year:
-        problems.append(problem("other_year", "date", "Дата не из {y} года", "The date is not in {y}", y=calendar.year))
+        problems.append(
+            problem("other_year", "date", "Дата не из {y} года", "The date is not in {y}", y=calendar.year)
+        )
     return (days[0] if days else None), problems
 
 
 @transaction.atomic
-def calendar_day_set(*, actor: Any, calendar: CalendarYear, date: dt.date, kind: str, hours: Decimal | None = None, note: str = "",
-                     reason: str = "") -> CalendarDay:
+def calendar_day_set(
+    *,
+    actor: Any,
+    calendar: CalendarYear,
+    date: dt.date,
+    kind: str,
+    hours: Decimal | None = None,
+    note: str = "",
+    reason: str = "",
+) -> CalendarDay:
     """Add an exceptional day or change the one of that date (hours default to the kind's: the day's
     norm for a working day, one less for a shortened day, none for a holiday or day off)."""
     day, problems = _day_problems(calendar, date, kind, hours)
@@ -93,15 +141,37 @@ def calendar_day_set(*, actor: Any, calendar: CalendarYear, date: dt.date, kind:
     assert day is not None
     existing = CalendarDay.objects.filter(calendar=calendar, date=date).first()
     if existing is None:
-        created = CalendarDay.objects.create(calendar=calendar, date=date, kind=day.kind, hours=day.hours, note=note.strip())
-        audit.record(actor=actor, obj=calendar, action="update", before={"day": ""},
-                     after={"day": f"{date.isoformat()} {day.kind} {audit.value_text(day.hours)} {note.strip()}".strip()}, reason=reason)
+        created = CalendarDay.objects.create(
+            calendar=calendar, date=date, kind=day.kind, hours=day.hours, note=note.strip()
+        )
+        audit.record(
+            actor=actor,
+            obj=calendar,
+            action="update",
+            before={"day": ""},
+            after={
+                "day": f"{date.isoformat()} {day.kind} {audit.value_text(day.hours)} {note.strip()}".strip()
+            },
+            reason=reason,
+        )
         return created
     before = f"{existing.date.isoformat()} {existing.kind} {audit.value_text(existing.hours)} {existing.note}".strip()
-    audit.apply_changes(actor=actor, obj=existing, changes={"kind": day.kind, "hours": day.hours, "note": note.strip()}, reason=reason)
+    audit.apply_changes(
+        actor=actor,
+        obj=existing,
+        changes={"kind": day.kind, "hours": day.hours, "note": note.strip()},
+        reason=reason,
+    )
     after = f"{existing.date.isoformat()} {existing.kind} {audit.value_text(existing.hours)} {existing.note}".strip()
     if before != after:
-        audit.record(actor=actor, obj=calendar, action="update", before={"day": before}, after={"day": after}, reason=reason)
+        audit.record(
+            actor=actor,
+            obj=calendar,
+            action="update",
+            before={"day": before},
+            after={"day": after},
+            reason=reason,
+        )
     return existing
 
 
@@ -111,7 +181,9 @@ def calendar_day_remove(*, actor: Any, day: CalendarDay, reason: str = "") -> No
     calendar = day.calendar
     before = f"{day.date.isoformat()} {day.kind} {audit.value_text(day.hours)} {day.note}".strip()
     audit.record_delete(actor=actor, obj=day, fields=DAY_FIELDS, reason=reason)
-    audit.record(actor=actor, obj=calendar, action="update", before={"day": before}, after={"day": ""}, reason=reason)
+    audit.record(
+        actor=actor, obj=calendar, action="update", before={"day": before}, after={"day": ""}, reason=reason
+    )
     day.delete()
 
 
@@ -122,7 +194,9 @@ def work_calendar(organization: Organization, start: dt.date, end: dt.date) -> W
 
 
 @transaction.atomic
-def timesheet_set(*, actor: Any, period: Period, employee: Employee, hours: Decimal | str, comment: str = "") -> Timesheet:
+def timesheet_set(
+    *, actor: Any, period: Period, employee: Employee, hours: Decimal | str, comment: str = ""
+) -> Timesheet:
     """The hours the employee actually worked in the period; for hours-based proration they take
     precedence over the calendar."""
     ensure_open(period)
@@ -130,16 +204,33 @@ def timesheet_set(*, actor: Any, period: Period, employee: Employee, hours: Deci
     try:
         value = D(hours)
     except (TypeError, ValueError):
-        raise InvalidInput([problem("not_a_number", "hours", "«{v}» — не число", "“{v}” is not a number", v=hours)]) from None
+        raise InvalidInput(
+            [problem("not_a_number", "hours", "«{v}» — не число", "“{v}” is not a number", v=hours)]
+        ) from None
     if value < 0 or value > MAX_PERIOD_HOURS:
-        problems.append(problem("range", "hours", "Часы — от 0 до {m}", "Hours are 0 to {m}", m=MAX_PERIOD_HOURS))
+        problems.append(
+            problem("range", "hours", "Часы — от 0 до {m}", "Hours are 0 to {m}", m=MAX_PERIOD_HOURS)
+        )
     if employee.organization_id != period.organization_id:
-        problems.append(problem("other_organization", "employee", "Сотрудник из другой организации", "The employee belongs to another organization"))
+        problems.append(
+            problem(
+                "other_organization",
+                "employee",
+                "Сотрудник из другой организации",
+                "The employee belongs to another organization",
+            )
+        )
     raise_if_errors(problems)
     existing = Timesheet.objects.filter(period=period, employee=employee).first()
     if existing is None:
-        sheet = Timesheet.objects.create(organization_id=period.organization_id, period=period, employee=employee, hours=value,
-                                         comment=comment.strip(), entered_by=actor if getattr(actor, "pk", None) else None)
+        sheet = Timesheet.objects.create(
+            organization_id=period.organization_id,
+            period=period,
+            employee=employee,
+            hours=value,
+            comment=comment.strip(),
+            entered_by=actor if getattr(actor, "pk", None) else None,
+        )
         audit.record_create(actor=actor, obj=sheet, fields=TIMESHEET_FIELDS)
         return sheet
     audit.apply_changes(actor=actor, obj=existing, changes={"hours": value, "comment": comment.strip()})

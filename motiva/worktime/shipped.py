@@ -55,15 +55,32 @@ def read_shipped(code: str) -> ShippedYear:
     if any(day.date.year != year for day in days):
         raise ValueError(f"{code}: a day outside {year}")
     totals = raw.get("totals") or {}
-    return ShippedYear(code, str(raw["country"]), year, hours_per_day, str(raw.get("status", "official")), tuple(days),
-                       int(totals.get("working_days", 0)), from_config(totals.get("hours", 0)))
+    return ShippedYear(
+        code,
+        str(raw["country"]),
+        year,
+        hours_per_day,
+        str(raw.get("status", "official")),
+        tuple(days),
+        int(totals.get("working_days", 0)),
+        from_config(totals.get("hours", 0)),
+    )
 
 
-def calendar_of(owner: str, codes: Sequence[str], extra_days: Iterable[CalendarDay] = (), extra_years: Iterable[int] = (),
-                hours_per_day: Decimal | None = None) -> WorkCalendar:
+def calendar_of(
+    owner: str,
+    codes: Sequence[str],
+    extra_days: Iterable[CalendarDay] = (),
+    extra_years: Iterable[int] = (),
+    hours_per_day: Decimal | None = None,
+) -> WorkCalendar:
     """A calendar from shipped years and days that correct them (a scenario's inline days)."""
     shipped = [read_shipped(code) for code in codes]
     days = {day.date: day for year in shipped for day in year.days}
     days.update({day.date: day for day in extra_days})
-    per_day = hours_per_day if hours_per_day is not None else (shipped[0].hours_per_day if shipped else Decimal(8))
-    return WorkCalendar.build(owner, {year.year for year in shipped} | set(extra_years), days.values(), hours_per_day=per_day)
+    per_day = (
+        hours_per_day if hours_per_day is not None else (shipped[0].hours_per_day if shipped else Decimal(8))
+    )
+    return WorkCalendar.build(
+        owner, {year.year for year in shipped} | set(extra_years), days.values(), hours_per_day=per_day
+    )

@@ -22,7 +22,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); scripts/test.sh does it when it can")
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); scripts/test.sh does it when it can"
+        )
     if not (Path(__file__).resolve().parents[2] / "node_modules" / "alpinejs").is_dir():
         pytest.fail("node_modules is missing: run `npm ci` (scripts/test.sh does it when npm is installed)")
     from playwright.sync_api import sync_playwright
@@ -32,8 +34,11 @@ def browser():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                  args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
             yield chromium
             chromium.close()
     finally:
@@ -98,7 +103,10 @@ def test_the_whole_loop_in_a_browser(browser, live_server, cast):
     assert "действует с 01.04.2026" in hr.page.content()
     hr.page.select_option("select[name=period]", str(april.pk))
     hr.submit("Создать карты")
-    assert set(Card.objects.filter(period=april).values_list("employee__last_name", flat=True)) == {"Аннина", "Борисов"}
+    assert set(Card.objects.filter(period=april).values_list("employee__last_name", flat=True)) == {
+        "Аннина",
+        "Борисов",
+    }
     hr.go(f"/o/{company}/periods/{april.pk}/")
     hr.submit("Перевести в «цели утверждены»")
     hr.submit("Перевести в «сбор факта»")
@@ -155,7 +163,9 @@ def test_the_whole_loop_in_a_browser(browser, live_server, cast):
     employee = Session(browser, base, "anna", mobile=True)
     employee.go("/me/")
     with employee.page.expect_navigation():
-        employee.page.select_option("select[name=period]", str(april.pk))  # March is still open, so it is shown first
+        employee.page.select_option(
+            "select[name=period]", str(april.pk)
+        )  # March is still open, so it is shown first
     employee.page.wait_for_selector("[data-testid=result]")
     page = employee.page.content()
     assert "Итог утверждён" in page and "Как считается моя премия" in page

@@ -24,28 +24,85 @@ MARCH = dt.date(2026, 3, 1)
 
 @pytest.fixture
 def setup(actor, organization, structure):
-    ratio = kpi.scale_create(actor=actor, organization=organization, name="Факт/план", kind="ratio", params={"cap": "150"})
+    ratio = kpi.scale_create(
+        actor=actor, organization=organization, name="Факт/план", kind="ratio", params={"cap": "150"}
+    )
     sales = kpi.indicator_create(actor=actor, organization=organization, code="SALES", name="Продажи")
     calls = kpi.indicator_create(actor=actor, organization=organization, code="CALLS", name="Звонки")
     kpi.indicator_create(actor=actor, organization=organization, code="HEADS", name="Численность")
-    kpi.indicator_create(actor=actor, organization=organization, code="PER_HEAD", name="Звонки на человека", formula="CALLS / HEADS")
-    scheme = kpi.scheme_create(actor=actor, organization=organization, name="20 %", kind="target_bonus", params={"basis": "salary_percent", "percent": "20"})
-    template, _ = kpi.card_template_create(actor=actor, position=structure["specialist"], valid_from=dt.date(2026, 1, 1), scheme=scheme, lines=[
-        {"indicator": sales, "weight": "70", "scale": ratio, "target": "100", "level": "unit"},
-        {"indicator": organization.indicators.get(code="PER_HEAD"), "weight": "30", "scale": ratio, "target": "50"},
-    ])
+    kpi.indicator_create(
+        actor=actor,
+        organization=organization,
+        code="PER_HEAD",
+        name="Звонки на человека",
+        formula="CALLS / HEADS",
+    )
+    scheme = kpi.scheme_create(
+        actor=actor,
+        organization=organization,
+        name="20 %",
+        kind="target_bonus",
+        params={"basis": "salary_percent", "percent": "20"},
+    )
+    template, _ = kpi.card_template_create(
+        actor=actor,
+        position=structure["specialist"],
+        valid_from=dt.date(2026, 1, 1),
+        scheme=scheme,
+        lines=[
+            {"indicator": sales, "weight": "70", "scale": ratio, "target": "100", "level": "unit"},
+            {
+                "indicator": organization.indicators.get(code="PER_HEAD"),
+                "weight": "30",
+                "scale": ratio,
+                "target": "50",
+            },
+        ],
+    )
     people = [
-        org.employee_hire(actor=actor, organization=organization, personnel_number=str(10 + i), last_name=f"Сотрудник{i}", first_name="Тест",
-                          hire_date=dt.date(2025, 1, 1), position=structure["specialist"], salary=D(50000 + 10000 * i), manager=structure["boss"])
+        org.employee_hire(
+            actor=actor,
+            organization=organization,
+            personnel_number=str(10 + i),
+            last_name=f"Сотрудник{i}",
+            first_name="Тест",
+            hire_date=dt.date(2025, 1, 1),
+            position=structure["specialist"],
+            salary=D(50000 + 10000 * i),
+            manager=structure["boss"],
+        )
         for i in range(3)
     ]
     period = periods.period_create(actor=actor, organization=organization, kind="month", start=MARCH)
     for person in people:
         kpi.card_create(actor=actor, employee=person, period=period, template=template)
-        periods.value_set(actor=actor, indicator=calls, period=period, kind="fact", value=D(1000), scope="employee", employee=person)
-        periods.value_set(actor=actor, indicator=organization.indicators.get(code="HEADS"), period=period, kind="fact", value=D(20),
-                          scope="employee", employee=person)
-    periods.value_set(actor=actor, indicator=sales, period=period, kind="fact", value=D(110), scope="unit", unit=structure["dept"])
+        periods.value_set(
+            actor=actor,
+            indicator=calls,
+            period=period,
+            kind="fact",
+            value=D(1000),
+            scope="employee",
+            employee=person,
+        )
+        periods.value_set(
+            actor=actor,
+            indicator=organization.indicators.get(code="HEADS"),
+            period=period,
+            kind="fact",
+            value=D(20),
+            scope="employee",
+            employee=person,
+        )
+    periods.value_set(
+        actor=actor,
+        indicator=sales,
+        period=period,
+        kind="fact",
+        value=D(110),
+        scope="unit",
+        unit=structure["dept"],
+    )
     return {"period": period, "people": people, "sales": sales, "template": template, "structure": structure}
 
 
@@ -85,14 +142,31 @@ def test_results_stored_in_the_earlier_format_still_explain_themselves(actor, se
     def earlier(compact):
         wording_id, params, inputs, outcome = compact
         _ru, _en, param_names, input_names = catalog[wording_id]
-        return [wording_id, dict(zip(param_names, params, strict=True)) if params else None,
-                [[n, v] for n, v in zip(input_names, inputs, strict=True)] if inputs else None, outcome]
+        return [
+            wording_id,
+            dict(zip(param_names, params, strict=True)) if params else None,
+            [[n, v] for n, v in zip(input_names, inputs, strict=True)] if inputs else None,
+            outcome,
+        ]
 
     result.trace = {part: [earlier(s) for s in steps] for part, steps in result.trace.items()}
-    result.components = [{"ru": catalog[name][0], "en": catalog[name][1], "amount": amount, "steps": [earlier(s) for s in steps]}
-                         for name, amount, steps in result.components]
-    result.lines = [{"key": line["key"], **{k: v for k, v in stored.items() if k != "steps"}, "steps": [earlier(s) for s in stored["steps"]]}
-                    for line, stored in zip(result.lines, stored_lines(result), strict=True)]
+    result.components = [
+        {
+            "ru": catalog[name][0],
+            "en": catalog[name][1],
+            "amount": amount,
+            "steps": [earlier(s) for s in steps],
+        }
+        for name, amount, steps in result.components
+    ]
+    result.lines = [
+        {
+            "key": line["key"],
+            **{k: v for k, v in stored.items() if k != "steps"},
+            "steps": [earlier(s) for s in stored["steps"]],
+        }
+        for line, stored in zip(result.lines, stored_lines(result), strict=True)
+    ]
     result.save()
     CalculationRun.objects.filter(pk=run.pk).update(trace_templates={k: v[:2] for k, v in catalog.items()})
     result = EmployeeResult.objects.select_related("run").get(pk=result.pk)
@@ -105,7 +179,9 @@ def test_a_cards_lines_keep_their_place_on_the_card(actor, setup):
     """Lines are read unsorted and put in order per card: by their place on the card, then as created."""
     first, second = setup["people"][:2]
     lines = list(CardLine.objects.filter(card__employee=first, card__period=setup["period"]).order_by("id"))
-    CardLine.objects.filter(pk=lines[0].pk).update(order=9)  # the line created first moves to the end of its card
+    CardLine.objects.filter(pk=lines[0].pk).update(
+        order=9
+    )  # the line created first moves to the end of its card
     run = calc.calculation_run_create(actor=actor, period=setup["period"])
     moved = EmployeeResult.objects.get(run=run, employee=first)
     assert [line["key"] for line in moved.lines] == [str(lines[1].pk), str(lines[0].pk)]
@@ -119,14 +195,25 @@ def test_rerunning_the_same_inputs_gives_the_same_hash_and_results(actor, setup)
     second = calc.calculation_run_create(actor=actor, period=setup["period"])
     assert first.input_hash == second.input_hash
     assert second.previous_id == first.pk
-    pairs = lambda run: sorted(EmployeeResult.objects.filter(run=run).values_list("employee_id", "result", "pay"))  # noqa: E731
+
+    def pairs(run):
+        return sorted(EmployeeResult.objects.filter(run=run).values_list("employee_id", "result", "pay"))
+
     assert pairs(first) == pairs(second)
     assert calc.run_difference(second) == []
 
 
 def test_a_changed_fact_makes_a_new_run_that_shows_the_difference(actor, setup):
     first = calc.calculation_run_create(actor=actor, period=setup["period"])
-    periods.value_set(actor=actor, indicator=setup["sales"], period=setup["period"], kind="fact", value=D(120), scope="unit", unit=setup["structure"]["dept"])
+    periods.value_set(
+        actor=actor,
+        indicator=setup["sales"],
+        period=setup["period"],
+        kind="fact",
+        value=D(120),
+        scope="unit",
+        unit=setup["structure"]["dept"],
+    )
     second = calc.calculation_run_create(actor=actor, period=setup["period"])
     assert second.input_hash != first.input_hash
     difference = calc.run_difference(second)
@@ -158,17 +245,29 @@ def test_fetch_takes_a_fixed_number_of_queries(actor, organization, setup, struc
         inputs = fetch_run_inputs(setup["period"])
     assert len(inputs.employees) == 3
     for i in range(5):
-        person = org.employee_hire(actor=actor, organization=organization, personnel_number=f"9{i}", last_name="Ещё", first_name="Один",
-                                   hire_date=dt.date(2025, 1, 1), position=structure["specialist"], salary=D(40000))
+        person = org.employee_hire(
+            actor=actor,
+            organization=organization,
+            personnel_number=f"9{i}",
+            last_name="Ещё",
+            first_name="Один",
+            hire_date=dt.date(2025, 1, 1),
+            position=structure["specialist"],
+            salary=D(40000),
+        )
         kpi.card_create(actor=actor, employee=person, period=setup["period"], template=setup["template"])
     with CaptureQueriesContext(connection) as large:
         inputs = fetch_run_inputs(setup["period"])
     assert len(inputs.employees) == 8
-    assert len(small) == len(large) == 15  # the plan's 7 (the calendar) and one slice's 8 (timesheets, lines' percents and gates)
+    assert (
+        len(small) == len(large) == 15
+    )  # the plan's 7 (the calendar) and one slice's 8 (timesheets, lines' percents and gates)
 
 
 def test_a_unit_scope_calculates_only_that_subtree(actor, organization, setup, structure):
-    other_unit = org.unit_create(actor=actor, organization=organization, code="X", name="Склад", parent=structure["company"])
+    other_unit = org.unit_create(
+        actor=actor, organization=organization, code="X", name="Склад", parent=structure["company"]
+    )
     run = calc.calculation_run_create(actor=actor, period=setup["period"], unit=other_unit)
     assert run.employees_total == 0
     run = calc.calculation_run_create(actor=actor, period=setup["period"], unit=structure["dept"])
@@ -185,11 +284,17 @@ def test_the_background_task_runs_on_commit(actor, setup, django_capture_on_comm
 def test_adjustments_need_a_reason_and_a_second_approver(actor, setup, django_user_model):
     employee = setup["people"][0]
     with pytest.raises(InvalidInput) as refusal:
-        calc.adjustment_create(actor=actor, period=setup["period"], employee=employee, amount=D(1000), reason=" ")
+        calc.adjustment_create(
+            actor=actor, period=setup["period"], employee=employee, amount=D(1000), reason=" "
+        )
     assert refusal.value.problems[0].field == "reason"
-    adjustment = calc.adjustment_create(actor=actor, period=setup["period"], employee=employee, amount=D(1000), reason="Разовая работа")
+    adjustment = calc.adjustment_create(
+        actor=actor, period=setup["period"], employee=employee, amount=D(1000), reason="Разовая работа"
+    )
     run = calc.calculation_run_create(actor=actor, period=setup["period"])
-    assert EmployeeResult.objects.get(run=run, employee=employee).pay == D("10700")  # not approved yet: does not count
+    assert EmployeeResult.objects.get(run=run, employee=employee).pay == D(
+        "10700"
+    )  # not approved yet: does not count
     with pytest.raises(InvalidInput):
         calc.adjustment_approve(actor=actor, adjustment=adjustment)
     finance = django_user_model.objects.create_user(username="finance2", password="x-Secret-123")
@@ -198,50 +303,108 @@ def test_adjustments_need_a_reason_and_a_second_approver(actor, setup, django_us
     assert EmployeeResult.objects.get(run=run, employee=employee).pay == D("11700")
 
 
-def test_a_disciplinary_reduction_is_capped_and_never_makes_the_bonus_negative(actor, setup, django_user_model):
+def test_a_disciplinary_reduction_is_capped_and_never_makes_the_bonus_negative(
+    actor, setup, django_user_model
+):
     employee = setup["people"][0]
     period = setup["period"]
-    adjustment = calc.adjustment_create(actor=actor, period=period, employee=employee, amount=D(-50000), reason="Выговор",
-                                        kind="disciplinary", applied_on=period.start, order_number="12-к")
-    calc.adjustment_approve(actor=django_user_model.objects.create_user(username="gd", password="x-Secret-123"), adjustment=adjustment)
+    adjustment = calc.adjustment_create(
+        actor=actor,
+        period=period,
+        employee=employee,
+        amount=D(-50000),
+        reason="Выговор",
+        kind="disciplinary",
+        applied_on=period.start,
+        order_number="12-к",
+    )
+    calc.adjustment_approve(
+        actor=django_user_model.objects.create_user(username="gd", password="x-Secret-123"),
+        adjustment=adjustment,
+    )
     run = calc.calculation_run_create(actor=actor, period=period)
     result = EmployeeResult.objects.get(run=run, employee=employee)
     # the cap is a fifth of (50 000 + 10 700) = 12 140, more than the bonus of 10 700: the bonus stops at zero
     assert result.pay == D("0")
     assert [p["code"] for p in result.problems] == ["disciplinary_cap", "reduction_above_bonus"]
     steps = " ".join(step for component in explain(result)["components"] for step in component["steps"])
-    assert "приказ № 12-к" in steps and "12140" in steps.replace(" ", "").replace(",00", "") and "не применено 1440" in steps
+    assert (
+        "приказ № 12-к" in steps
+        and "12140" in steps.replace(" ", "").replace(",00", "")
+        and "не применено 1440" in steps
+    )
 
 
 def test_a_sanction_needs_its_date_inside_the_period(actor, setup):
     employee, period = setup["people"][0], setup["period"]
     with pytest.raises(InvalidInput) as refused:
-        calc.adjustment_create(actor=actor, period=period, employee=employee, amount=D(-500), reason="Выговор", kind="disciplinary")
+        calc.adjustment_create(
+            actor=actor,
+            period=period,
+            employee=employee,
+            amount=D(-500),
+            reason="Выговор",
+            kind="disciplinary",
+        )
     assert [p.field for p in refused.value.problems] == ["applied_on"]
     with pytest.raises(InvalidInput) as refused:
-        calc.adjustment_create(actor=actor, period=period, employee=employee, amount=D(-500), reason="Выговор", kind="disciplinary",
-                               applied_on=period.end + dt.timedelta(days=1))
+        calc.adjustment_create(
+            actor=actor,
+            period=period,
+            employee=employee,
+            amount=D(-500),
+            reason="Выговор",
+            kind="disciplinary",
+            applied_on=period.end + dt.timedelta(days=1),
+        )
     assert refused.value.problems[0].code == "outside_period"
     with pytest.raises(InvalidInput) as refused:
-        calc.adjustment_create(actor=actor, period=period, employee=employee, amount=D(-500), percent=D(75), reason="Выговор",
-                               kind="disciplinary", applied_on=period.start)
+        calc.adjustment_create(
+            actor=actor,
+            period=period,
+            employee=employee,
+            amount=D(-500),
+            percent=D(75),
+            reason="Выговор",
+            kind="disciplinary",
+            applied_on=period.start,
+        )
     assert refused.value.problems[0].code == "amount_or_percent"
     assert not Adjustment.objects.exists()
 
 
 def test_a_percent_reduction_takes_its_share_of_the_bonus(actor, setup, django_user_model):
     employee, period = setup["people"][0], setup["period"]
-    adjustment = calc.adjustment_create(actor=actor, period=period, employee=employee, amount=None, percent=D(10), reason="Замечание",
-                                        kind="disciplinary", applied_on=period.end)
-    calc.adjustment_approve(actor=django_user_model.objects.create_user(username="gd", password="x-Secret-123"), adjustment=adjustment)
+    adjustment = calc.adjustment_create(
+        actor=actor,
+        period=period,
+        employee=employee,
+        amount=None,
+        percent=D(10),
+        reason="Замечание",
+        kind="disciplinary",
+        applied_on=period.end,
+    )
+    calc.adjustment_approve(
+        actor=django_user_model.objects.create_user(username="gd", password="x-Secret-123"),
+        adjustment=adjustment,
+    )
     run = calc.calculation_run_create(actor=actor, period=period)
     assert EmployeeResult.objects.get(run=run, employee=employee).pay == D("10700") - D("1070")
 
 
 def test_a_group_correction_applies_to_the_unit(actor, setup, django_user_model):
-    correction = calc.group_correction_set(actor=actor, period=setup["period"], unit=setup["structure"]["dept"], coefficient=D("0.9"),
-                                           reason="Субъективные оценки выше объективных KPI компании")
-    calc.group_correction_approve(actor=django_user_model.objects.create_user(username="gd", password="x-Secret-123"), correction=correction)
+    correction = calc.group_correction_set(
+        actor=actor,
+        period=setup["period"],
+        unit=setup["structure"]["dept"],
+        coefficient=D("0.9"),
+        reason="Субъективные оценки выше объективных KPI компании",
+    )
+    calc.group_correction_approve(
+        actor=django_user_model.objects.create_user(username="gd", password="x-Secret-123"),
+        correction=correction,
+    )
     run = calc.calculation_run_create(actor=actor, period=setup["period"])
     assert EmployeeResult.objects.get(run=run, employee=setup["people"][0]).pay == D("9630")
 
@@ -257,7 +420,9 @@ def test_a_failed_run_is_marked_with_the_reason(actor, setup, monkeypatch):
     assert (run.status, run.error) == (RunStatus.FAILED, "диск заполнен")
     assert not EmployeeResult.objects.exists()
     monkeypatch.undo()
-    assert calc.calculation_run_create(actor=actor, period=setup["period"]).status == RunStatus.DONE  # a failed run blocks nothing
+    assert (
+        calc.calculation_run_create(actor=actor, period=setup["period"]).status == RunStatus.DONE
+    )  # a failed run blocks nothing
 
 
 @pytest.mark.django_db(transaction=True)
@@ -268,13 +433,18 @@ def test_worker_processes_give_the_same_results_traces_and_hash(actor, setup, se
     sequential = calc.calculation_run_create(actor=actor, period=setup["period"])
     settings.MOTIVA_CALC_WORKERS = 2
     settings.MOTIVA_CALC_PARALLEL_MIN = 1
-    monkeypatch.setattr("motiva.calc.services._SLICES_PER_WORKER", 10)  # one employee a slice: each read and computed in a worker
+    monkeypatch.setattr(
+        "motiva.calc.services._SLICES_PER_WORKER", 10
+    )  # one employee a slice: each read and computed in a worker
     parallel = calc.calculation_run_create(actor=actor, period=setup["period"])
     assert parallel.timings["slices"] == 3 and sequential.timings["slices"] == 1
-    assert {"total", "plan", "fetch", "compute", "store"} <= set(parallel.timings.keys()) and parallel.timings["store"] > 0
+    assert {"total", "plan", "fetch", "compute", "store"} <= set(
+        parallel.timings.keys()
+    ) and parallel.timings["store"] > 0
     fields = ("employee_id", "result", "pay", "lines", "components", "trace", "problems")
-    assert list(EmployeeResult.objects.filter(run=sequential).order_by("employee_id").values_list(*fields)) == list(
-        EmployeeResult.objects.filter(run=parallel).order_by("employee_id").values_list(*fields))
+    assert list(
+        EmployeeResult.objects.filter(run=sequential).order_by("employee_id").values_list(*fields)
+    ) == list(EmployeeResult.objects.filter(run=parallel).order_by("employee_id").values_list(*fields))
     assert parallel.trace_templates == sequential.trace_templates
     assert parallel.input_hash == sequential.input_hash
     assert parallel.progress == 100
@@ -290,8 +460,13 @@ def test_the_input_hash_does_not_depend_on_slicing(setup):
     parts = [fetch_slice(plan, ids[0], ids[0]), fetch_slice(plan, ids[1], ids[-1])]
     assert [len(p.employees) for p in parts] == [1, 2]
     assert whole.scale_ids == parts[0].scale_ids == parts[1].scale_ids and whole.scale_ids
-    assert combine_hashes(plan.hash_total, whole.hash_total, plan.scales_hash(whole.scale_ids)) == combine_hashes(
-        plan.hash_total, *(p.hash_total for p in parts), plan.scales_hash(set().union(*(p.scale_ids for p in parts))))
+    assert combine_hashes(
+        plan.hash_total, whole.hash_total, plan.scales_hash(whole.scale_ids)
+    ) == combine_hashes(
+        plan.hash_total,
+        *(p.hash_total for p in parts),
+        plan.scales_hash(set().union(*(p.scale_ids for p in parts))),
+    )
     assert [e.lines for e in whole.employees] == [e.lines for p in parts for e in p.employees]
 
 
@@ -300,12 +475,25 @@ def test_a_value_entered_again_gives_the_same_input_hash(actor, setup):
     and entered again with the same figures gets a new id)."""
     first = calc.calculation_run_create(actor=actor, period=setup["period"])
     person = setup["people"][0]
-    values = list(IndicatorValue.objects.filter(period=setup["period"], employee=person).select_related("indicator").order_by("id"))
+    values = list(
+        IndicatorValue.objects.filter(period=setup["period"], employee=person)
+        .select_related("indicator")
+        .order_by("id")
+    )
     IndicatorValue.objects.filter(pk__in=[v.pk for v in values]).delete()
     for value in values:  # entered again in the same order
-        periods.value_set(actor=actor, indicator=value.indicator, period=setup["period"], kind=value.kind, value=value.value,
-                          scope="employee", employee=person)
-    assert not set(IndicatorValue.objects.filter(employee=person).values_list("pk", flat=True)) & {v.pk for v in values}
+        periods.value_set(
+            actor=actor,
+            indicator=value.indicator,
+            period=setup["period"],
+            kind=value.kind,
+            value=value.value,
+            scope="employee",
+            employee=person,
+        )
+    assert not set(IndicatorValue.objects.filter(employee=person).values_list("pk", flat=True)) & {
+        v.pk for v in values
+    }
     second = calc.calculation_run_create(actor=actor, period=setup["period"])
     assert second.input_hash == first.input_hash
 
@@ -313,8 +501,12 @@ def test_a_value_entered_again_gives_the_same_input_hash(actor, setup):
 def test_a_stored_trace_shows_texts_as_stored(actor, setup):
     """Stored values come back as numbers only when they were numbers: the proration's month stays 03.2026."""
     run = calc.calculation_run_create(actor=actor, period=setup["period"])
-    explained = explain(EmployeeResult.objects.select_related("run").get(run=run, employee=setup["people"][0]), "en")
-    assert any(step.startswith("03.2026: worked 31 of 31 days") for step in explained["pay"]), explained["pay"]
+    explained = explain(
+        EmployeeResult.objects.select_related("run").get(run=run, employee=setup["people"][0]), "en"
+    )
+    assert any(step.startswith("03.2026: worked 31 of 31 days") for step in explained["pay"]), explained[
+        "pay"
+    ]
 
 
 def test_engine_inputs_are_decimals_with_the_stored_digits_on_every_database(setup):
@@ -323,16 +515,25 @@ def test_engine_inputs_are_decimals_with_the_stored_digits_on_every_database(set
     part = fetch_slice(fetch_plan(setup["period"]))
     line = next(line for line in part.employees[0].lines if line.indicator_code == "SALES")
     assert type(line.weight) is Decimal and str(line.weight) == "70.00"
-    assert type(line.plan.target) is Decimal and str(line.plan.target) == "100.000000" and line.plan.threshold is None
+    assert (
+        type(line.plan.target) is Decimal
+        and str(line.plan.target) == "100.000000"
+        and line.plan.threshold is None
+    )
     assert str(line.fact) == "110.000000"
     calls = part.employees[0].pay.facts["CALLS"]
     assert type(calls) is Decimal and str(calls) == "1000.000000"
-    assert part.employees[0].lines[0].weight is part.employees[1].lines[0].weight or connection.vendor != "postgresql"
+    assert (
+        part.employees[0].lines[0].weight is part.employees[1].lines[0].weight
+        or connection.vendor != "postgresql"
+    )
 
 
 def test_only_the_scales_the_run_uses_count_in_its_hash(actor, organization, setup):
     first = calc.calculation_run_create(actor=actor, period=setup["period"])
-    unused = kpi.scale_create(actor=actor, organization=organization, name="Не используется", kind="ratio", params={"cap": "120"})
+    unused = kpi.scale_create(
+        actor=actor, organization=organization, name="Не используется", kind="ratio", params={"cap": "120"}
+    )
     second = calc.calculation_run_create(actor=actor, period=setup["period"])
     assert second.input_hash == first.input_hash  # a scale no line uses is not an input
     Scale.objects.filter(pk=unused.pk).update(params={"cap": "130"})
@@ -340,7 +541,6 @@ def test_only_the_scales_the_run_uses_count_in_its_hash(actor, organization, set
     Scale.objects.filter(pk=used).update(params={"cap": "149"})
     third = calc.calculation_run_create(actor=actor, period=setup["period"])
     assert third.input_hash != first.input_hash
-
 
 
 def test_a_line_key_that_needs_escaping_is_stored_as_valid_json():

@@ -29,8 +29,15 @@ def test_new_organizations_get_the_calendars_of_their_country(actor):
     som = org.organization_create(actor=actor, name="Сомы", currency="KGS")
     dollars = org.organization_create(actor=actor, name="Доллары", currency="USD")
     none = org.organization_create(actor=actor, name="Без календаря", calendars=[])
-    assert list(CalendarYear.objects.filter(organization=rub).values_list("source", flat=True)) == ["ru-2025", "ru-2026", "ru-2027"]
-    assert list(CalendarYear.objects.filter(organization=som).values_list("source", flat=True)) == ["kg-2025", "kg-2026"]
+    assert list(CalendarYear.objects.filter(organization=rub).values_list("source", flat=True)) == [
+        "ru-2025",
+        "ru-2026",
+        "ru-2027",
+    ]
+    assert list(CalendarYear.objects.filter(organization=som).values_list("source", flat=True)) == [
+        "kg-2025",
+        "kg-2026",
+    ]
     assert not CalendarYear.objects.filter(organization__in=[dollars, none]).exists()
     calendar = worktime.work_calendar(rub, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
     assert calendar.working_days(dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == 247
@@ -40,8 +47,12 @@ def test_new_organizations_get_the_calendars_of_their_country(actor):
 def test_hr_corrects_a_day_and_every_change_is_audited(actor, organization):
     year = CalendarYear.objects.get(organization=organization, year=2027)
     events = AuditEvent.objects.count()
-    worktime.calendar_day_set(actor=actor, calendar=year, date=dt.date(2027, 1, 11), kind="day_off", note="Перенос со 2 января")
-    day = worktime.calendar_day_set(actor=actor, calendar=year, date=dt.date(2027, 1, 11), kind="shortened", reason="ошибка")
+    worktime.calendar_day_set(
+        actor=actor, calendar=year, date=dt.date(2027, 1, 11), kind="day_off", note="Перенос со 2 января"
+    )
+    day = worktime.calendar_day_set(
+        actor=actor, calendar=year, date=dt.date(2027, 1, 11), kind="shortened", reason="ошибка"
+    )
     assert (day.kind, day.hours) == ("shortened", D(7))
     worktime.calendar_day_remove(actor=actor, day=day, reason="лишний")
     assert not CalendarDay.objects.filter(calendar=year, date=dt.date(2027, 1, 11)).exists()
@@ -58,15 +69,40 @@ HIRED = dt.date(2020, 1, 1)
 def _one_person(actor, organization, params, salary=SALARY, hire=HIRED, start=MAY, kind="month"):
     unit = org.unit_create(actor=actor, organization=organization, code="U", name="Цех")
     position = org.position_create(actor=actor, unit=unit, title="Оператор")
-    person = org.employee_hire(actor=actor, organization=organization, personnel_number="1", last_name="Табельная", first_name="Т",
-                               hire_date=hire, position=position, salary=salary)
-    scale = kpi.scale_create(actor=actor, organization=organization, name="ratio", kind="ratio", params={"cap": "150"})
+    person = org.employee_hire(
+        actor=actor,
+        organization=organization,
+        personnel_number="1",
+        last_name="Табельная",
+        first_name="Т",
+        hire_date=hire,
+        position=position,
+        salary=salary,
+    )
+    scale = kpi.scale_create(
+        actor=actor, organization=organization, name="ratio", kind="ratio", params={"cap": "150"}
+    )
     indicator = kpi.indicator_create(actor=actor, organization=organization, code="PLAN", name="План")
-    scheme = kpi.scheme_create(actor=actor, organization=organization, name="s", kind="target_bonus", params=params)
+    scheme = kpi.scheme_create(
+        actor=actor, organization=organization, name="s", kind="target_bonus", params=params
+    )
     period = periods.period_create(actor=actor, organization=organization, kind=kind, start=start)
-    kpi.card_create(actor=actor, employee=person, period=period, scheme=scheme,
-                    lines=[{"indicator": indicator, "weight": "100", "scale": scale, "target": "100"}])
-    periods.value_set(actor=actor, indicator=indicator, period=period, kind="fact", value=D(100), scope="employee", employee=person)
+    kpi.card_create(
+        actor=actor,
+        employee=person,
+        period=period,
+        scheme=scheme,
+        lines=[{"indicator": indicator, "weight": "100", "scale": scale, "target": "100"}],
+    )
+    periods.value_set(
+        actor=actor,
+        indicator=indicator,
+        period=period,
+        kind="fact",
+        value=D(100),
+        scope="employee",
+        employee=person,
+    )
     return person, period
 
 
@@ -77,8 +113,16 @@ def _pay(actor, period):
 
 
 def test_the_timesheet_takes_precedence_in_a_run_and_changes_the_input_hash(actor, organization):
-    person, period = _one_person(actor, organization, {"basis": "salary_percent", "percent": "25", "day_basis": "hours"})
-    org.absence_create(actor=actor, employee=person, kind="vacation", start_date=dt.date(2026, 5, 4), end_date=dt.date(2026, 5, 8))
+    person, period = _one_person(
+        actor, organization, {"basis": "salary_percent", "percent": "25", "day_basis": "hours"}
+    )
+    org.absence_create(
+        actor=actor,
+        employee=person,
+        kind="vacation",
+        start_date=dt.date(2026, 5, 4),
+        end_date=dt.date(2026, 5, 8),
+    )
     run, result = _pay(actor, period)
     assert result.pay == (D(20000) * 112 / 151).quantize(D("0.01"))  # 151 h in May 2026, 39 h of leave
     worktime.timesheet_set(actor=actor, period=period, employee=person, hours="120,8")
@@ -94,8 +138,13 @@ def test_the_timesheet_takes_precedence_in_a_run_and_changes_the_input_hash(acto
 
 
 def test_a_salary_change_inside_the_period_counts_each_salary_for_its_days(actor, organization):
-    person, period = _one_person(actor, organization, {"basis": "salary_percent", "percent": "20", "day_basis": "working"},
-                                 salary=D(50000), start=dt.date(2026, 3, 1))
+    person, period = _one_person(
+        actor,
+        organization,
+        {"basis": "salary_percent", "percent": "20", "day_basis": "working"},
+        salary=D(50000),
+        start=dt.date(2026, 3, 1),
+    )
     org.assignment_change(actor=actor, employee=person, start_date=dt.date(2026, 3, 16), salary=D(60000))
     inputs = fetch_run_inputs(period)
     assert [s.amount for s in inputs.employees[0].pay.salaries] == [D(50000), D(60000)]
@@ -104,8 +153,12 @@ def test_a_salary_change_inside_the_period_counts_each_salary_for_its_days(actor
 
 
 def test_a_missing_calendar_year_is_a_problem_of_the_run(actor, organization):
-    _person, period = _one_person(actor, organization, {"basis": "salary_percent", "percent": "20", "day_basis": "working"},
-                                  start=dt.date(2028, 1, 1))
+    _person, period = _one_person(
+        actor,
+        organization,
+        {"basis": "salary_percent", "percent": "20", "day_basis": "working"},
+        start=dt.date(2028, 1, 1),
+    )
     _run, result = _pay(actor, period)
     assert result.pay == 0
     assert [p["code"] for p in result.problems] == ["calendar_missing"]
@@ -136,7 +189,10 @@ def test_timesheet_hours_entered_on_the_calendar_page(client, cast):
     company, period = cast["company"], cast["period"]
     client.force_login(cast["users"]["hr"])
     url = reverse("worktime_calendar_year", args=[company.pk, 2026])
-    response = client.post(url, {"action": "timesheet", "period": period.pk, "employee": cast["people"]["anna"].pk, "hours": "150.5"})
+    response = client.post(
+        url,
+        {"action": "timesheet", "period": period.pk, "employee": cast["people"]["anna"].pk, "hours": "150.5"},
+    )
     assert response.status_code == 302
     assert Timesheet.objects.get(period=period, employee=cast["people"]["anna"]).hours == D("150.5")
     page = client.get(f"{url}?period={period.pk}").content.decode()

@@ -15,6 +15,8 @@ def test_it_imports_nothing_from_django_or_the_project_apps():
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
             for name in names:
-                if name.split(".")[0] == "django" or (name.startswith("motiva.") and not name.startswith("motiva.engine")):
+                if name.split(".")[0] == "django" or (
+                    name.startswith("motiva.") and not name.startswith("motiva.engine")
+                ):
                     offenders.append(f"{path.name}: {name}")
     assert offenders == []

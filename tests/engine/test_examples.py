@@ -32,7 +32,10 @@ def test_workshop_a_82_83_times_0_2_is_16_6_percent_of_salary():
 def test_triad_is_2_9_of_4_points_and_72_5_percent():
     scenario, out = run("triad.yaml")
     clerk = out["clerk"]
-    points = sum(line.weight / 100 * Decimal(line_input.level_code) for line, line_input in zip(clerk.card.lines, scenario.employees[0].lines, strict=True))
+    points = sum(
+        line.weight / 100 * Decimal(line_input.level_code)
+        for line, line_input in zip(clerk.card.lines, scenario.employees[0].lines, strict=True)
+    )
     assert points == Decimal("2.9")
     assert clerk.card.total == Decimal("72.5")
 
@@ -53,7 +56,11 @@ def test_construction_0_2_of_30000_is_6000_and_a_cut_coefficient_pays_6000_inste
 def test_inverse_receivables_on_the_75_125_corridor():
     _scenario, out = run("receivables_corridor.yaml")
     assert {key: o.card.total for key, o in out.items()} == {
-        "best": Decimal(125), "plan": Decimal(100), "between": Decimal("87.5"), "threshold": Decimal(75), "worse": Decimal(0),
+        "best": Decimal(125),
+        "plan": Decimal(100),
+        "between": Decimal("87.5"),
+        "threshold": Decimal(75),
+        "worse": Decimal(0),
     }
 
 

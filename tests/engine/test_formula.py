@@ -45,7 +45,9 @@ def test_missing_name_is_named():
     assert "b" in caught.value.problem.render("ru")
 
 
-@pytest.mark.parametrize("source", ["1 +", "(1", "foo(1)", "a b", "1 < 2 < 3", "max()", "1..2", "$", "sum(1)"])
+@pytest.mark.parametrize(
+    "source", ["1 +", "(1", "foo(1)", "a b", "1 < 2 < 3", "max()", "1..2", "$", "sum(1)"]
+)
 def test_syntax_errors_are_problems(source):
     problems = formula.check(source)
     assert len(problems) == 1
@@ -68,7 +70,12 @@ def test_names_lists_what_a_formula_reads():
 
 
 def test_cycles_are_found_and_named():
-    assert find_cycle({"A": frozenset({"B"}), "B": frozenset({"C"}), "C": frozenset({"A"})}) == ["A", "B", "C", "A"]
+    assert find_cycle({"A": frozenset({"B"}), "B": frozenset({"C"}), "C": frozenset({"A"})}) == [
+        "A",
+        "B",
+        "C",
+        "A",
+    ]
     assert find_cycle({"A": frozenset({"B"}), "B": frozenset({"X"})}) is None
 
 
@@ -92,7 +99,9 @@ def test_a_formula_is_parsed_once_and_a_broken_one_reports_every_time():
     """A scheme's formula is evaluated for every member: the parsed form is kept and shared."""
     first = parse("base * (K_sla + K_cc)")
     assert parse("base * (K_sla + K_cc)") is first
-    assert evaluate(first, {"base": Decimal(1000), "K_sla": Decimal("0.2"), "K_cc": Decimal("0.1")}) == Decimal("300.0")
+    assert evaluate(
+        first, {"base": Decimal(1000), "K_sla": Decimal("0.2"), "K_cc": Decimal("0.1")}
+    ) == Decimal("300.0")
     for _ in range(2):
         with pytest.raises(FormulaError) as error:
             parse("base * (")

@@ -42,7 +42,9 @@ def test_policy_rejects_unknown_mode():
 
 @given(
     total=st.decimals(min_value=0, max_value=10**9, places=2),
-    weights=st.lists(st.decimals(min_value=0, max_value=1000, places=3), min_size=1, max_size=30).filter(lambda w: sum(w) > 0),
+    weights=st.lists(st.decimals(min_value=0, max_value=1000, places=3), min_size=1, max_size=30).filter(
+        lambda w: sum(w) > 0
+    ),
 )
 def test_a_split_always_sums_exactly_to_the_fund(total, weights):
     shares = allocate(total, weights, places=2)

@@ -32,22 +32,47 @@ TARGET_20 = {"basis": "salary_percent", "percent": "20"}  # 20 % of salary × re
 
 def card_at(total):
     params, _ = parse_scale_params("ratio", {"cap": "200"})
-    line = LineInput(key="a", title="a", weight=D(100), scale=ScaleSpec("ratio", params), plan=PlanValues(target=D(100)), fact=D(total))
+    line = LineInput(
+        key="a",
+        title="a",
+        weight=D(100),
+        scale=ScaleSpec("ratio", params),
+        plan=PlanValues(target=D(100)),
+        fact=D(total),
+    )
     return calculate_card([line], CardPolicy(), ROUND)
 
 
 def pay_input(salary="100000", **kwargs):
-    defaults = {"period_start": MARCH[0], "period_end": MARCH[1], "employment": (EmploymentSpan(dt.date(2020, 1, 1), None),)}
+    defaults = {
+        "period_start": MARCH[0],
+        "period_end": MARCH[1],
+        "employment": (EmploymentSpan(dt.date(2020, 1, 1), None),),
+    }
     return PayInput(salary=D(salary), **(defaults | kwargs))
 
 
 def sanction(amount=None, day=10, percent=None, order="1-к"):
-    return Adjustment(D(amount) if amount is not None else None, "Выговор", "disciplinary", dt.date(2026, 3, day), order,
-                      D(percent) if percent is not None else None)
+    return Adjustment(
+        D(amount) if amount is not None else None,
+        "Выговор",
+        "disciplinary",
+        dt.date(2026, 3, day),
+        order,
+        D(percent) if percent is not None else None,
+    )
 
 
 def pay(adjustments, rules=DEFAULT_RULES, result=100, salary="100000"):
-    return calculate_pay("target_bonus", TARGET_20, pay_input(salary), card_at(result), ROUND, adjustments=adjustments, rules=rules)
+    return calculate_pay(
+        "target_bonus",
+        TARGET_20,
+        pay_input(salary),
+        card_at(result),
+        ROUND,
+        adjustments=adjustments,
+        rules=rules,
+    )
 
 
 def trace(result):
@@ -64,11 +89,21 @@ def test_a_reduction_larger_than_the_bonus_stops_at_zero_and_says_what_was_not_a
 
 def test_two_sanctions_in_one_month_share_one_cap():
     # the month's pay is the salary 100 000 + the bonus 40 000 = 140 000; 20 % of it, 28 000, for both sanctions together
-    result = pay([sanction("-15000", day=20, order="9-к"), sanction("-15000", day=5, order="7-к")], result=200)
+    result = pay(
+        [sanction("-15000", day=20, order="9-к"), sanction("-15000", day=5, order="7-к")], result=200
+    )
     assert result.total == D("40000.00") - D("28000.00")
-    assert [c.amount for c in result.components][1:] == [D("-15000.00"), D("-13000.00")]  # in the order of their dates
+    assert [c.amount for c in result.components][1:] == [
+        D("-15000.00"),
+        D("-13000.00"),
+    ]  # in the order of their dates
     text = trace(result)
-    assert "приказ № 7-к" in text and "приказ № 9-к" in text and "уже снижено 15000" in text and "не применено 2000" in text
+    assert (
+        "приказ № 7-к" in text
+        and "приказ № 9-к" in text
+        and "уже снижено 15000" in text
+        and "не применено 2000" in text
+    )
 
 
 def test_the_cap_base_can_be_the_salary_alone():
@@ -107,13 +142,20 @@ def test_a_fine_is_a_named_component_withheld_from_salary_never_a_negative_bonus
 @given(
     result=st.integers(min_value=0, max_value=200),
     manual=st.lists(st.integers(min_value=-60000, max_value=5000).filter(bool), max_size=3),
-    sanctions=st.lists(st.tuples(st.integers(min_value=1, max_value=31), st.integers(min_value=1, max_value=60000)), max_size=4),
+    sanctions=st.lists(
+        st.tuples(st.integers(min_value=1, max_value=31), st.integers(min_value=1, max_value=60000)),
+        max_size=4,
+    ),
     cap=st.sampled_from([None, D(20), D(10)]),
     base=st.sampled_from(["salary", "salary_and_bonus"]),
 )
-def test_pay_is_never_negative_and_a_months_sanctions_never_exceed_the_cap(result, manual, sanctions, cap, base):
+def test_pay_is_never_negative_and_a_months_sanctions_never_exceed_the_cap(
+    result, manual, sanctions, cap, base
+):
     adjustments = [Adjustment(D(amount), "Корректировка") for amount in manual]
-    adjustments += [sanction(-amount, day=day, order=str(index)) for index, (day, amount) in enumerate(sanctions)]
+    adjustments += [
+        sanction(-amount, day=day, order=str(index)) for index, (day, amount) in enumerate(sanctions)
+    ]
     rules = PayRules(disciplinary_cap=cap, disciplinary_base=base)
     outcome = pay(adjustments, rules=rules, result=result)
     assert outcome.total >= 0
@@ -129,25 +171,48 @@ KTU_RULES = PayRules(ktu_min=D("0.5"), ktu_max=D("2.5"), ktu_step=D("0.1"))
 
 
 def ktu_member(key, ktu, unit="u"):
-    return EmployeeCalc(key, f"Инженер {key}", (), pay_input(facts={"KTU": D(ktu)}), SchemeSpec("ktu_pool", {"fund_formula": "FUND"}, "pool"), unit)
+    return EmployeeCalc(
+        key,
+        f"Инженер {key}",
+        (),
+        pay_input(facts={"KTU": D(ktu)}),
+        SchemeSpec("ktu_pool", {"fund_formula": "FUND"}, "pool"),
+        unit,
+    )
 
 
 def test_a_ktu_above_one_is_paid_where_the_organization_allows_it():
-    outcomes = calculate_batch([ktu_member("a", "1.5"), ktu_member("b", "0.5")], ROUND, unit_facts={"u": {"FUND": D(1000)}}, rules=KTU_RULES)
+    outcomes = calculate_batch(
+        [ktu_member("a", "1.5"), ktu_member("b", "0.5")],
+        ROUND,
+        unit_facts={"u": {"FUND": D(1000)}},
+        rules=KTU_RULES,
+    )
     assert [o.pay.total for o in outcomes] == [D("750.00"), D("250.00")]
 
 
 def test_a_ktu_outside_the_range_is_a_problem_naming_the_employee_never_a_silent_zero():
-    outcomes = calculate_batch([ktu_member("a", "1.5"), ktu_member("b", "0.5")], ROUND, unit_facts={"u": {"FUND": D(1000)}})
+    outcomes = calculate_batch(
+        [ktu_member("a", "1.5"), ktu_member("b", "0.5")], ROUND, unit_facts={"u": {"FUND": D(1000)}}
+    )
     messages = [p.render("ru") for o in outcomes for p in o.problems]
     assert all("Инженер a (1.5)" in m for m in messages) and len(messages) == 2
     assert all(p.is_error for o in outcomes for p in o.problems)
-    single = calculate_pay("ktu_pool", {"share_value": "30"}, pay_input(facts={"KTU": D("1.2")}), card_at(100), ROUND)
-    assert single.problems[0].code == "ktu_range" and "1,2" in single.problems[0].render("ru") and "1.2" in single.problems[0].render("en")
+    single = calculate_pay(
+        "ktu_pool", {"share_value": "30"}, pay_input(facts={"KTU": D("1.2")}), card_at(100), ROUND
+    )
+    assert (
+        single.problems[0].code == "ktu_range"
+        and "1,2" in single.problems[0].render("ru")
+        and "1.2" in single.problems[0].render("en")
+    )
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.integers(min_value=5, max_value=25), min_size=1, max_size=12), st.integers(min_value=1, max_value=10**9))
+@given(
+    st.lists(st.integers(min_value=5, max_value=25), min_size=1, max_size=12),
+    st.integers(min_value=1, max_value=10**9),
+)
 def test_a_fund_split_by_ktu_sums_exactly_to_the_fund(tenths, kopecks):
     fund = D(kopecks) / 100
     members = [ktu_member(str(index), D(value) / 10) for index, value in enumerate(tenths)]
@@ -157,7 +222,9 @@ def test_a_fund_split_by_ktu_sums_exactly_to_the_fund(tenths, kopecks):
 
 
 def test_unknown_scheme_parameters_are_refused_with_the_nearest_name():
-    problems = scheme_problems("target_bonus", {"basis": "salary_precent", "percnt": "20", "proration": "proportionl"})
+    problems = scheme_problems(
+        "target_bonus", {"basis": "salary_precent", "percnt": "20", "proration": "proportionl"}
+    )
     rendered = {p.field: p.render("en") for p in problems}
     assert "salary_percent" in rendered["params.basis"]
     assert "percent" in rendered["params.percnt"]
@@ -166,7 +233,9 @@ def test_unknown_scheme_parameters_are_refused_with_the_nearest_name():
 
 def test_an_employer_correction_of_a_unit_applies_to_its_fund_before_the_split():
     members = [ktu_member(key, "1") for key in "abc"]
-    outcomes = calculate_batch(members, ROUND, unit_facts={"u": {"FUND": D(100)}}, corrections={"u": D("0.9")})
+    outcomes = calculate_batch(
+        members, ROUND, unit_facts={"u": {"FUND": D(100)}}, corrections={"u": D("0.9")}
+    )
     assert [o.pay.total for o in outcomes] == [D("30.00"), D("30.00"), D("30.00")]
     assert "× 0,9" in " ".join(s.render("ru") for s in outcomes[0].pay.components[0].steps)
 
@@ -177,9 +246,15 @@ def test_a_negative_fund_is_not_split():
 
 
 def test_negative_money_in_scheme_parameters_is_refused():
-    for kind, params, place in (("ktu_pool", {"share_value": "30", "piece_rates": [{"indicator": "R", "rate": "-500"}]}, "params.piece_rates[0].rate"),
-                                ("target_bonus", {"basis": "fixed", "amount": "-10000"}, "params.amount"),
-                                ("planned_amount", {"monthly_total": "-1"}, "params.monthly_total")):
+    for kind, params, place in (
+        (
+            "ktu_pool",
+            {"share_value": "30", "piece_rates": [{"indicator": "R", "rate": "-500"}]},
+            "params.piece_rates[0].rate",
+        ),
+        ("target_bonus", {"basis": "fixed", "amount": "-10000"}, "params.amount"),
+        ("planned_amount", {"monthly_total": "-1"}, "params.monthly_total"),
+    ):
         assert place in [p.field for p in scheme_problems(kind, params)]
 
 
@@ -187,20 +262,46 @@ def test_a_gate_on_a_multiplier_line_cuts_the_total_too():
     from motiva.engine.types import Gate
 
     ratio, _ = parse_scale_params("ratio", {"cap": "200"})
-    levels, _ = parse_scale_params("discrete_levels", {"as_multiplier": True, "levels": [{"code": "mentor", "value": "1.2"}]})
-    sales = LineInput(key="s", title="Продажи", weight=D(100), scale=ScaleSpec("ratio", ratio), plan=PlanValues(target=D(100)), fact=D(100))
-    mentoring = LineInput(key="m", title="Наставничество", weight=D(0), scale=ScaleSpec("discrete_levels", levels), fact=D(10),
-                          level_code="mentor", gate=Gate(threshold=D(50), cut_to=D(0)))
+    levels, _ = parse_scale_params(
+        "discrete_levels", {"as_multiplier": True, "levels": [{"code": "mentor", "value": "1.2"}]}
+    )
+    sales = LineInput(
+        key="s",
+        title="Продажи",
+        weight=D(100),
+        scale=ScaleSpec("ratio", ratio),
+        plan=PlanValues(target=D(100)),
+        fact=D(100),
+    )
+    mentoring = LineInput(
+        key="m",
+        title="Наставничество",
+        weight=D(0),
+        scale=ScaleSpec("discrete_levels", levels),
+        fact=D(10),
+        level_code="mentor",
+        gate=Gate(threshold=D(50), cut_to=D(0)),
+    )
     assert calculate_card([sales, mentoring], CardPolicy(), ROUND).total == D("0.00")
 
 
 def test_a_sanction_in_a_quarter_is_capped_by_the_pay_of_its_own_month():
     from motiva.engine.types import Absence
 
-    quarter = pay_input(period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 3, 31), months=3,
-                        absences=(Absence("unpaid", dt.date(2026, 3, 1), dt.date(2026, 3, 31)),))
-    result = calculate_pay("target_bonus", {"basis": "fixed", "amount": "20000"}, quarter, card_at(100), ROUND,
-                           adjustments=[sanction(percent="100", day=10)])
+    quarter = pay_input(
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 3, 31),
+        months=3,
+        absences=(Absence("unpaid", dt.date(2026, 3, 1), dt.date(2026, 3, 31)),),
+    )
+    result = calculate_pay(
+        "target_bonus",
+        {"basis": "fixed", "amount": "20000"},
+        quarter,
+        card_at(100),
+        ROUND,
+        adjustments=[sanction(percent="100", day=10)],
+    )
     # the bonus is 20 000 × 2/3 of the quarter worked = 13 333.33; March earned no salary, so the cap is
     # 20 % of March's share of the bonus alone: 13 333.33 / 3 × 20 % = 888.89 (the quarter's average share would allow 14 222.22)
     assert [c.amount for c in result.components] == [D("13333.33"), D("-888.89")]

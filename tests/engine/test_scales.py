@@ -34,7 +34,10 @@ def test_zero_plan_is_a_problem_not_a_crash():
     assert score("ratio", {}, D(5), target=D(0)).problems[0].code == "zero_plan"
 
 
-@pytest.mark.parametrize(("fact", "expected"), [(50, 0), (75, 75), (87.5, 87.5), (100, 100), (112.5, 112.5), (125, 125), (200, 125)])
+@pytest.mark.parametrize(
+    ("fact", "expected"),
+    [(50, 0), (75, 75), (87.5, 87.5), (100, 100), (112.5, 112.5), (125, 125), (200, 125)],
+)
 def test_corridor_points(fact, expected):
     result = score("corridor", {}, D(str(fact)), threshold=D(75), target=D(100), maximum=D(125))
     assert result.score == D(str(expected))
@@ -43,11 +46,21 @@ def test_corridor_points(fact, expected):
 def test_threshold_target_maximum_without_interpolation():
     kw = {"threshold": D(80), "target": D(100), "maximum": D(120)}
     params = {"threshold_score": "50", "target_score": "100", "maximum_score": "150"}
-    assert [score("threshold_target_max", params, D(x), **kw).score for x in (79, 80, 99, 100, 119, 120)] == [0, 50, 50, 100, 100, 150]
+    assert [score("threshold_target_max", params, D(x), **kw).score for x in (79, 80, 99, 100, 119, 120)] == [
+        0,
+        50,
+        50,
+        100,
+        100,
+        150,
+    ]
 
 
 def test_discrete_levels_as_multiplier():
-    params = {"as_multiplier": True, "levels": [{"code": "none", "value": "1"}, {"code": "mentor", "value": "1.3"}]}
+    params = {
+        "as_multiplier": True,
+        "levels": [{"code": "none", "value": "1"}, {"code": "mentor", "value": "1.3"}],
+    }
     result = score("discrete_levels", params, None, level_code="mentor")
     assert (result.score, result.multiplier) == (None, D("1.3"))
 
@@ -84,9 +97,22 @@ facts = st.decimals(min_value=0, max_value=10000, places=2)
 SCALES = [
     ("ratio", {"cap": "150"}, {"target": D(100)}),
     ("corridor", {}, {"threshold": D(75), "target": D(100), "maximum": D(125)}),
-    ("threshold_target_max", {"interpolate": True}, {"threshold": D(75), "target": D(100), "maximum": D(125)}),
-    ("step_table", {"steps": [{"min_attainment": "105", "score": "50"}, {"min_attainment": "100", "score": "30"}, {"min_attainment": "60", "score": "10"}]},
-     {"target": D(100)}),
+    (
+        "threshold_target_max",
+        {"interpolate": True},
+        {"threshold": D(75), "target": D(100), "maximum": D(125)},
+    ),
+    (
+        "step_table",
+        {
+            "steps": [
+                {"min_attainment": "105", "score": "50"},
+                {"min_attainment": "100", "score": "30"},
+                {"min_attainment": "60", "score": "10"},
+            ]
+        },
+        {"target": D(100)},
+    ),
 ]
 
 
@@ -96,18 +122,30 @@ def test_a_better_fact_never_lowers_the_score(kind, params, plan, a, b):
     low, high = sorted((a, b))
     assert score(kind, params, high, **plan).score >= score(kind, params, low, **plan).score
     # the same rule reversed for an inverse indicator: less is better
-    reversed_plan = {k: D(250) - v if k != "target" or kind in ("corridor", "threshold_target_max") else v for k, v in plan.items()}
+    reversed_plan = {
+        k: D(250) - v if k != "target" or kind in ("corridor", "threshold_target_max") else v
+        for k, v in plan.items()
+    }
     if kind in ("corridor", "threshold_target_max"):
         assume(low > 0)
-        assert score(kind, params, D(250) - high, "lower", **reversed_plan).score >= score(kind, params, D(250) - low, "lower", **reversed_plan).score
+        assert (
+            score(kind, params, D(250) - high, "lower", **reversed_plan).score
+            >= score(kind, params, D(250) - low, "lower", **reversed_plan).score
+        )
     else:
         assume(low > 0)
-        assert score(kind, params, low, "lower", **plan).score >= score(kind, params, high, "lower", **plan).score
+        assert (
+            score(kind, params, low, "lower", **plan).score
+            >= score(kind, params, high, "lower", **plan).score
+        )
 
 
 @given(violations=st.integers(min_value=0, max_value=50), more=st.integers(min_value=0, max_value=50))
 def test_fewer_violations_never_score_lower(violations, more):
-    assert score("penalty_points", {}, D(violations)).score >= score("penalty_points", {}, D(violations + more)).score
+    assert (
+        score("penalty_points", {}, D(violations)).score
+        >= score("penalty_points", {}, D(violations + more)).score
+    )
 
 
 def test_a_russian_reader_sees_decimal_commas_and_an_english_one_points():

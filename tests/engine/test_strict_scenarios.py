@@ -16,10 +16,38 @@ EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.yam
 
 # Values chosen from a list (kinds, directions, levels …) or naming something declared elsewhere in the
 # file (a scale, a scheme, a template, an indicator, a unit): a misspelt one must be refused too.
-ENUMERATED = {"kind", "direction", "level", "component", "category", "block", "mode", "time_mode", "proration", "day_basis",
-              "proration_span", "basis", "bonus_base", "rank_direction", "top_management_period", "disciplinary_base", "currency",
-              "scheme", "scale", "template", "indicator", "unit", "ktu_indicator", "rank_indicator", "fines_indicator", "use",
-              "total_scale", "gate_mode", "boundary", "round_per_line"}
+ENUMERATED = {
+    "kind",
+    "direction",
+    "level",
+    "component",
+    "category",
+    "block",
+    "mode",
+    "time_mode",
+    "proration",
+    "day_basis",
+    "proration_span",
+    "basis",
+    "bonus_base",
+    "rank_direction",
+    "top_management_period",
+    "disciplinary_base",
+    "currency",
+    "scheme",
+    "scale",
+    "template",
+    "indicator",
+    "unit",
+    "ktu_indicator",
+    "rank_indicator",
+    "fines_indicator",
+    "use",
+    "total_scale",
+    "gate_mode",
+    "boundary",
+    "round_per_line",
+}
 # Names the file's author chooses that nothing else refers to: a coefficient of the coefficient sum is
 # labelled by its name (K_sla), so another spelling is another label, not an error; a grade table may
 # hold rows for grades none of the file's employees holds (the organization's other grades).
@@ -36,7 +64,11 @@ def places(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, .
             if key in ENUMERATED and isinstance(value, str):
                 yield (*path, key), "value"
             if key in ("due_levels", "use") and isinstance(value, list):
-                yield from (((*path, key, index), "value") for index, item in enumerate(value) if isinstance(item, str))
+                yield from (
+                    ((*path, key, index), "value")
+                    for index, item in enumerate(value)
+                    if isinstance(item, str)
+                )
             yield from places(value, (*path, key))
     elif isinstance(node, list):
         for index, item in enumerate(node):
@@ -69,7 +101,9 @@ def place_of(where: tuple[Any, ...]) -> str:
     return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in where).lstrip(".")
 
 
-@pytest.mark.parametrize(("path", "where", "what"), CASES, ids=[f"{p.stem}:{place_of(w)}:{k}" for p, w, k in CASES])
+@pytest.mark.parametrize(
+    ("path", "where", "what"), CASES, ids=[f"{p.stem}:{place_of(w)}:{k}" for p, w, k in CASES]
+)
 def test_every_misspelt_key_and_value_is_refused_with_its_place(path, where, what):
     copy, old, new = misspelt(RAW[path], where, what)
     out, err = io.StringIO(), io.StringIO()

@@ -6,7 +6,11 @@ from motiva.engine.validation import DateSpan, LineDraft, no_overlap, plan_value
 
 
 def line(weight, **kwargs):
-    return LineDraft(component=kwargs.pop("component", "indicator"), weight=Decimal(weight) if weight is not None else None, **kwargs)
+    return LineDraft(
+        component=kwargs.pop("component", "indicator"),
+        weight=Decimal(weight) if weight is not None else None,
+        **kwargs,
+    )
 
 
 def codes(problems):
@@ -14,13 +18,20 @@ def codes(problems):
 
 
 def test_weights_must_sum_to_exactly_100():
-    problems = validate_card([line("15"), line("15"), line("50", component="tasks"), line("19.99", component="assessment")])
+    problems = validate_card(
+        [line("15"), line("15"), line("50", component="tasks"), line("19.99", component="assessment")]
+    )
     assert codes(problems) == ["weights_not_100"]
     assert "99,99" in problems[0].render("ru") and "99.99" in problems[0].render("en")
 
 
 def test_the_supply_head_matrix_is_valid():
-    assert validate_card([line("15"), line("15"), line("50", component="tasks"), line("20", component="assessment")]) == []
+    assert (
+        validate_card(
+            [line("15"), line("15"), line("50", component="tasks"), line("20", component="assessment")]
+        )
+        == []
+    )
 
 
 def test_multiplier_lines_do_not_count_in_the_weights():
@@ -59,5 +70,9 @@ def test_the_scale_says_which_plan_values_it_needs():
 
 def test_spans_overlap_including_open_ended_ones():
     open_ended = DateSpan(dt.date(2026, 1, 1), None, "A")
-    assert no_overlap(DateSpan(dt.date(2030, 1, 1), dt.date(2030, 2, 1)), [open_ended], code="x", what_ru="", what_en="")
-    assert not no_overlap(DateSpan(dt.date(2025, 1, 1), dt.date(2025, 12, 31)), [open_ended], code="x", what_ru="", what_en="")
+    assert no_overlap(
+        DateSpan(dt.date(2030, 1, 1), dt.date(2030, 2, 1)), [open_ended], code="x", what_ru="", what_en=""
+    )
+    assert not no_overlap(
+        DateSpan(dt.date(2025, 1, 1), dt.date(2025, 12, 31)), [open_ended], code="x", what_ru="", what_en=""
+    )

@@ -12,9 +12,17 @@ pytestmark = pytest.mark.django_db
 
 
 def hire(actor, organization, structure, number="2", **kwargs):
-    defaults = {"last_name": "Иванова", "first_name": "Анна", "hire_date": dt.date(2025, 3, 1),
-                "position": structure["specialist"], "salary": Decimal(60000), "manager": structure["boss"]}
-    return org.employee_hire(actor=actor, organization=organization, personnel_number=number, **(defaults | kwargs))
+    defaults = {
+        "last_name": "Иванова",
+        "first_name": "Анна",
+        "hire_date": dt.date(2025, 3, 1),
+        "position": structure["specialist"],
+        "salary": Decimal(60000),
+        "manager": structure["boss"],
+    }
+    return org.employee_hire(
+        actor=actor, organization=organization, personnel_number=number, **(defaults | kwargs)
+    )
 
 
 def test_hiring_creates_the_employee_and_the_first_assignment_with_audit(actor, organization, structure):
@@ -28,7 +36,13 @@ def test_hiring_creates_the_employee_and_the_first_assignment_with_audit(actor, 
 
 def test_as_of_queries_follow_the_history(actor, organization, structure):
     employee = hire(actor, organization, structure)
-    org.assignment_change(actor=actor, employee=employee, start_date=dt.date(2026, 1, 1), salary=Decimal(70000), reason="Индексация")
+    org.assignment_change(
+        actor=actor,
+        employee=employee,
+        start_date=dt.date(2026, 1, 1),
+        salary=Decimal(70000),
+        reason="Индексация",
+    )
     assert selectors.salary_as_of(employee, dt.date(2025, 12, 31)) == Decimal(60000)
     assert selectors.salary_as_of(employee, dt.date(2026, 1, 1)) == Decimal(70000)
     assert selectors.salary_as_of(employee, dt.date(2025, 2, 28)) is None
@@ -40,7 +54,9 @@ def test_as_of_queries_follow_the_history(actor, organization, structure):
 
 def test_exactly_one_assignment_is_active_on_any_day(actor, organization, structure):
     employee = hire(actor, organization, structure)
-    org.assignment_change(actor=actor, employee=employee, start_date=dt.date(2025, 9, 1), position=structure["head"])
+    org.assignment_change(
+        actor=actor, employee=employee, start_date=dt.date(2025, 9, 1), position=structure["head"]
+    )
     for day in (dt.date(2025, 3, 1), dt.date(2025, 8, 31), dt.date(2025, 9, 1), dt.date(2027, 1, 1)):
         assert employee.assignments.filter(selectors.active_on(day)).count() == 1
 
@@ -48,7 +64,9 @@ def test_exactly_one_assignment_is_active_on_any_day(actor, organization, struct
 def test_a_change_before_the_first_assignment_is_refused(actor, organization, structure):
     employee = hire(actor, organization, structure)
     with pytest.raises(InvalidInput) as refusal:
-        org.assignment_change(actor=actor, employee=employee, start_date=dt.date(2025, 1, 1), salary=Decimal(1))
+        org.assignment_change(
+            actor=actor, employee=employee, start_date=dt.date(2025, 1, 1), salary=Decimal(1)
+        )
     assert refusal.value.problems[0].field == "start_date"
 
 
@@ -68,7 +86,9 @@ def test_duplicate_personnel_number_is_refused(actor, organization, structure):
     assert refusal.value.problems[0].field == "personnel_number"
 
 
-def test_termination_ends_the_assignment_and_disables_the_account(actor, organization, structure, django_user_model):
+def test_termination_ends_the_assignment_and_disables_the_account(
+    actor, organization, structure, django_user_model
+):
     user = django_user_model.objects.create_user(username="anna", password="x-Secret-123")
     employee = hire(actor, organization, structure, user=user)
     org.employee_terminate(actor=actor, employee=employee, termination_date=dt.date(2026, 6, 30))
@@ -80,12 +100,30 @@ def test_termination_ends_the_assignment_and_disables_the_account(actor, organiz
 
 def test_absences_cannot_overlap(actor, organization, structure):
     employee = hire(actor, organization, structure)
-    org.absence_create(actor=actor, employee=employee, kind="vacation", start_date=dt.date(2026, 7, 1), end_date=dt.date(2026, 7, 14))
+    org.absence_create(
+        actor=actor,
+        employee=employee,
+        kind="vacation",
+        start_date=dt.date(2026, 7, 1),
+        end_date=dt.date(2026, 7, 14),
+    )
     with pytest.raises(InvalidInput) as refusal:
-        org.absence_create(actor=actor, employee=employee, kind="sick", start_date=dt.date(2026, 7, 10), end_date=dt.date(2026, 7, 20))
+        org.absence_create(
+            actor=actor,
+            employee=employee,
+            kind="sick",
+            start_date=dt.date(2026, 7, 10),
+            end_date=dt.date(2026, 7, 20),
+        )
     assert refusal.value.problems[0].code == "absence_overlap"
     with pytest.raises(InvalidInput) as refusal:
-        org.absence_create(actor=actor, employee=employee, kind="vacation", start_date=dt.date(2026, 8, 10), end_date=dt.date(2026, 8, 1))
+        org.absence_create(
+            actor=actor,
+            employee=employee,
+            kind="vacation",
+            start_date=dt.date(2026, 8, 10),
+            end_date=dt.date(2026, 8, 1),
+        )
     assert refusal.value.problems[0].field == "end_date"
 
 
@@ -99,4 +137,6 @@ def test_subtree_and_subordinates(actor, organization, structure):
 
 def test_the_disciplinary_cap_is_on_by_default_only_for_rouble_organizations(actor):
     assert org.organization_create(actor=actor, name="ООО «Рубль»", currency="RUB").disciplinary_cap_enabled
-    assert not org.organization_create(actor=actor, name="ОсОО «Сом»", currency="KGS").disciplinary_cap_enabled
+    assert not org.organization_create(
+        actor=actor, name="ОсОО «Сом»", currency="KGS"
+    ).disciplinary_cap_enabled

@@ -34,24 +34,32 @@ def test_period_bounds_and_names(actor, organization, kind, start, end, name):
 def test_periods_of_one_kind_cannot_overlap_or_start_mid_month(actor, organization):
     periods.period_create(actor=actor, organization=organization, kind="quarter", start=dt.date(2026, 1, 1))
     with pytest.raises(InvalidInput) as refusal:
-        periods.period_create(actor=actor, organization=organization, kind="quarter", start=dt.date(2026, 2, 1))
+        periods.period_create(
+            actor=actor, organization=organization, kind="quarter", start=dt.date(2026, 2, 1)
+        )
     assert {p.code for p in refusal.value.problems} == {"start_month", "period_overlap"}
     with pytest.raises(InvalidInput) as refusal:
-        periods.period_create(actor=actor, organization=organization, kind="month", start=dt.date(2026, 2, 15))
+        periods.period_create(
+            actor=actor, organization=organization, kind="month", start=dt.date(2026, 2, 15)
+        )
     assert refusal.value.problems[0].code == "start_day"
     # another kind over the same months is fine
     periods.period_create(actor=actor, organization=organization, kind="month", start=dt.date(2026, 2, 1))
 
 
 def test_the_lifecycle_moves_one_step_at_a_time_and_is_audited(actor, organization):
-    period = periods.period_create(actor=actor, organization=organization, kind="month", start=dt.date(2026, 3, 1))
+    period = periods.period_create(
+        actor=actor, organization=organization, kind="month", start=dt.date(2026, 3, 1)
+    )
     with pytest.raises(InvalidInput) as refusal:
         periods.period_transition(actor=actor, period=period, to_status="approved")
     assert "планирование" in refusal.value.messages("ru")[0] or "planning" in refusal.value.messages("ru")[0]
     close(actor, period)
     period.refresh_from_db()
     assert period.is_locked
-    transitions = AuditEvent.objects.filter(entity_type="periods.Period", entity_id=str(period.pk), action="transition")
+    transitions = AuditEvent.objects.filter(
+        entity_type="periods.Period", entity_id=str(period.pk), action="transition"
+    )
     assert [e.new_value for e in transitions.order_by("id")] == LIFECYCLE[1:]
     with pytest.raises(InvalidInput):
         periods.period_transition(actor=actor, period=period, to_status="review")
@@ -63,26 +71,47 @@ def sales(actor, organization):
 
 
 def test_a_fact_records_who_when_and_its_history(actor, organization, sales):
-    period = periods.period_create(actor=actor, organization=organization, kind="month", start=dt.date(2026, 4, 1))
-    value = periods.value_set(actor=actor, indicator=sales, period=period, kind="fact", value=Decimal("98.5"), comment="По отчёту 1С")
+    period = periods.period_create(
+        actor=actor, organization=organization, kind="month", start=dt.date(2026, 4, 1)
+    )
+    value = periods.value_set(
+        actor=actor,
+        indicator=sales,
+        period=period,
+        kind="fact",
+        value=Decimal("98.5"),
+        comment="По отчёту 1С",
+    )
     assert (value.author, value.source, value.scope_key) == (actor, "manual", "company")
     periods.value_set(actor=actor, indicator=sales, period=period, kind="fact", value=Decimal("101"))
-    change = AuditEvent.objects.get(entity_type="periods.IndicatorValue", entity_id=str(value.pk), field="value", action="update")
+    change = AuditEvent.objects.get(
+        entity_type="periods.IndicatorValue", entity_id=str(value.pk), field="value", action="update"
+    )
     assert (change.old_value, change.new_value) == ("98.5", "101")
     assert IndicatorValue.objects.filter(indicator=sales).count() == 1
 
 
 def test_scope_must_name_its_target(actor, organization, sales):
-    period = periods.period_create(actor=actor, organization=organization, kind="month", start=dt.date(2026, 4, 1))
+    period = periods.period_create(
+        actor=actor, organization=organization, kind="month", start=dt.date(2026, 4, 1)
+    )
     with pytest.raises(InvalidInput) as refusal:
-        periods.value_set(actor=actor, indicator=sales, period=period, kind="fact", value=Decimal(1), scope="unit")
+        periods.value_set(
+            actor=actor, indicator=sales, period=period, kind="fact", value=Decimal(1), scope="unit"
+        )
     assert refusal.value.problems[0].field == "unit"
 
 
 def test_kind_specific_values_are_checked(actor, organization):
-    period = periods.period_create(actor=actor, organization=organization, kind="month", start=dt.date(2026, 4, 1))
-    event = kpi.indicator_create(actor=actor, organization=organization, code="LOSS", name="Убыток", kind="binary")
-    rating = kpi.indicator_create(actor=actor, organization=organization, code="RATE", name="Оценка", kind="rating")
+    period = periods.period_create(
+        actor=actor, organization=organization, kind="month", start=dt.date(2026, 4, 1)
+    )
+    event = kpi.indicator_create(
+        actor=actor, organization=organization, code="LOSS", name="Убыток", kind="binary"
+    )
+    rating = kpi.indicator_create(
+        actor=actor, organization=organization, code="RATE", name="Оценка", kind="rating"
+    )
     with pytest.raises(InvalidInput):
         periods.value_set(actor=actor, indicator=event, period=period, kind="fact", value=Decimal(2))
     with pytest.raises(InvalidInput):
@@ -91,14 +120,18 @@ def test_kind_specific_values_are_checked(actor, organization):
 
 
 def test_no_path_writes_into_a_closed_period(actor, organization, sales):
-    period = periods.period_create(actor=actor, organization=organization, kind="month", start=dt.date(2026, 5, 1))
+    period = periods.period_create(
+        actor=actor, organization=organization, kind="month", start=dt.date(2026, 5, 1)
+    )
     value = periods.value_set(actor=actor, indicator=sales, period=period, kind="fact", value=Decimal(10))
     close(actor, period)
     with pytest.raises(InvalidInput) as refusal:
         periods.value_set(actor=actor, indicator=sales, period=period, kind="fact", value=Decimal(99))
     assert refusal.value.problems[0].code == "period_locked"
     with pytest.raises(InvalidInput):
-        periods.values_load(actor=actor, rows=[{"indicator": sales, "period": period, "kind": "plan", "value": Decimal(1)}])
+        periods.values_load(
+            actor=actor, rows=[{"indicator": sales, "period": period, "kind": "plan", "value": Decimal(1)}]
+        )
     with pytest.raises(InvalidInput):
         periods.value_confirm(actor=actor, value=value)
     value.refresh_from_db()
@@ -106,7 +139,9 @@ def test_no_path_writes_into_a_closed_period(actor, organization, sales):
 
 
 def test_a_load_with_one_bad_row_changes_nothing(actor, organization, sales):
-    period = periods.period_create(actor=actor, organization=organization, kind="month", start=dt.date(2026, 6, 1))
+    period = periods.period_create(
+        actor=actor, organization=organization, kind="month", start=dt.date(2026, 6, 1)
+    )
     rows = [
         {"indicator": sales, "period": period, "kind": "plan", "value": Decimal(100)},
         {"indicator": sales, "period": period, "kind": "fact", "value": None},
@@ -116,11 +151,16 @@ def test_a_load_with_one_bad_row_changes_nothing(actor, organization, sales):
     assert refusal.value.problems[0].field == "row 2.value"
     assert not IndicatorValue.objects.exists()
     created = periods.values_load(actor=actor, rows=rows[:1])
-    assert AuditEvent.objects.filter(entity_type="periods.IndicatorValue", entity_id=str(created[0].pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(entity_type="periods.IndicatorValue", entity_id=str(created[0].pk)).count()
+        == 1
+    )
 
 
 def test_the_author_cannot_confirm_their_own_fact(actor, organization, sales, django_user_model):
-    period = periods.period_create(actor=actor, organization=organization, kind="month", start=dt.date(2026, 6, 1))
+    period = periods.period_create(
+        actor=actor, organization=organization, kind="month", start=dt.date(2026, 6, 1)
+    )
     value = periods.value_set(actor=actor, indicator=sales, period=period, kind="fact", value=Decimal(10))
     with pytest.raises(InvalidInput):
         periods.value_confirm(actor=actor, value=value)
@@ -144,7 +184,9 @@ def test_a_close_waits_for_a_write_in_progress(actor, organization):
 
     if connection.vendor != "postgresql":
         pytest.skip("row locks are PostgreSQL's; SQLite runs one writing transaction at a time")
-    period = periods.period_create(actor=actor, organization=organization, kind="month", start=dt.date(2026, 3, 1))
+    period = periods.period_create(
+        actor=actor, organization=organization, kind="month", start=dt.date(2026, 3, 1)
+    )
     for status in LIFECYCLE[1:-1]:
         periods.period_transition(actor=actor, period=period, to_status=status)
     started, release = threading.Event(), threading.Event()

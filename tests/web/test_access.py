@@ -18,14 +18,42 @@ pytestmark = pytest.mark.django_db
 
 COMPANY_READERS = {"gd", "hr", "fin", "auditor", "admin"}
 PAY_READERS = {"gd", "hr", "fin"}
-MANAGES = {"gd": {"hr", "fin", "auditor", "boss", "boss2", "anna", "boris", "carl"}, "boss": {"anna", "boris"}, "boss2": {"carl"}}
+MANAGES = {
+    "gd": {"hr", "fin", "auditor", "boss", "boss2", "anna", "boris", "carl"},
+    "boss": {"anna", "boris"},
+    "boss2": {"carl"},
+}
 CARDED = ["boss", "boss2", "anna", "boris", "carl"]
 # Each carded person's bonus: 20 % of salary × result (facts 100, 100, 110, 90, 120 against a plan of 100).
-PAY = {"boss": Decimal("18888.80"), "boss2": Decimal("19111.00"), "anna": Decimal("13444.42"), "boris": Decimal("11199.96"),
-       "carl": Decimal("15199.92")}
-PAGES_WITH_ORG = {"team", "org_tree", "indicators", "indicator_new", "indicator_edit", "scale", "audit", "periods", "period", "facts",
-                  "run", "run_export", "employee_card", "templates", "template_edit", "card_edit", "value", "value_attachment",
-                  "worktime_calendar", "worktime_calendar_year"}
+PAY = {
+    "boss": Decimal("18888.80"),
+    "boss2": Decimal("19111.00"),
+    "anna": Decimal("13444.42"),
+    "boris": Decimal("11199.96"),
+    "carl": Decimal("15199.92"),
+}
+PAGES_WITH_ORG = {
+    "team",
+    "org_tree",
+    "indicators",
+    "indicator_new",
+    "indicator_edit",
+    "scale",
+    "audit",
+    "periods",
+    "period",
+    "facts",
+    "run",
+    "run_export",
+    "employee_card",
+    "templates",
+    "template_edit",
+    "card_edit",
+    "value",
+    "value_attachment",
+    "worktime_calendar",
+    "worktime_calendar_year",
+}
 
 
 def variants(amount: Decimal) -> set[str]:
@@ -102,8 +130,16 @@ def site_patterns() -> list[str]:
 
 def test_the_walk_covers_every_page_of_the_site():
     names = set(site_patterns())
-    posts = {"period_move", "period_run", "period_sign", "period_close", "template_assign", "adjustment_add", "adjustment_approve",
-             "component_score"}
+    posts = {
+        "period_move",
+        "period_run",
+        "period_sign",
+        "period_close",
+        "template_assign",
+        "adjustment_add",
+        "adjustment_approve",
+        "component_score",
+    }
     assert names - {"home", "login", "logout", "healthz", "my_card"} - posts == PAGES_WITH_ORG
 
 
@@ -111,7 +147,16 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
     """(url name, the person or object it is about, url) for the test company and the other one."""
     company, other = cast["company"].pk, cast["other"].pk
     urls = []
-    for name in ("team", "org_tree", "indicators", "indicator_new", "audit", "periods", "templates", "worktime_calendar"):
+    for name in (
+        "team",
+        "org_tree",
+        "indicators",
+        "indicator_new",
+        "audit",
+        "periods",
+        "templates",
+        "worktime_calendar",
+    ):
         urls.append((name, "", reverse(name, args=[company])))
     urls.append(("worktime_calendar_year", "", reverse("worktime_calendar_year", args=[company, 2026])))
     urls += [
@@ -121,8 +166,16 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
         ("facts", "", reverse("facts", args=[company, cast["period"].pk])),
         ("run", "", reverse("run", args=[company, cast["run"].pk])),
         ("run_export", "", reverse("run_export", args=[company, cast["run"].pk])),
-        ("template_edit", "", reverse("template_edit", args=[company, cast["people"]["anna"].assignments.get().position_id])),
-        ("card_edit", "", reverse("card_edit", args=[company, cast["people"]["anna"].pk]) + f"?period={cast['period'].pk}"),
+        (
+            "template_edit",
+            "",
+            reverse("template_edit", args=[company, cast["people"]["anna"].assignments.get().position_id]),
+        ),
+        (
+            "card_edit",
+            "",
+            reverse("card_edit", args=[company, cast["people"]["anna"].pk]) + f"?period={cast['period'].pk}",
+        ),
     ]
     from django.core.files.base import ContentFile
 
@@ -131,7 +184,12 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
 
     for person in ("anna", "carl"):
         value = IndicatorValue.objects.get(period=cast["period"], employee=cast["people"][person])
-        value_annotate(actor=cast["users"]["hr"], value=value, comment="Отчёт CRM", attachment=ContentFile(b"report", name=f"{person}.pdf"))
+        value_annotate(
+            actor=cast["users"]["hr"],
+            value=value,
+            comment="Отчёт CRM",
+            attachment=ContentFile(b"report", name=f"{person}.pdf"),
+        )
         urls.append(("value", person, reverse("value", args=[company, value.pk])))
         urls.append(("value_attachment", person, reverse("value_attachment", args=[company, value.pk])))
     for person, employee in cast["people"].items():
@@ -140,18 +198,24 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
     # The other organization's pages: open to its own people (the outsider is a plain employee there)
     # and to the superuser, who administers every organization.
     urls += [
-        ("other:periods", "", reverse("periods", args=[other])), ("other:org_tree", "", reverse("org_tree", args=[other])),
+        ("other:periods", "", reverse("periods", args=[other])),
+        ("other:org_tree", "", reverse("org_tree", args=[other])),
         ("other:period", "", reverse("period", args=[other, cast["other_period"].pk])),
         ("other:run", "", reverse("run", args=[other, cast["other_run"].pk])),
     ]
     # Another organization's objects smuggled under this organization's id: 404 for everyone.
     smuggled = [
-        reverse("period", args=[company, cast["other_period"].pk]), reverse("run", args=[company, cast["other_run"].pk]),
+        reverse("period", args=[company, cast["other_period"].pk]),
+        reverse("run", args=[company, cast["other_run"].pk]),
         reverse("employee_card", args=[company, cast["people"]["outsider"].pk]),
-        reverse("indicator_edit", args=[company, cast["other_indicator"].pk]), reverse("scale", args=[company, cast["other_scale"].pk]),
-        reverse("facts", args=[company, cast["other_period"].pk]), reverse("run_export", args=[company, cast["other_run"].pk]),
-        reverse("card_edit", args=[company, cast["people"]["outsider"].pk]) + f"?period={cast['other_period'].pk}",
-        reverse("card_edit", args=[company, cast["people"]["anna"].pk]) + f"?period={cast['other_period'].pk}",
+        reverse("indicator_edit", args=[company, cast["other_indicator"].pk]),
+        reverse("scale", args=[company, cast["other_scale"].pk]),
+        reverse("facts", args=[company, cast["other_period"].pk]),
+        reverse("run_export", args=[company, cast["other_run"].pk]),
+        reverse("card_edit", args=[company, cast["people"]["outsider"].pk])
+        + f"?period={cast['other_period'].pk}",
+        reverse("card_edit", args=[company, cast["people"]["anna"].pk])
+        + f"?period={cast['other_period'].pk}",
         reverse("template_edit", args=[company, cast["people"]["outsider"].assignments.get().position_id]),
     ]
     urls += [("smuggled", "", url) for url in smuggled]
@@ -163,11 +227,15 @@ def text_of(response) -> str:
         return b"".join(response.streaming_content).decode(errors="replace")
     if response["Content-Type"].startswith("application/vnd.openxmlformats"):
         book = load_workbook(io.BytesIO(response.content))
-        return "\n".join(str(cell) for row in book.active.iter_rows(values_only=True) for cell in row if cell is not None)
+        return "\n".join(
+            str(cell) for row in book.active.iter_rows(values_only=True) for cell in row if cell is not None
+        )
     return response.content.decode()
 
 
-@pytest.mark.parametrize("user", ["admin", "gd", "hr", "fin", "auditor", "boss", "boss2", "anna", "boris", "carl", "outsider"])
+@pytest.mark.parametrize(
+    "user", ["admin", "gd", "hr", "fin", "auditor", "boss", "boss2", "anna", "boris", "carl", "outsider"]
+)
 def test_every_page_with_every_user(client, cast, user):
     client.force_login(cast["users"][user])
     for name, target, url in urls_for(cast):
@@ -233,7 +301,10 @@ def test_actions_are_refused_to_those_without_the_role(client, cast):
         client.post(reverse("period_sign", args=[company, period.pk]), {"kind": "executive"})
         client.post(reverse("period_run", args=[company, period.pk]))
         client.post(reverse("period_close", args=[company, period.pk]))
-        client.post(reverse("adjustment_add", args=[company, period.pk]), {"personnel_number": "7", "amount": "1000", "reason": "Премия"})
+        client.post(
+            reverse("adjustment_add", args=[company, period.pk]),
+            {"personnel_number": "7", "amount": "1000", "reason": "Премия"},
+        )
     period.refresh_from_db()
     assert not period.adjustments.exists()
     assert period.status == "calculated"

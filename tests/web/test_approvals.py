@@ -41,7 +41,13 @@ def page_of(client, cast, user) -> str:
 
 
 def approve(client, cast, *signers):
-    for user, kind in signers or (("boss", "manager"), ("boss2", "manager"), ("gd", "executive"), ("hr", "hr"), ("fin", "finance")):
+    for user, kind in signers or (
+        ("boss", "manager"),
+        ("boss2", "manager"),
+        ("gd", "executive"),
+        ("hr", "hr"),
+        ("fin", "finance"),
+    ):
         response = post(client, cast, user, "period_sign", kind=kind)
         errors = [str(m) for m in response.context["messages"] if m.level_tag == "error"]
         assert not errors, (user, kind, errors)
@@ -59,7 +65,9 @@ def recalculate(client, cast, capture, user="hr", **data):
         return post(client, cast, user, "period_run", **data)
 
 
-def test_a_fact_changed_after_approval_blocks_closing_until_recalculated(client, cast, django_capture_on_commit_callbacks):
+def test_a_fact_changed_after_approval_blocks_closing_until_recalculated(
+    client, cast, django_capture_on_commit_callbacks
+):
     approve(client, cast)
     period = cast["period"]
     period.refresh_from_db()
@@ -71,7 +79,7 @@ def test_a_fact_changed_after_approval_blocks_closing_until_recalculated(client,
     assert period.status == PeriodStatus.APPROVED
     # The page says what changed since the run: who, what, when; and offers no close button.
     page = page_of(client, cast, "fin")
-    block = page[page.index('data-testid="out-of-date"'):]
+    block = page[page.index('data-testid="out-of-date"') :]
     assert "Аннина" in block and "SALES" in block and "Hr" in block and "137.25" in block
     assert reverse("period_close", args=[cast["company"].pk, period.pk]) not in page
     run_page = client.get(reverse("run", args=[cast["company"].pk, cast["run"].pk])).content.decode()
@@ -84,7 +92,9 @@ def test_a_fact_changed_after_approval_blocks_closing_until_recalculated(client,
     assert any("подтвердите" in m.lower() for m in messages_of(response)) and period.runs.count() == 1
     response = recalculate(client, cast, django_capture_on_commit_callbacks, confirm="1", reason="  ")
     assert any("Укажите причину пересчёта" in m for m in messages_of(response)) and period.runs.count() == 1
-    recalculate(client, cast, django_capture_on_commit_callbacks, confirm="1", reason="Исправлен факт продаж Анниной")
+    recalculate(
+        client, cast, django_capture_on_commit_callbacks, confirm="1", reason="Исправлен факт продаж Анниной"
+    )
     period.refresh_from_db()
     assert period.status == PeriodStatus.CALCULATED and period.runs.count() == 2
     # The new run is signed again from the start and the period closes.
@@ -122,8 +132,13 @@ def test_a_change_after_the_run_refuses_every_signature(client, cast):
 def test_an_approved_adjustment_after_the_run_makes_it_out_of_date_and_its_amount_stays_hidden(client, cast):
     from motiva.calc import services as calc
 
-    adjustment = calc.adjustment_create(actor=cast["users"]["hr"], period=cast["period"], employee=cast["people"]["anna"],
-                                        amount=Decimal("4321.09"), reason="Разовая премия")
+    adjustment = calc.adjustment_create(
+        actor=cast["users"]["hr"],
+        period=cast["period"],
+        employee=cast["people"]["anna"],
+        amount=Decimal("4321.09"),
+        reason="Разовая премия",
+    )
     assert not approvals.is_out_of_date(cast["run"])  # not counted until approved
     calc.adjustment_approve(actor=cast["users"]["fin"], adjustment=adjustment)
     assert approvals.is_out_of_date(cast["run"])
@@ -135,25 +150,34 @@ def test_an_approved_adjustment_after_the_run_makes_it_out_of_date_and_its_amoun
     assert "4\u00a0321" in page_of(client, cast, "hr") or "4321" in page_of(client, cast, "hr")
 
 
-def test_recalculating_signed_results_keeps_the_revoked_signatures_in_the_history(client, cast, django_capture_on_commit_callbacks):
+def test_recalculating_signed_results_keeps_the_revoked_signatures_in_the_history(
+    client, cast, django_capture_on_commit_callbacks
+):
     approve(client, cast, ("boss", "manager"), ("boss2", "manager"), ("gd", "executive"))
     period = cast["period"]
     old = cast["run"]
     page = page_of(client, cast, "hr")
-    form = page[page.index('data-testid="recalculate"'):]
+    form = page[page.index('data-testid="recalculate"') :]
     assert 'name="reason"' in form and 'name="confirm"' in form
-    recalculate(client, cast, django_capture_on_commit_callbacks, confirm="1", reason="Уточнены планы отдела продаж")
+    recalculate(
+        client, cast, django_capture_on_commit_callbacks, confirm="1", reason="Уточнены планы отдела продаж"
+    )
     period.refresh_from_db()
     new = approvals.latest_run(period)
     assert new != old and period.status == PeriodStatus.CALCULATED
     revoked = RunSignature.objects.filter(run=old)
     assert revoked.count() == 3  # nothing deleted
-    assert all(s.revoked_at and s.revoked_by == cast["users"]["hr"] and s.revoked_by_run == new and
-               s.revoked_reason == "Уточнены планы отдела продаж" for s in revoked)
+    assert all(
+        s.revoked_at
+        and s.revoked_by == cast["users"]["hr"]
+        and s.revoked_by_run == new
+        and s.revoked_reason == "Уточнены планы отдела продаж"
+        for s in revoked
+    )
     events = AuditEvent.objects.filter(entity_type="calc.RunSignature", field="revoked_at")
     assert events.count() == 3 and all("Уточнены планы отдела продаж" in e.reason for e in events)
     page = page_of(client, cast, "anna")
-    history = page[page.index('data-testid="revocations"'):]
+    history = page[page.index('data-testid="revocations"') :]
     assert "Уточнены планы отдела продаж" in history and "Hr" in history
     assert "Boss" in history and "Boss2" in history and "Gd" in history
     # The run pages say it: the old run's signatures were revoked by the new one, which carries the reason.
@@ -168,15 +192,22 @@ def test_recalculating_signed_results_keeps_the_revoked_signatures_in_the_histor
     assert any("Сначала результаты подписывают руководители" in m for m in messages_of(response))
 
 
-def test_a_company_period_in_which_the_director_has_pay_is_closed_with_the_board(client, cast, django_user_model,
-                                                                                django_capture_on_commit_callbacks):
+def test_a_company_period_in_which_the_director_has_pay_is_closed_with_the_board(
+    client, cast, django_user_model, django_capture_on_commit_callbacks
+):
     period, gd = cast["period"], cast["people"]["gd"]
-    kpi.card_create(actor=cast["users"]["admin"], employee=gd, period=period, lines=[
-        {"indicator": cast["indicator"], "weight": "100", "scale": cast["scale"], "target": "100"}])
+    kpi.card_create(
+        actor=cast["users"]["admin"],
+        employee=gd,
+        period=period,
+        lines=[{"indicator": cast["indicator"], "weight": "100", "scale": cast["scale"], "target": "100"}],
+    )
     recalculate(client, cast, django_capture_on_commit_callbacks)
     run = approvals.latest_run(period)
     assert run != cast["run"] and run.results.filter(employee=gd).exists()
-    board = django_user_model.objects.create_user(username="owner", password="x-Secret-123", first_name="Владелец")
+    board = django_user_model.objects.create_user(
+        username="owner", password="x-Secret-123", first_name="Владелец"
+    )
     # Without anyone able to approve, the page says so.
     page = page_of(client, cast, "hr")
     assert "nobody can give this signature" in page or "эту подпись пока некому поставить" in page
@@ -186,12 +217,14 @@ def test_a_company_period_in_which_the_director_has_pay_is_closed_with_the_board
     response = post(client, cast, "gd", "period_sign", kind="executive")
     assert any("ваша собственная премия" in m for m in messages_of(response))
     page = page_of(client, cast, "hr")
-    pending = page[page.index('data-testid="pending"'):]
+    pending = page[page.index('data-testid="pending"') :]
     assert "Владелец" in pending and "Gd" not in pending.split("</ul>")[0]
     client.force_login(board)
     url = reverse("period", args=[cast["company"].pk, period.pk])
     assert 'value="executive"' in client.get(url).content.decode()
-    response = client.post(reverse("period_sign", args=[cast["company"].pk, period.pk]), {"kind": "executive"}, follow=True)
+    response = client.post(
+        reverse("period_sign", args=[cast["company"].pk, period.pk]), {"kind": "executive"}, follow=True
+    )
     period.refresh_from_db()
     assert period.status == PeriodStatus.APPROVED, messages_of(response)
     approve(client, cast, ("hr", "hr"), ("fin", "finance"))
@@ -223,7 +256,7 @@ def test_a_manager_without_an_account_is_skipped_for_the_next_one_up(client, cas
     boss2 = cast["people"]["boss2"]
     Employee.objects.filter(pk=boss2.pk).update(user=None)  # the head of the service signs in nowhere
     page = page_of(client, cast, "hr")
-    pending = page[page.index('data-testid="pending"'):].split("</ul>")[0]
+    pending = page[page.index('data-testid="pending"') :].split("</ul>")[0]
     assert "Сервисов" not in pending and "Директоров" in pending and "Начальников" in pending
     managers = approvals.direct_managers(approvals.latest_run(cast["period"]))
     assert cast["people"]["carl"].pk in managers[cast["people"]["gd"].pk]
@@ -240,12 +273,24 @@ def test_a_manager_without_an_account_is_skipped_for_the_next_one_up(client, cas
 def test_nobody_changes_the_template_of_their_own_position(client, cast):
     hr = cast["people"]["hr"]
     staff = hr.assignments.get().position
-    kpi.card_template_create(actor=cast["users"]["admin"], position=staff, valid_from=dt.date(2026, 1, 1), lines=[
-        {"indicator": cast["indicator"], "weight": "100", "scale": cast["scale"], "target": "100"}])
+    kpi.card_template_create(
+        actor=cast["users"]["admin"],
+        position=staff,
+        valid_from=dt.date(2026, 1, 1),
+        lines=[{"indicator": cast["indicator"], "weight": "100", "scale": cast["scale"], "target": "100"}],
+    )
     client.force_login(cast["users"]["hr"])
     url = reverse("template_edit", args=[cast["company"].pk, staff.pk])
-    data = {"valid_from": "2026-04-01", "scheme": "", "line-0-component": "indicator", "line-0-indicator": cast["indicator"].pk,
-            "line-0-level": "personal", "line-0-weight": "100", "line-0-scale": cast["scale"].pk, "line-0-target": "90"}
+    data = {
+        "valid_from": "2026-04-01",
+        "scheme": "",
+        "line-0-component": "indicator",
+        "line-0-indicator": cast["indicator"].pk,
+        "line-0-level": "personal",
+        "line-0-weight": "100",
+        "line-0-scale": cast["scale"].pk,
+        "line-0-target": "90",
+    }
     response = client.post(url, data, follow=True)
     assert response.status_code in (200, 400)
     text = response.content.decode()
@@ -258,16 +303,22 @@ def test_nobody_changes_the_template_of_their_own_position(client, cast):
     assert CardTemplate.objects.filter(position=seller).count() == 2
     # Nor is a template applied to one's own card, nor one's own card edited or scored.
     april = __import__("motiva.periods.services", fromlist=["period_create"]).period_create(
-        actor=cast["users"]["admin"], organization=cast["company"], kind="month", start=dt.date(2026, 4, 1))
-    created, skipped = kpi.cards_create_for_period(actor=cast["users"]["hr"], period=april, employees=[hr, cast["people"]["anna"]])
+        actor=cast["users"]["admin"], organization=cast["company"], kind="month", start=dt.date(2026, 4, 1)
+    )
+    created, skipped = kpi.cards_create_for_period(
+        actor=cast["users"]["hr"], period=april, employees=[hr, cast["people"]["anna"]]
+    )
     assert [c.employee for c in created] == [cast["people"]["anna"]]
     assert [(e, r.problems[0].code) for e, r in skipped] == [(hr, "own_card")]
     card, _warnings = kpi.card_create(actor=cast["users"]["admin"], employee=hr, period=april)
     from motiva.core.errors import InvalidInput
 
     with pytest.raises(InvalidInput) as refusal:
-        kpi.card_replace_lines(actor=cast["users"]["hr"], card=card, lines=[
-            {"indicator": cast["indicator"], "weight": "100", "scale": cast["scale"], "target": "50"}])
+        kpi.card_replace_lines(
+            actor=cast["users"]["hr"],
+            card=card,
+            lines=[{"indicator": cast["indicator"], "weight": "100", "scale": cast["scale"], "target": "50"}],
+        )
     assert refusal.value.problems[0].code == "own_card"
     assert Card.objects.get(pk=card.pk).lines.get().target == Decimal(100)
     assert IndicatorValue.objects.filter(period=april).count() == 0
@@ -291,6 +342,8 @@ def test_the_board_walks_the_site_as_a_company_wide_reader_with_pay(client, cast
     page = client.get(reverse("run", args=[cast["company"].pk, cast["run"].pk])).content.decode()
     assert all(any(v in page for v in variants(amount)) for amount in PAY.values())  # the pay it approves
     # The board enters no adjustment: pay corrections stay with HR, finance and the executive.
-    client.post(reverse("adjustment_add", args=[cast["company"].pk, cast["period"].pk]),
-                {"personnel_number": "7", "amount": "1000", "reason": "Премия", "kind": "manual"})
+    client.post(
+        reverse("adjustment_add", args=[cast["company"].pk, cast["period"].pk]),
+        {"personnel_number": "7", "amount": "1000", "reason": "Премия", "kind": "manual"},
+    )
     assert not cast["period"].adjustments.exists()

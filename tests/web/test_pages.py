@@ -21,9 +21,18 @@ def test_login_page_is_russian_by_default(client):
 
 def test_home_shows_my_position(client, actor, organization, structure, django_user_model):
     user = django_user_model.objects.create_user(username="anna", password="x-Secret-123")
-    org.employee_hire(actor=actor, organization=organization, personnel_number="7", last_name="Иванова", first_name="Анна",
-                      hire_date=dt.date(2024, 1, 1), position=structure["specialist"], salary=Decimal(60000),
-                      manager=structure["boss"], user=user)
+    org.employee_hire(
+        actor=actor,
+        organization=organization,
+        personnel_number="7",
+        last_name="Иванова",
+        first_name="Анна",
+        hire_date=dt.date(2024, 1, 1),
+        position=structure["specialist"],
+        salary=Decimal(60000),
+        manager=structure["boss"],
+        user=user,
+    )
     client.force_login(user)
     page = client.get(reverse("home")).content.decode()
     assert "Менеджер" in page and "Отдел продаж" in page and "Петров Пётр" in page
@@ -42,11 +51,15 @@ def test_lockout_after_repeated_failures(client, django_user_model):
     django_user_model.objects.create_user(username="victim", password="right-Password-1")
     for _ in range(5):
         client.post(reverse("login"), {"username": "victim", "password": "wrong"}, REMOTE_ADDR="10.0.0.1")
-    response = client.post(reverse("login"), {"username": "victim", "password": "right-Password-1"}, REMOTE_ADDR="10.0.0.1")
+    response = client.post(
+        reverse("login"), {"username": "victim", "password": "right-Password-1"}, REMOTE_ADDR="10.0.0.1"
+    )
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
     # another address is not locked out: the lockout is keyed on user name and IP together
-    response = client.post(reverse("login"), {"username": "victim", "password": "right-Password-1"}, REMOTE_ADDR="10.0.0.2")
+    response = client.post(
+        reverse("login"), {"username": "victim", "password": "right-Password-1"}, REMOTE_ADDR="10.0.0.2"
+    )
     assert response.status_code == 302
 
 
@@ -61,7 +74,9 @@ def test_logout_ends_the_session_and_disabling_an_employee_ends_theirs(client, c
     client.post(reverse("logout"))
     assert client.get(reverse("home")).status_code == 302
     client.force_login(cast["users"]["anna"])
-    org.employee_terminate(actor=cast["users"]["hr"], employee=anna, termination_date=dt.date(2026, 6, 30), reason="Увольнение")
+    org.employee_terminate(
+        actor=cast["users"]["hr"], employee=anna, termination_date=dt.date(2026, 6, 30), reason="Увольнение"
+    )
     response = client.get(reverse("home"))
     assert response.status_code == 302 and reverse("login") in response["Location"]
 

@@ -39,7 +39,9 @@ def test_the_general_director_approves_only_after_the_managers(client, cast):
 def test_nobody_signs_a_run_with_their_own_pay(client, cast, django_user_model):
     from motiva.core.models import Role, RoleAssignment
 
-    RoleAssignment.objects.create(user=cast["users"]["boss"], organization=cast["company"], role=Role.EXECUTIVE)
+    RoleAssignment.objects.create(
+        user=cast["users"]["boss"], organization=cast["company"], role=Role.EXECUTIVE
+    )
     post(client, cast, "boss", "period_sign", kind="manager")
     post(client, cast, "boss2", "period_sign", kind="manager")
     response = post(client, cast, "boss", "period_sign", kind="executive")
@@ -88,11 +90,18 @@ def test_the_fact_grid_saves_all_or_nothing_and_names_the_bad_cell(client, cast)
     url = reverse("facts", args=[cast["company"].pk, period.pk])
     page = client.get(url).content.decode()
     assert "Аннина" in page and "Борисов" in page and "Карлов" not in page  # only his team
-    response = client.post(url, {f"c:{code}:employee:{anna.pk}": "125,5", f"c:{code}:employee:{boris.pk}": "много"})
+    response = client.post(
+        url, {f"c:{code}:employee:{anna.pk}": "125,5", f"c:{code}:employee:{boris.pk}": "много"}
+    )
     assert response.status_code == 400
-    assert "«много» не число" in response.content.decode() or "“много” is not a number" in response.content.decode()
+    assert (
+        "«много» не число" in response.content.decode()
+        or "“много” is not a number" in response.content.decode()
+    )
     assert IndicatorValue.objects.get(period=period, employee=anna).value == Decimal(110)  # nothing saved
-    response = client.post(url, {f"c:{code}:employee:{anna.pk}": "125,5", f"c:{code}:employee:{boris.pk}": "95"})
+    response = client.post(
+        url, {f"c:{code}:employee:{anna.pk}": "125,5", f"c:{code}:employee:{boris.pk}": "95"}
+    )
     assert response.status_code == 302
     assert IndicatorValue.objects.get(period=period, employee=anna).value == Decimal("125.5")
     # A cell of someone outside his team is refused even when posted by hand.
@@ -107,15 +116,24 @@ def test_the_fact_grid_saves_all_or_nothing_and_names_the_bad_cell(client, cast)
     assert IndicatorValue.objects.get(period=period, employee=anna).confirmed_by == cast["users"]["gd"]
 
 
-def test_a_run_started_from_the_period_page_shows_its_results_and_difference(client, cast, django_capture_on_commit_callbacks):
+def test_a_run_started_from_the_period_page_shows_its_results_and_difference(
+    client, cast, django_capture_on_commit_callbacks
+):
     from motiva.periods.services import period_transition
 
     period = cast["period"]
     period_transition(actor=cast["users"]["hr"], period=period, to_status=PeriodStatus.REVIEW)
     from motiva.periods.services import value_set
 
-    value_set(actor=cast["users"]["hr"], indicator=cast["indicator"], period=period, kind="fact", value=Decimal(100), scope="employee",
-              employee=cast["people"]["carl"])
+    value_set(
+        actor=cast["users"]["hr"],
+        indicator=cast["indicator"],
+        period=period,
+        kind="fact",
+        value=Decimal(100),
+        scope="employee",
+        employee=cast["people"]["carl"],
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = post(client, cast, "hr", "period_run")
     response = client.get(response.redirect_chain[-1][0])
@@ -125,7 +143,9 @@ def test_a_run_started_from_the_period_page_shows_its_results_and_difference(cli
     assert "12\u00a0666,60" in page  # Carl: 20 % of 63 333 × 100 %
 
 
-def test_an_adjustment_is_entered_and_approved_by_two_people_and_counted(client, cast, django_capture_on_commit_callbacks):
+def test_an_adjustment_is_entered_and_approved_by_two_people_and_counted(
+    client, cast, django_capture_on_commit_callbacks
+):
     from motiva.calc.models import Adjustment, EmployeeResult
     from motiva.periods.services import period_transition
 
@@ -133,9 +153,13 @@ def test_an_adjustment_is_entered_and_approved_by_two_people_and_counted(client,
     period_transition(actor=cast["users"]["hr"], period=period, to_status=PeriodStatus.REVIEW)
     url = reverse("adjustment_add", args=[cast["company"].pk, period.pk])
     client.force_login(cast["users"]["hr"])
-    response = client.post(url, {"personnel_number": "7", "amount": "-1 000,50", "kind": "manual", "reason": ""}, follow=True)
+    response = client.post(
+        url, {"personnel_number": "7", "amount": "-1 000,50", "kind": "manual", "reason": ""}, follow=True
+    )
     assert any("обоснование" in m for m in messages_of(response)) and not Adjustment.objects.exists()
-    client.post(url, {"personnel_number": "7", "amount": "-1 000,50", "kind": "manual", "reason": "Возврат аванса"})
+    client.post(
+        url, {"personnel_number": "7", "amount": "-1 000,50", "kind": "manual", "reason": "Возврат аванса"}
+    )
     adjustment = Adjustment.objects.get()
     approve = reverse("adjustment_approve", args=[cast["company"].pk, period.pk, adjustment.pk])
     response = client.post(approve, follow=True)
@@ -147,7 +171,9 @@ def test_an_adjustment_is_entered_and_approved_by_two_people_and_counted(client,
     with django_capture_on_commit_callbacks(execute=True):
         post(client, cast, "hr", "period_run")
     latest = period.runs.order_by("-id").first()
-    assert EmployeeResult.objects.get(run=latest, employee=cast["people"]["anna"]).pay == Decimal("13444.42") - Decimal("1000.50")
+    assert EmployeeResult.objects.get(run=latest, employee=cast["people"]["anna"]).pay == Decimal(
+        "13444.42"
+    ) - Decimal("1000.50")
 
 
 def test_the_period_page_names_whose_facts_are_missing_or_unconfirmed(client, cast):
@@ -156,7 +182,7 @@ def test_the_period_page_names_whose_facts_are_missing_or_unconfirmed(client, ca
     IndicatorValue.objects.filter(period=cast["period"], employee=cast["people"]["carl"]).delete()
     client.force_login(cast["users"]["hr"])
     page = client.get(reverse("period", args=[cast["company"].pk, cast["period"].pk])).content.decode()
-    table = page[page.index('data-testid="completeness"'):]
+    table = page[page.index('data-testid="completeness"') :]
     assert "Карлов" in table  # missing
     assert "Аннина" in table  # entered by HR, not yet confirmed by the director
     client.force_login(cast["users"]["boss"])
@@ -175,11 +201,15 @@ def test_a_value_takes_a_comment_and_a_document_and_keeps_its_history(client, ca
     value = IndicatorValue.objects.get(period=period, employee=cast["people"]["anna"])
     url = reverse("value", args=[cast["company"].pk, value.pk])
     client.force_login(cast["users"]["boss"])
-    response = client.post(url, {"comment": "По данным CRM", "attachment": SimpleUploadedFile("run.exe", b"MZ")})
+    response = client.post(
+        url, {"comment": "По данным CRM", "attachment": SimpleUploadedFile("run.exe", b"MZ")}
+    )
     assert response.status_code == 400 and "run.exe" in response.content.decode()
     value.refresh_from_db()
     assert value.comment == "" and not value.attachment
-    response = client.post(url, {"comment": "По данным CRM", "attachment": SimpleUploadedFile("crm.pdf", b"%PDF-1.4")})
+    response = client.post(
+        url, {"comment": "По данным CRM", "attachment": SimpleUploadedFile("crm.pdf", b"%PDF-1.4")}
+    )
     assert response.status_code == 302
     value.refresh_from_db()
     assert value.comment == "По данным CRM" and value.attachment
@@ -200,9 +230,14 @@ def test_a_manager_scores_a_task_line_of_his_report_but_not_his_own(client, cast
     from motiva.kpi.models import Card
 
     card = Card.objects.get(employee=anna, period=cast["period"])
-    kpi.card_replace_lines(actor=cast["users"]["admin"], card=card, lines=[
-        {"indicator": cast["indicator"], "weight": "70", "scale": cast["scale"], "target": "100"},
-        {"component": "tasks", "label": "Задачи месяца", "weight": "30"}])
+    kpi.card_replace_lines(
+        actor=cast["users"]["admin"],
+        card=card,
+        lines=[
+            {"indicator": cast["indicator"], "weight": "70", "scale": cast["scale"], "target": "100"},
+            {"component": "tasks", "label": "Задачи месяца", "weight": "30"},
+        ],
+    )
     task = CardLine.objects.get(card=card, component="tasks")
     client.force_login(cast["users"]["boss"])
     url = reverse("component_score", args=[cast["company"].pk, anna.pk, task.pk])
@@ -213,7 +248,12 @@ def test_a_manager_scores_a_task_line_of_his_report_but_not_his_own(client, cast
     client.post(url, {"value": "90"})
     assert ComponentScore.objects.get(card_line=task).value == Decimal(90)
     own = Card.objects.get(employee=boss, period=cast["period"]).lines.first()
-    assert client.post(reverse("component_score", args=[cast["company"].pk, boss.pk, own.pk]), {"value": "100"}).status_code == 404
+    assert (
+        client.post(
+            reverse("component_score", args=[cast["company"].pk, boss.pk, own.pk]), {"value": "100"}
+        ).status_code
+        == 404
+    )
     client.force_login(cast["users"]["anna"])
     assert client.post(url, {"value": "300"}).status_code == 404
     assert ComponentScore.objects.get(card_line=task).value == Decimal(90)

@@ -35,8 +35,12 @@ def pct(value: Any, places: int = 2) -> str:
     if number is None:
         return "—"
     quantum = Decimal(1).scaleb(-int(places))
-    text = number_format(number.quantize(quantum).normalize() if number == number.to_integral() else number.quantize(quantum), None,
-                         use_l10n=True, force_grouping=True)
+    text = number_format(
+        number.quantize(quantum).normalize() if number == number.to_integral() else number.quantize(quantum),
+        None,
+        use_l10n=True,
+        force_grouping=True,
+    )
     return f"{text}\u00a0%"
 
 

@@ -19,38 +19,60 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("organization", help="Organization name (or a unique part of it)")
         parser.add_argument("period", help="Period name, e.g. 'Октябрь 2026'")
-        parser.add_argument("--explain", metavar="PERSONNEL_NUMBER", help="Print the full trace of one employee")
+        parser.add_argument(
+            "--explain", metavar="PERSONNEL_NUMBER", help="Print the full trace of one employee"
+        )
         parser.add_argument("--lang", default="ru", choices=["ru", "en"])
         parser.add_argument("--user", help="Who runs it (for the audit log); default: the first superuser")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        periods = Period.objects.filter(organization__name__icontains=options["organization"], name=options["period"])
+        periods = Period.objects.filter(
+            organization__name__icontains=options["organization"], name=options["period"]
+        )
         if periods.count() != 1:
-            raise CommandError(f"periods found: {periods.count()}; name the organization and the period exactly")
+            raise CommandError(
+                f"periods found: {periods.count()}; name the organization and the period exactly"
+            )
         period = periods.get()
         users = get_user_model().objects
-        actor = users.filter(username=options["user"]).first() if options["user"] else users.filter(is_superuser=True).first()
+        actor = (
+            users.filter(username=options["user"]).first()
+            if options["user"]
+            else users.filter(is_superuser=True).first()
+        )
         try:
             run = calculation_run_create(actor=actor, period=period)
         except InvalidInput as refusal:
             raise CommandError("; ".join(refusal.messages(options["lang"]))) from None
         currency = period.organization.currency
-        self.stdout.write(f"{period.organization} — {period}: run #{run.pk}, {run.employees_total} employees, hash {run.input_hash[:12]}")
+        self.stdout.write(
+            f"{period.organization} — {period}: run #{run.pk}, {run.employees_total} employees, hash {run.input_hash[:12]}"
+        )
         for result in run.results.select_related("employee").order_by("employee__last_name"):
             flag = " !" if result.problems else ""
-            self.stdout.write(f"  {result.employee.personnel_number:>6} {result.employee.full_name:<40} {show(result.result):>8} %  {show(result.pay):>14} {currency}{flag}")
+            self.stdout.write(
+                f"  {result.employee.personnel_number:>6} {result.employee.full_name:<40} {show(result.result):>8} %  {show(result.pay):>14} {currency}{flag}"
+            )
         changes = run_difference(run)
         if run.previous_id:
             self.stdout.write(f"Changes against run #{run.previous_id}: {len(changes)}")
             for change in changes:
-                self.stdout.write(f"  {change['name']}: {change['pay_before']} → {change['pay_after']} ({change['pay_delta']:+})")
+                self.stdout.write(
+                    f"  {change['name']}: {change['pay_before']} → {change['pay_after']} ({change['pay_delta']:+})"
+                )
         if options["explain"]:
-            result = EmployeeResult.objects.filter(run=run, employee__personnel_number=options["explain"]).select_related("run").first()
+            result = (
+                EmployeeResult.objects.filter(run=run, employee__personnel_number=options["explain"])
+                .select_related("run")
+                .first()
+            )
             if result is None:
                 raise CommandError(f"no result for personnel number {options['explain']}")
             trace = explain(result, options["lang"])
             for line in trace["lines"]:
-                self.stdout.write(f"• {line['title']} (вес {line['weight']} %): {line['score'] or line['multiplier'] or '—'}")
+                self.stdout.write(
+                    f"• {line['title']} (вес {line['weight']} %): {line['score'] or line['multiplier'] or '—'}"
+                )
                 for step in line["steps"]:
                     self.stdout.write(f"    {step}")
             for step in trace["card"]:

@@ -19,11 +19,17 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--name", help="Organization name (default: the scenario's name).")
         parser.add_argument("--user", help="Who loads it (for the audit log); default: the first superuser.")
-        parser.add_argument("--calculate", action="store_true", help="Run a calculation of the loaded period.")
+        parser.add_argument(
+            "--calculate", action="store_true", help="Run a calculation of the loaded period."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         users = get_user_model().objects
-        actor = users.filter(username=options["user"]).first() if options["user"] else users.filter(is_superuser=True).first()
+        actor = (
+            users.filter(username=options["user"]).first()
+            if options["user"]
+            else users.filter(is_superuser=True).first()
+        )
         if options["user"] and actor is None:
             raise CommandError(f"no user {options['user']!r}")
         try:
@@ -34,4 +40,6 @@ class Command(BaseCommand):
         if options["calculate"]:
             run = calculation_run_create(actor=actor, period=period)
             for result in run.results.select_related("employee").order_by("employee__personnel_number"):
-                self.stdout.write(f"  {result.employee.last_name}: {show(result.result)} % → {show(result.pay)} {organization.currency}")
+                self.stdout.write(
+                    f"  {result.employee.last_name}: {show(result.result)} % → {show(result.pay)} {organization.currency}"
+                )

@@ -22,5 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         errors = io.StringIO()
-        if simulate(options["file"], as_json=options["json"], lang=options["lang"], out=self.stdout, err=errors):
+        if simulate(
+            options["file"], as_json=options["json"], lang=options["lang"], out=self.stdout, err=errors
+        ):
             raise CommandError(errors.getvalue().strip())

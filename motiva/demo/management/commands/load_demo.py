@@ -16,7 +16,9 @@ class Command(BaseCommand):
     help = "Load the demo organizations (only into an empty database; a second run changes nothing)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--if-empty", action="store_true", help="Say nothing and succeed when data is already there.")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Say nothing and succeed when data is already there."
+        )
         parser.add_argument("--today", help="Build the history up to this date (YYYY-MM-DD); default: today.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -25,13 +27,17 @@ class Command(BaseCommand):
                 self.stdout.write("Демо-данные уже загружены / demo data already loaded")
                 self._print_logins()
                 return
-            raise CommandError("База не пуста: демо загружается только в пустую базу / the database is not empty")
+            raise CommandError(
+                "База не пуста: демо загружается только в пустую базу / the database is not empty"
+            )
         today = timezone.localdate()
         if options["today"]:
             try:
                 today = dt.date.fromisoformat(options["today"])
             except ValueError:
-                raise CommandError(f"--today {options['today']!r}: ожидается дата ГГГГ-ММ-ДД / expected YYYY-MM-DD") from None
+                raise CommandError(
+                    f"--today {options['today']!r}: ожидается дата ГГГГ-ММ-ДД / expected YYYY-MM-DD"
+                ) from None
         started = time.monotonic()
         organizations = build_demo(today)
         self.stdout.write(
@@ -41,6 +47,8 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _print_logins(self) -> None:
-        self.stdout.write(f"Демо-входы (пароль для всех: {DEMO_PASSWORD}; работают только при MOTIVA_DEMO=true):")
+        self.stdout.write(
+            f"Демо-входы (пароль для всех: {DEMO_PASSWORD}; работают только при MOTIVA_DEMO=true):"
+        )
         for username, (_role, description) in DEMO_USERS.items():
             self.stdout.write(f"  {username:<10} {description}")
