@@ -194,7 +194,12 @@ def parse_days(raw: Any, place: str, hours_per_day: Decimal) -> tuple[list[Calen
             except (TypeError, ValueError):
                 fail(f"{where}.hours", "«{v}» — не число", "“{v}” is not a number", v=hours_raw)
                 continue
-            if (kind in _WORKED and not ZERO < hours <= 24) or (kind not in _WORKED and hours != 0):
+            # A shortened day is shorter than a working one; a working day is at most a day.
+            if (
+                (kind in _WORKED and not ZERO < hours <= 24)
+                or (kind == DayKind.SHORTENED and hours >= hours_per_day)
+                or (kind not in _WORKED and hours != 0)
+            ):
                 fail(
                     f"{where}.hours",
                     "Часы дня вида «{k}»: {v} — вне допустимого",

@@ -661,6 +661,24 @@ def calculate_pay(
     factor, proration_steps, time_problem = time_share(p, params, rounding)
     if time_problem is not None:
         return PayResult((), ZERO, ZERO, (), (time_problem,))
+    if p.timesheet_hours is not None and not (
+        params.get("day_basis") == DayBasis.HOURS
+        and params.get("proration", ProrationPolicy.PROPORTIONAL) == ProrationPolicy.PROPORTIONAL
+    ):
+        # Hours from the timesheet count only where the scheme prorates proportionally on hours: said, not silently dropped.
+        problems.append(
+            Problem(
+                "timesheet_not_used",
+                "timesheet_hours",
+                text(
+                    "Часы по табелю ({h}) не учитываются: схема «{s}» считает долю времени не пропорционально часам",
+                    "The timesheet hours ({h}) are not used: scheme “{s}” does not prorate in proportion to hours",
+                    h=p.timesheet_hours,
+                    s=scheme_kind,
+                ),
+                Severity.WARNING,
+            )
+        )
     if p.salaries:
         salary, salary_step = weighted_salary(p, params)
         if salary_step is not None:

@@ -305,3 +305,10 @@ def test_a_sanction_in_a_quarter_is_capped_by_the_pay_of_its_own_month():
     # the bonus is 20 000 × 2/3 of the quarter worked = 13 333.33; March earned no salary, so the cap is
     # 20 % of March's share of the bonus alone: 13 333.33 / 3 × 20 % = 888.89 (the quarter's average share would allow 14 222.22)
     assert [c.amount for c in result.components] == [D("13333.33"), D("-888.89")]
+
+
+def test_timesheet_hours_a_scheme_does_not_prorate_on_are_said_not_silently_dropped():
+    hours = pay_input(timesheet_hours=D(44))
+    result = calculate_pay("target_bonus", TARGET_20, hours, card_at(100), ROUND)
+    assert result.total == D("20000.00")
+    assert [p.code for p in result.problems] == ["timesheet_not_used"] and not result.problems[0].is_error

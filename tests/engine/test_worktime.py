@@ -447,3 +447,14 @@ def test_equal_cases_with_different_timesheets_are_not_mixed_up():
     first = prorate(*may, ALWAYS, [], "proportional", "hours", calendar=RU, timesheet_hours=D("75.5"))[0]
     second = prorate(*may, ALWAYS, [], "proportional", "hours", calendar=RU, timesheet_hours=D("151"))[0]
     assert (first, second) == (D("75.5") / 151, 1)
+
+
+def test_a_shortened_day_is_shorter_than_a_working_one():
+    from decimal import Decimal
+
+    from motiva.engine.calendar import parse_days
+
+    _days, problems = parse_days([{"date": "2026-03-07", "kind": "shortened", "hours": 24}], "days", Decimal(8))
+    assert [p.field for p in problems] == ["days[0].hours"]
+    days, problems = parse_days([{"date": "2026-03-07", "kind": "shortened", "hours": 7}], "days", Decimal(8))
+    assert not problems and days[0].hours == Decimal(7)
