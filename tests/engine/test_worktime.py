@@ -454,7 +454,9 @@ def test_a_shortened_day_is_shorter_than_a_working_one():
 
     from motiva.engine.calendar import parse_days
 
-    _days, problems = parse_days([{"date": "2026-03-07", "kind": "shortened", "hours": 24}], "days", Decimal(8))
+    _days, problems = parse_days(
+        [{"date": "2026-03-07", "kind": "shortened", "hours": 24}], "days", Decimal(8)
+    )
     assert [p.field for p in problems] == ["days[0].hours"]
     days, problems = parse_days([{"date": "2026-03-07", "kind": "shortened", "hours": 7}], "days", Decimal(8))
     assert not problems and days[0].hours == Decimal(7)
