@@ -781,8 +781,12 @@ def _remuneration(
         share, _steps, problem = time_share(
             p, {**params, "proration": ProrationPolicy.PROPORTIONAL}, rounding
         )
-        if problem is not None:
-            share = factor
+        if problem is not None:  # no calendar for working days or hours: the salary's share by calendar days
+            share, _steps, problem = time_share(
+                p,
+                {**params, "proration": ProrationPolicy.PROPORTIONAL, "day_basis": DayBasis.CALENDAR},
+                rounding,
+            )
     fixed = rounding.money(p.salary * p.months * share)
     steps.append(_FIXED_PART(fixed, p.salary, p.months, share.quantize(_FOUR_PLACES)))
     kept = sum((c.amount for c in withheld), ZERO)

@@ -312,3 +312,12 @@ def test_timesheet_hours_a_scheme_does_not_prorate_on_are_said_not_silently_drop
     result = calculate_pay("target_bonus", TARGET_20, hours, card_at(100), ROUND)
     assert result.total == D("20000.00")
     assert [p.code for p in result.problems] == ["timesheet_not_used"] and not result.problems[0].is_error
+
+
+def test_the_fixed_part_of_a_partial_month_is_the_salary_for_the_time_worked_even_without_a_calendar():
+    from motiva.engine.types import EmploymentSpan
+
+    hired = pay_input(category="manager", employment=(EmploymentSpan(dt.date(2026, 3, 16), None),))
+    params = {"variable_share": {"manager": "20"}, "proration": "none", "day_basis": "working"}
+    result = calculate_pay("fixed_variable", params, hired, card_at(100), ROUND)
+    assert result.fixed == D("51612.90")  # 100 000 × 16 / 31 calendar days, not the whole salary
