@@ -734,6 +734,22 @@ def calculate_pay(
                 component.name, amount, (*component.steps, _CORRECTION(amount, group.correction))
             )
     rounded = [PayComponent(c.name, rounding.money(c.amount), c.steps) for c in result]
+    gross = sum((c.amount for c in rounded), ZERO)
+    if gross < 0:
+        # A scheme's own formulas (a negative coefficient) never make a negative bonus either: it stops at zero, and says so.
+        rounded.append(PayComponent(_NOT_BELOW_ZERO_NAME, -gross, (_NOT_BELOW_ZERO(-gross, gross),)))
+        problems.append(
+            Problem(
+                "scheme_below_zero",
+                "params",
+                text(
+                    "Схема дала отрицательную премию ({g}) — премия не бывает ниже нуля",
+                    "The scheme gave a negative bonus ({g}) — a bonus never goes below zero",
+                    g=gross,
+                ),
+                Severity.WARNING,
+            )
+        )
     withheld = _fines(p, params, rounding) if "fines_indicator" in params else ()
     if adjustments:
         rounded += _adjust(p, params, factor, rounded, adjustments, rules, rounding, problems)
@@ -884,6 +900,12 @@ _FLOOR = Wording(
     "cut",
 )
 _SANCTION_NAME = "Снижение за взыскание: {r}", "Disciplinary reduction: {r}"
+_NOT_BELOW_ZERO_NAME = text("Премия не ниже нуля", "A bonus is never below zero")
+_NOT_BELOW_ZERO = Wording(
+    "Составляющие дали {gross}: премия доводится до нуля",
+    "The components gave {gross}: the bonus is brought to zero",
+    "gross",
+)
 
 
 def _month_share(p: PayInput, params: Mapping[str, Any], day: dt.date) -> Decimal:

@@ -321,3 +321,10 @@ def test_the_fixed_part_of_a_partial_month_is_the_salary_for_the_time_worked_eve
     params = {"variable_share": {"manager": "20"}, "proration": "none", "day_basis": "working"}
     result = calculate_pay("fixed_variable", params, hired, card_at(100), ROUND)
     assert result.fixed == D("51612.90")  # 100 000 × 16 / 31 calendar days, not the whole salary
+
+
+def test_a_scheme_whose_own_formula_goes_negative_pays_zero_and_says_so():
+    params = {"coefficients": {"K_out": "0 - 0.1 * REGIONS"}}
+    result = calculate_pay("coefficient_sum", params, pay_input(facts={"REGIONS": D(3)}), card_at(100), ROUND)
+    assert result.total == D("0.00")
+    assert [p.code for p in result.problems] == ["scheme_below_zero"]
