@@ -276,9 +276,6 @@ def _prorate(
     return total, tuple(steps)
 
 
-_TERMS: dict[int, tuple[Mapping[str, Any], str, str, str]] = {}
-
-
 def time_share(
     p: PayInput,
     params: Mapping[str, Any],
@@ -287,18 +284,11 @@ def time_share(
     """The share of time worked by the scheme's parameters (policy, day basis, span), rounded as the
     organization's policy says; or a problem when working days or hours are needed and the calendar
     does not cover the period (never a silent Monday to Friday)."""
-    # The scheme's terms are read once for each parameter set (kept alive with its entry, so its id is not reused).
-    terms = _TERMS.get(id(params))
-    if terms is None or terms[0] is not params:
-        if len(_TERMS) > 10000:
-            _TERMS.clear()
-        terms = _TERMS[id(params)] = (
-            params,
-            str(params.get("proration", ProrationPolicy.PROPORTIONAL)),
-            str(params.get("day_basis", DayBasis.CALENDAR)),
-            str(params.get("proration_span", ProrationSpan.BY_MONTH)),
-        )
-    _params, policy, basis, span = terms
+    # Read from the parameters for each employee: three look-ups cost less than remembering them by id in
+    # a process-wide table (the engine keeps no state that changes while it runs, beyond its memos).
+    policy = params.get("proration", ProrationPolicy.PROPORTIONAL)
+    basis = params.get("day_basis", DayBasis.CALENDAR)
+    span = params.get("proration_span", ProrationSpan.BY_MONTH)
     calendar = p.calendar
     if (
         basis != DayBasis.CALENDAR
