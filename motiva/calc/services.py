@@ -518,11 +518,33 @@ class _RowEncoder:
             return f'{{"key":"{line_key}","ref":"{ref}"}}'
         return f'{{"key":{orjson.dumps(line_key).decode()},"ref":"{ref}"}}'
 
+    def _components(self, pay: Any) -> list[list[Any]]:
+        """A result's pay components as [name id, amount, steps]; fines withheld from the salary carry a
+        fourth element, 1: they are shown beside the bonus, never as part of it."""
+        catalog, names = self.catalog, self._names
+        stored = [
+            [
+                names.get(id(c.name)) or self._name(c.name),
+                str(c.amount),
+                [s.compact(catalog) for s in c.steps],
+            ]
+            for c in pay.components
+        ]
+        for c in pay.withheld:
+            stored.append(
+                [
+                    names.get(id(c.name)) or self._name(c.name),
+                    str(c.amount),
+                    [s.compact(catalog) for s in c.steps],
+                    1,
+                ]
+            )
+        return stored
+
     def row(self, outcome: EmployeeOutcome, card_id: int) -> tuple[Any, ...]:
         card = outcome.card
         pay = outcome.pay
         catalog = self.catalog
-        names = self._names
         return (
             self.run_id,
             int(outcome.key),
@@ -532,36 +554,7 @@ class _RowEncoder:
             pay.total if pay else Decimal(0),
             pay.proration.quantize(_PRORATION_PLACES) if pay else Decimal(1),
             "[" + ",".join([self._line(line) for line in card.lines]) + "]",
-            _json(
-                []
-                if pay is None
-                else [
-                    [
-                        names.get(id(c.name)) or self._name(c.name),
-                        str(c.amount),
-                        [s.compact(catalog) for s in c.steps],
-                    ]
-                    for c in pay.components
-                ]
-                if not pay.withheld
-                else [
-                    [
-                        names.get(id(c.name)) or self._name(c.name),
-                        str(c.amount),
-                        [s.compact(catalog) for s in c.steps],
-                    ]
-                    for c in pay.components
-                ]
-                + [  # documented fines withheld from the salary: marked, never part of the bonus
-                    [
-                        names.get(id(c.name)) or self._name(c.name),
-                        str(c.amount),
-                        [s.compact(catalog) for s in c.steps],
-                        1,
-                    ]
-                    for c in pay.withheld
-                ]
-            ),
+            _json([] if pay is None else self._components(pay)),
             _json(
                 {
                     "card": [s.compact(catalog) for s in card.steps],
