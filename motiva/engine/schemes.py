@@ -734,10 +734,15 @@ def calculate_pay(
                 component.name, amount, (*component.steps, _CORRECTION(amount, group.correction))
             )
     rounded = [PayComponent(c.name, rounding.money(c.amount), c.steps) for c in result]
-    gross = sum((c.amount for c in rounded), ZERO)
+    # The bonus is the scheme's own components (the first ones of `result`): allowances and piece work
+    # are pay for the work itself, so neither the zero floor nor a reduction or its percent counts them.
+    bonus = rounded[: len(components)]
+    gross = sum((c.amount for c in bonus), ZERO)
     if gross < 0:
         # A scheme's own formulas (a negative coefficient) never make a negative bonus either: it stops at zero, and says so.
-        rounded.append(PayComponent(_NOT_BELOW_ZERO_NAME, -gross, (_NOT_BELOW_ZERO(-gross, gross),)))
+        floor = PayComponent(_NOT_BELOW_ZERO_NAME, -gross, (_NOT_BELOW_ZERO(-gross, gross),))
+        rounded.append(floor)
+        bonus.append(floor)
         problems.append(
             Problem(
                 "scheme_below_zero",
@@ -752,7 +757,7 @@ def calculate_pay(
         )
     withheld = _fines(p, params, rounding) if "fines_indicator" in params else ()
     if adjustments:
-        rounded += _adjust(p, params, factor, rounded, adjustments, rules, rounding, problems)
+        rounded += _adjust(p, params, factor, bonus, adjustments, rules, rounding, problems)
     total = sum((c.amount for c in rounded), ZERO)
     steps.append(_TOTAL_PAY(total, rounding.money_places))
     fixed = remuneration = None

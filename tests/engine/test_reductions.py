@@ -124,6 +124,25 @@ def test_a_percent_reduction_is_a_share_of_the_bonus():
     assert "75 % премии 20000" in trace(result)
 
 
+def test_reductions_act_on_the_bonus_only_never_on_allowances():
+    # a seniority allowance of 10 % of the salary (10 000) is pay for the work itself, not part of the bonus
+    params = {**TARGET_20, "seniority_bands": [[0, None, 10]]}
+
+    def pay_with_allowance(adjustments):
+        return calculate_pay(
+            "target_bonus", params, pay_input(), card_at(100), ROUND, adjustments=adjustments
+        )
+
+    assert pay_with_allowance([]).total == D("30000.00")
+    percent = pay_with_allowance([sanction(percent="75")])
+    assert percent.total == D("30000.00") - D("15000.00")  # 75 % of the bonus 20 000, not of 30 000
+    assert "75 % премии 20000" in trace(percent)
+    # the cap's base is salary + bonus (120 000, cap 24 000); the floor stops at the bonus, 20 000
+    large = pay_with_allowance([sanction("-50000")])
+    assert large.total == D("10000.00")  # the allowance stays whole
+    assert [p.code for p in large.problems] == ["disciplinary_cap", "reduction_above_bonus"]
+
+
 def test_a_sanction_outside_the_period_reduces_nothing_and_is_a_problem():
     outside = Adjustment(D("-1000"), "Выговор", "disciplinary", dt.date(2026, 2, 27), "3-к")
     result = pay([outside])
