@@ -145,6 +145,8 @@ IGNORED_FIELDS: dict[str, frozenset[str]] = {
     "core.Organization": frozenset({"name"}),
     "org.Absence": frozenset({"comment"}),
     "worktime.Timesheet": frozenset({"comment", "entered_by"}),
+    # Confirming a provisional calendar year changes no day, so no pay: a run need not be redone for it.
+    "worktime.CalendarYear": frozenset({"status", "confirmed_basis", "source"}),
 }
 NOT_INPUTS = frozenset({"calc.CalculationRun"})
 

@@ -31,7 +31,7 @@ from motiva.engine import formula as formula_language
 from motiva.engine.batch import EmployeeCalc, needs_group
 from motiva.engine.calendar import WorkCalendar
 from motiva.engine.money import from_config
-from motiva.engine.problems import Problem
+from motiva.engine.problems import Problem, Severity
 from motiva.engine.scales import PlanValues, parse_scale_params, plan_text, relative_plan_text
 from motiva.engine.text import text
 from motiva.engine.types import Absence as EngineAbsence
@@ -40,7 +40,7 @@ from motiva.engine.types import EmploymentSpan, Gate, LineInput, PayInput, Scale
 from motiva.kpi.models import Card, CardLine, Indicator, PayScheme, Scale
 from motiva.org.models import Absence, Assignment, Employee, Unit
 from motiva.periods.models import IndicatorValue, Period
-from motiva.worktime.models import Timesheet
+from motiva.worktime.models import CalendarStatus, Timesheet
 from motiva.worktime.selectors import calendar_from_rows, calendar_rows, salary_spans
 
 LEVELS = frozenset({"company", "unit", "personal"})
@@ -235,9 +235,10 @@ def fetch_plan(period: Period, unit: Unit | None = None, *, whole_run: bool = Tr
     calendar_read = calendar_rows(period.organization_id, period.start, period.end)
     calendar = calendar_from_rows(
         calendar_read[0][0] if calendar_read else "",
-        hashed.rows("calendar", [row[1:] for row in calendar_read]),
+        hashed.rows("calendar", [row[1:6] for row in calendar_read]),
     )
     parsed, order, problems = _parse_formulas(formulas)
+    problems += _provisional_calendar(calendar_read)
     problems += _compute_shared(parsed, order, facts)
     by_scope = _by_scope(facts)
     company_facts = by_scope.get("company", {})
@@ -267,6 +268,24 @@ def fetch_plan(period: Period, unit: Unit | None = None, *, whole_run: bool = Tr
         order,
         calendar,
     )
+
+
+def _provisional_calendar(rows: list[tuple[Any, ...]]) -> list[Problem]:
+    """A warning for each year of the period's calendar that HR has not yet checked against its decree."""
+    years = sorted({row[1] for row in rows if row[1] is not None and row[6] == CalendarStatus.PROVISIONAL})
+    return [
+        Problem(
+            "provisional_calendar",
+            "calendar",
+            text(
+                "Производственный календарь на {y} год предварительный: сверьте его с постановлением и подтвердите на странице календаря",
+                "The production calendar for {y} is provisional: check it against the decree and confirm it on the calendar page",
+                y=year,
+            ),
+            Severity.WARNING,
+        )
+        for year in years
+    ]
 
 
 def _read_values(

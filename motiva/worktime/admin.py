@@ -30,8 +30,8 @@ class CalendarDayInline(admin.TabularInline):
 
 @admin.register(CalendarYear)
 class CalendarYearAdmin(_ReadOnly):
-    list_display = ["organization", "year", "hours_per_day", "source"]
-    list_filter = ["organization", "year"]
+    list_display = ["organization", "year", "hours_per_day", "source", "status"]
+    list_filter = ["organization", "year", "status"]
     inlines = [CalendarDayInline]
 
 

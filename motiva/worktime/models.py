@@ -19,6 +19,11 @@ class DayKind(models.TextChoices):
     DAY_OFF = "day_off", _("day off (transferred)")
 
 
+class CalendarStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("confirmed")
+    PROVISIONAL = "provisional", _("provisional: check it against the official decree")
+
+
 class CalendarYear(models.Model):
     """One year of an organization's production calendar. Days not listed follow the week: Monday to
     Friday are working days of `hours_per_day` hours, Saturday and Sunday days off."""
@@ -33,6 +38,22 @@ class CalendarYear(models.Model):
         max_length=20,
         blank=True,
         help_text=_("The shipped calendar it was installed from, e.g. ru-2026."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=CalendarStatus.choices,
+        default=CalendarStatus.CONFIRMED,
+        help_text=_(
+            "A provisional year was shipped before its official decree could be checked: a run that uses it"
+            " warns until HR checks the days and confirms it."
+        ),
+    )
+    confirmed_basis = models.CharField(
+        _("confirmed against"),
+        max_length=300,
+        blank=True,
+        help_text=_("The decree or source HR checked the year against when confirming it."),
     )
 
     class Meta:

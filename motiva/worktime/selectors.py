@@ -14,8 +14,8 @@ from motiva.engine.types import SalarySpan
 
 
 def calendar_rows(organization_id: int, start: dt.date, end: dt.date) -> list[tuple[Any, ...]]:
-    """(organization name, year, hours per day, date, kind, hours) of the years from start to end, in
-    one query; one row with empty year when the organization has none of them."""
+    """(organization name, year, hours per day, date, kind, hours, year's status) of the years from start
+    to end, in one query; one row with empty year when the organization has none of them."""
     return list(
         Organization.objects.filter(pk=organization_id)
         .annotate(
@@ -32,6 +32,7 @@ def calendar_rows(organization_id: int, start: dt.date, end: dt.date) -> list[tu
             "cal__days__date",
             "cal__days__kind",
             "cal__days__hours",
+            "cal__status",
         )
     )
 

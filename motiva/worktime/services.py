@@ -19,11 +19,11 @@ from motiva.engine.problems import Problem
 from motiva.org.models import Employee
 from motiva.periods.guards import ensure_open
 from motiva.periods.models import Period
-from motiva.worktime.models import CalendarDay, CalendarYear, Timesheet
+from motiva.worktime.models import CalendarDay, CalendarStatus, CalendarYear, Timesheet
 from motiva.worktime.selectors import calendar_from_rows, calendar_rows
 from motiva.worktime.shipped import COUNTRY_BY_CURRENCY, read_shipped, shipped_codes
 
-YEAR_FIELDS = ["year", "hours_per_day", "source"]
+YEAR_FIELDS = ["year", "hours_per_day", "source", "status"]
 DAY_FIELDS = ["date", "kind", "hours", "note"]
 TIMESHEET_FIELDS = ["employee", "period", "hours", "comment"]
 MAX_PERIOD_HOURS = Decimal(24 * 366)
@@ -66,7 +66,11 @@ def calendar_install(*, actor: Any, organization: Organization, code: str) -> Ca
             ]
         )
     year = CalendarYear.objects.create(
-        organization=organization, year=shipped.year, hours_per_day=shipped.hours_per_day, source=code
+        organization=organization,
+        year=shipped.year,
+        hours_per_day=shipped.hours_per_day,
+        source=code,
+        status=CalendarStatus.PROVISIONAL if shipped.status == "provisional" else CalendarStatus.CONFIRMED,
     )
     CalendarDay.objects.bulk_create(
         [
@@ -105,6 +109,41 @@ def calendar_year_create(
     raise_if_errors(problems)
     calendar = CalendarYear.objects.create(organization=organization, year=year, hours_per_day=hours_per_day)
     audit.record_create(actor=actor, obj=calendar, fields=YEAR_FIELDS)
+    return calendar
+
+
+@transaction.atomic
+def calendar_confirm(*, actor: Any, calendar: CalendarYear, basis: str) -> CalendarYear:
+    """HR has checked a provisional year's days against the official decree (named in `basis`, kept with
+    the year and in the audit log): runs that use it stop warning."""
+    basis = basis.strip()
+    problems = []
+    if calendar.status != CalendarStatus.PROVISIONAL:
+        problems.append(
+            problem(
+                "already_confirmed",
+                "status",
+                "Календарь на {y} год уже подтверждён",
+                "The calendar for {y} is confirmed already",
+                y=calendar.year,
+            )
+        )
+    if not basis:
+        problems.append(
+            problem(
+                "required",
+                "basis",
+                "Укажите, с чем сверен календарь (например, постановление Правительства с датой и номером)",
+                "Say what the calendar was checked against (e.g. the government decree with its date and number)",
+            )
+        )
+    raise_if_errors(problems)
+    audit.apply_changes(
+        actor=actor,
+        obj=calendar,
+        changes={"status": CalendarStatus.CONFIRMED, "confirmed_basis": basis[:300]},
+        reason=basis,
+    )
     return calendar
 
 
@@ -190,7 +229,7 @@ def calendar_day_remove(*, actor: Any, day: CalendarDay, reason: str = "") -> No
 def work_calendar(organization: Organization, start: dt.date, end: dt.date) -> WorkCalendar:
     """The organization's calendar for the years from start to end, as the engine's value (one query)."""
     rows = calendar_rows(organization.pk, start, end)
-    return calendar_from_rows(organization.name, [row[1:] for row in rows])
+    return calendar_from_rows(organization.name, [row[1:6] for row in rows])
 
 
 @transaction.atomic

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from motiva.core import access
 from motiva.core.errors import InvalidInput
@@ -28,42 +28,61 @@ from motiva.worktime.models import CalendarDay, CalendarYear, DayKind, Timesheet
 from motiva.worktime.shipped import shipped_codes
 
 MONTHS = [
-    _lazy("January"),
-    _lazy("February"),
-    _lazy("March"),
-    _lazy("April"),
-    _lazy("May"),
-    _lazy("June"),
-    _lazy("July"),
-    _lazy("August"),
-    _lazy("September"),
-    _lazy("October"),
-    _lazy("November"),
-    _lazy("December"),
+    gettext_lazy("January"),
+    gettext_lazy("February"),
+    gettext_lazy("March"),
+    gettext_lazy("April"),
+    gettext_lazy("May"),
+    gettext_lazy("June"),
+    gettext_lazy("July"),
+    gettext_lazy("August"),
+    gettext_lazy("September"),
+    gettext_lazy("October"),
+    gettext_lazy("November"),
+    gettext_lazy("December"),
 ]
 
 
 class CalendarDayForm(forms.Form):
-    date = forms.DateField(label=_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    kind = forms.ChoiceField(label=_lazy("Kind"), choices=DayKind.choices)
+    date = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=DayKind.choices)
     hours = forms.DecimalField(
-        label=_lazy("Hours"),
+        label=gettext_lazy("Hours"),
         required=False,
         min_value=Decimal(0),
         max_value=Decimal(24),
         decimal_places=2,
-        help_text=_lazy(
+        help_text=gettext_lazy(
             "Empty: the day's norm for a working day, one hour less for a shortened day, none for a day off."
         ),
     )
-    note = forms.CharField(label=_lazy("Note"), required=False, max_length=200)
-    reason = forms.CharField(label=_lazy("Reason"), required=False, max_length=300)
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=200)
+    reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=300)
+
+
+class ActionForm(forms.Form):
+    """Which of the page's forms was sent (each button carries its action)."""
+
+    action = forms.ChoiceField(
+        choices=[(a, a) for a in ("install", "create", "confirm", "set", "remove", "timesheet")]
+    )
+    code = forms.CharField(required=False, max_length=20)
+    day = forms.IntegerField(required=False, min_value=1)
+    reason = forms.CharField(required=False, max_length=300)
+
+
+class ConfirmForm(forms.Form):
+    basis = forms.CharField(
+        label=gettext_lazy("Checked against"),
+        max_length=300,
+        help_text=gettext_lazy("The official decree the days were checked against: its date and number."),
+    )
 
 
 class TimesheetForm(forms.Form):
-    employee = forms.ModelChoiceField(label=_lazy("Employee"), queryset=Employee.objects.none())
-    hours = forms.DecimalField(label=_lazy("Hours worked"), min_value=Decimal(0), decimal_places=2)
-    comment = forms.CharField(label=_lazy("Comment"), required=False, max_length=300)
+    employee = forms.ModelChoiceField(label=gettext_lazy("Employee"), queryset=Employee.objects.none())
+    hours = forms.DecimalField(label=gettext_lazy("Hours worked"), min_value=Decimal(0), decimal_places=2)
+    comment = forms.CharField(label=gettext_lazy("Comment"), required=False, max_length=300)
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -112,11 +131,15 @@ def calendar_page(request: HttpRequest, org: int, year: int | None = None) -> Ht
     )
     period = next((p for p in periods if str(p.pk) == str(period_id)), periods[0] if periods else None)
     sheet_form = TimesheetForm(organization=organization)
-    if request.method == "POST":
-        action = request.POST.get("action", "")
+    confirm_form = ConfirmForm()
+    chosen = ActionForm(request.POST) if request.method == "POST" else None
+    if chosen is not None and not chosen.is_valid():
+        messages.error(request, _("The form sent is not one of this page's."))
+    elif chosen is not None:
+        action = chosen.cleaned_data["action"]
         try:
             if action == "install":
-                code = request.POST.get("code", "")
+                code = chosen.cleaned_data["code"]
                 services.calendar_install(actor=request.user, organization=organization, code=code)
                 messages.success(request, _("Calendar %(code)s installed.") % {"code": code})
                 return redirect("worktime_calendar_year", organization.pk, year)
@@ -124,6 +147,14 @@ def calendar_page(request: HttpRequest, org: int, year: int | None = None) -> Ht
                 services.calendar_year_create(actor=request.user, organization=organization, year=year)
                 messages.success(request, _("Calendar year %(year)s created.") % {"year": year})
                 return redirect("worktime_calendar_year", organization.pk, year)
+            if action == "confirm" and calendar_year is not None:
+                confirm_form = ConfirmForm(request.POST)
+                if confirm_form.is_valid():
+                    services.calendar_confirm(
+                        actor=request.user, calendar=calendar_year, basis=confirm_form.cleaned_data["basis"]
+                    )
+                    messages.success(request, _("The calendar for %(year)s is confirmed.") % {"year": year})
+                    return redirect("worktime_calendar_year", organization.pk, year)
             if action == "set" and calendar_year is not None:
                 day_form = CalendarDayForm(request.POST)
                 if day_form.is_valid():
@@ -140,16 +171,13 @@ def calendar_page(request: HttpRequest, org: int, year: int | None = None) -> Ht
                     messages.success(request, _("Day %(date)s saved.") % {"date": data["date"].isoformat()})
                     return redirect("worktime_calendar_year", organization.pk, year)
             if action == "remove" and calendar_year is not None:
-                day_id = request.POST.get("day", "")
-                day = (
-                    CalendarDay.objects.filter(calendar=calendar_year, pk=int(day_id)).first()
-                    if day_id.isdigit()
-                    else None
-                )
+                day = CalendarDay.objects.filter(
+                    calendar=calendar_year, pk=chosen.cleaned_data["day"]
+                ).first()
                 if day is None:
                     raise Http404
                 services.calendar_day_remove(
-                    actor=request.user, day=day, reason=request.POST.get("reason", "")
+                    actor=request.user, day=day, reason=chosen.cleaned_data["reason"]
                 )
                 messages.success(
                     request,
@@ -207,6 +235,7 @@ def calendar_page(request: HttpRequest, org: int, year: int | None = None) -> Ht
             "periods": periods,
             "period": period,
             "sheet_form": sheet_form,
+            "confirm_form": confirm_form,
             "sheets": sheets,
         },
     )

@@ -37,6 +37,7 @@ def test_new_organizations_get_the_calendars_of_their_country(actor):
     assert list(CalendarYear.objects.filter(organization=som).values_list("source", flat=True)) == [
         "kg-2025",
         "kg-2026",
+        "kg-2027",
     ]
     assert not CalendarYear.objects.filter(organization__in=[dollars, none]).exists()
     calendar = worktime.work_calendar(rub, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
@@ -213,7 +214,64 @@ def test_the_calendar_page_answers_odd_parameters_without_an_error(client, cast)
     assert client.get(reverse("worktime_calendar", args=[company.pk])).status_code == 302
 
 
-def test_removing_a_day_that_is_not_a_number_is_a_404(client, cast):
+def test_a_form_the_page_does_not_know_changes_nothing_and_says_so(client, cast):
     client.force_login(cast["users"]["hr"])
     url = reverse("worktime_calendar_year", args=[cast["company"].pk, 2026])
-    assert client.post(url, {"action": "remove", "day": "abc"}).status_code == 404
+    days = CalendarDay.objects.count()
+    for sent in ({"action": "remove", "day": "abc"}, {"action": "wipe"}, {}):
+        page = client.post(url, sent)
+        assert page.status_code == 200 and "не из тех, что на этой странице" in page.content.decode()
+    assert client.post(url, {"action": "remove", "day": "999999"}).status_code == 404
+    assert CalendarDay.objects.count() == days
+
+
+def test_a_provisional_year_warns_in_every_run_until_hr_confirms_it(actor, organization):
+    year = CalendarYear.objects.get(organization=organization, year=2027)
+    assert (year.source, year.status) == ("ru-2027", "provisional")
+    assert CalendarYear.objects.get(organization=organization, year=2026).status == "confirmed"
+    _person, period = _one_person(
+        actor, organization, {"basis": "salary_percent", "percent": "20"}, start=dt.date(2027, 3, 1)
+    )
+    run, result = _pay(actor, period)
+    assert result.pay == D("16000.00")  # a warning, not an error: the pay is calculated
+    assert "календарь на 2027 год предварительный" in run.error
+    with pytest.raises(InvalidInput) as refusal:
+        worktime.calendar_confirm(actor=actor, calendar=year, basis="  ")
+    assert [p.field for p in refusal.value.problems] == ["basis"]
+    worktime.calendar_confirm(actor=actor, calendar=year, basis="Постановление № 1 от 01.10.2026")
+    year.refresh_from_db()
+    assert (year.status, year.confirmed_basis) == ("confirmed", "Постановление № 1 от 01.10.2026")
+    event = AuditEvent.objects.filter(
+        entity_type="worktime.CalendarYear", field="status", action="update"
+    ).get()
+    assert event.reason == "Постановление № 1 от 01.10.2026" and event.actor == actor
+    # confirming changes no day: the run stays valid, and the next one no longer warns
+    from motiva.calc.approvals import is_out_of_date
+
+    assert not is_out_of_date(run)
+    again, _result = _pay(actor, period)
+    assert "предварительный" not in again.error
+    with pytest.raises(InvalidInput) as twice:
+        worktime.calendar_confirm(actor=actor, calendar=year, basis="ещё раз")
+    assert [p.field for p in twice.value.problems] == ["status"]
+
+
+def test_hr_confirms_a_provisional_year_on_the_calendar_page(client, cast):
+    company = cast["company"]
+    client.force_login(cast["users"]["hr"])
+    url = reverse("worktime_calendar_year", args=[company.pk, 2027])
+    page = client.get(url).content.decode()
+    assert 'data-testid="provisional"' in page and "Предварительный календарь" in page
+    assert (
+        'data-testid="provisional"'
+        not in client.get(reverse("worktime_calendar_year", args=[company.pk, 2026])).content.decode()
+    )
+    refused = client.post(url, {"action": "confirm", "basis": ""})
+    assert refused.status_code == 200 and "Обязательное поле" in refused.content.decode()
+    assert CalendarYear.objects.get(organization=company, year=2027).status == "provisional"
+    done = client.post(url, {"action": "confirm", "basis": "Постановление Правительства РФ № 9"})
+    assert done.status_code == 302
+    page = client.get(url).content.decode()
+    assert 'data-testid="provisional"' not in page and "Постановление Правительства РФ № 9" in page
+    client.force_login(cast["users"]["anna"])
+    assert client.post(url, {"action": "confirm", "basis": "x"}).status_code == 404
