@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from motiva.web import cards, facts, library, people, periods, runs, views
 
@@ -47,4 +47,10 @@ urlpatterns = [
     ),
     path("o/<int:org>/runs/<int:pk>/", runs.run_detail, name="run"),
     path("o/<int:org>/runs/<int:pk>/export.xlsx", runs.run_export, name="run_export"),
+    # Each area of the site keeps its own pages' URLs.
+    path("", include("motiva.web.urls_staff")),
+    path("", include("motiva.web.urls_paycfg")),
+    path("", include("motiva.web.urls_cardversions")),
+    path("", include("motiva.web.urls_factsui")),
+    path("", include("motiva.web.urls_reading")),
 ]
