@@ -6,12 +6,14 @@ Builds a synthetic organization (benchmarks/calc.py's builder), calculates its p
 employee a login, makes another the manager of 200, and prints the p50 and p95 server time of the
 home page, my card, my team and the run's results page (Django's test client in this process: the
 view, the templates and the database, no network), then the requests per second the threaded
-development server answers with concurrent clients. It prints figures; it asserts nothing.
+development server answers with concurrent clients. It prints figures, the last line all of them as
+one JSON object; it asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -129,20 +131,24 @@ def main() -> None:
     organization = period.organization
     print(f"{'page':<44} {'p50 ms':>8} {'p95 ms':>8}")
     clients: dict[str, Client] = {}
+    figures: dict[str, object] = {"database": connection.vendor, "employees": args.employees, "pages": {}}
     # While facts are collected: HR's home counts what is missing, and the period's page lists it.
     period.status = PeriodStatus.FACT_COLLECTION
     period.save(update_fields=["status"])
     for title, url in (
         ("home (HR, facts being collected)", "/"),
         ("period page (HR, facts being collected)", f"/o/{organization.pk}/periods/{period.pk}/"),
+        ("fact grid (HR, first page)", f"/o/{organization.pk}/periods/{period.pk}/facts/"),
     ):
         client = clients.setdefault("hr", Client())
         client.force_login(users["hr"])
         client.get(url)  # warm up
         p50, p95, status = measure(client, url, args.requests)
         print(f"{title:<44} {p50:>8.1f} {p95:>8.1f}   (HTTP {status})")
+        figures["pages"][title] = {"p50_ms": round(p50, 1), "p95_ms": round(p95, 1), "status": status}
     run = calculate(period, users["hr"])
     print(f"build and calculation: {time.perf_counter() - started:.0f} s")
+    figures["build_and_calculation_s"] = round(time.perf_counter() - started)
     pages = [
         ("home (employee)", "employee", "/"),
         ("my card (employee)", "employee", f"/o/{organization.pk}/employees/{employee.pk}/"),
@@ -155,6 +161,7 @@ def main() -> None:
         client.get(url)  # warm up
         p50, p95, status = measure(client, url, args.requests)
         print(f"{title:<44} {p50:>8.1f} {p95:>8.1f}   (HTTP {status})")
+        figures["pages"][title] = {"p50_ms": round(p50, 1), "p95_ms": round(p95, 1), "status": status}
     server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler)
     server.set_app(get_wsgi_application())
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -166,6 +173,7 @@ def main() -> None:
         print(
             f"{title}: {rate:.0f} requests/s with {args.clients} concurrent clients (threaded development server)"
         )
+        figures["pages"][title]["requests_per_second"] = round(rate)
     server.shutdown()
     if not args.keep:
         for user in users.values():
@@ -174,6 +182,7 @@ def main() -> None:
         cleanup(period)
         for user in users.values():
             user.delete()
+    print(json.dumps(figures, ensure_ascii=False))
 
 
 if __name__ == "__main__":
