@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import random
 import resource
@@ -329,6 +330,27 @@ def main() -> None:
             f", the whole machine {machine:.1f} (the rest is mostly the database server)"
             if machine is not None
             else ""
+        )
+    )
+    print(
+        json.dumps(
+            {
+                "database": connection.vendor,
+                "employees": run.employees_total,
+                "status": str(run.status),
+                "end_to_end_s": round(total, 2),
+                "plan_s": round(timings["plan"], 2),
+                "fetch_s": round(timings["fetch"], 2),
+                "compute_s": round(timings["compute"], 2),
+                "store_s": round(timings.get("store", 0), 2),
+                "slices": timings["slices"],
+                "lines_per_s": round(lines / total),
+                "peak_mb": round(peak_mb),
+                "largest_worker_mb": round(children_mb),
+                "workers": int(os.environ.get("MOTIVA_CALC_WORKERS", "1")),
+                "cpu_s_this_process": round(own_cpu, 1),
+                "cpu_s_workers": round(workers_cpu, 1),
+            }
         )
     )
     if not args.keep:
