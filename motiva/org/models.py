@@ -78,6 +78,12 @@ class Unit(models.Model):
         verbose_name=_("head"),
     )
     path = models.CharField(_("tree path"), max_length=500, db_index=True, editable=False, default="")
+    closed_from = models.DateField(
+        _("closed from"),
+        null=True,
+        blank=True,
+        help_text=_("The first day the unit no longer exists; its history stays."),
+    )
 
     class Meta:
         verbose_name = _("unit")
@@ -95,6 +101,9 @@ class Unit(models.Model):
     @property
     def depth(self) -> int:
         return self.path.count("/") - 2 if self.path else 0
+
+    def is_closed_on(self, day: dt.date) -> bool:
+        return self.closed_from is not None and self.closed_from <= day
 
 
 class Position(models.Model):
@@ -266,3 +275,39 @@ class Absence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee}: {self.get_kind_display()} {self.start_date.isoformat()} — {self.end_date.isoformat()}"
+
+
+class ObserverGrant(models.Model):
+    """A user who reads a unit's subtree (cards and results) without managing it: a deputy or a functional
+    lead (SPEC C1, «матрица заместителя»). Never a right to edit, score, enter facts or sign."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="observer_grants",
+        verbose_name=_("observer"),
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="observer_grants", verbose_name=_("unit")
+    )
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("to"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("observer grant")
+        verbose_name_plural = _("observer grants")
+        ordering = ["unit__path", "start_date"]
+        indexes = [models.Index(fields=["user", "organization"], name="observer_user_org_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="observer_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.unit}"
