@@ -74,6 +74,7 @@ class Viewer:
     _subtree: dict[tuple[int, dt.date], frozenset[int]] = field(default_factory=dict)
     _managers: dict[int, frozenset[int]] = field(default_factory=dict)  # run id → its direct managers
     _manages: dict[tuple[int, dt.date, str], bool] = field(default_factory=dict)
+    _observed: dict[tuple[int, dt.date], frozenset[int]] = field(default_factory=dict)
 
     @property
     def is_authenticated(self) -> bool:
@@ -107,6 +108,19 @@ class Viewer:
                 subordinates_as_of(self.employee, day).values_list("pk", flat=True)
             )
         return self._subtree[key]
+
+    def observed(self, organization_id: int, day: dt.date | None = None) -> frozenset[int]:
+        """Ids of the employees in the subtrees this viewer observes on that day (SPEC C1, «матрица
+        заместителя»): read, never managed — no scoring, no facts, no signatures follow from it."""
+        from motiva.org.selectors import observed_employee_ids
+
+        if not self.is_authenticated:
+            return frozenset()
+        day = day or timezone.localdate()
+        key = (organization_id, day)
+        if key not in self._observed:
+            self._observed[key] = frozenset(observed_employee_ids(self.user, organization_id, day))
+        return self._observed[key]
 
     def is_manager(self, organization_id: int, day: dt.date | None = None) -> bool:
         """Whether anyone reports to this viewer: cheap when nobody does (most people), and the subtree is
@@ -177,7 +191,9 @@ def _people(
         if viewer.employee is not None and viewer.employee.organization_id == organization_id
         else None
     )
-    return base.filter(Q(pk__in=viewer.subtree(organization_id, day)) | Q(pk=own))
+    return base.filter(
+        Q(pk__in=viewer.subtree(organization_id, day) | viewer.observed(organization_id, day)) | Q(pk=own)
+    )
 
 
 def _organization_id(organization: Organization | int) -> int:
@@ -207,7 +223,9 @@ def can_see_pay(viewer: Viewer, employee: Employee, day: dt.date | None = None) 
         return True
     if viewer.employee is not None and viewer.employee.pk == employee.pk:
         return True
-    return employee.pk in viewer.subtree(employee.organization_id, day)
+    return employee.pk in viewer.subtree(employee.organization_id, day) or employee.pk in viewer.observed(
+        employee.organization_id, day
+    )
 
 
 def employee_or_404(viewer: Viewer, pk: Any, day: dt.date | None = None) -> Employee:
@@ -246,7 +264,11 @@ def runs(viewer: Viewer, organization: Organization) -> QuerySet[Any]:
     from motiva.calc.models import CalculationRun
 
     base = CalculationRun.objects.filter(organization=organization)
-    if viewer.reads_company(organization.pk) or viewer.is_manager(organization.pk):
+    if (
+        viewer.reads_company(organization.pk)
+        or viewer.is_manager(organization.pk)
+        or viewer.observed(organization.pk)
+    ):
         return base
     return base.none()
 

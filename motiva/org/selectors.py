@@ -134,3 +134,24 @@ def organizations_for(user: Any) -> QuerySet[Organization]:
         employee_count=Count("employees", distinct=True),
         indicator_count=Count("indicators", distinct=True),
     )
+
+
+def observed_employee_ids(user: Any, organization_id: int, day: dt.date) -> set[int]:
+    """The people assigned on that day to the units (and the units below) a user observes then."""
+    from motiva.org.models import ObserverGrant
+
+    paths = list(
+        ObserverGrant.objects.filter(active_on(day), user=user, organization_id=organization_id).values_list(
+            "unit__path", flat=True
+        )
+    )
+    if not paths:
+        return set()
+    condition = Q()
+    for path in paths:
+        condition |= Q(unit__path__startswith=path)
+    return set(
+        Assignment.objects.filter(active_on(day), condition, organization_id=organization_id).values_list(
+            "employee_id", flat=True
+        )
+    )

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from motiva.core import audit
 from motiva.core.errors import InvalidInput, problem, raise_if_errors
-from motiva.core.models import DisciplinaryBaseChoice, Organization
+from motiva.core.models import DisciplinaryBaseChoice, Organization, Role, RoleAssignment
 from motiva.engine.problems import Problem
 from motiva.engine.validation import DateSpan, fte_in_range, no_overlap, non_negative, span_ordered
 from motiva.org.models import (
@@ -22,6 +24,7 @@ from motiva.org.models import (
     Category,
     Employee,
     Grade,
+    ObserverGrant,
     Position,
     Unit,
 )
@@ -53,6 +56,67 @@ def _required(value: Any, field: str, ru: str, en: str) -> list[Problem]:
                 "Field “{name_en}” is required",
                 name=ru,
                 name_en=en,
+            )
+        ]
+    return []
+
+
+def closed_period_problems(
+    organization: Organization | int, start: dt.date, field: str, end: dt.date | None = None
+) -> list[Problem]:
+    """A change effective from `start` (to `end`, or for good) would rewrite a closed period: refused.
+    Corrections of a closed period go through an adjustment in an open one."""
+    from motiva.periods.models import Period, PeriodStatus  # periods depend on org: imported when used
+
+    organization_id = organization if isinstance(organization, int) else organization.pk
+    closed = Period.objects.filter(
+        organization_id=organization_id, status=PeriodStatus.CLOSED, end__gte=start
+    )
+    if end is not None:
+        closed = closed.filter(start__lte=end)
+    period = closed.order_by("-end").first()
+    if period is None:
+        return []
+    return [
+        problem(
+            "period_locked",
+            field,
+            "Дата {d} попадает в закрытый период «{name}»: его нельзя переписать. Укажите дату после {end}.",
+            "The date {d} falls in the closed period “{name}”, which cannot be rewritten. Give a date after {end}.",
+            d=start.isoformat(),
+            name=period.name,
+            end=period.end.isoformat(),
+        )
+    ]
+
+
+def _unit_open(unit: Unit | None, day: dt.date, field: str) -> list[Problem]:
+    if unit is not None and unit.is_closed_on(day):
+        return [
+            problem(
+                "unit_closed",
+                field,
+                "Подразделение «{u}» закрыто с {d}",
+                "The unit “{u}” is closed from {d}",
+                u=unit.name,
+                d=unit.closed_from.isoformat() if unit.closed_from else "",
+            )
+        ]
+    return []
+
+
+def _employed(person: Employee | None, day: dt.date, field: str, ru: str, en: str) -> list[Problem]:
+    if person is not None and not person.is_employed_on(day):
+        return [
+            problem(
+                "not_employed",
+                field,
+                "{what} ({p}) не работает в организации на {d}",
+                "{what_en} ({p}) is not employed on {d}",
+                what=ru,
+                what_en=en,
+                p=person.full_name,
+                d=day.isoformat(),
             )
         ]
     return []
@@ -210,6 +274,8 @@ def unit_create(
 ) -> Unit:
     problems = [*_required(code, "code", "Код", "Code"), *_required(name, "name", "Название", "Name")]
     problems += _same_org(parent, organization, "parent", "Вышестоящее подразделение", "The parent unit")
+    if parent is not None and parent.closed_from is not None:
+        problems += _unit_open(parent, parent.closed_from, "parent")
     if block not in Block.values:
         problems.append(
             problem("choice", "block", "Неизвестный блок «{block}»", "Unknown block “{block}”", block=block)
@@ -336,6 +402,9 @@ def employee_hire(
         *_assignment_problems(
             organization, None, position, manager, fte, salary, DateSpan(hire_date, None), []
         ),
+        *closed_period_problems(organization, hire_date, "hire_date"),
+        *_unit_open(position.unit if position is not None else None, hire_date, "position"),
+        *_employed(manager, hire_date, "manager", "Руководитель", "The manager"),
     ]
     if Employee.objects.filter(organization=organization, personnel_number=personnel_number).exists():
         problems.append(
@@ -440,6 +509,10 @@ def assignment_change(
         DateSpan(start_date, current.end_date),
         later,
     )
+    problems += closed_period_problems(employee.organization_id, start_date, "start_date")
+    problems += _unit_open(new_position.unit, start_date, "position")
+    if manager is not KEEP:
+        problems += _employed(new_manager, start_date, "manager", "Руководитель", "The manager")  # type: ignore[arg-type]
     if employee.termination_date and start_date > employee.termination_date:
         problems.append(
             problem(
@@ -485,6 +558,7 @@ def employee_terminate(
                 )
             ]
         )
+    raise_if_errors(closed_period_problems(employee.organization_id, termination_date, "termination_date"))
     if Assignment.objects.filter(employee=employee, start_date__gt=termination_date).exists():
         raise InvalidInput(
             [
@@ -530,6 +604,7 @@ def absence_create(
             field="start_date",
         ),
     ]
+    problems += closed_period_problems(employee.organization_id, start_date, "start_date", end_date)
     if kind not in AbsenceKind.values:
         problems.append(
             problem(
@@ -558,3 +633,472 @@ def absence_create(
     )
     audit.record_create(actor=actor, obj=absence, fields=["employee", "kind", "start_date", "end_date"])
     return absence
+
+
+UNIT_FIELDS = ("code", "name", "parent", "block", "management_level", "head")
+
+
+@transaction.atomic
+def unit_update(*, actor: Any, unit: Unit, reason: str = "", **changes: Any) -> Unit:
+    """Rename a unit, move it under another parent (never under itself or its own subtree), change its
+    block, management level or head. The subtree's paths follow a move in the same transaction."""
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    unknown = sorted(set(changes) - set(UNIT_FIELDS))
+    raise_if_errors(
+        problem("unknown_field", name, "Неизвестное поле «{n}»", "Unknown field “{n}”", n=name)
+        for name in unknown
+    )
+    problems: list[Problem] = []
+    if "code" in changes:
+        changes["code"] = (changes["code"] or "").strip()
+        problems += _required(changes["code"], "code", "Код", "Code")
+        if (
+            Unit.objects.filter(organization_id=unit.organization_id, code=changes["code"])
+            .exclude(pk=unit.pk)
+            .exists()
+        ):
+            problems.append(
+                problem(
+                    "duplicate",
+                    "code",
+                    "Подразделение с кодом {code} уже есть",
+                    "A unit with code {code} exists",
+                    code=changes["code"],
+                )
+            )
+    if "name" in changes:
+        changes["name"] = (changes["name"] or "").strip()
+        problems += _required(changes["name"], "name", "Название", "Name")
+    if "block" in changes and changes["block"] not in Block.values:
+        problems.append(
+            problem("choice", "block", "Неизвестный блок «{b}»", "Unknown block “{b}”", b=changes["block"])
+        )
+    if "management_level" in changes:
+        level = changes["management_level"]
+        if not isinstance(level, int) or not 0 <= level <= 9:
+            problems.append(
+                problem(
+                    "range",
+                    "management_level",
+                    "Уровень управления — от N до N-9",
+                    "The management level is from N to N-9",
+                )
+            )
+    parent = changes.get("parent", unit.parent)
+    moving = "parent" in changes and (parent.pk if parent else None) != unit.parent_id
+    if moving and parent is not None:
+        problems += _same_org(
+            parent, unit.organization, "parent", "Вышестоящее подразделение", "The parent unit"
+        )
+        if parent.path.startswith(unit.path):
+            problems.append(
+                problem(
+                    "cycle",
+                    "parent",
+                    "Подразделение нельзя подчинить самому себе или своему подразделению «{p}»",
+                    "A unit cannot be moved under itself or under its own unit “{p}”",
+                    p=parent.name,
+                )
+            )
+        if parent.closed_from is not None:
+            problems += _unit_open(parent, parent.closed_from, "parent")
+    if changes.get("head") is not None:
+        head = changes["head"]
+        problems += _same_org(head, unit.organization, "head", "Руководитель", "The head")
+        if head.termination_date is not None and head.termination_date < timezone.localdate():
+            problems += _employed(head, timezone.localdate(), "head", "Руководитель", "The head")
+    raise_if_errors(problems)
+    old_path = unit.path
+    audit.apply_changes(actor=actor, obj=unit, changes=changes, reason=reason)
+    if moving:
+        new_path = f"{parent.path if parent else '/'}{unit.pk}/"
+        for below in Unit.objects.filter(organization_id=unit.organization_id, path__startswith=old_path):
+            below.path = new_path + below.path[len(old_path) :]
+            below.save(update_fields=["path"])
+        unit.path = new_path
+    return unit
+
+
+@transaction.atomic
+def unit_close(*, actor: Any, unit: Unit, closed_from: dt.date, reason: str = "") -> Unit:
+    """From `closed_from` on the unit no longer exists; it stays in the tree, marked closed, with its
+    history. Refused while someone is assigned to it (or below it) on that day or later, or a unit below
+    it stays open."""
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    problems = closed_period_problems(unit.organization_id, closed_from, "closed_from")
+    subtree = Unit.objects.filter(organization_id=unit.organization_id, path__startswith=unit.path)
+    staying = (
+        Assignment.objects.filter(unit__in=subtree)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=closed_from))
+        .select_related("employee")
+        .first()
+    )
+    if staying is not None:
+        problems.append(
+            problem(
+                "unit_has_people",
+                "closed_from",
+                "В подразделении на {d} и позже работает {p}: сначала переведите сотрудников",
+                "{p} works in the unit on {d} or later: transfer the people first",
+                d=closed_from.isoformat(),
+                p=staying.employee.full_name,
+            )
+        )
+    open_child = (
+        subtree.exclude(pk=unit.pk)
+        .filter(Q(closed_from__isnull=True) | Q(closed_from__gt=closed_from))
+        .first()
+    )
+    if open_child is not None:
+        problems.append(
+            problem(
+                "unit_has_open_children",
+                "closed_from",
+                "Подразделение «{c}» внутри остаётся открытым: закройте его не позже {d}",
+                "The unit “{c}” inside stays open: close it by {d}",
+                c=open_child.name,
+                d=closed_from.isoformat(),
+            )
+        )
+    if (
+        unit.parent is None
+        and Unit.objects.filter(
+            organization_id=unit.organization_id, parent__isnull=True, closed_from__isnull=True
+        )
+        .exclude(pk=unit.pk)
+        .count()
+        == 0
+    ):
+        problems.append(
+            problem(
+                "last_root",
+                "closed_from",
+                "Нельзя закрыть последнее головное подразделение организации",
+                "The organization's last top unit cannot be closed",
+            )
+        )
+    raise_if_errors(problems)
+    audit.apply_changes(actor=actor, obj=unit, changes={"closed_from": closed_from}, reason=reason)
+    return unit
+
+
+@transaction.atomic
+def unit_reopen(*, actor: Any, unit: Unit, reason: str = "") -> Unit:
+    raise_if_errors(
+        closed_period_problems(unit.organization_id, unit.closed_from, "closed_from")
+        if unit.closed_from
+        else []
+    )
+    audit.apply_changes(actor=actor, obj=unit, changes={"closed_from": None}, reason=reason)
+    return unit
+
+
+POSITION_FIELDS = ("title", "unit", "grade", "category", "is_head", "monthly_task_hours")
+
+
+@transaction.atomic
+def position_update(*, actor: Any, position: Position, reason: str = "", **changes: Any) -> Position:
+    """Change a position. Its unit changes only while nobody holds it (an assignment keeps the unit it
+    was made in), and never to a closed unit."""
+    unknown = sorted(set(changes) - set(POSITION_FIELDS))
+    problems = [
+        problem("unknown_field", name, "Неизвестное поле «{n}»", "Unknown field “{n}”", n=name)
+        for name in unknown
+    ]
+    if "title" in changes:
+        changes["title"] = (changes["title"] or "").strip()
+        problems += _required(changes["title"], "title", "Должность", "Title")
+    if "category" in changes and changes["category"] not in Category.values:
+        problems.append(
+            problem(
+                "choice",
+                "category",
+                "Неизвестная категория «{c}»",
+                "Unknown category “{c}”",
+                c=changes["category"],
+            )
+        )
+    if changes.get("grade") is not None:
+        problems += _same_org(changes["grade"], position.organization, "grade", "Грейд", "The grade")
+    hours = changes.get("monthly_task_hours")
+    if hours is not None and (not isinstance(hours, int) or not 0 <= hours <= 744):
+        problems.append(
+            problem(
+                "range",
+                "monthly_task_hours",
+                "Норма часов задач — от 0 до 744 в месяц",
+                "The task hours norm is 0 to 744 a month",
+            )
+        )
+    new_unit = changes.get("unit")
+    if new_unit is not None and new_unit.pk != position.unit_id:
+        problems += _same_org(new_unit, position.organization, "unit", "Подразделение", "The unit")
+        problems += _unit_open(new_unit, timezone.localdate(), "unit")
+        if position.assignments.exists():
+            problems.append(
+                problem(
+                    "position_held",
+                    "unit",
+                    "Должность уже занимали: чтобы перенести её в другое подразделение, создайте новую "
+                    "должность там и переведите сотрудников",
+                    "The position has been held: to move it to another unit, create a new position there "
+                    "and transfer the people",
+                )
+            )
+    raise_if_errors(problems)
+    audit.apply_changes(actor=actor, obj=position, changes=changes, reason=reason)
+    return position
+
+
+@transaction.atomic
+def grade_update(*, actor: Any, grade: Grade, reason: str = "", **changes: Any) -> Grade:
+    allowed = {"code", "name", "salary_min", "salary_max"}
+    problems = [
+        problem("unknown_field", name, "Неизвестное поле «{n}»", "Unknown field “{n}”", n=name)
+        for name in sorted(set(changes) - allowed)
+    ]
+    code = (changes.get("code", grade.code) or "").strip()
+    low = changes.get("salary_min", grade.salary_min)
+    high = changes.get("salary_max", grade.salary_max)
+    problems += _required(code, "code", "Код", "Code")
+    problems += _required(low, "salary_min", "Оклад от", "Salary from")
+    problems += _required(high, "salary_max", "Оклад до", "Salary to")
+    if low is not None and high is not None:
+        problems += non_negative(low, "salary_min", "Оклад от", "Salary from")
+        if high < low:
+            problems.append(
+                problem(
+                    "range",
+                    "salary_max",
+                    "«Оклад до» меньше «оклада от»",
+                    "“Salary to” is below “salary from”",
+                )
+            )
+    if Grade.objects.filter(organization_id=grade.organization_id, code=code).exclude(pk=grade.pk).exists():
+        problems.append(
+            problem("duplicate", "code", "Грейд {code} уже есть", "Grade {code} exists", code=code)
+        )
+    raise_if_errors(problems)
+    if "code" in changes:
+        changes["code"] = code
+    audit.apply_changes(actor=actor, obj=grade, changes=changes, reason=reason)
+    return grade
+
+
+@transaction.atomic
+def observer_grant(
+    *,
+    actor: Any,
+    unit: Unit,
+    user: Any,
+    start_date: dt.date,
+    end_date: dt.date | None = None,
+    reason: str = "",
+) -> ObserverGrant:
+    """Let a user (a deputy, a functional lead) read the unit's subtree — cards and results — from
+    `start_date` (to `end_date`) without managing it."""
+    problems = [
+        *_required(user, "user", "Наблюдатель", "Observer"),
+        *span_ordered(DateSpan(start_date, end_date), start_field="start_date", end_field="end_date"),
+    ]
+    if user is not None:
+        if not user.is_active:
+            problems.append(
+                problem("inactive", "user", "Учётная запись отключена", "The account is disabled")
+            )
+        others = [
+            DateSpan(g.start_date, g.end_date, g.unit.name)
+            for g in ObserverGrant.objects.filter(unit=unit, user=user).select_related("unit")
+        ]
+        problems += no_overlap(
+            DateSpan(start_date, end_date),
+            others,
+            code="observer_overlap",
+            what_ru="допуском к",
+            what_en="the grant on",
+            field="start_date",
+        )
+        belongs = Employee.objects.filter(user=user, organization_id=unit.organization_id).exists() or (
+            RoleAssignment.objects.filter(user=user, organization_id=unit.organization_id).exists()
+        )
+        if not belongs:
+            problems.append(
+                problem(
+                    "other_organization",
+                    "user",
+                    "Пользователь не работает в этой организации",
+                    "The user does not belong to this organization",
+                )
+            )
+    raise_if_errors(problems)
+    grant = ObserverGrant.objects.create(
+        organization_id=unit.organization_id,
+        user=user,
+        unit=unit,
+        start_date=start_date,
+        end_date=end_date,
+        reason=reason.strip(),
+    )
+    audit.record_create(
+        actor=actor, obj=grant, fields=["user", "unit", "start_date", "end_date"], reason=reason
+    )
+    return grant
+
+
+@transaction.atomic
+def observer_end(*, actor: Any, grant: ObserverGrant, end_date: dt.date, reason: str = "") -> ObserverGrant:
+    """The grant ends on `end_date` (the day before its start removes it from effect altogether)."""
+    if end_date < grant.start_date - dt.timedelta(days=1):
+        raise InvalidInput(
+            [
+                problem(
+                    "end_before_start",
+                    "end_date",
+                    "Допуск начинается {s}: окончание не раньше {d}",
+                    "The grant starts on {s}: it ends on {d} at the earliest",
+                    s=grant.start_date.isoformat(),
+                    d=(grant.start_date - dt.timedelta(days=1)).isoformat(),
+                )
+            ]
+        )
+    if end_date < grant.start_date:
+        audit.record_delete(
+            actor=actor, obj=grant, fields=["user", "unit", "start_date", "end_date"], reason=reason
+        )
+        grant.delete()
+        return grant
+    audit.apply_changes(actor=actor, obj=grant, changes={"end_date": end_date}, reason=reason)
+    return grant
+
+
+USERNAME_RE = re.compile(r"^[\w.@+-]{1,150}$")
+
+
+@transaction.atomic
+def account_invite(*, actor: Any, employee: Employee, username: str, email: str = "") -> Any:
+    """A user account for the employee, without a password: the person sets one through a one-time link
+    (Django's token machinery; motiva.web.staff builds it). An existing account without a password
+    gets a fresh link; a disabled one is enabled again."""
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    employee = Employee.objects.select_for_update().select_related("user").get(pk=employee.pk)
+    username = (username or "").strip()
+    email = (email or "").strip()
+    problems: list[Problem] = []
+    if employee.termination_date is not None and employee.termination_date < timezone.localdate():
+        problems.append(problem("terminated", "username", "Сотрудник уволен", "The employee has left"))
+    if employee.user is not None:
+        raise_if_errors(problems)
+        if not employee.user.is_active:
+            audit.apply_changes(actor=actor, obj=employee.user, changes={"is_active": True})
+        return employee.user
+    problems += _required(username, "username", "Логин", "Login")
+    if username and not USERNAME_RE.match(username):
+        problems.append(
+            problem(
+                "format",
+                "username",
+                "Логин — латинские буквы, цифры и символы . @ + - _",
+                "A login holds letters, digits and . @ + - _",
+            )
+        )
+    if username and user_model.objects.filter(username__iexact=username).exists():
+        problems.append(
+            problem("duplicate", "username", "Логин {u} уже занят", "The login {u} is taken", u=username)
+        )
+    if email and ("@" not in email or len(email) > 254):
+        problems.append(problem("format", "email", "Неверный адрес почты", "Not an e-mail address"))
+    raise_if_errors(problems)
+    user = user_model(
+        username=username, email=email, first_name=employee.first_name, last_name=employee.last_name
+    )
+    user.set_unusable_password()
+    user.save()
+    audit.record_create(actor=actor, obj=user, fields=["username", "email", "is_active"])
+    audit.apply_changes(actor=actor, obj=employee, changes={"user": user})
+    return user
+
+
+@transaction.atomic
+def account_disable(*, actor: Any, employee: Employee, reason: str = "") -> Any:
+    user = employee.user
+    if user is None:
+        raise InvalidInput(
+            [problem("no_account", "user", "У сотрудника нет учётной записи", "The employee has no account")]
+        )
+    if getattr(actor, "pk", None) == user.pk:
+        raise InvalidInput(
+            [
+                problem(
+                    "self",
+                    "user",
+                    "Свою учётную запись отключить нельзя",
+                    "You cannot disable your own account",
+                )
+            ]
+        )
+    audit.apply_changes(actor=actor, obj=user, changes={"is_active": False}, reason=reason)
+    return user
+
+
+@transaction.atomic
+def account_password_set(*, user: Any, password: str) -> Any:
+    """The invited person sets their password (through the link, which then stops working: the token
+    covers the password hash). The audit says that it was set, never the value."""
+    from django.contrib.auth import password_validation
+
+    try:
+        password_validation.validate_password(password, user)
+    except Exception as error:  # ValidationError with the validators' messages
+        messages = getattr(error, "messages", [str(error)])
+        raise InvalidInput(
+            [problem("password", "new_password1", "{m}", "{m}", m=message) for message in messages]
+        ) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record(
+        actor=user,
+        obj=user,
+        action="update",
+        before={"password": ""},
+        after={"password": "•••"},
+        reason="invitation",
+    )
+    return user
+
+
+@transaction.atomic
+def role_grant(*, actor: Any, organization: Organization, user: Any, role: str) -> RoleAssignment:
+    problems: list[Problem] = []
+    if role not in Role.values:
+        problems.append(problem("choice", "role", "Неизвестная роль «{r}»", "Unknown role “{r}”", r=role))
+    if user is None:
+        problems += _required(None, "user", "Пользователь", "User")
+    elif RoleAssignment.objects.filter(user=user, organization=organization, role=role).exists():
+        problems.append(
+            problem("duplicate", "role", "Эта роль у пользователя уже есть", "The user has this role already")
+        )
+    elif not user.is_active:
+        problems.append(problem("inactive", "user", "Учётная запись отключена", "The account is disabled"))
+    raise_if_errors(problems)
+    grant = RoleAssignment.objects.create(user=user, organization=organization, role=role)
+    audit.record_create(actor=actor, obj=grant, fields=["user", "role"])
+    return grant
+
+
+@transaction.atomic
+def role_revoke(*, actor: Any, grant: RoleAssignment, reason: str = "") -> None:
+    if getattr(actor, "pk", None) == grant.user_id and grant.role == Role.HR:
+        raise InvalidInput(
+            [
+                problem(
+                    "self",
+                    "role",
+                    "Свою роль HR снять нельзя: это сделает другой сотрудник HR",
+                    "You cannot revoke your own HR role: another HR user does that",
+                )
+            ]
+        )
+    audit.record_delete(actor=actor, obj=grant, fields=["user", "role"], reason=reason)
+    grant.delete()

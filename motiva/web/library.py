@@ -11,7 +11,6 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -21,52 +20,8 @@ from motiva.core.models import AuditEvent
 from motiva.engine.scales import PlanValues, compute_score, parse_scale_params
 from motiva.kpi.models import Direction, Indicator, IndicatorKind, Periodicity, Scale
 from motiva.kpi.services import indicator_create, indicator_update
-from motiva.org.models import Position, Unit
-from motiva.org.selectors import active_on
+from motiva.org.models import Position
 from motiva.web.decorators import viewer_required
-
-
-@viewer_required
-def org_tree(request: HttpRequest, org: int) -> HttpResponse:
-    viewer = request.viewer
-    organization = access.organization_or_404(viewer, org)
-    today = timezone.localdate()
-    units = list(access.units(viewer, organization).select_related("head").order_by("path"))
-    people = access.employees(viewer, organization, today).filter(
-        Q(termination_date__isnull=True) | Q(termination_date__gte=today)
-    )
-    grades_visible = set(access.pay_visible(viewer, organization, today).values_list("pk", flat=True))
-    from motiva.org.models import Assignment
-
-    assignments = (
-        Assignment.objects.filter(active_on(today), employee__in=people.values("pk"))
-        .select_related("employee", "position", "position__grade", "manager")
-        .order_by("employee__last_name", "employee__first_name")
-    )
-    by_unit: dict[int, list[dict[str, Any]]] = {}
-    for a in assignments:
-        by_unit.setdefault(a.unit_id, []).append(
-            {
-                "employee": a.employee,
-                "position": a.position.title,
-                "manager": a.manager,
-                "grade": a.position.grade if a.employee_id in grades_visible else None,
-            }
-        )
-    children: dict[int | None, list[Unit]] = {}
-    for unit in units:
-        children.setdefault(unit.parent_id, []).append(unit)
-
-    def node(unit: Unit) -> dict[str, Any]:
-        return {
-            "unit": unit,
-            "people": by_unit.get(unit.pk, []),
-            "children": [node(c) for c in children.get(unit.pk, [])],
-        }
-
-    known = {u.pk for u in units}
-    roots = [node(u) for u in units if u.parent_id is None or u.parent_id not in known]
-    return render(request, "web/org.html", {"organization": organization, "tree": roots, "today": today})
 
 
 def _can_read_library(viewer: access.Viewer, organization_id: int) -> bool:

@@ -15,7 +15,6 @@ urlpatterns = [
     path("me/", people.my_card, name="my_card"),
     path("o/<int:org>/employees/<int:pk>/", people.employee_card, name="employee_card"),
     path("o/<int:org>/team/", people.team, name="team"),
-    path("o/<int:org>/org/", library.org_tree, name="org_tree"),
     path("o/<int:org>/indicators/", library.indicator_list, name="indicators"),
     path("o/<int:org>/indicators/new/", library.indicator_edit, name="indicator_new"),
     path("o/<int:org>/indicators/<int:pk>/", library.indicator_edit, name="indicator_edit"),

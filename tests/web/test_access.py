@@ -53,6 +53,18 @@ PAGES_WITH_ORG = {
     "value_attachment",
     "worktime_calendar",
     "worktime_calendar_year",
+    "search",  # reading: the header's search
+    # staff: the organization and its people
+    "staff_people",
+    "staff_hire",
+    "staff_person",
+    "staff_unit_new",
+    "staff_unit",
+    "staff_unit_absences",
+    "staff_position_new",
+    "staff_position",
+    "staff_grades",
+    "staff_grade",
 }
 
 
@@ -103,12 +115,22 @@ def expected_status(user: str, name: str, target: str) -> int:
         return 302 if user == "hr" else 404  # to the current year's page
     if name == "worktime_calendar_year":
         return 200 if user == "hr" else 404  # the production calendar and timesheets: HR only
+    if name == "search":
+        return 200  # everyone of the organization searches; what each finds: test_reading_search.py
     if name == "facts":
         return 200 if user in ("hr", "gd", "boss", "boss2") else 404
     if name in ("run", "run_export"):
         return 200 if user in COMPANY_READERS or user in MANAGES else 404
     if name in ("employee_card", "value", "value_attachment"):
         return 200 if may_open_card(user, target) else 404
+    if name in ("staff_people", "staff_unit", "staff_unit_absences", "staff_position"):
+        return 200 if user in COMPANY_READERS or user in MANAGES else 404  # a manager: their subtree
+    if name in ("staff_grades", "staff_grade"):
+        return 200 if user in COMPANY_READERS else 404
+    if name in ("staff_unit_new", "staff_position_new", "staff_hire"):
+        return 200 if user == "hr" else 404  # HR manages people and structure
+    if name == "staff_person":
+        return 200 if user in COMPANY_READERS or (user in MANAGES and may_open_card(user, target)) else 404
     raise AssertionError(f"no expectation for {name}")
 
 
@@ -140,7 +162,8 @@ def test_the_walk_covers_every_page_of_the_site():
         "adjustment_approve",
         "component_score",
     }
-    assert names - {"home", "login", "logout", "healthz", "my_card"} - posts == PAGES_WITH_ORG
+    public = {"staff_invite"}  # the invitation's one-time link (tests/web/test_staff_accounts.py)
+    assert names - {"home", "login", "logout", "healthz", "my_card"} - posts - public == PAGES_WITH_ORG
 
 
 def urls_for(cast: dict) -> list[tuple[str, str, str]]:
@@ -156,9 +179,28 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
         "periods",
         "templates",
         "worktime_calendar",
+        "staff_people",
+        "staff_hire",
+        "staff_unit_new",
+        "staff_position_new",
+        "staff_grades",
     ):
         urls.append((name, "", reverse(name, args=[company])))
+    sales = cast["units"]["sales"]
+    urls += [
+        ("staff_unit", "", reverse("staff_unit", args=[company, sales.pk])),
+        ("staff_unit_absences", "", reverse("staff_unit_absences", args=[company, sales.pk])),
+        ("staff_position", "", reverse("staff_position", args=[company, sales.positions.first().pk])),
+        ("staff_grade", "", reverse("staff_grade", args=[company, sales.positions.first().grade_id])),
+    ]
+    urls += [
+        ("staff_person", person, reverse("staff_person", args=[company, employee.pk]))
+        for person, employee in cast["people"].items()
+        if person != "outsider"
+    ]
     urls.append(("worktime_calendar_year", "", reverse("worktime_calendar_year", args=[company, 2026])))
+    # the search finds the carded people by a common letter; no salary or bonus may show
+    urls += [("search", "", reverse("search", args=[company]) + f"?q={q}") for q in ("ов", "а", "Продажи")]
     urls += [
         ("indicator_edit", "", reverse("indicator_edit", args=[company, cast["indicator"].pk])),
         ("scale", "", reverse("scale", args=[company, cast["scale"].pk])),
@@ -202,6 +244,7 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
         ("other:org_tree", "", reverse("org_tree", args=[other])),
         ("other:period", "", reverse("period", args=[other, cast["other_period"].pk])),
         ("other:run", "", reverse("run", args=[other, cast["other_run"].pk])),
+        ("other:search", "", reverse("search", args=[other]) + "?q=Чужаков"),
     ]
     # Another organization's objects smuggled under this organization's id: 404 for everyone.
     smuggled = [
@@ -217,6 +260,10 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
         reverse("card_edit", args=[company, cast["people"]["anna"].pk])
         + f"?period={cast['other_period'].pk}",
         reverse("template_edit", args=[company, cast["people"]["outsider"].assignments.get().position_id]),
+        reverse("staff_person", args=[company, cast["people"]["outsider"].pk]),
+        reverse("staff_position", args=[company, cast["people"]["outsider"].assignments.get().position_id]),
+        reverse("staff_unit", args=[company, cast["people"]["outsider"].assignments.get().unit_id]),
+        reverse("staff_unit_absences", args=[company, cast["people"]["outsider"].assignments.get().unit_id]),
     ]
     urls += [("smuggled", "", url) for url in smuggled]
     return urls
