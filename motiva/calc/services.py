@@ -846,6 +846,15 @@ def group_correction_set(
         )
     if not reason.strip():
         problems.append(problem("required", "reason", "Укажите обоснование", "Give the reason"))
+    if unit.organization_id != period.organization_id:
+        problems.append(
+            problem(
+                "other_organization",
+                "unit",
+                "Подразделение из другой организации",
+                "The unit belongs to another organization",
+            )
+        )
     if problems:
         raise InvalidInput(problems)
     correction, created = GroupCorrection.objects.update_or_create(
@@ -871,7 +880,43 @@ def group_correction_set(
 
 @transaction.atomic
 def group_correction_approve(*, actor: Any, correction: GroupCorrection) -> GroupCorrection:
+    """The second person's approval (nobody alone moves money); nobody approves their own unit's."""
+    from motiva.org.models import Assignment
+    from motiva.org.selectors import active_on
+
     ensure_open(correction.period)
+    correction = (
+        GroupCorrection.objects.select_for_update().select_related("period", "unit").get(pk=correction.pk)
+    )
+    if correction.approved_by_id is not None:
+        raise InvalidInput(
+            [
+                problem(
+                    "already_approved",
+                    "approved_by",
+                    "Корректировка уже утверждена",
+                    "The correction is already approved",
+                )
+            ]
+        )
+    if (
+        getattr(actor, "pk", None)
+        and Assignment.objects.filter(
+            active_on(correction.period.end),
+            employee__user_id=actor.pk,
+            unit_id=correction.unit_id,
+        ).exists()
+    ):
+        raise InvalidInput(
+            [
+                problem(
+                    "own_pay",
+                    "approved_by",
+                    "Нельзя утверждать корректировку подразделения, в котором работаете вы сами",
+                    "You cannot approve the correction of the unit you work in yourself",
+                )
+            ]
+        )
     if correction.created_by_id == getattr(actor, "pk", None):
         raise InvalidInput(
             [

@@ -333,6 +333,95 @@ def value_confirm(*, actor: Any, value: IndicatorValue) -> IndicatorValue:
     return value
 
 
+MAX_CONFIRMED_AT_ONCE = 500
+
+
+@transaction.atomic
+def values_confirm(*, actor: Any, values: list[IndicatorValue], awaiting: Any) -> int:
+    """Confirm many facts at once ("confirm all shown"): each must be among `awaiting` (the facts that
+    wait for this actor's confirmation, from `periods.selectors.values_awaiting_confirmation`) and in an
+    open period. One refused value refuses them all, naming it; the events share one change."""
+    if not values:
+        raise InvalidInput(
+            [problem("required", "values", "Нет фактов для подтверждения", "There are no facts to confirm")]
+        )
+    if len(values) > MAX_CONFIRMED_AT_ONCE:
+        raise InvalidInput(
+            [
+                problem(
+                    "too_many",
+                    "values",
+                    "За один раз подтверждается не больше {n} фактов",
+                    "At most {n} facts are confirmed at once",
+                    n=MAX_CONFIRMED_AT_ONCE,
+                )
+            ]
+        )
+    ids = list(dict.fromkeys(v.pk for v in values))
+    locked = {
+        v.pk: v
+        for v in IndicatorValue.objects.select_for_update()
+        .filter(pk__in=ids)
+        .select_related("indicator", "period", "employee", "unit")
+    }
+    allowed = set(awaiting.filter(pk__in=ids).values_list("pk", flat=True))
+    problems: list[Problem] = []
+    checked: set[int] = set()
+    for pk in ids:
+        value = locked.get(pk)
+        if value is None:
+            problems.append(
+                problem("missing", f"value {pk}", "Факт {pk} не найден", "Fact {pk} does not exist", pk=pk)
+            )
+            continue
+        whose = str(value.employee) if value.employee_id else value.unit.name if value.unit_id else "—"
+        label = f"{value.indicator.name} · {whose} · {value.period.name}"
+        if value.period_id not in checked:
+            try:
+                ensure_open(value.period, field=f"value {pk}")
+            except InvalidInput as error:
+                problems += error.problems
+                continue
+            checked.add(value.period_id)
+        if value.confirmed_at is not None:
+            problems.append(
+                problem(
+                    "already_confirmed",
+                    f"value {pk}",
+                    "{what}: факт уже подтверждён",
+                    "{what}: the fact is already confirmed",
+                    what=label,
+                )
+            )
+        elif pk not in allowed:
+            problems.append(
+                problem(
+                    "not_confirmer",
+                    f"value {pk}",
+                    "{what}: этот факт подтверждаете не вы (или вы его ввели, или он ваш собственный)",
+                    "{what}: you do not confirm this fact (or you entered it, or it is your own)",
+                    what=label,
+                )
+            )
+    raise_if_errors(problems)
+    change = uuid.uuid4()
+    now = timezone.now()
+    for pk in ids:
+        value = locked[pk]
+        before = audit.snapshot(value, ["confirmed_by", "confirmed_at"])
+        value.confirmed_by, value.confirmed_at = actor, now
+        audit.record(
+            actor=actor,
+            obj=value,
+            action=AuditAction.UPDATE,
+            before=before,
+            after=audit.snapshot(value, ["confirmed_by", "confirmed_at"]),
+            change_id=change,
+        )
+    IndicatorValue.objects.filter(pk__in=ids).update(confirmed_by=actor, confirmed_at=now)
+    return len(ids)
+
+
 ATTACHMENT_EXTENSIONS = frozenset(
     {"pdf", "png", "jpg", "jpeg", "xlsx", "xls", "docx", "doc", "csv", "txt", "odt", "ods"}
 )

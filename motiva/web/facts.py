@@ -4,15 +4,18 @@ from Excel, validation per cell, who entered what and when, and confirmation by 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from motiva.core import access
@@ -22,12 +25,24 @@ from motiva.kpi.models import CardLine, Indicator
 from motiva.org.models import Assignment, Employee, Unit
 from motiva.org.selectors import active_on, position_id_as_of
 from motiva.periods.models import IndicatorValue, Period, PeriodStatus, Scope
-from motiva.periods.services import value_annotate, value_confirm, value_set
+from motiva.periods.selectors import (
+    confirmations_by_period,
+    confirmed_by_position,
+    is_confirmer,
+    values_awaiting_confirmation,
+)
+from motiva.periods.services import value_annotate, value_confirm, value_set, values_confirm
 from motiva.web.decorators import viewer_required
 from motiva.web.forms import parse_number
 from motiva.web.periods import period_or_404
 
 LEVEL_SCOPES = {"personal": Scope.EMPLOYEE, "unit": Scope.UNIT, "company": Scope.COMPANY}
+LEVEL_LABELS = {
+    "personal": gettext_lazy("Employees"),
+    "unit": gettext_lazy("Units"),
+    "company": gettext_lazy("Company"),
+}
+KIND_LABELS = {"fact": gettext_lazy("Facts"), "plan": gettext_lazy("Plans")}
 PAGE_SIZE = 50
 
 
@@ -37,72 +52,224 @@ def _position_of(viewer: access.Viewer, period: Period) -> int | None:
     return position_id_as_of(viewer.employee, timezone.localdate())
 
 
-class Grid:
-    """What one viewer may see and change in one period at one level."""
+def _entered_lines(period: Period) -> Any:
+    """The card lines of the period whose facts are entered (not computed by a formula)."""
+    return CardLine.objects.filter(
+        card__period=period, component="indicator", indicator__isnull=False, indicator__formula=""
+    )
 
-    def __init__(self, viewer: access.Viewer, period: Period, level: str) -> None:
-        self.viewer, self.period, self.level = viewer, period, level
+
+def _confirmer(line_confirmer: int | None, indicator_confirmer: int | None) -> int | None:
+    """A card line's own fact confirmer, or else the indicator's."""
+    return line_confirmer or indicator_confirmer
+
+
+class Rights:
+    """What one viewer may enter or confirm in one period, level by level — read from one query over
+    the period's card lines (a few rows per indicator, whatever the number of cards)."""
+
+    def __init__(self, viewer: access.Viewer, period: Period) -> None:
+        self.viewer, self.period = viewer, period
         organization_id = period.organization_id
         self.is_hr = viewer.has(organization_id, Role.HR)
+        self.reads_all = viewer.reads_company(organization_id)
         self.position = _position_of(viewer, period)
         self.team = viewer.subtree(organization_id)
-        lines = CardLine.objects.filter(
-            card__period=period, level=level, indicator__isnull=False, indicator__formula=""
+        self.indicators: dict[str, set[int]] = {level: set() for level in LEVEL_SCOPES}
+        self.supplied: set[int] = set()
+        self.confirmed: dict[str, set[int]] = {level: set() for level in LEVEL_SCOPES}
+        rows = (
+            _entered_lines(period)
+            .order_by()
+            .values_list(
+                "level",
+                "indicator_id",
+                "indicator__supplier_position_id",
+                "confirmer_position_id",
+                "indicator__confirmer_position_id",
+            )
+            .distinct()
         )
-        indicator_ids = set(lines.values_list("indicator_id", flat=True).distinct())
-        indicators = list(
-            Indicator.objects.filter(pk__in=indicator_ids)
-            .select_related("confirmer_position")
-            .order_by("code")
-        )
-        self.editable = {
-            i.pk
-            for i in indicators
-            if self.is_hr
-            or (self.position and i.supplier_position_id == self.position)
-            or (level == "personal" and self.team)
-        }
-        self.confirmable = {
-            i.pk for i in indicators if i.confirmer_position_id and i.confirmer_position_id == self.position
-        }
-        self.columns = [
-            i
-            for i in indicators
-            if i.pk in self.editable or i.pk in self.confirmable or viewer.reads_company(organization_id)
+        for level, indicator_id, supplier, line_confirmer, indicator_confirmer in rows:
+            if level not in self.indicators:
+                continue
+            self.indicators[level].add(indicator_id)
+            if self.position and supplier == self.position:
+                self.supplied.add(indicator_id)
+            if self.position and _confirmer(line_confirmer, indicator_confirmer) == self.position:
+                self.confirmed[level].add(indicator_id)
+
+    def editable(self, level: str, kind: str = "fact") -> set[int]:
+        """Indicators this viewer enters at this level (for some row at least; in a closed period nobody
+        changes anything, which `Grid.may_edit` says cell by cell)."""
+        at_level = self.indicators[level]
+        if kind == "plan":
+            # Company and unit plans are targets: HR sets them (a person's plan is on their card).
+            return set(at_level) if self.is_hr and level != "personal" else set()
+        if self.is_hr:
+            return set(at_level)
+        if level == "personal" and self.team:
+            return set(at_level)
+        return at_level & self.supplied
+
+    def levels(self) -> list[str]:
+        """The levels this viewer enters or confirms something at; the grid offers only these."""
+        return [
+            level
+            for level in LEVEL_SCOPES
+            if self.indicators[level] and (self.editable(level) or self.confirmed[level])
         ]
-        self.lines = lines
 
-    def rows(self, query: str = "") -> list[Any]:
-        """The employees (or units, or the company) this viewer may fill in."""
-        period = self.period
+    def kinds(self, level: str) -> list[str]:
+        return ["fact", "plan"] if self.is_hr and level != "personal" and self.indicators[level] else ["fact"]
+
+
+class Grid:
+    """The grid of one level and kind: its rows (a queryset, paginated), and for the rows of one page
+    the indicators on their cards, the cells' values and who may change or confirm each."""
+
+    def __init__(self, rights: Rights, level: str, kind: str = "fact") -> None:
+        self.rights, self.level, self.kind = rights, level, kind
+        self.viewer, self.period = rights.viewer, rights.period
+        self.team, self.position = rights.team, rights.position
+        self.editable = rights.editable(level, kind)
+        self.confirmable = rights.confirmed[level] if kind == "fact" else set()
+        visible = rights.indicators[level] if rights.reads_all else self.editable | self.confirmable
+        self.indicators = list(
+            Indicator.objects.filter(pk__in=visible).order_by("name", "code")
+        )  # the columns a page may show
+        self.by_id = {i.pk: i for i in self.indicators}
+        self.lines = _entered_lines(self.period).filter(level=level, indicator_id__in=self.by_id)
+        # Filled by load(): row key → indicator id → the position that confirms that cell's fact.
+        self.applies: dict[str, dict[int, int | None]] = {}
+
+    # Rows -------------------------------------------------------------------------------------------
+    def full_access(self, row: Any) -> bool:
+        """Whether the viewer reads every cell of the row (else only what they supply or confirm)."""
+        if self.rights.is_hr or self.rights.reads_all:
+            return True
+        return self.level == "personal" and isinstance(row, Employee) and row.pk in self.team
+
+    def rows(
+        self,
+        *,
+        unit: Unit | None = None,
+        indicator: Indicator | None = None,
+        missing: bool = False,
+        q: str = "",
+    ) -> Any:
+        """The rows this viewer may fill in or confirm, filtered; a queryset (or a list for the company)."""
+        lines = self.lines if indicator is None else self.lines.filter(indicator=indicator)
+        mine = lines
+        if not (self.rights.is_hr or self.rights.reads_all):
+            mine = lines.filter(
+                Q(indicator_id__in=self.rights.supplied)
+                | (confirmed_by_position(self.position) if self.position else Q(pk__in=[]))
+                | (Q(card__employee_id__in=self.team) if self.level == "personal" else Q(pk__in=[]))
+            )
+        values = IndicatorValue.objects.filter(
+            period=self.period, kind=self.kind, indicator_id=OuterRef("indicator_id")
+        ).filter(Q(value__isnull=False) | ~Q(level_code=""))
         if self.level == "company":
+            if not mine.exists():
+                return []
+            if missing and not mine.filter(~Exists(values.filter(scope=Scope.COMPANY))).exists():
+                return []
             return ["company"]
-        card_employees = self.lines.values("card__employee_id")
+        day = self.period.end
         if self.level == "unit":
-            unit_ids = Assignment.objects.filter(
-                active_on(period.end), employee_id__in=card_employees
-            ).values("unit_id")
-            units = Unit.objects.filter(pk__in=unit_ids).order_by("path", "name")
-            if query:
-                units = units.filter(name__icontains=query)
-            return list(units)
-        people = Employee.objects.filter(pk__in=card_employees).order_by("last_name", "first_name", "pk")
-        if not (
-            self.is_hr
-            or self.viewer.reads_company(period.organization_id)
-            or (self.position and self.columns_supplied())
-            or self.confirmable
-        ):
-            people = people.filter(pk__in=self.team)
-        if query:
-            people = people.filter(last_name__icontains=query) | people.filter(personnel_number=query)
-        return list(people)
+            here = Q(card__employee__assignments__unit_id=OuterRef("pk")) & active_on(
+                day, "card__employee__assignments__"
+            )
+            in_unit = mine.filter(here)
+            rows = Unit.objects.filter(Exists(in_unit), organization_id=self.period.organization_id)
+            if missing:
+                rows = rows.filter(
+                    Exists(in_unit.filter(~Exists(values.filter(unit_id=OuterRef(OuterRef("pk"))))))
+                )
+            if unit is not None:
+                rows = rows.filter(path__startswith=unit.path)
+            if q:
+                rows = rows.filter(name__icontains=q)
+            return rows.order_by("path", "name")
+        rows = Employee.objects.filter(Exists(mine.filter(card__employee_id=OuterRef("pk"))))
+        if missing:
+            rows = rows.filter(
+                Exists(
+                    mine.filter(card__employee_id=OuterRef("pk")).filter(
+                        ~Exists(values.filter(employee_id=OuterRef("card__employee_id")))
+                    )
+                )
+            )
+        if unit is not None:
+            rows = rows.filter(
+                Exists(
+                    Assignment.objects.filter(
+                        active_on(day), employee_id=OuterRef("pk"), unit__path__startswith=unit.path
+                    )
+                )
+            )
+        if q:
+            rows = rows.filter(Q(last_name__icontains=q) | Q(first_name__icontains=q) | Q(personnel_number=q))
+        return rows.order_by("last_name", "first_name", "pk")
 
-    def columns_supplied(self) -> bool:
-        return any(i.supplier_position_id == self.position for i in self.columns)
+    # One page -----------------------------------------------------------------------------------------
+    def load(self, rows: list[Any]) -> None:
+        """Which indicators are on the cards of these rows, and who confirms each cell (one query)."""
+        self.applies = {}
+        fields = ("indicator_id", "confirmer_position_id", "indicator__confirmer_position_id")
+        if self.level == "company":
+            found = [("company", *r) for r in self.lines.order_by().values_list(*fields).distinct()]
+        elif self.level == "unit":
+            ids = [r.pk for r in rows]
+            found = [
+                (f"unit:{u}", i, c, ic)
+                for u, i, c, ic in self.lines.filter(
+                    Q(card__employee__assignments__unit_id__in=ids)
+                    & active_on(self.period.end, "card__employee__assignments__")
+                )
+                .order_by()
+                .values_list("card__employee__assignments__unit_id", *fields)
+                .distinct()
+            ]
+        else:
+            found = [
+                (f"employee:{e}", i, c, ic)
+                for e, i, c, ic in self.lines.filter(card__employee_id__in=[r.pk for r in rows])
+                .order_by()
+                .values_list("card__employee_id", *fields)
+                .distinct()
+            ]
+        for key, indicator_id, line_confirmer, indicator_confirmer in found:
+            self.applies.setdefault(key, {})[indicator_id] = _confirmer(line_confirmer, indicator_confirmer)
+        self.full = {_scope_key(self.level, r): self.full_access(r) for r in rows}
+
+    def shown(self, indicator_id: int, key: str) -> bool:
+        """Whether the cell is on the row's card and the viewer may read it."""
+        confirmers = self.applies.get(key, {})
+        if indicator_id not in confirmers:
+            return False
+        if self.full.get(key):
+            return True
+        return indicator_id in self.rights.supplied or (
+            bool(self.position) and confirmers[indicator_id] == self.position
+        )
+
+    def applies_to(self, indicator_id: int, key: str) -> bool:
+        return indicator_id in self.applies.get(key, {})
+
+    def confirms(self, indicator_id: int, key: str) -> bool:
+        return (
+            self.kind == "fact"
+            and bool(self.position)
+            and self.applies.get(key, {}).get(indicator_id, -1) == self.position
+        )
 
     def may_edit(self, indicator: Indicator, row: Any) -> bool:
-        if indicator.pk not in self.editable or self.period.status == PeriodStatus.CLOSED:
+        key = _scope_key(self.level, row)
+        if indicator.pk not in self.editable or not self.applies_to(indicator.pk, key):
+            return False
+        if self.period.status == PeriodStatus.CLOSED:
             return False
         if (
             isinstance(row, Employee)
@@ -110,7 +277,11 @@ class Grid:
             and row.pk == self.viewer.employee.pk
         ):
             return False  # nobody enters their own personal facts
-        if self.is_hr or (self.position and indicator.supplier_position_id == self.position):
+        if self.rights.is_hr:
+            return True
+        if self.kind == "plan":
+            return False
+        if indicator.pk in self.rights.supplied:
             return True
         return self.level == "personal" and isinstance(row, Employee) and row.pk in self.team
 
@@ -124,59 +295,151 @@ def _scope_key(level: str, row: Any) -> str:
 def _cells(grid: Grid, rows: list[Any]) -> dict[tuple[int, str], IndicatorValue]:
     keys = [_scope_key(grid.level, r) for r in rows]
     values = IndicatorValue.objects.filter(
-        period=grid.period, kind="fact", indicator__in=grid.columns, scope_key__in=keys
+        period=grid.period, kind=grid.kind, indicator_id__in=grid.by_id, scope_key__in=keys
     ).select_related("author", "confirmed_by")
     return {(v.indicator_id, v.scope_key): v for v in values}
+
+
+class GridFilter(forms.Form):
+    """The grid's GET parameters. A value that does not fit is named in a message and left out."""
+
+    level = forms.ChoiceField(label=gettext_lazy("Level"), required=False)
+    kind = forms.ChoiceField(label=gettext_lazy("Values"), required=False)
+    unit = forms.ModelChoiceField(label=gettext_lazy("Unit"), queryset=Unit.objects.none(), required=False)
+    indicator = forms.ModelChoiceField(
+        label=gettext_lazy("Indicator"), queryset=Indicator.objects.none(), required=False
+    )
+    missing = forms.BooleanField(label=gettext_lazy("Missing only"), required=False)
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+
+    def __init__(
+        self, data: Any, *, levels: list[str], kinds: list[str], period: Period, indicators: Any
+    ) -> None:
+        super().__init__(data)
+        self.fields["level"].choices = [(v, LEVEL_LABELS[v]) for v in levels]
+        self.fields["kind"].choices = [(v, KIND_LABELS[v]) for v in kinds]
+        self.fields["unit"].queryset = Unit.objects.filter(organization_id=period.organization_id)
+        self.fields["indicator"].queryset = indicators
+        for name in ("level", "kind"):
+            self.fields[name].error_messages["invalid_choice"] = _("“%(value)s” is not offered to you here.")
+        for name in ("unit", "indicator"):
+            self.fields[name].error_messages["invalid_choice"] = _("no such choice here.")
+
+    def value(self, name: str, default: Any = None) -> Any:
+        """The cleaned value, or the default when it was refused (or not given)."""
+        if name in self.errors or not hasattr(self, "cleaned_data"):
+            return default
+        return self.cleaned_data.get(name) or default
+
+    def problems(self) -> list[str]:
+        return [
+            f"{self.fields[name].label}: {error}" for name, errors in self.errors.items() for error in errors
+        ]
+
+
+def _choose_level(request: HttpRequest, rights: Rights) -> tuple[str, list[str], str | None]:
+    """The level asked for if the viewer may use it, else their first (with a message saying so)."""
+    levels = rights.levels()
+    asked = request.GET.get("level", "")
+    if asked in levels:
+        return asked, levels, None
+    if not levels:
+        raise Http404
+    if asked:
+        if asked in LEVEL_SCOPES:
+            note = _(
+                "Level: you do not enter or confirm values at the level “%(level)s”; showing “%(shown)s”."
+            )
+            return levels[0], levels, note % {"level": LEVEL_LABELS[asked], "shown": LEVEL_LABELS[levels[0]]}
+        note = _("Level: “%(value)s” is not a level; showing “%(shown)s”.")
+        return levels[0], levels, note % {"value": asked[:40], "shown": LEVEL_LABELS[levels[0]]}
+    return levels[0], levels, None
 
 
 @viewer_required
 def fact_grid(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]
     period = period_or_404(viewer, org, pk)
-    level = request.GET.get("level", "personal")
-    if level not in LEVEL_SCOPES:
-        level = "personal"
-    grid = Grid(viewer, period, level)
-    if not grid.editable and not grid.confirmable:
-        raise Http404
-    query = request.GET.get("q", "").strip()
-    page = Paginator(grid.rows(query), PAGE_SIZE).get_page(request.GET.get("page"))
+    rights = Rights(viewer, period)
+    level, levels, level_note = _choose_level(request, rights)
+    kinds = rights.kinds(level)
+    grid_indicators = Indicator.objects.filter(
+        pk__in=(
+            rights.indicators[level] if rights.reads_all else rights.editable(level) | rights.confirmed[level]
+        )
+    ).order_by("name", "code")
+    query = request.GET.copy()
+    query["level"] = level
+    form = GridFilter(query, levels=levels, kinds=kinds, period=period, indicators=grid_indicators)
+    form.is_valid()
+    notes = form.problems() if any(n != "level" for n in form.errors) else []
+    kind = form.value("kind", "fact")
+    if kind not in kinds:
+        kind = "fact"
+    grid = Grid(rights, level, kind)
+    unit = form.value("unit")
+    indicator = form.value("indicator")
+    missing = bool(form.value("missing", False))
+    q = (form.value("q", "") or "").strip()
+    if request.method == "GET":
+        for note in ([level_note] if level_note else []) + notes:
+            messages.warning(request, note)
+    page = Paginator(grid.rows(unit=unit, indicator=indicator, missing=missing, q=q), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     rows = list(page)
+    grid.load(rows)
     errors: dict[str, str] = {}
     posted: dict[str, str] = {}
     if request.method == "POST":
-        errors, posted, saved, confirmed = _save(request, grid, rows)
-        if not errors:
-            if saved or confirmed:
-                messages.success(
-                    request, _("Saved: %(n)s values; confirmed: %(c)s.") % {"n": saved, "c": confirmed}
-                )
-            else:
-                messages.info(request, _("Nothing changed."))
-            return redirect(request.get_full_path())
+        if level_note:
+            errors["level"] = level_note  # a level the viewer may not enter: nothing is saved
+            posted = {k: v for k, v in request.POST.items() if k.startswith("c:")}
+        else:
+            errors, posted, saved, confirmed = _save(request, grid, rows)
+            if not errors:
+                if saved or confirmed:
+                    messages.success(
+                        request, _("Saved: %(n)s values; confirmed: %(c)s.") % {"n": saved, "c": confirmed}
+                    )
+                else:
+                    messages.info(request, _("Nothing changed."))
+                return redirect(request.get_full_path())
     cells = _cells(grid, rows)
+    keys = [_scope_key(level, r) for r in rows]
+    columns = [
+        i
+        for i in grid.indicators
+        if (indicator is None or i == indicator) and any(grid.shown(i.pk, k) for k in keys)
+    ]
     table = []
-    for row in rows:
-        key = _scope_key(level, row)
-        table.append(
-            {
-                "row": row,
-                "cells": [
-                    {
-                        "name": f"c:{indicator.pk}:{key}",
-                        "value": cells.get((indicator.pk, key)),
-                        "editable": grid.may_edit(indicator, row),
-                        "confirmable": indicator.pk in grid.confirmable
-                        and (indicator.pk, key) in cells
-                        and cells[(indicator.pk, key)].confirmed_at is None
-                        and cells[(indicator.pk, key)].author_id != request.user.pk,
-                        "posted": posted.get(f"c:{indicator.pk}:{key}"),
-                        "error": errors.get(f"c:{indicator.pk}:{key}"),
-                    }
-                    for indicator in grid.columns
-                ],
-            }
-        )
+    for row, key in zip(rows, keys, strict=True):
+        cells_of_row = []
+        for column in columns:
+            value = cells.get((column.pk, key))
+            shown = grid.shown(column.pk, key)
+            cells_of_row.append(
+                {
+                    "name": f"c:{column.pk}:{key}",
+                    "applies": shown,
+                    "value": value if shown else None,
+                    "editable": shown and grid.may_edit(column, row),
+                    "confirmable": shown
+                    and grid.confirms(column.pk, key)
+                    and value is not None
+                    and value.confirmed_at is None
+                    and value.author_id != request.user.pk
+                    and not (isinstance(row, Employee) and viewer.employee and row.pk == viewer.employee.pk),
+                    "posted": posted.get(f"c:{column.pk}:{key}"),
+                    "error": errors.get(f"c:{column.pk}:{key}"),
+                }
+            )
+        table.append({"row": row, "cells": cells_of_row})
+    params = {"level": level, "kind": kind, "q": q, "missing": "1" if missing else ""}
+    if unit is not None:
+        params["unit"] = unit.pk
+    if indicator is not None:
+        params["indicator"] = indicator.pk
     return render(
         request,
         "web/facts.html",
@@ -184,13 +447,24 @@ def fact_grid(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             "organization": period.organization,
             "period": period,
             "level": level,
-            "levels": [("personal", _("Employees")), ("unit", _("Units")), ("company", _("Company"))],
-            "columns": grid.columns,
+            "kind": kind,
+            "levels": [(v, LEVEL_LABELS[v]) for v in levels],
+            "kinds": [(v, KIND_LABELS[v]) for v in kinds],
+            "units": Unit.objects.filter(organization_id=period.organization_id).order_by("path", "name")
+            if level != "company"
+            else [],
+            "grid_indicators": grid_indicators,
+            "unit": unit,
+            "indicator": indicator,
+            "missing": missing,
+            "columns": columns,
             "table": table,
             "page": page,
-            "q": query,
+            "q": q,
+            "query": urlencode({k: v for k, v in params.items() if v}),
             "errors": errors,
             "closed": period.status == PeriodStatus.CLOSED,
+            "any_editable": any(c["editable"] or c["confirmable"] for r in table for c in r["cells"]),
         },
         status=400 if errors else 200,
     )
@@ -204,7 +478,7 @@ def _save(
     errors: dict[str, str] = {}
     posted = {k: v for k, v in request.POST.items() if k.startswith("c:")}
     by_key = {_scope_key(grid.level, r): r for r in rows}
-    columns = {i.pk: i for i in grid.columns}
+    columns = grid.by_id
     cells = _cells(grid, rows)
     saved = confirmed = 0
     with transaction.atomic():
@@ -216,7 +490,14 @@ def _save(
             except (ValueError, KeyError):
                 errors[name] = _("This cell is not on the page.")
                 continue
-            label = f"{indicator.code} · {row if row != 'company' else _('Company')}"
+            whose = str(row) if row != "company" else _("Company")
+            label = f"{indicator.name} · {whose}"
+            if not grid.shown(indicator.pk, key):
+                if text.strip():
+                    errors[name] = _(
+                        "%(cell)s: this indicator is not on the card at this level; nothing is entered here."
+                    ) % {"cell": label}
+                continue
             current = cells.get((indicator.pk, key))
             try:
                 value = parse_number(text)
@@ -241,14 +522,12 @@ def _save(
                     actor=request.user,
                     indicator=indicator,
                     period=grid.period,
-                    kind="fact",
+                    kind=grid.kind,
                     value=value,
                     scope=scope,
                     unit=row if scope == Scope.UNIT else None,
                     employee=row if scope == Scope.EMPLOYEE else None,
-                    comment=request.POST.get(
-                        f"comment:{indicator.pk}:{key}", current.comment if current else ""
-                    ),
+                    comment=current.comment if current else "",
                 )
                 saved += 1
             except InvalidInput as error:
@@ -260,7 +539,7 @@ def _save(
             except (ValueError, KeyError):
                 errors[name] = _("This cell is not on the page.")
                 continue
-            if int(indicator_id) not in grid.confirmable:
+            if not grid.confirms(int(indicator_id), key):
                 errors[name] = _("You do not confirm this indicator.")
                 continue
             if (
@@ -295,9 +574,18 @@ def value_or_404(viewer: access.Viewer, org: int, pk: int) -> IndicatorValue:
         and not access.employees(viewer, organization).filter(pk=value.employee_id).exists()
     ):
         position = _position_of(viewer, value.period)
-        if not position or position not in (
-            value.indicator.supplier_position_id,
-            value.indicator.confirmer_position_id,
+        confirms = (
+            position
+            and CardLine.objects.filter(
+                confirmed_by_position(position),
+                card__period_id=value.period_id,
+                card__employee_id=value.employee_id,
+                indicator_id=value.indicator_id,
+            ).exists()
+        )
+        if not position or not (
+            confirms
+            or position in (value.indicator.supplier_position_id, value.indicator.confirmer_position_id)
         ):
             raise Http404
     return value
@@ -309,9 +597,10 @@ def value_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]
     value = value_or_404(viewer, org, pk)
     level = "company" if value.scope == Scope.COMPANY else "unit" if value.scope == Scope.UNIT else "personal"
-    grid = Grid(viewer, value.period, level)
+    grid = Grid(Rights(viewer, value.period), level, value.kind)
     row = value.employee or value.unit or "company"
-    editable = value.indicator in grid.columns and grid.may_edit(value.indicator, row)
+    grid.load([row])
+    editable = value.indicator_id in grid.by_id and grid.may_edit(value.indicator, row)
     errors: list[str] = []
     if request.method == "POST":
         if not editable:
@@ -342,7 +631,9 @@ def value_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             "history": history,
             "editable": editable,
             "errors": errors,
-            "grid_url": reverse("facts", args=[org, value.period_id]) + f"?level={level}",
+            "grid_url": reverse("facts", args=[org, value.period_id])
+            + "?"
+            + urlencode({"level": level, "kind": value.kind}),
         },
         status=400 if errors else 200,
     )
@@ -356,3 +647,149 @@ def value_attachment(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         raise Http404
     handle = value.attachment.open("rb")
     return FileResponse(handle, as_attachment=True, filename=value.attachment.name.rsplit("/", 1)[-1])
+
+
+class ConfirmationFilter(forms.Form):
+    """The confirmation list's GET parameters (odd values are named in a message and left out)."""
+
+    period = forms.ModelChoiceField(
+        label=gettext_lazy("Period"), queryset=Period.objects.none(), required=False
+    )
+    indicator = forms.ModelChoiceField(
+        label=gettext_lazy("Indicator"), queryset=Indicator.objects.none(), required=False
+    )
+    unit = forms.ModelChoiceField(label=gettext_lazy("Unit"), queryset=Unit.objects.none(), required=False)
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+
+    def __init__(self, data: Any, *, organization_id: int) -> None:
+        super().__init__(data)
+        self.fields["period"].queryset = Period.objects.filter(organization_id=organization_id).exclude(
+            status=PeriodStatus.CLOSED
+        )
+        self.fields["indicator"].queryset = Indicator.objects.filter(organization_id=organization_id)
+        self.fields["unit"].queryset = Unit.objects.filter(organization_id=organization_id)
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                field.error_messages["invalid_choice"] = _("no such choice here.")
+
+    def value(self, name: str) -> Any:
+        if name in self.errors or not hasattr(self, "cleaned_data"):
+            return None
+        return self.cleaned_data.get(name) or None
+
+    def problems(self) -> list[str]:
+        return [
+            f"{self.fields[name].label}: {error}" for name, errors in self.errors.items() for error in errors
+        ]
+
+
+class ConfirmForm(forms.Form):
+    """ "Confirm all shown": the ids of the facts the page showed."""
+
+    values = forms.TypedMultipleChoiceField(coerce=int, required=True)
+
+    def __init__(self, data: Any, *, shown: list[int]) -> None:
+        super().__init__(data)
+        self.fields["values"].choices = [(pk, pk) for pk in shown]
+        self.fields["values"].error_messages["invalid_choice"] = _(
+            "the list changed since the page was shown; look at it again."
+        )
+        self.fields["values"].error_messages["required"] = _("there is nothing to confirm.")
+
+
+def _filtered_awaiting(awaiting: Any, form: ConfirmationFilter) -> Any:
+    period, indicator, unit = form.value("period"), form.value("indicator"), form.value("unit")
+    q = (form.value("q") or "").strip()
+    if period is not None:
+        awaiting = awaiting.filter(period=period)
+    if indicator is not None:
+        awaiting = awaiting.filter(indicator=indicator)
+    if unit is not None:
+        # A personal fact by the person's unit at the period's end; a unit's fact by the unit itself.
+        in_unit = Assignment.objects.filter(
+            employee_id=OuterRef("employee_id"),
+            unit__path__startswith=unit.path,
+            start_date__lte=OuterRef("period__end"),
+        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("period__end")))
+        awaiting = awaiting.filter(
+            (Q(scope=Scope.EMPLOYEE) & Exists(in_unit))
+            | Q(scope=Scope.UNIT, unit__path__startswith=unit.path)
+        )
+    if q:
+        awaiting = awaiting.filter(
+            Q(employee__last_name__icontains=q)
+            | Q(employee__personnel_number=q)
+            | Q(unit__name__icontains=q)
+            | Q(indicator__name__icontains=q)
+        )
+    return awaiting
+
+
+@viewer_required
+def confirmations(request: HttpRequest, org: int) -> HttpResponse:
+    """What awaits my confirmation as a fact confirmer (the internal client), with "confirm all shown"."""
+    viewer = request.viewer  # type: ignore[attr-defined]
+    organization = access.organization_or_404(viewer, org)
+    employee = (
+        viewer.employee if viewer.employee and viewer.employee.organization_id == organization.pk else None
+    )
+    position = position_id_as_of(employee, timezone.localdate()) if employee else None
+    if not is_confirmer(organization.pk, position):
+        raise Http404
+    awaiting = values_awaiting_confirmation(
+        organization_id=organization.pk, position_id=position, user=request.user, employee_id=employee.pk
+    )
+    form = ConfirmationFilter(request.GET, organization_id=organization.pk)
+    form.is_valid()
+    if request.method == "GET":
+        for note in form.problems():
+            messages.warning(request, note)
+    shown_qs = (
+        _filtered_awaiting(awaiting, form)
+        .select_related("indicator", "period", "employee", "unit", "author")
+        .order_by("period__start", "indicator__name", "scope_key", "pk")
+    )
+    page = Paginator(shown_qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page)
+    if request.method == "POST":
+        confirm = ConfirmForm(request.POST, shown=[v.pk for v in rows])
+        if not confirm.is_valid():
+            for errors in confirm.errors.values():
+                for error in errors:
+                    messages.error(request, _("Confirmation: %(error)s") % {"error": error})
+            return redirect(request.get_full_path())
+        chosen = set(confirm.cleaned_data["values"])
+        try:
+            count = values_confirm(
+                actor=request.user, values=[v for v in rows if v.pk in chosen], awaiting=awaiting
+            )
+        except InvalidInput as error:
+            for message in error.messages(get_language() or "ru"):
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Confirmed: %(n)s facts.") % {"n": count})
+        return redirect(request.get_full_path())
+    params = {
+        name: getattr(form.value(name), "pk", form.value(name))
+        for name in ("period", "indicator", "unit", "q")
+        if form.value(name)
+    }
+    periods = confirmations_by_period(awaiting)
+    in_periods = awaiting.values("indicator_id")
+    return render(
+        request,
+        "web/confirmations.html",
+        {
+            "organization": organization,
+            "rows": rows,
+            "page": page,
+            "form": form,
+            "periods": periods,
+            "total": sum(p["n"] for p in periods),
+            "indicators": Indicator.objects.filter(pk__in=in_periods).order_by("name"),
+            "units": Unit.objects.filter(organization=organization).order_by("path", "name"),
+            "chosen": {name: form.value(name) for name in ("period", "indicator", "unit")},
+            "q": form.value("q") or "",
+            "query": urlencode(params),
+        },
+    )

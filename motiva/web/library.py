@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from motiva.core import access
 from motiva.core.errors import InvalidInput
-from motiva.core.models import AuditEvent
 from motiva.engine.scales import PlanValues, compute_score, parse_scale_params
 from motiva.kpi.models import Direction, Indicator, IndicatorKind, Periodicity, Scale
 from motiva.kpi.services import indicator_create, indicator_update
@@ -205,60 +203,4 @@ def scale_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         request,
         "web/scale.html",
         {"organization": organization, "scale": scale, "chart": scale_points(scale), "sample": SAMPLE_PLAN},
-    )
-
-
-@viewer_required
-def audit_log(request: HttpRequest, org: int) -> HttpResponse:
-    viewer = request.viewer
-    organization = access.organization_or_404(viewer, org)
-    if not access.can_read_audit(viewer, organization.pk):
-        raise Http404
-    events = AuditEvent.objects.filter(organization=organization).select_related("actor")
-    filters = {k: request.GET.get(k, "").strip() for k in ("q", "entity", "who", "from", "to", "field")}
-    if filters["q"]:
-        events = events.filter(Q(entity_repr__icontains=filters["q"]) | Q(reason__icontains=filters["q"]))
-    if filters["entity"]:
-        events = events.filter(entity_type=filters["entity"])
-    if filters["field"]:
-        events = events.filter(field=filters["field"])
-    if filters["who"]:
-        events = events.filter(
-            Q(actor__username__icontains=filters["who"]) | Q(actor__last_name__icontains=filters["who"])
-        )
-    for key, lookup in (("from", "at__date__gte"), ("to", "at__date__lte")):
-        if filters[key]:
-            try:
-                events = events.filter(**{lookup: filters[key]})
-            except Exception:
-                messages.error(request, _("Dates are entered as 2026-03-31."))
-    page = Paginator(events.order_by("-at", "-id"), 100).get_page(request.GET.get("page"))
-    rows = [
-        {
-            "event": e,
-            "entity": access.mask_pay_entity(viewer, organization.pk, e.entity_type, e.entity_repr),
-            "old": access.mask_pay_field(viewer, organization.pk, e.field, e.old_value),
-            "new": access.mask_pay_field(viewer, organization.pk, e.field, e.new_value),
-        }
-        for e in page
-    ]
-    entity_types = (
-        AuditEvent.objects.filter(organization=organization)
-        .values_list("entity_type", flat=True)
-        .distinct()
-        .order_by("entity_type")
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "web/audit.html",
-        {
-            "organization": organization,
-            "rows": rows,
-            "page": page,
-            "filters": filters,
-            "entity_types": entity_types,
-            "query": query.urlencode(),
-        },
     )

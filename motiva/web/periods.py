@@ -9,17 +9,25 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.cache import cache
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from motiva.calc import approvals
-from motiva.calc.models import Adjustment, AdjustmentKind, RunSignature, SignatureKind
-from motiva.calc.services import adjustment_approve, adjustment_create, calculation_run_enqueue
+from motiva.calc.models import Adjustment, AdjustmentKind, GroupCorrection, RunSignature, SignatureKind
+from motiva.calc.services import (
+    adjustment_approve,
+    adjustment_create,
+    calculation_run_enqueue,
+    group_correction_approve,
+    group_correction_set,
+)
 from motiva.core import access
 from motiva.core.errors import InvalidInput
 from motiva.core.models import PeriodKind
@@ -27,7 +35,7 @@ from motiva.kpi.models import CardLine
 from motiva.periods.models import ALLOWED_TRANSITIONS, LIFECYCLE, IndicatorValue, Period, PeriodStatus
 from motiva.periods.services import period_create, period_transition
 from motiva.web.decorators import viewer_required
-from motiva.web.forms import AdjustmentForm, attempt, show_problems
+from motiva.web.forms import AdjustmentForm, NumberField, attempt, show_problems
 
 
 def period_or_404(
@@ -291,6 +299,8 @@ def period_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             if access.can_adjust(viewer, organization.pk)
             else [],
             "adjustment_kinds": AdjustmentKind.choices,
+            **_corrections_context(viewer, period),
+            **_consequences(period, run, signed),
         },
     )
 
@@ -319,17 +329,20 @@ def period_move(request: HttpRequest, org: int, pk: int) -> HttpResponse:
 def period_run(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     viewer = request.viewer
     period = period_or_404(viewer, org, pk, access.can_start_run)
-    reason = request.POST.get("reason", "")
+    form = RecalculationForm(request.POST)
+    form.is_valid()
+    reason = form.cleaned_data.get("reason", "")
     if (
         period.status != PeriodStatus.CLOSED
-        and request.POST.get("confirm") != "1"
+        and not form.cleaned_data.get("confirm")
         and RunSignature.objects.filter(run__period=period, revoked_at__isnull=True).exists()
     ):
         # A recalculation revokes the signatures given: the page asks to confirm it (and the service for the reason).
         messages.error(
             request,
             _(
-                "The results are signed: confirm that the new run revokes the signatures, and give the reason."
+                "Recalculation: the results are signed. Tick “I confirm” that the new run revokes every "
+                "signature, and give the reason."
             ),
         )
         return redirect("period", org=org, pk=pk)
@@ -367,6 +380,13 @@ def period_sign(request: HttpRequest, org: int, pk: int) -> HttpResponse:
 def period_close_view(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     viewer = request.viewer
     period = period_or_404(viewer, org, pk, access.can_close)
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("Closing: tick “I confirm” — after closing nothing in the period can be changed."),
+        )
+        return redirect("period", org=org, pk=pk)
     attempt(
         request,
         lambda: approvals.period_close(actor=request.user, period=period),
@@ -499,3 +519,113 @@ def fact_completeness_cached(period: Period, employee_ids: Any = None) -> list[d
         rows = fact_completeness(period, employee_ids)
         cache.set(key, rows, 600)
     return rows
+
+
+class ConfirmForm(forms.Form):
+    """A consequential action's "I confirm" box."""
+
+    confirm = forms.BooleanField(required=True)
+
+
+class RecalculationForm(forms.Form):
+    confirm = forms.BooleanField(required=False)
+    reason = forms.CharField(required=False)  # the service says when it is needed and how long it may be
+
+
+class GroupCorrectionForm(forms.Form):
+    """The employer's correction of one unit's bonuses for the period (× coefficient, with the reason)."""
+
+    unit = forms.ModelChoiceField(label=gettext_lazy("Unit"), queryset=None)
+    coefficient = NumberField(label=gettext_lazy("Coefficient"))
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=2000)
+
+    def __init__(self, data: Any, *, period: Period) -> None:
+        super().__init__(data)
+        from motiva.org.models import Unit
+
+        self.fields["unit"].queryset = Unit.objects.filter(organization_id=period.organization_id)
+        self.fields["unit"].error_messages["invalid_choice"] = _("choose a unit of the list.")
+
+
+def _form_errors(request: HttpRequest, form: forms.Form) -> None:
+    for field, errors in form.errors.items():
+        for error in errors:
+            messages.error(
+                request, f"{form.fields[field].label}: {error}" if field in form.fields else str(error)
+            )
+
+
+def _corrections_context(viewer: access.Viewer, period: Period) -> dict[str, Any]:
+    """The period's group corrections, for those who enter and approve pay corrections (they are pay)."""
+    if not access.can_adjust(viewer, period.organization_id):
+        return {"group_corrections": [], "can_correct": False}
+    from motiva.org.models import Unit
+
+    return {
+        "group_corrections": GroupCorrection.objects.filter(period=period)
+        .select_related("unit", "created_by", "approved_by")
+        .order_by("unit__path", "id"),
+        "can_correct": period.status != PeriodStatus.CLOSED,
+        "correction_units": Unit.objects.filter(organization_id=period.organization_id).order_by(
+            "path", "name"
+        ),
+    }
+
+
+def _consequences(period: Period, run: Any, signed: dict[str, list[RunSignature]]) -> dict[str, Any]:
+    """What closing and recalculating will do, said on the page before the user confirms."""
+    signatures = [s for items in signed.values() for s in items]
+    return {
+        "run_people": run.results.count()
+        if run is not None and period.status == PeriodStatus.APPROVED
+        else None,
+        "signature_count": len(signatures),
+        "signers": [
+            f"{SignatureKind(s.kind).label}: {s.signer.get_full_name() or s.signer.username}"
+            for s in signatures
+            if s.signer_id
+        ],
+    }
+
+
+@require_POST
+@viewer_required
+def group_correction_add(request: HttpRequest, org: int, pk: int) -> HttpResponse:
+    """A unit's group correction: entered here, counted once someone else approves it."""
+    viewer = request.viewer
+    period = period_or_404(viewer, org, pk, access.can_adjust)
+    form = GroupCorrectionForm(request.POST, period=period)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("period", org=org, pk=pk)
+    data = form.cleaned_data
+    attempt(
+        request,
+        lambda: group_correction_set(
+            actor=request.user,
+            period=period,
+            unit=data["unit"],
+            coefficient=data["coefficient"],
+            reason=data["reason"],
+        ),
+        _("Group correction for “%(unit)s” entered; it counts once another person approves it.")
+        % {"unit": data["unit"].name},
+    )
+    return redirect("period", org=org, pk=pk)
+
+
+@require_POST
+@viewer_required
+def group_correction_approve_view(request: HttpRequest, org: int, pk: int, correction: int) -> HttpResponse:
+    viewer = request.viewer
+    period = period_or_404(viewer, org, pk, access.can_adjust)
+    try:
+        item = GroupCorrection.objects.select_related("unit", "period").get(pk=correction, period=period)
+    except GroupCorrection.DoesNotExist:
+        raise Http404 from None
+    attempt(
+        request,
+        lambda: group_correction_approve(actor=request.user, correction=item),
+        _("Group correction for “%(unit)s” approved; the next run counts it.") % {"unit": item.unit.name},
+    )
+    return redirect("period", org=org, pk=pk)

@@ -15,7 +15,7 @@ from motiva.calc.projection import project
 from motiva.core import access
 from motiva.core.models import Role
 from motiva.org.selectors import assignment_as_of, position_id_as_of
-from motiva.periods.models import IndicatorValue, Period, PeriodStatus
+from motiva.periods.models import Period, PeriodStatus
 from motiva.web.decorators import viewer_required
 from motiva.web.people import FINAL_STATUSES, current_card, latest_results
 from motiva.web.periods import fact_completeness_cached
@@ -123,24 +123,28 @@ def _tasks(request: HttpRequest, viewer: access.Viewer) -> list[dict[str, Any]]:
                                 % {"period": period.name, "kind": SignatureKind(kind).label},
                             }
                         )
-        # Facts waiting for this person's confirmation (the internal client).
+        # Facts waiting for this person's confirmation (the internal client): one entry per period.
         if viewer.employee is not None and viewer.employee.organization_id == org_id:
+            from motiva.periods.selectors import (
+                confirmations_by_period,
+                is_confirmer,
+                values_awaiting_confirmation,
+            )
+
             position = position_id_as_of(viewer.employee, timezone.localdate())
-            if position:
-                waiting = IndicatorValue.objects.filter(
+            if is_confirmer(org_id, position):
+                waiting = values_awaiting_confirmation(
                     organization_id=org_id,
-                    kind="fact",
-                    confirmed_at__isnull=True,
-                    value__isnull=False,
-                    indicator__confirmer_position_id=position,
-                    period__status__in=[PeriodStatus.FACT_COLLECTION, PeriodStatus.REVIEW],
-                ).exclude(author=request.user)
-                for period_id, name in waiting.values_list("period_id", "period__name").distinct():
-                    count = waiting.filter(period_id=period_id).count()
+                    position_id=position,
+                    user=request.user,
+                    employee_id=viewer.employee.pk,
+                )
+                for row in confirmations_by_period(waiting):
                     tasks.append(
                         {
-                            "url": reverse("facts", args=[org_id, period_id]),
-                            "text": _("%(period)s: %(n)s facts to confirm") % {"period": name, "n": count},
+                            "url": reverse("confirmations", args=[org_id]) + f"?period={row['period_id']}",
+                            "text": _("%(period)s: %(n)s facts to confirm")
+                            % {"period": row["period__name"], "n": row["n"]},
                         }
                     )
     return tasks

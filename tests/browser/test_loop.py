@@ -154,6 +154,7 @@ def test_the_whole_loop_in_a_browser(browser, live_server, cast):
     fin = Session(browser, base, "fin")
     fin.go(f"/o/{company}/periods/{april.pk}/")
     fin.submit("Подписать: подпись финансов")
+    fin.page.get_by_label("Подтверждаю: закрыть период и зафиксировать его результаты").check()
     fin.submit("Закрыть период")
     fin.shot("07-period-closed")
     april.refresh_from_db()

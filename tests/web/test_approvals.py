@@ -73,7 +73,7 @@ def test_a_fact_changed_after_approval_blocks_closing_until_recalculated(
     period.refresh_from_db()
     assert period.status == PeriodStatus.APPROVED
     set_fact(client, cast, "hr", "anna", "137,25")
-    response = post(client, cast, "fin", "period_close")
+    response = post(client, cast, "fin", "period_close", confirm="1")
     assert any("Расчёт №" in m and "устарел" in m for m in messages_of(response))
     period.refresh_from_db()
     assert period.status == PeriodStatus.APPROVED
@@ -99,7 +99,7 @@ def test_a_fact_changed_after_approval_blocks_closing_until_recalculated(
     assert period.status == PeriodStatus.CALCULATED and period.runs.count() == 2
     # The new run is signed again from the start and the period closes.
     approve(client, cast)
-    post(client, cast, "fin", "period_close")
+    post(client, cast, "fin", "period_close", confirm="1")
     period.refresh_from_db()
     assert period.status == PeriodStatus.CLOSED
 
@@ -228,7 +228,7 @@ def test_a_company_period_in_which_the_director_has_pay_is_closed_with_the_board
     period.refresh_from_db()
     assert period.status == PeriodStatus.APPROVED, messages_of(response)
     approve(client, cast, ("hr", "hr"), ("fin", "finance"))
-    post(client, cast, "fin", "period_close")
+    post(client, cast, "fin", "period_close", confirm="1")
     period.refresh_from_db()
     assert period.status == PeriodStatus.CLOSED
     assert RunSignature.objects.get(run=run, kind="executive").signer == board

@@ -52,11 +52,11 @@ def test_nobody_signs_a_run_with_their_own_pay(client, cast, django_user_model):
 def test_closing_needs_hr_and_finance_and_then_nothing_changes(client, cast):
     for user, kind in (("boss", "manager"), ("boss2", "manager"), ("gd", "executive")):
         post(client, cast, user, "period_sign", kind=kind)
-    response = post(client, cast, "hr", "period_close")
+    response = post(client, cast, "hr", "period_close", confirm="1")
     assert any("Перед закрытием нужны подписи" in m for m in messages_of(response))
     post(client, cast, "hr", "period_sign", kind="hr")
     post(client, cast, "fin", "period_sign", kind="finance")
-    post(client, cast, "fin", "period_close")
+    post(client, cast, "fin", "period_close", confirm="1")
     period = cast["period"]
     period.refresh_from_db()
     assert period.status == PeriodStatus.CLOSED
