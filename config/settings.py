@@ -55,7 +55,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "motiva.web.errors.ErrorPagesMiddleware",
 ]
+# A refused form (expired CSRF token) gets Motiva's page with the header, in the reader's language.
+CSRF_FAILURE_VIEW = "motiva.web.errors.csrf_failure"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

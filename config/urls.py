@@ -13,5 +13,10 @@ urlpatterns = [
     path("", include("motiva.worktime.urls")),
 ]
 
+# Motiva's own error pages (motiva.web.errors), in the reader's language.
+handler403 = "motiva.web.errors.forbidden"
+handler404 = "motiva.web.errors.not_found"
+handler500 = "motiva.web.errors.server_error"
+
 # Uploaded files (attachments to facts) are never served from a public media URL: each goes through
 # motiva.web.facts.value_attachment, which checks who may read the value.

@@ -88,12 +88,13 @@ def record(
 def record_create_many(
     *, actor: Any, objs: Iterable[models.Model], fields: Iterable[str], reason: str = ""
 ) -> list[AuditEvent]:
-    """`record_create` for many new objects at once, in one insert (each object its own change)."""
+    """`record_create` for many new objects at once, in one insert. The objects are one change (one
+    use case, e.g. a template assigned to 50 people), so the audit log reads them as one entry."""
     actor_user = actor if getattr(actor, "pk", None) else None
     names = list(fields)
     events = []
+    change_id = uuid.uuid4()
     for obj in objs:
-        change_id = uuid.uuid4()
         after = snapshot(obj, names)
         events += [
             AuditEvent(

@@ -23,11 +23,15 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         current = next((o for o in organizations if o.pk == viewer.employee.organization_id), None)
     if current is None and organizations:
         current = organizations[0]
+    # The Django admin opens only to active staff superusers (HR and others are staff for historical
+    # reasons but would meet "you have no permission").
+    admin = bool(user.is_active and user.is_staff and user.is_superuser)
     if current is None:
-        return {"nav": {"organizations": organizations}}
+        return {"nav": {"organizations": organizations, "admin": admin}}
     return {
         "nav": {
             "organizations": organizations,
+            "admin": admin,
             "org": current,
             "my_card": viewer.employee is not None,
             "team": viewer.is_manager(current.pk),

@@ -7,19 +7,21 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from motiva.calc.approvals import latest_run
+from motiva.calc.fetch import _due_levels
 from motiva.calc.models import CalculationRun, EmployeeResult, RunStatus
 from motiva.calc.projection import project
 from motiva.calc.selectors import explain, explain_outcome
 from motiva.core import access
-from motiva.kpi.models import Card, CardLine
+from motiva.kpi.models import Card, CardLine, Level
 from motiva.kpi.services import component_score_set
 from motiva.org.models import Employee
 from motiva.org.selectors import assignment_as_of
@@ -44,19 +46,39 @@ def latest_results(period: Period, employee_ids: Any, *, summary: bool = False) 
     return {row.employee_id: row for row in rows}
 
 
-def current_card(employee: Employee, period_id: str | None) -> Card | None:
-    cards = (
-        Card.objects.filter(employee=employee)
-        .select_related("period", "period__organization", "scheme")
-        .order_by("-period__start", "-id")
+def current_period_filter(today: Any, prefix: str = "") -> tuple[Q, Q]:
+    """(periods containing today, periods already begun) as filters on a queryset's `prefix`."""
+    return Q(**{f"{prefix}start__lte": today, f"{prefix}end__gte": today}), Q(
+        **{f"{prefix}start__lte": today}
     )
+
+
+def current_card(
+    employee: Employee, period_id: str | None, request: HttpRequest | None = None
+) -> Card | None:
+    """The card of the asked period, else of the current one: the period containing today (the shortest
+    if several do), else the latest that has begun, else the nearest future one. A period that is not a
+    number or has no card of this employee is named in a message and the current one is shown."""
+    cards = Card.objects.filter(employee=employee).select_related("period", "period__organization", "scheme")
     if period_id:
-        try:
-            return cards.get(period_id=int(period_id))
-        except (Card.DoesNotExist, ValueError):
-            raise Http404 from None
-    # The period being worked on: the latest one not closed; else the latest.
-    return cards.exclude(period__status=PeriodStatus.CLOSED).first() or cards.first()
+        card = (
+            cards.filter(period_id=int(period_id)).first()
+            if re.fullmatch(r"[0-9]{1,18}", period_id)
+            else None
+        )
+        if card is not None:
+            return card
+        if request is not None:
+            messages.warning(
+                request, _("Period: there is no such period on this card; the current one is shown.")
+            )
+    today = timezone.localdate()
+    containing, begun = current_period_filter(today, "period__")
+    return (
+        cards.filter(containing).order_by("-period__start", "period__end", "-id").first()
+        or cards.filter(begun).order_by("-period__start", "-id").first()
+        or cards.order_by("period__start", "id").first()
+    )
 
 
 @viewer_required
@@ -74,7 +96,7 @@ def employee_card(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     employee = access.employee_or_404(viewer, pk)
     if employee.organization_id != organization.pk:
         raise Http404
-    card = current_card(employee, request.GET.get("period"))
+    card = current_card(employee, request.GET.get("period"), request)
     show_pay = access.can_see_pay(viewer, employee)
     language = get_language() or "ru"
     context: dict[str, Any] = {
@@ -92,6 +114,7 @@ def employee_card(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     if card is not None:
         period = card.period
         stored = latest_results(period, [employee.pk]).get(employee.pk)
+        outcome = None
         if stored is not None and (
             period.status in FINAL_STATUSES or period.status == PeriodStatus.CALCULATED
         ):
@@ -109,12 +132,28 @@ def employee_card(request: HttpRequest, org: int, pk: int) -> HttpResponse:
                 explained["problems"] = [
                     p.render(language) for p in outcome.card.problems if p.code in access.CARD_PROBLEM_CODES
                 ]
+        levels = paid_levels(card, period, employee)
+        lines = _lines_with_plans(card, explained)
+        for row in lines:
+            row["paid_elsewhere"] = levels["not_due"].get(row["line"].level)
+        level_results = (
+            (stored.level_results if stored is not None and mode != "projection" else None)
+            or (outcome.card.level_results if mode == "projection" and outcome is not None else None)
+            or {}
+        )
         context.update(
             explained=explained,
             mode=mode,
             period=period,
-            lines=_lines_with_plans(card, explained),
+            lines=lines,
             history=_history(employee) if show_pay or context["is_own"] else [],
+            # a card whose levels are paid on periods of their own: what this period pays
+            split_levels=bool(levels["not_due"]),
+            due_results=[
+                {"level": Level(level).label, "result": level_results.get(level)}
+                for level in LEVEL_ORDER
+                if level in levels["due"] and any(r["line"].level == level for r in lines)
+            ],
         )
     if context.get("history"):
         # Chart data only (the table beside it shows the exact figures).
@@ -127,6 +166,39 @@ def employee_card(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     if not show_pay and context.get("explained"):
         context["explained"] = _without_pay(context["explained"])
     return render(request, "web/employee_card.html", context)
+
+
+LEVEL_ORDER = ("company", "unit", "personal")
+PAID_FOR = {
+    "month": gettext_lazy("paid for the month"),
+    "quarter": gettext_lazy("paid for the quarter"),
+    "half_year": gettext_lazy("paid for the half-year"),
+    "year": gettext_lazy("paid for the year"),
+}
+
+
+def paid_levels(card: Card, period: Period, employee: Employee) -> dict[str, Any]:
+    """Which levels of the card this period pays ("due") and, for the others, on which period they are
+    paid (a three-level scheme pays each level on its own period [S2]; every other scheme pays all)."""
+    scheme = card.scheme
+    if scheme is None or scheme.kind != "three_level":
+        return {"due": set(LEVEL_ORDER), "not_due": {}}
+    assignment = assignment_as_of(employee, period.end) or assignment_as_of(employee, period.start)
+    category = assignment.position.category if assignment else ""
+    block = assignment.unit.block if assignment else ""
+    params = scheme.params or {}
+    due = _due_levels(params, scheme.kind, category, block, period.kind)
+    not_due = {}
+    for level in LEVEL_ORDER:
+        if level in due:
+            continue
+        kind = params.get("top_management_period") if category == "director" else None
+        if not kind:
+            kind = (params.get("level_periods") or {}).get(level, period.kind)
+            if isinstance(kind, dict):
+                kind = kind.get(block, kind.get("default", period.kind))
+        not_due[level] = PAID_FOR.get(kind, gettext_lazy("paid in another period"))
+    return {"due": set(due), "not_due": not_due}
 
 
 def _without_pay(explained: dict[str, Any]) -> dict[str, Any]:
@@ -228,6 +300,31 @@ def _history(employee: Employee) -> list[dict[str, Any]]:
     ]
 
 
+TEAM_SORTS = ("result", "pay", "name")
+
+
+def sort_team_rows(rows: list[dict[str, Any]], order: str) -> tuple[str, list[dict[str, Any]]]:
+    """The team's rows in the asked order ("name", "-result", …); an unknown order is "-result".
+    Rows without a figure stay last in either direction."""
+    key_name = order.lstrip("-")
+    if key_name not in TEAM_SORTS or order.count("-") > 1:
+        order, key_name = "-result", "result"
+
+    def value(row: dict[str, Any]) -> Any:
+        return _name_key(row["employee"]) if key_name == "name" else row[key_name]
+
+    present = sorted((r for r in rows if value(r) is not None), key=value, reverse=order.startswith("-"))
+    return order, present + [r for r in rows if value(r) is None]
+
+
+def _name_key(employee: Employee) -> tuple[str, str, str]:
+    return (
+        employee.last_name.casefold(),
+        employee.first_name.casefold(),
+        (employee.middle_name or "").casefold(),
+    )
+
+
 @viewer_required
 def team(request: HttpRequest, org: int) -> HttpResponse:
     viewer = request.viewer
@@ -241,12 +338,19 @@ def team(request: HttpRequest, org: int) -> HttpResponse:
         .distinct()
         .order_by("-start")
     )
-    period_id = request.GET.get("period")
-    period = (
-        periods.filter(pk=period_id).first()
-        if period_id and re.fullmatch(r"[0-9]{1,18}", period_id)
-        else (periods.exclude(status=PeriodStatus.CLOSED).first() or periods.first())
-    )
+    period_id = request.GET.get("period", "")
+    period = periods.filter(pk=period_id).first() if re.fullmatch(r"[0-9]{1,18}", period_id) else None
+    if period is None:
+        if period_id:
+            messages.warning(
+                request, _("Period: there is no such period for your team; the current one is shown.")
+            )
+        containing, begun = current_period_filter(timezone.localdate())
+        period = (
+            periods.filter(containing).order_by("-start", "end").first()
+            or periods.filter(begun).first()
+            or periods.order_by("start").first()
+        )
     rows: list[dict[str, Any]] = []
     too_many = False
     if period is not None:
@@ -281,17 +385,7 @@ def team(request: HttpRequest, org: int) -> HttpResponse:
                     + f"?period={period.pk}",
                 }
             )
-    order = request.GET.get("sort", "-result")
-    key_name = order.lstrip("-")
-    if key_name not in {"result", "pay", "name"}:
-        order, key_name = "-result", "result"
-    rows.sort(
-        key=lambda r: (r[key_name] is None, r[key_name] if key_name != "name" else str(r["employee"])),
-        reverse=False,
-    )
-    if order.startswith("-"):
-        present = [r for r in rows if r[key_name] is not None]
-        rows = present[::-1] + [r for r in rows if r[key_name] is None]
+    order, rows = sort_team_rows(rows, request.GET.get("sort", "-result"))
     for place, row in enumerate(
         sorted((r for r in rows if r["result"] is not None), key=lambda r: -r["result"]), start=1
     ):

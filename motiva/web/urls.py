@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from motiva.web import cards, facts, library, people, periods, runs, views
+from motiva.web import audit_log, cards, facts, library, people, periods, runs, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,7 +19,7 @@ urlpatterns = [
     path("o/<int:org>/indicators/new/", library.indicator_edit, name="indicator_new"),
     path("o/<int:org>/indicators/<int:pk>/", library.indicator_edit, name="indicator_edit"),
     path("o/<int:org>/scales/<int:pk>/", library.scale_detail, name="scale"),
-    path("o/<int:org>/audit/", library.audit_log, name="audit"),
+    path("o/<int:org>/audit/", audit_log.audit_log, name="audit"),
     path("o/<int:org>/templates/", cards.template_list, name="templates"),
     path("o/<int:org>/positions/<int:pk>/template/", cards.template_edit, name="template_edit"),
     path("o/<int:org>/positions/<int:pk>/assign/", cards.template_assign, name="template_assign"),

@@ -1,5 +1,9 @@
-"""Pages of one area of the site (included by motiva.web.urls)."""
+"""Pages of one area of the site (included by motiva.web.urls): reading — search."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from motiva.web import search
+
+urlpatterns: list = [
+    path("o/<int:org>/search/", search.search, name="search"),
+]
