@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -386,10 +387,77 @@ def scheme_create(
     return scheme
 
 
+SCHEME_FIELDS = ("name", "kind", "params", "description")
+
+
+@transaction.atomic
+def scheme_update(*, actor: Any, scheme: PayScheme, reason: str = "", **changes: Any) -> PayScheme:
+    """Change a scheme's name, kind, parameters or description: validated by the engine as on creation,
+    each changed field audited. Results already stored by a run are not rewritten (a new run recomputes)."""
+    unknown = set(changes) - set(SCHEME_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown scheme fields: {sorted(unknown)}")
+    if "name" in changes:
+        changes["name"] = str(changes["name"]).strip()
+    if "params" in changes:
+        changes["params"] = dict(changes["params"] or {})
+    name = changes.get("name", scheme.name)
+    kind = changes.get("kind", scheme.kind)
+    params = changes.get("params", scheme.params)
+    problems = _choice(kind, SchemeKind, "kind", "Вид схемы", "Scheme kind")
+    if not name:
+        problems.append(problem("required", "name", "Укажите название схемы", "Enter the scheme name"))
+    if kind in SchemeKind.values:
+        problems += scheme_problems(kind, params)
+    if PayScheme.objects.filter(organization=scheme.organization, name=name).exclude(pk=scheme.pk).exists():
+        problems.append(
+            problem("duplicate", "name", "Схема «{name}» уже есть", "Scheme “{name}” exists", name=name)
+        )
+    raise_if_errors(problems)
+    audit.apply_changes(actor=actor, obj=scheme, changes=changes, reason=reason)
+    return scheme
+
+
 def _number(value: Any) -> Decimal | None:
     if value is None or value == "":
         return None
     return D(value) if not isinstance(value, float) else D(repr(value))
+
+
+def _fits_field(value: Decimal | None, field: str, index: int) -> list[Problem]:
+    """A number a line's column can hold: so many digits before the point, so many after (a plan of
+    4 200 or of 12 345 678 901,5 is kept exactly, never cut)."""
+    if value is None or not value.is_finite():
+        return []
+    column = CardLine._meta.get_field(field)
+    whole = column.max_digits - column.decimal_places  # type: ignore[attr-defined,operator]
+    exponent = value.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if abs(value) >= 1 and value.adjusted() + 1 > whole:
+        return [
+            problem(
+                "too_large",
+                f"lines[{index}].{field}",
+                "Строка {n}: «{v}» — слишком большое число (не больше {w} цифр до запятой)",
+                "Line {n}: “{v}” is too large (at most {w} digits before the point)",
+                n=index + 1,
+                v=format(value, "f"),
+                w=whole,
+            )
+        ]
+    if places > column.decimal_places and value != value.quantize(Decimal(1).scaleb(-column.decimal_places)):  # type: ignore[attr-defined,arg-type]
+        return [
+            problem(
+                "too_precise",
+                f"lines[{index}].{field}",
+                "Строка {n}: «{v}» — не больше {p} знаков после запятой",
+                "Line {n}: “{v}” — at most {p} digits after the point",
+                n=index + 1,
+                v=format(value, "f"),
+                p=column.decimal_places,  # type: ignore[attr-defined]
+            )
+        ]
+    return []
 
 
 def normalize_lines(
@@ -432,6 +500,8 @@ def normalize_lines(
                     )
                 )
                 line[field] = None
+            else:
+                problems += _fits_field(line[field], field, index)
         if line["component"] not in Component.values:
             problems.append(
                 problem(
@@ -674,26 +744,153 @@ def card_create(
 
 @transaction.atomic
 def card_replace_lines(
-    *, actor: Any, card: Card, lines: Sequence[Mapping[str, Any]], reason: str = ""
+    *,
+    actor: Any,
+    card: Card,
+    lines: Sequence[Mapping[str, Any]],
+    reason: str = "",
+    template: CardTemplate | None = None,
 ) -> list[Problem]:
+    """New lines for an employee's card. `template` is the version the lines were copied from (the
+    card then records it); without it the card keeps the template it names."""
     ensure_open(card.period)
     own = _actor_employee(actor, card.organization_id)
     if own is not None and own.pk == card.employee_id:
         raise _own_card_refusal("card")
     normalized, problems = normalize_lines(card.organization, lines)
+    if template is not None and template.organization_id != card.organization_id:
+        problems.append(
+            problem(
+                "other_organization",
+                "template",
+                "Шаблон из другой организации",
+                "The template belongs to another organization",
+            )
+        )
     warnings = raise_if_errors(problems)
     old = [audit.snapshot(line, LINE_FIELDS) for line in card.lines.all()]
     card.lines.all().delete()
     created = CardLine.objects.bulk_create(CardLine(card=card, **line) for line in normalized)
-    audit.record(
-        actor=actor,
-        obj=card,
-        action="update",
-        reason=reason,
-        before={"lines": repr(old)},
-        after={"lines": repr([audit.snapshot(line, LINE_FIELDS) for line in created])},
+    before, after = (
+        {"lines": repr(old)},
+        {"lines": repr([audit.snapshot(line, LINE_FIELDS) for line in created])},
     )
+    if template is not None and template.pk != card.template_id:
+        before["template"] = audit.value_text(card.template)
+        card.template = template
+        card.save(update_fields=["template"])
+        after["template"] = audit.value_text(template)
+    audit.record(actor=actor, obj=card, action="update", reason=reason, before=before, after=after)
     return warnings
+
+
+def _stale_preview() -> InvalidInput:
+    return InvalidInput(
+        [
+            problem(
+                "stale_preview",
+                "digest",
+                "Карты изменились после просмотра: откройте предварительный просмотр ещё раз",
+                "The cards changed after the preview: open the preview again",
+            )
+        ]
+    )
+
+
+@transaction.atomic
+def card_template_apply(
+    *, actor: Any, template: CardTemplate, card_ids: Iterable[int], digest: str, reason: str = ""
+) -> list[Card]:
+    """Give the cards the version's lines and scheme: the cards of open periods that the version is
+    the template of, exactly those shown in the preview (`digest` is its fingerprint). A line that stays
+    (the same indicator, or the same component and label) is updated in place, keeping its scores; the
+    others go or come. Refuses, before writing anything, a card of a closed period, the actor's own card
+    and a preview that is out of date. One change in the audit log, one entry per card."""
+    from motiva.kpi import card_versions
+
+    organization = template.organization
+    own = _actor_employee(actor, organization.pk)
+    plan = card_versions.version_plan(template, actor_employee=own)
+    wanted = set(card_ids)
+    problems: list[Problem] = []
+    for refused in plan.refused:
+        if refused.card.pk not in wanted:
+            continue
+        if refused.refusal == "closed":
+            problems.append(
+                problem(
+                    "period_locked",
+                    "cards",
+                    "{e}: период «{p}» закрыт, карту нельзя изменить",
+                    "{e}: period “{p}” is closed, the card cannot be changed",
+                    e=str(refused.card.employee),
+                    p=refused.card.period.name,
+                )
+            )
+        else:
+            problems.append(
+                problem(
+                    "own_card",
+                    "cards",
+                    "{e}: свою собственную карту KPI меняет другой человек",
+                    "{e}: someone else changes your own KPI card",
+                    e=str(refused.card.employee),
+                )
+            )
+    raise_if_errors(problems)
+    if wanted != {p.card.pk for p in plan.changed} or digest != plan.digest:
+        raise _stale_preview()
+    source = list(template.lines.select_related("indicator", "scale").order_by("order", "id"))
+    normalized, problems = normalize_lines(organization, [_copy_line(line) for line in source])
+    raise_if_errors(problems)
+    change_id = uuid.uuid4()
+    cards = [p.card for p in plan.changed]
+    for card in cards:
+        ensure_open(card.period, "cards")
+    old_lines: dict[int, list[CardLine]] = {}
+    for line in CardLine.objects.filter(card__in=cards).order_by("card_id", "order", "id"):
+        old_lines.setdefault(line.card_id, []).append(line)
+    to_update: list[CardLine] = []
+    to_delete: list[int] = []
+    to_create: list[CardLine] = []
+    for card in cards:
+        lines = old_lines.get(card.pk, [])
+        before = {
+            "lines": repr([audit.snapshot(line, LINE_FIELDS) for line in lines]),
+            "template": audit.value_text(card.template),
+            "scheme": audit.value_text(card.scheme),
+        }
+        wanted_lines = [CardLine(card=card, **values) for values in normalized]
+        pairs, removed, added = card_versions.match_lines(lines, wanted_lines)
+        after_lines = []
+        for old, new in pairs:
+            for name in LINE_FIELDS:
+                setattr(old, name, getattr(new, name))
+            to_update.append(old)
+            after_lines.append(old)
+        to_delete += [line.pk for line in removed]
+        to_create += added
+        after_lines += added
+        after_lines.sort(key=lambda line: line.order)
+        card.template, card.scheme = template, template.scheme
+        audit.record(
+            actor=actor,
+            obj=card,
+            action="update",
+            reason=reason,
+            change_id=change_id,
+            before=before,
+            after={
+                "lines": repr([audit.snapshot(line, LINE_FIELDS) for line in after_lines]),
+                "template": audit.value_text(card.template),
+                "scheme": audit.value_text(card.scheme),
+            },
+        )
+    CardLine.objects.filter(pk__in=to_delete).delete()
+    CardLine.objects.bulk_update(to_update, list(LINE_FIELDS), batch_size=2000)
+    CardLine.objects.bulk_create(to_create, batch_size=2000)
+    Card.objects.bulk_update(cards, ["template", "scheme"], batch_size=2000)
+    return cards
 
 
 @transaction.atomic

@@ -5,7 +5,6 @@ copying from the template or the previous period; assigning a template to a whol
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django.contrib import messages
@@ -19,10 +18,12 @@ from django.utils.translation import gettext as _
 from motiva.core import access
 from motiva.core.errors import InvalidInput
 from motiva.engine.problems import Problem
+from motiva.kpi.card_versions import periodicity_mismatch, version_plan
 from motiva.kpi.models import Card, CardTemplate, Component, Indicator, Level, PayScheme, Scale
 from motiva.kpi.services import (
     card_create,
     card_replace_lines,
+    card_template_apply,
     card_template_create,
     cards_create_for_period,
     template_for,
@@ -30,21 +31,18 @@ from motiva.kpi.services import (
 from motiva.org.models import Assignment, Employee, Position, Unit
 from motiva.org.selectors import active_on, assignment_as_of
 from motiva.periods.models import Period, PeriodStatus
-from motiva.web.decorators import viewer_required
-
-# A point as a percent of the plan and a line's gate on a key indicator (see engine.scales / engine.card).
-EXTRA_NUMBER_FIELDS = (
-    "threshold_percent",
-    "target_percent",
-    "maximum_percent",
-    "gate_threshold",
-    "gate_threshold_percent",
-    "gate_cut_to",
-    "gate_cut_percent",
+from motiva.web.card_forms import (
+    NUMBER_FIELDS,
+    REFERENCE_FIELDS,
+    ApplyForm,
+    AssignForm,
+    CardPageForm,
+    CardSaveForm,
+    TemplateVersionForm,
+    VersionChoiceForm,
+    posted_lines,
 )
-NUMBER_FIELDS = ("weight", "threshold", "target", "maximum", "planned_amount", *EXTRA_NUMBER_FIELDS)
-LINE_FIELDS = ("component", "indicator", "label", "level", "scale", *NUMBER_FIELDS)
-MAX_LINES = 40
+from motiva.web.decorators import viewer_required
 
 
 def _configurer(request: HttpRequest, org: int) -> Any:
@@ -57,24 +55,16 @@ def _configurer(request: HttpRequest, org: int) -> Any:
 
 def _line_dicts(lines: Any) -> list[dict[str, Any]]:
     """Model lines as the editor's rows (text values, ids for references)."""
-    rows = []
-    for line in lines:
-        rows.append(
-            {
-                "component": line.component,
-                "indicator": line.indicator_id or "",
-                "label": line.label,
-                "level": line.level,
-                "weight": _text(line.weight),
-                "scale": line.scale_id or "",
-                "threshold": _text(line.threshold),
-                "target": _text(line.target),
-                "maximum": _text(line.maximum),
-                "planned_amount": _text(line.planned_amount),
-                **{field: _text(getattr(line, field)) for field in EXTRA_NUMBER_FIELDS},
-            }
-        )
-    return rows
+    return [
+        {
+            "component": line.component,
+            "label": line.label,
+            "level": line.level,
+            **{field: getattr(line, f"{field}_id") or "" for field in REFERENCE_FIELDS},
+            **{field: _text(getattr(line, field)) for field in NUMBER_FIELDS},
+        }
+        for line in lines
+    ]
 
 
 def _text(value: Any) -> str:
@@ -83,45 +73,29 @@ def _text(value: Any) -> str:
     return format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
 
 
-def _posted_lines(
-    request: HttpRequest, organization: Any
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The rows as posted (to show them again) and as the services take them (objects, numbers as text)."""
-    rows: list[dict[str, Any]] = []
-    for index in range(MAX_LINES):
-        if f"line-{index}-level" not in request.POST:
-            continue
-        rows.append({field: request.POST.get(f"line-{index}-{field}", "").strip() for field in LINE_FIELDS})
-    indicators = {str(i.pk): i for i in Indicator.objects.filter(organization=organization)}
-    scales = {str(s.pk): s for s in Scale.objects.filter(organization=organization)}
-    lines = []
-    for row in rows:
-        lines.append(
-            {
-                "component": row["component"] or Component.INDICATOR,
-                "indicator": indicators.get(row["indicator"]),
-                "label": row["label"],
-                "level": row["level"],
-                "scale": scales.get(row["scale"]),
-                **{
-                    f: row[f].replace(",", ".").replace("\u00a0", "").replace(" ", "") or None
-                    for f in NUMBER_FIELDS
-                },
-            }
-        )
-    return rows, lines
-
-
 def _render_problems(problems: list[Problem]) -> list[str]:
     language = get_language() or "ru"
     return [p.render(language) for p in problems]
 
 
-def _editor_context(organization: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _bad_lines(problems: list[Problem]) -> list[int]:
+    """The lines a refusal names ("lines[3].target" is the fourth), to open them in the editor."""
+    found = []
+    for p in problems:
+        if p.field.startswith("lines[") and "]" in p.field:
+            number = p.field[6 : p.field.index("]")]
+            if number.isdigit():
+                found.append(int(number))
+    return found
+
+
+def _editor_context(
+    organization: Any, rows: list[dict[str, Any]], open_lines: list[int] = ()
+) -> dict[str, Any]:  # type: ignore[assignment]
     return {
         "organization": organization,
         "editor": {
-            "lines": rows,
+            "lines": [{**row, "open": index in open_lines} for index, row in enumerate(rows)],
             # The direction and the monitoring-only flag let the editor warn as the services will refuse.
             "indicators": [
                 {
@@ -136,56 +110,70 @@ def _editor_context(organization: Any, rows: list[dict[str, Any]]) -> dict[str, 
                 {"id": s.pk, "label": f"{s.name} ({s.get_kind_display()})"}
                 for s in Scale.objects.filter(organization=organization).order_by("name")
             ],
+            "positions": [
+                {"id": pk, "label": f"{title} ({unit})"}
+                for pk, title, unit in Position.objects.filter(organization=organization)
+                .order_by("unit__path", "title")
+                .values_list("pk", "title", "unit__name")
+            ],
             "levels": [{"id": v, "label": str(label)} for v, label in Level.choices],
             "components": [{"id": v, "label": str(label)} for v, label in Component.choices],
+            "currency": organization.currency,
         },
     }
 
 
-@viewer_required
-def template_edit(request: HttpRequest, org: int, pk: int) -> HttpResponse:
-    """A position's card template: the version in force, a new version from a date, and assigning it."""
-    organization = _configurer(request, org)
+def _position_or_404(organization: Any, pk: int) -> Position:
     try:
-        position = Position.objects.select_related("unit").get(pk=pk, organization=organization)
+        return Position.objects.select_related("unit").get(pk=pk, organization=organization)
     except Position.DoesNotExist:
         raise Http404 from None
+
+
+@viewer_required
+def template_edit(request: HttpRequest, org: int, pk: int) -> HttpResponse:
+    """A position's card template: its latest version (in force, or from a later date), a new version
+    from a date, applying a version to existing cards, and assigning the template to a period."""
+    organization = _configurer(request, org)
+    position = _position_or_404(organization, pk)
     today = timezone.localdate()
-    current = (
-        template_for(position, today)
-        or CardTemplate.objects.filter(position=position).order_by("-version").first()
-    )
+    in_force = template_for(position, today)
+    latest = CardTemplate.objects.filter(position=position).order_by("-version").first()
+    current = latest or in_force  # a new version starts after the latest, so the editor offers it
     rows = (
         _line_dicts(current.lines.select_related("indicator", "scale").order_by("order", "id"))
         if current
         else []
     )
     errors: list[str] = []
-    data = {
-        "valid_from": (current.valid_to + dt.timedelta(days=1)).isoformat()
-        if current and current.valid_to
-        else today.replace(day=1).isoformat(),
-        "scheme": current.scheme_id if current else "",
-    }
+    open_lines: list[int] = []
+    month = today.replace(day=1)
+    if current is not None and current.valid_from >= month:
+        # the first day of the month after the latest version's start
+        month = (current.valid_from.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    data = {"valid_from": month.isoformat(), "scheme": current.scheme_id if current else ""}
     if request.method == "POST":
-        rows, lines = _posted_lines(request, organization)
-        data = {"valid_from": request.POST.get("valid_from", ""), "scheme": request.POST.get("scheme", "")}
-        scheme = (
-            PayScheme.objects.filter(organization=organization, pk=data["scheme"]).first()
-            if re.fullmatch(r"[0-9]{1,18}", data["scheme"])
-            else None
-        )
-        try:
-            valid_from = dt.date.fromisoformat(data["valid_from"])
-        except ValueError:
-            errors.append(_("Valid from: enter a date such as 2026-04-01."))
+        rows, lines, errors, open_lines = posted_lines(request.POST, organization)
+        head = TemplateVersionForm(request.POST, organization=organization)
+        data = {"valid_from": head["valid_from"].value() or "", "scheme": head["scheme"].value() or ""}
+        if not head.is_valid():
+            errors = [
+                f"{head.fields[name].label}: {message}"
+                for name, msgs in head.errors.items()
+                for message in msgs
+            ] + errors
         if not errors:
             try:
                 template, warnings = card_template_create(
-                    actor=request.user, position=position, valid_from=valid_from, lines=lines, scheme=scheme
+                    actor=request.user,
+                    position=position,
+                    valid_from=head.cleaned_data["valid_from"],
+                    lines=lines,
+                    scheme=head.cleaned_data["scheme"],
                 )
             except InvalidInput as error:
                 errors = _render_problems(error.problems)
+                open_lines = _bad_lines(error.problems)
             else:
                 messages.success(
                     request,
@@ -199,15 +187,16 @@ def template_edit(request: HttpRequest, org: int, pk: int) -> HttpResponse:
                 for warning in _render_problems(warnings):
                     messages.warning(request, warning)
                 return redirect("template_edit", org=organization.pk, pk=position.pk)
-    versions = CardTemplate.objects.filter(position=position).order_by("-version")
+    versions = CardTemplate.objects.filter(position=position).select_related("scheme").order_by("-version")
     return render(
         request,
         "web/card_editor.html",
         {
-            **_editor_context(organization, rows),
+            **_editor_context(organization, rows, open_lines),
             "mode": "template",
             "position": position,
             "current": current,
+            "in_force": in_force,
             "versions": versions,
             "errors": errors,
             "data": data,
@@ -220,26 +209,85 @@ def template_edit(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     )
 
 
-@viewer_required
-def template_assign(request: HttpRequest, org: int, pk: int) -> HttpResponse:
-    """Cards for everyone holding the position (or everyone in its unit) in a period, in one action."""
-    organization = _configurer(request, org)
-    if request.method != "POST":
-        raise Http404
-    try:
-        position = Position.objects.get(pk=pk, organization=organization)
-        period = Period.objects.get(pk=request.POST.get("period"), organization=organization)
-    except (Position.DoesNotExist, Period.DoesNotExist, ValueError):
-        raise Http404 from None
-    holders = Assignment.objects.filter(active_on(period.start), organization=organization)
-    if request.POST.get("scope") == "unit":
+def _assign_holders(position: Position, period: Period, scope: str) -> list[Employee]:
+    holders = Assignment.objects.filter(active_on(period.start), organization_id=position.organization_id)
+    if scope == "unit":
         unit = Unit.objects.get(pk=position.unit_id)
         holders = holders.filter(unit__path__startswith=unit.path)
     else:
         holders = holders.filter(position=position)
-    employees = Employee.objects.filter(pk__in=holders.values("employee_id")).order_by("last_name")
-    with transaction.atomic():
-        created, skipped = cards_create_for_period(actor=request.user, period=period, employees=employees)
+    return list(
+        Employee.objects.filter(pk__in=holders.values("employee_id")).order_by("last_name", "first_name")
+    )
+
+
+def _mismatches(position: Position, period: Period, employees: list[Employee], scope: str) -> list[Any]:
+    """Templates that would make cards off their rhythm in this period (each the one in force for the
+    position each person holds at the period's start)."""
+    if scope == "unit":
+        position_ids = set(
+            Assignment.objects.filter(active_on(period.start), employee__in=employees).values_list(
+                "position_id", flat=True
+            )
+        )
+        positions = Position.objects.filter(pk__in=position_ids).select_related("unit").order_by("title")
+    else:
+        positions = [position]
+    found = []
+    for holder_position in positions:
+        template = template_for(holder_position, period.start)
+        mismatch = periodicity_mismatch(template, period) if template else None
+        if mismatch is not None:
+            found.append(mismatch)
+    return found
+
+
+@viewer_required
+def template_assign(request: HttpRequest, org: int, pk: int) -> HttpResponse:
+    """Cards for everyone holding the position (or everyone in its unit) in a period, in one action.
+    When a template does not fit the kind of period (its lines are paid yearly, the period is a month),
+    the page first says so and asks for a confirmation."""
+    organization = _configurer(request, org)
+    if request.method != "POST":
+        raise Http404
+    position = _position_or_404(organization, pk)
+    form = AssignForm(request.POST, organization=organization)
+    if not form.is_valid():
+        for name, msgs in form.errors.items():
+            label = form.fields[name].label if name in form.fields else name
+            for message in msgs:
+                messages.error(request, f"{label}: {message}")
+        return redirect("template_edit", org=organization.pk, pk=position.pk)
+    period, scope = form.cleaned_data["period"], form.cleaned_data["scope"] or "position"
+    employees = _assign_holders(position, period, scope)
+    if not form.cleaned_data["confirm"]:
+        mismatches = _mismatches(position, period, employees, scope)
+        if mismatches:
+            having = set(
+                Card.objects.filter(period=period, employee__in=employees).values_list(
+                    "employee_id", flat=True
+                )
+            )
+            return render(
+                request,
+                "web/template_assign_confirm.html",
+                {
+                    "organization": organization,
+                    "position": position,
+                    "period": period,
+                    "scope": scope,
+                    "mismatches": mismatches,
+                    "new": [e for e in employees if e.pk not in having],
+                    "having": [e for e in employees if e.pk in having],
+                },
+            )
+    try:
+        with transaction.atomic():
+            created, skipped = cards_create_for_period(actor=request.user, period=period, employees=employees)
+    except InvalidInput as error:
+        for message in _render_problems(error.problems):
+            messages.error(request, message)
+        return redirect("template_edit", org=organization.pk, pk=position.pk)
     messages.success(request, _("Cards created: %(n)s.") % {"n": len(created)})
     language = get_language() or "ru"
     for employee, refusal in skipped:
@@ -248,39 +296,129 @@ def template_assign(request: HttpRequest, org: int, pk: int) -> HttpResponse:
 
 
 @viewer_required
+def template_apply(request: HttpRequest, org: int, pk: int) -> HttpResponse:
+    """A version of the position's template applied to the cards already made in open periods: first a
+    preview of what changes for whom, then the confirmation, which applies exactly what was shown."""
+    organization = _configurer(request, org)
+    position = _position_or_404(organization, pk)
+    viewer = request.viewer  # type: ignore[attr-defined]
+    own = viewer.employee if viewer.employee and viewer.employee.organization_id == organization.pk else None
+    form: VersionChoiceForm = (
+        ApplyForm(request.POST, position=position)
+        if request.method == "POST"
+        else VersionChoiceForm(request.GET, position=position)
+    )
+    errors: list[str] = []
+    if not form.is_valid():
+        errors += [
+            f"{form.fields[name].label or name}: {message}" if name in form.fields else message
+            for name, msgs in form.errors.items()
+            for message in msgs
+        ]
+    template = (form.cleaned_data.get("version") if form.is_bound and not errors else None) or (
+        CardTemplate.objects.filter(position=position).order_by("-version").first()
+    )
+    if template is None:
+        raise Http404
+    if request.method == "POST" and not errors:
+        try:
+            cards = card_template_apply(
+                actor=request.user,
+                template=template,
+                card_ids=form.cleaned_data["cards"],
+                digest=form.cleaned_data["digest"],
+                reason=form.cleaned_data["reason"],
+            )
+        except InvalidInput as error:
+            errors = _render_problems(error.problems)
+        else:
+            messages.success(
+                request,
+                _("Version %(v)s is applied to %(n)s cards.") % {"v": template.version, "n": len(cards)},
+            )
+            return redirect("template_edit", org=organization.pk, pk=position.pk)
+    plan = version_plan(template, actor_employee=own)
+    return render(
+        request,
+        "web/template_apply.html",
+        {
+            "organization": organization,
+            "position": position,
+            "template": template,
+            "versions": CardTemplate.objects.filter(position=position).order_by("-version"),
+            "plan": plan,
+            "card_ids": ",".join(str(p.card.pk) for p in plan.changed),
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@viewer_required
 def card_edit(request: HttpRequest, org: int, pk: int) -> HttpResponse:
-    """One employee's card for one period: edit its lines, or copy them from the template or the previous period."""
+    """One employee's card for one period: edit its lines, or copy them from the template version in
+    force for the period (the page names it) or from the previous period."""
     organization = _configurer(request, org)
     try:
         employee = Employee.objects.get(pk=pk, organization=organization)
-        period = Period.objects.get(
-            pk=request.GET.get("period") or request.POST.get("period"), organization=organization
-        )
-    except (Employee.DoesNotExist, Period.DoesNotExist, ValueError):
+    except Employee.DoesNotExist:
         raise Http404 from None
+    query = CardPageForm(
+        {
+            "period": request.GET.get("period") or request.POST.get("period"),
+            "copy": request.GET.get("copy", ""),
+        },
+        organization=organization,
+    )
+    query.is_valid()
+    if "period" not in query.cleaned_data:
+        raise Http404
+    period = query.cleaned_data["period"]
+    source = query.cleaned_data.get("copy", "")  # an unknown choice copies nothing
     viewer = request.viewer  # type: ignore[attr-defined]
     if viewer.employee is not None and viewer.employee.pk == employee.pk:
         raise Http404  # nobody sets their own card
-    card = Card.objects.filter(employee=employee, period=period).first()
+    card = Card.objects.filter(employee=employee, period=period).select_related("template").first()
     assignment = assignment_as_of(employee, period.start) or assignment_as_of(employee, period.end)
     template = template_for(assignment.position, period.start) if assignment else None
+    # A version that starts inside the period does not apply to it (cards follow the version in force
+    # at the period's start); the page says so rather than copy silently.
+    later = (
+        CardTemplate.objects.filter(
+            position=assignment.position, valid_from__gt=period.start, valid_from__lte=period.end
+        )
+        .order_by("valid_from")
+        .first()
+        if assignment
+        else None
+    )
     previous = (
         Card.objects.filter(employee=employee, period__end__lt=period.start)
         .order_by("-period__start")
         .first()
     )
-    source = request.GET.get("copy")
+    copied = None
     if source == "template" and template:
         rows = _line_dicts(template.lines.order_by("order", "id"))
+        copied = template
     elif source == "previous" and previous:
         rows = _line_dicts(previous.lines.order_by("order", "id"))
     else:
         rows = _line_dicts(card.lines.order_by("order", "id")) if card else []
     errors: list[str] = []
+    open_lines: list[int] = []
     if request.method == "POST":
         if period.status == PeriodStatus.CLOSED:
             errors.append(_("The period is closed: its cards cannot be changed."))
-        rows, lines = _posted_lines(request, organization)
+        rows, lines, line_errors, open_lines = posted_lines(request.POST, organization)
+        errors += line_errors
+        extra = CardSaveForm(request.POST)
+        if not extra.is_valid():
+            errors += [f"{extra.fields[n].label}: {m}" for n, msgs in extra.errors.items() for m in msgs]
+        # The version the lines were copied from, when they were (the card then records it).
+        posted = extra.cleaned_data.get("from_template", "") if not extra.errors else ""
+        copied = template if template and posted == str(template.pk) else None
+        reason = extra.cleaned_data.get("reason", "") if not extra.errors else ""
         if not errors:
             try:
                 if card is None:
@@ -289,14 +427,16 @@ def card_edit(request: HttpRequest, org: int, pk: int) -> HttpResponse:
                         employee=employee,
                         period=period,
                         lines=lines,
+                        template=copied,
                         scheme=template.scheme if template else None,
                     )
                 else:
                     warnings = card_replace_lines(
-                        actor=request.user, card=card, lines=lines, reason=request.POST.get("reason", "")
+                        actor=request.user, card=card, lines=lines, reason=reason, template=copied
                     )
             except InvalidInput as error:
                 errors = _render_problems(error.problems)
+                open_lines = _bad_lines(error.problems)
             else:
                 messages.success(
                     request, _("The card of %(e)s for %(p)s is saved.") % {"e": employee, "p": period.name}
@@ -308,12 +448,14 @@ def card_edit(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         request,
         "web/card_editor.html",
         {
-            **_editor_context(organization, rows),
+            **_editor_context(organization, rows, open_lines),
             "mode": "card",
             "employee": employee,
             "period": period,
             "card": card,
             "template": template,
+            "later": later,
+            "copied": copied,
             "previous": previous,
             "errors": errors,
             "closed": period.status == PeriodStatus.CLOSED,

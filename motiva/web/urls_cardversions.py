@@ -1,5 +1,9 @@
-"""Pages of one area of the site (included by motiva.web.urls)."""
+"""Pages of one area of the site (included by motiva.web.urls): card template versions applied to cards."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from motiva.web import cards
+
+urlpatterns: list = [
+    path("o/<int:org>/positions/<int:pk>/template/apply/", cards.template_apply, name="template_apply"),
+]

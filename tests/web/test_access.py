@@ -49,6 +49,7 @@ PAGES_WITH_ORG = {
     "templates",
     "template_edit",
     "card_edit",
+    "template_apply",  # cardversions: a template version applied to existing cards
     "value",
     "value_attachment",
     "worktime_calendar",
@@ -66,6 +67,13 @@ PAGES_WITH_ORG = {
     "staff_position",
     "staff_grades",
     "staff_grade",
+    # paycfg: scales and pay schemes
+    "paycfg_scales",
+    "paycfg_scale_new",
+    "paycfg_scale_edit",
+    "paycfg_schemes",
+    "paycfg_scheme_new",
+    "paycfg_scheme_edit",
 }
 
 
@@ -108,7 +116,7 @@ def expected_status(user: str, name: str, target: str) -> int:
         return 200 if user in COMPANY_READERS else 404
     if name in ("indicator_new", "indicator_edit"):
         return 200 if user in ("hr", "admin") else 404
-    if name in ("templates", "template_edit", "card_edit"):
+    if name in ("templates", "template_edit", "card_edit", "template_apply"):
         return 200 if user == "hr" else 404  # cards carry planned bonus amounts
     if name == "audit":
         return 200 if user in ("hr", "auditor", "admin") else 404
@@ -134,6 +142,8 @@ def expected_status(user: str, name: str, target: str) -> int:
         return 200 if user == "hr" else 404  # HR manages people and structure
     if name == "staff_person":
         return 200 if user in COMPANY_READERS or (user in MANAGES and may_open_card(user, target)) else 404
+    if name.startswith("paycfg_"):
+        return 200 if user in ("hr", "admin") else 404  # those who configure scales and schemes
     raise AssertionError(f"no expectation for {name}")
 
 
@@ -166,6 +176,8 @@ def test_the_walk_covers_every_page_of_the_site():
         "component_score",
         "group_correction_add",  # factsui: the period page's group corrections
         "group_correction_approve",
+        "paycfg_scale_chart",  # paycfg: the chart as parameters are typed (tests/web/test_paycfg_scales.py)
+        "paycfg_scheme_preview",  # paycfg: a scheme tried on one person (tests/web/test_paycfg_schemes.py)
     }
     public = {"staff_invite"}  # the invitation's one-time link (tests/web/test_staff_accounts.py)
     assert names - {"home", "login", "logout", "healthz", "my_card"} - posts - public == PAGES_WITH_ORG
@@ -204,6 +216,16 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
         if person != "outsider"
     ]
     urls.append(("worktime_calendar_year", "", reverse("worktime_calendar_year", args=[company, 2026])))
+    from motiva.kpi.models import PayScheme
+
+    scheme = PayScheme.objects.get(organization=cast["company"], name="20 %")
+    urls += [(name, "", reverse(name, args=[company])) for name in ("paycfg_scales", "paycfg_schemes")]
+    urls += [
+        ("paycfg_scale_new", "", reverse("paycfg_scale_new", args=[company]) + "?kind=step_table"),
+        ("paycfg_scale_edit", "", reverse("paycfg_scale_edit", args=[company, cast["scale"].pk])),
+        ("paycfg_scheme_new", "", reverse("paycfg_scheme_new", args=[company]) + "?kind=three_level"),
+        ("paycfg_scheme_edit", "", reverse("paycfg_scheme_edit", args=[company, scheme.pk])),
+    ]
     # the search finds the carded people by a common letter; no salary or bonus may show
     urls += [("search", "", reverse("search", args=[company]) + f"?q={q}") for q in ("ов", "а", "Продажи")]
     urls += [
@@ -223,6 +245,11 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
             "card_edit",
             "",
             reverse("card_edit", args=[company, cast["people"]["anna"].pk]) + f"?period={cast['period'].pk}",
+        ),
+        (
+            "template_apply",
+            "",
+            reverse("template_apply", args=[company, cast["people"]["anna"].assignments.get().position_id]),
         ),
     ]
     from django.core.files.base import ContentFile
@@ -266,7 +293,13 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
         reverse("card_edit", args=[company, cast["people"]["anna"].pk])
         + f"?period={cast['other_period'].pk}",
         reverse("template_edit", args=[company, cast["people"]["outsider"].assignments.get().position_id]),
+        reverse("template_apply", args=[company, cast["people"]["outsider"].assignments.get().position_id]),
         reverse("staff_person", args=[company, cast["people"]["outsider"].pk]),
+        reverse("paycfg_scale_edit", args=[company, cast["other_scale"].pk]),
+        reverse(
+            "paycfg_scheme_edit",
+            args=[company, PayScheme.objects.get(organization=cast["other"]).pk],
+        ),
         reverse("staff_position", args=[company, cast["people"]["outsider"].assignments.get().position_id]),
         reverse("staff_unit", args=[company, cast["people"]["outsider"].assignments.get().unit_id]),
         reverse("staff_unit_absences", args=[company, cast["people"]["outsider"].assignments.get().unit_id]),
