@@ -18,8 +18,11 @@ from motiva.core.errors import InvalidInput
 from motiva.engine.scales import PlanValues, compute_score, parse_scale_params
 from motiva.kpi.models import Direction, Indicator, IndicatorKind, Periodicity, Scale
 from motiva.kpi.services import indicator_create, indicator_update
+from motiva.kpi.usage import scale_usage
 from motiva.org.models import Position
 from motiva.web.decorators import viewer_required
+from motiva.web.paycfg import chart_points
+from motiva.web.paycfg_forms import describe_scale
 
 
 def _can_read_library(viewer: access.Viewer, organization_id: int) -> bool:
@@ -44,6 +47,9 @@ def indicator_list(request: HttpRequest, org: int) -> HttpResponse:
         value = request.GET.get(name, "")
         if value in choices.values:
             indicators = indicators.filter(**{name: value})
+    paid = request.GET.get("paid", "")
+    if paid in ("monitoring", "paid"):  # monitoring-only indicators are tracked, never paid on
+        indicators = indicators.filter(monitoring_only=paid == "monitoring")
     active = request.GET.get("active", "1")
     if active == "1":
         indicators = indicators.filter(is_active=True)
@@ -56,6 +62,7 @@ def indicator_list(request: HttpRequest, org: int) -> HttpResponse:
             "q": q,
             "filters": request.GET,
             "active": active,
+            "paid": paid if paid in ("monitoring", "paid") else "",
             "kinds": IndicatorKind.choices,
             "directions": Direction.choices,
             "periodicities": Periodicity.choices,
@@ -202,5 +209,13 @@ def scale_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     return render(
         request,
         "web/scale.html",
-        {"organization": organization, "scale": scale, "chart": scale_points(scale), "sample": SAMPLE_PLAN},
+        {
+            "organization": organization,
+            "scale": scale,
+            "chart": chart_points(scale.kind, scale.params),
+            "sample": SAMPLE_PLAN,
+            "described": describe_scale(scale.kind, scale.params),
+            "usage": scale_usage(scale),
+            "can_edit": access.can_configure(viewer, organization.pk),
+        },
     )
