@@ -106,6 +106,9 @@ def _unit_open(unit: Unit | None, day: dt.date, field: str) -> list[Problem]:
 
 
 def _employed(person: Employee | None, day: dt.date, field: str, ru: str, en: str) -> list[Problem]:
+    if person is not None:
+        # the dates as stored: an instance may predate a termination recorded since
+        person = Employee.objects.filter(pk=person.pk).first() or person
     if person is not None and not person.is_employed_on(day):
         return [
             problem(

@@ -125,7 +125,7 @@ def org_tree(request: HttpRequest, org: int) -> HttpResponse:
     found_people: list[dict[str, Any]] = []
     open_paths: set[str] = set()
     if q:
-        low = q.casefold()
+        low = q.casefold()  # units and positions are matched in memory: any letters, any case
         found_units = [u for u in units if low in u.name.casefold() or low in u.code.casefold()][
             :SEARCH_LIMIT
         ]
@@ -190,12 +190,15 @@ def _ancestor_paths(path: str) -> list[str]:
 
 def _search_people(people: Any, q: str) -> Any:
     for word in q.split()[:4]:
-        people = people.filter(
-            Q(last_name__icontains=word)
-            | Q(first_name__icontains=word)
-            | Q(middle_name__icontains=word)
-            | Q(personnel_number__iexact=word)
-        )
+        # SQLite folds the case of ASCII letters only: the usual spellings of a Cyrillic word are tried too
+        condition = Q(personnel_number__iexact=word)
+        for spelling in {word, word.lower(), word.capitalize(), word.upper()}:
+            condition |= (
+                Q(last_name__icontains=spelling)
+                | Q(first_name__icontains=spelling)
+                | Q(middle_name__icontains=spelling)
+            )
+        people = people.filter(condition)
     return people.order_by("last_name", "first_name", "pk")
 
 
