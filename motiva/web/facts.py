@@ -120,6 +120,18 @@ class Rights:
             if self.indicators[level] and (self.editable(level) or self.confirmed[level])
         ]
 
+    def lines(self, level: str) -> Any:
+        """The card lines of this level whose cells this viewer may read: all for HR and those who read
+        the whole company; else their people's lines and the lines they supply or confirm."""
+        lines = _entered_lines(self.period).filter(level=level)
+        if self.is_hr or self.reads_all:
+            return lines
+        return lines.filter(
+            Q(indicator_id__in=self.supplied)
+            | (confirmed_by_position(self.position) if self.position else Q(pk__in=[]))
+            | (Q(card__employee_id__in=self.team) if level == "personal" else Q(pk__in=[]))
+        )
+
     def kinds(self, level: str) -> list[str]:
         return ["fact", "plan"] if self.is_hr and level != "personal" and self.indicators[level] else ["fact"]
 
@@ -159,14 +171,9 @@ class Grid:
         q: str = "",
     ) -> Any:
         """The rows this viewer may fill in or confirm, filtered; a queryset (or a list for the company)."""
-        lines = self.lines if indicator is None else self.lines.filter(indicator=indicator)
-        mine = lines
-        if not (self.rights.is_hr or self.rights.reads_all):
-            mine = lines.filter(
-                Q(indicator_id__in=self.rights.supplied)
-                | (confirmed_by_position(self.position) if self.position else Q(pk__in=[]))
-                | (Q(card__employee_id__in=self.team) if self.level == "personal" else Q(pk__in=[]))
-            )
+        mine = self.rights.lines(self.level).filter(indicator_id__in=self.by_id)
+        if indicator is not None:
+            mine = mine.filter(indicator=indicator)
         values = IndicatorValue.objects.filter(
             period=self.period, kind=self.kind, indicator_id=OuterRef("indicator_id")
         ).filter(Q(value__isnull=False) | ~Q(level_code=""))
@@ -364,9 +371,7 @@ def fact_grid(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     level, levels, level_note = _choose_level(request, rights)
     kinds = rights.kinds(level)
     grid_indicators = Indicator.objects.filter(
-        pk__in=(
-            rights.indicators[level] if rights.reads_all else rights.editable(level) | rights.confirmed[level]
-        )
+        pk__in=rights.lines(level).values("indicator_id"),
     ).order_by("name", "code")
     query = request.GET.copy()
     query["level"] = level
