@@ -505,6 +505,8 @@ def scheme_preview(request: HttpRequest, org: int) -> HttpResponse:
     """The pay of one person in one period under the scheme as typed (unsaved): engine, trace, nothing written."""
     organization = _configurable(request, org)
     viewer = request.viewer  # type: ignore[attr-defined]
+    if not viewer.reads_all_pay(organization.pk):
+        raise Http404  # a person's pay: only for those who may see pay (not the administrator)
     context: dict[str, Any] = {"organization": organization}
     kind_form = SchemeKindForm(request.POST)
     if not kind_form.is_valid():

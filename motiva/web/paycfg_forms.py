@@ -66,6 +66,7 @@ class Table:
     def rows(self) -> list[dict[str, Any]] | None:
         """The cleaned rows (empty rows left out), or None when a row is invalid."""
         if not self.formset.is_valid():
+            self.errors += [str(e) for e in self.formset.non_form_errors()]
             return None
         return [
             row
