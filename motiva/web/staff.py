@@ -32,6 +32,7 @@ from motiva.org.models import Absence, AbsenceKind, Assignment, Grade, ObserverG
 from motiva.org.selectors import active_on
 from motiva.web import staff_forms as f
 from motiva.web.decorators import viewer_required
+from motiva.web.forms import show_problems
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 30
@@ -288,6 +289,7 @@ def unit_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     observer = f.ObserverForm(request.POST if action == "observer" else None, organization=organization)
     end = f.ObserverEndForm(request.POST if action == "observer_end" else None)
     here = reverse("staff_unit", args=[organization.pk, unit.pk])
+    refused = False
     try:
         if action == "edit" and edit.is_valid():
             data = edit.cleaned_data
@@ -329,15 +331,18 @@ def unit_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             grant = _get(ObserverGrant, organization, end.cleaned_data["grant"], unit=unit)
             org_services.observer_end(actor=request.user, grant=grant, end_date=end.cleaned_data["end_date"])
             return _saved(
-                request, _("The observer's access ends on %(d)s.") % {"d": end.cleaned_data["end_date"]}, here
+                request,
+                _("The observer's access ends on %(d)s.") % {"d": _date(end.cleaned_data["end_date"])},
+                here,
             )
     except InvalidInput as error:
-        form = {"edit": edit, "close": close, "observer": observer, "observer_end": end, "reopen": close}[
-            action
-        ]
+        refused = True
         if action == "reopen":
-            close.is_valid()
-        f.add_problems(form, error)
+            show_problems(request, error)
+        else:
+            f.add_problems(
+                {"edit": edit, "close": close, "observer": observer, "observer_end": end}[action], error
+            )
     if action and action not in ("edit", "close", "observer", "observer_end", "reopen"):
         messages.error(request, _("Unknown action."))
     ancestors = list(
@@ -356,7 +361,7 @@ def unit_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         .select_related("user", "user__employee")
         .order_by("-start_date")
     )
-    errors = any(form.errors for form in (edit, close, observer, end))
+    errors = refused or any(form.errors for form in (edit, close, observer, end))
     return render(
         request,
         "web/staff/unit.html",
@@ -819,6 +824,7 @@ def person(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     if action and action not in PERSON_ACTIONS:
         messages.error(request, _("Unknown action."))
     form = forms_.get(action)
+    refused = False
     try:
         if action == "change" and form.is_valid():
             data = form.cleaned_data
@@ -888,10 +894,11 @@ def person(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             org_services.role_revoke(actor=request.user, grant=grant)
             return _saved(request, _("The role is revoked."), here)
     except InvalidInput as error:
-        if form is None:
-            form = forms_["role_grant"]
-            form.is_valid()
-        f.add_problems(form, error)
+        refused = True
+        if form is None:  # an action without fields (disable, revoke): its refusal above the page
+            show_problems(request, error)
+        else:
+            f.add_problems(form, error)
     show_pay = access.can_see_pay(viewer, employee)
     today = timezone.localdate()
     history = list(
@@ -901,7 +908,7 @@ def person(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     )
     user = employee.user
     roles = list(RoleAssignment.objects.filter(user=user, organization=organization)) if user else []
-    errors = any(form_.errors for form_ in forms_.values())
+    errors = refused or any(form_.errors for form_ in forms_.values())
     return render(
         request,
         "web/staff/person.html",

@@ -398,3 +398,38 @@ def test_actions_are_refused_to_those_without_the_role(client, cast):
     assert period.status == "calculated"
     assert period.runs.count() == 1
     assert not cast["run"].signatures.exists()
+
+
+def test_an_observer_reads_a_subtree_without_managing_it(client, cast):
+    """SPEC C1 «матрица заместителя»: Carl, an engineer of the service, observes the sales unit — he reads
+    its people's cards, results and pay as its manager would, but scores, enters and signs nothing."""
+    import datetime as dt
+
+    from motiva.core import access
+    from motiva.org.services import observer_end, observer_grant
+
+    company = cast["company"].pk
+    anna, boss2 = cast["people"]["anna"], cast["people"]["boss2"]
+    card = reverse("employee_card", args=[company, anna.pk])
+    client.force_login(cast["users"]["carl"])
+    assert client.get(card).status_code == 404
+    grant = observer_grant(
+        actor=cast["users"]["hr"],
+        unit=cast["units"]["sales"],
+        user=cast["users"]["carl"],
+        start_date=dt.date(2020, 1, 1),
+    )
+    page = client.get(card)
+    assert page.status_code == 200 and any(v in page.content.decode() for v in variants(PAY["anna"]))
+    run = client.get(reverse("run", args=[company, cast["run"].pk])).content.decode()
+    assert "Аннина" in run and "Сервисов" not in run and not any(v in run for v in money_of("boss2"))
+    assert client.get(reverse("employee_card", args=[company, boss2.pk])).status_code == 404
+    for name in ("team", "staff_people"):
+        assert client.get(reverse(name, args=[company])).status_code == 404
+    viewer = access.viewer_for(cast["users"]["carl"])
+    assert not access.can_score_components(viewer, anna)
+    assert not access.can_enter_facts(viewer, company)
+    assert not access.can_sign(viewer, cast["run"], "manager")
+    assert not access.can_edit_cards(viewer, company)
+    observer_end(actor=cast["users"]["hr"], grant=grant, end_date=dt.date(2020, 12, 31))
+    assert client.get(card).status_code == 404
