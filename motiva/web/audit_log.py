@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from motiva.core import access, audit_read
 from motiva.core.models import AuditAction, AuditEvent, Organization
 from motiva.web.decorators import viewer_required
+from motiva.web.search import contains
 from motiva.web.templatetags.motiva import money, num
 
 CHANGES_PER_PAGE = 25
@@ -70,9 +71,9 @@ class AuditFilterForm(forms.Form):
         people = access.employees(self.viewer, self.organization)
         for term in text.split():
             people = people.filter(
-                Q(last_name__icontains=term)
-                | Q(first_name__icontains=term)
-                | Q(middle_name__icontains=term)
+                contains("last_name", term)
+                | contains("first_name", term)
+                | contains("middle_name", term)
                 | Q(personnel_number__iexact=term)
             )
         found = list(people.order_by("last_name", "first_name")[: PEOPLE_LIMIT + 1])

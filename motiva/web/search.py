@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motiva.core import access
@@ -23,17 +24,26 @@ LIMIT = 30  # of each kind; the page says when there are more
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(
-        label=gettext_lazy("Search"),
-        min_length=2,
-        max_length=100,
-        strip=True,
-        error_messages={"min_length": gettext_lazy("Type at least 2 characters.")},
-    )
+    q = forms.CharField(label=gettext_lazy("Search"), max_length=100, strip=True)
+
+    def clean_q(self) -> str:
+        text = self.cleaned_data["q"]
+        if len(text) < 2 and not text.isdigit():  # a personnel number may be one digit
+            raise forms.ValidationError(_("Type at least 2 characters."))
+        return text
 
 
 def _terms(text: str) -> list[str]:
     return [t for t in text.split() if t][:5]
+
+
+def contains(field: str, term: str) -> Q:
+    """`field` contains `term` in any case. SQLite folds only ASCII letters, so the usual spellings of a
+    Cyrillic word (as typed, lower case, capitalised, upper case) are asked for too."""
+    query = Q()
+    for variant in dict.fromkeys((term, term.lower(), term.capitalize(), term.upper())):
+        query |= Q(**{f"{field}__icontains": variant})
+    return query
 
 
 def find_people(viewer: access.Viewer, organization: Any, text: str) -> QuerySet[Employee]:
@@ -42,9 +52,9 @@ def find_people(viewer: access.Viewer, organization: Any, text: str) -> QuerySet
     people = access.employees(viewer, organization)
     for term in _terms(text):
         people = people.filter(
-            Q(last_name__icontains=term)
-            | Q(first_name__icontains=term)
-            | Q(middle_name__icontains=term)
+            contains("last_name", term)
+            | contains("first_name", term)
+            | contains("middle_name", term)
             | Q(personnel_number__iexact=term)
         )
     return people.order_by("last_name", "first_name", "middle_name", "pk")
@@ -53,7 +63,7 @@ def find_people(viewer: access.Viewer, organization: Any, text: str) -> QuerySet
 def find_units(viewer: access.Viewer, organization: Any, text: str) -> QuerySet[Any]:
     units = access.units(viewer, organization)
     for term in _terms(text):
-        units = units.filter(Q(name__icontains=term) | Q(code__iexact=term))
+        units = units.filter(contains("name", term) | Q(code__iexact=term))
     return units.order_by("path")
 
 
@@ -66,7 +76,7 @@ def find_indicators(viewer: access.Viewer, organization: Any, text: str) -> Quer
         ).values("indicator_id")
         indicators = indicators.filter(pk__in=on_cards)
     for term in _terms(text):
-        indicators = indicators.filter(Q(name__icontains=term) | Q(code__icontains=term))
+        indicators = indicators.filter(contains("name", term) | Q(code__icontains=term))
     return indicators.order_by("name", "pk")
 
 
