@@ -236,7 +236,7 @@ def scale_tables(kind: str) -> dict[str, Table]:
                     Column("inclusive", _("Including the bound"), flag(_("Including"), True)),
                 ),
                 _(
-                    "“Including the bound”: 105 reaches a step from 105 %; without it, only a fact above 105 % does."
+                    "“Including the bound”: a fact of 105 reaches a step from 105; without it, only a fact above 105 does."
                 ),
             )
         }

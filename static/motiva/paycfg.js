@@ -56,7 +56,7 @@
       base.yAxis = { type: "value", name: data.y };
       base.series = [{ type: "bar", data: data.values.map(function (v) { return v === null ? null : parseFloat(v); }) }];
     } else {
-      base.xAxis = { type: "value", name: data.x, nameLocation: "middle", nameGap: 26, min: parseFloat(data.xmin), max: parseFloat(data.xmax) };
+      base.xAxis = { type: "value", name: data.x, nameLocation: "middle", nameGap: 26, min: parseFloat(data.xmin), max: parseFloat(data.xmax), axisLabel: { hideOverlap: true } };
       base.yAxis = { type: "value", name: data.y };
       base.series = [{
         type: "line", showSymbol: false, step: data.step ? "end" : false,
@@ -133,6 +133,7 @@
   }
   var initial = document.getElementById("scale-live");
   if (chartEl) draw(initial ? JSON.parse(initial.textContent) : null);
+  if (form) refresh();  // a new scale's defaults, or a form sent back with errors
 
   // ---- Small charts of the scale list
   var small = document.getElementById("paycfg-charts");
