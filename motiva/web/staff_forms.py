@@ -101,7 +101,11 @@ class UnitForm(OrgForm):
     parent = UnitChoiceField(label=_("Parent unit"), queryset=Unit.objects.none(), required=False)
     block = forms.ChoiceField(label=_("Block"), choices=Block.choices, initial=Block.ADMINISTRATIVE)
     management_level = forms.TypedChoiceField(
-        label=_("Management level"), choices=LEVELS, coerce=int, required=False, empty_value=None
+        label=_("Management level"),
+        choices=[("", _("one below the parent")), *LEVELS],
+        coerce=int,
+        required=False,
+        empty_value=None,
     )
     head = PersonnelNumberField(
         label=_("Head (personnel number)"), help_text=_("Empty: the unit has no head yet.")
