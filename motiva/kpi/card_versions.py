@@ -92,6 +92,17 @@ class VersionPlan:
             periods[plan.card.period_id] = plan.card.period
         return [(periods[pk], groups[pk]) for pk in sorted(groups, key=lambda pk: periods[pk].start)]
 
+    def groups_by_period(self) -> list[tuple[Period, list[tuple[CardPlan, list[CardPlan]]]]]:
+        """Per period, the cards that change in the same way, together: (one of them, all of them)."""
+        result = []
+        for period, plans in self.by_period():
+            groups: dict[tuple[Any, ...], list[CardPlan]] = {}
+            for plan in plans:
+                key = (tuple(plan.lines), plan.scheme, plan.card.template_id, tuple(plan.notes))
+                groups.setdefault(key, []).append(plan)
+            result.append((period, [(same[0], same) for same in groups.values()]))
+        return result
+
     def refused_by_period(self) -> list[tuple[Period, str, list[Employee]]]:
         """The refused cards as (period, reason, people), in the periods' order."""
         groups: dict[tuple[int, str], list[Employee]] = defaultdict(list)
@@ -193,7 +204,7 @@ def version_cards(template: CardTemplate) -> list[Card]:
         holders = holders.filter(start_date__lte=template.valid_to + dt.timedelta(days=400))
     cards = list(
         Card.objects.filter(period__in=periods, employee_id__in=holders.values("employee_id"))
-        .select_related("employee", "period", "template", "scheme")
+        .select_related("employee", "period", "template__position", "scheme")
         .order_by("period__start", "employee__last_name", "employee__first_name", "pk")
     )
     spans: dict[int, list[tuple[int, dt.date, dt.date | None]]] = defaultdict(list)

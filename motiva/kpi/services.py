@@ -845,12 +845,18 @@ def card_template_apply(
     raise_if_errors(problems)
     change_id = uuid.uuid4()
     cards = [p.card for p in plan.changed]
-    for card in cards:
-        ensure_open(card.period, "cards")
+    for period in {card.period_id: card.period for card in cards}.values():
+        ensure_open(period, "cards")
     old_lines: dict[int, list[CardLine]] = {}
-    for line in CardLine.objects.filter(card__in=cards).order_by("card_id", "order", "id"):
+    for line in (
+        CardLine.objects.filter(card__in=cards)
+        .select_related("indicator", "scale", "confirmer_position")
+        .order_by("card_id", "order", "id")
+    ):
         old_lines.setdefault(line.card_id, []).append(line)
-    to_update: list[CardLine] = []
+    # Every card gets the same values for a line of the version: one UPDATE per line of the version
+    # (and one per changed scheme), however many cards.
+    to_update: dict[int, list[int]] = {}
     to_delete: list[int] = []
     to_create: list[CardLine] = []
     for card in cards:
@@ -861,12 +867,16 @@ def card_template_apply(
             "scheme": audit.value_text(card.scheme),
         }
         wanted_lines = [CardLine(card=card, **values) for values in normalized]
+        index_of = {id(line): index for index, line in enumerate(wanted_lines)}
         pairs, removed, added = card_versions.match_lines(lines, wanted_lines)
         after_lines = []
         for old, new in pairs:
+            if any(
+                audit.value_text(getattr(old, n)) != audit.value_text(getattr(new, n)) for n in LINE_FIELDS
+            ):
+                to_update.setdefault(index_of[id(new)], []).append(old.pk)
             for name in LINE_FIELDS:
                 setattr(old, name, getattr(new, name))
-            to_update.append(old)
             after_lines.append(old)
         to_delete += [line.pk for line in removed]
         to_create += added
@@ -887,9 +897,15 @@ def card_template_apply(
             },
         )
     CardLine.objects.filter(pk__in=to_delete).delete()
-    CardLine.objects.bulk_update(to_update, list(LINE_FIELDS), batch_size=2000)
+    for index, pks in to_update.items():
+        for start in range(0, len(pks), 2000):
+            CardLine.objects.filter(pk__in=pks[start : start + 2000]).update(**normalized[index])
     CardLine.objects.bulk_create(to_create, batch_size=2000)
-    Card.objects.bulk_update(cards, ["template", "scheme"], batch_size=2000)
+    ids = [card.pk for card in cards]
+    for start in range(0, len(ids), 2000):
+        Card.objects.filter(pk__in=ids[start : start + 2000]).update(
+            template=template, scheme=template.scheme
+        )
     return cards
 
 

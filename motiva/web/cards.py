@@ -107,7 +107,7 @@ def _editor_context(
                 for i in Indicator.objects.filter(organization=organization, is_active=True).order_by("code")
             ],
             "scales": [
-                {"id": s.pk, "label": f"{s.name} ({s.get_kind_display()})"}
+                {"id": s.pk, "label": _scale_label(s)}
                 for s in Scale.objects.filter(organization=organization).order_by("name")
             ],
             "positions": [
@@ -121,6 +121,14 @@ def _editor_context(
             "currency": organization.currency,
         },
     }
+
+
+def _scale_label(scale: Scale) -> str:
+    """The scale's name, with its kind unless the name already says it."""
+    kind = str(scale.get_kind_display())
+    if kind.split(":")[0].split(" ")[0].casefold() in scale.name.casefold():
+        return scale.name
+    return f"{scale.name} ({kind})"
 
 
 def _position_or_404(organization: Any, pk: int) -> Position:
