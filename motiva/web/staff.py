@@ -423,11 +423,13 @@ def unit_absences(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         organization=organization,
         unit__path__startswith=unit.path,
     ).values("employee_id")
-    people = list(
-        access.employees(viewer, organization, first)
-        .filter(pk__in=in_unit)
-        .order_by("last_name", "first_name", "pk")[: CALENDAR_ROWS + 1]
-    )
+    only_away = request.GET.get("away") == "1"
+    people_in_unit = access.employees(viewer, organization, first).filter(pk__in=in_unit)
+    if only_away:
+        people_in_unit = people_in_unit.filter(
+            pk__in=Absence.objects.filter(start_date__lte=last, end_date__gte=first).values("employee_id")
+        )
+    people = list(people_in_unit.order_by("last_name", "first_name", "pk")[: CALENDAR_ROWS + 1])
     more = len(people) > CALENDAR_ROWS
     people = people[:CALENDAR_ROWS]
     days = [first + dt.timedelta(days=i) for i in range(last.day)]
@@ -472,6 +474,7 @@ def unit_absences(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             "previous": previous.strftime("%Y-%m"),
             "following": following.strftime("%Y-%m"),
             "legend": [(ABSENCE_MARK[k], label) for k, label in AbsenceKind.choices],
+            "only_away": only_away,
         },
     )
 
@@ -622,7 +625,7 @@ def grade_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     show_pay = viewer.reads_all_pay(organization.pk)
     initial = {"code": grade.code, "name": grade.name}
     if show_pay:
-        initial |= {"salary_min": grade.salary_min, "salary_max": grade.salary_max}
+        initial |= {"salary_min": _number(grade.salary_min), "salary_max": _number(grade.salary_max)}
     form = f.GradeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -950,6 +953,13 @@ def _date(day: dt.date) -> str:
     from django.utils.formats import date_format
 
     return date_format(day, "SHORT_DATE_FORMAT")
+
+
+def _number(value: Any) -> str:
+    """A stored amount as the reader types it back (70 000,00 in Russian)."""
+    from django.utils.formats import number_format
+
+    return number_format(value, 2, use_l10n=True, force_grouping=True)
 
 
 def _link_days() -> int:
