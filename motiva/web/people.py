@@ -385,7 +385,12 @@ def team(request: HttpRequest, org: int) -> HttpResponse:
                     + f"?period={period.pk}",
                 }
             )
-    order, rows = sort_team_rows(rows, request.GET.get("sort", "-result"))
+    asked = request.GET.get("sort") or "-result"
+    order, rows = sort_team_rows(rows, asked)
+    if order != asked:
+        messages.warning(
+            request, _("Sort: unknown order “%(sort)s”; sorted by result.") % {"sort": asked[:40]}
+        )
     for place, row in enumerate(
         sorted((r for r in rows if r["result"] is not None), key=lambda r: -r["result"]), start=1
     ):
