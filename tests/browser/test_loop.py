@@ -89,7 +89,7 @@ def test_the_whole_loop_in_a_browser(browser, live_server, cast):
     editor = hr.page.locator("[data-testid=card-editor]")
     editor.locator("input[name=valid_from]").fill("2026-04-01")
     editor.get_by_role("button", name="Добавить строку").click()
-    rows = editor.locator("tbody tr")
+    rows = editor.locator("[data-testid=card-line]")
     assert rows.count() == 2
     rows.nth(0).locator("input[name$=-weight]").fill("70")
     assert hr.page.locator("[data-testid=weight-total]").inner_text() == "70 %"
