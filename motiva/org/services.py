@@ -106,10 +106,12 @@ def _unit_open(unit: Unit | None, day: dt.date, field: str) -> list[Problem]:
 
 
 def _employed(person: Employee | None, day: dt.date, field: str, ru: str, en: str) -> list[Problem]:
+    """Refuses a manager or head who has left by that day. One hired later is accepted: onboarding a
+    company enters people with their old hire dates under today's managers."""
     if person is not None:
         # the dates as stored: an instance may predate a termination recorded since
         person = Employee.objects.filter(pk=person.pk).first() or person
-    if person is not None and not person.is_employed_on(day):
+    if person is not None and person.termination_date is not None and person.termination_date < day:
         return [
             problem(
                 "not_employed",
