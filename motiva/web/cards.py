@@ -481,5 +481,15 @@ def template_list(request: HttpRequest, org: int) -> HttpResponse:
         .select_related("unit")
         .order_by("unit__path", "title")
     )
-    rows = [{"position": p, "template": template_for(p, today)} for p in positions]
+    latest: dict[int, CardTemplate] = {}
+    for template in CardTemplate.objects.filter(organization=organization).order_by(
+        "position_id", "-version"
+    ):
+        latest.setdefault(template.position_id, template)
+    rows = []
+    for p in positions:
+        in_force = template_for(p, today)
+        newest = latest.get(p.pk)
+        later = newest if newest is not None and (in_force is None or newest.pk != in_force.pk) else None
+        rows.append({"position": p, "template": in_force, "later": later})
     return render(request, "web/templates.html", {"organization": organization, "rows": rows})

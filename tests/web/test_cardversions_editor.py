@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from motiva.kpi import services as kpi
 from motiva.kpi.models import Card, CardTemplate
@@ -185,3 +186,25 @@ def test_odd_query_values_of_the_card_editor_never_fail(client, cast, copy, peri
     assert client.get(url, {"period": period, "copy": copy}).status_code == 404
     response = client.get(url, {"period": cast["period"].pk, "copy": copy})
     assert response.status_code == 200
+
+
+def test_a_future_version_is_the_one_offered_and_the_list_names_it(client, cast):
+    hr = cast["users"]["hr"]
+    client.force_login(hr)
+    position = seller(cast)
+    today = timezone.localdate()
+    start = (today.replace(day=1) + dt.timedelta(days=62)).replace(day=1)
+    kpi.card_template_create(
+        actor=hr,
+        position=position,
+        valid_from=start,
+        lines=[{"indicator": cast["indicator"], "weight": "100", "scale": cast["scale"], "target": "4200"}],
+    )
+    page = client.get(reverse("template_edit", args=[cast["company"].pk, position.pk])).content.decode()
+    shown = start.strftime("%d.%m.%Y")
+    assert f"версия 2 вступает в силу {shown}; сегодня действует версия 1" in page
+    assert editor_lines(page)[0]["target"] == "4200"  # the latest version is the one edited
+    following = (start + dt.timedelta(days=32)).replace(day=1)
+    assert f'name="valid_from" value="{following.isoformat()}"' in page
+    listing = client.get(reverse("templates", args=[cast["company"].pk])).content.decode()
+    assert f"v2 с {shown}" in listing
