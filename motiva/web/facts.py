@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -218,7 +218,12 @@ class Grid:
             )
         if q:
             rows = rows.filter(Q(last_name__icontains=q) | Q(first_name__icontains=q) | Q(personnel_number=q))
-        return rows.order_by("last_name", "first_name", "pk")
+        # By unit, then by name: people of one unit mostly share a card, so their columns stay together.
+        where = Assignment.objects.filter(active_on(day), employee_id=OuterRef("pk")).order_by("-start_date")
+        return rows.annotate(
+            unit_path=Subquery(where.values("unit__path")[:1]),
+            unit_name=Subquery(where.values("unit__name")[:1]),
+        ).order_by("unit_path", "last_name", "first_name", "pk")
 
     # One page -----------------------------------------------------------------------------------------
     def load(self, rows: list[Any]) -> None:
@@ -363,6 +368,20 @@ def _choose_level(request: HttpRequest, rights: Rights) -> tuple[str, list[str],
     return levels[0], levels, None
 
 
+def _filter_units(rights: Rights, level: str) -> Any:
+    """The units offered in the filter: all for HR and company readers, else those of the viewer's rows."""
+    if level == "company":
+        return []
+    units = Unit.objects.filter(organization_id=rights.period.organization_id).order_by("path", "name")
+    if rights.is_hr or rights.reads_all:
+        return units
+    lines = rights.lines(level)
+    people = Assignment.objects.filter(
+        active_on(rights.period.end), employee_id__in=lines.values("card__employee_id")
+    )
+    return units.filter(pk__in=people.values("unit_id"))
+
+
 @viewer_required
 def fact_grid(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]
@@ -412,11 +431,15 @@ def fact_grid(request: HttpRequest, org: int, pk: int) -> HttpResponse:
                 return redirect(request.get_full_path())
     cells = _cells(grid, rows)
     keys = [_scope_key(level, r) for r in rows]
-    columns = [
-        i
-        for i in grid.indicators
-        if (indicator is None or i == indicator) and any(grid.shown(i.pk, k) for k in keys)
-    ]
+    # Columns in the order the page's rows first need them: the people of one card share a block of columns.
+    first_use = {}
+    for position, key in enumerate(keys):
+        for i in grid.indicators:
+            if i.pk not in first_use and (indicator is None or i == indicator) and grid.shown(i.pk, key):
+                first_use[i.pk] = position
+    columns = sorted(
+        (i for i in grid.indicators if i.pk in first_use), key=lambda i: (first_use[i.pk], i.name, i.code)
+    )
     table = []
     for row, key in zip(rows, keys, strict=True):
         cells_of_row = []
@@ -455,9 +478,7 @@ def fact_grid(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             "kind": kind,
             "levels": [(v, LEVEL_LABELS[v]) for v in levels],
             "kinds": [(v, KIND_LABELS[v]) for v in kinds],
-            "units": Unit.objects.filter(organization_id=period.organization_id).order_by("path", "name")
-            if level != "company"
-            else [],
+            "units": _filter_units(rights, level),
             "grid_indicators": grid_indicators,
             "unit": unit,
             "indicator": indicator,
