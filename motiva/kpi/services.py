@@ -352,6 +352,8 @@ def scale_update(*, actor: Any, scale: Scale, reason: str = "", **changes: Any) 
     kind = changes.get("kind", scale.kind)
     params = changes.get("params", scale.params)
     raise_if_errors(_scale_problems(scale.organization, name, kind, params, scale.pk))
+    # Equal parameters in another key order are no change (the audit compares their text).
+    changes = {key: value for key, value in changes.items() if getattr(scale, key) != value}
     audit.apply_changes(actor=actor, obj=scale, changes=changes, reason=reason)
     return scale
 
@@ -414,6 +416,8 @@ def scheme_update(*, actor: Any, scheme: PayScheme, reason: str = "", **changes:
             problem("duplicate", "name", "Схема «{name}» уже есть", "Scheme “{name}” exists", name=name)
         )
     raise_if_errors(problems)
+    # Equal parameters in another key order are no change (the audit compares their text).
+    changes = {key: value for key, value in changes.items() if getattr(scheme, key) != value}
     audit.apply_changes(actor=actor, obj=scheme, changes=changes, reason=reason)
     return scheme
 

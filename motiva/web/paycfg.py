@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,7 +25,7 @@ from motiva.engine.schemes import scheme_problems
 from motiva.kpi.models import Card, PayScheme, Scale, ScaleKind, SchemeKind
 from motiva.kpi.services import scale_create, scale_update, scheme_create, scheme_update
 from motiva.kpi.usage import scale_usage, scheme_usage, usage_counts
-from motiva.periods.models import Period
+from motiva.periods.models import Period, PeriodStatus
 from motiva.web import paycfg_forms as pf
 from motiva.web.decorators import viewer_required
 
@@ -287,7 +288,14 @@ class PreviewForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["period"].queryset = Period.objects.filter(organization=organization).order_by("-start")
+        periods = Period.objects.filter(organization=organization).order_by("-start")
+        self.fields["period"].queryset = periods
+        # The period being worked on: the latest open one that holds cards, else the latest with cards.
+        with_cards = periods.filter(cards__isnull=False).distinct()
+        current = (
+            with_cards.exclude(status=PeriodStatus.CLOSED).filter(start__lte=timezone.localdate()).first()
+        )
+        self.fields["period"].initial = current or with_cards.first()
 
 
 def _scheme_bound(
@@ -535,9 +543,18 @@ def scheme_preview(request: HttpRequest, org: int) -> HttpResponse:
             .first()
         )
         if card is None or not access.can_see_pay(viewer, card.employee):
+            number = preview.cleaned_data["personnel_number"].strip()
+            has = list(
+                Period.objects.filter(
+                    cards__organization=organization, cards__employee__personnel_number=number
+                )
+                .order_by("-start")
+                .values_list("name", flat=True)[:6]
+            )
             errors.append(
                 _("Personnel number: nobody with this number has a card in the period %(period)s.")
                 % {"period": preview.cleaned_data["period"]}
+                + (" " + _("Their cards: %(periods)s.") % {"periods": ", ".join(has)} if has else "")
             )
             card = None
     if errors:

@@ -135,6 +135,14 @@
   if (chartEl) draw(initial ? JSON.parse(initial.textContent) : null);
   if (form) refresh();  // a new scale's defaults, or a form sent back with errors
 
+  // ---- The scheme preview: a refusal (400) carries the reasons, shown in place like an answer.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 400 && event.detail.target && event.detail.target.id === "preview-result") {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // ---- Small charts of the scale list
   var small = document.getElementById("paycfg-charts");
   if (small && typeof echarts !== "undefined") {

@@ -253,3 +253,24 @@ def test_the_scale_editor_takes_any_kind(client, cast, query):
         ).status_code
         == 200
     )
+
+
+@pytest.mark.parametrize("kind", sorted(VALID))
+def test_the_page_posts_back_what_it_shows(client, cast, kind):
+    """Opening a scale and saving it without a change keeps its parameters and records no change."""
+    from tests.web.test_paycfg_schemes import FormValues
+
+    client.force_login(cast["users"]["hr"])
+    posted, _stored = VALID[kind]
+    client.post(
+        reverse("paycfg_scale_new", args=[cast["company"].pk]), {"kind": kind, "name": "Как есть", **posted}
+    )
+    scale = Scale.objects.get(organization=cast["company"], name="Как есть")
+    stored = dict(scale.params)
+    url = reverse("paycfg_scale_edit", args=[cast["company"].pk, scale.pk])
+    parser = FormValues("scale-form")
+    parser.feed(client.get(url).content.decode())
+    assert client.post(url, parser.values).status_code == 302
+    scale.refresh_from_db()
+    assert scale.params == stored
+    assert not AuditEvent.objects.filter(entity_type="kpi.Scale", entity_id=str(scale.pk), action="update")
