@@ -149,11 +149,7 @@ def employee_card(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             history=_history(employee) if show_pay or context["is_own"] else [],
             # a card whose levels are paid on periods of their own: what this period pays
             split_levels=bool(levels["not_due"]),
-            due_results=[
-                {"level": Level(level).label, "result": level_results.get(level)}
-                for level in LEVEL_ORDER
-                if level in levels["due"] and any(r["line"].level == level for r in lines)
-            ],
+            due_results=due_results(levels, level_results, {r["line"].level for r in lines}),
         )
     if context.get("history"):
         # Chart data only (the table beside it shows the exact figures).
@@ -199,6 +195,17 @@ def paid_levels(card: Card, period: Period, employee: Employee) -> dict[str, Any
                 kind = kind.get(block, kind.get("default", period.kind))
         not_due[level] = PAID_FOR.get(kind, gettext_lazy("paid in another period"))
     return {"due": set(due), "not_due": not_due}
+
+
+def due_results(
+    levels: dict[str, Any], level_results: dict[str, Any], card_levels: set[str]
+) -> list[dict[str, Any]]:
+    """The result of each level this period pays, for the levels the card has."""
+    return [
+        {"level": Level(level).label, "result": level_results.get(level)}
+        for level in LEVEL_ORDER
+        if level in levels["due"] and level in card_levels
+    ]
 
 
 def _without_pay(explained: dict[str, Any]) -> dict[str, Any]:

@@ -14,10 +14,11 @@ from motiva.calc.models import RunSignature, SignatureKind
 from motiva.calc.projection import project
 from motiva.core import access
 from motiva.core.models import Role
+from motiva.kpi.models import CardLine
 from motiva.org.selectors import assignment_as_of, position_id_as_of
 from motiva.periods.models import Period, PeriodStatus
 from motiva.web.decorators import viewer_required
-from motiva.web.people import FINAL_STATUSES, current_card, latest_results
+from motiva.web.people import FINAL_STATUSES, current_card, due_results, latest_results, paid_levels
 from motiva.web.periods import fact_completeness_cached
 
 
@@ -55,6 +56,17 @@ def home(request: HttpRequest) -> HttpResponse:
                     }
             if "my_result" in context:
                 context["my_result"]["currency"] = employee.organization.currency
+                # levels paid with another period are not this period's result (as on the card)
+                levels = paid_levels(card, card.period, employee)
+                if levels["not_due"]:
+                    official = context["my_result"]["official"]
+                    results = (stored.level_results if official else outcome.card.level_results) or {}
+                    context["my_result"]["due"] = due_results(
+                        levels,
+                        results,
+                        set(CardLine.objects.filter(card=card).values_list("level", flat=True)),
+                    )
+                    context["my_result"]["split"] = True
     return render(request, "web/home.html", context)
 
 

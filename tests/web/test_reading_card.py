@@ -156,7 +156,7 @@ def test_the_card_speaks_one_language(client, cast):
 # --- levels paid on periods of their own ------------------------------------------------------
 
 
-def test_levels_paid_with_another_period_are_marked_and_left_out_of_this_result(client, cast):
+def test_levels_paid_with_another_period_are_marked_and_left_out_of_this_result(client, cast, monkeypatch):
     """A three-level scheme paying the company level yearly: in a month, only the personal level is paid."""
     admin = cast["users"]["admin"]
     company = cast["company"]
@@ -219,3 +219,8 @@ def test_levels_paid_with_another_period_are_marked_and_left_out_of_this_result(
     assert [d["level"] for d in dues] == ["личный"]
     assert str(dues[0]["result"]).startswith("120")  # the personal level alone, not (80 + 120) / 2
     assert 'data-testid="split-levels"' in body
+    # the home page reads the same: May is current, its result is the personal level's
+    on(monkeypatch, dt.date(2026, 5, 15))
+    mine = client.get(reverse("home")).context["my_result"]
+    assert mine["period"] == may and [d["level"] for d in mine["due"]] == ["личный"]
+    assert str(mine["due"][0]["result"]).startswith("120")
