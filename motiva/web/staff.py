@@ -777,6 +777,7 @@ def hire(request: HttpRequest, org: int) -> HttpResponse:
             )
             if position.is_head and not position.unit.head_id:
                 org_services.unit_set_head(actor=request.user, unit=position.unit, head=employee)
+            _warn_outside_grade(request, position, data["salary"])
             return _saved(
                 request,
                 _("%(name)s is hired.") % {"name": employee.full_name},
@@ -831,7 +832,7 @@ def person(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     try:
         if action == "change" and form.is_valid():
             data = form.cleaned_data
-            org_services.assignment_change(
+            changed = org_services.assignment_change(
                 actor=request.user,
                 employee=employee,
                 start_date=data["start_date"],
@@ -841,6 +842,7 @@ def person(request: HttpRequest, org: int, pk: int) -> HttpResponse:
                 salary=data["salary"],
                 reason=data["reason"],
             )
+            _warn_outside_grade(request, changed.position, changed.salary)
             return _saved(
                 request, _("The change is recorded from %(d)s.") % {"d": _date(data["start_date"])}, here
             )
@@ -953,6 +955,22 @@ def _date(day: dt.date) -> str:
     from django.utils.formats import date_format
 
     return date_format(day, "SHORT_DATE_FORMAT")
+
+
+def _warn_outside_grade(request: HttpRequest, position: Position, salary: Any) -> None:
+    """A salary outside the position's grade is allowed (a personal allowance, a transition) but said."""
+    grade = position.grade
+    if grade is not None and salary is not None and not grade.salary_min <= salary <= grade.salary_max:
+        messages.warning(
+            request,
+            _("The salary %(s)s is outside the range of grade %(g)s (%(low)s — %(high)s).")
+            % {
+                "s": _number(salary),
+                "g": grade.code,
+                "low": _number(grade.salary_min),
+                "high": _number(grade.salary_max),
+            },
+        )
 
 
 def _number(value: Any) -> str:

@@ -335,3 +335,16 @@ def test_grades_show_their_salary_range_only_to_those_who_see_pay(client, cast):
     login(client, cast, "fin")
     page = client.get(reverse("staff_grade", args=[company, grade.pk])).content.decode()
     assert "99\u00a0000" in page or "99 000" in page
+
+
+def test_a_salary_outside_the_grade_is_recorded_with_a_warning(client, cast):
+    company = login(client, cast, "hr")
+    anna = cast["people"]["anna"]
+    response = client.post(
+        reverse("staff_person", args=[company, anna.pk]),
+        {"action": "change", "start_date": "2026-05-01", "salary": "150 000"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "вне вилки грейда G3" in page and "Изменение записано" in page
+    assert Assignment.objects.get(employee=anna, start_date=dt.date(2026, 5, 1)).salary == D(150000)
