@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from motiva.core import access
 from motiva.core.errors import InvalidInput
-from motiva.engine.scales import PlanValues, compute_score, parse_scale_params
+from motiva.engine.scales import PlanValues
 from motiva.kpi.models import Direction, Indicator, IndicatorKind, Periodicity, Scale
 from motiva.kpi.services import indicator_create, indicator_update
 from motiva.kpi.usage import scale_usage
@@ -71,7 +71,7 @@ def indicator_list(request: HttpRequest, org: int) -> HttpResponse:
             "scale_charts": [
                 {"id": f"scale-{s.pk}", "name": s.name, **chart}
                 for s in Scale.objects.filter(organization=organization).order_by("name")
-                if (chart := scale_points(s)) is not None
+                if (chart := chart_points(s.kind, s.params)) is not None
             ],
         },
     )
@@ -172,28 +172,6 @@ def indicator_edit(request: HttpRequest, org: int, pk: int | None = None) -> Htt
 
 
 SAMPLE_PLAN = PlanValues(Decimal(80), Decimal(100), Decimal(120))
-
-
-def scale_points(scale: Scale) -> dict[str, Any] | None:
-    """Fact → score over 0…160 % of a sample plan (threshold 80, target 100, maximum 120), for the chart."""
-    params, _problems = parse_scale_params(scale.kind, scale.params)
-    if params is None:
-        return None
-    points = []
-    for step in range(0, 161, 2):
-        fact = Decimal(step)
-        outcome = compute_score(scale.kind, params, "higher", fact, SAMPLE_PLAN)
-        value = outcome.score if outcome.score is not None else outcome.multiplier
-        if value is not None:
-            points.append([step, float(value)])  # chart coordinates only
-    return {
-        "points": points,
-        "x": _("fact, % of plan"),
-        "y": _("score, %"),
-        "xmin": 0,
-        "xmax": 160,
-        "step": scale.kind in ("step_table", "discrete_levels", "binary"),
-    }
 
 
 @viewer_required
