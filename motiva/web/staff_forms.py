@@ -231,7 +231,7 @@ STATUSES = [
     ("all", _("everyone")),
 ]
 SORTS = [
-    ("name", _("name")),
+    ("name", _("full name")),
     ("-name", _("name, Z–A")),
     ("number", _("personnel number")),
     ("-number", _("personnel number, descending")),
