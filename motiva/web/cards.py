@@ -5,10 +5,12 @@ copying from the template or the previous period; assigning a template to a whol
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -90,8 +92,16 @@ def _bad_lines(problems: list[Problem]) -> list[int]:
 
 
 def _editor_context(
-    organization: Any, rows: list[dict[str, Any]], open_lines: list[int] = ()
-) -> dict[str, Any]:  # type: ignore[assignment]
+    organization: Any, rows: list[dict[str, Any]], open_lines: Sequence[int] = ()
+) -> dict[str, Any]:
+    # A line may keep an indicator retired since: it stays offered on that line's card.
+    used = {
+        str(row.get("indicator"))
+        for row in rows
+        if str(row.get("indicator", "")).isascii()
+        and str(row.get("indicator", "")).isdigit()
+        and len(str(row.get("indicator"))) <= 18
+    }
     return {
         "organization": organization,
         "editor": {
@@ -104,7 +114,9 @@ def _editor_context(
                     "direction": i.direction,
                     "monitoring_only": i.monitoring_only,
                 }
-                for i in Indicator.objects.filter(organization=organization, is_active=True).order_by("code")
+                for i in Indicator.objects.filter(
+                    Q(is_active=True) | Q(pk__in=[int(pk) for pk in used]), organization=organization
+                ).order_by("code")
             ],
             "scales": [
                 {"id": s.pk, "label": _scale_label(s)}

@@ -208,3 +208,13 @@ def test_a_future_version_is_the_one_offered_and_the_list_names_it(client, cast)
     assert f'name="valid_from" value="{following.isoformat()}"' in page
     listing = client.get(reverse("templates", args=[cast["company"].pk])).content.decode()
     assert f"v2 с {shown}" in listing
+
+
+def test_a_retired_indicator_stays_offered_on_the_lines_that_hold_it(client, cast):
+    hr = cast["users"]["hr"]
+    client.force_login(hr)
+    kpi.indicator_update(actor=hr, indicator=cast["indicator"], is_active=False)
+    position = seller(cast)
+    page = client.get(reverse("template_edit", args=[cast["company"].pk, position.pk])).content.decode()
+    found = re.search(r'<script id="editor-data" type="application/json">(.*?)</script>', page, re.S)
+    assert [i["label"] for i in json.loads(found.group(1))["indicators"]] == ["SALES — Продажи"]
