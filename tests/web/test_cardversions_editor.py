@@ -7,7 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
+import subprocess
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -18,6 +21,7 @@ from motiva.kpi.models import Card, CardTemplate
 from motiva.periods import services as periods
 
 pytestmark = pytest.mark.django_db
+SCRIPT = Path(__file__).resolve().parents[2] / "static" / "motiva" / "card_editor.js"
 
 
 def line(cast, index=0, **values):
@@ -218,3 +222,37 @@ def test_a_retired_indicator_stays_offered_on_the_lines_that_hold_it(client, cas
     page = client.get(reverse("template_edit", args=[cast["company"].pk, position.pk])).content.decode()
     found = re.search(r'<script id="editor-data" type="application/json">(.*?)</script>', page, re.S)
     assert [i["label"] for i in json.loads(found.group(1))["indicators"]] == ["SALES — Продажи"]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js runs the editor's script")
+def test_the_folded_details_read_as_one_line_in_the_readers_numbers():
+    data = {
+        "lines": [
+            {
+                "indicator": "1",
+                "level": "unit",
+                "threshold": "3500",
+                "planned_amount": "6000.5",
+                "target": "4200",
+            },
+            {"indicator": "1", "level": "personal", "target": "123456789012,345", "gate_threshold": "10"},
+        ],
+        "indicators": [{"id": 1, "label": "SALES — Продажи"}],
+        "scales": [],
+        "levels": [{"id": "unit", "label": "подразделение"}, {"id": "personal", "label": "личный"}],
+        "components": [],
+        "positions": [],
+        "currency": "RUB",
+    }
+    program = f"""
+    global.document = {{ documentElement: {{ lang: "ru" }},
+                         getElementById: () => ({{ textContent: {json.dumps(json.dumps(data))} }}) }};
+    global.window = {{}};
+    require({json.dumps(str(SCRIPT))});
+    const editor = window.cardEditor();
+    console.log(JSON.stringify(editor.lines.map((line) => editor.summary(line))));
+    """
+    done = subprocess.run([shutil.which("node"), "-e", program], capture_output=True, text=True, check=True)
+    first, second = (text.replace("\u00a0", " ") for text in json.loads(done.stdout))
+    assert first == "подразделение · порог 3 500 · план. сумма 6 000,5 RUB"
+    assert second == "личный · план 123 456 789 012,345 · ворота"
