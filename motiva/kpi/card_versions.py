@@ -201,6 +201,7 @@ def version_cards(template: CardTemplate) -> list[Card]:
         position_id=template.position_id,
     )
     if template.valid_to is not None:
+        # a holder counts from a period's end too, and a period starting by valid_to ends within a year
         holders = holders.filter(start_date__lte=template.valid_to + dt.timedelta(days=400))
     cards = list(
         Card.objects.filter(period__in=periods, employee_id__in=holders.values("employee_id"))
