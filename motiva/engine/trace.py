@@ -36,6 +36,14 @@ def show(value: Any, decimal_comma: bool = False) -> str:
     return str(value)
 
 
+def _input_name(name: str, russian: bool) -> str:
+    """An input is named in both languages ("факт / fact"): the reader sees their own."""
+    ru, slash, en = name.partition(" / ")
+    if not slash:
+        return name
+    return ru if russian else en
+
+
 class Step:
     __slots__ = ("_compact", "_inputs", "_outcome", "_params", "en", "ru")
 
@@ -78,7 +86,12 @@ class Step:
             ).render(language)
         ]
         if self._inputs:
-            parts.append("; ".join(f"{name} = {show(value, comma)}" for name, value in self._inputs.items()))
+            parts.append(
+                "; ".join(
+                    f"{_input_name(name, comma)} = {show(value, comma)}"
+                    for name, value in self._inputs.items()
+                )
+            )
         outcome = show(self._outcome, comma)
         if outcome:
             parts.append(f"→ {outcome}")

@@ -119,7 +119,7 @@ def test_a_run_stores_results_traces_and_a_hash(actor, setup):
     explained = explain(result)
     per_head_steps = next(line["steps"] for line in explained["lines"] if line["indicator"] == "PER_HEAD")
     assert any("факт / план" in step for step in per_head_steps)
-    assert "Выполнение = факт / план × 100 | факт / fact = 50; план / plan = 50 | → 100" in per_head_steps
+    assert "Выполнение = факт / план × 100 | факт = 50; план = 50 | → 100" in per_head_steps
     assert "Целевая премия = 20 % оклада 50000 × 1 мес." in explained["components"][0]["steps"][0]
     name_id, amount, steps = result.components[0]  # the name is kept once in the run's catalog
     assert run.trace_templates[name_id] == ["Премия по KPI", "KPI bonus"] and amount == "10700.00" and steps

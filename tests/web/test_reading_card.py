@@ -148,9 +148,11 @@ def test_the_card_speaks_one_language(client, cast):
     client.force_login(cast["users"]["anna"])
     page = visible(client.get(url))
     assert "Result" not in page and "Level" not in page
+    assert "факт = 110" in page and "/ fact" not in page and "/ plan" not in page  # the trace's inputs too
     client.cookies["django_language"] = "en"
     page = visible(client.get(url, HTTP_ACCEPT_LANGUAGE="en"))
     assert "Результат" not in page and "Уровень" not in page
+    assert "fact = 110" in page and "факт =" not in page and "план =" not in page
 
 
 # --- levels paid on periods of their own ------------------------------------------------------
