@@ -135,6 +135,24 @@ def _field_errors(form: forms.Form, tables: dict[str, pf.Table]) -> dict[str, li
     return errors
 
 
+def _summary(form: forms.Form, tables: dict[str, pf.Table], general: list[str]) -> list[str]:
+    """Every refusal of the page in one list, each naming its field (and its table and row)."""
+    found = list(general)
+    for name, items in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        found += [f"{label}: {item}" if label else str(item) for item in items]
+    for table in tables.values():
+        found += [f"{table.label}: {item}" for item in table.errors]
+        columns = {c.name: c.label for c in table.columns}
+        for index, row_form in enumerate(table.formset.forms):
+            for name, items in row_form.errors.items():
+                where = _("%(table)s, row %(row)s") % {"table": table.label, "row": index + 1}
+                if name in columns:
+                    where = f"{where}, {columns[name]}"
+                found += [f"{where}: {item}" for item in items]
+    return found
+
+
 def _scale_check(kind: str, data: Any, scale: Scale | None, organization: Organization):
     """Bind the posted form, build the parameters and validate them with the engine (nothing saved)."""
     form, tables = _scale_bound(kind, data, {}, {})
@@ -245,7 +263,7 @@ def scale_edit(request: HttpRequest, org: int, pk: int | None = None) -> HttpRes
             "kinds": ScaleKind.choices,
             "form": form,
             "tables": tables,
-            "general": placed.general,
+            "general": _summary(form, tables, placed.general) if status == 400 else [],
             "usage": usage,
             "chart": chart,
             "sample": SAMPLE_PLAN,
@@ -496,7 +514,7 @@ def scheme_edit(request: HttpRequest, org: int, pk: int | None = None) -> HttpRe
             "kinds": SchemeKind.choices,
             "form": form,
             "tables": tables,
-            "general": placed.general,
+            "general": _summary(form, tables, placed.general) if status == 400 else [],
             "usage": scheme_usage(scheme) if scheme else None,
             "blocks": pf.BLOCK_CHOICES,
             "has_errors": _has_errors(placed, tables),
