@@ -19,7 +19,8 @@ from motiva.core.models import Organization
 from motiva.engine import formula as formula_language
 from motiva.engine.money import D
 from motiva.engine.problems import Problem, Severity
-from motiva.engine.scales import parse_scale_params
+from motiva.engine.scales import PLAN_VALUES_NEEDED, parse_scale_params
+from motiva.engine.scales import ScaleKind as EngineScaleKind
 from motiva.engine.schemes import scheme_problems
 from motiva.engine.validation import LineDraft, validate_card
 from motiva.kpi.models import (
@@ -346,12 +347,51 @@ def scale_create(
     return scale
 
 
+_PLAN_VALUE_NAMES = {"threshold": "порог", "target": "цель", "maximum": "максимум"}
+
+
+def _lines_lacking_plan_values(scale: Scale, kind: str) -> list[Problem]:
+    """A new kind for a scale in use must find the plan values it needs on every line that uses it (templates in
+    force and cards of periods not closed); otherwise those cards could not be calculated."""
+    try:
+        needed = PLAN_VALUES_NEEDED[EngineScaleKind(kind)]
+    except ValueError:
+        return []
+    today = timezone.localdate()
+    problems = []
+    for name in needed:
+        lacking = Q(**{f"{name}__isnull": True, f"{name}_percent__isnull": True})
+        templates = CardTemplateLine.objects.filter(
+            Q(template__valid_to__isnull=True) | Q(template__valid_to__gte=today), lacking, scale=scale
+        ).count()
+        cards = CardLine.objects.filter(lacking, scale=scale).exclude(card__period__status="closed").count()
+        if templates or cards:
+            problems.append(
+                problem(
+                    "plan_value_missing",
+                    "kind",
+                    "Шкала используется в {t} строках шаблонов и {c} строках карт открытых периодов без значения «{v}», "
+                    "которое нужно новому виду шкалы: задайте его в строках или создайте новую шкалу",
+                    "The scale is used on {t} template lines and {c} card lines of open periods without the “{v_en}” value "
+                    "the new kind needs: set it on those lines or make a new scale",
+                    t=templates,
+                    c=cards,
+                    v=_PLAN_VALUE_NAMES[name],
+                    v_en=name,
+                )
+            )
+    return problems
+
+
 @transaction.atomic
 def scale_update(*, actor: Any, scale: Scale, reason: str = "", **changes: Any) -> Scale:
     name = changes.get("name", scale.name)
     kind = changes.get("kind", scale.kind)
     params = changes.get("params", scale.params)
-    raise_if_errors(_scale_problems(scale.organization, name, kind, params, scale.pk))
+    problems = _scale_problems(scale.organization, name, kind, params, scale.pk)
+    if kind != scale.kind:
+        problems += _lines_lacking_plan_values(scale, kind)
+    raise_if_errors(problems)
     # Equal parameters in another key order are no change (the audit compares their text).
     changes = {key: value for key, value in changes.items() if getattr(scale, key) != value}
     audit.apply_changes(actor=actor, obj=scale, changes=changes, reason=reason)

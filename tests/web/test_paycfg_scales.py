@@ -274,3 +274,25 @@ def test_the_page_posts_back_what_it_shows(client, cast, kind):
     scale.refresh_from_db()
     assert scale.params == stored
     assert not AuditEvent.objects.filter(entity_type="kpi.Scale", entity_id=str(scale.pk), action="update")
+
+
+def test_a_new_kind_needing_plan_values_the_lines_lack_is_refused(client, cast):
+    """The cards use the ratio scale with a target only: a corridor would need a threshold and a maximum."""
+    client.force_login(cast["users"]["hr"])
+    scale = cast["scale"]
+    response = client.post(
+        reverse("paycfg_scale_edit", args=[cast["company"].pk, scale.pk]),
+        {
+            "kind": "corridor",
+            "name": scale.name,
+            "below_threshold_score": "0",
+            "threshold_score": "75",
+            "target_score": "100",
+            "maximum_score": "125",
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "без значения «порог»" in page and "без значения «максимум»" in page
+    scale.refresh_from_db()
+    assert scale.kind == "ratio"
