@@ -166,6 +166,13 @@ class Employee(models.Model):
         verbose_name = _("employee")
         verbose_name_plural = _("employees")
         ordering = ["last_name", "first_name"]
+        # the people list reads a page of an organization in name order without sorting it all
+        indexes = [
+            models.Index(
+                fields=["organization", "last_name", "first_name", "middle_name", "id"],
+                name="employee_org_name_idx",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "personnel_number"], name="unique_personnel_number"

@@ -28,7 +28,7 @@ from motiva.core import access
 from motiva.core.errors import InvalidInput
 from motiva.core.models import Organization, Role, RoleAssignment
 from motiva.org import services as org_services
-from motiva.org.models import Absence, AbsenceKind, Assignment, Grade, ObserverGrant, Position, Unit
+from motiva.org.models import Absence, AbsenceKind, Assignment, Block, Grade, ObserverGrant, Position, Unit
 from motiva.org.selectors import active_on
 from motiva.web import staff_forms as f
 from motiva.web.decorators import viewer_required
@@ -36,7 +36,7 @@ from motiva.web.forms import show_problems
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 30
-CALENDAR_ROWS = 200
+CALENDAR_ROWS = 100
 
 
 # Who may do what -------------------------------------------------------------------------------------
@@ -100,18 +100,36 @@ def org_tree(request: HttpRequest, org: int) -> HttpResponse:
         units = [u for u in units if not u.is_closed_on(today)]
     headcount = dict(
         Assignment.objects.filter(active_on(today), organization=organization)
+        .order_by()  # no join for the default ordering by employee
         .values_list("unit_id")
         .annotate(n=Count("id"))
     )
     held = dict(
         Assignment.objects.filter(active_on(today), organization=organization)
+        .order_by()
         .values_list("position_id")
         .annotate(n=Count("id"))
     )
+    # Links and counts are written here once, not resolved per node by the template: a tree of
+    # hundreds of units and positions renders in a few milliseconds.
+    people_label = _("people: %(n)s")
+    unit_url = reverse("staff_unit", args=[organization.pk, 0])[:-2]
+    position_url = reverse("staff_position", args=[organization.pk, 0])[:-2]
+    template_url = reverse("template_edit", args=[organization.pk, 0]).replace("/0/", "/{}/")
+    unit_by_pk = {u.pk: u for u in units}
+    blocks = {value: str(label) for value, label in Block.choices}
     positions: dict[int, list[dict[str, Any]]] = {}
     for position in Position.objects.filter(organization=organization).order_by("-is_head", "title"):
+        if position.unit_id not in unit_by_pk:
+            continue  # a closed unit's position, hidden with it
+        position.unit = unit_by_pk[position.unit_id]
         positions.setdefault(position.unit_id, []).append(
-            {"position": position, "held": held.get(position.pk, 0)}
+            {
+                "position": position,
+                "count": people_label % {"n": held.get(position.pk, 0)},
+                "url": f"{position_url}{position.pk}/",
+                "template_url": template_url.format(position.pk),
+            }
         )
     # Everyone below a unit, for the count on its line
     total: dict[int, int] = {}
@@ -139,9 +157,7 @@ def org_tree(request: HttpRequest, org: int) -> HttpResponse:
         people = _search_people(access.employees(viewer, organization, today), q)[:SEARCH_LIMIT]
         current = _current_assignments([p.pk for p in people], today)
         found_people = [{"employee": p, "assignment": current.get(p.pk)} for p in people]
-        for path in [u.path for u in found_units] + [
-            p.unit.path for p in found_positions if p.unit_id in {u.pk for u in units}
-        ]:
+        for path in [u.path for u in found_units] + [p.unit.path for p in found_positions]:
             open_paths |= set(_ancestor_paths(path))
     depth_of: dict[int, int] = {}
     nodes = []
@@ -156,8 +172,11 @@ def org_tree(request: HttpRequest, org: int) -> HttpResponse:
                 "depth": depth,
                 "closes": range(closes),
                 "positions": positions.get(unit.pk, []),
-                "here": headcount.get(unit.pk, 0),
-                "total": total.get(unit.pk, 0),
+                "count": people_label % {"n": total.get(unit.pk, 0)},
+                "url": f"{unit_url}{unit.pk}/",
+                "head": unit.head.short_name if unit.head else "",
+                "level": unit.level_label,
+                "block": blocks.get(unit.block, unit.block),
                 "open": depth == 0 or unit.path in open_paths,
                 "closed": unit.is_closed_on(today),
             }
@@ -353,6 +372,7 @@ def unit_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     ancestors.sort(key=lambda u: len(u.path))
     held = dict(
         Assignment.objects.filter(active_on(today), unit=unit)
+        .order_by()
         .values_list("position_id")
         .annotate(n=Count("id"))
     )
@@ -739,7 +759,8 @@ def people_list(request: HttpRequest, org: int) -> HttpResponse:
             "status": status,
             "sort": sort,
             "unit": unit,
-            "units": [(u.pk, f"{'· ' * u.depth}{u.name}") for u in units],
+            # ids as text: a select of a few hundred units would format each number for the locale
+            "units": [(str(u.pk), f"{'· ' * u.depth}{u.name}", u == unit) for u in units],
             "statuses": f.STATUSES,
             "sorts": f.SORTS,
             "query": query.urlencode(),
