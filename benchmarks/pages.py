@@ -139,6 +139,9 @@ def main() -> None:
         ("home (HR, facts being collected)", "/"),
         ("period page (HR, facts being collected)", f"/o/{organization.pk}/periods/{period.pk}/"),
         ("fact grid (HR, first page)", f"/o/{organization.pk}/periods/{period.pk}/facts/"),
+        ("people list (HR, first page)", f"/o/{organization.pk}/people/"),
+        ("people list (HR, sorted by unit, searched)", f"/o/{organization.pk}/people/?sort=unit&q=a"),
+        ("organization tree (HR)", f"/o/{organization.pk}/org/"),
     ):
         client = clients.setdefault("hr", Client())
         client.force_login(users["hr"])
