@@ -75,8 +75,26 @@ class Table:
         ]
 
 
+LIMIT = Decimal(10) ** 12  # larger numbers are typing errors (and would overflow the money arithmetic)
+PLACES = 6
+
+
+class BoundedNumberField(NumberField):
+    """A parameter's number: as typed by people, at most a trillion either way, at most six decimals."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is None:
+            return
+        exponent = value.normalize().as_tuple().exponent
+        if abs(value) >= LIMIT or (isinstance(exponent, int) and -exponent > PLACES):
+            raise forms.ValidationError(
+                _("Enter a number below 1 000 000 000 000 with at most 6 decimals."), code="range"
+            )
+
+
 def number(label: Any, required: bool = False) -> Callable[[], forms.Field]:
-    return lambda: NumberField(
+    return lambda: BoundedNumberField(
         label=label,
         required=required,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 7, "aria-label": label}),

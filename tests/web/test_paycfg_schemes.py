@@ -417,3 +417,23 @@ def test_the_page_posts_back_what_it_shows(client, cast, kind):
     assert not AuditEvent.objects.filter(
         entity_type="kpi.PayScheme", entity_id=str(scheme.pk), action="update"
     )
+
+
+@pytest.mark.parametrize("value", ["1e5000", "9" * 60, "-1e-5000", "0,0000001", "NaN", "∞", "١٢"])
+def test_a_number_out_of_range_is_refused_everywhere_and_nothing_fails(client, cast, value):
+    client.force_login(cast["users"]["hr"])
+    company = cast["company"].pk
+    chart = client.post(reverse("paycfg_scale_chart", args=[company]), {"kind": "ratio", "cap": value}).json()
+    assert chart["chart"] is None and chart["errors"]["cap"]
+    scale = client.post(
+        reverse("paycfg_scale_new", args=[company]), {"kind": "ratio", "name": "Ш", "cap": value}
+    )
+    assert scale.status_code == 400
+    scheme = posted("target_bonus", name="Огромная", basis="salary_percent", percent=value)
+    assert client.post(reverse("paycfg_scheme_new", args=[company]), scheme).status_code == 400
+    preview = client.post(
+        reverse("paycfg_scheme_preview", args=[company]),
+        {**scheme, "period": str(cast["period"].pk), "personnel_number": "7"},
+    )
+    assert preview.status_code == 400
+    assert not PayScheme.objects.filter(name="Огромная").exists()
