@@ -23,8 +23,8 @@ from motiva.calc.selectors import explain, explain_outcome
 from motiva.core import access
 from motiva.kpi.models import Card, CardLine, Level
 from motiva.kpi.services import component_score_set
-from motiva.org.models import Employee
-from motiva.org.selectors import assignment_as_of
+from motiva.org.models import Assignment, Employee
+from motiva.org.selectors import active_on, assignment_as_of
 from motiva.periods.models import IndicatorValue, Period, PeriodStatus
 from motiva.web.decorators import viewer_required
 from motiva.web.forms import attempt, parse_number
@@ -41,7 +41,9 @@ def latest_results(period: Period, employee_ids: Any, *, summary: bool = False) 
         return {}
     rows = EmployeeResult.objects.filter(run=run, employee_id__in=employee_ids)
     rows = (
-        rows.only("id", "run_id", "employee_id", "result", "pay") if summary else rows.select_related("run")
+        rows.only("id", "run_id", "employee_id", "result", "level_results", "pay")
+        if summary
+        else rows.select_related("run")
     )
     return {row.employee_id: row for row in rows}
 
@@ -195,6 +197,41 @@ def paid_levels(card: Card, period: Period, employee: Employee) -> dict[str, Any
                 kind = kind.get(block, kind.get("default", period.kind))
         not_due[level] = PAID_FOR.get(kind, gettext_lazy("paid in another period"))
     return {"due": set(due), "not_due": not_due}
+
+
+def split_levels_of(period: Period, cards: list[Card]) -> dict[int, list[str]]:
+    """For the cards of a three-level scheme that pays some levels with another period: card id → the
+    levels on the card this period pays (in a fixed number of queries, whatever the team's size)."""
+    three = [c for c in cards if c.scheme is not None and c.scheme.kind == "three_level"]
+    if not three:
+        return {}
+    jobs = {
+        a.employee_id: a
+        for a in Assignment.objects.filter(active_on(period.end), employee__in=[c.employee_id for c in three])
+        .select_related("position", "unit")
+        .order_by("start_date")
+    }
+    card_levels: dict[int, set[str]] = {}
+    for card_id, level in CardLine.objects.filter(card__in=three).values_list("card_id", "level").distinct():
+        card_levels.setdefault(card_id, set()).add(level)
+    due_cache: dict[tuple[int, str, str], frozenset[str]] = {}
+    split = {}
+    for card in three:
+        job = jobs.get(card.employee_id)
+        category, block = (job.position.category, job.unit.block) if job else ("", "")
+        key = (card.scheme_id, category, block)
+        if key not in due_cache:
+            due_cache[key] = _due_levels(
+                card.scheme.params or {}, card.scheme.kind, category, block, period.kind
+            )
+        on_card = card_levels.get(card.pk, set())
+        if on_card - due_cache[key]:
+            split[card.pk] = [lv for lv in LEVEL_ORDER if lv in due_cache[key] and lv in on_card]
+    return split
+
+
+def _decimal_or_none(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
 def due_results(
@@ -361,7 +398,10 @@ def team(request: HttpRequest, org: int) -> HttpResponse:
     rows: list[dict[str, Any]] = []
     too_many = False
     if period is not None:
-        cards = list(Card.objects.filter(period=period, employee__in=people).select_related("employee"))
+        cards = list(
+            Card.objects.filter(period=period, employee__in=people).select_related("employee", "scheme")
+        )
+        split = split_levels_of(period, cards)
         stored = latest_results(period, [c.employee_id for c in cards], summary=True)
         unprojected = [c for c in cards if c.employee_id not in stored]
         # A projection runs the engine while the page waits: for a large team the period's run gives the figures.
@@ -376,6 +416,16 @@ def team(request: HttpRequest, org: int) -> HttpResponse:
             result = stored.get(card.employee_id)
             outcome = projected.get(card.pk)
             value = result.result if result else outcome.card.total if outcome else None
+            levels = None
+            if card.pk in split:
+                # only the levels this period pays: one of them is the row's result, several are listed
+                level_results = (
+                    result.level_results if result else outcome.card.level_results if outcome else None
+                ) or {}
+                levels = [
+                    {"level": Level(lv).label, "result": level_results.get(lv)} for lv in split[card.pk]
+                ]
+                value = _decimal_or_none(levels[0]["result"]) if len(levels) == 1 else None
             pay = result.pay if result else (outcome.pay.total if outcome and outcome.pay else None)
             missing = sum(
                 1 for line in (outcome.card.lines if outcome else ()) if line.fact is None and line.weight
@@ -384,6 +434,7 @@ def team(request: HttpRequest, org: int) -> HttpResponse:
                 {
                     "employee": card.employee,
                     "result": value,
+                    "levels": levels,
                     "pay": pay if card.employee_id in pay_ids else None,
                     "official": result is not None,
                     "missing": missing,
@@ -413,6 +464,7 @@ def team(request: HttpRequest, org: int) -> HttpResponse:
             "sort": order,
             "behind": [r for r in rows if r["behind"]],
             "show_pay_column": any(r["pay"] is not None for r in rows),
+            "split_levels": any(r["levels"] is not None for r in rows),
             "title": _("My team"),
             "too_many": period is not None and too_many,
             "projection_limit": PROJECTION_LIMIT,

@@ -221,6 +221,13 @@ def test_levels_paid_with_another_period_are_marked_and_left_out_of_this_result(
     assert [d["level"] for d in dues] == ["личный"]
     assert str(dues[0]["result"]).startswith("120")  # the personal level alone, not (80 + 120) / 2
     assert 'data-testid="split-levels"' in body
+    # so does the manager's team: Anna's row is her personal level
+    client.force_login(cast["users"]["boss"])
+    team = client.get(reverse("team", args=[company.pk]), {"period": may.pk})
+    (row,) = team.context["rows"]
+    assert [x["level"] for x in row["levels"]] == ["личный"] and str(row["result"]).startswith("120")
+    assert 'data-testid="split-levels"' in team.content.decode()
+    client.force_login(cast["users"]["anna"])
     # the home page reads the same: May is current, its result is the personal level's
     on(monkeypatch, dt.date(2026, 5, 15))
     mine = client.get(reverse("home")).context["my_result"]
