@@ -3,6 +3,7 @@ the fact → score chart from the engine, and the preview of a scheme on one per
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -365,6 +366,20 @@ SECTIONS: tuple[tuple[Any, tuple[str, ...], tuple[str, ...], bool], ...] = (
         False,
     ),
 )
+# Fields shown only for some value of a choice (the page hides the others; what they hold is still posted).
+DEPENDS = {
+    "basis": {
+        "salary_percent": ["percent", "percent_by_grade"],
+        "salaries": ["salaries"],
+        "fixed": ["amount"],
+    },
+    "bonus_base": {"salary": [], "amount": ["amount"]},
+    "total_scale_kind": {
+        "": [],
+        "step_table": ["total_steps", "total_below_score"],
+        "curve": ["total_points"],
+    },
+}
 OWN_TABLES = {
     "target_bonus": ("percent_by_grade",),
     "three_level": ("target_bonus_percent", "level_shares"),
@@ -388,6 +403,7 @@ def _scheme_layout(kind: str, form: forms.Form, tables: dict[str, pf.Table]) -> 
             {"title": title, "fields": section_fields, "tables": prefixes, "caps": has_caps, "open": open_}
         )
     return {
+        "depends_json": json.dumps({key: rule for key, rule in DEPENDS.items() if key in form.fields}),
         "f": fields,
         "own_fields": [fields[key] for key, _make in pf.SCHEME_FIELDS.get(kind, ())],
         "own_tables": OWN_TABLES.get(kind, ()),

@@ -135,6 +135,31 @@
   if (chartEl) draw(initial ? JSON.parse(initial.textContent) : null);
   if (form) refresh();  // a new scale's defaults, or a form sent back with errors
 
+  // ---- Scheme fields that apply only for some value of a choice (basis, bonus base, total scale)
+  var scheme = document.getElementById("scheme-form");
+  if (scheme && scheme.getAttribute("data-depends")) {
+    var rules = JSON.parse(scheme.getAttribute("data-depends"));
+    var apply = function () {
+      Object.keys(rules).forEach(function (name) {
+        var chooser = scheme.querySelector('[name="' + name + '"]');
+        if (!chooser) return;
+        var all = [];
+        Object.keys(rules[name]).forEach(function (v) { all = all.concat(rules[name][v]); });
+        var shown = rules[name][chooser.value] || [];
+        all.forEach(function (target) {
+          var box = scheme.querySelector('[data-rows="' + target + '"]');
+          if (!box) {
+            var input = scheme.querySelector('[name="' + target + '"]');
+            box = input ? input.closest("label") : null;
+          }
+          if (box && !box.querySelector(".field-error, .cell-error")) box.hidden = shown.indexOf(target) < 0;
+        });
+      });
+    };
+    scheme.addEventListener("change", apply);
+    apply();
+  }
+
   // ---- The scheme preview: a refusal (400) carries the reasons, shown in place like an answer.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.xhr.status === 400 && event.detail.target && event.detail.target.id === "preview-result") {
