@@ -348,3 +348,36 @@ def test_a_salary_outside_the_grade_is_recorded_with_a_warning(client, cast):
     page = response.content.decode()
     assert "вне вилки грейда G3" in page and "Изменение записано" in page
     assert Assignment.objects.get(employee=anna, start_date=dt.date(2026, 5, 1)).salary == D(150000)
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("staff_unit_new", {"parent": "abc"}),
+        ("staff_unit_new", {"parent": "999999"}),
+        ("staff_position_new", {"unit": "-1"}),
+        ("staff_position_new", {"unit": "1e9"}),
+    ],
+)
+def test_the_new_unit_and_position_pages_take_odd_parameters(client, cast, name, params):
+    company = login(client, cast, "hr")
+    assert client.get(reverse(name, args=[company]), params).status_code == 200
+
+
+@pytest.mark.parametrize("away", ["1", "yes", "", "0"])
+def test_the_absence_calendar_filters_those_away(client, cast, away):
+    hr = cast["users"]["hr"]
+    org.absence_create(
+        actor=hr,
+        employee=cast["people"]["anna"],
+        kind="vacation",
+        start_date=dt.date(2026, 7, 6),
+        end_date=dt.date(2026, 7, 10),
+    )
+    company = login(client, cast, "hr")
+    page = client.get(
+        reverse("staff_unit_absences", args=[company, cast["units"]["sales"].pk]),
+        {"month": "2026-07", "away": away},
+    ).content.decode()
+    assert "Аннина" in page
+    assert ("Борисов" in page) is (away != "1")
