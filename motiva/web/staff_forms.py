@@ -98,7 +98,15 @@ LEVELS = [(n, "N" if n == 0 else f"N-{n}") for n in range(10)]
 class UnitForm(OrgForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     code = forms.CharField(label=_("Code"), max_length=40)
-    parent = UnitChoiceField(label=_("Parent unit"), queryset=Unit.objects.none(), required=False)
+    parent = UnitChoiceField(
+        label=_("Parent unit"),
+        queryset=Unit.objects.none(),
+        required=False,
+        help_text=_(
+            "The tree has no dates: a move applies to the past too (calculated runs keep their results). "
+            "For a reorganization from a date, create the new unit and transfer the people."
+        ),
+    )
     block = forms.ChoiceField(label=_("Block"), choices=Block.choices, initial=Block.ADMINISTRATIVE)
     management_level = forms.TypedChoiceField(
         label=_("Management level"),
