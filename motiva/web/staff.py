@@ -395,6 +395,9 @@ def unit_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
                 for p in Position.objects.filter(unit=unit).select_related("grade")
             ],
             "headcount": sum(held.values()),
+            "subtree_headcount": Assignment.objects.filter(
+                active_on(today), organization=organization, unit__path__startswith=unit.path
+            ).count(),
             "grants": grants,
             "edit": edit,
             "close": close,
