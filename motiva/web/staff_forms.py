@@ -172,6 +172,7 @@ class ChangeForm(OrgForm):
         label=_("New position"),
         queryset=Position.objects.none(),
         required=False,
+        empty_label=_("— the same —"),
         help_text=_("Empty: the position stays."),
     )
     manager = PersonnelNumberField(
