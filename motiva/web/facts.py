@@ -3,25 +3,30 @@ from Excel, validation per cell, who entered what and when, and confirmation by 
 
 from __future__ import annotations
 
+import hashlib
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from motiva.core import access
 from motiva.core.errors import InvalidInput
 from motiva.core.models import AuditEvent, Role
-from motiva.kpi.models import CardLine, Indicator
+from motiva.kpi.models import Card, CardLine, Indicator
 from motiva.org.models import Assignment, Employee, Unit
 from motiva.org.selectors import active_on, position_id_as_of
 from motiva.periods.models import IndicatorValue, Period, PeriodStatus, Scope
@@ -64,6 +69,50 @@ def _confirmer(line_confirmer: int | None, indicator_confirmer: int | None) -> i
     return line_confirmer or indicator_confirmer
 
 
+def _cache_key(what: str, period: Period, *extra: Any) -> str:
+    """A cache key that changes with the period's cards and with any write (every service write is
+    audited; card lines are replaced by new rows): the period's cards (count and newest) and the newest
+    card line, indicator and audit event. Four index-only reads."""
+    from motiva.core.models import AuditEvent
+
+    cards = Card.objects.filter(period=period).aggregate(n=Count("id"), last=Max("id"))
+    parts = [
+        what,
+        period.pk,
+        cards["n"],
+        cards["last"],
+        CardLine.objects.aggregate(last=Max("id"))["last"],
+        Indicator.objects.aggregate(last=Max("id"))["last"],
+        AuditEvent.objects.aggregate(last=Max("id"))["last"],
+        *extra,
+    ]
+    return "motiva:grid:" + hashlib.blake2s(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def line_summary(period: Period) -> list[tuple[Any, ...]]:
+    """The distinct (level, indicator, supplier, line confirmer, indicator confirmer) of the period's
+    entered card lines: a few dozen rows, but read from every line of the period (tens of thousands at
+    10 000 people). Remembered until anything is written: the key holds the period's cards (count and
+    newest) and the newest card line, indicator and audit event (see `_cache_key`)."""
+    key = _cache_key("lines", period)
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(
+            _entered_lines(period)
+            .order_by()
+            .values_list(
+                "level",
+                "indicator_id",
+                "indicator__supplier_position_id",
+                "confirmer_position_id",
+                "indicator__confirmer_position_id",
+            )
+            .distinct()
+        )
+        cache.set(key, rows, 600)
+    return rows
+
+
 class Rights:
     """What one viewer may enter or confirm in one period, level by level — read from one query over
     the period's card lines (a few rows per indicator, whatever the number of cards)."""
@@ -78,19 +127,7 @@ class Rights:
         self.indicators: dict[str, set[int]] = {level: set() for level in LEVEL_SCOPES}
         self.supplied: set[int] = set()
         self.confirmed: dict[str, set[int]] = {level: set() for level in LEVEL_SCOPES}
-        rows = (
-            _entered_lines(period)
-            .order_by()
-            .values_list(
-                "level",
-                "indicator_id",
-                "indicator__supplier_position_id",
-                "confirmer_position_id",
-                "indicator__confirmer_position_id",
-            )
-            .distinct()
-        )
-        for level, indicator_id, supplier, line_confirmer, indicator_confirmer in rows:
+        for level, indicator_id, supplier, line_confirmer, indicator_confirmer in line_summary(period):
             if level not in self.indicators:
                 continue
             self.indicators[level].add(indicator_id)
@@ -126,11 +163,19 @@ class Rights:
         lines = _entered_lines(self.period).filter(level=level)
         if self.is_hr or self.reads_all:
             return lines
-        return lines.filter(
-            Q(indicator_id__in=self.supplied)
-            | (confirmed_by_position(self.position) if self.position else Q(pk__in=[]))
-            | (Q(card__employee_id__in=self.team) if level == "personal" else Q(pk__in=[]))
-        )
+        conditions = []
+        if level == "personal" and self.team:
+            conditions.append(Q(card__employee_id__in=self.team))
+        if self.supplied:
+            conditions.append(Q(indicator_id__in=self.supplied))
+        if self.position and self.confirmed[level]:
+            conditions.append(confirmed_by_position(self.position))
+        if not conditions:
+            return lines.none()
+        condition = conditions[0]
+        for more in conditions[1:]:
+            condition |= more
+        return lines.filter(condition)
 
     def kinds(self, level: str) -> list[str]:
         return ["fact", "plan"] if self.is_hr and level != "personal" and self.indicators[level] else ["fact"]
@@ -199,11 +244,20 @@ class Grid:
             if q:
                 rows = rows.filter(name__icontains=q)
             return rows.order_by("path", "name")
-        rows = Employee.objects.filter(Exists(mine.filter(card__employee_id=OuterRef("pk"))))
+        # The period's cards (one per person) are the rows: their lines are found by the card's id, and
+        # the card's position orders them, so people with one card are together and so are their columns.
+        on_card = mine.filter(card_id=OuterRef("pk"))
+        if self.rights.is_hr or self.rights.reads_all:
+            on_card = CardLine.objects.filter(
+                card_id=OuterRef("pk"), level=self.level, component="indicator", indicator__isnull=False
+            )
+            if indicator is not None:
+                on_card = on_card.filter(indicator=indicator)
+        rows = Card.objects.filter(Exists(on_card), period=self.period)
         if missing:
             rows = rows.filter(
                 Exists(
-                    mine.filter(card__employee_id=OuterRef("pk")).filter(
+                    mine.filter(card_id=OuterRef("pk")).filter(
                         ~Exists(values.filter(employee_id=OuterRef("card__employee_id")))
                     )
                 )
@@ -212,18 +266,23 @@ class Grid:
             rows = rows.filter(
                 Exists(
                     Assignment.objects.filter(
-                        active_on(day), employee_id=OuterRef("pk"), unit__path__startswith=unit.path
+                        active_on(day), employee_id=OuterRef("employee_id"), unit__path__startswith=unit.path
                     )
                 )
             )
         if q:
-            rows = rows.filter(Q(last_name__icontains=q) | Q(first_name__icontains=q) | Q(personnel_number=q))
-        # By unit, then by name: people of one unit mostly share a card, so their columns stay together.
-        where = Assignment.objects.filter(active_on(day), employee_id=OuterRef("pk")).order_by("-start_date")
-        return rows.annotate(
-            unit_path=Subquery(where.values("unit__path")[:1]),
-            unit_name=Subquery(where.values("unit__name")[:1]),
-        ).order_by("unit_path", "last_name", "first_name", "pk")
+            rows = rows.filter(
+                Q(employee__last_name__icontains=q)
+                | Q(employee__first_name__icontains=q)
+                | Q(employee__personnel_number=q)
+            )
+        return rows.select_related("employee", "template__position__unit").order_by(
+            "template__position__unit__path",
+            "template__position__title",
+            "employee__last_name",
+            "employee__first_name",
+            "employee_id",
+        )
 
     # One page -----------------------------------------------------------------------------------------
     def load(self, rows: list[Any]) -> None:
@@ -296,6 +355,49 @@ class Grid:
         if indicator.pk in self.rights.supplied:
             return True
         return self.level == "personal" and isinstance(row, Employee) and row.pk in self.team
+
+
+def _number(value: Decimal) -> str:
+    """A stored value as the reader writes it, without trailing zeros (97.500000 → 97,5)."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    places = len(text.partition(".")[2])
+    return number_format(Decimal(text), places, use_l10n=True, force_grouping=True)
+
+
+def _person(user: Any) -> str:
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.username
+
+
+def _cell_text(value: IndicatorValue, value_url: str) -> dict[str, Any]:
+    """What a filled cell shows, prepared here (the template of a 50 × 20 grid stays light): the number
+    as the reader writes it, and who entered and confirmed it, for the hover."""
+    title = f"{_('Entered by')}: {_person(value.author)}, {date_format(localtime(value.entered_at), 'SHORT_DATETIME_FORMAT')}"
+    confirmed = ""
+    if value.confirmed_at is not None:
+        confirmed = f"{_('Confirmed by')}: {_person(value.confirmed_by)}"
+        title += f" · {confirmed}"
+    if value.comment:
+        title += f" · {value.comment[:120]}"
+    return {
+        "text": _number(value.value) if value.value is not None else value.level_code or "—",
+        "title": title,
+        "confirmed": confirmed,
+        "url": f"{value_url}{value.pk}/",
+    }
+
+
+def _row(item: Any) -> Any:
+    """A grid row: a unit, the company, or the employee of a card (with the unit of the card's position)."""
+    if not isinstance(item, Card):
+        return item
+    employee = item.employee
+    position = item.template.position if item.template_id else None
+    employee.unit_name = position.unit.name if position is not None else ""
+    return employee
 
 
 def _scope_key(level: str, row: Any) -> str:
@@ -375,10 +477,11 @@ def _filter_units(rights: Rights, level: str) -> Any:
     units = Unit.objects.filter(organization_id=rights.period.organization_id).order_by("path", "name")
     if rights.is_hr or rights.reads_all:
         return units
-    lines = rights.lines(level)
-    people = Assignment.objects.filter(
-        active_on(rights.period.end), employee_id__in=lines.values("card__employee_id")
-    )
+    if level == "personal" and not rights.supplied and not rights.confirmed[level]:
+        whose: Any = rights.team  # a manager: his people
+    else:
+        whose = rights.lines(level).values("card__employee_id")
+    people = Assignment.objects.filter(active_on(rights.period.end), employee_id__in=whose)
     return units.filter(pk__in=people.values("unit_id"))
 
 
@@ -390,7 +493,9 @@ def fact_grid(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     level, levels, level_note = _choose_level(request, rights)
     kinds = rights.kinds(level)
     grid_indicators = Indicator.objects.filter(
-        pk__in=rights.lines(level).values("indicator_id"),
+        pk__in=rights.indicators[level]
+        if rights.is_hr or rights.reads_all
+        else rights.lines(level).values("indicator_id"),
     ).order_by("name", "code")
     query = request.GET.copy()
     query["level"] = level
@@ -408,10 +513,20 @@ def fact_grid(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     if request.method == "GET":
         for note in ([level_note] if level_note else []) + notes:
             messages.warning(request, note)
-    page = Paginator(grid.rows(unit=unit, indicator=indicator, missing=missing, q=q), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    rows = list(page)
+    found = grid.rows(unit=unit, indicator=indicator, missing=missing, q=q)
+    if level == "personal" and (rights.is_hr or rights.reads_all) and not missing:
+        # The whole company's row order is read once per change of the cards (see `_cache_key`).
+        key = _cache_key("rows", period, getattr(unit, "pk", None), getattr(indicator, "pk", None), q)
+        ids = cache.get(key)
+        if ids is None:
+            ids = list(found.values_list("pk", flat=True))
+            cache.set(key, ids, 600)
+        page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
+        cards = found.model.objects.select_related("employee", "template__position__unit").in_bulk(list(page))
+        rows = [_row(cards[pk]) for pk in page if pk in cards]
+    else:
+        page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = [_row(r) for r in page]
     grid.load(rows)
     errors: dict[str, str] = {}
     posted: dict[str, str] = {}
@@ -441,6 +556,7 @@ def fact_grid(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         (i for i in grid.indicators if i.pk in first_use), key=lambda i: (first_use[i.pk], i.name, i.code)
     )
     table = []
+    value_url = reverse("value", args=[org, 0])[: -len("0/")]
     for row, key in zip(rows, keys, strict=True):
         cells_of_row = []
         for column in columns:
@@ -451,6 +567,7 @@ def fact_grid(request: HttpRequest, org: int, pk: int) -> HttpResponse:
                     "name": f"c:{column.pk}:{key}",
                     "applies": shown,
                     "value": value if shown else None,
+                    **(_cell_text(value, value_url) if shown and value is not None else {}),
                     "editable": shown and grid.may_edit(column, row),
                     "confirmable": shown
                     and grid.confirms(column.pk, key)
