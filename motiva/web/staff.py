@@ -286,7 +286,8 @@ def unit_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     unit = _get(Unit, organization, pk)
     manage = can_manage(viewer, organization.pk)
     today = timezone.localdate()
-    action = request.POST.get("action", "") if request.method == "POST" else ""
+    posted = f.posted_action(request)
+    action = posted["action"]
     if action and not manage:
         raise Http404
     edit = f.UnitForm(
@@ -720,7 +721,7 @@ def people_list(request: HttpRequest, org: int) -> HttpResponse:
         people = people.filter(hire_date__gt=today)
     latest = Assignment.objects.filter(employee=OuterRef("pk"), start_date__lte=today)
     if unit is not None:
-        day_q = active_on(today) if status in ("active", "all") else Q()
+        day_q = active_on(today) if status == "active" else Q()  # else: ever in the unit
         people = people.filter(
             pk__in=Assignment.objects.filter(
                 day_q, organization=organization, unit__path__startswith=unit.path
@@ -836,7 +837,8 @@ def person(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     if employee.organization_id != organization.pk:
         raise Http404
     manage = can_manage(viewer, organization.pk)
-    action = request.POST.get("action", "") if request.method == "POST" else ""
+    posted = f.posted_action(request)
+    action = posted["action"]
     if action and not manage:
         raise Http404
     forms_ = {
@@ -899,9 +901,7 @@ def person(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             )
             return redirect(here)
         if action == "disable":
-            org_services.account_disable(
-                actor=request.user, employee=employee, reason=request.POST.get("reason", "")[:300]
-            )
+            org_services.account_disable(actor=request.user, employee=employee, reason=posted["reason"])
             return _saved(request, _("The account is disabled."), here)
         if action == "role_grant" and form.is_valid():
             if employee.user is None:
@@ -916,7 +916,7 @@ def person(request: HttpRequest, org: int, pk: int) -> HttpResponse:
                 return _saved(request, _("The role is granted."), here)
         if action == "role_revoke":
             grant = RoleAssignment.objects.filter(
-                pk=_int(request.POST.get("grant")), organization=organization, user_id=employee.user_id
+                pk=posted["grant"], organization=organization, user_id=employee.user_id
             ).first()
             if grant is None or employee.user_id is None:
                 raise Http404
@@ -966,13 +966,6 @@ def person(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _date(day: dt.date) -> str:

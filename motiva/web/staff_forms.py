@@ -82,6 +82,23 @@ class OrgForm(forms.Form):
             )
 
 
+class ActionForm(forms.Form):
+    """Which of a page's forms was posted, and the fields of the actions that have no form of their own
+    (disable an account, revoke a role, reopen a unit)."""
+
+    action = forms.CharField(max_length=30, required=False)
+    reason = forms.CharField(max_length=300, required=False)
+    grant = forms.IntegerField(min_value=1, required=False)
+
+
+def posted_action(request: Any) -> dict[str, Any]:
+    if request.method != "POST":
+        return {"action": "", "reason": "", "grant": None}
+    form = ActionForm(request.POST)
+    form.is_valid()
+    return {"action": "", "reason": "", "grant": None, **form.cleaned_data}
+
+
 class UnitChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Unit) -> str:  # type: ignore[override]
         return f"{'· ' * obj.depth}{obj.name} ({obj.code})"
