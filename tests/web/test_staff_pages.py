@@ -381,3 +381,27 @@ def test_the_absence_calendar_filters_those_away(client, cast, away):
     ).content.decode()
     assert "Аннина" in page
     assert ("Борисов" in page) is (away != "1")
+
+
+def test_hr_grants_and_ends_an_observer_on_the_unit_page(client, cast):
+    from motiva.org.models import ObserverGrant
+
+    company = login(client, cast, "hr")
+    sales = cast["units"]["sales"]
+    url = reverse("staff_unit", args=[company, sales.pk])
+    response = client.post(url, {"action": "observer", "observer": "404", "start_date": "2026-01-01"})
+    assert response.status_code == 400 and "404" in response.content.decode()
+    response = client.post(
+        url, {"action": "observer", "observer": "9", "start_date": "2026-01-01", "reason": "зам"}
+    )
+    assert response.status_code == 302
+    grant = ObserverGrant.objects.get(unit=sales)
+    assert grant.user == cast["users"]["carl"] and grant.reason == "зам"
+    assert "Карлов" in client.get(url).content.decode()
+    response = client.post(url, {"action": "observer_end", "grant": grant.pk, "end_date": "2026-06-30"})
+    assert response.status_code == 302
+    grant.refresh_from_db()
+    assert grant.end_date == dt.date(2026, 6, 30)
+    login(client, cast, "boss")
+    response = client.post(url, {"action": "observer", "observer": "8", "start_date": "2026-01-01"})
+    assert response.status_code == 404 and ObserverGrant.objects.count() == 1
