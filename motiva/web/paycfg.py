@@ -210,11 +210,7 @@ def scale_edit(request: HttpRequest, org: int, pk: int | None = None) -> HttpRes
         kind_form = KindForm(request.POST)
         kind = kind_form.cleaned_data["kind"] if kind_form.is_valid() else default_kind
         form, tables, placed, params = _scale_check(kind, request.POST, scale, organization)
-        if (
-            params is not None
-            and not placed.form.errors
-            and not any(t.errors or any(f.errors for f in t.formset.forms) for t in tables.values())
-        ):
+        if params is not None and not _has_errors(placed, tables):
             try:
                 if scale is None:
                     scale = scale_create(
