@@ -194,6 +194,10 @@ class ApplyForm(VersionChoiceForm):
     cards = forms.CharField(label=gettext_lazy("Cards"), required=False, max_length=200_000)
     digest = forms.CharField(label=gettext_lazy("Preview"), max_length=64)
     reason = forms.CharField(label=gettext_lazy("Reason for the change"), max_length=300, required=False)
+    confirm = forms.BooleanField(
+        label=gettext_lazy("Confirmation"),
+        error_messages={"required": gettext_lazy("Tick the box to confirm that the cards are changed.")},
+    )
 
     def clean_cards(self) -> list[int]:
         text = self.cleaned_data.get("cards", "")

@@ -152,6 +152,7 @@ def test_hr_builds_assigns_and_applies_a_card_template(browser, live_server, cas
     assert "Продажи: вес, % <del>60</del> → 100" in preview and "− удаляется: Продажи" in preview
     shot(page, "apply-preview-1280", full=True)
     page.get_by_label("Причина изменения").fill("План с мая — 4 500")
+    page.get_by_label("Подтверждаю: дать версию 3 этим картам (2)").check()
     page.get_by_role("button", name="Применить к картам (2)").click()
     page.wait_for_load_state("networkidle")
     assert "Версия 3 применена к картам: 2." in page.content()

@@ -98,6 +98,7 @@ def test_applying_changes_those_cards_in_place_and_is_one_change_in_the_audit_lo
             "cards": hidden(page, "cards"),
             "digest": hidden(page, "digest"),
             "reason": "Новая карта продавцов с апреля",
+            "confirm": "1",
         },
         follow=True,
     )
@@ -217,7 +218,8 @@ def test_nobody_applies_a_version_to_their_own_card(client, cast):
         kpi.card_template_apply(actor=hr, template=v2, card_ids=[own.pk], digest=plan.digest)
     assert refused.value.problems[0].code == "own_card"
     response = client.post(
-        url, {"version": v2.pk, "cards": hidden(page, "cards"), "digest": hidden(page, "digest")}
+        url,
+        {"version": v2.pk, "cards": hidden(page, "cards"), "digest": hidden(page, "digest"), "confirm": "on"},
     )
     assert response.status_code == 302
     assert set(Card.objects.filter(template=v2).values_list("employee__last_name", flat=True)) == {
@@ -360,3 +362,15 @@ def test_odd_assign_values_say_what_is_wrong_and_create_nothing(client, cast, po
     assert response.status_code == 200
     assert "Период:" in response.content.decode() or "Кто:" in response.content.decode()
     assert Card.objects.count() == before
+
+
+def test_without_the_tick_nothing_is_applied(client, cast, revised):
+    client.force_login(cast["users"]["hr"])
+    page = client.get(preview_url(cast, revised)).content.decode()
+    response = client.post(
+        preview_url(cast, revised),
+        {"version": revised["v2"].pk, "cards": hidden(page, "cards"), "digest": hidden(page, "digest")},
+    )
+    assert response.status_code == 400
+    assert "Подтверждение: Отметьте подтверждение, что карты меняются." in response.content.decode()
+    assert not Card.objects.filter(template=revised["v2"]).exclude(period=revised["june"]).exists()
