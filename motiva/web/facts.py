@@ -199,6 +199,7 @@ class Grid:
         self.lines = _entered_lines(self.period).filter(level=level, indicator_id__in=self.by_id)
         # Filled by load(): row key → indicator id → the position that confirms that cell's fact.
         self.applies: dict[str, dict[int, int | None]] = {}
+        self.full: dict[str, bool] = {}  # row key → whether the viewer reads all of the row
 
     # Rows -------------------------------------------------------------------------------------------
     def full_access(self, row: Any) -> bool:
