@@ -300,6 +300,7 @@ def period_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             else [],
             "adjustment_kinds": AdjustmentKind.choices,
             **_corrections_context(viewer, period),
+            "confirms_facts": _confirms_facts(viewer, period),
             **_consequences(period, run, signed),
         },
     )
@@ -570,6 +571,19 @@ def _corrections_context(viewer: access.Viewer, period: Period) -> dict[str, Any
             "path", "name"
         ),
     }
+
+
+def _confirms_facts(viewer: access.Viewer, period: Period) -> bool:
+    """Whether the viewer's position confirms facts in this organization (the page links their list)."""
+    from django.utils import timezone
+
+    from motiva.org.selectors import position_id_as_of
+    from motiva.periods.selectors import is_confirmer
+
+    employee = viewer.employee
+    if employee is None or employee.organization_id != period.organization_id or period.is_locked:
+        return False
+    return is_confirmer(period.organization_id, position_id_as_of(employee, timezone.localdate()))
 
 
 def _consequences(period: Period, run: Any, signed: dict[str, list[RunSignature]]) -> dict[str, Any]:

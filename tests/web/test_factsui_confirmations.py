@@ -201,3 +201,11 @@ def test_the_home_page_lists_each_periods_confirmations_once(client, waiting):
     client.force_login(waiting["users"]["boss2"])
     home = client.get(reverse("home")).content.decode()
     assert home.count(link) == 1
+
+
+def test_the_period_page_links_the_confirmers_list(client, waiting):
+    url = reverse("period", args=[waiting["company"].pk, waiting["period"].pk])
+    client.force_login(waiting["users"]["gd"])
+    assert 'data-testid="to-confirmations"' in client.get(url).content.decode()
+    client.force_login(waiting["users"]["anna"])
+    assert 'data-testid="to-confirmations"' not in client.get(url).content.decode()
