@@ -7,18 +7,14 @@ Screenshots go to test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from motiva.kpi import services as kpi
 from motiva.kpi.models import Card, CardTemplate
 from motiva.periods import services as periods
-
-CHROMIUM = os.environ.get("MOTIVA_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+from tests.browser.support import login, shot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -33,44 +29,6 @@ CUT = """() => ({
 })"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
-    if not (Path(__file__).resolve().parents[2] / "node_modules" / "alpinejs").is_dir():
-        pytest.fail("node_modules is missing: run `npm ci`")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM reads between browser steps
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=CHROMIUM,
-                headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
-            yield chromium
-            chromium.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-
-
-def login(browser, base: str, username: str, viewport: dict):
-    context = browser.new_context(viewport=viewport, locale="ru-RU")
-    page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "x-Secret-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    return context, page
-
-
-def shot(page, name: str, *, full: bool = False) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"cardversions-{name}.png"), full_page=full)
-
-
 def test_hr_builds_assigns_and_applies_a_card_template(browser, live_server, cast):
     base, company = live_server.url, cast["company"].pk
     hr_user = cast["users"]["hr"]
@@ -78,7 +36,7 @@ def test_hr_builds_assigns_and_applies_a_card_template(browser, live_server, cas
     april = periods.period_create(
         actor=hr_user, organization=cast["company"], kind="month", start=dt.date(2026, 4, 1)
     )
-    context, page = login(browser, base, "hr", {"width": 1280, "height": 800})
+    context, page = login(browser, base, "hr")
     page.goto(f"{base}/o/{company}/positions/{position.pk}/template/")
     editor = page.locator("[data-testid=card-editor]")
     editor.locator("input[name=valid_from]").fill("2026-04-01")
@@ -100,7 +58,7 @@ def test_hr_builds_assigns_and_applies_a_card_template(browser, live_server, cas
     assert page.locator("[data-testid=weight-total]").inner_text() == "100 %"
     measured = page.evaluate(CUT)
     assert measured == {"cut": [], "overflow": 0, "editor": 0}, measured
-    shot(page, "editor-1280")
+    shot(page, "cardversions-editor-1280", full=False)
     page.get_by_role("button", name="Сохранить").click()
     page.wait_for_load_state("networkidle")
     assert "Версия 2 карты" in page.content()
@@ -116,7 +74,7 @@ def test_hr_builds_assigns_and_applies_a_card_template(browser, live_server, cas
     summary = rows.nth(1).locator(".ce-sum").inner_text().replace("\u00a0", " ")
     assert "подразделение" in summary and "план. сумма 6 000 RUB" in summary and "порог 10 000 000" in summary
     assert page.evaluate(CUT) == {"cut": [], "overflow": 0, "editor": 0}
-    shot(page, "editor-saved-1280", full=True)
+    shot(page, "cardversions-editor-saved-1280")
 
     # Assign it to April: everyone holding the position gets a card.
     page.select_option("select[name=period]", str(april.pk))
@@ -150,7 +108,7 @@ def test_hr_builds_assigns_and_applies_a_card_template(browser, live_server, cas
     preview = page.content().replace("\u00a0", " ")
     assert "Изменятся карты: 2" in preview and "Май 2026" in preview
     assert "Продажи: вес, % <del>60</del> → 100" in preview and "− удаляется: Продажи" in preview
-    shot(page, "apply-preview-1280", full=True)
+    shot(page, "cardversions-apply-preview-1280")
     page.get_by_label("Причина изменения").fill("План с мая — 4 500")
     page.get_by_label("Подтверждаю: дать версию 3 этим картам (2)").check()
     page.get_by_role("button", name="Применить к картам (2)").click()
@@ -163,10 +121,10 @@ def test_hr_builds_assigns_and_applies_a_card_template(browser, live_server, cas
     context.close()
 
     # The same editor on a phone: the lines stack, nothing runs off the screen.
-    context, page = login(browser, base, "hr", {"width": 390, "height": 844})
+    context, page = login(browser, base, "hr", 390, 844)
     page.goto(f"{base}/o/{company}/positions/{position.pk}/template/")
     page.locator("[data-testid=card-line] .ce-toggle").first.click()
     measured = page.evaluate(CUT)
     assert measured["cut"] == [] and measured["overflow"] <= 0, measured
-    shot(page, "editor-390", full=True)
+    shot(page, "cardversions-editor-390")
     context.close()

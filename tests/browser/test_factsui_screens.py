@@ -8,21 +8,15 @@ import pytest
 
 from motiva.periods.models import IndicatorValue, PeriodStatus
 from motiva.periods.services import period_transition
-from tests.browser.test_loop import SHOTS, browser  # noqa: F401 (the browser fixture)
+from tests.browser.support import SHOTS, login
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 SIZES = {"d": {"width": 1280, "height": 800}, "m": {"width": 390, "height": 844}}
 
 
-def open_page(browser, base: str, username: str, size: str, path: str):  # noqa: F811
-    context = browser.new_context(viewport=SIZES[size], locale="ru-RU")
-    page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "x-Secret-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+def open_page(browser, base: str, username: str, size: str, path: str):
+    context, page = login(browser, base, username, SIZES[size]["width"], SIZES[size]["height"])
     page.goto(base + path)
     return context, page
 
@@ -31,7 +25,7 @@ def no_sideways_scroll(page) -> bool:
     return page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth + 1")
 
 
-def test_the_grid_and_the_confirmations_on_a_desktop_and_a_phone(browser, live_server, cast):  # noqa: F811
+def test_the_grid_and_the_confirmations_on_a_desktop_and_a_phone(browser, live_server, cast):
     period, company = cast["period"], cast["company"].pk
     for status in (PeriodStatus.REVIEW, PeriodStatus.FACT_COLLECTION):
         period_transition(actor=cast["users"]["hr"], period=period, to_status=status)

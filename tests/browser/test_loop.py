@@ -5,44 +5,13 @@ the final card and its explanation. Screenshots of the main pages go to test-art
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from motiva.kpi.models import Card
 from motiva.periods.models import IndicatorValue, Period, PeriodStatus
-
-CHROMIUM = os.environ.get("MOTIVA_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+from tests.browser.support import PASSWORD, SHOTS
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); scripts/test.sh does it when it can"
-        )
-    if not (Path(__file__).resolve().parents[2] / "node_modules" / "alpinejs").is_dir():
-        pytest.fail("node_modules is missing: run `npm ci` (scripts/test.sh does it when npm is installed)")
-    from playwright.sync_api import sync_playwright
-
-    # The Playwright sync API runs an event loop in this thread; the test's own ORM reads are still
-    # plain synchronous calls between browser steps. Only for these tests.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=CHROMIUM,
-                headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
-            yield chromium
-            chromium.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 class Session:
@@ -53,7 +22,7 @@ class Session:
         self.base = base
         self.page.goto(f"{base}/login/")
         self.page.fill("input[name=username]", username)
-        self.page.fill("input[name=password]", "x-Secret-123")
+        self.page.fill("input[name=password]", PASSWORD)
         self.page.click("button[type=submit]")
         self.page.wait_for_url(f"{base}/")
 

@@ -8,10 +8,8 @@ test-artifacts/screenshots/onboarding-*.png."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -19,51 +17,11 @@ from motiva.calc.models import EmployeeResult
 from motiva.kpi.models import Card, CardTemplate, Indicator, PayScheme, Scale
 from motiva.org.models import Assignment, Employee, Position, Unit
 from motiva.periods.models import IndicatorValue, Period, PeriodStatus
+from tests.browser.support import login, shot
 
-CHROMIUM = os.environ.get("MOTIVA_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 NBSP = "\u00a0"
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
-    if not (Path(__file__).resolve().parents[2] / "node_modules" / "alpinejs").is_dir():
-        pytest.fail("node_modules is missing: run `npm ci`")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM reads between browser steps
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM,
-                headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
-            yield browser
-            browser.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-
-
-def login(chromium, base: str, width: int, height: int):
-    """HR's browser session at a given screen size, Russian locale."""
-    context = chromium.new_context(viewport={"width": width, "height": height}, locale="ru-RU")
-    page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", "hr")
-    page.fill("input[name=password]", "x-Secret-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    return context, page
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"onboarding-{name}.png"), full_page=True)
 
 
 def text(page, selector: str) -> str:
@@ -75,11 +33,11 @@ def submit(page, name: str, scope=None) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def test_hr_onboards_a_person_and_pays_them_in_the_browser(chromium, live_server, cast):
+def test_hr_onboards_a_person_and_pays_them_in_the_browser(browser, live_server, cast):
     base, company = live_server.url, cast["company"].pk
     organization = cast["company"]
     boss, boss2 = cast["people"]["boss"], cast["people"]["boss2"]
-    context, page = login(chromium, base, 1280, 800)
+    context, page = login(browser, base, "hr")
 
     # 0. April 2026, the month the person starts in, from the periods page.
     page.get_by_role("link", name="Периоды", exact=True).first.click()
@@ -106,7 +64,7 @@ def test_hr_onboards_a_person_and_pays_them_in_the_browser(chromium, live_server
     submit(page, "Создать должность")
     assert "Должность «Кладовщик» создана" in page.content()
     position = Position.objects.get(unit=unit, title="Кладовщик")
-    shot(page, "01-position")
+    shot(page, "onboarding-01-position")
 
     page.goto(f"{base}/o/{company}/people/new/")
     page.fill("input[name=personnel_number]", "601")
@@ -116,7 +74,7 @@ def test_hr_onboards_a_person_and_pays_them_in_the_browser(chromium, live_server
     page.fill("input[name=manager]", boss.personnel_number)
     page.fill("input[name=salary]", "80 000")
     page.fill("input[name=hire_date]", "2026-04-01")
-    shot(page, "02-hire")
+    shot(page, "onboarding-02-hire")
     submit(page, "Принять на работу")
     assert "Складова Светлана принят(а) на работу" in page.content()
     person = Employee.objects.get(organization=organization, personnel_number="601")
@@ -146,7 +104,7 @@ def test_hr_onboards_a_person_and_pays_them_in_the_browser(chromium, live_server
     page.wait_for_url(re.compile(r"kind=ratio"))
     page.fill("#id_name", "Склад: факт / план")
     page.fill("input[name=cap]", "120")
-    shot(page, "03-scale")
+    shot(page, "onboarding-03-scale")
     page.get_by_role("button", name="Сохранить").click()
     page.wait_for_url(re.compile(r"/scales/\d+/$"))
     scale = Scale.objects.get(organization=organization, name="Склад: факт / план")
@@ -190,7 +148,7 @@ def test_hr_onboards_a_person_and_pays_them_in_the_browser(chromium, live_server
     line.locator("select[name$=-scale]").select_option(str(scale.pk))
     line.locator("input[name$=-target]").fill("100")
     assert page.locator("[data-testid=weight-total]").inner_text() == "100 %"
-    shot(page, "04-card-template")
+    shot(page, "onboarding-04-card-template")
     submit(page, "Сохранить")
     assert "действует с 01.04.2026" in page.content()
     template = CardTemplate.objects.get(position=position)
@@ -215,7 +173,7 @@ def test_hr_onboards_a_person_and_pays_them_in_the_browser(chromium, live_server
     row = grid.locator("tbody tr", has_text="Складова Светлана")
     assert row.count() == 1
     row.locator("input[data-grid]").fill("110")
-    shot(page, "05-fact-grid")
+    shot(page, "onboarding-05-fact-grid")
     submit(page, "Сохранить")
     fact = IndicatorValue.objects.get(period=april, employee=person, indicator=indicator, kind="fact")
     assert fact.value == Decimal(110)
@@ -227,7 +185,7 @@ def test_hr_onboards_a_person_and_pays_them_in_the_browser(chromium, live_server
     page.get_by_role("button", name="Рассчитать выплату").click()
     page.wait_for_selector("[data-testid=preview-total]")
     assert text(page, "[data-testid=preview-total]") == "17 600,00 RUB"
-    shot(page, "06-scheme-preview")
+    shot(page, "onboarding-06-scheme-preview")
 
     # 5. Her salary rises to 100 000 from 16 April (the middle of the period).
     page.goto(person_url)
@@ -260,7 +218,7 @@ def test_hr_onboards_a_person_and_pays_them_in_the_browser(chromium, live_server
     assert results.count() == 1
     cells = results.inner_text().replace(NBSP, " ")
     assert "601" in cells and "110" in cells and "19 800,00" in cells
-    shot(page, "07-run-results")
+    shot(page, "onboarding-07-run-results")
     results.get_by_role("link", name=re.compile("Складова")).click()
     page.wait_for_selector("[data-testid=bonus]")
     assert text(page, "[data-testid=bonus]") == "19 800,00 RUB"
@@ -275,7 +233,7 @@ def test_hr_onboards_a_person_and_pays_them_in_the_browser(chromium, live_server
     assert re.search(r"\b100000(,00)? × 15 дн\. \(с 16\.04\.2026\)", salary_step[0]), salary_step
     assert re.search(r"/ 30 дн\. \| → 90000\b", salary_step[0]), salary_step
     assert re.search(r"20 % оклада 90000\b", trace), trace  # the target bonus uses the weighted salary
-    shot(page, "08-person-result")
+    shot(page, "onboarding-08-person-result")
     card_url = page.url
 
     # 7. Transferred to the head of service from 1 May; her history shows every assignment.
@@ -297,13 +255,13 @@ def test_hr_onboards_a_person_and_pays_them_in_the_browser(chromium, live_server
     for date in ("01.04.2026", "16.04.2026", "30.04.2026", "01.05.2026"):
         assert date in history, history
     assert "Начальников" in history and "Сервисов" in history, history
-    shot(page, "09-person-history")
+    shot(page, "onboarding-09-person-history")
     context.close()
 
     # Her calculated card on a phone: the pay and the lines fit the 390 px screen.
-    context, page = login(chromium, base, 390, 844)
+    context, page = login(browser, base, "hr", 390, 844)
     page.goto(card_url)
     assert text(page, "[data-testid=bonus]") == "19 800,00 RUB"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    shot(page, "10-person-result-phone")
+    shot(page, "onboarding-10-person-result-phone")
     context.close()

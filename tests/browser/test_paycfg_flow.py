@@ -4,9 +4,7 @@ person's pay under the unsaved settings and saves the scheme. Screenshots go to 
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.utils import translation
@@ -14,46 +12,15 @@ from django.utils import translation
 from motiva.calc.preview import preview_pay
 from motiva.kpi.models import Card, PayScheme, Scale
 from motiva.web.templatetags.motiva import money
-
-CHROMIUM = os.environ.get("MOTIVA_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+from tests.browser.support import login, shot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
-    if not (Path(__file__).resolve().parents[2] / "node_modules" / "echarts").is_dir():
-        pytest.fail("node_modules is missing: run `npm ci`")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM reads between browser steps
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=CHROMIUM,
-                headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
-            yield chromium
-            chromium.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 def test_hr_makes_a_scale_and_a_scheme_and_previews_a_pay(browser, live_server, cast):
     base, company = live_server.url, cast["company"].pk
     anna = cast["people"]["anna"]
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
-    page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", "hr")
-    page.fill("input[name=password]", "x-Secret-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    context, page = login(browser, base, "hr", 1280, 900)
 
     # A step scale: the menu leads there; the chart is drawn from the defaults.
     page.get_by_role("link", name="Шкалы", exact=True).first.click()
@@ -73,7 +40,7 @@ def test_hr_makes_a_scale_and_a_scheme_and_previews_a_pay(browser, live_server, 
     page.fill("input[name=steps-3-min_attainment]", "60")
     page.fill("input[name=steps-3-score]", "10")
     page.wait_for_timeout(600)
-    page.screenshot(path=str(SHOTS / "paycfg-scale-editor.png"), full_page=True)
+    shot(page, "paycfg-scale-editor")
     page.get_by_role("button", name="Сохранить").click()
     page.wait_for_url(re.compile(r"/scales/\d+/$"))
     scale = Scale.objects.get(organization_id=company, name="Ступени продаж")
@@ -102,7 +69,7 @@ def test_hr_makes_a_scale_and_a_scheme_and_previews_a_pay(browser, live_server, 
         assert shown == money(outcome.pay.total, cast["company"].currency)
     assert "Переменная часть" in page.inner_text("#preview-result")
     assert not PayScheme.objects.filter(name="Продажи 70/30").exists()  # the preview saved nothing
-    page.screenshot(path=str(SHOTS / "paycfg-scheme-preview.png"), full_page=True)
+    shot(page, "paycfg-scheme-preview")
     page.get_by_role("button", name="Сохранить").click()
     page.wait_for_url(re.compile(r"/schemes/\d+/$"))
     scheme = PayScheme.objects.get(name="Продажи 70/30")

@@ -7,29 +7,13 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.browser.test_loop import SHOTS, browser  # noqa: F401 — the module's browser fixture
+from tests.browser.support import login, shot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
-def open_as(browser, base: str, username: str, width: int, height: int):  # noqa: F811
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="ru-RU")
-    page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "x-Secret-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    return context, page
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def test_the_card_and_header_on_a_phone(browser, live_server, cast):  # noqa: F811
-    context, page = open_as(browser, live_server.url, "anna", 390, 844)
+def test_the_card_and_header_on_a_phone(browser, live_server, cast):
+    context, page = login(browser, live_server.url, "anna", 390, 844)
     try:
         page.goto(live_server.url + reverse("my_card"))
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -53,8 +37,8 @@ def test_the_card_and_header_on_a_phone(browser, live_server, cast):  # noqa: F8
         context.close()
 
 
-def test_hr_reads_the_audit_log_search_and_a_card_on_a_desktop(browser, live_server, cast):  # noqa: F811
-    context, page = open_as(browser, live_server.url, "hr", 1280, 800)
+def test_hr_reads_the_audit_log_search_and_a_card_on_a_desktop(browser, live_server, cast):
+    context, page = login(browser, live_server.url, "hr", 1280, 800)
     company = cast["company"].pk
     try:
         page.fill("header input[name=q]", "Аннина")

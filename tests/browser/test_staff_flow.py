@@ -6,60 +6,20 @@ manager from a date; the person's history shows both assignments. Screenshots of
 from __future__ import annotations
 
 import datetime as dt
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from motiva.org.models import Assignment, Employee, Position, Unit
-
-CHROMIUM = os.environ.get("MOTIVA_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+from tests.browser.support import login, shot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM reads between browser steps
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM,
-                headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
-            yield browser
-            browser.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-
-
-def logged_in(chromium, base: str, username: str, width: int = 1280, height: int = 800):
-    context = chromium.new_context(viewport={"width": width, "height": height}, locale="ru-RU")
-    page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "x-Secret-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    return context, page
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def test_hr_builds_a_unit_hires_and_transfers_in_the_browser(chromium, live_server, cast):
+def test_hr_builds_a_unit_hires_and_transfers_in_the_browser(browser, live_server, cast):
     base = live_server.url
     company = cast["company"].pk
-    context, page = logged_in(chromium, base, "hr")
+    context, page = login(browser, base, "hr")
 
     # A unit under the company
     page.goto(f"{base}/o/{company}/org/")
@@ -130,7 +90,7 @@ def test_hr_builds_a_unit_hires_and_transfers_in_the_browser(chromium, live_serv
     context.close()
 
     # The same screens on a phone: nothing wider than the screen
-    context, page = logged_in(chromium, base, "hr", 390, 844)
+    context, page = login(browser, base, "hr", 390, 844)
     for name, path in (
         ("staff-tree-phone", f"/o/{company}/org/"),
         ("staff-people-phone", f"/o/{company}/people/"),
