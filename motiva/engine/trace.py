@@ -14,15 +14,15 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from motiva.engine.text import Text
+from motiva.engine.text import Text, written
 
 SHOWN_PLACES = 4
 
 
 def show(value: Any, decimal_comma: bool = False) -> str:
-    """A number as a person writes it: no exponent, no trailing zeros; an intermediate value with a long
-    fraction (200 000 / 0.6) is shown to four places with "≈" — the calculation itself keeps every digit.
-    With decimal_comma (Russian), 95.5 is written 95,5."""
+    """A number as data: no exponent, no trailing zeros; an intermediate value with a long fraction
+    (200 000 / 0.6) is shown to four places with "≈" — the calculation itself keeps every digit.
+    With decimal_comma (Russian), 95.5 is written 95,5. A reader's text groups the digits too (`shown`)."""
     if isinstance(value, Decimal):
         if not value.is_finite():
             return str(value)
@@ -34,6 +34,12 @@ def show(value: Any, decimal_comma: bool = False) -> str:
             text = format(normalized, "f")
         return text.replace(".", ",") if decimal_comma else text
     return str(value)
+
+
+def shown(value: Any, russian: bool) -> str:
+    """A number in a reader's text: as `show` gives it, with the digits grouped as the reader's
+    language writes them (80 000 × 15 in Russian, 80,000 × 15 in English)."""
+    return written(show(value), russian=russian) if isinstance(value, Decimal) else show(value)
 
 
 def _input_name(name: str, russian: bool) -> str:
@@ -79,20 +85,20 @@ class Step:
 
     def render(self, language: str = "ru") -> str:
         """The step in words for a reader of that language (numbers with a decimal comma in Russian)."""
-        comma = language.startswith("ru")
+        russian = language.startswith("ru")
         parts = [
             Text(
-                self.ru, self.en, {key: show(value, comma) for key, value in self._named_params().items()}
+                self.ru, self.en, {key: shown(value, russian) for key, value in self._named_params().items()}
             ).render(language)
         ]
         if self._inputs:
             parts.append(
                 "; ".join(
-                    f"{_input_name(name, comma)} = {show(value, comma)}"
+                    f"{_input_name(name, russian)} = {shown(value, russian)}"
                     for name, value in self._inputs.items()
                 )
             )
-        outcome = show(self._outcome, comma)
+        outcome = shown(self._outcome, russian)
         if outcome:
             parts.append(f"→ {outcome}")
         return " | ".join(parts)

@@ -90,7 +90,7 @@ def test_every_step_explains_itself_in_both_languages():
     result = score("corridor", {}, D(1000), "lower", threshold=D(1200), target=D(800), maximum=D(400))
     assert result.score == D("87.5")
     rendered_ru, rendered_en = result.steps[0].render("ru"), result.steps[0].render("en")
-    assert "линейно" in rendered_ru and "linear" in rendered_en and "1200" in rendered_ru
+    assert "линейно" in rendered_ru and "linear" in rendered_en and "порог = 1\u00a0200" in rendered_ru
 
 
 facts = st.decimals(min_value=0, max_value=10000, places=2)

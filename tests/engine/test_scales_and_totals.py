@@ -46,8 +46,8 @@ def rendered(steps, language="en"):
 def test_a_threshold_of_80_percent_of_a_1000_plan_is_800():
     outcome = score("corridor", "800", threshold_percent="80", target="1000", maximum_percent="120")
     assert outcome.score == D(75)
-    assert "Threshold = 80 % of the plan 1000" in rendered(outcome.steps)
-    assert "Порог = 80 % плана 1000" in rendered(outcome.steps, "ru")
+    assert "Threshold = 80 % of the plan 1,000" in rendered(outcome.steps)
+    assert "Порог = 80 % плана 1\u00a0000" in rendered(outcome.steps, "ru")
 
 
 def test_a_target_as_a_percent_of_the_plan_moves_the_ratio():
@@ -635,7 +635,7 @@ def test_fixed_variable_states_fixed_pay_and_remuneration():
     assert result.total == D("36000.00")  # 60 000 / 60 % = 100 000 target income; 40 000 × 90 %
     assert result.fixed == D("60000.00")
     assert result.remuneration == D("96000.00")
-    assert "Remuneration = fixed part 60000 + variable pay 36000" in rendered(result.steps)
+    assert "Remuneration = fixed part 60,000 + variable pay 36,000" in rendered(result.steps)
     other = calculate_pay("target_bonus", {"percent": 20}, pay, card, ROUND)
     assert other.fixed is None and other.remuneration is None
 
