@@ -987,7 +987,8 @@ def account_invite(*, actor: Any, employee: Employee, username: str, email: str 
     from django.contrib.auth import get_user_model
 
     user_model = get_user_model()
-    employee = Employee.objects.select_for_update().select_related("user").get(pk=employee.pk)
+    # Only the employee's row is locked: the user is an outer join (a person may have no account yet).
+    employee = Employee.objects.select_for_update(of=("self",)).select_related("user").get(pk=employee.pk)
     username = (username or "").strip()
     email = (email or "").strip()
     problems: list[Problem] = []

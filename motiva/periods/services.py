@@ -360,7 +360,9 @@ def values_confirm(*, actor: Any, values: list[IndicatorValue], awaiting: Any) -
     ids = list(dict.fromkeys(v.pk for v in values))
     locked = {
         v.pk: v
-        for v in IndicatorValue.objects.select_for_update()
+        # Only the values' rows are locked: their employee or unit is an outer join (one of them is empty),
+        # which PostgreSQL cannot lock.
+        for v in IndicatorValue.objects.select_for_update(of=("self",))
         .filter(pk__in=ids)
         .select_related("indicator", "period", "employee", "unit")
     }
