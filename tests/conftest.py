@@ -65,3 +65,39 @@ def structure(actor, organization):
 
 
 from tests.base import cast  # noqa: E402,F401  - the shared cast of users, for the web and browser tests
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_second_factor(monkeypatch):
+    """force_login means "signed in with both factors" (see tests/otp_support.py)."""
+    from django.test import Client
+
+    from tests.otp_support import mark_verified
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        mark_verified(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+def _flush_past_the_audit_guard() -> None:
+    """On PostgreSQL the audit table refuses TRUNCATE (motiva/core/migrations/0009_*), which is how
+    pytest-django's flush empties the database after a transactional test. The suite connects as a
+    superuser, whose session may skip ordinary triggers (session_replication_role = replica) for the
+    flush's own transaction; the application's role may not (docs/security.md)."""
+    try:
+        from django.db.backends.postgresql.operations import DatabaseOperations
+    except ImportError:  # no PostgreSQL driver: SQLite only
+        return
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        return original(self, ["SET LOCAL session_replication_role = replica", *sql_list])
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+
+
+_flush_past_the_audit_guard()

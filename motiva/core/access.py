@@ -61,6 +61,12 @@ CARD_PROBLEM_CODES = frozenset(
 )
 
 
+# Problem codes by which a service refuses an action for who asks, not for what was typed: no right to it,
+# one's own pay or card, confirming one's own value, approving one's own entry. Such a refusal is logged
+# as a denied access (motiva.core.request_context); a 404 or 403 answered by a view is logged there too.
+POLICY_REFUSALS = frozenset({"forbidden", "own_pay", "own_card", "self_confirm", "second_approver", "self"})
+
+
 def card_notes(problems: list[Any], show_pay: bool) -> list[Any]:
     """The stored notes of a result (dicts with a "code") the viewer may read."""
     return list(problems) if show_pay else [p for p in problems if p.get("code") in CARD_PROBLEM_CODES]

@@ -16,6 +16,7 @@ class InvalidInput(Exception):
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = list(problems)
+        _note_refusals(self.problems)
         super().__init__("; ".join(f"{p.field}: {p.render('en')}" for p in self.problems))
 
     def messages(self, language: str | None = None) -> list[str]:
@@ -30,6 +31,20 @@ class InvalidInput(Exception):
             key = problem.field.split(".")[0].split("[")[0] or "__all__"
             by_field.setdefault(key, []).append(problem.render(lang))
         return ValidationError(by_field)
+
+
+def _note_refusals(problems: list[Problem]) -> None:
+    """A refusal by the access policy (not a typo in a form) is logged as a denied access at the end of
+    the request (motiva.core.request_context): the service's transaction is rolled back, the log is not."""
+    from motiva.core import request_context
+
+    if request_context.current() is None:
+        return
+    from motiva.core.access import POLICY_REFUSALS
+
+    for item in problems:
+        if item.code in POLICY_REFUSALS:
+            request_context.note_denied(item.code, item.field)
 
 
 def raise_if_errors(problems: Iterable[Problem]) -> list[Problem]:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from motiva.engine.money import RoundingPolicy
@@ -207,10 +208,18 @@ class AuditAction(models.TextChoices):
     UPDATE = "update", _("changed")
     DELETE = "delete", _("deleted")
     TRANSITION = "transition", _("status changed")
+    # A refused access: a 404 or 403 from the access policy, or an action the policy refused. The event
+    # names the address asked for and the refusal, never the object's data.
+    DENIED = "denied", _("access denied")
 
 
 class AuditEvent(models.Model):
-    """One changed field of one entity. Events of one change share change_id."""
+    """One changed field of one entity. Events of one change share change_id.
+
+    Append-only: on PostgreSQL a trigger refuses every UPDATE, DELETE and TRUNCATE of this table, and
+    each event carries the SHA-256 of its content and of the event before it (`manage.py audit_verify`
+    walks the chain). So nothing that refers to it may be deleted: the actor and the organization are
+    protected (users are deactivated, never deleted)."""
 
     organization = models.ForeignKey(
         Organization,
@@ -222,13 +231,14 @@ class AuditEvent(models.Model):
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
         verbose_name=_("who"),
     )
-    at = models.DateTimeField(_("when (UTC)"), auto_now_add=True, db_index=True)
+    # Set before the event is hashed (not auto_now_add, which would replace it while saving).
+    at = models.DateTimeField(_("when (UTC)"), default=timezone.now, editable=False, db_index=True)
     change_id = models.UUIDField(_("change"), default=uuid.uuid4, db_index=True)
     action = models.CharField(_("action"), max_length=12, choices=AuditAction.choices)
     entity_type = models.CharField(_("entity type"), max_length=60)
@@ -238,6 +248,13 @@ class AuditEvent(models.Model):
     old_value = models.TextField(_("old value"), blank=True)
     new_value = models.TextField(_("new value"), blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # Where the change came from (motiva.core.request_context); empty outside a request.
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    ip = models.GenericIPAddressField(_("client IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=200, blank=True)
+    # The hash chain: SHA-256 of the previous event's hash and this event's canonical content.
+    prev_hash = models.CharField(_("previous event's hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("audit event")
@@ -247,3 +264,19 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.entity_repr}.{self.field}"
+
+
+class AuditChainHead(models.Model):
+    """The one row holding the hash of the newest audit event. Appending locks it (select_for_update on
+    PostgreSQL; SQLite runs one writer at a time), so concurrent writers never fork the chain."""
+
+    last_id = models.BigIntegerField(_("newest event"), default=0)
+    last_hash = models.CharField(_("newest event's hash"), max_length=64, blank=True)
+    count = models.BigIntegerField(_("events in the chain"), default=0)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain head")
+
+    def __str__(self) -> str:
+        return f"#{self.last_id} {self.last_hash[:12]}"

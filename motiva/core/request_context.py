@@ -1,0 +1,134 @@
+"""Where a change comes from: the request id, the client's address and user agent of the request being
+served, kept in a context variable that the audit trail reads (services stay free of requests).
+
+The middleware also logs refused accesses: a 404 or 403 answered by a view (the access policy answers
+an object the viewer may not see with 404) and the refusals the policy notes while the request runs
+(`note_denied`). They are written after the view has finished, outside its transaction, so a refusal
+that rolled the view's work back is still in the log."""
+
+from __future__ import annotations
+
+import contextvars
+import ipaddress
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+log = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A request id from a proxy is kept only if it is short and plain; anything else gets a new one.
+_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+USER_AGENT_LENGTH = 200
+
+
+@dataclass
+class RequestContext:
+    request_id: str = ""
+    ip: str | None = None
+    user_agent: str = ""
+    # (reason code, field) of refusals the access policy noted during the request
+    denials: list[tuple[str, str]] = field(default_factory=list)
+
+
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "motiva_request_context", default=None
+)
+
+
+def current() -> RequestContext | None:
+    return _current.get()
+
+
+def note_denied(code: str, field_name: str = "") -> None:
+    """Remember that the policy refused something in this request; the middleware logs it."""
+    context = _current.get()
+    if context is not None:
+        context.denials.append((code, field_name))
+
+
+def request_id_from(header: str | None) -> str:
+    if header and _SANE_REQUEST_ID.match(header):
+        return header
+    return uuid.uuid4().hex
+
+
+def _networks(entries: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(entry, strict=False) for entry in entries]
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def client_ip(remote_addr: str | None, forwarded_for: str | None, trusted: list[str]) -> str | None:
+    """REMOTE_ADDR, unless it is one of the trusted proxies: then the rightmost address of
+    X-Forwarded-For that is not a trusted proxy (the ones to its left are whatever the client sent)."""
+    remote = _address(remote_addr or "")
+    if remote is None:
+        return None
+    networks = _networks(trusted)
+    if not networks or not forwarded_for or not any(remote in net for net in networks):
+        return str(remote)
+    for hop in reversed(forwarded_for.split(",")):
+        address = _address(hop)
+        if address is None:
+            break  # a malformed hop: trust nothing further left
+        if not any(address in net for net in networks):
+            return str(address)
+    return str(remote)
+
+
+def context_for(request: HttpRequest) -> RequestContext:
+    meta = request.META
+    return RequestContext(
+        request_id=request_id_from(meta.get("HTTP_X_REQUEST_ID")),
+        ip=client_ip(
+            meta.get("REMOTE_ADDR"),
+            meta.get("HTTP_X_FORWARDED_FOR"),
+            getattr(settings, "MOTIVA_TRUSTED_PROXIES", []),
+        ),
+        user_agent=(meta.get("HTTP_USER_AGENT") or "")[:USER_AGENT_LENGTH],
+    )
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        context = context_for(request)
+        token = _current.set(context)
+        try:
+            response = self.get_response(request)
+            self._log_denials(request, response, context)
+        finally:
+            _current.reset(token)
+        response[REQUEST_ID_HEADER] = context.request_id
+        return response
+
+    def _log_denials(self, request: HttpRequest, response: HttpResponse, context: RequestContext) -> None:
+        # Only answers of a view (an unknown address resolves to no view) and only signed-in users:
+        # anonymous requests are redirected to the login page before any policy is asked.
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return
+        denials = list(context.denials)
+        if getattr(request, "resolver_match", None) is not None and response.status_code in (403, 404):
+            denials.insert(0, ("forbidden" if response.status_code == 403 else "not_found", ""))
+        if not denials:
+            return
+        from motiva.core.audit import record_denied
+
+        try:
+            record_denied(user=user, method=request.method or "", path=request.path, denials=denials)
+        except Exception:  # the log of a refusal must never turn the refusal into a 500
+            log.exception("could not record a denied access to %s", request.path)
