@@ -60,7 +60,11 @@ class DatabaseUrl:
     port: str = ""
     options: dict[str, str] | None = None
 
-    def as_django(self) -> dict[str, object]:
+    def as_django(self, connect_timeout: int = 3) -> dict[str, object]:
+        """Django's DATABASES entry. On PostgreSQL a connection lives 60 s and is checked before a
+        request reuses it (so a restarted server costs no failed request), and a server that does not
+        answer fails the connect after `connect_timeout` seconds (the outage page, not a hung worker);
+        a `?connect_timeout=` in the URL wins."""
         config: dict[str, object] = {
             "ENGINE": self.engine,
             "NAME": self.name,
@@ -69,8 +73,11 @@ class DatabaseUrl:
             "HOST": self.host,
             "PORT": self.port,
             "CONN_MAX_AGE": 60 if self.engine.endswith("postgresql") else 0,
+            "CONN_HEALTH_CHECKS": self.engine.endswith("postgresql"),
             "OPTIONS": dict(self.options or {}),
         }
+        if self.engine.endswith("postgresql"):
+            config["OPTIONS"] = {"connect_timeout": connect_timeout, **config["OPTIONS"]}  # type: ignore[dict-item]
         if self.engine.endswith("sqlite3"):
             # WAL lets readers work while a calculation run writes; the timeout waits for a lock
             # instead of failing at once when two requests write together.

@@ -149,7 +149,9 @@ LOGOUT_REDIRECT_URL = "login"
 # of the employee's Motiva account; roles never come from the directory.
 MOTIVA_SSO_MATCH_BY = env_str("MOTIVA_SSO_MATCH_BY", "personnel_number")
 if MOTIVA_SSO_MATCH_BY not in {"personnel_number", "email"}:
-    raise ImproperlyConfigured(f"MOTIVA_SSO_MATCH_BY={MOTIVA_SSO_MATCH_BY!r}: expected personnel_number or email")
+    raise ImproperlyConfigured(
+        f"MOTIVA_SSO_MATCH_BY={MOTIVA_SSO_MATCH_BY!r}: expected personnel_number or email"
+    )
 MOTIVA_SSO_ORGANIZATION = env_str("MOTIVA_SSO_ORGANIZATION", "")  # an organization's exact name, or all
 OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
 OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "")

@@ -44,7 +44,17 @@ def test_postgres_url_is_parsed():
         "db.local",
         "5433",
     )
-    assert config["OPTIONS"] == {"sslmode": "require"}
+    assert config["OPTIONS"] == {"sslmode": "require", "connect_timeout": 3}
+    # a kept connection is checked before reuse: a restarted server costs no failed request
+    assert config["CONN_HEALTH_CHECKS"] is True
+
+
+def test_postgres_connect_timeout_comes_from_the_setting_unless_the_url_names_one():
+    assert parse_database_url("postgres://h/m", ROOT).as_django(connect_timeout=5)["OPTIONS"] == {
+        "connect_timeout": 5
+    }
+    url = "postgres://h/m?connect_timeout=9"
+    assert parse_database_url(url, ROOT).as_django(connect_timeout=5)["OPTIONS"] == {"connect_timeout": "9"}
 
 
 @pytest.mark.parametrize("url", ["mysql://x/y", "postgres://host/", "sqlite://"])
