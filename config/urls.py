@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from motiva.core import sso
+
 admin.site.site_header = _("Motiva administration")
 admin.site.site_title = _("Motiva")
 admin.site.index_title = _("KPI and performance pay")
@@ -9,6 +11,9 @@ admin.site.index_title = _("KPI and performance pay")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # OpenID Connect sign-in (motiva.core.sso): 404 unless OIDC_RP_CLIENT_ID is set.
+    path("oidc/authenticate/", sso.oidc_authenticate, name="oidc_authentication_init"),
+    path("oidc/callback/", sso.oidc_callback, name="oidc_authentication_callback"),
     path("", include("motiva.web.urls")),
     path("", include("motiva.worktime.urls")),
 ]
