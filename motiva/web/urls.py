@@ -1,15 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from motiva.web import audit_log, cards, facts, library, people, periods, runs, views
+from motiva.web import audit_log, cards, facts, library, otp, people, periods, runs, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
-        name="login",
-    ),
+    # The password step with the per-name progressive delay, then the second factor (motiva.web.otp).
+    path("login/", otp.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("me/", people.my_card, name="my_card"),
@@ -52,4 +49,6 @@ urlpatterns = [
     path("", include("motiva.web.urls_cardversions")),
     path("", include("motiva.web.urls_factsui")),
     path("", include("motiva.web.urls_reading")),
+    path("", include("motiva.web.urls_otp")),
+    path("", include("motiva.web.urls_dualcontrol")),
 ]
