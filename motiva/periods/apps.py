@@ -6,3 +6,8 @@ class PeriodsConfig(AppConfig):
     name = "motiva.periods"
     label = "periods"
     verbose_name = _("Periods and values")
+
+    def ready(self) -> None:
+        from motiva.periods import signals
+
+        signals.connect()

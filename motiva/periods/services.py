@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from motiva.core import audit
+from motiva.core import audit, files
 from motiva.core.errors import InvalidInput, problem, raise_if_errors
 from motiva.core.models import AuditAction, AuditEvent, Organization
 from motiva.engine.problems import Problem
@@ -432,9 +432,16 @@ ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 @transaction.atomic
 def value_annotate(
-    *, actor: Any, value: IndicatorValue, comment: str | None = None, attachment: Any = None
+    *,
+    actor: Any,
+    value: IndicatorValue,
+    comment: str | None = None,
+    attachment: Any = None,
+    remove_attachment: bool = False,
 ) -> IndicatorValue:
-    """Change a value's comment or attach a supporting document (a report, a scan) to it."""
+    """Change a value's comment, attach a supporting document (a report, a scan) to it or remove it.
+    A replaced or removed file is deleted once the change is committed; a file that cannot be
+    written (a full disk) changes nothing and leaves nothing behind."""
     ensure_open(value.period)
     problems = []
     if attachment is not None:
@@ -478,10 +485,47 @@ def value_annotate(
     changes: dict[str, Any] = {}
     if comment is not None and comment != value.comment:
         changes["comment"] = comment
+    field = value._meta.get_field("attachment")
+    storage = field.storage  # type: ignore[union-attr]
+    previous = value.attachment.name or ""
+    stored = ""
     if attachment is not None:
-        changes["attachment"] = attachment
-    if changes:
-        audit.apply_changes(actor=actor, obj=value, changes=changes)
+        # The file is complete on disk before the row refers to it (see motiva.core.files).
+        try:
+            stored = storage.save(
+                field.generate_filename(value, name),  # type: ignore[union-attr]
+                attachment,
+                max_length=field.max_length,
+            )
+        except OSError as error:
+            if not files.is_disk_full(error):
+                raise
+            raise InvalidInput(
+                [
+                    problem(
+                        "disk_full",
+                        "attachment",
+                        "Файл «{n}» не сохранён: на сервере нет места. Ничего не изменено;"
+                        " сообщите администратору и повторите позже",
+                        "File “{n}” was not saved: the server's disk is full. Nothing was changed;"
+                        " tell the administrator and try again later",
+                        n=name,
+                    )
+                ]
+            ) from None
+        changes["attachment"] = stored
+    elif remove_attachment and previous:
+        changes["attachment"] = ""
+    try:
+        with transaction.atomic():
+            if changes:
+                audit.apply_changes(actor=actor, obj=value, changes=changes)
+    except BaseException:
+        if stored:
+            storage.delete(stored)
+        raise
+    if "attachment" in changes and previous and previous != value.attachment.name:
+        files.delete_after_commit(storage, previous)
     return value
 
 

@@ -24,7 +24,8 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from motiva.core import access
-from motiva.core.errors import InvalidInput
+from motiva.core.errors import InvalidInput, problem
+from motiva.core.files import is_disk_full
 from motiva.core.models import AuditEvent, Role
 from motiva.kpi.models import Card, CardLine, Indicator
 from motiva.org.models import Assignment, Employee, Unit
@@ -754,7 +755,8 @@ def value_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
                 actor=request.user,
                 value=value,
                 comment=request.POST.get("comment", "").strip(),
-                attachment=request.FILES.get("attachment"),
+                attachment=_uploaded(request),
+                remove_attachment=request.POST.get("remove_attachment") == "1",
             )
         except InvalidInput as error:
             errors = error.messages(get_language() or "ru")
@@ -781,6 +783,27 @@ def value_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+
+
+def _uploaded(request: HttpRequest) -> Any:
+    """The posted attachment. A large upload is spooled to a temporary file while the request is read;
+    if the disk is full there, the refusal names the file (and Django removes the partial spool)."""
+    try:
+        return request.FILES.get("attachment")
+    except OSError as error:
+        if not is_disk_full(error):
+            raise
+        raise InvalidInput(
+            [
+                problem(
+                    "disk_full",
+                    "attachment",
+                    "Файл не принят: на сервере нет места. Ничего не изменено; сообщите администратору",
+                    "The file was not received: the server's disk is full. Nothing was changed;"
+                    " tell the administrator",
+                )
+            ]
+        ) from None
 
 
 @viewer_required

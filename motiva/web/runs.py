@@ -4,18 +4,19 @@ difference against the previous run, and the XLSX export of exactly what the vie
 from __future__ import annotations
 
 from decimal import Decimal
-from io import BytesIO
 from typing import Any
 
+from django.contrib import messages
 from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from motiva.calc import approvals
 from motiva.calc.models import CalculationRun, EmployeeResult, RunSignature, RunStatus
 from motiva.calc.services import run_difference
 from motiva.core import access
+from motiva.core.files import DiskFull, workbook_bytes
 from motiva.web.decorators import viewer_required
 from motiva.web.forms import parse_number
 
@@ -210,10 +211,24 @@ def run_export(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     for column, width in zip("ABCDEF", (14, 36, 12, 16, 14, 60), strict=False):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
-    buffer = BytesIO()
-    book.save(buffer)
+    filename = f"motiva-run-{run.pk}.xlsx"
+    try:
+        content = workbook_bytes(book, filename)
+    except DiskFull:
+        # openpyxl spools each sheet to a temporary file; with the disk full nothing is left behind.
+        messages.error(
+            request,
+            _(
+                "The file %(name)s could not be written: the server's disk is full. Nothing was saved;"
+                " tell the administrator and try again later."
+            )
+            % {"name": filename},
+        )
+        response = redirect("run", org=org, pk=pk)
+        response["Retry-After"] = "60"
+        return response
     response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = f'attachment; filename="motiva-run-{run.pk}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
