@@ -4,7 +4,7 @@ from Excel, validation per cell, who entered what and when, and confirmation by 
 from __future__ import annotations
 
 import hashlib
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -41,6 +41,7 @@ from motiva.periods.services import value_annotate, value_confirm, value_set, va
 from motiva.web.decorators import viewer_required
 from motiva.web.forms import parse_number
 from motiva.web.periods import period_or_404
+from motiva.web.versions import changed_by, version_of
 
 LEVEL_SCOPES = {"personal": Scope.EMPLOYEE, "unit": Scope.UNIT, "company": Scope.COMPANY}
 LEVEL_LABELS = {
@@ -532,12 +533,13 @@ def fact_grid(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     grid.load(rows)
     errors: dict[str, str] = {}
     posted: dict[str, str] = {}
+    conflicts: set[str] = set()
     if request.method == "POST":
         if level_note:
             errors["level"] = level_note  # a level the viewer may not enter: nothing is saved
             posted = {k: v for k, v in request.POST.items() if k.startswith("c:")}
         else:
-            errors, posted, saved, confirmed = _save(request, grid, rows)
+            errors, posted, saved, confirmed, conflicts = _save(request, grid, rows)
             if not errors:
                 if saved or confirmed:
                     messages.success(
@@ -579,6 +581,14 @@ def fact_grid(request: HttpRequest, org: int, pk: int) -> HttpResponse:
                     and not (isinstance(row, Employee) and viewer.employee and row.pk == viewer.employee.pk),
                     "posted": posted.get(f"c:{column.pk}:{key}"),
                     "error": errors.get(f"c:{column.pk}:{key}"),
+                    "conflict": f"c:{column.pk}:{key}" in conflicts,
+                    # The version the page shows; a refused page keeps the one the user saw, except
+                    # where it conflicted: saving again then means "replace the current value".
+                    "was": (
+                        request.POST.get(f"was:{column.pk}:{key}") or cell_version(value)
+                        if request.method == "POST" and f"c:{column.pk}:{key}" not in conflicts
+                        else cell_version(value)
+                    ),
                 }
             )
         table.append({"row": row, "cells": cells_of_row})
@@ -608,19 +618,56 @@ def fact_grid(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             "q": q,
             "query": urlencode({k: v for k, v in params.items() if v}),
             "errors": errors,
+            "conflict": bool(conflicts),
             "closed": period.status == PeriodStatus.CLOSED,
             "any_editable": any(c["editable"] or c["confirmable"] for r in table for c in r["cells"]),
         },
-        status=400 if errors else 200,
+        status=409 if conflicts else 400 if errors else 200,
     )
+
+
+def cell_version(value: IndicatorValue | None) -> str:
+    """What the page carries for one cell (hidden field `was:<indicator>:<scope key>`): the version of
+    the row as shown, then the stored value the user saw (so a cell left untouched is not a save)."""
+    if value is None:
+        return ":"
+    seen = "" if value.value is None else format(value.value, "f")
+    return version_of(value.pk, seen, value.level_code, value.entered_at.isoformat()) + ":" + seen
+
+
+def _seen(text: str | None) -> tuple[str, Decimal | None] | None:
+    """The version and the value a posted `was:` field names; None when absent or malformed."""
+    if text is None:
+        return None
+    version, _sep, seen = text.partition(":")
+    try:
+        return version, (Decimal(seen) if seen else None)
+    except InvalidOperation:
+        return None
+
+
+def _stale(label: str, value: IndicatorValue | None) -> str:
+    """The refusal of a cell changed by someone else since the page was shown, with the current value."""
+    if value is None:
+        return _("%(cell)s: this value was removed after you opened the page. Nothing was saved.") % {
+            "cell": label
+        }
+    current = _number(value.value) if value.value is not None else value.level_code or "—"
+    return _(
+        "%(cell)s: this value was %(changed)s after you opened the page; it is now %(current)s. "
+        "Nothing was saved: look at it and save again to replace it with yours."
+    ) % {"cell": label, "changed": changed_by(value.author, value.entered_at), "current": current}
 
 
 def _save(
     request: HttpRequest, grid: Grid, rows: list[Any]
-) -> tuple[dict[str, str], dict[str, str], int, int]:
-    """Every changed cell is validated and saved in one transaction; one bad cell saves nothing."""
+) -> tuple[dict[str, str], dict[str, str], int, int, set[str]]:
+    """Every changed cell is validated and saved in one transaction; one bad cell saves nothing. A cell
+    whose row changed since the page was shown (its `was:` version, compared under a row lock) is a
+    conflict: nothing is saved and the page (409) shows the current value."""
     language = get_language() or "ru"
     errors: dict[str, str] = {}
+    conflicts: set[str] = set()
     posted = {k: v for k, v in request.POST.items() if k.startswith("c:")}
     by_key = {_scope_key(grid.level, r): r for r in rows}
     columns = grid.by_id
@@ -649,6 +696,9 @@ def _save(
             except ValueError:
                 errors[name] = _("%(cell)s: “%(text)s” is not a number.") % {"cell": label, "text": text}
                 continue
+            seen = _seen(request.POST.get("was:" + name[2:]))
+            if seen is not None and seen[1] == value:
+                continue  # the cell shows what the page showed: not touched, not a save
             if value is None and current is None:
                 continue
             if current is not None and current.value == value:
@@ -662,19 +712,42 @@ def _save(
                 }
                 continue
             scope = LEVEL_SCOPES[grid.level]
-            try:
-                value_set(
-                    actor=request.user,
-                    indicator=indicator,
-                    period=grid.period,
-                    kind=grid.kind,
-                    value=value,
-                    scope=scope,
-                    unit=row if scope == Scope.UNIT else None,
-                    employee=row if scope == Scope.EMPLOYEE else None,
-                    comment=current.comment if current else "",
+            if seen is not None:
+                locked = (
+                    IndicatorValue.objects.select_for_update()
+                    .select_related("author")
+                    .filter(period=grid.period, kind=grid.kind, indicator=indicator, scope_key=key)
+                    .first()
                 )
+                if cell_version(locked).partition(":")[0] != seen[0]:
+                    if locked is not None and locked.value == value:
+                        continue  # someone saved this very value meanwhile (or a double click)
+                    errors[name] = _stale(label, locked)
+                    conflicts.add(name)
+                    continue
+            try:
+                with transaction.atomic():
+                    value_set(
+                        actor=request.user,
+                        indicator=indicator,
+                        period=grid.period,
+                        kind=grid.kind,
+                        value=value,
+                        scope=scope,
+                        unit=row if scope == Scope.UNIT else None,
+                        employee=row if scope == Scope.EMPLOYEE else None,
+                        comment=current.comment if current else "",
+                    )
                 saved += 1
+            except IntegrityError:
+                # Created by someone else since the page was shown (their insert won the unique key).
+                created = (
+                    IndicatorValue.objects.select_related("author")
+                    .filter(period=grid.period, kind=grid.kind, indicator=indicator, scope_key=key)
+                    .first()
+                )
+                errors[name] = _stale(label, created)
+                conflicts.add(name)
             except InvalidInput as error:
                 errors[name] = f"{label}: " + "; ".join(error.messages(language))
         for name in request.POST.getlist("confirm"):
@@ -701,7 +774,7 @@ def _save(
                 errors[name] = "; ".join(error.messages(language))
         if errors:
             transaction.set_rollback(True)
-    return errors, posted, saved, confirmed
+    return errors, posted, saved, confirmed, conflicts
 
 
 def value_or_404(viewer: access.Viewer, org: int, pk: int) -> IndicatorValue:

@@ -1,0 +1,140 @@
+"""Stale page state: a value, a card or a scale/scheme saved from a page that is no longer current is
+refused with 409, the page shows the current value (and who changed it), and nothing is written."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from motiva.periods.models import IndicatorValue, PeriodStatus
+from motiva.periods.services import period_transition, value_set
+
+pytestmark = pytest.mark.django_db
+
+
+def open_collection(cast):
+    period = cast["period"]
+    period_transition(actor=cast["users"]["hr"], period=period, to_status=PeriodStatus.REVIEW)
+    period_transition(actor=cast["users"]["hr"], period=period, to_status=PeriodStatus.FACT_COLLECTION)
+    return period
+
+
+def grid_url(cast):
+    return reverse("facts", args=[cast["company"].pk, cast["period"].pk])
+
+
+def cell(cast, name):
+    return f"{cast['indicator'].pk}:employee:{cast['people'][name].pk}"
+
+
+def shown_versions(page: str) -> dict[str, str]:
+    """The hidden `was:` fields of a rendered grid: what the page state was."""
+    return dict(re.findall(r'name="(was:[^"]+)" value="([^"]*)"', page))
+
+
+def fact(cast, name):
+    return IndicatorValue.objects.get(period=cast["period"], employee=cast["people"][name], kind="fact")
+
+
+def test_the_second_of_two_saves_from_the_same_page_state_gets_409_and_writes_nothing(client, cast):
+    open_collection(cast)
+    client.force_login(cast["users"]["hr"])
+    state = shown_versions(client.get(grid_url(cast)).content.decode())
+    assert f"was:{cell(cast, 'anna')}" in state
+    client.force_login(cast["users"]["boss"])
+    first = client.post(grid_url(cast), {**state, f"c:{cell(cast, 'anna')}": "125"})
+    assert first.status_code == 302 and fact(cast, "anna").value == Decimal(125)
+    client.force_login(cast["users"]["hr"])
+    second = client.post(grid_url(cast), {**state, f"c:{cell(cast, 'anna')}": "130"})
+    assert second.status_code == 409
+    assert fact(cast, "anna").value == Decimal(125)  # nothing written
+    page = second.content.decode()
+    assert 'data-testid="grid-conflict"' in page and 'data-testid="cell-conflict"' in page
+    conflict = page[page.index('data-testid="cell-conflict"') :].split("</div>", 1)[0]
+    assert "125" in conflict and "Boss" in conflict  # the current value and who changed it
+    assert 'value="130"' in page  # the user's own value is kept in the cell
+    # Saving the refused page again means "replace the current value": it now carries its version.
+    third = client.post(grid_url(cast), {**shown_versions(page), f"c:{cell(cast, 'anna')}": "130"})
+    assert third.status_code == 302 and fact(cast, "anna").value == Decimal(130)
+
+
+def test_a_conflict_in_one_cell_saves_no_other_cell(client, cast):
+    open_collection(cast)
+    client.force_login(cast["users"]["hr"])
+    state = shown_versions(client.get(grid_url(cast)).content.decode())
+    value_set(
+        actor=cast["users"]["boss"],
+        indicator=cast["indicator"],
+        period=cast["period"],
+        kind="fact",
+        value=Decimal(99),
+        scope="employee",
+        employee=cast["people"]["anna"],
+    )
+    response = client.post(
+        grid_url(cast), {**state, f"c:{cell(cast, 'anna')}": "130", f"c:{cell(cast, 'boris')}": "77"}
+    )
+    assert response.status_code == 409
+    assert fact(cast, "anna").value == Decimal(99) and fact(cast, "boris").value == Decimal(90)
+
+
+def test_a_cell_left_untouched_is_not_a_save_even_if_it_changed_meanwhile(client, cast):
+    open_collection(cast)
+    client.force_login(cast["users"]["hr"])
+    page = client.get(grid_url(cast)).content.decode()
+    state = shown_versions(page)
+    value_set(
+        actor=cast["users"]["boss"],
+        indicator=cast["indicator"],
+        period=cast["period"],
+        kind="fact",
+        value=Decimal(95),
+        scope="employee",
+        employee=cast["people"]["boris"],
+    )
+    # Boris's cell is posted as the page showed it (90); only Anna's was typed.
+    response = client.post(
+        grid_url(cast), {**state, f"c:{cell(cast, 'anna')}": "111", f"c:{cell(cast, 'boris')}": "90"}
+    )
+    assert response.status_code == 302
+    assert fact(cast, "anna").value == Decimal(111) and fact(cast, "boris").value == Decimal(95)
+
+
+def test_a_double_click_saving_the_same_value_twice_is_not_a_conflict(client, cast):
+    open_collection(cast)
+    client.force_login(cast["users"]["hr"])
+    state = shown_versions(client.get(grid_url(cast)).content.decode())
+    data = {**state, f"c:{cell(cast, 'anna')}": "126"}
+    assert client.post(grid_url(cast), data).status_code == 302
+    assert client.post(grid_url(cast), data).status_code == 302
+    assert fact(cast, "anna").value == Decimal(126)
+
+
+def test_a_cell_created_by_someone_else_meanwhile_is_a_conflict(client, cast):
+    open_collection(cast)
+    anna = cast["people"]["anna"]
+    IndicatorValue.objects.filter(period=cast["period"], employee=anna).delete()
+    client.force_login(cast["users"]["hr"])
+    state = shown_versions(client.get(grid_url(cast)).content.decode())
+    assert state[f"was:{cell(cast, 'anna')}"] == ":"  # no value yet
+    value_set(
+        actor=cast["users"]["boss"],
+        indicator=cast["indicator"],
+        period=cast["period"],
+        kind="fact",
+        value=Decimal(101),
+        scope="employee",
+        employee=anna,
+    )
+    response = client.post(grid_url(cast), {**state, f"c:{cell(cast, 'anna')}": "130"})
+    assert response.status_code == 409 and fact(cast, "anna").value == Decimal(101)
+
+
+def test_a_post_without_versions_still_saves(client, cast):
+    open_collection(cast)
+    client.force_login(cast["users"]["hr"])
+    response = client.post(grid_url(cast), {f"c:{cell(cast, 'anna')}": "131"})
+    assert response.status_code == 302 and fact(cast, "anna").value == Decimal(131)
