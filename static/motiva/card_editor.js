@@ -1,5 +1,6 @@
 // The card editor: rows of lines, a live total of the weights, a warning on inconsistent plan values.
-window.cardEditor = function () {
+// Registered as an Alpine component (x-data="cardEditor"): Alpine's CSP build evaluates no strings.
+function cardEditor() {
   var data = JSON.parse(document.getElementById("editor-data").textContent);
   var next = 0;
   function row(line) {
@@ -63,6 +64,7 @@ window.cardEditor = function () {
       return parts.join(" · ");
     },
     remove: function (i) { this.lines.splice(i, 1); },
+    str: function (value) { return String(value); },
     total: function () {
       var cents = this.lines.reduce(function (sum, line) { return sum + Math.round((number(line.weight) || 0) * 100); }, 0);
       return cents / 100;
@@ -86,4 +88,5 @@ window.cardEditor = function () {
       return "";
     },
   };
-};
+}
+document.addEventListener("alpine:init", function () { window.Alpine.data("cardEditor", cardEditor); });
