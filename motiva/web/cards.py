@@ -45,6 +45,8 @@ from motiva.web.card_forms import (
     posted_lines,
 )
 from motiva.web.decorators import viewer_required
+from motiva.web.versions import FIELD_NAME as VERSION_FIELD
+from motiva.web.versions import changed_by, version_of
 
 
 def _configurer(request: HttpRequest, org: int) -> Any:
@@ -135,6 +137,46 @@ def _editor_context(
     }
 
 
+class StalePage(Exception):
+    """The card or the template changed since its editor was shown (raised inside the transaction)."""
+
+
+def card_version(card: Card | None) -> str:
+    """The version of a card as its editor shows it: the card, its template and its lines (a change
+    replaces the lines by new rows, so their ids change too)."""
+    if card is None:
+        return version_of(None)
+    lines = card.lines.order_by("order", "id")
+    return version_of(card.pk, card.template_id, [line.pk for line in lines], _line_dicts(lines))
+
+
+def template_version(position: Position) -> str:
+    """The version of a position's card template as its editor shows it: its latest version."""
+    latest = CardTemplate.objects.filter(position=position).order_by("-version").first()
+    return version_of(latest.pk if latest else None, latest.version if latest else None)
+
+
+def _lines_text(lines: Any) -> str:
+    """The current lines, short: "SALES 60 %; PLAN 40 %" (or "no lines")."""
+    parts = [
+        f"{line.indicator.code if line.indicator_id else line.label} {_text(line.weight)} %"
+        for line in lines.select_related("indicator").order_by("order", "id")
+    ]
+    return "; ".join(parts) or _("no lines")
+
+
+def _last_change(entity_type: str, entity_id: Any) -> str:
+    from motiva.core.models import AuditEvent
+
+    last = (
+        AuditEvent.objects.filter(entity_type=entity_type, entity_id=str(entity_id))
+        .select_related("actor")
+        .order_by("-at", "-id")
+        .first()
+    )
+    return changed_by(last.actor if last else None, last.at if last else None)
+
+
 def _scale_label(scale: Scale) -> str:
     """The scale's name, with its kind unless the name already says it."""
     kind = str(scale.get_kind_display())
@@ -167,6 +209,7 @@ def template_edit(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     )
     errors: list[str] = []
     open_lines: list[int] = []
+    stale = False
     month = today.replace(day=1)
     if current is not None and current.valid_from >= month:
         # the first day of the month after the latest version's start
@@ -182,15 +225,36 @@ def template_edit(request: HttpRequest, org: int, pk: int) -> HttpResponse:
                 for name, msgs in head.errors.items()
                 for message in msgs
             ] + errors
+        seen = request.POST.get(VERSION_FIELD)
         if not errors:
             try:
-                template, warnings = card_template_create(
-                    actor=request.user,
-                    position=position,
-                    valid_from=head.cleaned_data["valid_from"],
-                    lines=lines,
-                    scheme=head.cleaned_data["scheme"],
-                )
+                with transaction.atomic():
+                    # The position's row serializes new versions of its template.
+                    Position.objects.select_for_update().filter(pk=position.pk).first()
+                    if seen is not None and template_version(position) != seen:
+                        raise StalePage
+                    template, warnings = card_template_create(
+                        actor=request.user,
+                        position=position,
+                        valid_from=head.cleaned_data["valid_from"],
+                        lines=lines,
+                        scheme=head.cleaned_data["scheme"],
+                    )
+            except StalePage:
+                latest = CardTemplate.objects.filter(position=position).order_by("-version").first()
+                stale = True
+                errors = [
+                    _(
+                        "Version %(v)s of this card was %(changed)s after you opened the page; its lines are "
+                        "now: %(lines)s. Nothing was saved: your lines are kept below, save again to make "
+                        "the next version from them."
+                    )
+                    % {
+                        "v": latest.version if latest else "—",
+                        "changed": _last_change("kpi.CardTemplate", latest.pk if latest else ""),
+                        "lines": _lines_text(latest.lines) if latest else _("no lines"),
+                    }
+                ]
             except InvalidInput as error:
                 errors = _render_problems(error.problems)
                 open_lines = _bad_lines(error.problems)
@@ -219,13 +283,18 @@ def template_edit(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             "in_force": in_force,
             "versions": versions,
             "errors": errors,
+            "stale": stale,
+            "version_field": VERSION_FIELD,
+            "page_version": request.POST.get(VERSION_FIELD, "")
+            if errors and not stale
+            else template_version(position),
             "data": data,
             "schemes": PayScheme.objects.filter(organization=organization).order_by("name"),
             "periods": Period.objects.filter(organization=organization)
             .exclude(status=PeriodStatus.CLOSED)
             .order_by("-start"),
         },
-        status=400 if errors else 200,
+        status=409 if stale else 400 if errors else 200,
     )
 
 
@@ -427,6 +496,7 @@ def card_edit(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         rows = _line_dicts(card.lines.order_by("order", "id")) if card else []
     errors: list[str] = []
     open_lines: list[int] = []
+    stale = False
     if request.method == "POST":
         if period.status == PeriodStatus.CLOSED:
             errors.append(_("The period is closed: its cards cannot be changed."))
@@ -439,21 +509,39 @@ def card_edit(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         posted = extra.cleaned_data.get("from_template", "") if not extra.errors else ""
         copied = template if template and posted == str(template.pk) else None
         reason = extra.cleaned_data.get("reason", "") if not extra.errors else ""
+        seen = request.POST.get(VERSION_FIELD)
         if not errors:
             try:
-                if card is None:
-                    card, warnings = card_create(
-                        actor=request.user,
-                        employee=employee,
-                        period=period,
-                        lines=lines,
-                        template=copied,
-                        scheme=template.scheme if template else None,
+                with transaction.atomic():
+                    locked = Card.objects.select_for_update().filter(employee=employee, period=period).first()
+                    if seen is not None and card_version(locked) != seen:
+                        card = locked
+                        raise StalePage
+                    if card is None:
+                        card, warnings = card_create(
+                            actor=request.user,
+                            employee=employee,
+                            period=period,
+                            lines=lines,
+                            template=copied,
+                            scheme=template.scheme if template else None,
+                        )
+                    else:
+                        warnings = card_replace_lines(
+                            actor=request.user, card=card, lines=lines, reason=reason, template=copied
+                        )
+            except StalePage:
+                stale = True
+                errors = [
+                    _(
+                        "This card was %(changed)s after you opened the page; its lines are now: %(lines)s. "
+                        "Nothing was saved: your lines are kept below, save again to replace them."
                     )
-                else:
-                    warnings = card_replace_lines(
-                        actor=request.user, card=card, lines=lines, reason=reason, template=copied
-                    )
+                    % {
+                        "changed": _last_change("kpi.Card", card.pk) if card else changed_by(None, None),
+                        "lines": _lines_text(card.lines) if card else _("no card"),
+                    }
+                ]
             except InvalidInput as error:
                 errors = _render_problems(error.problems)
                 open_lines = _bad_lines(error.problems)
@@ -479,8 +567,15 @@ def card_edit(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             "previous": previous,
             "errors": errors,
             "closed": period.status == PeriodStatus.CLOSED,
+            "stale": stale,
+            "version_field": VERSION_FIELD,
+            # A refused page keeps the version the user saw, except after a conflict: saving again
+            # then means "replace the current lines with mine".
+            "page_version": request.POST.get(VERSION_FIELD, "")
+            if errors and not stale
+            else card_version(card),
         },
-        status=400 if errors else 200,
+        status=409 if stale else 400 if errors else 200,
     )
 
 

@@ -27,6 +27,7 @@ from motiva.core import access
 from motiva.core.errors import InvalidInput, problem
 from motiva.core.files import is_disk_full
 from motiva.core.models import AuditEvent, Role
+from motiva.engine.numbers import NotANumber
 from motiva.kpi.models import Card, CardLine, Indicator
 from motiva.org.models import Assignment, Employee, Unit
 from motiva.org.selectors import active_on, position_id_as_of
@@ -41,6 +42,7 @@ from motiva.periods.services import value_annotate, value_confirm, value_set, va
 from motiva.web.decorators import viewer_required
 from motiva.web.forms import parse_number
 from motiva.web.periods import period_or_404
+from motiva.web.versions import FIELD_NAME as VERSION_FIELD
 from motiva.web.versions import changed_by, version_of
 
 LEVEL_SCOPES = {"personal": Scope.EMPLOYEE, "unit": Scope.UNIT, "company": Scope.COMPANY}
@@ -690,11 +692,24 @@ def _save(
                         "%(cell)s: this indicator is not on the card at this level; nothing is entered here."
                     ) % {"cell": label}
                 continue
+            repeated = [v.strip() for v in request.POST.getlist(name)]
+            if len(set(repeated)) > 1:
+                # A pasted block that reaches the same cell twice: which value was meant is unknown.
+                errors[name] = _(
+                    "%(cell)s: the block holds this cell twice, as “%(first)s” and as “%(second)s”;"
+                    " enter it once."
+                ) % {"cell": label, "first": repeated[0], "second": repeated[-1]}
+                continue
             current = cells.get((indicator.pk, key))
             try:
                 value = parse_number(text)
-            except ValueError:
-                errors[name] = _("%(cell)s: “%(text)s” is not a number.") % {"cell": label, "text": text}
+            except NotANumber as error:
+                if error.reason == "digit":
+                    errors[name] = _(
+                        "%(cell)s: “%(text)s” is not a number: “%(char)s” is not one of the digits 0–9."
+                    ) % {"cell": label, "text": text, "char": error.char}
+                else:
+                    errors[name] = _("%(cell)s: “%(text)s” is not a number.") % {"cell": label, "text": text}
                 continue
             seen = _seen(request.POST.get("was:" + name[2:]))
             if seen is not None and seen[1] == value:
@@ -820,22 +835,33 @@ def value_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     grid.load([row])
     editable = value.indicator_id in grid.by_id and grid.may_edit(value.indicator, row)
     errors: list[str] = []
+    stale = False
+    comment_text = value.comment
     if request.method == "POST":
         if not editable:
             raise Http404
+        comment_text = request.POST.get("comment", "").strip()
+        seen = request.POST.get(VERSION_FIELD)
         try:
-            value_annotate(
-                actor=request.user,
-                value=value,
-                comment=request.POST.get("comment", "").strip(),
-                attachment=_uploaded(request),
-                remove_attachment=request.POST.get("remove_attachment") == "1",
-            )
+            with transaction.atomic():
+                locked = IndicatorValue.objects.select_for_update().get(pk=value.pk)
+                if seen is not None and annotation_version(locked) != seen:
+                    value.comment, value.attachment = locked.comment, locked.attachment
+                    errors, stale = [_stale_annotation(locked)], True
+                else:
+                    value_annotate(
+                        actor=request.user,
+                        value=value,
+                        comment=comment_text,
+                        attachment=_uploaded(request),
+                        remove_attachment=request.POST.get("remove_attachment") == "1",
+                    )
         except InvalidInput as error:
             errors = error.messages(get_language() or "ru")
         else:
-            messages.success(request, _("Saved."))
-            return redirect("value", org=org, pk=pk)
+            if not stale:
+                messages.success(request, _("Saved."))
+                return redirect("value", org=org, pk=pk)
     history = (
         AuditEvent.objects.filter(entity_type="periods.IndicatorValue", entity_id=str(value.pk))
         .select_related("actor")
@@ -850,12 +876,44 @@ def value_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             "history": history,
             "editable": editable,
             "errors": errors,
+            "stale": stale,
+            "comment_text": comment_text,
+            "version_field": VERSION_FIELD,
+            # A refused page carries the version the user saw, except after a conflict: saving again
+            # then means "replace the current comment with mine".
+            "version": request.POST.get(VERSION_FIELD) if errors and not stale else annotation_version(value),
             "grid_url": reverse("facts", args=[org, value.period_id])
             + "?"
             + urlencode({"level": level, "kind": value.kind}),
         },
-        status=400 if errors else 200,
+        status=409 if stale else 400 if errors else 200,
     )
+
+
+def annotation_version(value: IndicatorValue) -> str:
+    """The version of what the value page's form writes: the comment and the attached document."""
+    return version_of(value.pk, value.comment, value.attachment.name or "")
+
+
+def _stale_annotation(value: IndicatorValue) -> str:
+    """The refusal of a comment saved over one changed since the page was shown, with the current one."""
+    last = (
+        AuditEvent.objects.filter(
+            entity_type="periods.IndicatorValue", entity_id=str(value.pk), field__in=("comment", "attachment")
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")
+        .first()
+    )
+    return _(
+        "The comment or the document was %(changed)s after you opened the page. Nothing was saved. "
+        "Now the comment is “%(comment)s” and the document is %(document)s; your text is kept below, "
+        "save again to replace them."
+    ) % {
+        "changed": changed_by(last.actor if last else None, last.at if last else None),
+        "comment": value.comment or "—",
+        "document": value.attachment.name.rsplit("/", 1)[-1] if value.attachment else "—",
+    }
 
 
 def _uploaded(request: HttpRequest) -> Any:

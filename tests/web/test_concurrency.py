@@ -138,3 +138,82 @@ def test_a_post_without_versions_still_saves(client, cast):
     client.force_login(cast["users"]["hr"])
     response = client.post(grid_url(cast), {f"c:{cell(cast, 'anna')}": "131"})
     assert response.status_code == 302 and fact(cast, "anna").value == Decimal(131)
+
+
+def page_version(page: str) -> str:
+    return re.search(r'name="page_version" value="([^"]*)"', page).group(1)
+
+
+def test_a_comment_saved_over_a_newer_one_gets_409_and_shows_the_current_comment(client, cast):
+    from motiva.periods.services import value_annotate
+
+    open_collection(cast)
+    value = fact(cast, "anna")
+    url = reverse("value", args=[cast["company"].pk, value.pk])
+    client.force_login(cast["users"]["hr"])
+    seen = page_version(client.get(url).content.decode())
+    value_annotate(actor=cast["users"]["boss"], value=value, comment="Проверено по CRM")
+    response = client.post(url, {"comment": "Моё пояснение", "page_version": seen})
+    assert response.status_code == 409
+    value.refresh_from_db()
+    assert value.comment == "Проверено по CRM"  # nothing written
+    page = response.content.decode()
+    assert 'data-testid="value-conflict"' in page and "Проверено по CRM" in page and "Boss" in page
+    assert "Моё пояснение" in page  # the user's text is kept in the form
+    response = client.post(url, {"comment": "Моё пояснение", "page_version": page_version(page)})
+    assert response.status_code == 302
+    value.refresh_from_db()
+    assert value.comment == "Моё пояснение"
+
+
+def card_lines(cast, target):
+    return {
+        "line-0-component": "indicator",
+        "line-0-indicator": cast["indicator"].pk,
+        "line-0-level": "personal",
+        "line-0-weight": "100",
+        "line-0-scale": cast["scale"].pk,
+        "line-0-target": target,
+    }
+
+
+def test_a_card_saved_from_a_stale_editor_gets_409_and_keeps_the_current_lines(client, cast):
+    import datetime as dt
+
+    from motiva.kpi.models import Card
+    from motiva.periods import services as periods
+
+    anna = cast["people"]["anna"]
+    april = periods.period_create(
+        actor=cast["users"]["hr"], organization=cast["company"], kind="month", start=dt.date(2026, 4, 1)
+    )
+    url = reverse("card_edit", args=[cast["company"].pk, anna.pk]) + f"?period={april.pk}"
+    client.force_login(cast["users"]["hr"])
+    seen = page_version(client.get(url).content.decode())
+    first = client.post(url, {"period": april.pk, "page_version": seen, **card_lines(cast, "100")})
+    assert first.status_code == 302
+    second = client.post(url, {"period": april.pk, "page_version": seen, **card_lines(cast, "120")})
+    assert second.status_code == 409
+    assert Card.objects.get(employee=anna, period=april).lines.get().target == Decimal(100)
+    page = second.content.decode()
+    assert 'data-testid="card-conflict"' in page and "SALES 100 %" in page
+    third = client.post(
+        url, {"period": april.pk, "page_version": page_version(page), **card_lines(cast, "120")}
+    )
+    assert third.status_code == 302
+    assert Card.objects.get(employee=anna, period=april).lines.get().target == Decimal(120)
+
+
+def test_a_template_version_made_from_a_stale_editor_gets_409(client, cast):
+    from motiva.kpi.models import CardTemplate
+
+    position = cast["people"]["anna"].assignments.get().position
+    url = reverse("template_edit", args=[cast["company"].pk, position.pk])
+    client.force_login(cast["users"]["hr"])
+    seen = page_version(client.get(url).content.decode())
+    data = {"valid_from": "2026-04-01", "page_version": seen, **card_lines(cast, "100")}
+    assert client.post(url, data).status_code == 302
+    response = client.post(url, {**data, "valid_from": "2026-05-01"})
+    assert response.status_code == 409
+    assert CardTemplate.objects.filter(position=position).count() == 2
+    assert 'data-testid="card-conflict"' in response.content.decode()
