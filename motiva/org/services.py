@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -471,9 +472,12 @@ def assignment_change(
     fte: Decimal | None = None,
     salary: Decimal | None = None,
     reason: str = "",
+    approval: Any = None,
 ) -> Assignment:
     """From `start_date` on the employee holds a new assignment (fields not given carry over); the
-    assignment in force the day before ends then. History before `start_date` is untouched."""
+    assignment in force the day before ends then. History before `start_date` is untouched. A new
+    salary for someone who holds a privileged role is applied only with an approved request
+    (motiva.dualcontrol)."""
     employee = Employee.objects.select_for_update().get(pk=employee.pk)
     current = (
         Assignment.objects.filter(employee=employee, start_date__lt=start_date)
@@ -527,7 +531,25 @@ def assignment_change(
                 "The date is after the termination",
             )
         )
+    if new_salary != current.salary and salary_needs_approval(employee):
+        problems += [
+            replace(found, field="salary")
+            for found in approval_problems(
+                approval,
+                kind="salary_change",
+                organization_id=employee.organization_id,
+                user_id=employee.user_id,
+            )
+        ]
+        if approval is not None and approval.employee_id != employee.pk:
+            problems.append(
+                problem(
+                    "approval", "salary", "Запрос о другом сотруднике", "The request is about someone else"
+                )
+            )
     raise_if_errors(problems)
+    if approval is not None:
+        reason = "; ".join(part for part in (reason, _approved(approval)) if part)
     new_end = current.end_date
     audit.apply_changes(
         actor=actor, obj=current, changes={"end_date": start_date - dt.timedelta(days=1)}, reason=reason
@@ -545,6 +567,11 @@ def assignment_change(
     )
     audit.record_create(actor=actor, obj=assignment, fields=ASSIGNMENT_FIELDS, reason=reason)
     return assignment
+
+
+def salary_needs_approval(employee: Employee) -> bool:
+    """A salary of someone who holds a privileged role changes only with a second person's approval."""
+    return holds_privileged_role(employee.user_id, employee.organization_id)
 
 
 @transaction.atomic
@@ -1074,8 +1101,55 @@ def account_password_set(*, user: Any, password: str) -> Any:
     return user
 
 
+# Every role is privileged (none follows from the org structure): granting or revoking one, and changing
+# the salary of someone who holds one, needs a second person's approval (motiva.dualcontrol). These
+# services apply such a change only with the approved request in hand.
+PRIVILEGED_ROLES = frozenset(Role.values)
+
+
+def approval_problems(
+    approval: Any, *, kind: str, organization_id: int, user_id: int | None, role: str = ""
+) -> list[Problem]:
+    """Whether `approval` (a motiva.dualcontrol ChangeRequest) approves exactly this change: approved, of
+    this kind, organization, person and role, and decided by someone else than the requester and the
+    person concerned (or the operator's audited bootstrap of a new organization)."""
+    missing = problem(
+        "approval",
+        "approval",
+        "Изменение требует одобрения второго сотрудника: отправьте запрос на согласование",
+        "The change needs a second person's approval: send it for approval",
+    )
+    if approval is None:
+        return [missing]
+    if (
+        approval.status != "approved"
+        or approval.kind != kind
+        or approval.organization_id != organization_id
+        or approval.user_id != user_id
+        or (role and approval.role != role)
+    ):
+        return [missing]
+    if approval.bootstrap:
+        return []
+    decider = approval.decided_by_id
+    if decider is None or decider == approval.requested_by_id or decider == user_id:
+        return [missing]
+    return []
+
+
+def holds_privileged_role(user_id: int | None, organization_id: int) -> bool:
+    return user_id is not None and (
+        RoleAssignment.objects.filter(
+            user_id=user_id, organization_id=organization_id, role__in=PRIVILEGED_ROLES
+        ).exists()
+    )
+
+
 @transaction.atomic
-def role_grant(*, actor: Any, organization: Organization, user: Any, role: str) -> RoleAssignment:
+def role_grant(
+    *, actor: Any, organization: Organization, user: Any, role: str, approval: Any = None
+) -> RoleAssignment:
+    """Applies an approved request (motiva.dualcontrol.services.change_request_approve calls it)."""
     problems: list[Problem] = []
     if role not in Role.values:
         problems.append(problem("choice", "role", "Неизвестная роль «{r}»", "Unknown role “{r}”", r=role))
@@ -1087,14 +1161,23 @@ def role_grant(*, actor: Any, organization: Organization, user: Any, role: str) 
         )
     elif not user.is_active:
         problems.append(problem("inactive", "user", "Учётная запись отключена", "The account is disabled"))
+    if not problems:
+        problems += approval_problems(
+            approval, kind="role_grant", organization_id=organization.pk, user_id=user.pk, role=role
+        )
     raise_if_errors(problems)
     grant = RoleAssignment.objects.create(user=user, organization=organization, role=role)
-    audit.record_create(actor=actor, obj=grant, fields=["user", "role"])
+    audit.record_create(actor=actor, obj=grant, fields=["user", "role"], reason=_approved(approval))
     return grant
 
 
+def _approved(approval: Any) -> str:
+    return f"change request #{approval.pk}" if approval is not None else ""
+
+
 @transaction.atomic
-def role_revoke(*, actor: Any, grant: RoleAssignment, reason: str = "") -> None:
+def role_revoke(*, actor: Any, grant: RoleAssignment, reason: str = "", approval: Any = None) -> None:
+    """Applies an approved request (motiva.dualcontrol.services.change_request_approve calls it)."""
     if getattr(actor, "pk", None) == grant.user_id and grant.role == Role.HR:
         raise InvalidInput(
             [
@@ -1106,5 +1189,15 @@ def role_revoke(*, actor: Any, grant: RoleAssignment, reason: str = "") -> None:
                 )
             ]
         )
+    raise_if_errors(
+        approval_problems(
+            approval,
+            kind="role_revoke",
+            organization_id=grant.organization_id,
+            user_id=grant.user_id,
+            role=grant.role,
+        )
+    )
+    reason = "; ".join(part for part in (reason, _approved(approval)) if part)
     audit.record_delete(actor=actor, obj=grant, fields=["user", "role"], reason=reason)
     grant.delete()

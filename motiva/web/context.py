@@ -39,5 +39,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "configure": access.can_configure(viewer, current.pk),
             "cards": access.can_edit_cards(viewer, current.pk),
             "audit": access.can_read_audit(viewer, current.pk),
+            # changes awaiting a second person (motiva.dualcontrol): HR and administrators decide them
+            "approvals": viewer.has(current.pk, "hr", "admin"),
         }
     }

@@ -27,6 +27,8 @@ from django.utils.translation import gettext as _
 from motiva.core import access
 from motiva.core.errors import InvalidInput
 from motiva.core.models import Organization, Role, RoleAssignment
+from motiva.dualcontrol import services as dualcontrol
+from motiva.dualcontrol.models import ChangeRequest, RequestStatus
 from motiva.org import services as org_services
 from motiva.org.models import Absence, AbsenceKind, Assignment, Block, Grade, ObserverGrant, Position, Unit
 from motiva.org.selectors import active_on
@@ -858,6 +860,25 @@ def person(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     try:
         if action == "change" and form.is_valid():
             data = form.cleaned_data
+            if _salary_for_approval(employee, data):
+                dualcontrol.salary_change_request(
+                    actor=request.user,
+                    employee=employee,
+                    start_date=data["start_date"],
+                    salary=data["salary"],
+                    position=data["position"],
+                    manager=None if data["no_manager"] else data["manager"] or org_services.KEEP,
+                    fte=data["fte"],
+                    reason=data["reason"],
+                )
+                return _saved(
+                    request,
+                    _(
+                        "%(name)s holds a role: the new salary is sent for approval to a second person. It applies once approved."
+                    )
+                    % {"name": employee.full_name},
+                    here,
+                )
             changed = org_services.assignment_change(
                 actor=request.user,
                 employee=employee,
@@ -907,21 +928,29 @@ def person(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             if employee.user is None:
                 form.add_error(None, _("Invite the person first: roles belong to a user account."))
             else:
-                org_services.role_grant(
+                dualcontrol.role_grant_request(
                     actor=request.user,
                     organization=organization,
                     user=employee.user,
                     role=form.cleaned_data["role"],
                 )
-                return _saved(request, _("The role is granted."), here)
+                return _saved(
+                    request,
+                    _("The role is sent for approval: it is granted once a second person approves."),
+                    here,
+                )
         if action == "role_revoke":
             grant = RoleAssignment.objects.filter(
                 pk=posted["grant"], organization=organization, user_id=employee.user_id
             ).first()
             if grant is None or employee.user_id is None:
                 raise Http404
-            org_services.role_revoke(actor=request.user, grant=grant)
-            return _saved(request, _("The role is revoked."), here)
+            dualcontrol.role_revoke_request(actor=request.user, grant=grant, reason=posted["reason"])
+            return _saved(
+                request,
+                _("The revocation is sent for approval: the role stays until a second person approves."),
+                here,
+            )
     except InvalidInput as error:
         refused = True
         if form is None:  # an action without fields (disable, revoke): its refusal above the page
@@ -937,6 +966,13 @@ def person(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     )
     user = employee.user
     roles = list(RoleAssignment.objects.filter(user=user, organization=organization)) if user else []
+    pending = list(
+        ChangeRequest.objects.filter(
+            Q(user=user) if user else Q(employee=employee),
+            organization=organization,
+            status=RequestStatus.PENDING,
+        ).order_by("requested_at")
+    )
     errors = refused or any(form_.errors for form_ in forms_.values())
     return render(
         request,
@@ -956,6 +992,7 @@ def person(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             "forms": forms_,
             "action": action,
             "open_roles": [choice for choice in Role.choices if choice[0] not in {r.role for r in roles}],
+            "pending_requests": pending,
             "today": today,
             "may_open_card": True,
             "observes": ObserverGrant.objects.filter(user=user, organization=organization).select_related(
@@ -966,6 +1003,18 @@ def person(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+
+
+def _salary_for_approval(employee: Any, data: dict[str, Any]) -> bool:
+    """A new salary for someone who holds a role waits for a second person (motiva.dualcontrol)."""
+    if data.get("salary") is None or not org_services.salary_needs_approval(employee):
+        return False
+    current = (
+        Assignment.objects.filter(employee=employee, start_date__lt=data["start_date"])
+        .order_by("-start_date")
+        .first()
+    )
+    return current is None or current.salary != data["salary"]
 
 
 def _date(day: dt.date) -> str:

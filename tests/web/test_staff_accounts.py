@@ -12,6 +12,8 @@ from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
 
 from motiva.core.models import AuditEvent, Role, RoleAssignment
+from motiva.dualcontrol import services as dualcontrol
+from motiva.dualcontrol.models import ChangeRequest
 from motiva.org import services as org
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +86,11 @@ def test_hr_disables_an_account_and_grants_and_revokes_roles(client, cast):
     url = reverse("staff_person", args=[cast["company"].pk, person.pk])
     response = client.post(url, {"action": "role_grant", "role": "auditor"})
     assert response.status_code == 302
+    # dual control: the grant waits for a second person (the administrator approves it)
+    assert not RoleAssignment.objects.filter(user=person.user, role=Role.AUDITOR).exists()
+    dualcontrol.change_request_approve(
+        actor=cast["users"]["admin"], request=ChangeRequest.objects.get(user=person.user, status="pending")
+    )
     grant = RoleAssignment.objects.get(user=person.user, role=Role.AUDITOR)
     assert client.post(url, {"action": "role_grant", "role": "emperor"}).status_code == 400
     assert client.post(url, {"action": "role_revoke", "grant": "x"}).status_code == 404
@@ -92,6 +99,10 @@ def test_hr_disables_an_account_and_grants_and_revokes_roles(client, cast):
         client.post(url, {"action": "role_revoke", "grant": other.pk}).status_code == 404
     )  # not this person's
     assert client.post(url, {"action": "role_revoke", "grant": grant.pk}).status_code == 302
+    assert RoleAssignment.objects.filter(pk=grant.pk).exists()  # until a second person approves
+    dualcontrol.change_request_approve(
+        actor=cast["users"]["admin"], request=ChangeRequest.objects.get(user=person.user, status="pending")
+    )
     assert not RoleAssignment.objects.filter(pk=grant.pk).exists()
     assert client.post(url, {"action": "disable"}).status_code == 302
     person.user.refresh_from_db()

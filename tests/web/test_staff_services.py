@@ -10,6 +10,7 @@ import pytest
 
 from motiva.core.errors import InvalidInput
 from motiva.core.models import AuditEvent, Role, RoleAssignment
+from motiva.dualcontrol import services as dualcontrol
 from motiva.org import services as org
 from motiva.org.models import Assignment, ObserverGrant, Unit
 from motiva.periods.models import Period, PeriodStatus
@@ -271,11 +272,19 @@ def test_accounts_and_roles_are_granted_by_hr_and_audited(cast, django_user_mode
     user = org.account_invite(actor=hr, employee=person, username="nina", email="nina@example.com")
     person.refresh_from_db()
     assert person.user == user and not user.has_usable_password()
-    grant = org.role_grant(actor=hr, organization=company, user=user, role=Role.FINANCE)
-    refused("role", org.role_grant, actor=hr, organization=company, user=user, role=Role.FINANCE)
-    refused("role", org.role_grant, actor=hr, organization=company, user=user, role="king")
+    # roles change through dual control: HR asks, a second person (here the administrator) approves
+    refused("approval", org.role_grant, actor=hr, organization=company, user=user, role=Role.FINANCE)
+    asked = dualcontrol.role_grant_request(actor=hr, organization=company, user=user, role=Role.FINANCE)
+    dualcontrol.change_request_approve(actor=cast["users"]["admin"], request=asked)
+    grant = RoleAssignment.objects.get(user=user, organization=company, role=Role.FINANCE)
+    refused(
+        "role", dualcontrol.role_grant_request, actor=hr, organization=company, user=user, role=Role.FINANCE
+    )
+    refused("role", dualcontrol.role_grant_request, actor=hr, organization=company, user=user, role="king")
     assert AuditEvent.objects.filter(entity_type="core.RoleAssignment", action="create").exists()
-    org.role_revoke(actor=hr, grant=grant)
+    refused("approval", org.role_revoke, actor=hr, grant=grant)
+    asked = dualcontrol.role_revoke_request(actor=hr, grant=grant)
+    dualcontrol.change_request_approve(actor=cast["users"]["admin"], request=asked)
     assert not RoleAssignment.objects.filter(pk=grant.pk).exists()
     assert AuditEvent.objects.filter(entity_type="core.RoleAssignment", action="delete").exists()
     own = RoleAssignment.objects.get(user=hr, organization=company, role=Role.HR)
