@@ -179,3 +179,13 @@ def test_off_when_not_configured_the_directory_password_opens_nothing(client, ld
     settings.AUTH_LDAP_SERVER_URI = ""
     sign_in(client, "ivanov")
     assert signed_in_user(client) is None
+
+
+def test_a_privileged_account_signed_in_through_the_directory_still_needs_the_second_factor(
+    client, ldap_on, people, organization
+):
+    RoleAssignment.objects.create(user=people["smirnov"].user, organization=organization, role="hr")
+    assert sign_in(client, "smirnov").status_code == 302
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("otp_setup"))
