@@ -77,6 +77,7 @@ class Directory:
     base: str = PEOPLE_BASE
     bind_dn: str = READER_DN
     bind_password: str = READER_PASSWORD
+    ca_file: str | None = None
 
 
 def _slapd_binary() -> str:
@@ -104,34 +105,102 @@ def _ldif() -> str:
     return "\n".join(entries)
 
 
-@pytest.fixture(scope="session")
-def slapd(tmp_path_factory) -> Iterator[Directory]:
-    binary = _slapd_binary()
-    folder = tmp_path_factory.mktemp("slapd")
-    (folder / "data").mkdir()
-    conf = folder / "slapd.conf"
-    conf.write_text(
-        "\n".join(
-            [
-                "include /etc/ldap/schema/core.schema",
-                "include /etc/ldap/schema/cosine.schema",
-                "include /etc/ldap/schema/inetorgperson.schema",
-                f"pidfile {folder}/slapd.pid",
-                "modulepath /usr/lib/ldap",
-                "moduleload back_mdb",
-                "database mdb",
-                "maxsize 10485760",
-                f'suffix "{SUFFIX}"',
-                f'rootdn "cn=admin,{SUFFIX}"',
-                "rootpw admin-Secret-1",
-                f"directory {folder}/data",
-                # people prove their password; only the service account (and the person) reads entries
-                "access to attrs=userPassword by anonymous auth by self read by * none",
-                f'access to * by dn.exact="{READER_DN}" read by self read by anonymous auth by * none',
-                "",
-            ]
+def _certificates(folder: Path) -> dict[str, Path]:
+    """A throw-away CA and the directory's certificate for 127.0.0.1 / localhost, signed by it."""
+    import datetime as dt_
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    def key():
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    now = dt_.datetime.now(dt_.UTC)
+    ca_key, server_key = key(), key()
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Motiva test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt_.timedelta(hours=1))
+        .not_valid_after(now + dt_.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    import ipaddress
+
+    server = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(server_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt_.timedelta(hours=1))
+        .not_valid_after(now + dt_.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    paths = {"ca": folder / "ca.pem", "cert": folder / "server.pem", "key": folder / "server.key"}
+    paths["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths["cert"].write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    paths["key"].write_bytes(
+        server_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
         )
     )
+    return paths
+
+
+def _run_slapd(folder: Path, *, tls: bool = False) -> Iterator[Directory]:
+    """A slapd with its configuration and data in the folder, on a free loopback port. With tls, it has
+    a certificate and refuses any bind before StartTLS (`security tls=1`)."""
+    import ldap
+
+    binary = _slapd_binary()
+    (folder / "data").mkdir()
+    conf = folder / "slapd.conf"
+    lines = [
+        "include /etc/ldap/schema/core.schema",
+        "include /etc/ldap/schema/cosine.schema",
+        "include /etc/ldap/schema/inetorgperson.schema",
+        f"pidfile {folder}/slapd.pid",
+        "modulepath /usr/lib/ldap",
+        "moduleload back_mdb",
+    ]
+    ca_file = None
+    if tls:
+        paths = _certificates(folder)
+        ca_file = str(paths["ca"])
+        lines += [
+            f"TLSCACertificateFile {paths['ca']}",
+            f"TLSCertificateFile {paths['cert']}",
+            f"TLSCertificateKeyFile {paths['key']}",
+            "security tls=1",
+        ]
+    lines += [
+        "database mdb",
+        "maxsize 10485760",
+        f'suffix "{SUFFIX}"',
+        f'rootdn "cn=admin,{SUFFIX}"',
+        "rootpw admin-Secret-1",
+        f"directory {folder}/data",
+        # people prove their password; only the service account (and the person) reads entries
+        "access to attrs=userPassword by anonymous auth by self read by * none",
+        f'access to * by dn.exact="{READER_DN}" read by self read by anonymous auth by * none',
+        "",
+    ]
+    conf.write_text("\n".join(lines))
     (folder / "people.ldif").write_text(_ldif())
     subprocess.run(
         [shutil.which("slapadd") or "/usr/sbin/slapadd", "-f", str(conf), "-l", str(folder / "people.ldif")],
@@ -146,18 +215,31 @@ def slapd(tmp_path_factory) -> Iterator[Directory]:
             [binary, "-f", str(conf), "-h", f"{uri}/", "-d", "0"], stdout=out, stderr=subprocess.STDOUT
         )
     try:
-        import ldap
 
         def answers() -> bool:
             connection = ldap.initialize(uri)
+            if ca_file:
+                connection.set_option(ldap.OPT_X_TLS_CACERTFILE, ca_file)
+                connection.set_option(ldap.OPT_X_TLS_NEWCTX, 0)
+                connection.start_tls_s()
             connection.simple_bind_s(READER_DN, READER_PASSWORD)
             connection.unbind_s()
             return True
 
         _wait(answers, "slapd", process, log)
-        yield Directory(uri=uri)
+        yield Directory(uri=uri, ca_file=ca_file)
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="session")
+def slapd(tmp_path_factory) -> Iterator[Directory]:
+    yield from _run_slapd(tmp_path_factory.mktemp("slapd"))
+
+
+@pytest.fixture(scope="session")
+def slapd_tls(tmp_path_factory) -> Iterator[Directory]:
+    yield from _run_slapd(tmp_path_factory.mktemp("slapd-tls"), tls=True)
 
 
 @pytest.fixture

@@ -189,3 +189,25 @@ def test_a_privileged_account_signed_in_through_the_directory_still_needs_the_se
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("otp_setup"))
+
+
+def test_starttls_protects_the_bind_with_the_configured_ca(client, ldap_on, people, settings, slapd_tls):
+    """This slapd refuses any bind before StartTLS: the login works only with LDAP_START_TLS on and the
+    CA of its certificate (LDAP_CA_CERT_FILE), as config/settings.py sets them."""
+    import ldap
+
+    settings.AUTH_LDAP_SERVER_URI = slapd_tls.uri
+    settings.AUTH_LDAP_START_TLS = False
+    sign_in(client, "ivanov")
+    assert signed_in_user(client) is None  # in clear: refused by the directory
+    settings.AUTH_LDAP_START_TLS = True
+    sign_in(client, "ivanov")
+    assert signed_in_user(client) is None  # StartTLS, but the certificate's CA is not trusted
+    settings.AUTH_LDAP_CONNECTION_OPTIONS = {
+        ldap.OPT_NETWORK_TIMEOUT: 5,
+        ldap.OPT_X_TLS_CACERTFILE: slapd_tls.ca_file,
+        ldap.OPT_X_TLS_NEWCTX: 0,
+    }
+    assert sign_in(client, "ivanov").status_code == 302
+    people["ivanov"].refresh_from_db()
+    assert signed_in_user(client) == people["ivanov"].user is not None
