@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,6 +30,8 @@ from motiva.kpi.usage import scale_usage, scheme_usage, usage_counts
 from motiva.periods.models import Period, PeriodStatus
 from motiva.web import paycfg_forms as pf
 from motiva.web.decorators import viewer_required
+from motiva.web.versions import FIELD_NAME as VERSION_FIELD
+from motiva.web.versions import changed_by, version_of
 
 SAMPLE_PLAN = PlanValues(Decimal(80), Decimal(100), Decimal(120))
 
@@ -165,6 +168,52 @@ def _scale_check(kind: str, data: Any, scale: Scale | None, organization: Organi
     return form, tables, placed, params
 
 
+def config_version(item: Scale | PayScheme | None) -> str:
+    """The version of a scale or a scheme as its editor shows it: everything the editor writes."""
+    if item is None:
+        return version_of(None)
+    return version_of(
+        item.pk, item.name, item.kind, json.dumps(item.params, sort_keys=True), item.description
+    )
+
+
+class StalePage(Exception):
+    """The scale or the scheme changed since its editor was shown (raised inside the transaction)."""
+
+
+def _locked_current(item: Scale | PayScheme, seen: str | None) -> None:
+    """Lock the row; refuse (StalePage) when it is no longer the version the page showed."""
+    fresh = type(item).objects.select_for_update().get(pk=item.pk)
+    if seen is not None and config_version(fresh) != seen:
+        raise StalePage
+
+
+def _stale_message(item: Scale | PayScheme) -> str:
+    """The refusal of a save over a newer scale or scheme, with what it holds now and who changed it."""
+    from motiva.core.models import AuditEvent
+
+    item.refresh_from_db()
+    last = (
+        AuditEvent.objects.filter(entity_type=item._meta.label, entity_id=str(item.pk))
+        .select_related("actor")
+        .order_by("-at", "-id")
+        .first()
+    )
+    params = "; ".join(
+        f"{key}: {json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value}"
+        for key, value in sorted(item.params.items())
+    )
+    return _(
+        "“%(name)s” was %(changed)s after you opened the page. Nothing was saved. Now it is: "
+        "%(kind)s; %(params)s. Your values are kept below; save again to replace it with them."
+    ) % {
+        "name": item.name,
+        "changed": changed_by(last.actor if last else None, last.at if last else None),
+        "kind": item.get_kind_display(),
+        "params": params or "—",
+    }
+
+
 @viewer_required
 def scale_list(request: HttpRequest, org: int) -> HttpResponse:
     organization = _configurable(request, org)
@@ -206,37 +255,42 @@ def scale_edit(request: HttpRequest, org: int, pk: int | None = None) -> HttpRes
             raise Http404
     default_kind = scale.kind if scale else ScaleKind.RATIO
     usage = scale_usage(scale) if scale else None
+    stale = ""
     if request.method == "POST":
         kind_form = KindForm(request.POST)
         kind = kind_form.cleaned_data["kind"] if kind_form.is_valid() else default_kind
         form, tables, placed, params = _scale_check(kind, request.POST, scale, organization)
         if params is not None and not _has_errors(placed, tables):
             try:
-                if scale is None:
-                    scale = scale_create(
-                        actor=request.user,
-                        organization=organization,
-                        name=form.cleaned_data["name"],
-                        kind=kind,
-                        params=params,
-                        description=form.cleaned_data.get("description", ""),
-                    )
-                    messages.success(request, _("Scale “%(name)s” created.") % {"name": scale.name})
-                else:
-                    scale_update(
-                        actor=request.user,
-                        scale=scale,
-                        reason=form.cleaned_data.get("reason", ""),
-                        name=form.cleaned_data["name"].strip(),
-                        kind=kind,
-                        params=params,
-                        description=form.cleaned_data.get("description", ""),
-                    )
-                    messages.success(request, _("Scale “%(name)s” saved.") % {"name": scale.name})
+                with transaction.atomic():
+                    if scale is not None:
+                        _locked_current(scale, request.POST.get(VERSION_FIELD))
+                        scale_update(
+                            actor=request.user,
+                            scale=scale,
+                            reason=form.cleaned_data.get("reason", ""),
+                            name=form.cleaned_data["name"].strip(),
+                            kind=kind,
+                            params=params,
+                            description=form.cleaned_data.get("description", ""),
+                        )
+                        messages.success(request, _("Scale “%(name)s” saved.") % {"name": scale.name})
+                    else:
+                        scale = scale_create(
+                            actor=request.user,
+                            organization=organization,
+                            name=form.cleaned_data["name"],
+                            kind=kind,
+                            params=params,
+                            description=form.cleaned_data.get("description", ""),
+                        )
+                        messages.success(request, _("Scale “%(name)s” created.") % {"name": scale.name})
                 return redirect("scale", org=organization.pk, pk=scale.pk)
+            except StalePage:
+                stale = _stale_message(scale)
             except InvalidInput as error:
                 pf.place_scale_problems(placed, error.problems, _language())
-        status = 400
+        status = 409 if stale else 400
     else:
         kind = _kind(request.GET.get("kind"), ScaleKind, default_kind)
         same = scale is not None and kind == scale.kind
@@ -261,6 +315,11 @@ def scale_edit(request: HttpRequest, org: int, pk: int | None = None) -> HttpRes
             "form": form,
             "tables": tables,
             "general": _summary(form, tables, placed.general) if status == 400 else [],
+            "stale": stale,
+            "version_field": VERSION_FIELD,
+            # A refused page keeps the version the user saw, except after a conflict (then saving again
+            # replaces the current scale).
+            "page_version": request.POST.get(VERSION_FIELD, "") if status == 400 else config_version(scale),
             "usage": usage,
             "chart": chart,
             "sample": SAMPLE_PLAN,
@@ -475,37 +534,42 @@ def scheme_edit(request: HttpRequest, org: int, pk: int | None = None) -> HttpRe
         if scheme is None:
             raise Http404
     default_kind = scheme.kind if scheme else SchemeKind.TARGET_BONUS
+    stale = ""
     if request.method == "POST":
         kind_form = SchemeKindForm(request.POST)
         kind = kind_form.cleaned_data["kind"] if kind_form.is_valid() else default_kind
         form, tables, placed, params = _scheme_check(kind, request.POST)
         if params is not None and not _has_errors(placed, tables):
             try:
-                if scheme is None:
-                    scheme = scheme_create(
-                        actor=request.user,
-                        organization=organization,
-                        name=form.cleaned_data["name"],
-                        kind=kind,
-                        params=params,
-                        description=form.cleaned_data.get("description", ""),
-                    )
-                    messages.success(request, _("Pay scheme “%(name)s” created.") % {"name": scheme.name})
-                else:
-                    scheme_update(
-                        actor=request.user,
-                        scheme=scheme,
-                        reason=form.cleaned_data.get("reason", ""),
-                        name=form.cleaned_data["name"],
-                        kind=kind,
-                        params=params,
-                        description=form.cleaned_data.get("description", ""),
-                    )
-                    messages.success(request, _("Pay scheme “%(name)s” saved.") % {"name": scheme.name})
+                with transaction.atomic():
+                    if scheme is not None:
+                        _locked_current(scheme, request.POST.get(VERSION_FIELD))
+                        scheme_update(
+                            actor=request.user,
+                            scheme=scheme,
+                            reason=form.cleaned_data.get("reason", ""),
+                            name=form.cleaned_data["name"],
+                            kind=kind,
+                            params=params,
+                            description=form.cleaned_data.get("description", ""),
+                        )
+                        messages.success(request, _("Pay scheme “%(name)s” saved.") % {"name": scheme.name})
+                    else:
+                        scheme = scheme_create(
+                            actor=request.user,
+                            organization=organization,
+                            name=form.cleaned_data["name"],
+                            kind=kind,
+                            params=params,
+                            description=form.cleaned_data.get("description", ""),
+                        )
+                        messages.success(request, _("Pay scheme “%(name)s” created.") % {"name": scheme.name})
                 return redirect("paycfg_scheme_edit", org=organization.pk, pk=scheme.pk)
+            except StalePage:
+                stale = _stale_message(scheme)
             except InvalidInput as error:
                 pf.place_scheme_problems(placed, error.problems, _language())
-        status = 400
+        status = 409 if stale else 400
     else:
         kind = _kind(request.GET.get("kind"), SchemeKind, default_kind)
         same = scheme is not None and kind == scheme.kind
@@ -527,6 +591,9 @@ def scheme_edit(request: HttpRequest, org: int, pk: int | None = None) -> HttpRe
             "form": form,
             "tables": tables,
             "general": _summary(form, tables, placed.general) if status == 400 else [],
+            "stale": stale,
+            "version_field": VERSION_FIELD,
+            "page_version": request.POST.get(VERSION_FIELD, "") if status == 400 else config_version(scheme),
             "usage": scheme_usage(scheme) if scheme else None,
             "blocks": pf.BLOCK_CHOICES,
             "has_errors": _has_errors(placed, tables),

@@ -217,3 +217,52 @@ def test_a_template_version_made_from_a_stale_editor_gets_409(client, cast):
     assert response.status_code == 409
     assert CardTemplate.objects.filter(position=position).count() == 2
     assert 'data-testid="card-conflict"' in response.content.decode()
+
+
+def test_a_scale_saved_from_a_stale_editor_gets_409_and_shows_the_current_parameters(client, cast):
+    scale = cast["scale"]
+    url = reverse("paycfg_scale_edit", args=[cast["company"].pk, scale.pk])
+    client.force_login(cast["users"]["hr"])
+    seen = page_version(client.get(url).content.decode())
+
+    def save(points):
+        data = {
+            "kind": "penalty_points",
+            "name": scale.name,
+            "base_score": "100",
+            "points_per_violation": "1",
+            "score_per_point": points,
+            "floor": "0",
+            "reason": "по новому положению",
+            "page_version": seen,
+        }
+        return client.post(url, data)
+
+    assert save("5").status_code == 302
+    response = save("7")
+    assert response.status_code == 409
+    scale.refresh_from_db()
+    assert scale.params["score_per_point"] == "5"
+    conflict = response.content.decode().split('data-testid="config-conflict"', 1)[1].split("</div>", 1)[0]
+    assert "score_per_point: 5" in conflict
+
+
+def test_a_scheme_saved_from_a_stale_editor_gets_409(client, cast):
+    from motiva.kpi.models import PayScheme
+    from tests.web.test_paycfg_schemes import posted
+
+    scheme = PayScheme.objects.get(organization=cast["company"], name="20 %")
+    url = reverse("paycfg_scheme_edit", args=[cast["company"].pk, scheme.pk])
+    client.force_login(cast["users"]["hr"])
+    seen = page_version(client.get(url).content.decode())
+
+    def save(percent):
+        fields = {"name": "20 %", "basis": "salary_percent", "percent": percent, "reason": "решение"}
+        return client.post(url, {**posted("target_bonus", **fields), "page_version": seen})
+
+    assert save("25").status_code == 302
+    response = save("30")
+    assert response.status_code == 409
+    scheme.refresh_from_db()
+    assert scheme.params["percent"] == "25"
+    assert "percent: 25" in response.content.decode()
