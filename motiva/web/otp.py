@@ -30,7 +30,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
@@ -86,17 +85,10 @@ def _with_next(url: str, target: str) -> str:
 
 def wait_message(seconds: int) -> str:
     if seconds >= 120:
-        minutes = (seconds + 59) // 60
-        return ngettext(
-            "Too many failed sign-ins for this user name. Try again in %(n)s minute.",
-            "Too many failed sign-ins for this user name. Try again in %(n)s minutes.",
-            minutes,
-        ) % {"n": minutes}
-    return ngettext(
-        "Too many failed sign-ins for this user name. Try again in %(n)s second.",
-        "Too many failed sign-ins for this user name. Try again in %(n)s seconds.",
-        seconds,
-    ) % {"n": seconds}
+        return _("Too many failed sign-ins for this user name. Try again in %(n)s min.") % {
+            "n": (seconds + 59) // 60
+        }
+    return _("Too many failed sign-ins for this user name. Try again in %(n)s s.") % {"n": seconds}
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -191,11 +183,7 @@ def _clean_code(raw: str) -> str:
 def _locked_message(info: dict[str, Any] | None) -> str:
     until = (info or {}).get("locked_until")
     seconds = max(1, int((until - timezone.now()).total_seconds()) + 1) if until else 1
-    return ngettext(
-        "Too many wrong codes. Try again in %(n)s second.",
-        "Too many wrong codes. Try again in %(n)s seconds.",
-        seconds,
-    ) % {"n": seconds}
+    return _("Too many wrong codes. Try again in %(n)s s.") % {"n": seconds}
 
 
 def _check(device: Any, code: str) -> tuple[bool, str]:

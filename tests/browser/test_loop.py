@@ -9,7 +9,7 @@ import pytest
 
 from motiva.kpi.models import Card
 from motiva.periods.models import IndicatorValue, Period, PeriodStatus
-from tests.browser.support import PASSWORD, SHOTS
+from tests.browser.support import PASSWORD, SHOTS, pass_second_factor
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -24,6 +24,7 @@ class Session:
         self.page.fill("input[name=username]", username)
         self.page.fill("input[name=password]", PASSWORD)
         self.page.click("button[type=submit]")
+        pass_second_factor(self.page, base, username)
         self.page.wait_for_url(f"{base}/")
 
     def go(self, path: str) -> None:
