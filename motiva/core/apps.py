@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "motiva.core"
     label = "core"
     verbose_name = _("Organization and audit")
+
+    def ready(self) -> None:
+        from motiva.core import inputs
+
+        inputs.install()  # number fields of every form refuse digits other than 0–9

@@ -304,7 +304,16 @@ class _Parser:
         token = self.take()
         self.count(token.position)
         if token.kind == "num":
-            return Num(Decimal(token.text))
+            number = Decimal(token.text)
+            if abs(number) > MAX_MAGNITUDE or len(token.text) > 40:
+                raise _fail(
+                    "too_large",
+                    token.position,
+                    "Число «{literal}» вне допустимых пределов (по модулю до 10^18, не длиннее 40 знаков)",
+                    "The number “{literal}” is out of range (magnitude up to 10^18, at most 40 characters)",
+                    literal=token.text if len(token.text) <= 40 else token.text[:40] + "…",
+                )
+            return Num(number)
         if token.kind == "(":
             node = self.expression(depth + 1)
             self.expect(")", "Ожидалась «)»", "Expected “)”")

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from motiva.engine.numbers import NotANumber, parse_decimal
+
 ZERO = Decimal("0")
 ONE = Decimal("1")
 HUNDRED = Decimal("100")
@@ -34,17 +36,10 @@ def D(value: object) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, str):
-        cleaned = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-        if (
-            not cleaned.isascii()
-        ):  # Decimal reads Arabic-Indic and full-width digits as numbers: only 0–9 here
-            raise ValueError(f"not a number: {value!r}")
-        try:
-            result = Decimal(cleaned)
-        except decimal.InvalidOperation:
-            raise ValueError(f"not a number: {value!r}") from None
-        if not result.is_finite():
-            raise ValueError(f"not a finite number: {value!r}")
+        # The shared reader: ASCII digits only (Decimal would read "٣" or "３" as 3), no NaN or infinity.
+        result = parse_decimal(value)
+        if result is None:
+            raise NotANumber(value, "form")
         return result
     raise TypeError(f"cannot make an exact number from {type(value).__name__}")
 

@@ -162,6 +162,9 @@ def _formula_problems(organization: Organization, code: str, source: str) -> lis
         parsed = formula_language.parse(source)
     except formula_language.FormulaError as error:
         return [error.problem]
+    constant = formula_language.check(source)  # `x / 0`, `x / (2 - 2)`: refused now, not at pay time
+    if constant:
+        return constant
     others = dict(
         Indicator.objects.filter(organization=organization).exclude(code=code).values_list("code", "formula")
     )

@@ -571,20 +571,24 @@ def values_load(
                 comment=row.get("comment", ""),
             )
         )
-    seen: set[tuple[int, int, str, str]] = set()
+    seen: dict[tuple[int, int, str, str], int] = {}
     for number, item in enumerate(prepared, start=1):
         identity = (item.indicator.pk, item.period.pk, item.scope_key, item.kind)
         if identity in seen:
+            # The same cell twice in one block: which value was meant is unknown, so neither is loaded.
             problems.append(
                 problem(
                     "duplicate_row",
                     f"row {number}",
-                    "Строка {n} повторяет предыдущую",
-                    "Row {n} repeats an earlier row",
+                    "Строки {first} и {n}: одна и та же ячейка ({what}) дважды",
+                    "Rows {first} and {n}: the same cell ({what}) twice",
                     n=number,
+                    first=seen[identity],
+                    what=f"{item.indicator.code} · {item.period.name} · {item.scope_key} · {item.kind}",
                 )
             )
-        seen.add(identity)
+        else:
+            seen[identity] = number
     raise_if_errors(problems)
     created = IndicatorValue.objects.bulk_create(prepared, batch_size=1000)
     change = uuid.uuid4()

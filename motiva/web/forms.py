@@ -4,7 +4,7 @@ call whose refusal becomes messages in the reader's language."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -15,23 +15,14 @@ from django.utils.translation import gettext_lazy as _
 
 from motiva.calc.models import AdjustmentKind
 from motiva.core.errors import InvalidInput
+from motiva.engine.numbers import NotANumber, parse_decimal
 
 
 def parse_number(text: str | None) -> Decimal | None:
     """ "1 234,5", "1234.5" or "-1 000,50" as a Decimal; None when empty. Anything else — letters, NaN,
-    infinity — raises ValueError."""
-    cleaned = (text or "").replace("\u00a0", "").replace(" ", "").replace(",", ".").strip()
-    if not cleaned:
-        return None
-    if not cleaned.isascii():  # Decimal would take Arabic-Indic or full-width digits as numbers
-        raise ValueError(text)
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not value.is_finite():
-        raise ValueError(text)
-    return value
+    infinity, digits other than 0–9 ("٣", "３", "²") — raises NotANumber (a ValueError) saying why.
+    The reader itself is motiva.engine.numbers.parse_decimal, shared with the engine and the files."""
+    return parse_decimal(text)
 
 
 def show_problems(request: HttpRequest, error: InvalidInput) -> None:
@@ -54,12 +45,19 @@ def attempt(request: HttpRequest, action: Callable[[], Any], success: str) -> bo
 class NumberField(forms.Field):
     """A number typed the way people type it ("1 234,5"), through the one parser; ASCII digits only."""
 
-    default_error_messages = {"invalid": _("Enter a number, e.g. 1 234,50.")}
+    default_error_messages = {
+        "invalid": _("Enter a number, e.g. 1 234,50."),
+        "digit": _("“%(char)s” is not one of the digits 0–9: enter the number with the digits 0–9."),
+    }
 
     def to_python(self, value: Any) -> Decimal | None:
         try:
             return parse_number(value)
-        except ValueError:
+        except NotANumber as error:
+            if error.reason == "digit":
+                raise forms.ValidationError(
+                    self.error_messages["digit"], code="digit", params={"char": error.char}
+                ) from None
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
