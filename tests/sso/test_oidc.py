@@ -203,3 +203,29 @@ def test_a_password_form_with_code_and_state_is_not_an_oidc_answer(client, oidc_
     )
     assert response.status_code == 302
     assert client.session["_auth_user_backend"] == "motiva.core.auth.MotivaModelBackend"
+
+
+def test_oidc_discover_prints_the_endpoints_of_the_provider(oidc_provider):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("oidc_discover", f"{oidc_provider.base}/o", stdout=out)
+    lines = dict(line.split("=", 1) for line in out.getvalue().splitlines())
+    assert lines == {
+        "OIDC_OP_AUTHORIZATION_ENDPOINT": oidc_provider.endpoint("authorize"),
+        "OIDC_OP_TOKEN_ENDPOINT": oidc_provider.endpoint("token"),
+        "OIDC_OP_USER_ENDPOINT": oidc_provider.endpoint("userinfo"),
+        "OIDC_OP_JWKS_ENDPOINT": oidc_provider.endpoint("jwks"),
+    }
+
+
+def test_oidc_discover_refuses_what_is_not_a_provider(oidc_provider, settings):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="no discovery document"):
+        call_command("oidc_discover", f"{oidc_provider.base}/nothing-here")
+    settings.OIDC_RP_SIGN_ALGO = "ES512"
+    with pytest.raises(CommandError, match="ES512"):
+        call_command("oidc_discover", f"{oidc_provider.base}/o")
