@@ -592,7 +592,7 @@ def values_load(
     raise_if_errors(problems)
     created = IndicatorValue.objects.bulk_create(prepared, batch_size=1000)
     change = uuid.uuid4()
-    AuditEvent.objects.bulk_create(
+    audit.append(  # on the audit trail's hash chain, like every event
         [
             AuditEvent(
                 organization_id=row.organization_id,

@@ -61,6 +61,30 @@ def test_every_event_links_to_the_one_before_and_verify_says_ok_with_the_count(h
     assert code == 0 and f"OK: {len(history)} events" in output
 
 
+def test_the_bulk_load_of_values_chains_its_events_too(actor, organization, history):
+    import datetime as dt
+    from decimal import Decimal
+
+    from motiva.kpi import services as kpi
+    from motiva.periods import services as periods
+
+    indicator = kpi.indicator_create(actor=actor, organization=organization, code="SALES", name="Продажи")
+    period = periods.period_create(
+        actor=actor, organization=organization, kind="month", start=dt.date(2026, 6, 1)
+    )
+    rows = [
+        {"indicator": indicator, "period": period, "kind": kind, "value": Decimal(7)}
+        for kind in ("plan", "fact")
+    ]
+    created = periods.values_load(actor=actor, rows=rows)
+    events = AuditEvent.objects.filter(
+        entity_type="periods.IndicatorValue", entity_id__in=[str(v.pk) for v in created]
+    )
+    assert events.count() == 2 and all(event.hash for event in events)
+    report = audit.verify()
+    assert report.broken is None and report.count == AuditEvent.objects.count()
+
+
 def test_a_changed_value_is_the_first_broken_link(history):
     victim = history[4]
     tamper("UPDATE core_auditevent SET new_value = %s WHERE id = %s", ["999999", victim.pk])
