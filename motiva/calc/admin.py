@@ -1,19 +1,25 @@
 from django.contrib import admin
 
 from motiva.calc.models import Adjustment, CalculationRun, EmployeeResult, GroupCorrection
+from motiva.core.admin_base import PayGuard, ReadOnlyAdmin
 
 
-class ReadOnly(admin.ModelAdmin):
-    """Runs and their results are snapshots: never edited, only replaced by a new run."""
+class ReadOnly(PayGuard, ReadOnlyAdmin):
+    """Runs, results, adjustments and corrections are pay: never edited here (runs are snapshots replaced
+    by a new run; adjustments and corrections go through their services with two people), and shown only
+    to those who read the pay of their organization."""
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
+    pay_model = True
+    pay_fields = (
+        "result",
+        "level_results",
+        "pay",
+        "proration",
+        "problems",
+        "amount",
+        "percent",
+        "coefficient",
+    )
 
 
 @admin.register(CalculationRun)
@@ -33,6 +39,7 @@ class CalculationRunAdmin(ReadOnly):
 
 @admin.register(EmployeeResult)
 class EmployeeResultAdmin(ReadOnly):
+    organization_path = "run__organization"
     list_display = ["employee", "run", "result", "pay", "has_errors"]
     list_filter = ["run__organization", "has_errors"]
     search_fields = ["employee__last_name", "employee__personnel_number"]

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 
-from motiva.core.admin_base import AuditedAdmin, PeriodLockedAdmin
+from motiva.core.admin_base import AuditedAdmin, PayGuard, ReadOnlyAdmin
 from motiva.core.errors import InvalidInput
 from motiva.engine.schemes import scheme_problems
 from motiva.kpi import services
@@ -86,17 +86,24 @@ class PaySchemeForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not self.errors:
-            problems = scheme_problems(
-                data.get("kind", ""), data.get("params") if data.get("params") is not None else {}
-            )
+            # without the right to read pay the parameters are not in the form: the stored ones stay
+            params = data.get("params") if "params" in self.fields else self.instance.params
+            problems = scheme_problems(data.get("kind", ""), params if params is not None else {})
             if problems:
                 raise InvalidInput(problems).as_validation_error()
         return data
 
 
 @admin.register(PayScheme)
-class PaySchemeAdmin(AuditedAdmin):
+class PaySchemeAdmin(PayGuard, AuditedAdmin):
+    """A scheme's parameters hold amounts (fixed pay, fines, funds): only for those who read pay."""
+
     form = PaySchemeForm
+    pay_fields = ("params",)
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False  # a new scheme needs its parameters: the scheme editor makes it
+
     list_display = ["name", "kind", "organization"]
     list_filter = ["organization", "kind"]
 
@@ -123,7 +130,8 @@ LINE_COLUMNS = [
 ]
 
 
-class ReadOnlyLines(admin.TabularInline):
+class ReadOnlyLines(PayGuard, admin.TabularInline):
+    pay_fields = ("planned_amount",)
     extra = 0
     can_delete = False
     fields = LINE_COLUMNS
@@ -158,12 +166,11 @@ class CardLineInline(ReadOnlyLines):
 
 
 @admin.register(Card)
-class CardAdmin(PeriodLockedAdmin):
+class CardAdmin(ReadOnlyAdmin):
+    """A card's status, scheme and lines change through the card services (the card editor, its
+    approval and the period's rules): read-only here."""
+
     list_display = ["employee", "period", "template", "scheme", "status"]
     list_filter = ["organization", "period", "status"]
     search_fields = ["employee__last_name", "employee__personnel_number"]
-    readonly_fields = ["organization", "employee", "period", "template"]
     inlines = [CardLineInline]
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False

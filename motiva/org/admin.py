@@ -1,11 +1,14 @@
 from django.contrib import admin
 
-from motiva.core.admin_base import AuditedAdmin
+from motiva.core.admin_base import AuditedAdmin, PayGuard, ReadOnlyAdmin
 from motiva.org.models import Absence, Assignment, Employee, Grade, Position, Unit
 
 
 @admin.register(Grade)
-class GradeAdmin(AuditedAdmin):
+class GradeAdmin(PayGuard, AuditedAdmin):
+    """A grade's salary range is pay: shown and edited only by those who read the organization's pay."""
+
+    pay_fields = ("salary_min", "salary_max")
     list_display = ["code", "name", "salary_min", "salary_max", "organization"]
     search_fields = ["code", "name"]
     list_filter = ["organization"]
@@ -38,8 +41,9 @@ class PositionAdmin(AuditedAdmin):
     autocomplete_fields = ["unit", "grade"]
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(PayGuard, admin.TabularInline):
     model = Assignment
+    pay_fields = ("salary",)
     fk_name = "employee"
     extra = 0
     fields = ["position", "unit", "manager", "fte", "salary", "start_date", "end_date"]
@@ -64,29 +68,32 @@ class AbsenceInline(admin.TabularInline):
 
 @admin.register(Employee)
 class EmployeeAdmin(AuditedAdmin):
+    """Hiring, termination and the history change through the org services (the staff pages); here the
+    names and the account link are edited. Deleting a person would list their pay and erase history."""
+
     list_display = ["full_name", "personnel_number", "hire_date", "termination_date", "organization"]
     list_filter = ["organization"]
     search_fields = ["last_name", "first_name", "personnel_number"]
     inlines = [AssignmentInline, AbsenceInline]
     autocomplete_fields = ["user"]
-
-
-@admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
-    """Assignments change through the assignment service (history is never rewritten): read-only here."""
-
-    list_display = ["employee", "position", "unit", "manager", "fte", "salary", "start_date", "end_date"]
-    list_filter = ["organization", "unit"]
-    search_fields = ["employee__last_name", "employee__personnel_number"]
+    readonly_fields = ["organization", "hire_date", "termination_date"]
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(PayGuard, ReadOnlyAdmin):
+    """Assignments change through the assignment service (history is never rewritten; a role holder's
+    salary through a second person): read-only here, the salary only for those who read its pay."""
+
+    list_display = ["employee", "position", "unit", "manager", "fte", "salary", "start_date", "end_date"]
+    list_filter = ["organization", "unit"]
+    search_fields = ["employee__last_name", "employee__personnel_number"]
+    pay_fields = ("salary",)
 
 
 @admin.register(Absence)

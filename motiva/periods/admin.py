@@ -3,41 +3,27 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.utils.translation import gettext_lazy as _
+from django.contrib import admin
 
 from motiva.core.admin_base import PeriodLockedAdmin
 from motiva.core.errors import InvalidInput, raise_if_errors
 from motiva.periods import services
 from motiva.periods.guards import ensure_open
-from motiva.periods.models import ALLOWED_TRANSITIONS, LIFECYCLE, IndicatorValue, Period
-
-
-@admin.action(description=_("Move to the next status"))
-def advance(modeladmin, request, queryset):  # type: ignore[no-untyped-def]
-    for period in queryset:
-        following = [
-            s
-            for s in LIFECYCLE[LIFECYCLE.index(period.status) + 1 :]
-            if s in ALLOWED_TRANSITIONS[period.status]
-        ]
-        if not following:
-            messages.error(request, _("%(period)s: the period is closed") % {"period": period})
-            continue
-        try:
-            services.period_transition(actor=request.user, period=period, to_status=following[0])
-        except InvalidInput as refusal:
-            messages.error(request, f"{period}: {'; '.join(refusal.messages())}")
+from motiva.periods.models import IndicatorValue, Period
 
 
 @admin.register(Period)
 class PeriodAdmin(admin.ModelAdmin):
     """Periods are created by the period service (dates follow from the kind) and move through their
-    lifecycle by the action; the status is never typed in."""
+    lifecycle only on the period page, by the period service with its rules (the run, the signatures, two
+    people for closing): the admin shows them and changes nothing, and offers no action."""
 
     list_display = ["name", "kind", "start", "end", "status", "organization"]
     list_filter = ["organization", "kind", "status"]
-    actions = [advance]
+    actions = None
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

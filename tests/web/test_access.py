@@ -74,6 +74,7 @@ PAGES_WITH_ORG = {
     "paycfg_schemes",
     "paycfg_scheme_new",
     "paycfg_scheme_edit",
+    "change_requests",  # dualcontrol: changes awaiting a second person
 }
 
 
@@ -142,6 +143,8 @@ def expected_status(user: str, name: str, target: str) -> int:
         return 200 if user == "hr" else 404  # HR manages people and structure
     if name == "staff_person":
         return 200 if user in COMPANY_READERS or (user in MANAGES and may_open_card(user, target)) else 404
+    if name == "change_requests":
+        return 200 if user in ("hr", "admin") else 404  # those who decide roles (HR also salaries)
     if name.startswith("paycfg_"):
         return 200 if user in ("hr", "admin") else 404  # those who configure scales and schemes
     raise AssertionError(f"no expectation for {name}")
@@ -178,6 +181,8 @@ def test_the_walk_covers_every_page_of_the_site():
         "group_correction_approve",
         "paycfg_scale_chart",  # paycfg: the chart as parameters are typed (tests/web/test_paycfg_scales.py)
         "paycfg_scheme_preview",  # paycfg: a scheme tried on one person (tests/web/test_paycfg_schemes.py)
+        "change_request_approve",  # dualcontrol (tests/dualcontrol/test_pages.py)
+        "change_request_reject",
     }
     public = {"staff_invite"}  # the invitation's one-time link (tests/web/test_staff_accounts.py)
     assert names - {"home", "login", "logout", "healthz", "my_card"} - posts - public == PAGES_WITH_ORG
@@ -201,6 +206,7 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
         "staff_unit_new",
         "staff_position_new",
         "staff_grades",
+        "change_requests",
     ):
         urls.append((name, "", reverse(name, args=[company])))
     sales = cast["units"]["sales"]
