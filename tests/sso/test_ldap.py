@@ -211,3 +211,25 @@ def test_starttls_protects_the_bind_with_the_configured_ca(client, ldap_on, peop
     assert sign_in(client, "ivanov").status_code == 302
     people["ivanov"].refresh_from_db()
     assert signed_in_user(client) == people["ivanov"].user is not None
+
+
+def test_a_login_name_taken_by_another_account_is_refused_and_links_nothing(client, ldap_on, people):
+    get_user_model().objects.create_user(username="ivanov", password="someone-Else-123")
+    response = sign_in(client, "ivanov")
+    assert signed_in_user(client) is None
+    assert b"could not open an account" in response.content
+    people["ivanov"].refresh_from_db()
+    assert people["ivanov"].user is None
+
+
+def test_an_employee_who_has_left_gets_no_account(client, ldap_on, people, actor):
+    import datetime as dt
+
+    from motiva.org import services as org
+
+    org.employee_terminate(actor=actor, employee=people["ivanov"], termination_date=dt.date(2022, 6, 30))
+    response = sign_in(client, "ivanov")
+    assert signed_in_user(client) is None
+    assert b"could not open an account" in response.content
+    people["ivanov"].refresh_from_db()
+    assert people["ivanov"].user is None
