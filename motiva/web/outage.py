@@ -81,6 +81,12 @@ class DatabaseOutageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path == "/healthz":
+            # The probe is answered here, before the session and the sign-in are read: it needs
+            # neither, and a database outage must give its JSON, not the page.
+            from motiva.web.views import healthz
+
+            return healthz(request)
         try:
             response = self.get_response(request)
         except DATABASE_ERRORS as exc:  # raised past Django's own conversion (not expected, but safe)

@@ -114,9 +114,13 @@ def test_healthz_reports_the_database_and_an_embedded_broker(client, settings):
     assert body["checks"]["broker"] == {"status": "embedded"}
 
 
-def test_healthz_is_503_when_the_database_is_down(monkeypatch):
+@pytest.mark.parametrize("who", ["anonymous", "signed in"])
+def test_healthz_is_503_when_the_database_is_down(monkeypatch, cast, who):
+    client = Client(raise_request_exception=False)
+    if who == "signed in":  # a session cookie: the probe still reads no session
+        client.force_login(cast["users"]["anna"])
     _database_down(monkeypatch)
-    response = Client(raise_request_exception=False).get(reverse("healthz"))
+    response = client.get(reverse("healthz"))
     assert response.status_code == 503 and response["Retry-After"]
     body = response.json()
     assert body["status"] == "unavailable"
