@@ -184,3 +184,15 @@ def test_concurrent_writers_queue_on_the_head_and_never_fork_the_chain(actor):
     assert (
         AuditEvent.objects.filter(new_value="c").get().prev_hash == AuditEvent.objects.get(new_value="b").hash
     )
+
+
+def test_a_user_who_acted_cannot_be_deleted_and_the_trail_stays_whole(actor, history):
+    """Deleting the actor would rewrite (SET NULL) or remove their events: refused; users are deactivated."""
+    from django.db.models import ProtectedError
+
+    with pytest.raises(ProtectedError):
+        actor.delete()
+    with pytest.raises(ProtectedError):
+        Organization.objects.get(pk=history[0].organization_id).delete()
+    assert AuditEvent.objects.filter(actor=actor).count() == sum(1 for e in history if e.actor_id == actor.pk)
+    assert audit.verify().broken is None
