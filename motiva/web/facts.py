@@ -729,7 +729,7 @@ def _save(
             scope = LEVEL_SCOPES[grid.level]
             if seen is not None:
                 locked = (
-                    IndicatorValue.objects.select_for_update()
+                    IndicatorValue.objects.select_for_update(of=("self",))
                     .select_related("author")
                     .filter(period=grid.period, kind=grid.kind, indicator=indicator, scope_key=key)
                     .first()
