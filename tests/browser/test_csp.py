@@ -6,9 +6,12 @@ editor, the organization tree and the ECharts charts."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
+from motiva.periods import services as periods
 from tests.browser.support import login
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -72,7 +75,7 @@ def pages_for(cast, username: str) -> list[str]:
             reverse("paycfg_schemes", args=[company]),
             reverse("paycfg_scheme_new", args=[company]),
             reverse("templates", args=[company]),
-            reverse("card_edit", args=[company, anna]),
+            reverse("card_edit", args=[company, anna]) + f"?period={period}",
             reverse("worktime_calendar", args=[company]),
             reverse("audit", args=[company]),
         ]
@@ -134,7 +137,11 @@ def test_the_interactive_bits_work_under_the_policy(browser, live_server, cast):
         watcher.check("tree")
 
         # the card editor: lines from the server, a new line, the live total of the weights
-        watcher.visit(base + reverse("card_edit", args=[company, cast["people"]["anna"].pk]))
+        april = periods.period_create(
+            actor=cast["users"]["hr"], organization=cast["company"], kind="month", start=dt.date(2026, 4, 1)
+        )
+        card_url = reverse("card_edit", args=[company, cast["people"]["anna"].pk])
+        watcher.visit(base + card_url + f"?period={april.pk}&copy=previous")
         lines = page.locator("[data-testid=card-line]")
         before = lines.count()
         assert before >= 1
@@ -145,8 +152,15 @@ def test_the_interactive_bits_work_under_the_policy(browser, live_server, cast):
         page.fill(f"input[name=line-{before}-weight]", "5")
         assert float(total.inner_text().replace("%", "").strip()) == start + 5
         assert page.locator(f"select[name=line-{before}-indicator] option").count() > 1
-        page.locator(f"[data-testid=card-line] >> nth={before} >> .ce-toggle").click()
-        assert page.locator(f"#line-{before}-more").is_visible()
+        # a new line opens with its details; the toggle hides and shows them
+        details = page.locator(f"#line-{before}-more")
+        assert details.is_visible()
+        toggle = page.locator(f"[data-testid=card-line] >> nth={before} >> .ce-toggle")
+        toggle.click()
+        assert not details.is_visible()
+        assert toggle.get_attribute("aria-expanded") == "false"
+        toggle.click()
+        assert details.is_visible()
         page.locator(f"[data-testid=card-line] >> nth={before} >> .ce-rm").click()
         assert lines.count() == before
         watcher.check("card editor")
@@ -154,7 +168,7 @@ def test_the_interactive_bits_work_under_the_policy(browser, live_server, cast):
         # ECharts draws its charts (a canvas inside each chart box)
         for path, chart in (
             (reverse("run", args=[company, cast["run"].pk]), "#distribution-chart"),
-            (reverse("paycfg_scales", args=[company]), ".chart"),
+            (reverse("paycfg_scales", args=[company]), ".mini-chart"),
         ):
             watcher.visit(base + path)
             page.wait_for_selector(f"{chart} canvas", state="attached", timeout=10_000)
