@@ -113,9 +113,12 @@
   var timer = null;
   function refresh() {
     if (!form) return;
+    // The chart only reads: it must not spend the form's retry key (the save uses it).
+    var data = new FormData(form);
+    data.delete("idempotency_key");
     fetch(form.getAttribute("data-chart-url"), {
       method: "POST",
-      body: new FormData(form),
+      body: data,
       headers: { "X-Requested-With": "fetch" },
       credentials: "same-origin",
     }).then(function (response) { return response.json(); })
