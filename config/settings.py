@@ -368,3 +368,12 @@ if MOTIVA_RETRY_AFTER < 1 or MOTIVA_HEALTH_BROKER_TIMEOUT < 1:
 
 # Demo mode: the demo organization's well-known passwords only work while this is on.
 MOTIVA_DEMO = env_bool("MOTIVA_DEMO", False)
+
+# Idempotent POSTs (motiva.web.idempotency): how long a retry key is remembered, and how long a
+# duplicate that arrives while the first request runs waits for its outcome before a 409.
+MOTIVA_IDEMPOTENCY_TTL_HOURS = env_int("MOTIVA_IDEMPOTENCY_TTL_HOURS", 24)
+MOTIVA_IDEMPOTENCY_WAIT_SECONDS = env_int("MOTIVA_IDEMPOTENCY_WAIT_SECONDS", 10)
+if MOTIVA_IDEMPOTENCY_TTL_HOURS < 1 or MOTIVA_IDEMPOTENCY_WAIT_SECONDS < 0:
+    raise ImproperlyConfigured(
+        "MOTIVA_IDEMPOTENCY_TTL_HOURS must be 1 or more, MOTIVA_IDEMPOTENCY_WAIT_SECONDS 0 or more"
+    )
