@@ -43,3 +43,6 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 proc_name = "motiva-web"
 # Each worker imports Django itself (no preload): database connections are never shared by forks.
 preload_app = False
+# gunicorn's control socket (in the home directory) is not used: systemd and signals manage the process,
+# and the unit's home is read-only.
+control_socket_disable = True
