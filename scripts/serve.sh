@@ -33,18 +33,21 @@ prepare() {
   need SECRET_KEY "the Django secret key"
   need DATABASE_URL "postgres://user:password@host:5432/motiva"
   "$VENV/bin/python" manage.py check --deploy --fail-level "${MOTIVA_CHECK_LEVEL:-ERROR}"
-  # Migrations run as the owner role when MIGRATE_DATABASE_URL names it (docs/deployment.md).
-  DATABASE_URL="${MIGRATE_DATABASE_URL:-$DATABASE_URL}" "$VENV/bin/python" manage.py migrate --noinput
+  # migrate runs as the schema's owner when MIGRATE_DATABASE_URL names it, and then brings the
+  # application role's grants up to date (docs/deployment.md, "Two database roles").
+  "$VENV/bin/python" manage.py migrate --noinput
   "$VENV/bin/python" manage.py collectstatic --noinput -v0
 }
 
 web() {
+  unset MIGRATE_DATABASE_URL  # the owner's connection stays with `prepare`
   need SECRET_KEY "the Django secret key"
   need DATABASE_URL "postgres://user:password@host:5432/motiva"
   exec "$VENV/bin/gunicorn" --config config/gunicorn.conf.py config.wsgi:application
 }
 
 worker() {
+  unset MIGRATE_DATABASE_URL
   need SECRET_KEY "the Django secret key"
   need DATABASE_URL "postgres://user:password@host:5432/motiva"
   need CELERY_BROKER_URL "redis://127.0.0.1:6379/0 or amqp://user:password@host:5672//"
@@ -58,7 +61,7 @@ case "${1:-all}" in
   web) web ;;
   worker) worker ;;
   all)
-    prepare
+    ( prepare )
     ( worker ) &
     worker_pid=$!
     ( web ) &

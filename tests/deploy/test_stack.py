@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -45,14 +44,6 @@ def _test_database_url() -> str:
     db = settings.DATABASES["default"]
     auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def test_the_systemd_units_run_serve_sh():
-    assert stack.unit_command("motiva-prepare.service")[1:] == ["prepare"]
-    assert stack.unit_command("motiva-web.service")[1:] == ["web"]
-    assert stack.unit_command("motiva-worker.service")[1:] == ["worker"]
-    for unit in ("motiva-prepare.service", "motiva-web.service", "motiva-worker.service"):
-        assert Path(stack.unit_command(unit)[0]) == stack.SERVE
 
 
 @pytest.fixture
