@@ -20,6 +20,7 @@ from django.db.models.functions import Cast
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from motiva.core.access import PAY_ENTITIES
 from motiva.core.models import AuditEvent, Organization
 from motiva.org.models import Employee
 
@@ -34,8 +35,11 @@ def events_of(
     date_to: dt.date | None = None,
     text: str = "",
     field_name: str = "",
+    reads_pay: bool = False,
 ) -> QuerySet[AuditEvent]:
-    """The organization's events matching every filter given."""
+    """The organization's events matching every filter given. The text is searched only where the
+    reader sees it: for a reader without the right to pay, the description of a pay entity (which names
+    the amount, see access.PAY_ENTITIES) is not searched, else its digits could be found one by one."""
     events = AuditEvent.objects.filter(organization=organization)
     if people is not None:
         events = events.filter(concerning(list(people)))
@@ -48,7 +52,10 @@ def events_of(
     if date_to:
         events = events.filter(at__date__lte=date_to)
     if text:
-        events = events.filter(Q(entity_repr__icontains=text) | Q(reason__icontains=text))
+        described = Q(entity_repr__icontains=text)
+        if not reads_pay:
+            described &= ~Q(entity_type__in=sorted(PAY_ENTITIES))
+        events = events.filter(described | Q(reason__icontains=text))
     if field_name:
         events = events.filter(field=field_name)
     return events

@@ -264,6 +264,7 @@ def audit_log(request: HttpRequest, org: int) -> HttpResponse:
         date_to=data.get("to"),
         text=(data.get("q") or "").strip(),
         field_name=(data.get("field") or "").strip(),
+        reads_pay=viewer.reads_all_pay(organization.pk),
     )
     page = Paginator(audit_read.changes(events), CHANGES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
