@@ -60,7 +60,7 @@ class DatabaseUrl:
     port: str = ""
     options: dict[str, str] | None = None
 
-    def as_django(self, connect_timeout: int = 3) -> dict[str, object]:
+    def as_django(self, connect_timeout: int = 2) -> dict[str, object]:
         """Django's DATABASES entry. On PostgreSQL a connection lives 60 s and is checked before a
         request reuses it (so a restarted server costs no failed request), and a server that does not
         answer fails the connect after `connect_timeout` seconds (the outage page, not a hung worker);

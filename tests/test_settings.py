@@ -44,7 +44,7 @@ def test_postgres_url_is_parsed():
         "db.local",
         "5433",
     )
-    assert config["OPTIONS"] == {"sslmode": "require", "connect_timeout": 3}
+    assert config["OPTIONS"] == {"sslmode": "require", "connect_timeout": 2}
     # a kept connection is checked before reuse: a restarted server costs no failed request
     assert config["CONN_HEALTH_CHECKS"] is True
 
