@@ -203,6 +203,8 @@ def run(cluster, media, spool, seconds, writers_count, arguments, began) -> int:
     errors_by_kind: dict[str, int] = {}
     other_failures: list[str] = []
     successes: list[float] = []
+    error_log: list[tuple[float, int, str]] = []  # (when, writer, first line of the error)
+    save_seconds: list[float] = []
 
     def writer(number: int) -> None:
         cells = [
@@ -219,6 +221,7 @@ def run(cluster, media, spool, seconds, writers_count, arguments, began) -> int:
             value = sequence * writers_count + number  # unique per writer: which save landed is known
             with lock:
                 attempted_after_ack.setdefault(key, []).append(value)
+            save_began = time.monotonic()
             try:
                 periods.value_set(
                     actor=actor,
@@ -232,6 +235,7 @@ def run(cluster, media, spool, seconds, writers_count, arguments, began) -> int:
             except transient as error:
                 with lock:
                     errors_by_kind[type(error).__name__] = errors_by_kind.get(type(error).__name__, 0) + 1
+                    error_log.append((time.monotonic(), number, str(error).strip().splitlines()[0][:120]))
                 reset_connection()
                 time.sleep(0.05)
                 continue
@@ -244,6 +248,7 @@ def run(cluster, media, spool, seconds, writers_count, arguments, began) -> int:
             now = time.monotonic()
             with lock:
                 acknowledged.setdefault(key, []).append((value, now))
+                save_seconds.append(now - save_began)
                 attempted_after_ack[key] = []
                 successes.append(now)
         reset_connection()
@@ -290,7 +295,8 @@ def run(cluster, media, spool, seconds, writers_count, arguments, began) -> int:
         thread.join(timeout=30)
     reset_connection()
 
-    for outage in outages:
+    for index, outage in enumerate(outages):
+        until = outages[index + 1]["stopped"] if index + 1 < len(outages) else float("inf")
         after = [t for t in successes if t > outage["ready"]]
         outage["first_save_after_ready_s"] = round(after[0] - outage["ready"], 3) if after else None
         healthy = [t for t, s in probe_times if t > outage["stopped"] and s == 200]
@@ -300,6 +306,11 @@ def run(cluster, media, spool, seconds, writers_count, arguments, began) -> int:
         last_before = [t for t in successes if t < outage["stopped"]]
         outage["writes_stalled_s"] = round(after[0] - last_before[-1], 3) if after and last_before else None
         outage["downtime_s"] = round(outage["ready"] - outage["stopped"], 3)
+        late = [(t, w, m) for t, w, m in error_log if outage["ready"] < t < until]
+        outage["errors_after_ready"] = len(late)
+        outage["last_error_after_ready"] = (
+            f"+{late[-1][0] - outage['ready']:.2f} s writer {late[-1][1]}: {late[-1][2]}" if late else None
+        )
 
     stored = {
         (row.indicator_id, row.employee_id): row
@@ -344,12 +355,33 @@ def run(cluster, media, spool, seconds, writers_count, arguments, began) -> int:
         f"  audit chain: {'verified' if chain.returncode == 0 else 'BROKEN'} ({(chain.stdout or chain.stderr).strip()[:200]})"
     )
     log(f"  /healthz answers: {dict(sorted(probe_statuses.items()))}")
+    ordered = sorted(save_seconds)
+    if ordered:
+        log(
+            f"  save latency: p50 {ordered[len(ordered) // 2] * 1000:.0f} ms, "
+            f"p95 {ordered[int(len(ordered) * 0.95)] * 1000:.0f} ms (2 shared cores, other agents running)"
+        )
+    for outage in outages:
+        if outage["last_error_after_ready"]:
+            log(
+                f"  {outage['mode']}: {outage['errors_after_ready']} errors after ready, last {outage['last_error_after_ready']}"
+            )
     for outage in outages:
         log(
             f"  {outage['mode']:>9}: down {outage['downtime_s']} s; first save {outage['first_save_after_ready_s']} s "
             f"and first healthy /healthz {outage['first_healthy_after_ready_s']} s after the server was ready; "
             f"writes stalled {outage['writes_stalled_s']} s"
         )
+
+    server_log = (
+        cluster.log_path.read_text(errors="replace").splitlines() if cluster.log_path.exists() else []
+    )
+    deadlocks = [n for n, line in enumerate(server_log) if "deadlock detected" in line]
+    if deadlocks:
+        first = deadlocks[0]
+        log(f"  the server logged {len(deadlocks)} deadlocks; the first:")
+        for line in server_log[first : first + 8]:
+            log("    | " + line[:300])
 
     # ---------------------------------------------------------------- 2. uploads on a full disk
     values = list(IndicatorValue.objects.filter(period=period, kind="fact").order_by("pk"))
@@ -481,6 +513,9 @@ def run(cluster, media, spool, seconds, writers_count, arguments, began) -> int:
     except Exception as error:  # lxml raises SerialisationError(IO_ENOSPC), not an OSError
         stock_outcome = f"{type(error).__name__}: {error}"
     finally:
+        import gc
+
+        gc.collect()  # lxml's generator is closed here, while its complaint is muted
         sys.unraisablehook = hook
     tempfile.tempdir = None
     log(
@@ -510,8 +545,10 @@ def run(cluster, media, spool, seconds, writers_count, arguments, began) -> int:
         "writers": writers_count,
         "load_seconds": seconds,
         "saves_acknowledged": total_acknowledged,
+        "save_p95_ms": round(ordered[int(len(ordered) * 0.95)] * 1000) if ordered else None,
         "saves_refused_during_outages": sum(errors_by_kind.values()),
         "acknowledged_lost": len(lost),
+        "deadlocks_logged": len(deadlocks),
         "partial_rows": len(partial),
         "audit_chain_ok": chain.returncode == 0,
         "healthz": {str(k): v for k, v in sorted(probe_statuses.items())},

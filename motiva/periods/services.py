@@ -256,8 +256,12 @@ def value_set(
         employee = None
     key = IndicatorValue.make_scope_key(scope, unit.pk if unit else None, employee.pk if employee else None)
     existing = (
-        IndicatorValue.objects.select_for_update()
+        # Only the value's own row: the model's ordering joins the period, and FOR UPDATE on that join
+        # would lock the period row too, which every writer holds FOR SHARE (ensure_open) -> a deadlock
+        # between two writers of one period (found by benchmarks/faults.py).
+        IndicatorValue.objects.select_for_update(of=("self",))
         .filter(indicator=indicator, period=period, scope_key=key, kind=kind)
+        .order_by("pk")
         .first()
     )
     author = actor if getattr(actor, "pk", None) else None

@@ -116,10 +116,9 @@ def run_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     if not show_pay:
         difference = [{**d, "pay_before": None, "pay_after": None, "pay_delta": None} for d in difference]
     page_size = 200
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    raw_page = request.GET.get("page", "1")
+    # ASCII digits only (int() reads "٣"); a long number is no page either
+    page = max(1, int(raw_page)) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) < 10 else 1
     total_rows = totals["count"] or 0
     page = min(page, max(1, -(-total_rows // page_size)))
     query = request.GET.copy()

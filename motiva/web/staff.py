@@ -415,7 +415,7 @@ def unit_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     )
 
 
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")  # ASCII digits: int() would read "٢٠٢٦"
 ABSENCE_MARK = {
     AbsenceKind.VACATION: "О",
     AbsenceKind.SICK: "Б",

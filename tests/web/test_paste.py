@@ -141,3 +141,19 @@ def test_a_computed_indicator_with_a_formula_that_cannot_be_computed_is_refused_
         formula="SALES / 2",
         monitoring_only=True,
     )
+
+
+def test_typed_get_parameters_read_ascii_digits_only(rf, client, cast):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from motiva.web.staff import _month
+
+    assert _month(rf.get("/", {"month": "2026-03"})) == dt.date(2026, 3, 1)
+    this_month = timezone.localdate().replace(day=1)
+    assert _month(rf.get("/", {"month": "٢٠٢٦-٠٣"})) == this_month  # int() would have read March 2026
+    assert _month(rf.get("/", {"month": "２０２６-０３"})) == this_month
+    client.force_login(cast["users"]["boss"])
+    run_url = reverse("run", args=[cast["company"].pk, cast["run"].pk])
+    for page in ("٣", "３", "²", "1" * 30, "-1", "2"):
+        assert client.get(run_url, {"page": page}).status_code == 200
