@@ -144,15 +144,23 @@ def test_a_computed_indicator_with_a_formula_that_cannot_be_computed_is_refused_
 
 
 def test_typed_get_parameters_read_ascii_digits_only(rf, client, cast):
+    from django.contrib.messages.storage.fallback import FallbackStorage
     from django.urls import reverse
     from django.utils import timezone
 
     from motiva.web.staff import _month
 
-    assert _month(rf.get("/", {"month": "2026-03"})) == dt.date(2026, 3, 1)
+    def month(raw):
+        request = rf.get("/", {"month": raw})
+        request.session = {}
+        request._messages = FallbackStorage(request)
+        return _month(request), [str(m) for m in request._messages]
+
+    assert month("2026-03") == (dt.date(2026, 3, 1), [])
     this_month = timezone.localdate().replace(day=1)
-    assert _month(rf.get("/", {"month": "٢٠٢٦-٠٣"})) == this_month  # int() would have read March 2026
-    assert _month(rf.get("/", {"month": "２０２６-０３"})) == this_month
+    for raw in ("٢٠٢٦-٠٣", "２０２６-０３"):  # int() would have read March 2026
+        shown, said = month(raw)
+        assert shown == this_month and len(said) == 1
     client.force_login(cast["users"]["boss"])
     run_url = reverse("run", args=[cast["company"].pk, cast["run"].pk])
     for page in ("٣", "３", "²", "1" * 30, "-1", "2"):
