@@ -76,8 +76,9 @@ def grant_app_role(cursor: Any, *, role: str, password: str | None, quote: Any) 
         done.append(shown or sql)
 
     if cursor.fetchone() is None:
-        run(f"CREATE ROLE {r} LOGIN")
-    attributes = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT"
+        run(f"CREATE ROLE {r} LOGIN")  # an ordinary role: not a superuser, no replication, no RLS bypass
+    # (NOSUPERUSER, NOREPLICATION, NOBYPASSRLS may be spelt out only by a superuser: checked below instead)
+    attributes = "LOGIN NOCREATEDB NOCREATEROLE NOINHERIT"
     if password:
         run(
             f"ALTER ROLE {r} {attributes} PASSWORD %s",
@@ -86,6 +87,12 @@ def grant_app_role(cursor: Any, *, role: str, password: str | None, quote: Any) 
         )
     else:
         run(f"ALTER ROLE {r} {attributes}")
+    cursor.execute("SELECT rolsuper, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = %s", [role])
+    if any(cursor.fetchone()):
+        raise ImproperlyConfigured(
+            f"the application role {role!r} is a superuser, a replication role or bypasses row security: "
+            "it would skip the triggers; make it an ordinary role (ALTER ROLE … NOSUPERUSER as a superuser)"
+        )
     run(f"GRANT CONNECT ON DATABASE {db} TO {r}")
     run(f"REVOKE CREATE ON DATABASE {db} FROM {r}")
     run(f"GRANT USAGE ON SCHEMA {s} TO {r}")

@@ -10,16 +10,19 @@ from typing import Any
 from django.core.management.commands.migrate import Command as DjangoMigrate
 from django.db import connections
 
-from motiva.core.db_roles import app_role_from_settings, as_owner, grant_app_role
+from motiva.core.db_roles import app_role_from_settings, as_owner, grant_app_role, owner_settings
 
 
 class Command(DjangoMigrate):
     def handle(self, *args: Any, **options: Any) -> None:
         alias = options.get("database") or "default"
+        # read before the connection's settings are swapped for the owner's
+        owned = owner_settings() is not None and connections[alias].vendor == "postgresql"
+        app_role = app_role_from_settings() if owned else None
         with as_owner(alias) as owner:
             super().handle(*args, **options)
-            if owner and connections[alias].vendor == "postgresql":
-                role, password = app_role_from_settings()
+            if owner and app_role is not None:
+                role, password = app_role
                 with connections[alias].cursor() as cursor:
                     grant_app_role(
                         cursor, role=role, password=password, quote=connections[alias].ops.quote_name
