@@ -73,7 +73,12 @@ def test_the_admin_refuses_a_misspelt_scheme_parameter(client, django_user_model
         kind="target_bonus",
         params={"basis": "salary_percent", "percent": "20"},
     )
-    client.force_login(django_user_model.objects.create_superuser(username="root", password="x-Secret-123"))
+    from motiva.core.models import RoleAssignment
+
+    root = django_user_model.objects.create_superuser(username="root", password="x-Secret-123")
+    # scheme parameters are pay: the admin shows them to a superuser who also reads the pay (HR)
+    RoleAssignment.objects.create(user=root, organization=organization, role="hr")
+    client.force_login(root)
     url = reverse("admin:kpi_payscheme_change", args=[scheme.pk])
     response = client.post(
         url,
