@@ -185,6 +185,8 @@ def test_the_walk_covers_every_page_of_the_site():
         "change_request_reject",
     }
     public = {"staff_invite"}  # the invitation's one-time link (tests/web/test_staff_accounts.py)
+    # the second factor's pages: the signed-in user's own (tests/web/test_otp.py)
+    public |= {"otp_verify", "otp_setup"}
     assert names - {"home", "login", "logout", "healthz", "my_card"} - posts - public == PAGES_WITH_ORG
 
 
