@@ -10,6 +10,7 @@ import errno
 import os
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -252,3 +253,49 @@ def test_an_export_that_cannot_be_written_names_the_file(client, cast, monkeypat
     assert response.redirect_chain == [(reverse("run", args=[cast["company"].pk, run.pk]), 302)]
     shown = [str(m) for m in response.context["messages"]]
     assert any(f"motiva-run-{run.pk}.xlsx" in m and "disk is full" in m for m in shown)
+
+
+def test_the_sweep_finds_what_an_outer_rollback_left_and_spares_fresh_and_referenced_files(
+    cast, media, editable_value, django_capture_on_commit_callbacks
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from motiva.periods.services import value_annotate
+
+    value, _url = editable_value
+    boss = cast["users"]["boss"]
+    with django_capture_on_commit_callbacks(execute=True):
+        value_annotate(actor=boss, value=value, attachment=SimpleUploadedFile("kept.pdf", b"kept"))
+    kept = value.attachment.name
+
+    class Abandon(Exception):
+        pass
+
+    with pytest.raises(Abandon), transaction.atomic():  # a caller's transaction rolled back after the service
+        value_annotate(
+            actor=boss,
+            value=IndicatorValue.objects.get(pk=value.pk),
+            attachment=SimpleUploadedFile("lost.pdf", b"x"),
+        )
+        raise Abandon
+    assert IndicatorValue.objects.get(pk=value.pk).attachment.name == kept
+    left = media.files() - {kept}
+    assert len(left) == 1  # Django has no rollback hook: this is what the sweep is for
+    part = media.path / "values" / ".part-0123456789abcdef"
+    part.write_bytes(b"half")
+    fresh = media.path / "values" / "fresh.pdf"
+    fresh.write_bytes(b"in flight")
+    old = time.time() - 2 * 3600
+    for name in [*left, part.relative_to(media.path).as_posix()]:
+        os.utime(media.path / name, (old, old))
+
+    out = StringIO()
+    call_command("attachments_sweep", stdout=out)
+    listed = set(out.getvalue().splitlines()[:-1])
+    assert listed == {*left, part.relative_to(media.path).as_posix()}
+    assert media.files() >= {kept, *left}  # listing deletes nothing
+    call_command("attachments_sweep", "--delete", stdout=StringIO())
+    assert media.files() == {kept, "values/fresh.pdf"}
