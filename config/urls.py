@@ -3,10 +3,13 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from motiva.core import sso
+from motiva.web import otp
 
 admin.site.site_header = _("Motiva administration")
 admin.site.site_title = _("Motiva")
 admin.site.index_title = _("KPI and performance pay")
+# The admin's login form keeps the per-name progressive delay of the main login (motiva.web.otp).
+admin.site.login_form = otp.ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -19,6 +19,7 @@ from typing import Any
 import segno
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
@@ -91,17 +92,25 @@ def wait_message(seconds: int) -> str:
     return _("Too many failed sign-ins for this user name. Try again in %(n)s s.") % {"n": seconds}
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """The password form; a user name in its progressive delay is refused before the password is
-    checked (and the refusal is not counted as a failure)."""
+class ThrottleMixin:
+    """A user name in its progressive delay is refused before the password is checked (and the
+    refusal is not counted as a failure)."""
 
     def clean(self) -> dict[str, Any]:
-        username = self.data.get("username", "")
+        username = self.data.get("username", "")  # type: ignore[attr-defined]
         delay = throttle.username_delay(username)
         if delay.waiting:
             self.wait_seconds = delay.seconds
             raise forms.ValidationError(wait_message(delay.seconds), code="delayed")
-        return super().clean()
+        return super().clean()  # type: ignore[misc]
+
+
+class ThrottledAuthenticationForm(ThrottleMixin, AuthenticationForm):
+    """The password form of the login page."""
+
+
+class ThrottledAdminAuthenticationForm(ThrottleMixin, AdminAuthenticationForm):
+    """The admin's own login form gets the same delay (config/urls.py), so it is no way around it."""
 
 
 class LoginView(auth_views.LoginView):

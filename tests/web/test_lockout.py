@@ -113,3 +113,24 @@ def test_the_axes_pair_lock_still_holds(client, django_user_model, settings):
         attempt(client, "victim", "wrong", "10.0.5.1")
     assert attempt(client, "victim", RIGHT, "10.0.5.1").status_code == 429
     assert attempt(client, "victim", RIGHT, "10.0.5.2").status_code == 302
+
+
+def test_the_admin_login_is_no_way_around_the_delay(client, django_user_model, settings):
+    settings.MOTIVA_LOGIN_DELAY_AFTER = 2
+    django_user_model.objects.create_user(username="staffer", password=RIGHT, is_staff=True)
+    for i in range(2):
+        age_failures(throttle.username_delay("staffer").seconds)
+        attempt(client, "staffer", "wrong", f"10.0.6.{i + 1}")
+    response = client.post(
+        "/admin/login/",
+        {"username": "staffer", "password": RIGHT},
+        REMOTE_ADDR="10.0.6.9",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "_auth_user_id" not in client.session
+    assert "Too many failed sign-ins for this user name" in response.content.decode()
+    age_failures(60)
+    response = client.post(
+        "/admin/login/", {"username": "staffer", "password": RIGHT}, REMOTE_ADDR="10.0.6.9"
+    )
+    assert response.status_code == 302 and "_auth_user_id" in client.session
