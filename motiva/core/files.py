@@ -23,6 +23,7 @@ from django.db import transaction
 # A full disk (ENOSPC), an exhausted quota (EDQUOT) or a file beyond the size limit (EFBIG).
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 TEMPORARY_PREFIX = ".part-"
+_NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK})
 
 
 def is_disk_full(error: BaseException) -> bool:
@@ -81,6 +82,16 @@ class AtomicFileSystemStorage(FileSystemStorage):
                 except FileExistsError:
                     name = self.get_available_name(name)
                     full_path = Path(self.path(name))
+                except OSError as error:
+                    if error.errno not in _NO_HARD_LINKS:
+                        raise
+                    # A filesystem without hard links: rename, after making sure the name is free.
+                    if full_path.exists():
+                        name = self.get_available_name(name)
+                        full_path = Path(self.path(name))
+                        continue
+                    os.rename(temporary, full_path)
+                    break
             _fsync_directory(directory)
         except OSError as error:
             temporary.unlink(missing_ok=True)

@@ -299,3 +299,18 @@ def test_the_sweep_finds_what_an_outer_rollback_left_and_spares_fresh_and_refere
     assert media.files() >= {kept, *left}  # listing deletes nothing
     call_command("attachments_sweep", "--delete", stdout=StringIO())
     assert media.files() == {kept, "values/fresh.pdf"}
+
+
+def test_the_storage_falls_back_to_rename_where_there_are_no_hard_links(tmp_path, monkeypatch):
+    def no_links(source, target):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    storage = files.AtomicFileSystemStorage(location=str(tmp_path))
+    first = storage.save("values/a.txt", ContentFile(b"one", name="a.txt"))
+    second = storage.save("values/a.txt", ContentFile(b"two", name="a.txt"))
+    assert first != second
+    assert (tmp_path / first).read_bytes() == b"one" and (tmp_path / second).read_bytes() == b"two"
+    assert sorted(p.name for p in (tmp_path / "values").iterdir()) == sorted(
+        [Path(first).name, Path(second).name]
+    )
