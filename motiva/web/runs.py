@@ -77,6 +77,16 @@ def filtered_results(
         rows = rows.filter(result__lte=high)
     if filters["problems"]:
         rows = rows.exclude(problems=[])
+        if not access.results_show_pay(request.viewer, run.organization_id):  # type: ignore[attr-defined]
+            # only the notes the viewer reads count: a note of the pay calculation (a cap, a fine) is
+            # hidden from them, so "with problems" must not find the rows that have only such notes
+            rows = rows.filter(
+                pk__in=[
+                    pk
+                    for pk, problems in rows.values_list("pk", "problems")
+                    if access.card_notes(problems or [], show_pay=False)
+                ]
+            )
     return rows.order_by("employee__last_name", "employee__first_name", "employee_id"), filters
 
 
