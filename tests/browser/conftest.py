@@ -18,7 +18,10 @@ def browser():
         pytest.fail(
             f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); scripts/test.sh does it when it can"
         )
-    if not (ROOT / "node_modules" / "alpinejs").is_dir() or not (ROOT / "node_modules" / "echarts").is_dir():
+    if (
+        not (ROOT / "node_modules" / "@alpinejs" / "csp").is_dir()
+        or not (ROOT / "node_modules" / "echarts").is_dir()
+    ):
         pytest.fail("node_modules is missing: run `npm ci` (scripts/test.sh does it when npm is installed)")
     from playwright.sync_api import sync_playwright
 
