@@ -351,6 +351,35 @@ def test_every_page_with_every_user(client, cast, user):
                 assert not leaked, f"{user} sees {person}'s money {leaked} at {url}"
 
 
+def admin_pages() -> list[str]:
+    """Every registered model's list in the Django admin, and the change page of up to three objects."""
+    from django.contrib import admin
+
+    urls = []
+    for model in admin.site._registry:
+        meta = model._meta
+        urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+        for pk in model._default_manager.order_by("-pk").values_list("pk", flat=True)[:3]:
+            urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[pk]))
+    return urls
+
+
+def test_every_admin_page_with_the_superuser_shows_no_pay(client, cast):
+    """The `admin` user is a superuser without roles: an administrator, who sees no one's pay — neither
+    in the site nor in the Django admin (more in tests/web/test_admin_pay.py)."""
+    client.force_login(cast["users"]["admin"])
+    money = set().union(*(money_of(person) for person in CARDED)) | variants(Decimal("77777"))
+    opened = 0
+    for url in admin_pages():
+        response = client.get(url)
+        assert response.status_code in (200, 403), f"admin GET {url}: {response.status_code}"
+        if response.status_code == 200:
+            opened += 1
+            leaked = sorted(v for v in money if v in response.content.decode())
+            assert not leaked, f"admin sees {leaked} at {url}"
+    assert opened > 30
+
+
 def test_the_home_and_my_card_show_only_my_own(client, cast):
     client.force_login(cast["users"]["anna"])
     home = client.get(reverse("home")).content.decode()

@@ -16,7 +16,7 @@ from motiva.core import audit
 from motiva.core.models import Role, RoleAssignment
 from motiva.org.models import Assignment
 from tests.base import SALARIES
-from tests.web.test_access import CARDED, PAY, money_of, variants
+from tests.web.test_access import CARDED, PAY, admin_pages, money_of, variants
 
 pytestmark = pytest.mark.django_db
 
@@ -38,17 +38,6 @@ def adjusted(cast):
     return adjustment
 
 
-def admin_urls() -> list[str]:
-    """Every registered model's list, and the change page of up to three of its objects."""
-    urls = []
-    for model in admin.site._registry:
-        meta = model._meta
-        urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
-        for pk in model._default_manager.order_by("-pk").values_list("pk", flat=True)[:3]:
-            urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[pk]))
-    return urls
-
-
 def all_money() -> set[str]:
     found = set()
     for person in CARDED:
@@ -56,11 +45,13 @@ def all_money() -> set[str]:
     return found | variants(ADJUSTMENT) | variants(OUTSIDER_SALARY)
 
 
-def test_a_superuser_without_pay_roles_sees_no_pay_anywhere_in_the_admin(client, cast, adjusted):
+def test_a_superuser_without_pay_roles_sees_no_adjustment_in_the_admin(client, cast, adjusted):
+    """The access walk's admin pages (tests/web/test_access.py) once more, with an adjustment and its
+    audit events in the database."""
     client.force_login(cast["users"]["admin"])
     money = all_money()
     opened = 0
-    for url in admin_urls():
+    for url in admin_pages():
         response = client.get(url)
         assert response.status_code in (200, 403), f"{url}: {response.status_code}"
         if response.status_code != 200:
