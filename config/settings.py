@@ -51,11 +51,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: a database outage anywhere below answers 503 + Retry-After (motiva/web/outage.py).
+    # Outermost: Content-Security-Policy, Permissions-Policy, Referrer-Policy, nosniff and no-store
+    # downloads on every response, including /healthz and the 503 of an outage (motiva/web/headers.py).
+    "motiva.web.headers.SecurityHeadersMiddleware",
+    # Next: a database outage anywhere below answers 503 + Retry-After (motiva/web/outage.py).
     "motiva.web.outage.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Content-Security-Policy, Permissions-Policy and no-store downloads on every response (static too).
-    "motiva.web.headers.SecurityHeadersMiddleware",
     # The request id, client address and user agent for the audit trail; logs refused accesses.
     "motiva.core.request_context.RequestContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -4,8 +4,9 @@
   inline script, no eval (Alpine runs as its CSP build, components in static/motiva/app.js). Styles
   allow 'unsafe-inline' (see docs/security.md, "Security headers").
 - Permissions-Policy (settings.PERMISSIONS_POLICY): no camera, microphone, geolocation, payment, USB …
-- Referrer-Policy and X-Content-Type-Options come from Django's SecurityMiddleware (SECURE_REFERRER_POLICY,
-  SECURE_CONTENT_TYPE_NOSNIFF); X-Frame-Options from XFrameOptionsMiddleware.
+- Referrer-Policy and X-Content-Type-Options (SECURE_REFERRER_POLICY, SECURE_CONTENT_TYPE_NOSNIFF) as
+  Django's SecurityMiddleware sets them, also on answers made before it runs; X-Frame-Options from
+  XFrameOptionsMiddleware.
 - Downloads (a response with Content-Disposition: XLSX/CSV/DOCX exports, attachments) carry
   Cache-Control: no-store, so no browser or proxy keeps a copy of pay data.
 """
@@ -43,6 +44,12 @@ class SecurityHeadersMiddleware:
             response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY
         if settings.PERMISSIONS_POLICY and not response.has_header("Permissions-Policy"):
             response["Permissions-Policy"] = settings.PERMISSIONS_POLICY
+        # Django's SecurityMiddleware sets these too, but answers made above it (/healthz, an outage's
+        # 503) would go without them.
+        if settings.SECURE_REFERRER_POLICY and not response.has_header("Referrer-Policy"):
+            response["Referrer-Policy"] = settings.SECURE_REFERRER_POLICY
+        if settings.SECURE_CONTENT_TYPE_NOSNIFF and not response.has_header("X-Content-Type-Options"):
+            response["X-Content-Type-Options"] = "nosniff"
         if is_download(response) and not request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
             response["Cache-Control"] = "no-store"
             response["Pragma"] = "no-cache"
