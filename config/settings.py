@@ -101,8 +101,7 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = env_str("DATABASE_URL", "sqlite:///db.sqlite3")
-# Seconds to wait for PostgreSQL to answer a connect before the page says 503 (see docs/deployment.md;
-# a request may try twice: the session is read on the way in and again on the way out).
+# Seconds to wait for PostgreSQL to answer a connect before the page says 503 (see docs/deployment.md).
 DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 2)
 if DATABASE_CONNECT_TIMEOUT < 1:
     raise ImproperlyConfigured("DATABASE_CONNECT_TIMEOUT must be 1 or more seconds")

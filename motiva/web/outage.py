@@ -70,10 +70,26 @@ def outage_response(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _spare_the_session(request: HttpRequest) -> None:
+    """Keep the session middleware from trying the database a second time on the way out.
+
+    A session that could not be loaded would be loaded again when its middleware finishes the
+    response (and a changed one saved): against a server that hangs, that is a second full connect
+    timeout for the same request. Nothing can be read or saved while the database is down, so the
+    session is made an unchanged, empty one for the rest of this request; its cookie is kept."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    if not hasattr(session, "_session_cache"):
+        session._session_cache = {}
+    session.modified = False
+
+
 @receiver(got_request_exception, dispatch_uid="motiva.web.outage.mark")
 def _mark_database_outage(sender: object, request: HttpRequest | None = None, **kwargs: object) -> None:
     if request is not None and is_database_outage(sys.exc_info()[1]):
         setattr(request, _MARK, True)
+        _spare_the_session(request)
 
 
 class DatabaseOutageMiddleware:
@@ -101,6 +117,7 @@ class DatabaseOutageMiddleware:
         return None
 
     def _unavailable(self, request: HttpRequest, exc: BaseException | None) -> HttpResponse:
+        _spare_the_session(request)
         # the class only: a driver's message names the host and port
         logger.warning(
             "database unavailable: %s %s answered 503 (%s)",

@@ -46,6 +46,23 @@ def test_every_page_answers_503_with_retry_after_while_the_database_is_down(sign
     assert "10.1.2.3" not in page and "5432" not in page  # the driver's message never reaches the page
 
 
+@pytest.mark.parametrize("name", ["home", "my_card"])
+def test_a_request_tries_the_database_once(signed_in, monkeypatch, name):
+    """Against a server that hangs each try costs a full connect timeout: the session is not read a
+    second time on the way out."""
+    tries = []
+
+    def refuse(self):
+        tries.append(1)
+        raise OperationalError("timeout expired")
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "ensure_connection", refuse)
+    response = signed_in.get(reverse(name))
+    assert response.status_code == 503
+    assert len(tries) == 1
+    assert response.cookies.get("sessionid") is None  # the session cookie is neither deleted nor reset
+
+
 def test_a_post_while_the_database_is_down_is_a_503_too(signed_in, monkeypatch, cast):
     _database_down(monkeypatch)
     response = signed_in.post(reverse("logout"))
