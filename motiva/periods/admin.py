@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from motiva.core.admin_base import PeriodLockedAdmin
 from motiva.core.errors import InvalidInput, raise_if_errors
@@ -110,3 +110,17 @@ class IndicatorValueAdmin(PeriodLockedAdmin):
             source=obj.source,
             comment=obj.comment,
         )
+        if "attachment" in form.changed_data:
+            # value_set does not touch the file; the attachment goes through the same service as on
+            # the value page (complete file before the row, the old file deleted after the commit).
+            upload = form.cleaned_data.get("attachment")
+            try:
+                services.value_annotate(
+                    actor=request.user,
+                    value=IndicatorValue.objects.get(pk=obj.pk),
+                    attachment=upload or None,
+                    remove_attachment=upload is False,  # the "clear" box
+                )
+            except InvalidInput as refusal:
+                for message in refusal.messages():
+                    self.message_user(request, message, level=messages.ERROR)

@@ -314,3 +314,45 @@ def test_the_storage_falls_back_to_rename_where_there_are_no_hard_links(tmp_path
     assert sorted(p.name for p in (tmp_path / "values").iterdir()) == sorted(
         [Path(first).name, Path(second).name]
     )
+
+
+def test_an_attachment_changed_in_the_admin_goes_through_the_same_service(
+    client, django_user_model, actor, organization, media, django_capture_on_commit_callbacks
+):
+    """The admin's value form had an attachment field its save ignored (value_set does not touch the
+    file); now it stores, replaces and clears through value_annotate, leaving no old file."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from motiva.kpi import services as kpi
+    from motiva.periods import services as periods
+
+    sales = kpi.indicator_create(actor=actor, organization=organization, code="SALES", name="Продажи")
+    period = periods.period_create(
+        actor=actor, organization=organization, kind="month", start=dt.date(2026, 1, 1)
+    )
+    value = periods.value_set(actor=actor, indicator=sales, period=period, kind="fact", value=Decimal(5))
+    root = django_user_model.objects.create_superuser(username="root", password="x-Secret-123")
+    client.force_login(root)
+    url = reverse("admin:periods_indicatorvalue_change", args=[value.pk])
+    names = []
+    for number in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                url,
+                {
+                    "value": "5",
+                    "level_code": "",
+                    "comment": "",
+                    "attachment": SimpleUploadedFile(f"act-{number}.pdf", b"%%PDF %d" % number),
+                },
+            )
+        assert response.status_code == 302
+        value.refresh_from_db()
+        names.append(value.attachment.name)
+    assert names[0] != names[1] and media.files() == {names[1]}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"value": "5", "level_code": "", "comment": "", "attachment-clear": "on"})
+    value.refresh_from_db()
+    assert not value.attachment and media.files() == set()
+    assert AuditEvent.objects.filter(entity_id=str(value.pk), field="attachment").count() == 3
