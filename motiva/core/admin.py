@@ -43,11 +43,11 @@ class OrganizationAdmin(AuditedAdmin):
     """The pay rules go through their service (the cap is switched off only with a reason). An
     organization is never deleted here (its deletion page would list everyone's pay)."""
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
     form = OrganizationForm
     list_display = ["name", "currency", "rounding_mode", "score_places", "money_places"]
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not change:
