@@ -93,3 +93,11 @@ def test_the_staff_page_sends_roles_and_a_role_holders_salary_for_approval(clien
     assert f'data-testid="approve-{asked.pk}"' in text
     assert client.post(reverse("change_request_approve", args=[company, asked.pk])).status_code == 302
     assert Assignment.objects.get(employee=fin, start_date=dt.date(2026, 5, 1)).salary == Decimal("88000")
+
+
+def test_the_change_form_says_when_a_salary_goes_for_approval(client, cast):
+    client.force_login(cast["users"]["hr"])
+    company = cast["company"].pk
+    fin = client.get(reverse("staff_person", args=[company, cast["people"]["fin"].pk])).content.decode()
+    anna = client.get(reverse("staff_person", args=[company, cast["people"]["anna"].pk])).content.decode()
+    assert 'data-testid="salary-approval"' in fin and 'data-testid="salary-approval"' not in anna
