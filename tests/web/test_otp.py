@@ -227,3 +227,15 @@ def test_superuser_without_roles_needs_it_too(client, django_user_model):
 def test_time_step_of_the_test_helper_matches_the_device(cast):
     device = TOTPDevice.objects.create(user=cast["users"]["hr"], name="x", confirmed=True)
     assert device.verify_token(totp_code(device, at=time.time()))
+
+
+def test_the_admin_shows_no_second_factor_secrets(client, cast):
+    from django.contrib import admin
+
+    assert not admin.site.is_registered(TOTPDevice)
+    assert not admin.site.is_registered(StaticDevice)
+    TOTPDevice.objects.create(user=cast["users"]["hr"], name="x", confirmed=True)
+    client.force_login(cast["users"]["admin"])
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
+    assert client.get("/admin/otp_static/staticdevice/").status_code == 404
+    assert "otp_totp" not in client.get("/admin/").content.decode()
