@@ -187,6 +187,8 @@ def test_the_walk_covers_every_page_of_the_site():
     public = {"staff_invite"}  # the invitation's one-time link (tests/web/test_staff_accounts.py)
     # the second factor's pages: the signed-in user's own (tests/web/test_otp.py)
     public |= {"otp_verify", "otp_setup"}
+    # corporate login's hand-over to the provider and back (tests/sso/test_oidc.py); 404 while it is off
+    public |= {"oidc_authentication_init", "oidc_authentication_callback"}
     assert names - {"home", "login", "logout", "healthz", "my_card"} - posts - public == PAGES_WITH_ORG
 
 
