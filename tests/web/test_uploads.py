@@ -356,3 +356,37 @@ def test_an_attachment_changed_in_the_admin_goes_through_the_same_service(
     value.refresh_from_db()
     assert not value.attachment and media.files() == set()
     assert AuditEvent.objects.filter(entity_id=str(value.pk), field="attachment").count() == 3
+
+
+def test_a_full_disk_while_the_upload_is_received_answers_507_before_the_csrf_check(
+    cast, settings, small_disk, editable_value
+):
+    """Django spools a large upload to its temporary folder while it reads the request; a full disk
+    there used to be a 500 inside the CSRF check. Now: a page saying nothing was received or changed."""
+    from django.test import Client
+
+    value, url = editable_value
+    settings.FILE_UPLOAD_TEMP_DIR = str(small_disk.path)
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024  # spool anything larger to the small disk
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(cast["users"]["boss"])
+    page = client.get(url)
+    token = page.cookies["csrftoken"].value
+    small_disk.fill()
+    events = AuditEvent.objects.count()
+    with translation.override("en"):
+        response = client.post(
+            url,
+            {
+                "csrfmiddlewaretoken": token,
+                "comment": "из CRM",
+                "attachment": SimpleUploadedFile("big.pdf", b"%PDF-1.4" + b"x" * 400_000),
+            },
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    assert response.status_code == 507
+    assert "disk is full" in response.content.decode()
+    value.refresh_from_db()
+    assert not value.attachment and value.comment == ""
+    assert AuditEvent.objects.count() == events
+    assert small_disk.files() == set()  # the partial spool file is gone
