@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 from typing import Any
 
 import segno
@@ -34,10 +35,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from motiva.core import audit, throttle
+from motiva.core.auth import DEMO_GROUP
 from motiva.core.models import AuditAction, RoleAssignment
 
 BACKUP_CODES = 10
@@ -195,6 +198,29 @@ def _locked_message(info: dict[str, Any] | None) -> str:
     return _("Too many wrong codes. Try again in %(n)s s.") % {"n": seconds}
 
 
+class CodeForm(forms.Form):
+    """The code typed on the second-factor pages: six digits from the app or a backup code."""
+
+    code = forms.CharField(max_length=20, strip=True)
+    next = forms.CharField(required=False, max_length=2000)
+
+    def code_text(self) -> str:
+        return _clean_code(self.cleaned_data["code"]) if self.is_valid() else ""
+
+
+def _demo_code(user: Any, device: TOTPDevice) -> str:
+    """The code the demo account's app would show now, written on the page while MOTIVA_DEMO is on.
+
+    The demo passwords are public and open nothing once MOTIVA_DEMO is off (motiva.core.auth); the code
+    is shown only to members of the demo group, so whoever tries the demo needs no phone. Never on a
+    production installation: there MOTIVA_DEMO is off and the demo accounts cannot sign in at all."""
+    if not settings.MOTIVA_DEMO or not user.groups.filter(name=DEMO_GROUP).exists():
+        return ""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"
+
+
 def _check(device: Any, code: str) -> tuple[bool, str]:
     """(accepted, refusal message) for one code on one device, throttled by the device."""
     allowed, info = device.verify_is_allowed()
@@ -219,7 +245,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     error = ""
     status = 200
     if request.method == "POST":
-        code = _clean_code(request.POST.get("code", ""))
+        code = CodeForm(request.POST).code_text()
         if re.fullmatch(r"\d{6}", code):
             ok, error = _check(device, code)
             used: Any = device
@@ -244,7 +270,12 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
                 )
             return redirect(target)
         status = 400
-    return render(request, "web/otp/verify.html", {"error": error, "next": target}, status=status)
+    return render(
+        request,
+        "web/otp/verify.html",
+        {"error": error, "next": target, "demo_code": _demo_code(user, device)},
+        status=status,
+    )
 
 
 def _secret_text(device: TOTPDevice) -> str:
@@ -274,7 +305,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     error = ""
     status = 200
     if request.method == "POST":
-        code = _clean_code(request.POST.get("code", ""))
+        code = CodeForm(request.POST).code_text()
         if not re.fullmatch(r"\d{6}", code):
             ok, error = False, _("Enter the 6-digit code your app shows.")
         else:
@@ -287,7 +318,13 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/otp/setup.html",
-        {"qr": _qr_svg(device), "secret": _secret_text(device), "error": error, "next": target},
+        {
+            "qr": _qr_svg(device),
+            "secret": _secret_text(device),
+            "error": error,
+            "next": target,
+            "demo_code": _demo_code(user, device),
+        },
         status=status,
     )
 

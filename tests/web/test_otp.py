@@ -239,3 +239,26 @@ def test_the_admin_shows_no_second_factor_secrets(client, cast):
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
     assert client.get("/admin/otp_static/staticdevice/").status_code == 404
     assert "otp_totp" not in client.get("/admin/").content.decode()
+
+
+def test_the_public_demo_accounts_see_the_current_code_and_no_other_account_does(client, cast, settings):
+    """Whoever tries the demo needs no phone: its public accounts (group `demo`, signing in only while
+    MOTIVA_DEMO is on) see the code their app would show now. Other accounts never do."""
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    settings.MOTIVA_DEMO = True
+    user = cast["users"]["hr"]
+    user.groups.add(Group.objects.get_or_create(name="demo")[0])
+    sign_in(client, "hr")
+    page = client.get(reverse("otp_setup")).content.decode()
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    shown = re.search(r'data-testid="otp-demo-code">.*?<strong>(\d{6})</strong>', page, re.S)
+    assert shown is not None
+    assert shown.group(1) in {totp_code(device), totp_code(device, at=time.time() - 30)}
+    assert client.post(reverse("otp_setup"), {"code": shown.group(1)}).status_code == 200
+
+    other = Client()
+    sign_in(other, "fin")
+    page = other.get(reverse("otp_setup")).content.decode()
+    assert 'data-testid="otp-setup"' in page and 'data-testid="otp-demo-code"' not in page
