@@ -7,12 +7,16 @@ from typing import Any
 from django.http import HttpRequest
 
 from motiva.core import access
+from motiva.web import otp
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    if otp.requires_second_factor(user) and not otp.is_verified(user):
+        # Before the second factor every page but the code page is refused: show no sections to go to.
+        return {"nav": {"organizations": [], "admin": False}}
     viewer = access.viewer_for(user)
     organizations = list(access.organizations(viewer).order_by("name"))
     current = None

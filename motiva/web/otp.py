@@ -64,7 +64,7 @@ def confirmed_totp(user: Any) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).order_by("pk").first()
 
 
-def _is_verified(user: Any) -> bool:
+def is_verified(user: Any) -> bool:
     check = getattr(user, "is_verified", None)
     return bool(check and check())
 
@@ -132,7 +132,7 @@ class LoginView(auth_views.LoginView):
     def get_success_url(self) -> str:
         target = super().get_success_url()
         user = self.request.user
-        if requires_second_factor(user) and not _is_verified(user):
+        if requires_second_factor(user) and not is_verified(user):
             name = "otp_verify" if confirmed_totp(user) else "otp_setup"
             return _with_next(reverse(name), target)
         return target
@@ -169,7 +169,7 @@ class SecondFactorMiddleware:
             and user.is_authenticated
             and not request.path.startswith(self.open_prefixes())
             and requires_second_factor(user)
-            and not _is_verified(user)
+            and not is_verified(user)
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(
@@ -218,6 +218,10 @@ def _demo_code(user: Any, device: TOTPDevice) -> str:
         return ""
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
+    if device.last_t is not None and device.last_t >= totp.t():
+        # This step's code was used already (replay protection refuses it): the next step's code, which
+        # the device accepts within its tolerance of one step.
+        totp.time += device.step * (device.last_t - totp.t() + 1)
     return f"{totp.token():0{device.digits}d}"
 
 
@@ -237,7 +241,7 @@ def _check(device: Any, code: str) -> tuple[bool, str]:
 def otp_verify(request: HttpRequest) -> HttpResponse:
     user = request.user
     target = _safe_next(request)
-    if not requires_second_factor(user) or _is_verified(user):
+    if not requires_second_factor(user) or is_verified(user):
         return redirect(target)
     device = confirmed_totp(user)
     if device is None:
@@ -298,7 +302,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         return redirect(target)
     if confirmed_totp(user) is not None:
         # Enrolled already: a new device only after `manage.py otp_reset` by the operator.
-        return redirect(_with_next(reverse("otp_verify"), target) if not _is_verified(user) else target)
+        return redirect(_with_next(reverse("otp_verify"), target) if not is_verified(user) else target)
     device = TOTPDevice.objects.filter(user_id=user.pk, confirmed=False).order_by("pk").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
