@@ -57,7 +57,7 @@ def test_approve_and_reject_by_post(client, cast):
     assert (
         client.post(reverse("change_request_approve", args=[cast["other"].pk, asked.pk])).status_code == 404
     )
-    response = client.post(approve, EN, follow=True)
+    response = client.post(approve, follow=True, **EN)
     assert response.status_code == 200 and "approved" in response.content.decode()
     assert RoleAssignment.objects.filter(user=anna, role=Role.AUDITOR).exists()
     client.force_login(cast["users"]["auditor"])
