@@ -79,7 +79,9 @@ def _warnings(
             )
         )
     } }}) }};
-    global.window = {{}};
+    // the component as Alpine's CSP build receives it: registered by name on alpine:init
+    global.window = {{ Alpine: {{ data: (name, make) => {{ window[name] = make; }} }} }};
+    global.document.addEventListener = (event, run) => {{ if (event === "alpine:init") run(); }};
     require({json.dumps(str(SCRIPT))});
     const editor = window.cardEditor();
     console.log(JSON.stringify(editor.lines.map((line) => editor.order(line))));

@@ -247,7 +247,9 @@ def test_the_folded_details_read_as_one_line_in_the_readers_numbers():
     program = f"""
     global.document = {{ documentElement: {{ lang: "ru" }},
                          getElementById: () => ({{ textContent: {json.dumps(json.dumps(data))} }}) }};
-    global.window = {{}};
+    // the component as Alpine's CSP build receives it: registered by name on alpine:init
+    global.window = {{ Alpine: {{ data: (name, make) => {{ window[name] = make; }} }} }};
+    global.document.addEventListener = (event, run) => {{ if (event === "alpine:init") run(); }};
     require({json.dumps(str(SCRIPT))});
     const editor = window.cardEditor();
     console.log(JSON.stringify(editor.lines.map((line) => editor.summary(line))));
