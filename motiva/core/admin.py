@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Case, F, Q, TextField, Value, When
 from django.http import HttpRequest
@@ -93,6 +94,14 @@ class MotivaUserAdmin(UserAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False  # the audit log keeps its actors; disable an account instead
+
+    def user_change_password(self, request, id, form_url=""):  # type: ignore[no-untyped-def]
+        # Setting someone else's password is taking over their account (and their second factor's
+        # enrolment): nobody does it alone. One's own password only; others set theirs through the
+        # invitation link, and a lost one is reset by the operator (docs/security.md).
+        if str(id) != str(request.user.pk):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
 
 @admin.register(AuditEvent)

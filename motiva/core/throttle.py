@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -46,7 +47,9 @@ def username_delay(username: str, *, now: dt.datetime | None = None) -> Delay:
     """How long the next sign-in for `username` must still wait (any address)."""
     from axes.models import AccessAttempt
 
-    name = (username or "").strip()
+    # The name as the password check reads it: Django's username field applies NFKC, so "ｈｒ" (full-width)
+    # signs in as "hr" and must wait with it.
+    name = unicodedata.normalize("NFKC", username or "").strip()
     if not name:
         return Delay(0, 0)
     now = now or timezone.now()

@@ -75,8 +75,9 @@ class EmployeeAdmin(AuditedAdmin):
     list_filter = ["organization"]
     search_fields = ["last_name", "first_name", "personnel_number"]
     inlines = [AssignmentInline, AbsenceInline]
-    autocomplete_fields = ["user"]
-    readonly_fields = ["organization", "hire_date", "termination_date"]
+    # The account link decides whose pay a user sees (their own, their line's): it changes only through
+    # the staff pages' invitation (org.services.account_invite), never by picking an account here.
+    readonly_fields = ["organization", "user", "hire_date", "termination_date"]
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

@@ -1006,6 +1006,17 @@ def observer_end(*, actor: Any, grant: ObserverGrant, end_date: dt.date, reason:
 USERNAME_RE = re.compile(r"^[\w.@+-]{1,150}$")
 
 
+def invitation_allowed(user: Any) -> bool:
+    """May a one-time password link be issued for this account (and still be used)? Only for an account
+    nobody has used yet: never signed in (corporate sign-in opens accounts without a password), no role,
+    not a superuser. Otherwise whoever holds the link, HR included, would take the account over."""
+    return (
+        user.last_login is None
+        and not user.is_superuser
+        and not RoleAssignment.objects.filter(user_id=user.pk).exists()
+    )
+
+
 @transaction.atomic
 def account_invite(*, actor: Any, employee: Employee, username: str, email: str = "") -> Any:
     """A user account for the employee, without a password: the person sets one through a one-time link
@@ -1023,6 +1034,21 @@ def account_invite(*, actor: Any, employee: Employee, username: str, email: str 
         problems.append(problem("terminated", "username", "Сотрудник уволен", "The employee has left"))
     if employee.user is not None:
         raise_if_errors(problems)
+        if not employee.user.has_usable_password() and not invitation_allowed(employee.user):
+            raise InvalidInput(
+                [
+                    problem(
+                        "account_in_use",
+                        "username",
+                        "Учётная запись уже используется (вход через корпоративный каталог, роль или"
+                        " администратор): ссылку для пароля выдать нельзя — пароль задал бы не её"
+                        " владелец. Потерянный доступ восстанавливает оператор сервера",
+                        "The account is in use already (corporate sign-in, a role or an administrator):"
+                        " no password link can be issued, since someone other than its owner would set"
+                        " the password. The server's operator restores lost access",
+                    )
+                ]
+            )
         if not employee.user.is_active:
             audit.apply_changes(actor=actor, obj=employee.user, changes={"is_active": True})
         return employee.user

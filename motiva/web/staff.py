@@ -1063,7 +1063,12 @@ def invite_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResponse
         user = user_model.objects.get(pk=int(force_str(urlsafe_base64_decode(uidb64))))
     except (TypeError, ValueError, OverflowError, user_model.DoesNotExist):
         user = None
-    valid = user is not None and user.is_active and default_token_generator.check_token(user, token)
+    valid = (
+        user is not None
+        and user.is_active
+        and org_services.invitation_allowed(user)
+        and default_token_generator.check_token(user, token)
+    )
     if not valid:
         return render(request, "web/staff/invite.html", {"valid": False}, status=404)
     form = SetPasswordForm(user, request.POST or None)

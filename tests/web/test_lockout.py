@@ -134,3 +134,15 @@ def test_the_admin_login_is_no_way_around_the_delay(client, django_user_model, s
         "/admin/login/", {"username": "staffer", "password": RIGHT}, REMOTE_ADDR="10.0.6.9"
     )
     assert response.status_code == 302 and "_auth_user_id" in client.session
+
+
+def test_the_same_name_in_full_width_letters_waits_with_it(client, django_user_model, settings):
+    """Django's user name field reads "ｖｉｃｔｉｍ" as "victim" (NFKC): the delay must too."""
+    settings.MOTIVA_LOGIN_DELAY_AFTER = 5
+    settings.MOTIVA_LOGIN_DELAY_SECONDS = 2
+    django_user_model.objects.create_user(username="victim", password=RIGHT)
+    for i in range(6):
+        age_failures(throttle.username_delay("victim").seconds)
+        attempt(client, "victim", "wrong", f"10.0.3.{i + 1}")
+    assert attempt(client, "victim", RIGHT, "10.0.4.1").status_code == 429
+    assert attempt(client, "\uff56\uff49\uff43\uff54\uff49\uff4d", RIGHT, "10.0.4.2").status_code == 429
