@@ -234,6 +234,14 @@ MOTIVA_LOGIN_DELAY_MAX = env_int("MOTIVA_LOGIN_DELAY_MAX", 15 * 60)
 if MOTIVA_LOGIN_DELAY_AFTER < 1 or MOTIVA_LOGIN_DELAY_SECONDS < 1 or MOTIVA_LOGIN_DELAY_MAX < 1:
     raise ImproperlyConfigured("MOTIVA_LOGIN_DELAY_AFTER, _SECONDS and _MAX must be 1 or more")
 
+# Imports (motiva.imports.reading): an uploaded file larger than this is refused before it is read; an XLSX
+# (a ZIP) may unpack to at most MOTIVA_IMPORT_MAX_UNPACKED bytes, hold at most MOTIVA_IMPORT_MAX_ENTRIES parts,
+# and a sheet or CSV may have at most MOTIVA_IMPORT_MAX_ROWS rows.
+MOTIVA_IMPORT_MAX_BYTES = env_int("MOTIVA_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+MOTIVA_IMPORT_MAX_UNPACKED = env_int("MOTIVA_IMPORT_MAX_UNPACKED", 1024 * 1024 * 1024)
+MOTIVA_IMPORT_MAX_ENTRIES = env_int("MOTIVA_IMPORT_MAX_ENTRIES", 5000)
+MOTIVA_IMPORT_MAX_ROWS = env_int("MOTIVA_IMPORT_MAX_ROWS", 2_000_000)
+
 # Second factor (TOTP, django-otp): required for superusers and these roles in any organization.
 MOTIVA_OTP_ROLES = env_list("MOTIVA_OTP_ROLES", ["admin", "hr", "finance"])
 if not set(MOTIVA_OTP_ROLES) <= {"admin", "hr", "finance", "executive", "auditor", "board"}:
