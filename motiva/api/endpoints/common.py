@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
@@ -184,6 +185,9 @@ def _refuse(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
 
+@extend_schema_field(
+    {"oneOf": [{"type": "number"}, {"type": "string"}], "nullable": True, "example": "1234.5"}
+)
 class NumberField(serializers.Field):
     """A number given as a JSON number or as text ("1234.5", "1 234,5"); read as Decimal through the one
     number parser of the engine. An empty text is "no value"."""
@@ -252,3 +256,19 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return value
+
+
+class ProblemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    field = serializers.CharField(help_text="the place: a field, a parameter or values[3].value")
+    ru = serializers.CharField()
+    en = serializers.CharField()
+
+
+class ErrorsSerializer(serializers.Serializer):
+    errors = ProblemSerializer(many=True)
+
+
+def error_responses(*codes: int) -> dict[int, Any]:
+    """The refusals an endpoint documents (besides the signed-out and rate-limit ones every one has)."""
+    return dict.fromkeys(sorted({401, 403, 429, *codes}), ErrorsSerializer)

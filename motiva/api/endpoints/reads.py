@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from motiva.api.endpoints.common import (
     employees_q,
+    error_responses,
     filtered,
     organization_ids,
     plain,
@@ -65,7 +66,7 @@ class ListEndpoint(GenericAPIView):
 
 def listed(serializer: type, filters: dict[str, tuple[str, str]], ordering: dict[str, str], what: str) -> Any:
     return extend_schema(
-        responses={200: serializer(many=True)},
+        responses={200: serializer(many=True), **error_responses(400)},
         parameters=schema_parameters(filters, ordering),
         description=what,
     )
@@ -121,6 +122,7 @@ class UnitList(ListEndpoint):
 class UnitDetail(GenericAPIView):
     serializer_class = UnitSerializer
 
+    @extend_schema(responses={200: UnitSerializer, **error_responses(404)})
     def get(self, request: Request, pk: int) -> Response:
         try:
             unit = self_units(request).get(pk=pk)
@@ -240,6 +242,7 @@ class PersonList(ListEndpoint):
 class PersonDetail(GenericAPIView):
     serializer_class = PersonSerializer
 
+    @extend_schema(responses={200: PersonSerializer, **error_responses(404)})
     def get(self, request: Request, pk: int) -> Response:
         employee = visible_people(request).filter(pk=pk).first()
         if employee is None:
@@ -317,6 +320,7 @@ class IndicatorList(ListEndpoint):
 class IndicatorDetail(GenericAPIView):
     serializer_class = IndicatorSerializer
 
+    @extend_schema(responses={200: IndicatorSerializer, **error_responses(404)})
     def get(self, request: Request, pk: int) -> Response:
         found = Indicator.objects.filter(organization_id__in=reading_library(request), pk=pk).first()
         if found is None:
@@ -365,6 +369,7 @@ class ScaleList(ListEndpoint):
 class ScaleDetail(GenericAPIView):
     serializer_class = ScaleSerializer
 
+    @extend_schema(responses={200: ScaleSerializer, **error_responses(404)})
     def get(self, request: Request, pk: int) -> Response:
         found = Scale.objects.filter(organization_id__in=reading_library(request), pk=pk).first()
         if found is None:
@@ -424,6 +429,7 @@ class PeriodList(ListEndpoint):
 class PeriodDetail(GenericAPIView):
     serializer_class = PeriodSerializer
 
+    @extend_schema(responses={200: PeriodSerializer, **error_responses(404)})
     def get(self, request: Request, pk: int) -> Response:
         found = visible_periods(request).filter(pk=pk).first()
         if found is None:
@@ -535,6 +541,7 @@ class CardList(ListEndpoint):
 class CardDetail(GenericAPIView):
     serializer_class = CardSerializer
 
+    @extend_schema(responses={200: CardSerializer, **error_responses(404)})
     def get(self, request: Request, pk: int) -> Response:
         found = visible_cards(request).filter(pk=pk).first()
         if found is None:
@@ -605,6 +612,7 @@ class RunList(ListEndpoint):
 class RunDetail(GenericAPIView):
     serializer_class = RunSerializer
 
+    @extend_schema(responses={200: RunSerializer, **error_responses(404)})
     def get(self, request: Request, pk: int) -> Response:
         found = visible_runs(request).filter(pk=pk).first()
         if found is None:
@@ -694,7 +702,7 @@ class ResultList(ListEndpoint):
 class ResultDetail(GenericAPIView):
     serializer_class = ResultTraceSerializer
 
-    @extend_schema(responses={200: ResultTraceSerializer})
+    @extend_schema(responses={200: ResultTraceSerializer, **error_responses(404)})
     def get(self, request: Request, pk: int) -> Response:
         from motiva.web.people import _without_pay
 

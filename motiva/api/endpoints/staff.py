@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from motiva.api.endpoints.common import (
     DecimalJSONParser,
     NumberField,
+    error_responses,
     filtered,
     read_object,
     refused,
@@ -79,7 +80,7 @@ class PersonAbsences(GenericAPIView):
         return found
 
     @extend_schema(
-        responses={200: AbsenceSerializer(many=True)},
+        responses={200: AbsenceSerializer(many=True), **error_responses(400, 404)},
         parameters=schema_parameters(ABSENCE_FILTERS, ABSENCE_ORDERING),
         description="A person's absences (HR only).",
     )
@@ -101,7 +102,7 @@ class PersonAbsences(GenericAPIView):
 
     @extend_schema(
         request=AbsenceSerializer,
-        responses={201: AbsenceSerializer},
+        responses={201: AbsenceSerializer, **error_responses(400, 404)},
         description="Record an absence (HR only): validated and audited as the web form.",
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -161,7 +162,7 @@ class PeriodTimesheets(GenericAPIView):
         return found
 
     @extend_schema(
-        responses={200: TimesheetSerializer(many=True)},
+        responses={200: TimesheetSerializer(many=True), **error_responses(400, 404)},
         parameters=schema_parameters(TIMESHEET_FILTERS, TIMESHEET_ORDERING),
         description="The hours worked in a period, by person (HR only).",
     )
@@ -185,7 +186,7 @@ class PeriodTimesheets(GenericAPIView):
 
     @extend_schema(
         request=TimesheetSerializer,
-        responses={200: TimesheetSerializer},
+        responses={200: TimesheetSerializer, **error_responses(400, 404)},
         description="Set one person's hours in the period (HR only; the period must be open). Setting the"
         " same hours again changes nothing.",
     )

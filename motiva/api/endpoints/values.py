@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from motiva.api.endpoints.common import (
     DecimalJSONParser,
     NumberField,
+    error_responses,
     organization_ids,
     prefixed,
     refused,
@@ -296,7 +297,7 @@ def _duplicates(rows: list[dict[str, Any]]) -> list[Problem]:
 
 @extend_schema(
     request=ValuesSerializer,
-    responses={200: ValuesResultSerializer},
+    responses={200: ValuesResultSerializer, **error_responses(400, 404, 409)},
     description=__doc__,
     examples=[
         OpenApiExample(
