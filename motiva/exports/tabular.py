@@ -474,7 +474,7 @@ def safe_filename(name: str) -> str:
 def content_disposition(filename: str) -> str:
     name = safe_filename(filename)
     ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", name) or "export"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+    return f"attachment; filename*=UTF-8''{quote(name, safe='')}; filename=\"{ascii_name}\""
 
 
 def refused_response() -> HttpResponse:

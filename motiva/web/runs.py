@@ -16,7 +16,9 @@ from motiva.calc import approvals
 from motiva.calc.models import CalculationRun, EmployeeResult, RunSignature, RunStatus
 from motiva.calc.services import run_difference
 from motiva.core import access
-from motiva.core.files import DiskFull, workbook_bytes
+from motiva.core.files import DiskFull
+from motiva.exports import tabular
+from motiva.exports.runs import result_table
 from motiva.web.decorators import viewer_required
 from motiva.web.forms import parse_number
 
@@ -187,57 +189,40 @@ def _approval_state(run: CalculationRun) -> dict[str, Any]:
 
 @viewer_required
 def run_export(request: HttpRequest, org: int, pk: int) -> HttpResponse:
-    """The filtered results as an Excel workbook: the same rows and columns the page shows this viewer."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
+    """The filtered results as XLSX (default) or CSV (`?format=csv`): the page's rows and columns for this
+    viewer, plus fixed pay and total remuneration where the viewer sees pay (motiva.exports.runs)."""
     viewer = request.viewer
     run = run_or_404(viewer, org, pk)
     organization = run.period.organization
+    try:
+        fmt = tabular.requested_format(request, required=False) or "xlsx"
+    except tabular.BadFormat:
+        return tabular.bad_format_response()
+    if tabular.is_cross_site(request):
+        return tabular.refused_response()
     rows, _filters = filtered_results(request, run)
     show_pay = access.results_show_pay(viewer, organization.pk)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Results")[:31]
-    header = [_("Personnel number"), _("Employee"), _("Result, %")]
-    if show_pay:
-        header += [_("Bonus, %(currency)s") % {"currency": organization.currency}, _("Share of time worked")]
-    header.append(_("Notes"))
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows.iterator(chunk_size=2000):
-        values: list[Any] = [row.employee.personnel_number, str(row.employee), row.result]
-        if show_pay:
-            values += [row.pay, row.proration]
-        values.append(
-            "; ".join(
-                p.get("ru" if (request.LANGUAGE_CODE or "ru").startswith("ru") else "en", "")
-                for p in access.card_notes(row.problems, show_pay)
-            )
-        )
-        sheet.append(values)
-    for column, width in zip("ABCDEF", (14, 36, 12, 16, 14, 60), strict=False):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
-    filename = f"motiva-run-{run.pk}.xlsx"
+    table = result_table(
+        rows, show_pay=show_pay, currency=organization.currency, language=request.LANGUAGE_CODE or "ru"
+    )
+    filename = f"motiva-run-{run.pk}"
     try:
-        content = workbook_bytes(book, filename)
+        return tabular.download(
+            request,
+            table,
+            fmt,
+            filename,
+            _("Results"),
+        )
     except DiskFull:
-        # openpyxl spools each sheet to a temporary file; with the disk full nothing is left behind.
         messages.error(
             request,
             _(
                 "The file %(name)s could not be written: the server's disk is full. Nothing was saved;"
                 " tell the administrator and try again later."
             )
-            % {"name": filename},
+            % {"name": f"{filename}.{fmt}"},
         )
         response = redirect("run", org=org, pk=pk)
         response["Retry-After"] = "60"
         return response
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

@@ -237,14 +237,14 @@ def test_an_export_is_built_in_memory_and_is_complete_on_a_full_disk(client, cas
 def test_an_export_that_cannot_be_written_names_the_file(client, cast, monkeypatch):
     """Should writing the workbook fail for lack of space all the same, the page says so, naming the
     download, instead of a 500 (the failure is simulated: the in-memory writer does not touch the disk)."""
-    from motiva.web import runs
+    from motiva.exports import tabular
 
     run = cast["run"]
 
-    def full(book, name):
+    def full(table, sheet_title, title_rows=None, *, name):
         raise files.DiskFull(name, OSError(errno.ENOSPC, "No space left on device"))
 
-    monkeypatch.setattr(runs, "workbook_bytes", full)
+    monkeypatch.setattr(tabular, "render_xlsx", full)
     client.force_login(cast["users"]["boss"])
     with translation.override("en"):
         response = client.get(
