@@ -31,7 +31,14 @@ def fact(cast, person):
 
 
 def row(person, value, **more):
-    return {"indicator": "SALES", "kind": "fact", "scope": "employee", "employee": person, "value": value, **more}
+    return {
+        "indicator": "SALES",
+        "kind": "fact",
+        "scope": "employee",
+        "employee": person,
+        "value": value,
+        **more,
+    }
 
 
 def values_url(cast, period=None):
@@ -150,3 +157,33 @@ def test_timesheets_by_hr(cast):
         assert client_of(cast, name).get(url).status_code == 404
     Period.objects.filter(pk=cast["period"].pk).update(status=PeriodStatus.CLOSED)
     assert post(hr, url, {"employee": "8", "hours": "1"}).status_code == 400
+
+
+def signed_in(cast, name):
+    """A client of the user with credentials the idempotency layer sees (it runs before the view)."""
+    client = APIClient()
+    client.force_login(cast["users"][name])
+    return client
+
+
+def test_a_retry_with_the_idempotency_key_creates_nothing_twice(cast):
+    from motiva.core.models import AuditEvent
+
+    IndicatorValue.objects.filter(employee=cast["people"]["carl"]).delete()
+    hr = signed_in(cast, "hr")
+    body = {"values": [row("9", "125")]}
+    first = post(hr, values_url(cast), body, HTTP_IDEMPOTENCY_KEY="values-retry-0001")
+    assert first.status_code == 200 and first.json() == {"created": 1, "changed": 0, "same": 0}
+    events = AuditEvent.objects.count()
+    again = post(hr, values_url(cast), body, HTTP_IDEMPOTENCY_KEY="values-retry-0001")
+    assert again.status_code == 200 and again.json() == first.json()  # the first answer, not redone
+    assert again["Idempotent-Replay"] == "true"
+    assert IndicatorValue.objects.filter(employee=cast["people"]["carl"], kind="fact").count() == 1
+    assert AuditEvent.objects.count() == events
+    # the same key with another body is refused; a new request without a key finds the value there
+    other = post(
+        hr, values_url(cast), {"values": [row("9", "126")]}, HTTP_IDEMPOTENCY_KEY="values-retry-0001"
+    )
+    assert other.status_code == 422
+    assert fact(cast, "carl").value == Decimal(125)
+    assert post(hr, values_url(cast), body).json() == {"created": 0, "changed": 0, "same": 1}
