@@ -21,6 +21,8 @@ from motiva.calc.models import CalculationRun, EmployeeResult, RunStatus
 from motiva.calc.projection import project
 from motiva.calc.selectors import explain, explain_outcome
 from motiva.core import access
+from motiva.exports import pages as exports
+from motiva.exports.tabular import download
 from motiva.kpi.models import Card, CardLine, Level
 from motiva.kpi.services import component_score_set
 from motiva.org.models import Assignment, Employee
@@ -376,6 +378,9 @@ def team(request: HttpRequest, org: int) -> HttpResponse:
     team_ids = viewer.subtree(organization.pk)
     if not team_ids:
         raise Http404  # only a manager has a team
+    fmt = exports.export_format(request)  # ?format=xlsx|csv: the same rows as a download
+    if isinstance(fmt, HttpResponse):
+        return fmt
     people = access.employees(viewer, organization).filter(pk__in=team_ids)
     periods = (
         Period.objects.filter(organization=organization, cards__employee__in=people)
@@ -453,6 +458,12 @@ def team(request: HttpRequest, org: int) -> HttpResponse:
         sorted((r for r in rows if r["result"] is not None), key=lambda r: -r["result"]), start=1
     ):
         row["place"] = place
+    if fmt is not None:
+        table = exports.team_table(
+            rows, show_pay=any(r["pay"] is not None for r in rows), currency=organization.currency
+        )
+        name = f"motiva-team-{period.start:%Y-%m}" if period is not None else "motiva-team"
+        return download(request, table, fmt, name, _("My team"))
     return render(
         request,
         "web/team.html",
@@ -466,6 +477,7 @@ def team(request: HttpRequest, org: int) -> HttpResponse:
             "show_pay_column": any(r["pay"] is not None for r in rows),
             "split_levels": any(r["levels"] is not None for r in rows),
             "title": _("My team"),
+            "export_query": f"period={period.pk}&sort={order}" if period is not None else "",
             "too_many": period is not None and too_many,
             "projection_limit": PROJECTION_LIMIT,
         },

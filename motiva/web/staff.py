@@ -8,6 +8,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
@@ -29,6 +30,8 @@ from motiva.core.errors import InvalidInput
 from motiva.core.models import Organization, Role, RoleAssignment
 from motiva.dualcontrol import services as dualcontrol
 from motiva.dualcontrol.models import ChangeRequest, RequestStatus
+from motiva.exports import pages as exports
+from motiva.exports.tabular import download
 from motiva.org import services as org_services
 from motiva.org.models import Absence, AbsenceKind, Assignment, Block, Grade, ObserverGrant, Position, Unit
 from motiva.org.selectors import active_on
@@ -222,6 +225,32 @@ def _search_people(people: Any, q: str) -> Any:
             )
         people = people.filter(condition)
     return people.order_by("last_name", "first_name", "pk")
+
+
+def _people_rows(viewer: Any, people: Any, today: dt.date) -> Iterator[dict[str, Any]]:
+    """The people list's rows for an export, read in chunks (the page's row shape)."""
+    chunk: list[Any] = []
+
+    def rows_of(persons: list[Any]) -> Iterator[dict[str, Any]]:
+        current = _current_assignments([p.pk for p in persons], today)
+        for p in persons:
+            yield {
+                "employee": p,
+                "assignment": current.get(p.pk),
+                "show_pay": access.can_see_pay(viewer, p, today),
+                "status": "future"
+                if p.hire_date > today
+                else "left"
+                if p.termination_date and p.termination_date < today
+                else "active",
+            }
+
+    for person in people.iterator(chunk_size=2000):
+        chunk.append(person)
+        if len(chunk) == 2000:
+            yield from rows_of(chunk)
+            chunk = []
+    yield from rows_of(chunk)
 
 
 def _current_assignments(ids: list[int], day: dt.date) -> dict[int, Assignment]:
@@ -734,6 +763,20 @@ def people_list(request: HttpRequest, org: int) -> HttpResponse:
         people = people.annotate(unit_path=Subquery(latest.order_by("-start_date").values("unit__path")[:1]))
     order = SORT_FIELDS[key]
     people = people.order_by(*[f"-{name}" if sort.startswith("-") else name for name in order])
+    fmt = exports.export_format(request)  # ?format=xlsx|csv: every matching person, not one page
+    if isinstance(fmt, HttpResponse):
+        return fmt
+    if fmt is not None:
+        return download(
+            request,
+            exports.people_table(
+                _people_rows(viewer, people, today),
+                show_pay=access.pay_visible(viewer, organization).filter(pk__in=people.values("pk")).exists(),
+            ),
+            fmt,
+            "motiva-people",
+            _("People"),
+        )
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     current = _current_assignments([p.pk for p in page], today)
     rows = [
@@ -771,6 +814,7 @@ def people_list(request: HttpRequest, org: int) -> HttpResponse:
             "sorts": f.SORTS,
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
+            "export_query": exports.page_query(request),
             "any_pay": any(r["show_pay"] for r in rows),
             "can_manage": can_manage(viewer, organization.pk),
         },

@@ -1,0 +1,114 @@
+"""Exports of the pages' tables: a page answers `?format=xlsx|csv` with its own rows as a download.
+
+Each function takes what the page has already computed under its own access rules and filters (so an export
+answers exactly where the page answers, with the same 404s) and returns a Table whose rows are a generator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from motiva.exports import tabular
+from motiva.exports.tabular import Column, Table
+
+
+def export_format(request: HttpRequest) -> str | HttpResponse | None:
+    """None when the page is asked for itself; "xlsx"/"csv" for an export; a 400 or 403 response to return."""
+    if "format" not in request.GET:
+        return None
+    try:
+        fmt = tabular.requested_format(request)
+    except tabular.BadFormat:
+        return tabular.bad_format_response()
+    if tabular.is_cross_site(request):
+        return tabular.refused_response()
+    return fmt
+
+
+def page_query(request: HttpRequest) -> str:
+    """The page's current GET filters without `page` and `format`, for the XLSX / CSV links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    return query.urlencode()
+
+
+def team_table(rows: Sequence[dict[str, Any]], *, show_pay: bool, currency: str) -> Table:
+    columns = [
+        Column("place", _("Place"), "number", width=8),
+        Column("personnel_number", _("Personnel number"), width=14),
+        Column("employee", _("Employee"), width=36),
+        Column("result", _("Result, %"), "percent", width=12),
+        Column("levels", _("Results by level"), width=30),
+    ]
+    if show_pay:
+        columns.append(Column("pay", _("Bonus, %(currency)s") % {"currency": currency}, "money"))
+    columns += [
+        Column("official", _("From the period's run")),
+        Column("missing", _("Facts missing"), "number"),
+    ]
+
+    def generate() -> Iterator[Sequence[Any]]:
+        for row in rows:
+            levels = row.get("levels")
+            values: list[Any] = [
+                row.get("place"),
+                row["employee"].personnel_number,
+                str(row["employee"]),
+                row["result"] if levels is None else None,
+                "; ".join(
+                    f"{lv['level']}: {lv['result'] if lv['result'] is not None else '—'}" for lv in levels
+                )
+                if levels
+                else "",
+            ]
+            if show_pay:
+                values.append(row["pay"])
+            values += [_("yes") if row["official"] else _("no (projection)"), row["missing"]]
+            yield values
+
+    return Table(columns, generate())
+
+
+def people_table(rows: Iterable[dict[str, Any]], *, show_pay: bool) -> Table:
+    columns = [
+        Column("personnel_number", _("Personnel number"), width=14),
+        Column("employee", _("Employee"), width=36),
+        Column("position", _("Position"), width=30),
+        Column("unit", _("Unit"), width=30),
+        Column("manager", _("Manager"), width=24),
+        Column("fte", _("FTE"), "number", width=8),
+    ]
+    if show_pay:
+        columns.append(Column("salary", _("Salary"), "money"))
+    columns += [
+        Column("hired", _("Hired"), "date"),
+        Column("terminated", _("Terminated"), "date"),
+        Column("status", _("Status"), width=14),
+    ]
+    labels = {"active": _("works"), "left": _("left"), "future": _("starts later")}
+
+    def generate() -> Iterator[Sequence[Any]]:
+        for row in rows:
+            employee, a = row["employee"], row["assignment"]
+            values: list[Any] = [
+                employee.personnel_number,
+                employee.full_name,
+                a.position.title if a and a.position_id else "",
+                a.unit.name if a and a.unit_id else "",
+                a.manager.short_name if a and a.manager_id else "",
+                a.fte if a else None,
+            ]
+            if show_pay:
+                values.append(a.salary if a and row["show_pay"] else None)
+            values += [employee.hire_date, employee.termination_date, labels[row["status"]]]
+            yield values
+
+    return Table(columns, generate())
+
+
+__all__ = ["export_format", "page_query", "people_table", "team_table"]
