@@ -79,6 +79,8 @@ def test_unknown_indicator_and_duplicates_are_refused(cast):
     answer = post(hr, values_url(cast), {"values": [row("7", "1"), row("7", "2")]})
     assert answer.status_code == 400
     assert [e["field"] for e in answer.json()["errors"]] == ["values[1]"]
+    answer = post(hr, values_url(cast), {"values": [row("7", "1.0000001")]})
+    assert [e["field"] for e in answer.json()["errors"]] == ["values[0].value"]  # not rounded silently
     answer = post(hr, values_url(cast), {"rows": []})
     assert answer.status_code == 400 and answer.json()["errors"][0]["field"] == "rows"
 

@@ -95,8 +95,8 @@ def _read_rows(data: Any, period: Period, request: Request) -> tuple[list[dict[s
             problem(
                 "shape",
                 field,
-                'Ожидается объект {{"values": [ ... ]}}',
-                'Expected an object {{"values": [ ... ]}}',
+                "Ожидается объект с полем values: списком строк",
+                "Expected an object with the field values: a list of rows",
             )
         ]
     items = data["values"]
@@ -209,6 +209,15 @@ def _read_rows(data: Any, period: Period, request: Request) -> tuple[list[dict[s
         except InvalidInput as error:
             problems += prefixed(error.problems, f"{where}.value")
             value = None
+        if value is not None and value.as_tuple().exponent < -6:  # type: ignore[operator]
+            problems.append(
+                problem(
+                    "too_precise",
+                    f"{where}.value",
+                    "Не больше 6 знаков после запятой",
+                    "At most 6 digits after the decimal point",
+                )
+            )
         level_code = _text(raw, "level_code", where, problems, 20)
         comment = _text(raw, "comment", where, problems, 2000)
         if len(problems) > before or indicator is None:
