@@ -111,4 +111,41 @@ def people_table(rows: Iterable[dict[str, Any]], *, show_pay: bool) -> Table:
     return Table(columns, generate())
 
 
-__all__ = ["export_format", "page_query", "people_table", "team_table"]
+def fact_grid_table(
+    table: Sequence[dict[str, Any]], columns: Sequence[Any], *, level: str, company: str
+) -> Table:
+    """The fact grid as shown: its rows (the current page), its indicator columns, its level and kind.
+    A cell that does not apply to the row, or has no value, is empty."""
+    heads = [
+        Column(
+            "row",
+            _("Company") if level == "company" else _("Unit") if level == "unit" else _("Employee"),
+            width=36,
+        )
+    ]
+    if level == "personal":
+        heads = [
+            Column("personnel_number", _("Personnel number"), width=14),
+            *heads,
+            Column("unit", _("Unit"), width=30),
+        ]
+    heads += [Column(f"i{c.pk}", f"{c.name} ({c.code})", "number", width=16) for c in columns]
+
+    def generate() -> Iterator[Sequence[Any]]:
+        for entry in table:
+            row = entry["row"]
+            if level == "company":
+                values: list[Any] = [company]
+            elif level == "unit":
+                values = [row.name]
+            else:
+                values = [row.personnel_number, row.full_name, getattr(row, "unit_name", "")]
+            for cell in entry["cells"]:
+                value = cell["value"]
+                values.append(value.value if cell["applies"] and value is not None else None)
+            yield values
+
+    return Table(heads, generate())
+
+
+__all__ = ["export_format", "fact_grid_table", "page_query", "people_table", "team_table"]

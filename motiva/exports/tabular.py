@@ -101,7 +101,7 @@ def csv_text(value: Any) -> str:
 # -------------------------------------------------------------------------------------------- values
 
 
-def _plain_decimal(value: Any) -> str:
+def _plain_decimal(value: Any, *, trim: bool = True) -> str:
     if isinstance(value, bool):
         raise TypeError("a boolean is not a number")
     if isinstance(value, int):
@@ -110,7 +110,9 @@ def _plain_decimal(value: Any) -> str:
     if not number.is_finite():
         raise ValueError(f"not a finite number: {value!r}")
     text = format(number, "f")
-    return text
+    if trim and "." in text:  # 110.000000 -> 110: a stored scale is no precision the reader needs
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def _local(value: dt.datetime) -> dt.datetime:
@@ -124,7 +126,9 @@ def _csv_value(kind: str, value: Any, decimal: str) -> str:
         return ""
     if kind in ("number", "money", "percent"):
         if kind == "money":
-            value = Decimal(str(value)).quantize(Decimal("0.01"))
+            return _plain_decimal(Decimal(str(value)).quantize(Decimal("0.01")), trim=False).replace(
+                ".", decimal
+            )
         return _plain_decimal(value).replace(".", decimal)
     if kind == "date":
         if isinstance(value, dt.datetime):

@@ -28,6 +28,8 @@ from motiva.core.errors import InvalidInput, problem
 from motiva.core.files import is_disk_full
 from motiva.core.models import AuditEvent, Role
 from motiva.engine.numbers import NotANumber
+from motiva.exports import pages as exports
+from motiva.exports.tabular import download
 from motiva.kpi.models import Card, CardLine, Indicator
 from motiva.org.models import Assignment, Employee, Unit
 from motiva.org.selectors import active_on, position_id_as_of
@@ -494,6 +496,9 @@ def _filter_units(rights: Rights, level: str) -> Any:
 def fact_grid(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]
     period = period_or_404(viewer, org, pk)
+    fmt = exports.export_format(request) if request.method == "GET" else None  # ?format=xlsx|csv
+    if isinstance(fmt, HttpResponse):
+        return fmt
     rights = Rights(viewer, period)
     level, levels, level_note = _choose_level(request, rights)
     kinds = rights.kinds(level)
@@ -515,7 +520,7 @@ def fact_grid(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     indicator = form.value("indicator")
     missing = bool(form.value("missing", False))
     q = (form.value("q", "") or "").strip()
-    if request.method == "GET":
+    if request.method == "GET" and fmt is None:
         for note in ([level_note] if level_note else []) + notes:
             messages.warning(request, note)
     found = grid.rows(unit=unit, indicator=indicator, missing=missing, q=q)
@@ -594,6 +599,14 @@ def fact_grid(request: HttpRequest, org: int, pk: int) -> HttpResponse:
                 }
             )
         table.append({"row": row, "cells": cells_of_row})
+    if fmt is not None:
+        return download(
+            request,
+            exports.fact_grid_table(table, columns, level=level, company=period.organization.name),
+            fmt,
+            f"motiva-{kind}-{level}-{period.start:%Y-%m}",
+            KIND_LABELS.get(kind, kind),
+        )
     params = {"level": level, "kind": kind, "q": q, "missing": "1" if missing else ""}
     if unit is not None:
         params["unit"] = unit.pk
@@ -619,6 +632,10 @@ def fact_grid(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             "page": page,
             "q": q,
             "query": urlencode({k: v for k, v in params.items() if v}),
+            # the export holds the rows shown: this page of the grid
+            "export_query": urlencode(
+                {k: v for k, v in params.items() if v} | ({"page": page.number} if page.number > 1 else {})
+            ),
             "errors": errors,
             "conflict": bool(conflicts),
             "closed": period.status == PeriodStatus.CLOSED,
