@@ -148,4 +148,36 @@ def fact_grid_table(
     return Table(heads, generate())
 
 
-__all__ = ["export_format", "fact_grid_table", "page_query", "people_table", "team_table"]
+def audit_table(entry_pages: Iterable[list[dict[str, Any]]]) -> Table:
+    """The audit log as listed (its filters and its pay masking, see motiva.web.audit_log.build_entries):
+    one row per changed field, or per object when no field is listed; pages are read one after another."""
+    columns = [
+        Column("at", _("When"), "datetime"),
+        Column("actor", _("Who"), width=24),
+        Column("reason", _("Reason"), width=30),
+        Column("action", _("Action"), width=14),
+        Column("type", _("Object type"), width=20),
+        Column("object", _("Object"), width=36),
+        Column("field", _("Field"), width=20),
+        Column("old", _("Before"), width=20),
+        Column("new", _("After"), width=20),
+    ]
+
+    def generate() -> Iterator[Sequence[Any]]:
+        for entries in entry_pages:
+            for entry in entries:
+                head = [entry["at"], str(entry["actor"] or ""), entry["reason"]]
+                for item in entry["objects"]:
+                    base = [*head, item["action"], item["type"], item["name"]]
+                    if not item["fields"]:
+                        yield [*base, "", "", ""]
+                    for field in item["fields"]:
+                        yield [*base, field["label"], "" if field["created"] else field["old"], field["new"]]
+                if entry["more"]:
+                    more = _("and %(n)s more objects") % {"n": entry["more"]}
+                    yield [*head, "", "", more, "", "", ""]
+
+    return Table(columns, generate())
+
+
+__all__ = ["audit_table", "export_format", "fact_grid_table", "page_query", "people_table", "team_table"]

@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy
 
 from motiva.core import access, audit_read
 from motiva.core.models import AuditAction, AuditEvent, Organization
+from motiva.exports import pages as exports
+from motiva.exports.tabular import download
 from motiva.web.decorators import viewer_required
 from motiva.web.search import contains
 from motiva.web.templatetags.motiva import money, num
@@ -250,6 +252,9 @@ def audit_log(request: HttpRequest, org: int) -> HttpResponse:
     organization = access.organization_or_404(viewer, org)
     if not access.can_read_audit(viewer, organization.pk):
         raise Http404
+    fmt = exports.export_format(request)  # ?format=xlsx|csv: every listed change, page after page
+    if isinstance(fmt, HttpResponse):
+        return fmt
     types = audit_read.entity_types(organization)
     form = AuditFilterForm(request.GET, viewer=viewer, organization=organization, types=types)
     form.is_valid()
@@ -266,6 +271,12 @@ def audit_log(request: HttpRequest, org: int) -> HttpResponse:
         field_name=(data.get("field") or "").strip(),
         reads_pay=viewer.reads_all_pay(organization.pk),
     )
+    if fmt is not None:
+        paginator = Paginator(audit_read.changes(events), CHANGES_PER_PAGE)
+        pages = (
+            build_entries(viewer, organization, events, paginator.page(number)) for number in paginator.page_range
+        )
+        return download(request, exports.audit_table(pages), fmt, "motiva-audit", _("Audit log"))
     page = Paginator(audit_read.changes(events), CHANGES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -279,5 +290,6 @@ def audit_log(request: HttpRequest, org: int) -> HttpResponse:
             "page": page,
             "people": people or [],
             "query": query.urlencode(),
+            "export_query": exports.page_query(request),
         },
     )
