@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "motiva.demo",
     "motiva.web",
     "motiva.idempotency",
+    "motiva.imports",
 ]
 
 MIDDLEWARE = [

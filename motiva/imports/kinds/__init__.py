@@ -1,0 +1,1 @@
+"""Importers of each kind: E imports every module here so they register."""
