@@ -180,4 +180,47 @@ def audit_table(entry_pages: Iterable[list[dict[str, Any]]]) -> Table:
     return Table(columns, generate())
 
 
-__all__ = ["audit_table", "export_format", "fact_grid_table", "page_query", "people_table", "team_table"]
+def card_lines_table(lines: Iterable[dict[str, Any]]) -> Table:
+    """An employee card's lines as the card page shows them (motiva.web.people._lines_with_plans): no pay."""
+    columns = [
+        Column("indicator", _("Indicator"), width=36),
+        Column("scale", _("Scale"), width=20),
+        Column("level", _("Level"), width=14),
+        Column("weight", _("Weight, %"), "percent"),
+        Column("plan", _("Plan"), "number"),
+        Column("fact", _("Fact"), "number"),
+        Column("score", _("Score, %"), "percent"),
+        Column("multiplier", _("Multiplier"), "number"),
+        Column("contribution", _("Contribution, %"), "percent"),
+        Column("paid_elsewhere", _("Paid with another period"), width=24),
+    ]
+
+    def generate() -> Iterator[Sequence[Any]]:
+        for row in lines:
+            line = row["line"]
+            elsewhere = row.get("paid_elsewhere")
+            yield [
+                row.get("title") or str(line),
+                line.scale.name if line.scale_id else "",
+                line.get_level_display(),
+                line.weight,
+                row.get("target"),
+                row.get("fact"),
+                None if row.get("multiplier") else row.get("score"),
+                row.get("multiplier"),
+                None if elsewhere else row.get("weighted"),
+                str(elsewhere) if elsewhere else "",
+            ]
+
+    return Table(columns, generate())
+
+
+__all__ = [
+    "audit_table",
+    "card_lines_table",
+    "export_format",
+    "fact_grid_table",
+    "page_query",
+    "people_table",
+    "team_table",
+]

@@ -90,7 +90,8 @@ def my_card(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer
     if viewer.employee is None:
         return render(request, "web/no_card.html", status=404)
-    return redirect("employee_card", org=viewer.employee.organization_id, pk=viewer.employee.pk)
+    target = reverse("employee_card", args=[viewer.employee.organization_id, viewer.employee.pk])
+    return redirect(target + (f"?{request.GET.urlencode()}" if request.GET else ""))  # ?period, ?format kept
 
 
 @viewer_required
@@ -100,6 +101,9 @@ def employee_card(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     employee = access.employee_or_404(viewer, pk)
     if employee.organization_id != organization.pk:
         raise Http404
+    fmt = exports.export_format(request)  # ?format=xlsx|csv: the card's lines as a download
+    if isinstance(fmt, HttpResponse):
+        return fmt
     card = current_card(employee, request.GET.get("period"), request)
     show_pay = access.can_see_pay(viewer, employee)
     language = get_language() or "ru"
@@ -165,6 +169,11 @@ def employee_card(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     context["today"] = timezone.localdate()
     if not show_pay and context.get("explained"):
         context["explained"] = _without_pay(context["explained"])
+    if fmt is not None:
+        period = context.get("period")
+        name = f"motiva-card-{employee.personnel_number}" + (f"-{period.start:%Y-%m}" if period else "")
+        return download(request, exports.card_lines_table(context.get("lines", [])), fmt, name, _("Card"))
+    context["export_query"] = f"period={context['period'].pk}" if context.get("period") else ""
     return render(request, "web/employee_card.html", context)
 
 
