@@ -514,7 +514,7 @@ def _csv_rows(source: SourceFile, max_rows: int) -> Iterator[SheetRow]:
                 number = line
                 line = reader.line_num + 1
                 cells = [cell.strip() for cell in raw]
-                if not cells[-1]:
+                if not cells or not cells[-1]:
                     while cells and not cells[-1]:
                         cells.pop()
                     if not cells:
