@@ -125,11 +125,13 @@ def _csv_value(kind: str, value: Any, decimal: str) -> str:
     if value is None or value == "":
         return ""
     if kind in ("number", "money", "percent"):
-        if kind == "money":
-            return _plain_decimal(Decimal(str(value)).quantize(Decimal("0.01")), trim=False).replace(
-                ".", decimal
-            )
-        return _plain_decimal(value).replace(".", decimal)
+        try:
+            if kind == "money":
+                value = Decimal(str(value)).quantize(Decimal("0.01"))
+                return _plain_decimal(value, trim=False).replace(".", decimal)
+            return _plain_decimal(value).replace(".", decimal)
+        except (ArithmeticError, ValueError, TypeError):  # not a number after all: kept, as text
+            return csv_text(value)
     if kind == "date":
         if isinstance(value, dt.datetime):
             value = _local(value).date()
@@ -306,7 +308,10 @@ def _cell(ref: str, kind: str, value: Any) -> str:
     if kind == "text":
         return _text_cell(ref, value, 3)
     if kind in ("number", "money", "percent"):
-        return f'<c r="{ref}" s="{_STYLE[kind]}"><v>{_plain_decimal(value)}</v></c>'
+        try:
+            return f'<c r="{ref}" s="{_STYLE[kind]}"><v>{_plain_decimal(value)}</v></c>'
+        except (ArithmeticError, ValueError, TypeError):  # not a number after all: kept, as text
+            return _text_cell(ref, value, 3)
     if kind == "date" and isinstance(value, dt.datetime):
         value = _local(value).date()
     if kind == "datetime" and not isinstance(value, dt.datetime):

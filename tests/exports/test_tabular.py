@@ -217,3 +217,10 @@ def test_requested_format(rf):
     for bad in ({"format": "pdf"}, {"format": ""}, {}):
         with pytest.raises(BadFormat):
             requested_format(rf.get("/x", bad))
+
+
+def test_a_value_that_is_no_number_in_a_number_column_is_kept_as_text():
+    columns = [Column("n", "N", "number"), Column("m", "M", "money")]
+    sheet = sheet_of(render_xlsx(table([("—", "=1")], columns), "S"))
+    assert sheet["A2"].value == "—" and sheet["B2"].data_type == "s"
+    assert csv_lines(render_csv(table([("—", "=1")], columns)))[1] == "—;'=1"
