@@ -60,6 +60,22 @@ class SheetRow:
     cells: tuple[str, ...]  # every cell as text, stripped
 
 
+_new_object = object.__new__
+_set_sheet = (
+    SheetRow.sheet.__set__
+)  # the slots' own setters: a frozen dataclass's __init__ costs 3 times more
+_set_number = SheetRow.number.__set__
+_set_cells = SheetRow.cells.__set__
+
+
+def _row(sheet: str, number: int, cells: tuple[str, ...]) -> SheetRow:
+    row = _new_object(SheetRow)
+    _set_sheet(row, sheet)
+    _set_number(row, number)
+    _set_cells(row, cells)
+    return row
+
+
 # ---------------------------------------------------------------------------------------------- places
 
 
@@ -534,7 +550,7 @@ def _csv_rows(source: SourceFile, max_rows: int) -> Iterator[SheetRow]:
                             f"the row has more values ({len(cells)}) than the header has columns ({width}): check"
                             " the separators and quotes.",
                         )
-                yield SheetRow("", number, tuple(cells))
+                yield _row("", number, tuple(cells))
         except csv.Error:
             raise _refuse_at(
                 "file_csv_broken",
@@ -959,7 +975,7 @@ class _FastSheetReader:
                                 "a value in a column without a header: add the header or remove the value.",
                             )
                         width = len(cells)
-                    yield SheetRow(title, number, tuple(cells))
+                    yield _row(title, number, tuple(cells))
                 if not chunk:
                     break
 
