@@ -13,9 +13,11 @@ from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from motiva.core import access
 from motiva.core.errors import InvalidInput, problem
@@ -272,3 +274,20 @@ class ErrorsSerializer(serializers.Serializer):
 def error_responses(*codes: int) -> dict[int, Any]:
     """The refusals an endpoint documents (besides the signed-out and rate-limit ones every one has)."""
     return dict.fromkeys(sorted({401, 403, 429, *codes}), ErrorsSerializer)
+
+
+class Pages(PageNumberPagination):
+    """Used only while the site configures no paginator of its own (REST_FRAMEWORK's
+    DEFAULT_PAGINATION_CLASS, set by motiva.api): `?page=`, `?page_size=` up to 500."""
+
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class Paged:
+    """A view whose lists are always paginated: the site's paginator, else `Pages`."""
+
+    @property
+    def pagination_class(self) -> Any:
+        return api_settings.DEFAULT_PAGINATION_CLASS or Pages

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from motiva.api.endpoints.common import (
+    Paged,
     employees_q,
     error_responses,
     filtered,
@@ -40,7 +41,7 @@ from motiva.periods.models import Period
 MONEY = {"max_digits": 20, "decimal_places": 2, "allow_null": True}
 
 
-class ListEndpoint(GenericAPIView):
+class ListEndpoint(Paged, GenericAPIView):
     """A paginated list with listed filters and orderings; `rows(page)` turns one page into dicts."""
 
     filters: dict[str, tuple[str, str]] = {}

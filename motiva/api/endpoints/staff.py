@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from motiva.api.endpoints.common import (
     DecimalJSONParser,
     NumberField,
+    Paged,
     error_responses,
     filtered,
     read_object,
@@ -69,7 +70,7 @@ ABSENCE_FILTERS = {
 ABSENCE_ORDERING = {"id": "pk", "start_date": "start_date"}
 
 
-class PersonAbsences(GenericAPIView):
+class PersonAbsences(Paged, GenericAPIView):
     serializer_class = AbsenceSerializer
     parser_classes = [DecimalJSONParser]
 
@@ -151,7 +152,7 @@ TIMESHEET_FILTERS = {"personnel_number": ("text", "employee__personnel_number")}
 TIMESHEET_ORDERING = {"id": "pk", "personnel_number": "employee__personnel_number"}
 
 
-class PeriodTimesheets(GenericAPIView):
+class PeriodTimesheets(Paged, GenericAPIView):
     serializer_class = TimesheetSerializer
     parser_classes = [DecimalJSONParser]
 
