@@ -1064,7 +1064,16 @@ class _SheetReader:
         out: list[SheetRow] = []
         cells: dict[int, str] = {}
         columns: dict[str, int] = {}
-        st = {"row": 0, "col": -1, "type": "n", "style": None, "text": None, "inline": False, "count": 0}
+        st = {
+            "row": 0,
+            "col": -1,
+            "type": "n",
+            "style": None,
+            "text": None,
+            "inline": False,
+            "count": 0,
+            "on": False,
+        }
         ns = ""
         width = [0]
         refuse = self._refuse
@@ -1086,6 +1095,7 @@ class _SheetReader:
                 st["text"] = None
             elif name == V:
                 st["text"] = ""
+                st["on"] = True
             elif name == ROW:
                 ref = attrs.get("r")
                 st["row"] = int(ref) if ref is not None else st["row"] + 1
@@ -1103,7 +1113,7 @@ class _SheetReader:
                 st["inline"] = True
                 st["text"] = ""
             elif name == T:
-                pass
+                st["on"] = st["inline"]
             elif ns == "":
                 space = name.rpartition("}")[0]
                 if space in _MAIN_NAMESPACES:
@@ -1113,7 +1123,7 @@ class _SheetReader:
         C = V = ROW = F = IS = T = "\x00"
 
         def data(text: str) -> None:
-            if st["text"] is not None:
+            if st["on"]:
                 st["text"] += text
 
         def end(name: str) -> None:
@@ -1183,6 +1193,8 @@ class _SheetReader:
                     row = tuple(cells.get(index, "") for index in range(last + 1))
                 out.append(SheetRow(title, st["row"], row))
                 cells.clear()
+            elif name in (V, T):
+                st["on"] = False
             elif name == IS:
                 st["inline"] = False
 

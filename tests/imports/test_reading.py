@@ -299,7 +299,7 @@ def test_xlsx_slow_path_reads_unusual_but_valid_xml(tmp_path):
     """Prefixes, comments, attribute order and spacing the fast path does not take."""
     sheet = (
         '<?xml version="1.0" encoding="UTF-8"?><x:worksheet xmlns:x="' + MAIN + '"><!-- made by a script -->'
-        '<x:sheetData><x:row r="1"><x:c t="inlineStr" r="A1"><x:is><x:r><x:t>a</x:t></x:r><x:r><x:t>b</x:t>'
+        '<x:sheetData><x:row r="1"><x:c t="inlineStr" r="A1"><x:is>\n <x:r><x:t>a</x:t></x:r>\n <x:r><x:t>b</x:t>'
         '</x:r></x:is></x:c><x:c r="B1" t="s" ><x:v>0</x:v></x:c></x:row>'
         '<x:row r="2"><x:c r="A2">\n <x:v>0.250</x:v>\n</x:c><x:c r="B2" t="inlineStr"><x:is><x:t>&amp;&#1071;'
         "</x:t></x:is></x:c></x:row></x:sheetData></x:worksheet>"
