@@ -207,7 +207,37 @@ def cases(cast):
             None,
         )
     )
-    del company
+    from motiva.imports.models import ImportJob
+
+    for uploader in ("hr", "boss"):
+        job = ImportJob.objects.create(
+            organization=company,
+            kind="facts",
+            period=period,
+            original_name=f"{uploader}.csv",
+            sha256="0" * 64,
+            created_by=cast["users"][uploader],
+            counts={"created": 3},
+        )
+        expect = lambda user, u=uploader: 200 if user in ("hr", u) else 404  # noqa: E731
+        found.append(("api:import_job", "get", f"/api/v1/imports/{job.pk}/", None, expect, None))
+    other_job = ImportJob.objects.create(
+        organization=cast["other"],
+        kind="facts",
+        original_name="other.csv",
+        sha256="1" * 64,
+        created_by=cast["users"]["admin"],
+    )
+    found.append(
+        (
+            "api:import_job",
+            "get",
+            f"/api/v1/imports/{other_job.pk}/",
+            None,
+            lambda u: 200 if u == "admin" else 404,
+            None,
+        )
+    )
     return found
 
 

@@ -189,3 +189,33 @@ def test_a_retry_with_the_idempotency_key_creates_nothing_twice(cast):
     assert other.status_code == 422
     assert fact(cast, "carl").value == Decimal(125)
     assert post(hr, values_url(cast), body).json() == {"created": 0, "changed": 0, "same": 1}
+
+
+def test_an_import_jobs_status_for_its_uploader_and_hr(cast):
+    from motiva.imports.models import ImportJob
+
+    job = ImportJob.objects.create(
+        organization=cast["company"],
+        kind="facts",
+        period=cast["period"],
+        original_name="facts.csv",
+        sha256="a" * 64,
+        status="previewing",
+        done=5,
+        total=20,
+        counts={"create": 4, "change": 1},
+        problems=[{"field": "Строка 3, столбец C", "ru": "не число", "en": "not a number"}],
+        created_by=cast["users"]["boss"],
+    )
+    url = f"/api/v1/imports/{job.pk}/"
+    for name in ("boss", "hr"):
+        answer = client_of(cast, name).get(url)
+        assert answer.status_code == 200
+        data = answer.json()
+        assert (data["status"], data["done"], data["total"], data["percent"]) == ("previewing", 5, 20, 25)
+        assert data["counts"] == {"create": 4, "change": 1}
+        assert data["problems"][0]["field"] == "Строка 3, столбец C"
+        assert data["file_name"] == "facts.csv" and data["period"] == cast["period"].pk
+    for name in ("anna", "boss2", "auditor", "fin", "outsider"):
+        assert client_of(cast, name).get(url).status_code == 404
+    assert client_of(cast, "hr").get(f"/api/v1/imports/{job.pk + 1000}/").status_code == 404

@@ -67,7 +67,7 @@ class ListEndpoint(Paged, GenericAPIView):
 
 def listed(serializer: type, filters: dict[str, tuple[str, str]], ordering: dict[str, str], what: str) -> Any:
     return extend_schema(
-        responses={200: serializer(many=True), **error_responses(400)},
+        responses={200: serializer(many=True), **error_responses(400, 404)},
         parameters=schema_parameters(filters, ordering),
         description=what,
     )

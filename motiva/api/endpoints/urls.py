@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from motiva.api.endpoints import reads, staff, values
+from motiva.api.endpoints import imports, reads, staff, values
 
 urlpatterns = [
     path("units/", reads.UnitList.as_view(), name="units"),
@@ -26,4 +26,5 @@ urlpatterns = [
     path("runs/<int:pk>/", reads.RunDetail.as_view(), name="run"),
     path("results/", reads.ResultList.as_view(), name="results"),
     path("results/<int:pk>/", reads.ResultDetail.as_view(), name="result"),
+    path("imports/<int:pk>/", imports.ImportJobDetail.as_view(), name="import_job"),
 ]
