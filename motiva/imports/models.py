@@ -14,7 +14,7 @@ from motiva.core.models import Organization
 
 def private_storage() -> AtomicFileSystemStorage:
     """Uploaded import files live outside MEDIA_ROOT: never served by the web server."""
-    root = getattr(settings, "IMPORTS_ROOT", None) or Path(settings.BASE_DIR) / "private"
+    root = getattr(settings, "IMPORTS_ROOT", None) or Path(settings.BASE_DIR) / ".motiva" / "imports"
     return AtomicFileSystemStorage(location=str(root))
 
 

@@ -132,7 +132,7 @@ def _headers(source: reading.SourceFile) -> list[str]:
 def job_headers(job: ImportJob) -> list[str]:
     try:
         return _headers(_source(job))
-    except reading.FileRefused:
+    except (reading.FileRefused, OSError, ValueError):
         return []
 
 

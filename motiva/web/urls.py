@@ -45,6 +45,7 @@ urlpatterns = [
     path("o/<int:org>/runs/<int:pk>/export.xlsx", runs.run_export, name="run_export"),
     # Each area of the site keeps its own pages' URLs.
     path("", include("motiva.web.urls_staff")),
+    path("", include("motiva.web.urls_imports")),
     path("", include("motiva.web.urls_paycfg")),
     path("", include("motiva.web.urls_cardversions")),
     path("", include("motiva.web.urls_factsui")),

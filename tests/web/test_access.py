@@ -33,6 +33,9 @@ PAY = {
     "carl": Decimal("15199.92"),
 }
 PAGES_WITH_ORG = {
+    "imports",
+    "import_template",
+    "import_job",
     "team",
     "org_tree",
     "indicators",
@@ -147,6 +150,10 @@ def expected_status(user: str, name: str, target: str) -> int:
         return 200 if user in ("hr", "admin") else 404  # those who decide roles (HR also salaries)
     if name.startswith("paycfg_"):
         return 200 if user in ("hr", "admin") else 404  # those who configure scales and schemes
+    if name in ("imports", "import_template"):
+        return 200 if user == "hr" or user in MANAGES else 404  # HR imports all; a manager facts
+    if name == "import_job":
+        return 200 if user == "hr" else 404  # HR's job: HR and its author (test_import_pages.py)
     raise AssertionError(f"no expectation for {name}")
 
 
@@ -313,6 +320,24 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
         reverse("staff_position", args=[company, cast["people"]["outsider"].assignments.get().position_id]),
         reverse("staff_unit", args=[company, cast["people"]["outsider"].assignments.get().unit_id]),
         reverse("staff_unit_absences", args=[company, cast["people"]["outsider"].assignments.get().unit_id]),
+    ]
+    from motiva.imports.models import ImportJob
+
+    job = ImportJob.objects.create(
+        organization=cast["company"],
+        kind="facts",
+        period=cast["period"],
+        file="imports/missing.csv",
+        original_name="facts.csv",
+        sha256="0" * 64,
+        created_by=cast["users"]["hr"],
+    )
+    urls += [
+        ("imports", "", reverse("imports", args=[company])),
+        ("import_template", "", reverse("import_template", args=[company, "facts"]) + "?format=xlsx"),
+        ("import_template", "", reverse("import_template", args=[company, "facts"]) + "?format=csv"),
+        ("import_job", "", reverse("import_job", args=[company, job.pk])),
+        ("import_job", "", reverse("import_job", args=[company, job.pk]) + "?part=progress"),
     ]
     urls += [("smuggled", "", url) for url in smuggled]
     return urls
