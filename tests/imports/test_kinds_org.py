@@ -111,3 +111,44 @@ def test_units_head_and_other_organization_unit(cast):
     # "X" is a unit of another organization: an unknown parent here
     job = run(cast, "units", "Код;Название;Код вышестоящего\nQ1;Один;X\n")
     assert job.status == JobStatus.FAILED and not Unit.objects.filter(code="Q1").exists()
+
+
+POSITIONS = (
+    "Код подразделения;Должность;Код грейда;Категория;Руководит подразделением;Норма часов задач\n"
+    "S;Менеджер;G3;lead specialist;нет;120\n"
+    "V;Стажёр;;рабочий;;\n"
+)
+
+
+def test_positions_create_change_same(cast):
+    from motiva.org.models import Position
+
+    job = run(cast, "positions", POSITIONS, apply=False)
+    assert job.problems == [] and job.counts["create"] == 1 and job.counts["change"] == 1
+    change = next(s for s in job.preview if s["outcome"] == "change")
+    assert ["Норма часов задач", "100", "120"] in change["changes"]
+    job = run(cast, "positions", POSITIONS)
+    assert job.status == JobStatus.APPLIED
+    seller = Position.objects.get(organization=cast["company"], unit__code="S", title="Менеджер")
+    assert seller.category == "lead_specialist" and seller.monthly_task_hours == 120
+    trainee = Position.objects.get(organization=cast["company"], unit__code="V", title="Стажёр")
+    assert trainee.category == "worker" and trainee.grade is None and trainee.monthly_task_hours == 100
+    assert run(cast, "positions", POSITIONS).status == JobStatus.NOTHING_TO_DO
+
+
+def test_positions_refusals(cast):
+    text = (
+        "Unit code;Title;Grade code;Category;Heads the unit;Monthly task hours\n"
+        "X;Чужак;;;;\n"
+        "S;Новый;G99;;;\n"
+        "S;Новый2;;астронавт;;\n"
+        "S;Новый3;;;может быть;\n"
+        "S;Новый4;;;;800\n"
+        "S;Новый5;;;;\n"
+        "S;Новый5;;;;\n"
+    )
+    job = run(cast, "positions", text)
+    found = fields(job)
+    for expected in (("unit", 2), ("grade", 3), ("category", 4), ("is_head", 5), ("monthly_task_hours", 6)):
+        assert expected in found
+    assert ("title", 8) in found
