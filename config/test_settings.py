@@ -30,3 +30,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"motiva-test-{os.getpid()}.sqlite3")
     }
+
+# The API's rate limits stay out of the suite's way (tests/api/test_api_base.py sets a low one to see 429).
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {"user": "100000/minute", "anon": "100000/minute"},
+}

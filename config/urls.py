@@ -17,6 +17,8 @@ urlpatterns = [
     # OpenID Connect sign-in (motiva.core.sso): 404 unless OIDC_RP_CLIENT_ID is set.
     path("oidc/authenticate/", sso.oidc_authenticate, name="oidc_authentication_init"),
     path("oidc/callback/", sso.oidc_callback, name="oidc_authentication_callback"),
+    path("api/", include("motiva.api.urls")),
+    path("", include("motiva.api.urls_web")),
     path("", include("motiva.web.urls")),
     path("", include("motiva.worktime.urls")),
 ]
