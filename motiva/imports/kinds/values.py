@@ -296,7 +296,8 @@ class _Values(Importer):
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute(
-                    f"CREATE TEMP TABLE IF NOT EXISTS import_values (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP"
+                    "CREATE TEMP TABLE IF NOT EXISTS import_values ON COMMIT DROP AS "  # noqa: S608
+                    f"SELECT {columns} FROM {table} WITH NO DATA"
                 )
                 cursor.execute("TRUNCATE import_values")
                 buffer = io.StringIO()
