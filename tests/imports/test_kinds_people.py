@@ -73,3 +73,26 @@ def test_absences_of_another_organization_person_and_access(cast):
     for user in ("anna", "boss", "outsider"):
         with pytest.raises(InvalidInput):
             run(cast, "absences", ABSENCES, user=user)
+
+
+def test_timesheets_create_change_same_and_refusals(cast):
+    from decimal import Decimal as D
+
+    from motiva.worktime.models import Timesheet
+
+    period = cast["period"]
+    text = "Табельный номер;Отработано часов\n7;164,5\n8;160\n"
+    job = run(cast, "timesheets", text, period=period)
+    assert job.status == JobStatus.APPLIED, job.problems
+    assert Timesheet.objects.get(period=period, employee=cast["people"]["anna"]).hours == D("164.5")
+    job = run(cast, "timesheets", "Personnel number;Hours worked\n7;170\n8;160\n", period=period, apply=False)
+    assert job.counts["change"] == 1 and job.counts["same"] == 1
+    assert job.preview[0]["changes"] == [["Часы", "164.5", "170"]]
+    bad = run(cast, "timesheets", "Табельный номер;Часы\n999;1\n7;-1\n8;абв\n9;1\n9;2\n", period=period)
+    assert fields(bad) == [
+        ("personnel_number", 2),
+        ("hours", 3),
+        ("hours", 4),
+        ("personnel_number", 6),
+    ]
+    assert Timesheet.objects.filter(period=period).count() == 2
