@@ -3,9 +3,8 @@
 A parent may be named before or after its child in the same file: apply_batch creates every new unit
 (under its parent when that parent already exists), and finish() (still inside the import's transaction)
 hangs the rest under parents created later in the file through unit_update, which refuses cycles. A parent
-code that neither exists nor appears in the file is refused at check() once the row naming it is read and
-no earlier row created it — unless a later row does, which finish() settles; a code never created fails the
-whole import there (nothing is written).
+code that is neither in the organization nor anywhere in the file fails the whole import there (nothing is
+written); the preview cannot see it, because the framework's preview does not call finish().
 """
 
 from __future__ import annotations
