@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db import connection
 from django.utils import timezone
@@ -24,6 +25,8 @@ from motiva.org.models import Employee, Unit
 from motiva.periods.guards import ensure_open
 from motiva.periods.models import IndicatorValue, Scope, ValueKind, ValueSource
 from motiva.periods.services import value_problems
+
+MEMO_LIMIT = 100_000  # the checks of one (indicator, value, level, scope) are remembered
 
 SCOPE_WORDS = {
     "company": Scope.COMPANY,
@@ -145,6 +148,8 @@ class _Values(Importer):
         for indicator_id, key, value, level in rows.iterator(chunk_size=20000):
             self.existing[(indicator_id, key)] = (value, level)
         self.seen: set[tuple[int, str]] = set()
+        self.memo: dict = {}
+        self.stand_in = SimpleNamespace(organization_id=org_id)
         self.now = timezone.now()
         self.written = 0
 
@@ -234,13 +239,20 @@ class _Values(Importer):
                 )
             ]
         level = values["level_code"]
-        indicator = self.indicator_objs[indicator_id]
-        # value_problems reads only the indicator's kind and the objects' organizations: pass stand-ins.
-        unit = Unit(pk=unit_id, organization_id=self.organization.pk) if unit_id else None
-        employee = Employee(pk=employee_id, organization_id=self.organization.pk) if employee_id else None
-        found_problems = value_problems(indicator, self.value_kind, value, level, scope, unit, employee)
+        memo_key = (indicator_id, value, level, scope)
+        found_problems = self.memo.get(memo_key)
+        if found_problems is None:
+            # value_problems reads only the indicator's kind and the objects' organization: stand-ins
+            # of this organization (the dicts above hold only its units and people).
+            indicator = self.indicator_objs[indicator_id]
+            unit = self.stand_in if unit_id else None
+            employee = self.stand_in if employee_id else None
+            found_problems = value_problems(indicator, self.value_kind, value, level, scope, unit, employee)
+            if len(self.memo) > MEMO_LIMIT:
+                self.memo.clear()
+            self.memo[memo_key] = found_problems
         if found_problems:
-            return found_problems
+            return list(found_problems)
         key = IndicatorValue.make_scope_key(scope, unit_id, employee_id)
         natural = (indicator_id, key)
         if natural in self.seen:
