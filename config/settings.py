@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "motiva.web",
     "motiva.idempotency",
     "motiva.imports",
+    "motiva.payroll",
 ]
 
 MIDDLEWARE = [
