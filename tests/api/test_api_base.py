@@ -138,3 +138,14 @@ def test_docs_page_has_no_inline_script(cast, client):
         assert "src=" in tag
     assert not re.search(r"<script(?![^>]*src=)[^>]*>\s*\S", html)
     assert " onclick=" not in html and " onload=" not in html
+
+
+def test_a_user_who_needs_a_second_factor_issues_keys_only_from_a_verified_session(cast, client, monkeypatch):
+    from motiva.web import otp
+
+    client.force_login(cast["users"]["hr"])  # HR is in MOTIVA_OTP_ROLES
+    monkeypatch.setattr(otp, "is_verified", lambda user: False)  # a session not verified by the second factor
+    # the site sends an unverified session to the second factor first (the page checks it again itself)
+    assert client.get("/account/api-keys/").status_code == 302
+    assert client.post("/account/api-keys/", {"name": "x", "days": "30"}).status_code in (302, 403)
+    assert not ApiToken.objects.exists()
