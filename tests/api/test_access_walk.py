@@ -17,7 +17,7 @@ from motiva.kpi.models import Card
 from tests.base import SALARIES
 from tests.web.test_access import COMPANY_READERS, MANAGES, PAY, may_open_card, may_see_pay, money_of
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.api.g_urls")]
+pytestmark = pytest.mark.django_db
 
 CAST = ["gd", "hr", "fin", "auditor", "admin", "boss", "boss2", "anna", "boris", "carl", "outsider", None]
 COMPANY = {"gd", "hr", "fin", "auditor", "admin", "boss", "boss2", "anna", "boris", "carl"}

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from motiva.calc.models import EmployeeResult
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.api.g_urls")]
+pytestmark = pytest.mark.django_db
 
 
 def client_of(cast, name):

@@ -13,7 +13,7 @@ from motiva.org.models import Absence
 from motiva.periods.models import IndicatorValue, Period, PeriodStatus
 from motiva.worktime.models import Timesheet
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.api.g_urls")]
+pytestmark = pytest.mark.django_db
 
 
 def client_of(cast, name):
