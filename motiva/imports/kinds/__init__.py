@@ -1,3 +1,11 @@
 """Importers of each kind: E imports every module here so they register."""
 
-from motiva.imports.kinds import absences, grades, positions, timesheets, units, values  # noqa: F401
+from motiva.imports.kinds import (  # noqa: F401
+    absences,
+    employees,
+    grades,
+    positions,
+    timesheets,
+    units,
+    values,
+)
