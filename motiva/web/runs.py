@@ -19,6 +19,7 @@ from motiva.core import access
 from motiva.core.files import DiskFull
 from motiva.exports import tabular
 from motiva.exports.runs import result_table
+from motiva.payroll import selectors as payroll_selectors
 from motiva.web.decorators import viewer_required
 from motiva.web.forms import parse_number
 
@@ -161,6 +162,7 @@ def run_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             },
             "distribution": distribution,
             "active": run.status in (RunStatus.PENDING, RunStatus.RUNNING),
+            "payroll_visible": payroll_selectors.can_read(viewer, organization.pk),
             **_approval_state(run),
         },
     )

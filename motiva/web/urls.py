@@ -52,4 +52,5 @@ urlpatterns = [
     path("", include("motiva.web.urls_reading")),
     path("", include("motiva.web.urls_otp")),
     path("", include("motiva.web.urls_dualcontrol")),
+    path("", include("motiva.web.urls_payroll")),
 ]
