@@ -78,6 +78,10 @@ PAGES_WITH_ORG = {
     "paycfg_scheme_new",
     "paycfg_scheme_edit",
     "change_requests",  # dualcontrol: changes awaiting a second person
+    # payroll: the hand-off to 1C:ZUP (tests/payroll/test_pages.py)
+    "payroll_run",
+    "payroll_download",
+    "payroll_mappings",
 }
 
 
@@ -152,6 +156,10 @@ def expected_status(user: str, name: str, target: str) -> int:
         return 200 if user in ("hr", "admin") else 404  # those who configure scales and schemes
     if name in ("imports", "import_template"):
         return 200 if user == "hr" or user in MANAGES else 404  # HR imports all; a manager facts
+    if name in ("payroll_run", "payroll_mappings"):
+        return 200 if user in PAY_READERS else 404  # finance, HR, the director: it names everyone's pay
+    if name == "payroll_download":
+        return 409 if user in PAY_READERS else 404  # the cast's run is not approved: nothing handed over
     if name == "import_job":
         return 200 if user == "hr" else 404  # HR's job: HR and its author (test_import_pages.py)
     raise AssertionError(f"no expectation for {name}")
@@ -342,6 +350,16 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
         ("import_template", "", reverse("import_template", args=[company, "facts"]) + "?format=csv"),
         ("import_job", "", reverse("import_job", args=[company, job.pk])),
         ("import_job", "", reverse("import_job", args=[company, job.pk]) + "?part=progress"),
+    ]
+    urls += [
+        ("payroll_run", "", reverse("payroll_run", args=[company, cast["run"].pk])),
+        (
+            "payroll_download",
+            "",
+            reverse("payroll_download", args=[company, cast["run"].pk]) + "?layout=generic&format=csv",
+        ),
+        ("payroll_mappings", "", reverse("payroll_mappings", args=[company])),
+        ("smuggled", "", reverse("payroll_run", args=[company, cast["other_run"].pk])),
     ]
     urls += [("smuggled", "", url) for url in smuggled]
     return urls
