@@ -152,3 +152,15 @@ def test_positions_refusals(cast):
     for expected in (("unit", 2), ("grade", 3), ("category", 4), ("is_head", 5), ("monthly_task_hours", 6)):
         assert expected in found
     assert ("title", 8) in found
+
+
+def test_positions_empty_cells_leave_an_existing_position_unchanged(cast):
+    from motiva.org.models import Position
+
+    # «Начальник отдела» is a manager heading the unit with 100 task hours; only the hours change here
+    run(cast, "positions", "Код подразделения;Должность;Норма часов задач\nS;Начальник отдела;90\n")
+    text = "Код подразделения;Должность;Код грейда;Категория;Руководит подразделением;Норма часов задач\n"
+    job = run(cast, "positions", text + "S;Начальник отдела;G3;;;\n")
+    assert job.status == JobStatus.NOTHING_TO_DO and job.counts["same"] == 1
+    head = Position.objects.get(organization=cast["company"], unit__code="S", title="Начальник отдела")
+    assert head.category == "manager" and head.is_head and head.monthly_task_hours == 90

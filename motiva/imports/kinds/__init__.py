@@ -4,6 +4,7 @@ from motiva.imports.kinds import (  # noqa: F401
     absences,
     employees,
     grades,
+    indicators,
     positions,
     timesheets,
     units,

@@ -41,9 +41,10 @@ FIELDS = [
         "Category",
         "Категория",
         example="специалист",
-        help_en="worker, specialist, lead specialist, manager, director or sales (empty: specialist)",
+        help_en="worker, specialist, lead specialist, manager, director or sales (empty: specialist for a new "
+        "position, unchanged for an existing one)",
         help_ru="рабочий, специалист, ведущий специалист, руководитель, директор или продажи "
-        "(пусто — специалист)",
+        "(пусто — специалист для новой должности, без изменений для существующей)",
     ),
     Field(
         "is_head",
@@ -51,8 +52,8 @@ FIELDS = [
         "Руководит подразделением",
         aliases=("head", "руководитель"),
         example="нет",
-        help_en="yes or no (empty: no)",
-        help_ru="да или нет (пусто — нет)",
+        help_en="yes or no (empty: no for a new position, unchanged for an existing one)",
+        help_ru="да или нет (пусто — нет для новой, без изменений для существующей)",
     ),
     Field(
         "monthly_task_hours",
@@ -60,8 +61,8 @@ FIELDS = [
         "Норма часов задач",
         aliases=("task hours", "часы задач"),
         example="100",
-        help_en="A whole number 0–744 (empty: 100)",
-        help_ru="Целое 0–744 (пусто — 100)",
+        help_en="A whole number 0–744 (empty: 100 for a new position, unchanged for an existing one)",
+        help_ru="Целое 0–744 (пусто — 100 для новой, без изменений для существующей)",
     ),
 ]
 LABELS = {
@@ -162,6 +163,11 @@ class PositionsImporter(Importer):
         }
         label = f"{title} ({unit.name})"
         old = self.existing.get((unit_code, title))
+        if old is not None:
+            # an empty cell of an existing position leaves that value as it is (the defaults are for new ones)
+            for key in ("category", "is_head", "monthly_task_hours"):
+                if not values.get(key, "").strip():
+                    del new[key]
         if old is None:
             changes = [("Должность", "", title)] + [(LABELS[k], "", self._show(k, v)) for k, v in new.items()]
             return Planned("create", label, changes, ("create", unit.pk, title, new))
