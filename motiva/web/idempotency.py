@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -95,10 +96,70 @@ def fingerprint(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
-def _message(status: int, text: str) -> HttpResponse:
-    response = HttpResponse(f"<p>{escape(text)}</p>", status=status, content_type="text/html; charset=utf-8")
+# A refusal of the layer: (HTTP status, reason) -> the answer. The reasons: "key_malformed" (400),
+# "key_reused" (422: the key came with another request), "in_progress" (409: the first request still
+# runs), "not_kept" (409: done, but its answer was too large to keep). The site answers with a short
+# page (html_refusal); the API with its structured errors (motiva.api.idempotency).
+Refuse = Callable[[int, str], HttpResponse]
+
+
+def refusal_text(reason: str) -> str:
+    texts = {
+        "key_malformed": _(
+            "The idempotency key must be 8 to 100 letters, digits or - _ . : ; nothing was done."
+        ),
+        "key_reused": _("This idempotency key was already used for another request; nothing was done."),
+        "in_progress": _("The same request is still being processed; wait a moment and open the page again."),
+        "not_kept": _("This request was already processed. Open the page again to see the result."),
+    }
+    return texts[reason]
+
+
+def html_refusal(status: int, reason: str) -> HttpResponse:
+    response = HttpResponse(
+        f"<p>{escape(refusal_text(reason))}</p>", status=status, content_type="text/html; charset=utf-8"
+    )
     response[REPLAY_HEADER] = "true"
     return response
+
+
+def guarded(
+    request: HttpRequest, user: Any, respond: Callable[[], HttpResponse], refuse: Refuse = html_refusal
+) -> HttpResponse:
+    """Answer `request` of the authenticated `user` with `respond()` at most once per key (see the
+    module's docstring): a request without a key just gets `respond()`. Used by the middleware for the
+    site's pages, and by views that authenticate the caller themselves (the API's Bearer keys), which
+    mark themselves `idempotent_in_view = True` so the middleware leaves them to it."""
+    key = request_key(request)
+    if key is None:
+        return respond()
+    if not KEY_PATTERN.fullmatch(key):
+        return refuse(400, "key_malformed")
+    path = request.path[:500]
+    digest = fingerprint(request)
+    record = _claim(user, path, key, digest)
+    if record is None:  # ours: do the work
+        return _run(respond, user, path, key)
+    record = _wait(record)
+    if record.fingerprint != digest:
+        return refuse(422, "key_reused")
+    if record.state != IdempotencyState.DONE:
+        return refuse(409, "in_progress")
+    return _replay(record, refuse)
+
+
+def guards_itself(request: HttpRequest) -> bool:
+    """Whether the view of this request runs `guarded` itself (after its own authentication)."""
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    view = match.func
+    return bool(
+        getattr(view, "idempotent_in_view", False)
+        or getattr(getattr(view, "cls", None), "idempotent_in_view", False)
+        or getattr(getattr(view, "view_class", None), "idempotent_in_view", False)
+    )
 
 
 class IdempotencyMiddleware:
@@ -111,102 +172,83 @@ class IdempotencyMiddleware:
         user = getattr(request, "user", None)
         if request.method in SAFE_METHODS or user is None or not user.is_authenticated:
             return self.get_response(request)
-        key = request_key(request)
-        if key is None:
+        if request_key(request) is None or guards_itself(request):
             return self.get_response(request)
-        if not KEY_PATTERN.fullmatch(key):
-            return _message(
-                400,
-                _("The idempotency key must be 8 to 100 letters, digits or - _ . : ; nothing was done."),
-            )
-        path = request.path[:500]
-        digest = fingerprint(request)
-        record = self._claim(user, path, key, digest)
-        if record is None:  # ours: do the work
-            return self._run(request, user, path, key)
-        record = self._wait(record)
-        if record.fingerprint != digest:
-            return _message(
-                422, _("This idempotency key was already used for another request; nothing was done.")
-            )
-        if record.state != IdempotencyState.DONE:
-            return _message(
-                409, _("The same request is still being processed; wait a moment and open the page again.")
-            )
-        return self._replay(record)
+        return guarded(request, user, lambda: self.get_response(request))
 
-    # ------------------------------------------------------------------------------------------------
-    def _claim(self, user: Any, path: str, key: str, digest: str) -> IdempotencyKey | None:
-        """None when this request now owns the key; else the row of the request that owns it."""
-        cutoff = timezone.now() - ttl()
-        for _attempt in range(2):
-            try:
-                with transaction.atomic():
-                    IdempotencyKey.objects.filter(user=user, created_at__lt=cutoff).delete()
-                    IdempotencyKey.objects.create(user=user, path=path, key=key, fingerprint=digest)
-                return None
-            except IntegrityError:
-                pass
-            existing = IdempotencyKey.objects.filter(user=user, path=path, key=key).first()
-            if existing is not None:
-                return existing
-        # Claimed and released again between our two reads: treat it as being processed.
-        return IdempotencyKey(user=user, path=path, key=key, fingerprint=digest)
 
-    def _wait(self, record: IdempotencyKey) -> IdempotencyKey:
-        deadline = time.monotonic() + wait_seconds()
-        while record.state != IdempotencyState.DONE and record.pk is not None:
-            if time.monotonic() >= deadline:
-                break
-            time.sleep(POLL_SECONDS)
-            fresh = IdempotencyKey.objects.filter(pk=record.pk).first()
-            if fresh is None:  # the first attempt failed and gave the key back
-                break
-            record = fresh
-        return record
-
-    def _run(self, request: HttpRequest, user: Any, path: str, key: str) -> HttpResponse:
-        rows = IdempotencyKey.objects.filter(user=user, path=path, key=key)
+# ----------------------------------------------------------------------------------------------------
+def _claim(user: Any, path: str, key: str, digest: str) -> IdempotencyKey | None:
+    """None when this request now owns the key; else the row of the request that owns it."""
+    cutoff = timezone.now() - ttl()
+    for _attempt in range(2):
         try:
-            response = self.get_response(request)
-        except BaseException:
-            self._release(rows)
-            raise
-        if response.status_code >= 500:
-            self._release(rows)
-            return response
-        body = b""
-        if not response.streaming and len(response.content) <= MAX_KEPT_BODY:
-            body = bytes(response.content)
-        else:
-            body = b"\0"  # marks "answer not kept"
-        # If this fails the work is still done; only its replay is lost (a repeat waits, then gets 409).
-        with contextlib.suppress(DatabaseError):
-            rows.update(
-                state=IdempotencyState.DONE,
-                status=response.status_code,
-                location=response.get("Location", "")[:2000],
-                content_type=response.get("Content-Type", "")[:200],
-                body=body,
-            )
-        return response
+            with transaction.atomic():
+                IdempotencyKey.objects.filter(user=user, created_at__lt=cutoff).delete()
+                IdempotencyKey.objects.create(user=user, path=path, key=key, fingerprint=digest)
+            return None
+        except IntegrityError:
+            pass
+        existing = IdempotencyKey.objects.filter(user=user, path=path, key=key).first()
+        if existing is not None:
+            return existing
+    # Claimed and released again between our two reads: treat it as being processed.
+    return IdempotencyKey(user=user, path=path, key=key, fingerprint=digest)
 
-    @staticmethod
-    def _release(rows: QuerySet[IdempotencyKey]) -> None:
-        with contextlib.suppress(DatabaseError):
-            rows.delete()
 
-    @staticmethod
-    def _replay(record: IdempotencyKey) -> HttpResponse:
-        body = bytes(record.body or b"")
-        if body == b"\0":
-            return _message(
-                409, _("This request was already processed. Open the page again to see the result.")
-            )
-        response = HttpResponse(body, status=record.status)
-        if record.content_type:
-            response["Content-Type"] = record.content_type
-        if record.location:
-            response["Location"] = record.location
-        response[REPLAY_HEADER] = "true"
+def _wait(record: IdempotencyKey) -> IdempotencyKey:
+    deadline = time.monotonic() + wait_seconds()
+    while record.state != IdempotencyState.DONE and record.pk is not None:
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(POLL_SECONDS)
+        fresh = IdempotencyKey.objects.filter(pk=record.pk).first()
+        if fresh is None:  # the first attempt failed and gave the key back
+            break
+        record = fresh
+    return record
+
+
+def _run(respond: Callable[[], HttpResponse], user: Any, path: str, key: str) -> HttpResponse:
+    rows = IdempotencyKey.objects.filter(user=user, path=path, key=key)
+    try:
+        response = respond()
+    except BaseException:
+        _release(rows)
+        raise
+    if response.status_code >= 500:
+        _release(rows)
         return response
+    body = b""
+    if not response.streaming and len(response.content) <= MAX_KEPT_BODY:
+        body = bytes(response.content)
+    else:
+        body = b"\0"  # marks "answer not kept"
+    # If this fails the work is still done; only its replay is lost (a repeat waits, then gets 409).
+    with contextlib.suppress(DatabaseError):
+        rows.update(
+            state=IdempotencyState.DONE,
+            status=response.status_code,
+            location=response.get("Location", "")[:2000],
+            content_type=response.get("Content-Type", "")[:200],
+            body=body,
+        )
+    return response
+
+
+def _release(rows: QuerySet[IdempotencyKey]) -> None:
+    with contextlib.suppress(DatabaseError):
+        rows.delete()
+
+
+def _replay(record: IdempotencyKey, refuse: Refuse) -> HttpResponse:
+    body = bytes(record.body or b"")
+    if body == b"\0":
+        return refuse(409, "not_kept")
+    response = HttpResponse(body, status=record.status)
+    if record.content_type:
+        response["Content-Type"] = record.content_type
+    if record.location:
+        response["Location"] = record.location
+    response[REPLAY_HEADER] = "true"
+    return response

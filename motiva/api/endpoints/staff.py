@@ -26,6 +26,7 @@ from motiva.api.endpoints.common import (
     schema_parameters,
     viewer,
 )
+from motiva.api.idempotency import GUARD_CODES, HEADER_PARAMETER, IdempotentWrites
 from motiva.core.errors import InvalidInput, problem
 from motiva.core.models import Role
 from motiva.org import services as org
@@ -70,7 +71,7 @@ ABSENCE_FILTERS = {
 ABSENCE_ORDERING = {"id": "pk", "start_date": "start_date"}
 
 
-class PersonAbsences(Paged, GenericAPIView):
+class PersonAbsences(IdempotentWrites, Paged, GenericAPIView):
     serializer_class = AbsenceSerializer
     parser_classes = [DecimalJSONParser]
 
@@ -103,7 +104,8 @@ class PersonAbsences(Paged, GenericAPIView):
 
     @extend_schema(
         request=AbsenceSerializer,
-        responses={201: AbsenceSerializer, **error_responses(400, 404)},
+        responses={201: AbsenceSerializer, **error_responses(404, *GUARD_CODES)},
+        parameters=[HEADER_PARAMETER],
         description="Record an absence (HR only): validated and audited as the web form.",
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -152,7 +154,7 @@ TIMESHEET_FILTERS = {"personnel_number": ("text", "employee__personnel_number")}
 TIMESHEET_ORDERING = {"id": "pk", "personnel_number": "employee__personnel_number"}
 
 
-class PeriodTimesheets(Paged, GenericAPIView):
+class PeriodTimesheets(IdempotentWrites, Paged, GenericAPIView):
     serializer_class = TimesheetSerializer
     parser_classes = [DecimalJSONParser]
 
@@ -187,7 +189,8 @@ class PeriodTimesheets(Paged, GenericAPIView):
 
     @extend_schema(
         request=TimesheetSerializer,
-        responses={200: TimesheetSerializer, **error_responses(400, 404)},
+        responses={200: TimesheetSerializer, **error_responses(404, *GUARD_CODES)},
+        parameters=[HEADER_PARAMETER],
         description="Set one person's hours in the period (HR only; the period must be open). Setting the"
         " same hours again changes nothing.",
     )

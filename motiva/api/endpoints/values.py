@@ -31,6 +31,7 @@ from motiva.api.endpoints.common import (
     refused,
     viewer,
 )
+from motiva.api.idempotency import GUARD_CODES, HEADER_PARAMETER, IdempotentWrites
 from motiva.core import access
 from motiva.core.errors import InvalidInput, problem
 from motiva.engine.problems import Problem
@@ -306,7 +307,8 @@ def _duplicates(rows: list[dict[str, Any]]) -> list[Problem]:
 
 @extend_schema(
     request=ValuesSerializer,
-    responses={200: ValuesResultSerializer, **error_responses(400, 404, 409)},
+    responses={200: ValuesResultSerializer, **error_responses(404, *GUARD_CODES)},
+    parameters=[HEADER_PARAMETER],
     description=__doc__,
     examples=[
         OpenApiExample(
@@ -327,7 +329,7 @@ def _duplicates(rows: list[dict[str, Any]]) -> list[Problem]:
         )
     ],
 )
-class PeriodValues(GenericAPIView):
+class PeriodValues(IdempotentWrites, GenericAPIView):
     serializer_class = ValuesSerializer
     parser_classes = [DecimalJSONParser]
 
