@@ -45,8 +45,8 @@ FIELDS = [
         "Direction",
         "Направление",
         example="больше — лучше",
-        help_en="higher is better or lower is better (empty: higher for a new indicator)",
-        help_ru="больше — лучше или меньше — лучше (пусто — больше для нового)",
+        help_en="higher is better or lower is better (empty: higher for a new indicator, unchanged for an existing one)",
+        help_ru="больше — лучше или меньше — лучше (пусто — больше для нового, без изменений для существующего)",
     ),
     Field(
         "kind",
@@ -54,9 +54,9 @@ FIELDS = [
         "Вид",
         aliases=("indicator kind", "вид показателя"),
         example="количественный",
-        help_en="quantitative, discrete levels, binary event, penalty points or rating (empty: quantitative)",
+        help_en="quantitative, discrete levels, binary event, penalty points or rating (empty: quantitative for a new indicator)",
         help_ru="количественный, дискретные уровни, бинарное событие, штрафные баллы или оценка "
-        "(пусто — количественный)",
+        "(пусто — количественный для нового)",
     ),
     Field(
         "formula",
@@ -71,8 +71,8 @@ FIELDS = [
         "Periodicity",
         "Периодичность",
         example="месяц",
-        help_en="month, quarter, half-year or year (empty: month)",
-        help_ru="месяц, квартал, полугодие или год (пусто — месяц)",
+        help_en="month, quarter, half-year or year (empty: month for a new indicator)",
+        help_ru="месяц, квартал, полугодие или год (пусто — месяц для нового)",
     ),
     Field("data_source", "Data source", "Источник данных", aliases=("source", "источник"), example="1С"),
     Field(
@@ -81,8 +81,8 @@ FIELDS = [
         "Только мониторинг",
         aliases=("monitoring", "мониторинг"),
         example="нет",
-        help_en="yes or no: watched, never paid on (empty: no)",
-        help_ru="да или нет: наблюдается, не оплачивается (пусто — нет)",
+        help_en="yes or no: watched, never paid on (empty: no for a new indicator)",
+        help_ru="да или нет: наблюдается, не оплачивается (пусто — нет для нового)",
     ),
     Field(
         "benchmark",
