@@ -158,8 +158,8 @@ def test_positions_empty_cells_leave_an_existing_position_unchanged(cast):
     from motiva.org.models import Position
 
     # «Начальник отдела» is a manager heading the unit with 100 task hours; only the hours change here
-    run(cast, "positions", "Код подразделения;Должность;Норма часов задач\nS;Начальник отдела;90\n")
     text = "Код подразделения;Должность;Код грейда;Категория;Руководит подразделением;Норма часов задач\n"
+    assert run(cast, "positions", text + "S;Начальник отдела;G3;;;90\n").status == JobStatus.APPLIED
     job = run(cast, "positions", text + "S;Начальник отдела;G3;;;\n")
     assert job.status == JobStatus.NOTHING_TO_DO and job.counts["same"] == 1
     head = Position.objects.get(organization=cast["company"], unit__code="S", title="Начальник отдела")
