@@ -66,7 +66,9 @@ def test_not_approved_run_shows_the_notice_and_no_links(client, cast):
     assert response.status_code == 409 and refused.value.ru in response.content.decode()
     client.cookies["django_language"] = "en"
     response = client.get(urls(cast)["payroll_download"], headers={"Accept-Language": "en"})
-    assert response.status_code == 409
+    assert response.status_code == 409 and refused.value.en in response.content.decode()
+    page = client.get(urls(cast)["payroll_run"], headers={"Accept-Language": "en"}).content.decode()
+    assert refused.value.en in page
 
 
 def test_totals_name_the_unmapped_then_reconcile(client, cast):
