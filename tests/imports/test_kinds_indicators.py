@@ -116,3 +116,17 @@ def test_only_who_configures_imports_indicators(cast):
         with pytest.raises(InvalidInput):
             run(cast, "indicators", LIBRARY, user=user)
     assert not Indicator.objects.filter(code="REVENUE").exists()
+
+
+def test_the_templates_example_rows_import_as_they_are(cast, client):
+    from django.urls import reverse
+
+    client.force_login(cast["users"]["hr"])
+    org = cast["company"].pk
+    for kind in ("indicators", "employees"):
+        assert client.get(reverse("import_template", args=[org, kind])).status_code == 200
+    response = client.get(reverse("import_template", args=[org, "indicators"]), {"format": "csv"})
+    assert response.status_code == 200
+    job = run(cast, "indicators", response.content.decode("utf-8-sig"))
+    assert job.status == JobStatus.APPLIED, job.problems
+    assert _get(cast, "REVENUE_K").formula == "REVENUE / 1000"
