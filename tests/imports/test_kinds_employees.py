@@ -87,6 +87,7 @@ def test_refusals_named_by_field_and_row_and_nothing_written(cast):
         "8;Борисов;Boris;;;S;Менеджер;5;70000;1;;\n"  # 9: a change without an effective date
         "00020;Повтор;Номера;;01.05.2026;S;Менеджер;5;60000;1;;\n"  # 10
         "9;Карлов;Carl;;;V;Инженер;6;64000;1;31.12.2023;\n"  # 11: a change before the assignment
+        "6;Сервисов;Boss2;;02.02.2024;V;Начальник сервиса;1;95555;1;;\n"  # 12: another hire date
     )
     job = run(cast, "employees", text)
     found = fields(job)
@@ -100,6 +101,7 @@ def test_refusals_named_by_field_and_row_and_nothing_written(cast):
         ("effective_date", 9),
         ("personnel_number", 10),
         ("effective_date", 11),
+        ("hire_date", 12),
     ):
         assert expected in found, found
     assert not [f for f in found if f[1] == 2]

@@ -251,6 +251,7 @@ class EmployeesImporter(Importer):
                 last,
                 first,
                 middle,
+                hire,
                 position,
                 manager_number,
                 manager,
@@ -355,6 +356,7 @@ class EmployeesImporter(Importer):
         last,
         first,
         middle,
+        hire,
         position,
         manager_number,
         manager,
@@ -383,6 +385,17 @@ class EmployeesImporter(Importer):
                         n=new,
                     )
                 )
+        if hire is not None and hire != person.hire_date:
+            problems.append(
+                problem(
+                    "hire_date",
+                    "hire_date",
+                    "Дата приёма {d} не совпадает с записанной ({o}): импорт её не меняет",
+                    "The hire date {d} differs from the recorded one ({o}): the import does not change it",
+                    d=text(hire),
+                    o=text(person.hire_date),
+                )
+            )
         current = self.current.get(person.pk)
         diff: dict = {}
         if current is not None:
