@@ -1,7 +1,8 @@
-"""Benchmark of imports (and, once motiva.payroll lands, of the payroll export).
+"""Benchmark of imports and of the payroll export.
 
     python benchmarks/io.py --rows 1000000            # the configured database (DATABASE_URL)
     python benchmarks/io.py --rows 1000000 --xlsx     # also the same rows from an XLSX file
+    python benchmarks/io.py --rows 0 --payroll 100000 # only the payroll export of 100 000 employees
 
 Builds a synthetic organization (rows / 10 employees, 10 indicators, one open month) with bulk inserts,
 writes a CSV (and an XLSX) of fact values, one per employee and indicator, and measures preview and apply
@@ -9,6 +10,11 @@ of the import job separately, each in a fresh subprocess: rows per second and th
 (VmHWM from /proc/self/status). Apply is measured twice: the first import creates every value, the second
 (another file with every value changed) updates them. Prints figures and asserts nothing; the last line is
 one JSON object. The organization is deleted afterwards unless --keep is given.
+
+The payroll part (--payroll N, default 100 000; 0 skips it) builds benchmarks/calc.py's organization of N
+employees, calculates it, marks the period approved with the general director's signature (set-up written
+directly, not through the workflow), maps every pay component to an accrual type, and times
+motiva.payroll.services.export_bytes(run, "generic", "csv" and "xlsx") in a fresh subprocess each.
 """
 
 from __future__ import annotations
@@ -147,6 +153,48 @@ def measure(action: str, job_id: int) -> dict:
     }
 
 
+def measure_payroll(fmt: str, run_id: int) -> dict:
+    """Runs in a fresh subprocess: the generic payroll file of one run, its time, size and peak memory."""
+    from motiva.calc.models import CalculationRun, EmployeeResult
+    from motiva.payroll.services import export_bytes
+
+    run = CalculationRun.objects.select_related("period", "period__organization").get(pk=run_id)
+    started = time.perf_counter()
+    content = export_bytes(run, "generic", fmt)
+    seconds = time.perf_counter() - started
+    return {
+        "action": f"payroll_{fmt}",
+        "results": EmployeeResult.objects.filter(run=run).count(),
+        "seconds": round(seconds, 2),
+        "bytes": len(content),
+        "peak_mb": round(peak_mb()),
+    }
+
+
+def payroll_run(employees: int, actor) -> tuple[Period, int]:
+    """A calculated, approved run of `employees` people with every pay component mapped."""
+    from benchmarks.calc import build as build_calculated
+    from motiva.calc.models import RunSignature, SignatureKind
+    from motiva.calc.services import calculation_run_create
+    from motiva.payroll.selectors import components_seen
+    from motiva.payroll.services import mapping_save
+    from motiva.periods.models import PeriodStatus
+
+    period = build_calculated(employees, 1)
+    run = calculation_run_create(actor=actor, period=period)
+    Period.objects.filter(pk=period.pk).update(status=PeriodStatus.APPROVED)
+    RunSignature.objects.create(run=run, kind=SignatureKind.EXECUTIVE, signer=actor)
+    for number, name in enumerate(components_seen(period.organization), start=1):
+        mapping_save(
+            actor=actor,
+            organization=period.organization,
+            component=name,
+            accrual_code=f"П{number}",
+            accrual_name=name[:100],
+        )
+    return period, run.pk
+
+
 def child(action: str, job_id: int) -> dict:
     output = subprocess.run(  # noqa: S603 (this script, its own arguments)
         [sys.executable, __file__, "--measure", action, "--job", str(job_id)],
@@ -183,9 +231,17 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--xlsx", action="store_true", help="also import the rows from an XLSX file")
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--measure", choices=["preview", "apply"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--payroll", type=int, default=100_000, help="employees of the payroll export (0: skip)"
+    )
+    parser.add_argument(
+        "--measure", choices=["preview", "apply", "payroll_csv", "payroll_xlsx"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--job", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.measure in ("payroll_csv", "payroll_xlsx"):
+        print(json.dumps(measure_payroll(args.measure.removeprefix("payroll_"), args.job)))
+        return
     if args.measure:
         print(json.dumps(measure(args.measure, args.job)))
         return
@@ -193,10 +249,38 @@ def main() -> None:
     actor = get_user_model().objects.filter(
         is_superuser=True
     ).first() or get_user_model().objects.create_user(username=f"io-bench-{time.time_ns()}")
+    figures: dict = {"database": connection.vendor, "rows": args.rows}
+    if args.rows:
+        imports(args, actor, figures)
+    figures["payroll_export"] = None
+    if args.payroll:
+        started = time.perf_counter()
+        period, run_id = payroll_run(args.payroll, actor)
+        print(
+            f"payroll set-up ({args.payroll} employees calculated and approved): {time.perf_counter() - started:.0f} s"
+        )
+        try:
+            csv_figures = child("payroll_csv", run_id)
+            print("payroll export, generic CSV:", csv_figures)
+            xlsx_figures = child("payroll_xlsx", run_id)
+            print("payroll export, generic XLSX:", xlsx_figures)
+            figures["payroll_export"] = {"employees": args.payroll, "csv": csv_figures, "xlsx": xlsx_figures}
+        finally:
+            if not args.keep:
+                from benchmarks.calc import cleanup as cleanup_calculated
+                from motiva.calc.models import RunSignature
+                from motiva.payroll.models import AccrualMapping
+
+                RunSignature.objects.filter(run__period=period).delete()
+                AccrualMapping.objects.filter(organization=period.organization).delete()
+                cleanup_calculated(period)
+    print(json.dumps(figures, ensure_ascii=False))
+
+
+def imports(args: argparse.Namespace, actor, figures: dict) -> None:
     started = time.perf_counter()
     period = build(args.rows)
     print(f"build: {time.perf_counter() - started:.1f} s")
-    figures: dict = {"database": connection.vendor, "rows": args.rows}
     workdir = Path(tempfile.mkdtemp(prefix="motiva-io-"))
     try:
         first, second = workdir / "facts-1.csv", workdir / "facts-2.csv"
@@ -220,15 +304,12 @@ def main() -> None:
             print("XLSX preview:", figures["xlsx_preview"])
             figures["xlsx_apply"] = child("apply", job.pk)
             print("XLSX apply:", figures["xlsx_apply"])
-        # TODO(lead): the payroll export of 100 000 employees (motiva.payroll export_bytes, helper B)
-        figures["payroll_export"] = None
     finally:
         for path in workdir.iterdir():
             path.unlink()
         workdir.rmdir()
         if not args.keep:
             cleanup(period)
-    print(json.dumps(figures, ensure_ascii=False))
 
 
 if __name__ == "__main__":
