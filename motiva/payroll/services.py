@@ -33,8 +33,9 @@ class NotApproved(Exception):
 
 
 def ensure_approved(run: CalculationRun) -> None:
-    """A run is handed over when it is the period's latest finished whole-organization run, the period is
-    APPROVED or CLOSED, and the general director's signature on it is not revoked."""
+    """A run is handed over when it is the period's latest finished whole-organization run and the period
+    is CLOSED (closing needs the approval and the HR and finance sign-offs of that run:
+    calc.approvals.period_close), or APPROVED with the general director's signature on the run not revoked."""
     if run.status != RunStatus.DONE or run.unit_id is not None or latest_run(run.period) != run:
         raise NotApproved(
             "Передаётся только последний завершённый расчёт всей организации за период",
@@ -45,7 +46,7 @@ def ensure_approved(run: CalculationRun) -> None:
             "Расчёт не утверждён: период должен быть утверждён или закрыт",
             "The run is not approved: the period must be approved or closed",
         )
-    if not RunSignature.objects.filter(
+    if run.period.status == PeriodStatus.APPROVED and not RunSignature.objects.filter(
         run=run, kind=SignatureKind.EXECUTIVE, revoked_at__isnull=True
     ).exists():
         raise NotApproved(

@@ -67,6 +67,16 @@ def test_not_approved_run_is_refused(cast):
         list(services.payroll_rows(cast["run"]))
 
 
+def test_a_closed_periods_latest_run_is_handed_over(cast):
+    """Closing needs the approval and the sign-offs (calc.approvals.period_close): a closed period's
+    latest run is handed over."""
+    run = cast["run"]
+    Period.objects.filter(pk=run.period_id).update(status=PeriodStatus.CLOSED)
+    run.period.refresh_from_db()
+    services.ensure_approved(run)
+    assert services.export_bytes(run, "generic", "csv").startswith("\ufeff".encode())
+
+
 def test_generic_rows_reconcile_and_unmapped_are_named(cast):
     run = approve(cast)
     totals = services.Totals()
