@@ -46,9 +46,12 @@ def ensure_approved(run: CalculationRun) -> None:
             "Расчёт не утверждён: период должен быть утверждён или закрыт",
             "The run is not approved: the period must be approved or closed",
         )
-    if run.period.status == PeriodStatus.APPROVED and not RunSignature.objects.filter(
-        run=run, kind=SignatureKind.EXECUTIVE, revoked_at__isnull=True
-    ).exists():
+    if (
+        run.period.status == PeriodStatus.APPROVED
+        and not RunSignature.objects.filter(
+            run=run, kind=SignatureKind.EXECUTIVE, revoked_at__isnull=True
+        ).exists()
+    ):
         raise NotApproved(
             "Расчёт не утверждён генеральным директором", "The run is not approved by the general director"
         )
