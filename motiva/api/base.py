@@ -18,12 +18,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from motiva.api import errors
 from motiva.api.endpoints.common import (
     Paged,
     error_responses,
@@ -80,6 +83,14 @@ class OrganizationDetail(GenericAPIView):
             return refused(_unknown(next(iter(request.query_params))))
         organization = access.organization_or_404(viewer(request), pk)
         return Response({"id": organization.pk, "name": organization.name})
+
+
+@csrf_exempt  # nothing is done: a POST to a wrong address gets the 404, not a CSRF refusal
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """An address under /api/v1/ that is no endpoint: the structured 404 (whatever the method)."""
+    return JsonResponse(
+        {"errors": [errors.item("not_found")]}, status=404, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def _unknown(name: str) -> list[Any]:

@@ -264,7 +264,7 @@ def api_routes() -> set[str]:
                     f"{namespace}:{p.namespace}" if namespace and p.namespace else (p.namespace or namespace)
                 )
                 walk(p.url_patterns, route, inner)
-            elif isinstance(p, URLPattern) and route.startswith("api/"):
+            elif isinstance(p, URLPattern) and route.startswith("api/") and p.name:  # not the 404 catch-all
                 names.add(f"{namespace}:{p.name}" if namespace else str(p.name))
 
     walk(get_resolver().url_patterns, "", "")

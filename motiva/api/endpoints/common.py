@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
@@ -283,6 +283,25 @@ class Pages(PageNumberPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
+        """A page number that is not a page of the list (0, -3, "abc", past the end) is a refused
+        parameter (400 naming `page`), not DRF's 404."""
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound:
+            text = str(request.query_params.get(self.page_query_param, ""))[:40]
+            raise InvalidInput(
+                [
+                    problem(
+                        "invalid_page",
+                        self.page_query_param,
+                        "Нет страницы «{v}» в этом списке",
+                        "There is no page “{v}” in this list",
+                        v=text,
+                    )
+                ]
+            ) from None
 
 
 class Paged:
