@@ -149,3 +149,14 @@ def test_a_user_who_needs_a_second_factor_issues_keys_only_from_a_verified_sessi
     assert client.get("/account/api-keys/").status_code == 302
     assert client.post("/account/api-keys/", {"name": "x", "days": "30"}).status_code in (302, 403)
     assert not ApiToken.objects.exists()
+
+
+def test_the_user_menu_links_to_the_api_keys_page(cast, client):
+    from django.urls import reverse
+
+    client.force_login(cast["users"]["anna"])
+    page = client.get(reverse("my_card"), follow=True)
+    assert page.status_code == 200
+    assert f'href="{reverse("api_tokens")}"' in page.content.decode()
+    client.logout()
+    assert reverse("api_tokens") not in client.get(reverse("login")).content.decode()
