@@ -6,6 +6,7 @@ from motiva.imports.kinds import (  # noqa: F401
     grades,
     indicators,
     positions,
+    templates,
     timesheets,
     units,
     values,
