@@ -307,6 +307,8 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
+# Uploaded import files and their change lists (motiva.imports): never under MEDIA_ROOT, never served.
+IMPORTS_ROOT = Path(env_str("IMPORTS_ROOT", str(BASE_DIR / ".motiva" / "imports")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

@@ -3,7 +3,7 @@
 #
 #   scripts/serve.sh prepare   check the settings (check --deploy), migrate, collect static files
 #   scripts/serve.sh web       the web process: gunicorn with config/gunicorn.conf.py (foreground)
-#   scripts/serve.sh worker    a Celery worker for calculation runs (foreground)
+#   scripts/serve.sh worker    a Celery worker for calculation runs and import jobs (foreground)
 #   scripts/serve.sh           all three: prepare, then the worker in the background and the web in front;
 #                              Ctrl+C or SIGTERM stops both
 #
