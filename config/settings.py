@@ -384,7 +384,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "APPEND_COMPONENTS": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "API key (motiva.api)"}}
+        "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "API key (motiva.api)"}
+        }
     },
     "SECURITY": [{"bearer": []}],
 }

@@ -274,7 +274,8 @@ def audit_log(request: HttpRequest, org: int) -> HttpResponse:
     if fmt is not None:
         paginator = Paginator(audit_read.changes(events), CHANGES_PER_PAGE)
         pages = (
-            build_entries(viewer, organization, events, paginator.page(number)) for number in paginator.page_range
+            build_entries(viewer, organization, events, paginator.page(number))
+            for number in paginator.page_range
         )
         return download(request, exports.audit_table(pages), fmt, "motiva-audit", _("Audit log"))
     page = Paginator(audit_read.changes(events), CHANGES_PER_PAGE).get_page(request.GET.get("page"))
