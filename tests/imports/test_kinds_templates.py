@@ -9,6 +9,7 @@ from decimal import Decimal as D
 import pytest
 
 from motiva.core.errors import InvalidInput
+from motiva.imports.base import REGISTRY
 from motiva.imports.models import JobStatus
 from motiva.kpi import services as kpi
 from motiva.kpi.models import CardTemplate
@@ -166,3 +167,51 @@ def test_the_template_of_ones_own_position_is_refused(cast, margin):
     assert job.status == JobStatus.FAILED
     assert any(p["field"] == "title" and "Строки 2, 3" in p["ru"] for p in job.problems), job.problems
     assert _versions(cast, "Специалист штаба") == []
+
+
+def test_the_example_rows_import_against_the_demo_organization(db):
+    import random
+
+    from django.contrib.auth import get_user_model
+
+    from motiva.demo.build import build_transport
+    from motiva.demo.people import NameSource
+
+    admin = get_user_model().objects.create_superuser(username="admin", password="x-Secret-123")
+    organization = build_transport(admin, dt.date(2026, 11, 22), random.Random(2026), NameSource(2026))
+    hr = get_user_model().objects.get(username="hr")
+    cls = REGISTRY["templates"]
+    keys = [item.key for item in cls.fields]
+    text = ";".join(item.ru for item in cls.fields) + "\n"
+    text += "".join(";".join(row[key] for key in keys) + "\n" for row in cls.example_rows())
+    demo = {"users": {"hr": hr}, "company": organization}
+    job = run(demo, "templates", text)
+    assert job.status == JobStatus.APPLIED, job.problems
+    position = Position.objects.get(organization=organization, title="Экономист")
+    latest = CardTemplate.objects.filter(position=position).order_by("-version").first()
+    assert latest.valid_from == dt.date(2027, 1, 1) and latest.scheme.name == "Трёхуровневая премия"
+    assert [line.indicator.code for line in latest.lines.order_by("order")] == [
+        "EBITDA_PLAN",
+        "BUDGET_EXEC",
+        "PERSONAL_EFF",
+    ]
+
+
+def test_another_scheme_alone_is_a_change_on_the_first_row(cast, margin):
+    kpi.scheme_create(
+        actor=cast["users"]["admin"],
+        organization=cast["company"],
+        name="30 %",
+        kind="target_bonus",
+        params={"basis": "salary_percent", "percent": "30"},
+    )
+    text = HEAD + "V;Инженер;01.06.2026;30 %;0;;SALES;;;100;Факт/план;;100;;;;;\n"
+    job = run(cast, "templates", text)
+    assert job.status == JobStatus.APPLIED, job.problems
+    assert job.counts["change"] == 1
+    assert _versions(cast, "Инженер")[-1].scheme.name == "30 %"
+    mixed = HEAD + (
+        "V;Инженер;01.09.2026;20 %;0;;SALES;;;50;Факт/план;;100;;;;;\n"
+        "V;Инженер;01.09.2026;30 %;1;;MARGIN;;;50;Факт/план;;100;;;;;\n"
+    )
+    assert ("scheme", 3) in fields(run(cast, "templates", mixed))

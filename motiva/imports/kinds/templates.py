@@ -16,7 +16,8 @@ order the latest version lacks, "change" for a line differing from the latest ve
 "same" and that has every line of the latest version is no new version; any other group makes one version
 from its date. A group that only drops lines is seen at apply; finish() then counts its first row as a
 change. Columns the file does not carry (the fact confirmer, the gate) are kept from the latest version's
-line of the same order when it has the same indicator. An empty scheme keeps the latest version's scheme.
+line of the same order when it has the same indicator, the category cap from the latest version. An empty
+scheme keeps the latest version's scheme. The editor numbers a card's lines from 0.
 """
 
 from __future__ import annotations
@@ -95,9 +96,9 @@ FIELDS = [
         "Порядок",
         required=True,
         aliases=("no", "№", "номер"),
-        example="1",
-        help_en="A whole number 0–32767, unique within a version",
-        help_ru="Целое 0–32767, не повторяется в версии",
+        example="0",
+        help_en="A whole number 0–32767, unique within a version (the editor numbers lines from 0)",
+        help_ru="Целое 0–32767, не повторяется в версии (редактор нумерует строки с 0)",
     ),
     Field(
         "component",
@@ -226,7 +227,28 @@ class TemplatesImporter(Importer):
     title_en = "Card templates"
     title_ru = "Шаблоны карт KPI"
     fields = FIELDS
+    # The demo organization's economist (motiva.demo.build): a new version of their three-level card.
     examples = [
+        {
+            "unit": "FIN",
+            "title": "Экономист",
+            "valid_from": "01.01.2027",
+            "scheme": "Трёхуровневая премия",
+            "order": "0",
+            "component": "показатель",
+            "indicator": "EBITDA_PLAN",
+            "label": "",
+            "level": "компания",
+            "weight": "20",
+            "scale": "Коридор 75 % … 125 %",
+            "threshold": "900",
+            "target": "1200",
+            "maximum": "1500",
+            "threshold_percent": "",
+            "target_percent": "",
+            "maximum_percent": "",
+            "planned_amount": "",
+        },
         {
             "unit": "FIN",
             "title": "Экономист",
@@ -237,7 +259,7 @@ class TemplatesImporter(Importer):
             "indicator": "BUDGET_EXEC",
             "label": "",
             "level": "подразделение",
-            "weight": "60",
+            "weight": "50",
             "scale": "Коридор 75 % … 125 %",
             "threshold": "90",
             "target": "100",
@@ -254,14 +276,14 @@ class TemplatesImporter(Importer):
             "scheme": "Трёхуровневая премия",
             "order": "2",
             "component": "показатель",
-            "indicator": "REPORTS_ON_TIME",
+            "indicator": "PERSONAL_EFF",
             "label": "",
-            "level": "подразделение",
-            "weight": "40",
-            "scale": "Коридор 75 % … 125 %",
-            "threshold": "90",
-            "target": "100",
-            "maximum": "110",
+            "level": "личный",
+            "weight": "30",
+            "scale": "Оценка −2 … +2",
+            "threshold": "",
+            "target": "",
+            "maximum": "",
             "threshold_percent": "",
             "target_percent": "",
             "maximum_percent": "",
@@ -468,6 +490,9 @@ class TemplatesImporter(Importer):
                     valid_from=group.valid_from,
                     lines=group.lines,
                     scheme=group.scheme,
+                    category_cap=self.latest[group.position.pk].category_cap
+                    if group.position.pk in self.latest
+                    else "",
                 )
             except InvalidInput as error:
                 problems += self._named(error.problems, group)
