@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -157,6 +158,18 @@ def _template_xlsx(cls, headers: list[str], examples: list[list[str]]) -> bytes:
     return out.getvalue()
 
 
+def _named_changes(cls: Any, sample: list[dict], ru: bool) -> list[dict]:
+    """The preview's changes with each field named in the reader's language: importers name a changed
+    field by its key or by its Russian column name."""
+    names = {}
+    for item in cls.fields:
+        names[item.key] = names[item.ru] = item.ru if ru else item.en
+    return [
+        dict(c, changes=[[names.get(field, field), old, new] for field, old, new in c.get("changes", [])])
+        for c in sample
+    ]
+
+
 class MappingForm(forms.Form):
     def __init__(self, *args, cls, headers, mapping, **kwargs):
         super().__init__(*args, **kwargs)
@@ -228,6 +241,7 @@ def import_job(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         "title": cls.title_ru if ru else cls.title_en,
         "form": form,
         "problems": [dict(p, message=p["ru"] if ru else p["en"]) for p in job.problems],
+        "preview": _named_changes(cls, job.preview, ru),
         "before": services.applied_before(job),
         "can_apply": job.status == "previewed" and not job.problems,
     }

@@ -83,6 +83,9 @@ def test_upload_preview_skip_apply_and_history(client, cast, django_capture_on_c
     assert job.problems == [] and job.counts["change"] == 1
     page = client.get(url).content.decode()
     assert "2.5" in page
+    assert '<td data-label="Поле">Значение</td>' in page  # the changed field by its column name
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<td data-label="Field">Value</td>' in english
     client.post(url, {"action": "apply"})
     job.refresh_from_db()
     assert job.status == JobStatus.APPLIED
