@@ -215,3 +215,16 @@ def test_another_scheme_alone_is_a_change_on_the_first_row(cast, margin):
         "V;Инженер;01.09.2026;30 %;1;;MARGIN;;;50;Факт/план;;100;;;;;\n"
     )
     assert ("scheme", 3) in fields(run(cast, "templates", mixed))
+
+
+def test_the_import_template_downloads_for_hr_only(cast, client):
+    from django.urls import reverse
+
+    url = reverse("import_template", args=[cast["company"].pk, "templates"])
+    client.force_login(cast["users"]["hr"])
+    for query in ({}, {"format": "csv"}):
+        assert client.get(url, query).status_code == 200
+    csv_text = client.get(url, {"format": "csv"}).content.decode("utf-8-sig")
+    assert "Код показателя" in csv_text and "BUDGET_EXEC" in csv_text
+    client.force_login(cast["users"]["anna"])
+    assert client.get(url).status_code in (403, 404)
