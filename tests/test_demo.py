@@ -136,3 +136,23 @@ def test_a_reprimand_in_the_current_month_is_capped_and_never_makes_the_bonus_ne
         c for c in outcome.pay.components if c.name.render("ru").startswith("Снижение за взыскание")
     )
     assert "приказ № 27-к" in " ".join(s.render("ru") for s in reduction.steps)
+
+
+def test_the_latest_closed_period_is_handed_over_to_payroll_and_reconciles(demo):
+    """Finance has mapped the demo's pay components: the payroll file of a closed period's latest run
+    reconciles with the run (docs/payroll.md)."""
+    from motiva.calc.approvals import latest_run
+    from motiva.payroll import services as payroll
+    from motiva.periods.models import PeriodStatus
+
+    for organization in Organization.objects.all():
+        period = (
+            Period.objects.filter(organization=organization, status=PeriodStatus.CLOSED, cards__isnull=False)
+            .distinct()
+            .order_by("-end")
+            .first()
+        )
+        run = latest_run(period)
+        totals = payroll.Totals()
+        rows = list(payroll.payroll_rows(run, totals=totals))
+        assert rows and totals.unmapped == {} and totals.reconciles, organization.name

@@ -1307,6 +1307,23 @@ def build_retail(actor: Any, today: dt.date, rng: random.Random, names: NameSour
 
 
 @transaction.atomic
+def _accrual_types(actor: Any, organization: Organization) -> None:
+    """Finance has mapped every pay component of the calculated periods to a 1C:ZUP accrual type, so the
+    payroll hand-off of a closed period reconciles with its run (docs/payroll.md)."""
+    from motiva.payroll.selectors import components_seen
+    from motiva.payroll.services import mapping_save
+
+    for component in components_seen(organization):
+        yearly = component.startswith("Годовая")
+        mapping_save(
+            actor=actor,
+            organization=organization,
+            component=component,
+            accrual_code="ПГ" if yearly else "ПМ",
+            accrual_name="Премия годовая" if yearly else "Премия ежемесячная",
+        )
+
+
 def build_demo(today: dt.date, seed: int = 2026) -> list[Organization]:
     """Everything in one transaction: a failed build leaves an empty database, never half a demo."""
     rng = random.Random(seed)
@@ -1320,6 +1337,8 @@ def build_demo(today: dt.date, seed: int = 2026) -> list[Organization]:
         build_beverage(admin, today, rng, names),
         build_retail(admin, today, rng, names),
     ]
+    for organization in built:
+        _accrual_types(admin, organization)
     # Staff (the Django admin lists salaries): only roles that may see pay; the auditor reads the audit log in the app.
     for username in ("hr", "finance", "director", "admin"):
         User.objects.filter(username=username).update(is_staff=True)
