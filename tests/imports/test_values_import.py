@@ -160,3 +160,26 @@ def test_background_start_runs_inline_in_tests(cast, django_capture_on_commit_ca
         services.start(job, "preview", viewer(cast))
     job.refresh_from_db()
     assert job.status == JobStatus.PREVIEWED and job.done == 2 and job.percent == 100
+
+
+def test_the_grids_rules_hold_for_everyone_even_hr(cast):
+    """As the fact grid (motiva.web.facts Grid.may_edit): nobody enters their own personal facts, not even
+    an HR person; a value for an indicator on no card of that scope is refused; a person's plan is set on
+    their card. Nothing is written while any row is refused."""
+    from motiva.core.models import Role, RoleAssignment
+
+    RoleAssignment.objects.create(user=cast["users"]["boss"], organization=cast["company"], role=Role.HR)
+    own = cast["people"]["boss"].personnel_number
+    hr_number = cast["people"]["hr"].personnel_number  # HR's own person has no card
+    text = f"Код показателя;Уровень;Табельный номер;Значение\nSALES;сотрудник;{own};150\nSALES;сотрудник;{hr_number};1\n"
+    job = services.preview(upload(cast, text, user="boss"), viewer(cast, "boss"))
+    assert [(p["row"], p["code"], p["column"]) for p in job.problems] == [
+        (2, "own_value", "C"),
+        (3, "not_on_card", "C"),
+    ]
+    assert services.apply(job, viewer(cast, "boss")).status == JobStatus.FAILED
+    assert fact(cast, "boss").value == Decimal(100)
+    plan = "Код показателя;Уровень;Табельный номер;Значение\nSALES;сотрудник;7;120\n"
+    job = services.preview(upload(cast, plan, kind="plans"), viewer(cast))
+    assert [p["code"] for p in job.problems] == ["personal_plan"]
+    assert "карте KPI" in job.problems[0]["ru"] and "KPI card" in job.problems[0]["en"]

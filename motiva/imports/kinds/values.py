@@ -13,19 +13,27 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from motiva.core.errors import problem
 from motiva.core.models import Role
 from motiva.engine.numbers import parse_decimal
 from motiva.imports.base import Field, Importer, Planned, RowRef, register
-from motiva.kpi.models import Indicator
+from motiva.kpi.models import CardLine, Indicator
 from motiva.org.models import Employee, Unit
+from motiva.org.selectors import active_on, position_id_as_of
 from motiva.periods.guards import ensure_open
 from motiva.periods.models import IndicatorValue, Scope, ValueKind, ValueSource
 from motiva.periods.services import value_problems
 
 MEMO_LIMIT = 100_000  # the checks of one (indicator, value, level, scope) are remembered
+
+LEVELS = {
+    "personal": Scope.EMPLOYEE,
+    "unit": Scope.UNIT,
+    "company": Scope.COMPANY,
+}  # card line level -> scope
 
 SCOPE_WORDS = {
     "company": Scope.COMPANY,
@@ -140,6 +148,7 @@ class _Values(Importer):
         }
         self.is_hr = self.viewer.has(org_id, Role.HR)
         self.team = frozenset() if self.is_hr else self.viewer.subtree(org_id)
+        self._rights()
         self.existing: dict[tuple[int, str], tuple[Decimal | None, str]] = {}
         rows = IndicatorValue.objects.filter(period=period, kind=self.value_kind).values_list(
             "indicator_id", "scope_key", "value", "level_code"
@@ -228,15 +237,9 @@ class _Values(Importer):
                     c=code,
                 )
             ]
-        if not self._may(scope, employee_id):
-            return [
-                problem(
-                    "forbidden",
-                    "personnel_number" if scope == Scope.EMPLOYEE else "scope",
-                    "Вы не можете вводить это значение",
-                    "You may not enter this value",
-                )
-            ]
+        refused = self._refusal(scope, indicator_id, unit_id or employee_id, code)
+        if refused:
+            return refused
         level = values["level_code"]
         memo_key = (indicator_id, value, level, scope)
         found_problems = self.memo.get(memo_key)
@@ -273,12 +276,83 @@ class _Values(Importer):
             return Planned("same", label)
         return Planned("change", label, [("value", _text(*old), _text(value, level))], payload)
 
-    def _may(self, scope: str, employee_id: int | None) -> bool:
-        if self.is_hr:
-            return True
-        # As the grid: a manager enters the personal facts of their subtree; plans and company or unit
-        # values are HR's.
-        return self.value_kind == ValueKind.FACT and scope == Scope.EMPLOYEE and employee_id in self.team
+    def _rights(self) -> None:
+        """Who may enter which cell, by the fact grid's rules (motiva.web.facts Rights and Grid.may_edit),
+        read once for the whole period: the indicators entered at each level, those the viewer's position
+        supplies, and which cells are on a card (an employee's card line; a line of a unit's person; any
+        company line). Cells are packed as (target id << 32 | indicator id) ints: a million fit in ~60 MB."""
+        period, org_id = self.period, self.organization.pk
+        lines = CardLine.objects.filter(
+            card__period=period, component="indicator", indicator__isnull=False, indicator__formula=""
+        ).order_by()
+        employee = self.viewer.employee
+        self.own = employee.pk if employee is not None and employee.organization_id == org_id else None
+        position = position_id_as_of(employee, timezone.localdate()) if self.own else None
+        self.at_level: dict[str, set[int]] = {scope: set() for scope in LEVELS.values()}
+        self.supplied: set[int] = set()
+        for level, indicator_id, supplier in lines.values_list(
+            "level", "indicator_id", "indicator__supplier_position_id"
+        ).distinct():
+            if level in LEVELS:
+                self.at_level[LEVELS[level]].add(indicator_id)
+                if position and supplier == position:
+                    self.supplied.add(indicator_id)
+        self.on_card: dict[str, set[int]] = {
+            Scope.EMPLOYEE: {
+                e << 32 | i
+                for e, i in lines.filter(level="personal").values_list("card__employee_id", "indicator_id")
+            },
+            Scope.UNIT: {
+                u << 32 | i
+                for u, i in lines.filter(
+                    Q(level="unit") & active_on(period.end, "card__employee__assignments__")
+                )
+                .values_list("card__employee__assignments__unit_id", "indicator_id")
+                .distinct()
+            },
+            Scope.COMPANY: set(self.at_level[Scope.COMPANY]),
+        }
+
+    def _refusal(self, scope: str, indicator_id: int, target: int | None, code: str) -> list | None:
+        """None when the viewer may enter this cell; else the reason, as the grid would refuse it."""
+        field = {"employee": "personnel_number", "unit": "unit"}.get(scope, "indicator")
+        on_card = self.on_card[scope]
+        if (indicator_id if scope == Scope.COMPANY else (target or 0) << 32 | indicator_id) not in on_card:
+            return [
+                problem(
+                    "not_on_card",
+                    field,
+                    "Показатель «{c}» не входит в карты этого уровня за период: значение не используется",
+                    "Indicator “{c}” is not on a card of this scope in the period: the value would not be used",
+                    c=code,
+                )
+            ]
+        if scope == Scope.EMPLOYEE and target == self.own:
+            return [
+                problem(
+                    "own_value",
+                    field,
+                    "Свои личные значения не вводит никто: их вводит руководитель или HR",
+                    "Nobody enters their own personal values: a manager or HR does",
+                )
+            ]
+        if self.value_kind == ValueKind.PLAN:
+            if scope == Scope.EMPLOYEE:
+                return [
+                    problem(
+                        "personal_plan",
+                        field,
+                        "План сотрудника задаётся в его карте KPI, а не загрузкой",
+                        "A person's plan is set on their KPI card, not by an import",
+                    )
+                ]
+            if self.is_hr:
+                return None
+        elif self.is_hr or indicator_id in self.supplied or (scope == Scope.EMPLOYEE and target in self.team):
+            return None
+        return [
+            problem("forbidden", field, "Вы не можете вводить это значение", "You may not enter this value")
+        ]
 
     def apply_batch(self, planned: list[Planned]) -> None:
         ensure_open(self.period)
