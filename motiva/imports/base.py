@@ -88,6 +88,11 @@ class Importer:
     def apply_batch(self, planned: list[Planned]) -> None:
         raise NotImplementedError
 
+    def conclude(self) -> list[Problem]:
+        """Problems that only every row together shows (a parent named nowhere in the file, a card's
+        weights): called after the last row, in the preview and in apply before anything is written."""
+        return []
+
     def finish(self) -> dict[str, int]:
         return {}
 

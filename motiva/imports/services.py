@@ -338,6 +338,13 @@ class _Pass:
                 on_progress(counts["rows"])
             yield result
 
+    def conclude(self) -> None:
+        """The importer's problems of the whole file, after its last row (Importer.conclude)."""
+        for p in self.importer.conclude():
+            self.counts["problems"] += 1
+            if len(self.problems) < PROBLEM_LIMIT:
+                self.problems.append(_problem_row(p, column=self.letters.get(p.field, "")))
+
     def _problem(self, p: Problem, row: reading.SheetRow, letter: str) -> None:
         self.counts["problems"] += 1
         if len(self.problems) < PROBLEM_LIMIT:
@@ -383,6 +390,7 @@ def preview(job: ImportJob, viewer) -> ImportJob:
         scan = _Pass(job, importer, cls)
         for _ in scan.rows(source, _progress(job.pk)):
             pass
+        scan.conclude()
     except reading.FileRefused as error:
         job.status = JobStatus.PREVIEWED
         return _fail(job, _refused(error), {})
@@ -425,7 +433,7 @@ def apply(job: ImportJob, viewer) -> ImportJob:
             batch: list[Planned] = []
             changes = io.StringIO()
             writer = csv.writer(changes)
-            writer.writerow(["row", "subject", "field", "old", "new"])
+            writer.writerow(["outcome", "subject", "field", "old", "new"])
             for planned in scan.rows(source, _progress(job.pk)):
                 if scan.problems:
                     continue  # keep checking to report every problem; nothing will be written
@@ -437,6 +445,7 @@ def apply(job: ImportJob, viewer) -> ImportJob:
                 if len(batch) >= BATCH_SIZE:
                     importer.apply_batch(batch)
                     batch = []
+            scan.conclude()
             if scan.counts["problems"]:
                 raise _Stop
             if batch:
@@ -533,7 +542,22 @@ def run(job_id: int, action: str, viewer_user_id: int) -> None:
 
 
 def start(job: ImportJob, action: str, viewer) -> None:
-    """Celery when CELERY_BROKER_URL is set (eager in tests); a thread after commit otherwise."""
+    """Celery when CELERY_BROKER_URL is set (eager in tests); a thread after commit otherwise.
+
+    Only the person who uploaded the file checks and applies it: the rows are checked with the rights of
+    whoever runs the job and written in the uploader's name, so another person (even HR) applying it would
+    write with one person's rights in another's name."""
+    if viewer.user.pk != job.created_by_id:
+        raise InvalidInput(
+            [
+                problem(
+                    "not_uploader",
+                    "job",
+                    "Проверить и применить файл может только тот, кто его загрузил",
+                    "Only the person who uploaded the file checks and applies it",
+                )
+            ]
+        )
     status = JobStatus.APPLYING if action == "apply" else JobStatus.PREVIEWING
     ImportJob.objects.filter(pk=job.pk).update(status=status, done=0)
     user_id = viewer.user.pk

@@ -6,7 +6,9 @@ from decimal import Decimal as D
 
 import pytest
 
+from motiva.core.access import viewer_for
 from motiva.core.errors import InvalidInput
+from motiva.imports import services
 from motiva.imports.models import JobStatus
 from motiva.org.models import Grade, Unit
 from tests.imports.kinds_helpers import fields, run
@@ -89,10 +91,12 @@ def test_units_refusals_and_all_or_nothing(cast):
     assert not Unit.objects.filter(code__startswith="A").exists()
 
 
-def test_units_unknown_parent_fails_whole_import(cast):
-    job = run(cast, "units", "Код;Название;Код вышестоящего\nB1;Один;C\nB2;Два;NOPE\n")
-    assert job.status == JobStatus.FAILED
-    assert any("NOPE" in p["ru"] for p in job.problems)
+def test_units_unknown_parent_is_shown_in_the_preview_and_nothing_is_written(cast):
+    job = run(cast, "units", "Код;Название;Код вышестоящего\nB1;Один;C\nB2;Два;NOPE\n", apply=False)
+    assert job.status == JobStatus.PREVIEWED and job.counts["problems"] == 1
+    assert [p["column"] for p in job.problems] == ["C"] and "Строка 3" in job.problems[0]["ru"]
+    assert "NOPE" in job.problems[0]["en"]
+    assert services.apply(job, viewer_for(cast["users"]["hr"])).status == JobStatus.FAILED
     assert not Unit.objects.filter(code__in=["B1", "B2"]).exists()
 
 
@@ -110,7 +114,7 @@ def test_units_head_and_other_organization_unit(cast):
     assert Unit.objects.get(organization=cast["company"], code="S").head == cast["people"]["anna"]
     # "X" is a unit of another organization: an unknown parent here
     job = run(cast, "units", "Код;Название;Код вышестоящего\nQ1;Один;X\n")
-    assert job.status == JobStatus.FAILED and not Unit.objects.filter(code="Q1").exists()
+    assert job.problems and not Unit.objects.filter(code="Q1").exists()
 
 
 POSITIONS = (

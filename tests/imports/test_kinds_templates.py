@@ -8,7 +8,9 @@ from decimal import Decimal as D
 
 import pytest
 
+from motiva.core.access import viewer_for
 from motiva.core.errors import InvalidInput
+from motiva.imports import services
 from motiva.imports.base import REGISTRY
 from motiva.imports.models import JobStatus
 from motiva.kpi import services as kpi
@@ -102,10 +104,13 @@ def test_weights_not_100_named_by_field_and_rows_nothing_written(cast, margin):
         "C;Аналитик;01.06.2026;;2;;MARGIN;;;30;Факт/план;;100;;;;;\n"
         "V;Инженер;01.06.2026;;1;;SALES;;;100;Факт/план;;150;;;;;\n"
     )
-    job = run(cast, "templates", text)
-    assert job.status == JobStatus.FAILED
+    job = run(cast, "templates", text, apply=False)
+    assert job.status == JobStatus.PREVIEWED  # the preview already shows the card-wide rule
     weight = next(p for p in job.problems if p["field"] == "weight")
     assert "Строки 2, 3" in weight["ru"] and "90" in weight["ru"] and "Rows 2, 3" in weight["en"]
+    assert weight["column"]  # the weight column's letter
+    job = services.apply(job, viewer_for(cast["users"]["hr"]))
+    assert job.status == JobStatus.FAILED
     assert _versions(cast, "Аналитик") == []
     assert len(_versions(cast, "Инженер")) == 1  # the valid group is rolled back with the rest
 

@@ -465,6 +465,18 @@ class TemplatesImporter(Importer):
     def apply_batch(self, planned: list[Planned]) -> None:
         """Nothing per row: a version needs all its lines, finish() writes the groups."""
 
+    def conclude(self) -> list[Problem]:
+        """The card-wide rules of the editor (weights summing to 100 %, the number of lines) for every
+        version the file changes: known once its last row is read, so the preview shows them too."""
+        problems: list[Problem] = []
+        for group in self.groups.values():
+            latest_orders = set(self.latest_lines.get(group.position.pk, {}))
+            if group.all_same and latest_orders <= {line["order"] for line in group.lines}:
+                continue  # the latest version as it is
+            _, found = services.normalize_lines(self.organization, group.lines)
+            problems += self._named(found, group)
+        return problems
+
     def finish(self) -> dict[str, int]:
         problems: list[Problem] = []
         todo: list[Group] = []

@@ -164,6 +164,8 @@ class UnitsImporter(Importer):
         self.created: dict[str, Unit] = {}
         self.pending: list[tuple[str, str, int, bool]] = []  # (code, parent code, row, level given)
         self.counts = {"created": 0, "changed": 0}
+        self.in_file: set[str] = set()
+        self.parents_named: list[tuple[int, str]] = []  # (row, parent code) as check() saw them
 
     def check(self, values: dict[str, str], ref: RowRef) -> Planned | list:
         problems: list = []
@@ -205,6 +207,9 @@ class UnitsImporter(Importer):
             problems += self.seen.check(code, ref, "code")
         if problems:
             return problems
+        self.in_file.add(code)
+        if parent:
+            self.parents_named.append((ref.number, parent))
         new: dict = {"name": name or (old.name if old else ""), "parent": parent or None}
         if block:
             new["block"] = block
@@ -291,6 +296,22 @@ class UnitsImporter(Importer):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._closings = []
+
+    def conclude(self) -> list:
+        """A parent named in neither the organization nor the file: seen once every row is read, so the
+        preview shows it too (finish() would refuse it at apply)."""
+        return [
+            problem(
+                "unknown",
+                "parent",
+                "Строка {r}: нет подразделения с кодом «{c}» ни в организации, ни в файле",
+                "Row {r}: no unit with code “{c}” in the organization or the file",
+                r=row,
+                c=code,
+            )
+            for row, code in self.parents_named
+            if code not in self.existing and code not in self.in_file
+        ]
 
     def finish(self) -> dict[str, int]:
         problems = []
