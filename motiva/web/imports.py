@@ -11,11 +11,12 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from motiva.core import access
 from motiva.core.errors import InvalidInput
+from motiva.exports import tabular
 from motiva.imports import selectors, services
 from motiva.imports.base import REGISTRY, normalize_header
 from motiva.periods.models import Period, PeriodStatus
@@ -158,12 +159,45 @@ def _template_xlsx(cls, headers: list[str], examples: list[list[str]]) -> bytes:
     return out.getvalue()
 
 
-def _named_changes(cls: Any, sample: list[dict], ru: bool) -> list[dict]:
-    """The preview's changes with each field named in the reader's language: importers name a changed
-    field by its key or by its Russian column name."""
+CHANGE_COLUMNS = [
+    tabular.Column("outcome", gettext_lazy("Outcome")),
+    tabular.Column("subject", gettext_lazy("What")),
+    tabular.Column("field", gettext_lazy("Field")),
+    tabular.Column("old", gettext_lazy("Was")),
+    tabular.Column("new", gettext_lazy("Becomes")),
+]
+
+
+def _change_list(request: HttpRequest, job: Any) -> HttpResponse:
+    """The applied import's change list (kept with the job) through the one export renderer: text that
+    looks like a formula stays inert, a cross-site request gets nothing."""
+    outcomes = {"create": _("created"), "change": _("changed")}
+    names = _field_names(REGISTRY[job.kind], _ru())
+
+    def rows() -> Any:
+        with job.change_list.open("rb") as handle:
+            reader = csv.reader(io.TextIOWrapper(handle, encoding="utf-8-sig", newline=""))
+            next(reader, None)  # the stored header
+            for outcome, subject, field, old, new in reader:
+                yield [outcomes.get(outcome, outcome), subject, names.get(field, field), old, new]
+
+    return tabular.download(
+        request, tabular.Table(CHANGE_COLUMNS, rows()), "csv", f"import-{job.pk}-changes", _("Changes")
+    )
+
+
+def _field_names(cls: Any, ru: bool) -> dict[str, str]:
+    """Importers name a changed field by its key or by its Russian column name: both -> the column's
+    name in the reader's language."""
     names = {}
     for item in cls.fields:
         names[item.key] = names[item.ru] = item.ru if ru else item.en
+    return names
+
+
+def _named_changes(cls: Any, sample: list[dict], ru: bool) -> list[dict]:
+    """The preview's changes with each field named in the reader's language."""
+    names = _field_names(cls, ru)
     return [
         dict(c, changes=[[names.get(field, field), old, new] for field, old, new in c.get("changes", [])])
         for c in sample
@@ -215,6 +249,10 @@ def import_job(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         if not action.is_valid() or job.running:
             messages.error(request, _("This action is not available now."))
             return redirect("import_job", organization.pk, job.pk)
+        if job.created_by_id != request.user.pk:
+            # rows are checked with the rights of whoever runs the job and written in the uploader's name
+            messages.error(request, _("Only the person who uploaded the file checks and applies it."))
+            return redirect("import_job", organization.pk, job.pk)
         chosen = action.cleaned_data["action"]
         try:
             if chosen == "mapping":
@@ -243,16 +281,13 @@ def import_job(request: HttpRequest, org: int, pk: int) -> HttpResponse:
         "problems": [dict(p, message=p["ru"] if ru else p["en"]) for p in job.problems],
         "preview": _named_changes(cls, job.preview, ru),
         "before": services.applied_before(job),
-        "can_apply": job.status == "previewed" and not job.problems,
+        "uploader": job.created_by_id == request.user.pk,
+        "can_apply": job.status == "previewed" and not job.problems and job.created_by_id == request.user.pk,
     }
     if page.cleaned_data["part"] == "changes":
         if not job.change_list:
             raise Http404
-        with job.change_list.open("rb") as handle:
-            response = HttpResponse(handle.read(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-changes.csv"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return _change_list(request, job)
     if page.cleaned_data["part"] == "progress":
         return render(request, "web/imports/progress.html", context)
     return render(request, "web/imports/job.html", context)

@@ -93,6 +93,8 @@ def test_upload_preview_skip_apply_and_history(client, cast, django_capture_on_c
     assert str(value.value.normalize()) == "2.5"
     changes = client.get(url + "?part=changes")
     assert changes["Cache-Control"] == "no-store" and "2.5" in changes.content.decode("utf-8-sig")
+    assert changes.content.decode("utf-8-sig").startswith("Действие;Что;Поле;Было;Станет")
+    assert client.get(url + "?part=changes", HTTP_SEC_FETCH_SITE="cross-site").status_code == 403
     progress = client.get(url + "?part=progress").content.decode()
     assert 'id="import-progress"' in progress and "hx-get" not in progress
     history = client.get(reverse("imports", args=[org])).content.decode()
@@ -152,3 +154,47 @@ def test_manager_sees_only_own_jobs_and_no_plans(client, cast):
     assert client.get(reverse("import_template", args=[org, "plans"])).status_code == 404
     page = client.get(reverse("imports", args=[org])).content.decode()
     assert "x.csv" not in page and "Фактические значения" in page
+
+
+def test_only_the_uploader_checks_and_applies_a_file(client, cast):
+    """Rows are checked with the rights of whoever runs the job and written in the uploader's name: HR
+    opening a manager's file reads it but cannot check or apply it (nor change its columns)."""
+    from motiva.core.access import viewer_for
+    from motiva.core.errors import InvalidInput
+    from motiva.imports import services
+
+    text = "Код показателя;Уровень;Табельный номер;Значение\nSALES;сотрудник;7;150\nSALES;сотрудник;9;150\n"
+    boss = cast["users"]["boss"]
+    job = services.job_create(
+        actor=boss,
+        viewer=viewer_for(boss),
+        organization=cast["company"],
+        kind="facts",
+        period=cast["period"],
+        upload=SimpleUploadedFile("boss.csv", text.encode()),
+    )
+    org = login(client, cast, "hr")
+    url = reverse("import_job", args=[org, job.pk])
+    page = client.get(url).content.decode()
+    assert "only they check and apply" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'value="mapping"' not in page and 'value="apply"' not in page
+    for action in ("preview", "apply", "mapping"):
+        assert client.post(url, {"action": action}).status_code == 302
+    job.refresh_from_db()
+    assert job.status == JobStatus.UPLOADED and not IndicatorValue.objects.filter(source="import").exists()
+    with pytest.raises(InvalidInput):
+        services.start(job, "apply", viewer_for(cast["users"]["hr"]))
+
+
+def test_the_change_list_keeps_formula_like_text_inert(client, cast):
+    from tests.imports.kinds_helpers import run
+
+    job = run(
+        cast, "units", 'Код;Название;Код вышестоящего\nZ1;=HYPERLINK("http://evil","x");C\nZ2;@SUM(1+1);C\n'
+    )
+    assert job.status == JobStatus.APPLIED, job.problems
+    org = login(client, cast)
+    text = client.get(reverse("import_job", args=[org, job.pk]) + "?part=changes").content.decode("utf-8-sig")
+    cells = [cell for line in text.splitlines()[1:] for cell in line.split(";")]
+    assert '\'=HYPERLINK(""http://evil"",""x"")' in text or any(c.startswith("\"'=HYPERLINK") for c in cells)
+    assert not any(c.lstrip('"').startswith(("=", "@")) for c in cells)

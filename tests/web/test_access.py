@@ -154,8 +154,13 @@ def expected_status(user: str, name: str, target: str) -> int:
         return 200 if user in ("hr", "admin") else 404  # those who decide roles (HR also salaries)
     if name.startswith("paycfg_"):
         return 200 if user in ("hr", "admin") else 404  # those who configure scales and schemes
-    if name in ("imports", "import_template"):
-        return 200 if user == "hr" or user in MANAGES else 404  # HR imports all; a manager facts
+    if name == "imports":
+        # HR imports all; a manager facts; the administrator the indicator library
+        return 200 if user in ("hr", "admin") or user in MANAGES else 404
+    if name == "import_template" and target == "indicators":
+        return 200 if user in ("hr", "admin") else 404  # those who edit the library
+    if name == "import_template":
+        return 200 if user == "hr" or user in MANAGES else 404
     if name in ("payroll_run", "payroll_mappings"):
         return 200 if user in PAY_READERS else 404  # finance, HR, the director: it names everyone's pay
     if name == "payroll_download":
@@ -348,6 +353,7 @@ def urls_for(cast: dict) -> list[tuple[str, str, str]]:
         ("imports", "", reverse("imports", args=[company])),
         ("import_template", "", reverse("import_template", args=[company, "facts"]) + "?format=xlsx"),
         ("import_template", "", reverse("import_template", args=[company, "facts"]) + "?format=csv"),
+        ("import_template", "indicators", reverse("import_template", args=[company, "indicators"])),
         ("import_job", "", reverse("import_job", args=[company, job.pk])),
         ("import_job", "", reverse("import_job", args=[company, job.pk]) + "?part=progress"),
     ]
