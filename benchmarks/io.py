@@ -4,7 +4,8 @@
     python benchmarks/io.py --rows 1000000 --xlsx     # also the same rows from an XLSX file
     python benchmarks/io.py --rows 0 --payroll 100000 # only the payroll export of 100 000 employees
 
-Builds a synthetic organization (rows / 10 employees, 10 indicators, one open month) with bulk inserts,
+Builds a synthetic organization (rows / 10 employees, 10 indicators on every person's card, one open
+month) with bulk inserts,
 writes a CSV (and an XLSX) of fact values, one per employee and indicator, and measures preview and apply
 of the import job separately, each in a fresh subprocess: rows per second and the subprocess's peak memory
 (VmHWM from /proc/self/status). Apply is measured twice: the first import creates every value, the second
@@ -45,7 +46,7 @@ from motiva.core.access import Viewer  # noqa: E402
 from motiva.core.models import Organization, Role  # noqa: E402
 from motiva.imports import services  # noqa: E402
 from motiva.imports.models import ImportJob  # noqa: E402
-from motiva.kpi.models import Indicator  # noqa: E402
+from motiva.kpi.models import Card, CardLine, Indicator  # noqa: E402
 from motiva.org.models import Employee, Unit  # noqa: E402
 from motiva.periods.models import IndicatorValue, Period  # noqa: E402
 
@@ -92,6 +93,22 @@ def build(rows: int) -> Period:
             start=dt.date(2026, 3, 1),
             end=dt.date(2026, 3, 31),
             name="Март 2026",
+        )
+        # Every person's card holds the ten indicators (the importer refuses a value no card uses).
+        employees = list(Employee.objects.filter(organization=organization).values_list("pk", flat=True))
+        Card.objects.bulk_create(
+            [Card(organization=organization, employee_id=pk, period=period) for pk in employees],
+            batch_size=10000,
+        )
+        indicators = list(Indicator.objects.filter(organization=organization).values_list("pk", flat=True))
+        cards = Card.objects.filter(period=period).values_list("pk", flat=True).iterator(chunk_size=10000)
+        CardLine.objects.bulk_create(
+            (
+                CardLine(card_id=card, order=j, indicator_id=indicator, weight=10)
+                for card in cards
+                for j, indicator in enumerate(indicators)
+            ),
+            batch_size=10000,
         )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -209,6 +226,8 @@ def cleanup(period: Period) -> None:
     organization = period.organization
     with transaction.atomic():
         IndicatorValue.objects.filter(period=period).delete()
+        CardLine.objects.filter(card__period=period).delete()
+        Card.objects.filter(period=period).delete()
         for job in ImportJob.objects.filter(organization=organization):
             job.file.delete(save=False)
             if job.change_list:

@@ -106,6 +106,8 @@ def import_template(request: HttpRequest, org: int, kind: str) -> HttpResponse:
     cls = REGISTRY.get(kind)
     if cls is None or not cls.allowed(request.viewer, organization):  # type: ignore[attr-defined]
         raise Http404
+    if tabular.is_cross_site(request):
+        return tabular.refused_response()  # as every download: another site gets nothing
     form = TemplateForm(request.GET)
     if not form.is_valid():
         raise Http404

@@ -43,6 +43,7 @@ def test_templates_in_both_formats(client, cast):
     assert rows[0][0] == "Код показателя" and len(rows) >= 2
     assert client.get(url).status_code == 200  # xlsx by default
     assert client.get(url + "?format=pdf").status_code == 404
+    assert client.get(url + "?format=csv", HTTP_SEC_FETCH_SITE="cross-site").status_code == 403
     assert client.get(reverse("import_template", args=[org, "nothing"])).status_code == 404
 
 
