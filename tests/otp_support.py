@@ -39,3 +39,10 @@ def mark_verified(client, user) -> None:
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device_of(user).persistent_id
     session.save()
+
+
+def with_second_factor(user):
+    """The user as after setting up the second factor: a key they issue from then on is valid
+    (motiva.api.tokens refuses a key older than the device of a user who needs one)."""
+    device_of(user)
+    return user

@@ -20,6 +20,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "token_unknown": ("Ключ API не найден.", "Unknown API key."),
     "token_revoked": ("Ключ API отозван.", "The API key was revoked."),
     "token_expired": ("Срок действия ключа API истёк.", "The API key has expired."),
+    "token_second_factor": (
+        "Ключ API выпущен до того, как вам понадобился второй фактор: выпустите новый ключ.",
+        "The API key was issued before you needed the second factor: issue a new key.",
+    ),
     "not_authenticated": (
         "Нужен ключ API (Authorization: Bearer …) или вход на сайт.",
         "An API key (Authorization: Bearer …) or a signed-in session is needed.",

@@ -71,6 +71,19 @@ def token_revoke(*, actor: Any, token: ApiToken) -> None:
         )
 
 
+def _outlived_its_second_factor(token: ApiToken) -> bool:
+    """A user who must pass the second factor issues keys only from a verified session, so their
+    confirmed TOTP device is older than each of their keys. A key older than the device (or with no
+    device at all) was issued before the user needed the second factor — before they were given HR,
+    finance or admin — and would carry the new rights without it: refused until a new key is issued."""
+    from motiva.web.otp import confirmed_totp, requires_second_factor
+
+    if not requires_second_factor(token.user):
+        return False
+    device = confirmed_totp(token.user)
+    return device is None or device.created_at is None or device.created_at > token.created_at
+
+
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     """`Authorization: Bearer <token>`; an unknown, expired or revoked token -> 401."""
 
@@ -94,6 +107,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("token_revoked")
         if token.expires_at <= now:
             raise exceptions.AuthenticationFailed("token_expired")
+        if _outlived_its_second_factor(token):
+            raise exceptions.AuthenticationFailed("token_second_factor")
         if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         request._request.viewer = viewer_for(token.user)

@@ -15,6 +15,7 @@ from rest_framework.throttling import UserRateThrottle
 from motiva.api import tokens
 from motiva.api.models import ApiToken
 from motiva.core.models import AuditEvent
+from tests.otp_support import with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +64,7 @@ def test_token_acts_as_its_user_and_records_last_use(cast):
 
 @pytest.mark.parametrize("state", ["unknown", "expired", "revoked", "none"])
 def test_bad_tokens_answer_401_with_structured_errors(cast, state):
-    token, secret = tokens.token_issue(actor=cast["users"]["hr"], name="t")
+    token, secret = tokens.token_issue(actor=with_second_factor(cast["users"]["hr"]), name="t")
     if state == "unknown":
         secret += "x"
     elif state == "expired":
@@ -80,7 +81,7 @@ def test_bad_tokens_answer_401_with_structured_errors(cast, state):
 
 
 def test_another_users_token_cannot_be_revoked(cast, client):
-    token, _secret = tokens.token_issue(actor=cast["users"]["hr"], name="t")
+    token, _secret = tokens.token_issue(actor=with_second_factor(cast["users"]["hr"]), name="t")
     client.force_login(cast["users"]["anna"])
     assert client.post(f"/account/api-keys/{token.pk}/revoke/").status_code == 404
     token.refresh_from_db()
@@ -93,7 +94,7 @@ def test_another_users_token_cannot_be_revoked(cast, client):
 
 
 def test_unknown_query_parameter_is_refused_by_name(cast):
-    _token, secret = tokens.token_issue(actor=cast["users"]["hr"], name="t")
+    _token, secret = tokens.token_issue(actor=with_second_factor(cast["users"]["hr"]), name="t")
     for query, field in [("bogus=1", "bogus"), ("ordering=secret", "ordering")]:
         answer = bearer(secret).get(f"/api/v1/organizations/?{query}")
         assert answer.status_code == 400
@@ -102,7 +103,7 @@ def test_unknown_query_parameter_is_refused_by_name(cast):
 
 
 def test_wrong_method_and_media_type_are_structured(cast):
-    _token, secret = tokens.token_issue(actor=cast["users"]["hr"], name="t")
+    _token, secret = tokens.token_issue(actor=with_second_factor(cast["users"]["hr"]), name="t")
     answer = bearer(secret).delete("/api/v1/organizations/")
     assert answer.status_code == 405
     assert answer.json()["errors"][0]["code"] == "method_not_allowed"
@@ -110,7 +111,7 @@ def test_wrong_method_and_media_type_are_structured(cast):
 
 def test_rate_limit_answers_429_with_retry_after(cast, monkeypatch):
     monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "2/minute", "anon": "2/minute"})
-    _token, secret = tokens.token_issue(actor=cast["users"]["hr"], name="t")
+    _token, secret = tokens.token_issue(actor=with_second_factor(cast["users"]["hr"]), name="t")
     client = bearer(secret)
     statuses = [client.get("/api/v1/organizations/").status_code for _ in range(3)]
     assert statuses[-1] == 429
@@ -160,3 +161,22 @@ def test_the_user_menu_links_to_the_api_keys_page(cast, client):
     assert f'href="{reverse("api_tokens")}"' in page.content.decode()
     client.logout()
     assert reverse("api_tokens") not in client.get(reverse("login")).content.decode()
+
+
+def test_a_key_issued_before_its_user_needed_a_second_factor_stops_working(cast):
+    """anna issues a key; HR is given to her later: the key would carry HR's rights without the second
+    factor, so it is refused until she issues a new one after setting up her device."""
+    from motiva.core.models import Role, RoleAssignment
+
+    anna = cast["users"]["anna"]
+    _token, secret = tokens.token_issue(actor=anna, name="before")
+    assert bearer(secret).get("/api/v1/organizations/").status_code == 200
+    RoleAssignment.objects.create(user=anna, organization=cast["company"], role=Role.HR)
+    anna = type(anna).objects.get(pk=anna.pk)  # a fresh user: the second-factor answer is cached per object
+    response = bearer(secret).get("/api/v1/organizations/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["code"] == "token_second_factor"
+    with_second_factor(anna)
+    assert bearer(secret).get("/api/v1/organizations/").status_code == 401  # still older than the device
+    _token, fresh = tokens.token_issue(actor=anna, name="after")
+    assert bearer(fresh).get("/api/v1/organizations/").status_code == 200

@@ -14,6 +14,7 @@ from motiva.core.models import AuditEvent
 from motiva.idempotency.models import IdempotencyKey
 from motiva.org.models import Absence
 from motiva.periods.models import IndicatorValue
+from tests.otp_support import with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ KEY = "retry-key-0001"
 
 
 def bearer(cast, name):
-    _token, secret = token_issue(actor=cast["users"][name], name="test")
+    _token, secret = token_issue(actor=with_second_factor(cast["users"][name]), name="test")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return client

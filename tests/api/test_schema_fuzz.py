@@ -21,6 +21,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from motiva.api.tokens import token_issue
+from tests.otp_support import with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ def app():
 
 
 def test_every_operation_answers_as_documented(cast, app):
-    _token, secret = token_issue(actor=cast["users"]["hr"], name="fuzz")
+    _token, secret = token_issue(actor=with_second_factor(cast["users"]["hr"]), name="fuzz")
     headers = {"Authorization": f"Bearer {secret}"}
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -83,7 +84,7 @@ def test_every_operation_answers_as_documented(cast, app):
 
 # What the fuzzing found, pinned down -------------------------------------------------------------------
 def test_a_page_that_is_not_in_the_list_is_a_400_naming_page(cast):
-    _token, secret = token_issue(actor=cast["users"]["hr"], name="pages")
+    _token, secret = token_issue(actor=with_second_factor(cast["users"]["hr"]), name="pages")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     for page in ("-3", "0", "abc", "999"):
@@ -96,7 +97,7 @@ def test_a_page_that_is_not_in_the_list_is_a_400_naming_page(cast):
 
 
 def test_an_address_under_the_api_that_is_no_endpoint_is_a_json_404(cast):
-    _token, secret = token_issue(actor=cast["users"]["hr"], name="paths")
+    _token, secret = token_issue(actor=with_second_factor(cast["users"]["hr"]), name="paths")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     for path in ("/api/v1/cards/-202/", "/api/v1/people/abc/", "/api/v1/nothing/"):
