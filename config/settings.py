@@ -383,12 +383,6 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "bearer": {"type": "http", "scheme": "bearer", "description": "API key (motiva.api)"}
-        }
-    },
-    "SECURITY": [{"bearer": []}],
 }
 
 LOGGING = {
