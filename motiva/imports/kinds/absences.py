@@ -12,7 +12,7 @@ from collections import defaultdict
 from motiva.core.errors import problem
 from motiva.engine.validation import DateSpan, no_overlap, span_ordered
 from motiva.imports.base import Field, Importer, Planned, RowRef, register
-from motiva.imports.kinds.common import Seen, choice, date, text, words_for
+from motiva.imports.kinds.common import Seen, choice, date, employee_of, text, words_for
 from motiva.org import services
 from motiva.org.models import Absence, AbsenceKind, Employee
 
@@ -109,22 +109,7 @@ class AbsencesImporter(Importer):
 
     def check(self, values: dict[str, str], ref: RowRef) -> Planned | list:
         problems: list = []
-        number = values.get("personnel_number", "").strip()
-        person = self.people.get(number)
-        if not number:
-            problems.append(
-                problem("required", "personnel_number", "Укажите табельный номер", "Enter the number")
-            )
-        elif person is None:
-            problems.append(
-                problem(
-                    "unknown",
-                    "personnel_number",
-                    "Нет сотрудника с табельным номером «{n}»",
-                    "No employee with personnel number “{n}”",
-                    n=number,
-                )
-            )
+        number, person = employee_of(values, self.people, problems)
         kind = choice(values, "kind", KINDS, problems)
         if not values.get("kind", "").strip():
             problems.append(problem("required", "kind", "Укажите вид отсутствия", "Enter the absence kind"))

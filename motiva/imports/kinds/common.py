@@ -46,6 +46,28 @@ def date(values: dict[str, str], key: str, problems: list, *, required: bool = F
     return None
 
 
+def employee_of(values: dict[str, str], people: dict, problems: list) -> tuple[str, object | None]:
+    """The row's personnel number and the organization's person it names (`people`: number -> person),
+    or a problem naming the column when it is empty or unknown."""
+    number = values.get("personnel_number", "").strip()
+    person = people.get(number)
+    if not number:
+        problems.append(
+            problem("required", "personnel_number", "Укажите табельный номер", "Enter the number")
+        )
+    elif person is None:
+        problems.append(
+            problem(
+                "unknown",
+                "personnel_number",
+                "Нет сотрудника с табельным номером «{n}»",
+                "No employee with personnel number “{n}”",
+                n=number,
+            )
+        )
+    return number, person
+
+
 def fold(text: str) -> str:
     return (text or "").strip().casefold().replace("ё", "е")
 

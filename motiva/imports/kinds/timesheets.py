@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from motiva.core.errors import problem
 from motiva.imports.base import Field, Importer, Planned, RowRef, register
-from motiva.imports.kinds.common import Seen, number, text
+from motiva.imports.kinds.common import Seen, employee_of, number, text
 from motiva.org.models import Employee
 from motiva.periods.guards import ensure_open
 from motiva.worktime import services
@@ -55,22 +55,7 @@ class TimesheetsImporter(Importer):
 
     def check(self, values: dict[str, str], ref: RowRef) -> Planned | list:
         problems: list = []
-        key = values.get("personnel_number", "").strip()
-        person = self.people.get(key)
-        if not key:
-            problems.append(
-                problem("required", "personnel_number", "Укажите табельный номер", "Enter the number")
-            )
-        elif person is None:
-            problems.append(
-                problem(
-                    "unknown",
-                    "personnel_number",
-                    "Нет сотрудника с табельным номером «{n}»",
-                    "No employee with personnel number “{n}”",
-                    n=key,
-                )
-            )
+        key, person = employee_of(values, self.people, problems)
         hours = number(values, "hours", problems, required=True)
         if hours is not None and not 0 <= hours <= services.MAX_PERIOD_HOURS:
             problems.append(
