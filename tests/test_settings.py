@@ -103,3 +103,17 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage("check", DEBUG="false", DATABASE_URL="sqlite:///:memory:")
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_simulate_runs_as_the_readme_writes_it_without_any_settings():
+    """`manage.py simulate examples/…` needs no SECRET_KEY, DEBUG or database: only a PATH."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "simulate", "examples/workshop_a.yaml"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(Path.home())},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "8 283,00 RUB" in result.stdout and "published numbers reproduced" in result.stdout

@@ -266,6 +266,12 @@ _BASE_TIMES_SUM = Wording(
 _COEFFICIENT_PAY = text("Оклад × сумма коэффициентов", "Base × sum of coefficients")
 
 
+_SHARE_RANGE = (
+    "Доля переменной части — от 0 до 100 %, не включая 100 (постоянная часть не может быть нулевой)",
+    "The variable share is at least 0 and below 100 % (the fixed part cannot be zero)",
+)
+
+
 def _fixed_variable(
     p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts
 ) -> list[PayComponent]:
@@ -274,8 +280,7 @@ def _fixed_variable(
         raise _fail(
             "share_range",
             "variable_share",
-            "Доля переменной части от 0 до 100 %",
-            "The variable share is 0 to 100 %",
+            *_SHARE_RANGE,
         )
     target_income = p.salary / (HUNDRED - share) * HUNDRED
     variable = target_income * share / HUNDRED * p.months
@@ -1251,6 +1256,8 @@ def scheme_problems(kind: str, params: Any) -> list[Problem]:
             check.problems += _check_total_formula(value)
         elif key in ("variable_share", "caps"):
             check.table(value, CATEGORIES, key)
+            if key == "variable_share" and isinstance(value, Mapping):
+                _check_variable_shares(check, value)
         elif key in ("percent_by_grade", "target_bonus_percent"):
             check.table(value, BLOCKS, key, depth=2)
         elif key == "level_shares":
@@ -1319,6 +1326,18 @@ def _check_total_formula(value: Any) -> list[Problem]:
         )
         for name in sorted(parsed.names - TOTAL_FORMULA_NAMES)
     ]
+
+
+def _check_variable_shares(check: _ParamChecker, value: Mapping[str, Any]) -> None:
+    """A variable share of 100 % or more leaves no fixed part to derive the target income from: refused
+    when the scheme is saved, not first met in a run."""
+    for key, item in value.items():
+        try:
+            share = D(item)
+        except (TypeError, ValueError):
+            continue  # check.number has said so
+        if share >= HUNDRED:
+            check.fail("share_range", f"variable_share.{key}", *_SHARE_RANGE)
 
 
 def _check_level_shares(check: _ParamChecker, value: Any) -> None:

@@ -8,7 +8,7 @@ from motiva.engine.card import calculate_card
 from motiva.engine.money import RoundingPolicy
 from motiva.engine.proration import prorate
 from motiva.engine.scales import PlanValues, parse_scale_params
-from motiva.engine.schemes import calculate_pay, rank_places, split_fund
+from motiva.engine.schemes import calculate_pay, rank_places, scheme_problems, split_fund
 from motiva.engine.types import (
     Absence,
     Adjustment,
@@ -200,6 +200,15 @@ def test_a_bad_scheme_parameter_is_a_problem_naming_it():
         ROUND,
     )
     assert result.problems[0].field == "params.variable_share"
+
+
+def test_a_variable_share_of_100_percent_or_more_is_refused_when_the_scheme_is_saved():
+    # no fixed part is left to derive the target income from (salary / fixed share)
+    for share in ("100", "150"):
+        problems = scheme_problems("fixed_variable", {"variable_share": {"manager": share}})
+        assert [(p.code, p.field) for p in problems] == [("share_range", "params.variable_share.manager")]
+        assert "below 100 %" in problems[0].render("en")
+    assert scheme_problems("fixed_variable", {"variable_share": {"manager": "99.5", "default": "0"}}) == []
 
 
 def test_seniority_allowance_bands():

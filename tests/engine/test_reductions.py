@@ -143,6 +143,27 @@ def test_reductions_act_on_the_bonus_only_never_on_allowances():
     assert [p.code for p in large.problems] == ["disciplinary_cap", "reduction_above_bonus"]
 
 
+def test_reductions_leave_piece_work_whole():
+    # piece work 300 × 100 = 30 000 is pay for the work itself; the bonus is 20 000
+    params = {**TARGET_20, "piece_rates": [{"indicator": "PIECES", "rate": "100"}]}
+
+    def pay_with_pieces(adjustments):
+        return calculate_pay(
+            "target_bonus",
+            params,
+            pay_input(facts={"PIECES": D(300)}),
+            card_at(100),
+            ROUND,
+            adjustments=adjustments,
+        )
+
+    assert pay_with_pieces([]).total == D("50000.00")
+    assert pay_with_pieces([sanction(percent="75")]).total == D("35000.00")  # 75 % of 20 000
+    # the cap's base is salary + bonus (120 000, cap 24 000); the floor stops at the bonus, 20 000
+    assert pay_with_pieces([sanction("-50000")]).total == D("30000.00")
+    assert pay_with_pieces([Adjustment(D("-90000"), "Недостача")]).total == D("30000.00")
+
+
 def test_a_sanction_outside_the_period_reduces_nothing_and_is_a_problem():
     outside = Adjustment(D("-1000"), "Выговор", "disciplinary", dt.date(2026, 2, 27), "3-к")
     result = pay([outside])
@@ -238,6 +259,27 @@ def test_a_fund_split_by_ktu_sums_exactly_to_the_fund(tenths, kopecks):
     outcomes = calculate_batch(members, ROUND, unit_facts={"u": {"FUND": fund}}, rules=KTU_RULES)
     assert sum(o.pay.total for o in outcomes) == fund
     assert not [p for o in outcomes for p in o.problems]
+
+
+def test_a_fund_split_weighs_each_ktu_by_the_time_worked_unless_the_scheme_says_not():
+    def member(key, params, hired):
+        return EmployeeCalc(
+            key,
+            f"Инженер {key}",
+            (),
+            pay_input(facts={"KTU": D(1)}, employment=(EmploymentSpan(hired, None),)),
+            SchemeSpec("ktu_pool", params, "pool"),
+            "u",
+        )
+
+    def split(params):
+        members = [member("new", params, dt.date(2026, 3, 17)), member("old", params, dt.date(2020, 1, 1))]
+        outcomes = calculate_batch(members, ROUND, unit_facts={"u": {"FUND": D(1000)}}, rules=KTU_RULES)
+        return [o.pay.total for o in outcomes]
+
+    # hired on 17 March: 15 of 31 days, weight 1 × 15/31 against 1 × 1; the parts still sum to the fund
+    assert split({"fund_formula": "FUND"}) == [D("326.08"), D("673.92")]
+    assert split({"fund_formula": "FUND", "ktu_time_weighted": False}) == [D("500.00"), D("500.00")]
 
 
 def test_unknown_scheme_parameters_are_refused_with_the_nearest_name():
