@@ -95,7 +95,7 @@ class AuditFilterForm(forms.Form):
         if not text:
             return None
         users = get_user_model().objects.filter(
-            Q(username__icontains=text) | Q(last_name__icontains=text) | Q(first_name__icontains=text)
+            Q(username__icontains=text) | contains("last_name", text) | contains("first_name", text)
         )
         ids = list(users.values_list("pk", flat=True)[:500])
         if not ids:

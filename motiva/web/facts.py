@@ -44,6 +44,7 @@ from motiva.periods.services import value_annotate, value_confirm, value_set, va
 from motiva.web.decorators import viewer_required
 from motiva.web.forms import parse_number
 from motiva.web.periods import period_or_404
+from motiva.web.search import contains
 from motiva.web.versions import FIELD_NAME as VERSION_FIELD
 from motiva.web.versions import changed_by, version_of
 
@@ -249,7 +250,7 @@ class Grid:
             if unit is not None:
                 rows = rows.filter(path__startswith=unit.path)
             if q:
-                rows = rows.filter(name__icontains=q)
+                rows = rows.filter(contains("name", q))
             return rows.order_by("path", "name")
         # The period's cards (one per person) are the rows: their lines are found by the card's id, and
         # the card's position orders them, so people with one card are together and so are their columns.
@@ -279,8 +280,8 @@ class Grid:
             )
         if q:
             rows = rows.filter(
-                Q(employee__last_name__icontains=q)
-                | Q(employee__first_name__icontains=q)
+                contains("employee__last_name", q)
+                | contains("employee__first_name", q)
                 | Q(employee__personnel_number=q)
             )
         return rows.select_related("employee", "template__position__unit").order_by(
@@ -1032,10 +1033,10 @@ def _filtered_awaiting(awaiting: Any, form: ConfirmationFilter) -> Any:
         )
     if q:
         awaiting = awaiting.filter(
-            Q(employee__last_name__icontains=q)
+            contains("employee__last_name", q)
             | Q(employee__personnel_number=q)
-            | Q(unit__name__icontains=q)
-            | Q(indicator__name__icontains=q)
+            | contains("unit__name", q)
+            | contains("indicator__name", q)
         )
     return awaiting
 

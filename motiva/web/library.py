@@ -23,6 +23,7 @@ from motiva.org.models import Position
 from motiva.web.decorators import viewer_required
 from motiva.web.paycfg import chart_points
 from motiva.web.paycfg_forms import describe_scale
+from motiva.web.search import contains
 
 
 def _can_read_library(viewer: access.Viewer, organization_id: int) -> bool:
@@ -42,7 +43,7 @@ def indicator_list(request: HttpRequest, org: int) -> HttpResponse:
     )
     q = request.GET.get("q", "").strip()
     if q:
-        indicators = indicators.filter(Q(code__icontains=q) | Q(name__icontains=q))
+        indicators = indicators.filter(Q(code__icontains=q) | contains("name", q))
     for name, choices in (("kind", IndicatorKind), ("direction", Direction), ("periodicity", Periodicity)):
         value = request.GET.get(name, "")
         if value in choices.values:

@@ -30,6 +30,7 @@ from motiva.kpi.usage import scale_usage, scheme_usage, usage_counts
 from motiva.periods.models import Period, PeriodStatus
 from motiva.web import paycfg_forms as pf
 from motiva.web.decorators import viewer_required
+from motiva.web.search import contains
 from motiva.web.versions import FIELD_NAME as VERSION_FIELD
 from motiva.web.versions import changed_by, version_of
 
@@ -491,7 +492,7 @@ def scheme_list(request: HttpRequest, org: int) -> HttpResponse:
         schemes = schemes.filter(kind=kind)
     q = request.GET.get("q", "").strip()[:100]
     if q:
-        schemes = schemes.filter(name__icontains=q)
+        schemes = schemes.filter(contains("name", q))
     counts = usage_counts(PayScheme, organization.pk)
     rows = [{"scheme": s, **counts.get(s.pk, {"templates": 0, "cards": 0})} for s in schemes]
     return render(

@@ -22,6 +22,7 @@ from motiva.exports.runs import result_table
 from motiva.payroll import selectors as payroll_selectors
 from motiva.web.decorators import viewer_required
 from motiva.web.forms import parse_number
+from motiva.web.search import contains
 
 BUCKETS = [
     (None, Decimal(50)),
@@ -70,7 +71,7 @@ def filtered_results(
         "problems": request.GET.get("problems") == "1",
     }
     if filters["q"]:
-        rows = rows.filter(employee__last_name__icontains=filters["q"]) | rows.filter(
+        rows = rows.filter(contains("employee__last_name", filters["q"])) | rows.filter(
             employee__personnel_number=filters["q"]
         )
     low, high = _decimal(filters["min"]), _decimal(filters["max"])
