@@ -232,6 +232,16 @@ def reference_problems(raw: Mapping[str, Any]) -> list[Problem]:
                     "Indicator “{c}” is not on the employee's card",
                     c=code,
                 )
+    # Where the file describes its units (facts or corrections), an employee's unit is one of them: a
+    # misspelt one would silently lose the unit's facts, its correction and its share of a fund.
+    declared_units = {*units, *names("corrections")}
+    if declared_units:
+        for index, person in enumerate(employees):
+            unit = person.get("unit")
+            if unit is not None and unit not in declared_units:
+                found = unknown_value(unit, sorted(declared_units), f"employees[{index}].unit")
+                if found is not None:
+                    problems.append(found)
     for unit, facts in units.items():
         for code in facts or {}:
             used["indicators"].add(code)

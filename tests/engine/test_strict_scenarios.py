@@ -116,3 +116,31 @@ def test_every_misspelt_key_and_value_is_refused_with_its_place(path, where, wha
 def test_the_examples_themselves_are_accepted():
     for path in EXAMPLES:
         assert simulate(str(path), out=io.StringIO(), err=io.StringIO()) == 0, path.name
+
+
+def test_an_employee_in_a_unit_the_file_does_not_describe_is_refused_where_units_are_described():
+    """A misspelt unit would silently lose the unit's correction (or its facts, or its share of a fund)."""
+    line = {"indicator": "PLAN", "weight": 100, "scale": "ratio", "target": 100, "fact": 100}
+    raw = {
+        "name": "Поправка подразделения",
+        "currency": "RUB",
+        "period": {"start": "2026-03-01", "end": "2026-03-31"},
+        "scales": {"ratio": {"kind": "ratio", "params": {"cap": 150}}},
+        "indicators": {"PLAN": {"name": "План"}},
+        "schemes": {"b": {"kind": "target_bonus", "params": {"basis": "fixed", "amount": 10000}}},
+        "scheme": "b",
+        "corrections": {"shop": 0.5},
+        "employees": [
+            {"id": "a", "name": "A", "salary": 50000, "unit": "shop", "lines": [line]},
+            {"id": "b", "name": "B", "salary": 50000, "unit": "shpo", "lines": [line]},
+        ],
+    }
+    out, err = io.StringIO(), io.StringIO()
+    assert simulate_raw(raw, out=out, err=err, lang="en") == 1
+    assert "employees[1].unit: Invalid value “shpo”. Did you mean “shop”?" in out.getvalue() + err.getvalue()
+    raw["employees"][1]["unit"] = "shop"
+    assert simulate_raw(raw, out=io.StringIO(), err=io.StringIO(), lang="en") == 0
+    # without units or corrections a unit only groups people, and any name does
+    del raw["corrections"]
+    raw["employees"][1]["unit"] = "shpo"
+    assert simulate_raw(raw, out=io.StringIO(), err=io.StringIO(), lang="en") == 0
