@@ -23,11 +23,16 @@ def test_the_card_and_header_on_a_phone(browser, live_server, cast):
         assert page.get_by_role("link", name="Моя карта").is_visible()
         page.click(".menu-toggle")
         line = page.locator("table.card-lines tbody tr").first
+        # A stacked line, not a table row: no column header, the indicator's name on a line of its own
+        # above its plan, fact and score, which sit below it side by side.
+        assert not page.locator("table.card-lines thead").is_visible()
+        title = line.locator("td.title").bounding_box()
         for label in ("План", "Факт", "Балл"):
             cell = line.locator(f'td[data-label="{label}"]')
             assert cell.is_visible(), label
             box = cell.bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= 390, label
+            assert box["y"] >= title["y"] + title["height"] - 1, label
         assert "110" in line.inner_text()
         shot(page, "reading-card-employee-390")
         page.goto(live_server.url + "/o/999999/audit/")
