@@ -222,8 +222,10 @@ def parse(raw: Any) -> Scenario:
         if not lines_raw:
             r.fail(f"{place}.lines", "У сотрудника нет строк карты", "The employee has no card lines")
         lines: list[LineInput] = []
+        # A template's line is named where it is written (templates.NAME[i]), not as a line of the employee.
+        template = person.get("template") if not person.get("lines") else None
         for line_index, line in enumerate(lines_raw):
-            line_place = f"{place}.lines[{line_index}]"
+            line_place = f"templates.{template}[{line_index}]" if template else f"{place}.lines[{line_index}]"
             code = line.get("indicator", "")
             indicator = indicators.get(code, {}) if code else {}
             if code and code not in indicators:
@@ -241,9 +243,9 @@ def parse(raw: Any) -> Scenario:
                     "Scale “{s}” is not in scales",
                     s=scale_name,
                 )
-            fact_raw = (
-                (person.get("line_facts") or {}).get(code, line.get("fact")) if code else line.get("fact")
-            )
+            from_line_facts = bool(code) and code in (person.get("line_facts") or {})
+            fact_raw = person["line_facts"][code] if from_line_facts else line.get("fact")
+            fact_place = f"{place}.line_facts.{code}" if from_line_facts else f"{line_place}.fact"
             level_code = ""
             if (
                 isinstance(fact_raw, str)
@@ -252,7 +254,7 @@ def parse(raw: Any) -> Scenario:
             ):
                 level_code, fact = fact_raw, None
             else:
-                fact = r.number(fact_raw, f"{line_place}.fact")
+                fact = r.number(fact_raw, fact_place)
             plan_numbers = {name: r.number(line.get(name), f"{line_place}.{name}") for name in PLAN_KEYS}
             weight = r.number(line.get("weight", 0), f"{line_place}.weight") or Decimal(0)
             monitoring_only = indicator.get("monitoring_only", False) is True
@@ -393,7 +395,15 @@ def parse(raw: Any) -> Scenario:
     }
     rules = _rules(r, raw)
     if r.problems:
-        raise ScenarioError(r.problems)
+        # a template's line is checked for every employee on it: each problem is said once
+        seen: set[tuple[str, str, str]] = set()
+        unique = []
+        for found in r.problems:
+            mark = (found.code, found.field, found.render("en"))
+            if mark not in seen:
+                seen.add(mark)
+                unique.append(found)
+        raise ScenarioError(unique)
     return Scenario(
         name=str(raw.get("name", "")),
         currency=str(raw.get("currency", "RUB")),

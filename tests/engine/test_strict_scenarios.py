@@ -144,3 +144,19 @@ def test_an_employee_in_a_unit_the_file_does_not_describe_is_refused_where_units
     del raw["corrections"]
     raw["employees"][1]["unit"] = "shpo"
     assert simulate_raw(raw, out=io.StringIO(), err=io.StringIO(), lang="en") == 0
+
+
+def test_a_mistake_in_a_template_line_is_named_where_it_is_written_and_said_once():
+    raw = deepcopy(next(RAW[p] for p in EXAMPLES if p.name == "gate_key_indicator.yaml"))
+    raw["templates"]["director"][1]["scale"] = "coridor"
+    raw["templates"]["director"][2]["target"] = "сорок"
+    raw["employees"][0]["line_facts"]["MARGIN"] = "много"
+    out, err = io.StringIO(), io.StringIO()
+    assert simulate_raw(raw, out=out, err=err, lang="en") == 1
+    said = (out.getvalue() + err.getvalue()).splitlines()
+    # two employees use the template: each mistake of the template is said once, at the template's line
+    assert said.count("templates.director[1].scale: Scale “coridor” is not in scales") == 1
+    assert said.count("templates.director[2].target: “сорок” is not a number") == 1
+    # a fact given by the employee is named at the employee
+    assert "employees[0].line_facts.MARGIN: “много” is not a number" in said
+    assert not [line for line in said if ".lines[" in line]
