@@ -55,10 +55,20 @@ def test_a_404_of_a_motiva_page_is_motivas_own(client, cast, settings, debug, la
         assert reverse("home") in body  # the header and a way back
 
 
-def test_an_unknown_address_in_production_is_motivas_404(client, settings):
-    settings.DEBUG = False
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unknown_address_is_motivas_404(client, settings, debug):
+    settings.DEBUG = debug
     response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="ru")
-    assert response.status_code == 404 and "Страница не найдена" in response.content.decode()
+    body = response.content.decode()
+    assert response.status_code == 404 and "Страница не найдена" in body
+    assert "URLconf" not in body and "urlpatterns" not in body  # not Django's list of the site's URLs
+
+
+def test_an_unknown_api_address_stays_the_apis_json_answer(client, settings):
+    settings.DEBUG = True
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert 'data-testid="error-404"' not in response.content.decode()
 
 
 @pytest.mark.parametrize("debug", [False, True])
@@ -74,14 +84,16 @@ def test_a_403_is_motivas_own(client, cast, settings, failing_site, debug, langu
 @pytest.mark.parametrize(
     ("language", "title"), [("ru", "Что-то пошло не так"), ("en", "Something went wrong")]
 )
-def test_a_500_in_production_is_motivas_own(cast, settings, failing_site, language, title):
-    settings.DEBUG = False
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_500_is_motivas_own(cast, settings, failing_site, language, title, debug, caplog):
+    settings.DEBUG = debug
     client = Client(raise_request_exception=False)
     client.force_login(cast["users"]["anna"])
     response = client.get("/test-boom/", HTTP_ACCEPT_LANGUAGE=language)
     body = response.content.decode()
     assert response.status_code == 500
     assert 'data-testid="error-500"' in body and title in body and "deliberate" not in body
+    assert "deliberate" in caplog.text  # the traceback is in the server's log, not on the page
 
 
 @pytest.mark.parametrize("debug", [False, True])
