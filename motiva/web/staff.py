@@ -17,6 +17,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Length
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -711,7 +712,8 @@ def grade_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
 
 SORT_FIELDS = {
     "name": ["last_name", "first_name", "middle_name", "pk"],
-    "number": ["personnel_number", "pk"],
+    # Shorter numbers first, then as text: "9" before "10" and "00123" in its place (numbers are text).
+    "number": ["number_length", "personnel_number", "pk"],
     "hired": ["hire_date", "pk"],
     "unit": ["unit_path", "last_name", "first_name", "pk"],
 }
@@ -761,6 +763,8 @@ def people_list(request: HttpRequest, org: int) -> HttpResponse:
     key = sort.lstrip("-")
     if key == "unit":
         people = people.annotate(unit_path=Subquery(latest.order_by("-start_date").values("unit__path")[:1]))
+    elif key == "number":
+        people = people.annotate(number_length=Length("personnel_number"))
     order = SORT_FIELDS[key]
     people = people.order_by(*[f"-{name}" if sort.startswith("-") else name for name in order])
     fmt = exports.export_format(request)  # ?format=xlsx|csv: every matching person, not one page

@@ -146,7 +146,7 @@ def _name(e: Employee):
 
 ORDERS = {
     "name": _name,
-    "number": lambda e: (e.personnel_number, e.pk),
+    "number": lambda e: (len(e.personnel_number), e.personnel_number, e.pk),
     "hired": lambda e: (e.hire_date, e.pk),
 }
 
@@ -213,3 +213,16 @@ def test_the_scheme_list_finds_a_name_typed_in_any_case(client, cast, q):
     response = client.get(reverse("paycfg_schemes", args=[cast["company"].pk]), {"q": q})
     assert response.status_code == 200
     assert [r["scheme"].name for r in response.context["rows"]] == ["Склад: 10 %"]
+
+
+def test_personnel_numbers_sort_as_numbers_999_before_9910(client, cast):
+    people = list(Employee.objects.filter(organization=cast["company"]).order_by("pk")[:3])
+    for person, number in zip(people, ("9910", "999", "99100"), strict=True):
+        person.personnel_number = number
+        person.save(update_fields=["personnel_number"])
+    client.force_login(cast["users"]["hr"])
+    response = client.get(
+        reverse("staff_people", args=[cast["company"].pk]), {"sort": "number", "status": "all"}
+    )
+    numbers = [r["employee"].personnel_number for r in response.context["rows"]]
+    assert [n for n in numbers if n in ("999", "9910", "99100")] == ["999", "9910", "99100"]
