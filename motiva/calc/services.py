@@ -745,6 +745,8 @@ def adjustment_create(
                     p=period.name,
                 )
             )
+        elif employee.organization_id == period.organization_id:
+            problems.extend(_sanction_month_elsewhere(period, employee, applied_on))
     elif applied_on is not None or order_number.strip():
         problems.append(
             problem(
@@ -784,6 +786,82 @@ def adjustment_create(
         reason=reason,
     )
     return adjustment
+
+
+# "In March 2026": the month in the prepositional case, as a Russian sentence starts with it.
+_MONTHS_IN_RU = (
+    "январе",
+    "феврале",
+    "марте",
+    "апреле",
+    "мае",
+    "июне",
+    "июле",
+    "августе",
+    "сентябре",
+    "октябре",
+    "ноябре",
+    "декабре",
+)
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def _sanction_month_elsewhere(period: Period, employee: Employee, applied_on: dt.date) -> list[Any]:
+    """All disciplinary reductions of one employee dated in one calendar month belong to one period
+    (Labour Code art. 135 part 3): the engine caps the reductions of a month within one run, so a March
+    sanction in the March period and another in the first quarter would each be capped on their own and
+    together exceed the month's limit. Refused when another period of the organization already holds a
+    sanction of the employee dated in that month (every entered one counts: an adjustment has no
+    rejected or cancelled state). Only where the organization keeps the cap on."""
+    organization = period.organization
+    if not organization.disciplinary_cap_enabled:
+        return []
+    # The employee's row is locked so that two entries of the same month in two periods, made at once,
+    # are decided one after the other.
+    list(Employee.objects.select_for_update().filter(pk=employee.pk).values_list("pk"))
+    other = (
+        Adjustment.objects.filter(
+            organization_id=period.organization_id,
+            employee=employee,
+            kind=AdjustmentKind.DISCIPLINARY,
+            applied_on__year=applied_on.year,
+            applied_on__month=applied_on.month,
+        )
+        .exclude(period=period)
+        .select_related("period")
+        .order_by("applied_on", "pk")
+        .first()
+    )
+    if other is None:
+        return []
+    return [
+        problem(
+            "sanction_month_elsewhere",
+            "applied_on",
+            "В {month_ru} {year} у сотрудника уже есть взыскание в периоде «{p}»: все снижения за взыскания "
+            "одного месяца учитываются в одном периоде (ст. 135 ТК РФ, предел {cap} % за месяц)",
+            "In {month_en} {year} the employee already has a sanction in period “{p}”: all reductions for "
+            "sanctions of one month count in one period (Labour Code art. 135, a limit of {cap} % a month)",
+            month_ru=_MONTHS_IN_RU[applied_on.month - 1],
+            month_en=_MONTHS_EN[applied_on.month - 1],
+            year=applied_on.year,
+            p=other.period.name,
+            cap=Decimal(organization.disciplinary_cap_percent).normalize(),
+        )
+    ]
 
 
 @transaction.atomic

@@ -549,3 +549,73 @@ def test_a_line_key_that_needs_escaping_is_stored_as_valid_json():
     for key in ("17", 'a "quoted" \\ key'):
         line = LineResult(key, "Title", "personal", D(10), D(5), D(50), None, D(5), (), (), None, "CODE")
         assert json.loads(encoder._line(line)) == {"key": key, "ref": next(iter(encoder.outcomes))}
+
+
+def _sanction(actor, period, employee, day, amount="-500"):
+    return calc.adjustment_create(
+        actor=actor,
+        period=period,
+        employee=employee,
+        amount=D(amount),
+        reason="Выговор",
+        kind="disciplinary",
+        applied_on=day,
+        order_number="5-к",
+    )
+
+
+def test_the_sanctions_of_one_month_belong_to_one_period(actor, organization, setup):
+    """Art. 135 part 3 caps the month's sanctions together; the engine caps those of one run, so a March
+    sanction in the March period and another in the first quarter are refused at entry."""
+    employee, march = setup["people"][0], setup["period"]
+    quarter = periods.period_create(
+        actor=actor, organization=organization, kind="quarter", start=dt.date(2026, 1, 1)
+    )
+    _sanction(actor, march, employee, dt.date(2026, 3, 5))
+    with pytest.raises(InvalidInput) as refused:
+        _sanction(actor, quarter, employee, dt.date(2026, 3, 20))
+    [found] = refused.value.problems
+    assert (found.code, found.field) == ("sanction_month_elsewhere", "applied_on")
+    assert found.render("ru") == (
+        f"В марте 2026 у сотрудника уже есть взыскание в периоде «{march.name}»: все снижения за взыскания "
+        "одного месяца учитываются в одном периоде (ст. 135 ТК РФ, предел 20 % за месяц)"
+    )
+    assert "In March 2026" in found.render("en") and march.name in found.render("en")
+    assert Adjustment.objects.count() == 1
+    # the other way round too: the quarter holds a March sanction, the March period is refused
+    other = setup["people"][1]
+    _sanction(actor, quarter, other, dt.date(2026, 3, 2))
+    with pytest.raises(InvalidInput) as refused:
+        _sanction(actor, march, other, dt.date(2026, 3, 31))
+    assert quarter.name in refused.value.problems[0].render("ru")
+    assert Adjustment.objects.count() == 2
+
+
+def test_one_month_in_one_period_another_month_or_a_manual_adjustment_elsewhere_is_allowed(
+    actor, organization, setup
+):
+    employee, march = setup["people"][0], setup["period"]
+    quarter = periods.period_create(
+        actor=actor, organization=organization, kind="quarter", start=dt.date(2026, 1, 1)
+    )
+    _sanction(actor, march, employee, dt.date(2026, 3, 5))
+    _sanction(actor, march, employee, dt.date(2026, 3, 25))  # the same period: the two share one cap
+    _sanction(actor, quarter, employee, dt.date(2026, 2, 10))  # February: another month
+    calc.adjustment_create(
+        actor=actor, period=quarter, employee=employee, amount=D(1000), reason="Разовая работа"
+    )
+    _sanction(actor, quarter, setup["people"][1], dt.date(2026, 3, 10))  # another employee
+    assert Adjustment.objects.count() == 5
+
+
+def test_the_month_rule_applies_only_where_the_cap_is_on(actor, organization, setup):
+    employee, march = setup["people"][0], setup["period"]
+    organization.disciplinary_cap_enabled = False
+    organization.save(update_fields=["disciplinary_cap_enabled"])
+    quarter = periods.period_create(
+        actor=actor, organization=organization, kind="quarter", start=dt.date(2026, 1, 1)
+    )
+    march.refresh_from_db()
+    _sanction(actor, march, employee, dt.date(2026, 3, 5))
+    _sanction(actor, quarter, employee, dt.date(2026, 3, 20))
+    assert Adjustment.objects.count() == 2

@@ -257,3 +257,43 @@ def test_a_manager_scores_a_task_line_of_his_report_but_not_his_own(client, cast
     client.force_login(cast["users"]["anna"])
     assert client.post(url, {"value": "300"}).status_code == 404
     assert ComponentScore.objects.get(card_line=task).value == Decimal(90)
+
+
+def test_a_sanction_of_a_month_already_sanctioned_in_another_period_is_refused_on_the_page(client, cast):
+    import datetime as dt
+
+    from motiva.calc.models import Adjustment
+    from motiva.periods.services import period_create
+
+    march = cast["period"]
+    quarter = period_create(
+        actor=cast["users"]["hr"], organization=cast["company"], kind="quarter", start=dt.date(2026, 1, 1)
+    )
+    client.force_login(cast["users"]["hr"])
+    sanction = {
+        "personnel_number": "7",
+        "kind": "disciplinary",
+        "amount": "-1 000",
+        "reason": "Выговор",
+        "applied_on": "2026-03-05",
+        "order_number": "3-к",
+    }
+    client.post(reverse("adjustment_add", args=[cast["company"].pk, march.pk]), sanction)
+    assert Adjustment.objects.filter(period=march).count() == 1
+    response = client.post(
+        reverse("adjustment_add", args=[cast["company"].pk, quarter.pk]),
+        {**sanction, "applied_on": "2026-03-20"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert any(
+        f"В марте 2026 у сотрудника уже есть взыскание в периоде «{march.name}»" in m
+        for m in messages_of(response)
+    )
+    assert not Adjustment.objects.filter(period=quarter).exists()
+    response = client.post(
+        reverse("adjustment_add", args=[cast["company"].pk, quarter.pk]),
+        {**sanction, "applied_on": "2026-02-20"},
+        follow=True,
+    )
+    assert Adjustment.objects.filter(period=quarter).count() == 1  # February: allowed
