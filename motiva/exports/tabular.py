@@ -233,6 +233,7 @@ FIXED_TIME = (2000, 1, 1, 0, 0, 0)  # every zip entry's time
 FIXED_STAMP = "2000-01-01T00:00:00Z"  # docProps created/modified
 _EPOCH = dt.datetime(1899, 12, 30)  # noqa: DTZ001 (the spreadsheet epoch, naive by nature)
 # style index per kind (cellXfs order in _STYLES); 1 is the bold header, 2 bold title
+_NUMBER_KINDS = frozenset({"number", "money", "percent"})
 _STYLE = {"text": 3, "number": 4, "money": 5, "percent": 6, "date": 7, "datetime": 8}
 _WIDTH = {"text": 24, "number": 12, "money": 16, "percent": 10, "date": 12, "datetime": 18}
 
@@ -351,7 +352,19 @@ def _serial(value: dt.date) -> str:
     return str((value - _EPOCH.date()).days)
 
 
+_XLSX_PLAIN_TEXT = re.compile('[^\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff&<>"]+')
+_EPOCH_DATE = _EPOCH.date()
+
+
 def _cell(ref: str, kind: str, value: Any) -> str:
+    # Fast paths first (plain text, dates, ints and Decimals: most cells), then the general way.
+    kind_of = type(value)
+    if kind_of is str and kind == "text" and _XLSX_PLAIN_TEXT.fullmatch(value):
+        return f'<c r="{ref}" s="3" t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
+    if kind_of is dt.date and kind == "date":
+        return f'<c r="{ref}" s="7"><v>{(value - _EPOCH_DATE).days}</v></c>'
+    if (kind_of is int or (kind_of is Decimal and value.is_finite())) and kind in _NUMBER_KINDS:
+        return f'<c r="{ref}" s="{_STYLE[kind]}"><v>{_plain_decimal(value)}</v></c>'
     if value is None or value == "":
         return ""
     if kind == "text":
