@@ -208,17 +208,123 @@ def _escape(value: str) -> str:
     return value.replace("{", "{{").replace("}", "}}")
 
 
-def _for_group(p: Problem, group: Group, key: str) -> Problem:
-    """A problem of the whole version named by its rows, position and date."""
-    rows = ", ".join(str(r) for r in group.rows)
-    where_ru = f"Строки {rows} («{group.position.title}» с {text(group.valid_from)}): "
-    where_en = f"Rows {rows} (“{group.position.title}” from {text(group.valid_from)}): "
+def _for_rows(p: Problem, rows: list[int], where_ru: str, where_en: str, key: str) -> Problem:
+    """A problem of a whole version (or card) named by its rows and where it is."""
+    listed = ", ".join(str(r) for r in rows)
+    head_ru = f"Строки {listed} ({where_ru}): "
+    head_en = f"Rows {listed} ({where_en}): "
     return Problem(
         p.code,
         key,
-        Text(_escape(where_ru + p.render("ru")), _escape(where_en + p.render("en"))),
+        Text(_escape(head_ru + p.render("ru")), _escape(head_en + p.render("en"))),
         p.severity,
     )
+
+
+def lookup(table: dict, values: dict, key: str, ru: str, en: str, problems: list):
+    """The object a cell names in `table` (name -> object); an unknown name is a problem naming the
+    column and the value; an empty cell is None."""
+    name = values.get(key, "").strip()
+    if not name:
+        return None
+    found = table.get(name)
+    if found is None:
+        problems.append(problem("unknown", key, ru, en, v=name))
+    return found
+
+
+def read_line(values: dict[str, str], indicators: dict, scales: dict, problems: list) -> dict:
+    """One card line from a row's cells (order, component, indicator, label, level, scale and the
+    numbers), as the card services take it; each unreadable cell adds a problem naming its column."""
+    order = number(values, "order", problems, required=True)
+    if order is not None and (order != order.to_integral() or not 0 <= order <= 32767):
+        problems.append(
+            problem(
+                "range",
+                "order",
+                "Порядок — целое от 0 до 32767",
+                "The order is a whole number 0 to 32767",
+            )
+        )
+        order = None
+    line: dict = {
+        "order": int(order) if order is not None else 0,
+        "component": choice(values, "component", COMPONENTS, problems, Component.INDICATOR),
+        "indicator": lookup(
+            indicators,
+            values,
+            "indicator",
+            "Нет показателя с кодом «{v}»",
+            "No indicator with code “{v}”",
+            problems,
+        ),
+        "label": values.get("label", "").strip(),
+        "level": choice(values, "level", LEVELS, problems, Level.PERSONAL),
+        "scale": lookup(scales, values, "scale", "Нет шкалы «{v}»", "No scale “{v}”", problems),
+    }
+    if len(line["label"]) > 300:
+        problems.append(problem("too_long", "label", "Не длиннее 300 знаков", "At most 300 characters"))
+    for key in NUMBERS:
+        line[key] = number(values, key, problems)
+    return line
+
+
+def line_problems(organization, line: dict, row: int) -> list[Problem]:
+    """The card editor's rules for one line (motiva.kpi.services.normalize_lines), each problem named
+    by the file row and its column's field key; the rules of the whole card wait for every line."""
+    _, found = services.normalize_lines(organization, [line])
+    problems = [
+        _with_row(p, p.field.split(".", 1)[1], row)
+        for p in found
+        if p.is_error and p.field.startswith("lines[0].")
+    ]
+    return [p if p.field in LABELS else Problem(p.code, "order", p.message) for p in problems]
+
+
+def show(key, value) -> str:
+    """A line's value as the preview shows it."""
+    if value is None:
+        return ""
+    if key == "indicator":
+        return value.code
+    if key in ("scale", "scheme"):
+        return value.name
+    if key == "component":
+        return str(Component(value).label)
+    if key == "level":
+        return str(Level(value).label)
+    return text(value)
+
+
+def line_changes(old, line: dict) -> list[tuple[str, str, str]]:
+    """(label, old, new) of every compared value in which a stored line (a template's or a card's)
+    differs from a line read from the file; an empty value and None are the same."""
+    return [
+        (LABELS[k], show(k, getattr(old, k)), show(k, line[k]))
+        for k in COMPARED
+        if getattr(old, k) != line[k] and not (getattr(old, k) in (None, "") and line[k] in (None, ""))
+    ]
+
+
+def named_problems(
+    found: list[Problem], rows: list[int], where_ru: str, where_en: str, fields: dict[str, str], default: str
+) -> list[Problem]:
+    """The errors of a whole card (or template version) named by its file rows and where (“«Аналитик»
+    с 01.06.2026”): a line's problem by that line's row and column, another by `fields` (the
+    problem's field -> the column's key) or `default`."""
+    named = []
+    for p in found:
+        if not p.is_error:
+            continue
+        head, _, rest = p.field.partition(".")
+        if head.startswith("lines[") and head.endswith("]") and head[6:-1].isdigit():
+            index = int(head[6:-1])
+            key = rest if rest in LABELS else "order"
+            named.append(_for_rows(_with_row(p, key, rows[index]), rows, where_ru, where_en, key))
+        else:
+            key = fields.get(p.field, default)
+            named.append(_for_rows(p, rows, where_ru, where_en, key))
+    return named
 
 
 @register
@@ -320,15 +426,6 @@ class TemplatesImporter(Importer):
         self.seen = Seen()
         self.tally = {"create": 0, "change": 0, "same": 0}
 
-    def _lookup(self, table: dict, values: dict, key: str, ru: str, en: str, problems: list):
-        name = values.get(key, "").strip()
-        if not name:
-            return None
-        found = table.get(name)
-        if found is None:
-            problems.append(problem("unknown", key, ru, en, v=name))
-        return found
-
     def check(self, values: dict[str, str], ref: RowRef) -> Planned | list:
         problems: list = []
         unit_code, title = values.get("unit", "").strip(), values.get("title", "").strip()
@@ -351,51 +448,14 @@ class TemplatesImporter(Importer):
                     )
                 )
         valid_from = date(values, "valid_from", problems, required=True)
-        scheme = self._lookup(
+        scheme = lookup(
             self.schemes, values, "scheme", "Нет схемы оплаты «{v}»", "No pay scheme “{v}”", problems
         )
-        order = number(values, "order", problems, required=True)
-        if order is not None and (order != order.to_integral() or not 0 <= order <= 32767):
-            problems.append(
-                problem(
-                    "range",
-                    "order",
-                    "Порядок — целое от 0 до 32767",
-                    "The order is a whole number 0 to 32767",
-                )
-            )
-            order = None
-        line: dict = {
-            "order": int(order) if order is not None else 0,
-            "component": choice(values, "component", COMPONENTS, problems, Component.INDICATOR),
-            "indicator": self._lookup(
-                self.indicators,
-                values,
-                "indicator",
-                "Нет показателя с кодом «{v}»",
-                "No indicator with code “{v}”",
-                problems,
-            ),
-            "label": values.get("label", "").strip(),
-            "level": choice(values, "level", LEVELS, problems, Level.PERSONAL),
-            "scale": self._lookup(
-                self.scales, values, "scale", "Нет шкалы «{v}»", "No scale “{v}”", problems
-            ),
-        }
-        if len(line["label"]) > 300:
-            problems.append(problem("too_long", "label", "Не длиннее 300 знаков", "At most 300 characters"))
-        for key in NUMBERS:
-            line[key] = number(values, key, problems)
+        line = read_line(values, self.indicators, self.scales, problems)
         if problems:
             return problems
-        # The editor's rules for one line (the card-wide ones wait for the whole group: see finish()).
-        _, line_problems = services.normalize_lines(self.organization, [line])
-        problems = [
-            _with_row(p, p.field.split(".", 1)[1], ref.number)
-            for p in line_problems
-            if p.is_error and p.field.startswith("lines[0].")
-        ]
-        problems = [p if p.field in LABELS else Problem(p.code, "order", p.message) for p in problems]
+        # The editor's rules for one line (the card-wide ones wait for the whole group: see conclude()).
+        problems = line_problems(self.organization, line, ref.number)
         problems += self.seen.check((position.pk, valid_from, line["order"]), ref, "order")
         group_key = (position.pk, valid_from)
         group = self.groups.get(group_key)
@@ -430,37 +490,17 @@ class TemplatesImporter(Importer):
         if old is None:
             group.all_same = False
             self.tally["create"] += 1
-            changes = [(LABELS[k], "", self._show(k, line[k])) for k in COMPARED if line[k] not in (None, "")]
+            changes = [(LABELS[k], "", show(k, line[k])) for k in COMPARED if line[k] not in (None, "")]
             return Planned("create", label, changes, group_key)
-        changes = [
-            (LABELS[k], self._show(k, getattr(old, k)), self._show(k, line[k]))
-            for k in COMPARED
-            if getattr(old, k) != line[k] and not (getattr(old, k) in (None, "") and line[k] in (None, ""))
-        ]
+        changes = line_changes(old, line)
         if latest is not None and len(group.rows) == 1 and latest.scheme != group.scheme:
-            changes.append(
-                (LABELS["scheme"], self._show("scheme", latest.scheme), self._show("scheme", scheme))
-            )
+            changes.append((LABELS["scheme"], show("scheme", latest.scheme), show("scheme", scheme)))
         if not changes:
             self.tally["same"] += 1
             return Planned("same", label)
         group.all_same = False
         self.tally["change"] += 1
         return Planned("change", label, changes, group_key)
-
-    @staticmethod
-    def _show(key, value) -> str:
-        if value is None:
-            return ""
-        if key == "indicator":
-            return value.code
-        if key in ("scale", "scheme"):
-            return value.name
-        if key == "component":
-            return str(Component(value).label)
-        if key == "level":
-            return str(Level(value).label)
-        return text(value)
 
     def apply_batch(self, planned: list[Planned]) -> None:
         """Nothing per row: a version needs all its lines, finish() writes the groups."""
@@ -521,16 +561,11 @@ class TemplatesImporter(Importer):
 
     @staticmethod
     def _named(found: list[Problem], group: Group) -> list[Problem]:
-        named = []
-        for p in found:
-            if not p.is_error:
-                continue
-            head, _, rest = p.field.partition(".")
-            if head.startswith("lines[") and head.endswith("]") and head[6:-1].isdigit():
-                index = int(head[6:-1])
-                key = rest if rest in LABELS else "order"
-                named.append(_for_group(_with_row(p, key, group.rows[index]), group, key))
-            else:
-                key = {"lines.weight": "weight", "valid_from": "valid_from", "scheme": "scheme"}.get(p.field)
-                named.append(_for_group(p, group, key or ("title" if p.field == "position" else "weight")))
-        return named
+        return named_problems(
+            found,
+            group.rows,
+            f"«{group.position.title}» с {text(group.valid_from)}",
+            f"“{group.position.title}” from {text(group.valid_from)}",
+            {"lines.weight": "weight", "valid_from": "valid_from", "scheme": "scheme", "position": "title"},
+            "weight",
+        )
