@@ -41,7 +41,7 @@ class UploadForm(forms.Form):
         self.fields["kind"].choices = [(c.kind, c.title_ru if ru else c.title_en) for c in kinds]
         self.fields["kind"].label = _("What to import")
         self.fields["period"].label = _("Period")
-        self.fields["period"].help_text = _("Needed for plans, facts and timesheet hours.")
+        self.fields["period"].help_text = _("Needed for plans, facts, timesheet hours and card lines.")
         self.fields["period"].queryset = Period.objects.filter(organization=organization).exclude(
             status=PeriodStatus.CLOSED
         )

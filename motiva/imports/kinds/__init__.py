@@ -2,6 +2,7 @@
 
 from motiva.imports.kinds import (  # noqa: F401
     absences,
+    card_lines,
     employees,
     grades,
     indicators,
