@@ -12,12 +12,13 @@ import hashlib
 import io
 import json
 import logging
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.base import ContentFile, File
+from django.core.files.base import File
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
@@ -412,6 +413,9 @@ def apply(job: ImportJob, viewer) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.APPLYING, done=0)
     job.status = JobStatus.APPLYING
     scan = _Pass(job, importer, cls)
+    # The change list can hold a million lines: spooled to a temporary file past a few megabytes.
+    spool = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115 (closed below)
+    changes = io.TextIOWrapper(spool, encoding="utf-8-sig", newline="")
     try:
         with transaction.atomic():
             source = _source(job)
@@ -431,7 +435,6 @@ def apply(job: ImportJob, viewer) -> ImportJob:
                 return _fail(job, mapping_errors)
             importer.begin()
             batch: list[Planned] = []
-            changes = io.StringIO()
             writer = csv.writer(changes)
             writer.writerow(["outcome", "subject", "field", "old", "new"])
             for planned in scan.rows(source, _progress(job.pk)):
@@ -459,11 +462,9 @@ def apply(job: ImportJob, viewer) -> ImportJob:
             job.applied_at = timezone.now()
             if written:
                 job.status = JobStatus.APPLIED
-                job.change_list.save(
-                    f"{job.sha256[:16]}-{job.pk}.csv",
-                    ContentFile(changes.getvalue().encode("utf-8-sig")),
-                    save=False,
-                )
+                changes.flush()
+                spool.seek(0)
+                job.change_list.save(f"{job.sha256[:16]}-{job.pk}.csv", File(spool), save=False)
                 _audit(job, counts)
             else:
                 job.status = JobStatus.NOTHING_TO_DO
@@ -474,6 +475,8 @@ def apply(job: ImportJob, viewer) -> ImportJob:
         return _fail(job, _refused(error))
     except InvalidInput as error:
         return _fail(job, scan.problems + [_problem_row(p) for p in error.problems], scan.counts)
+    finally:
+        changes.close()
     return job
 
 
