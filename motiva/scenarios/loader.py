@@ -13,7 +13,7 @@ import yaml
 
 from motiva.engine.batch import EmployeeCalc, EmployeeOutcome, calculate_batch
 from motiva.engine.calendar import WorkCalendar, parse_days
-from motiva.engine.keys import unknown_value
+from motiva.engine.keys import nearest, unknown_value
 from motiva.engine.money import LINE_ROUNDING, D, RoundingPolicy
 from motiva.engine.problems import Problem
 from motiva.engine.scales import PlanValues, parse_scale_params
@@ -693,15 +693,27 @@ def check_expectations(scenario: Scenario, outcomes: list[EmployeeOutcome]) -> l
                 if name in (c.name.render("ru"), c.name.render("en"))
             ]
             if [c.amount for c in found] != [amount]:
+                hint = ""
+                if not found:
+                    names = {
+                        c.name.render(lang) for c in (pay.components if pay else ()) for lang in ("ru", "en")
+                    }
+                    close = nearest(name, names)
+                    hint = f" (did you mean “{close}”?)" if close else ""
                 differences.append(
                     f"{expect.employee}: component “{name}” {[str(c.amount) for c in found] or 'missing'} ≠ {amount}"
+                    + hint
                 )
         for code, figures in expect.lines.items():
             line = next(
                 (item for item in outcome.card.lines if code in (item.indicator_code, item.title)), None
             )
             if line is None:
-                differences.append(f"{expect.employee}: no line “{code}”")
+                close = nearest(
+                    code, {n for item in outcome.card.lines for n in (item.indicator_code, item.title) if n}
+                )
+                hint = f" (did you mean “{close}”?)" if close else ""
+                differences.append(f"{expect.employee}: no line “{code}”{hint}")
                 continue
             actual = {"score": line.score, "contribution": line.weighted, "multiplier": line.multiplier}
             for figure, wanted in figures.items():

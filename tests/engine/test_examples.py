@@ -86,3 +86,13 @@ def test_beverage_caps_and_vacation_month():
     assert out["supply_head"].card.capped and out["supply_head"].card.total == 120
     assert out["sales_head"].card.capped and out["sales_head"].card.total == 150
     assert out["quality_director_vacation"].pay.proration == Decimal("0.5")
+
+
+def test_a_misspelt_expected_line_fails_and_names_the_nearest_line(tmp_path):
+    text = (EXAMPLES / "contribution_rounding.yaml").read_text(encoding="utf-8")
+    assert "        OUTPUT: {score:" in text
+    misspelt = tmp_path / "misspelt.yaml"
+    misspelt.write_text(text.replace("        OUTPUT: {score:", "        OUTPTU: {score:"), encoding="utf-8")
+    scenario = load(misspelt)
+    differences = check_expectations(scenario, scenario.run())
+    assert any("no line “OUTPTU” (did you mean “OUTPUT”?)" in d for d in differences), differences
