@@ -881,6 +881,7 @@ def _xml_text(raw: bytes) -> str:
 class _FastSheetReader:
     def __init__(self, reader: _SheetReader) -> None:
         self.reader = reader
+        self.inline_texts: dict[bytes, str] = {}
 
     def rows(self) -> Iterator[SheetRow]:
         reader = self.reader
@@ -981,7 +982,15 @@ class _FastSheetReader:
 
     def _other(self, kind: bytes, value: bytes, inline: bytes, number: int, letters: bytes) -> str:
         if kind == b"inlineStr":
-            return _clean(_xml_text(inline))
+            # Columns repeat their texts (a scope, an indicator's code): each distinct one is decoded
+            # once. openpyxl writes non-ASCII letters as character references, nine a word: decoding
+            # them was half the reading time of such a file.
+            text = self.inline_texts.get(inline)
+            if text is None:
+                if len(self.inline_texts) > 100_000:
+                    self.inline_texts.clear()
+                text = self.inline_texts[inline] = _clean(_xml_text(inline))
+            return text
         if kind == b"b":
             return "1" if value.strip() in (b"1", b"true") else "0"
         if kind == b"e":
