@@ -1308,19 +1308,24 @@ def build_retail(actor: Any, today: dt.date, rng: random.Random, names: NameSour
 
 @transaction.atomic
 def _accrual_types(actor: Any, organization: Organization) -> None:
-    """Finance has mapped every pay component of the calculated periods to a 1C:ZUP accrual type, so the
-    payroll hand-off of a closed period reconciles with its run (docs/payroll.md)."""
-    from motiva.payroll.selectors import components_seen
+    """Finance has mapped every kind of pay component of the calculated periods to a 1C:ZUP accrual type
+    (the annual bonus to «Премия годовая», the rest to «Премия ежемесячная»), so the payroll hand-off of a
+    closed period reconciles with its run and a new card line's component is handed over too
+    (docs/payroll.md). A component stored without its kind would be mapped by its name."""
+    from motiva.payroll.selectors import components_by_name
     from motiva.payroll.services import mapping_save
 
-    for component in components_seen(organization):
-        yearly = component.startswith("Годовая")
+    seen = components_by_name(organization)
+    keys = [{"kind": kind} for kind in sorted(set(seen.values()) - {""})]
+    keys += [{"component": name} for name, kind in sorted(seen.items()) if not kind]
+    for key in keys:
+        yearly = key.get("kind") == "annual_bonus" or key.get("component", "").startswith("Годовая")
         mapping_save(
             actor=actor,
             organization=organization,
-            component=component,
             accrual_code="ПГ" if yearly else "ПМ",
             accrual_name="Премия годовая" if yearly else "Премия ежемесячная",
+            **key,
         )
 
 

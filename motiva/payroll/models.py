@@ -15,15 +15,43 @@ class CostCentreSource(models.TextChoices):
     NONE = "none", _("none")
 
 
+class PayKind(models.TextChoices):
+    """The kinds of pay component a mapping can name: engine.types.ComponentKind without the fines
+    withheld from the salary (they are not pay and are never handed over)."""
+
+    BONUS = "bonus", _("Scheme bonus (variable pay, KPI bonus, step bonus, base × coefficients)")
+    ANNUAL_BONUS = "annual_bonus", _("Annual bonus")
+    LEVEL = "level", _("Level bonuses (company, unit, personal)")
+    LINE = "line", _("Card lines paid by planned amount, one component per line")
+    KTU = "ktu", _("KTU pay (share of the unit's fund or KTU part)")
+    SENIORITY = "seniority", _("Seniority allowance")
+    CERTIFICATION = "certification", _("Certification allowance")
+    SPECIALIZATION = "specialization", _("Specialization allowance")
+    PIECE_WORK = "piece_work", _("Piece work, one component per piece rate")
+    FLOOR = "floor", _("Bonus brought up to zero")
+    ADJUSTMENT = "adjustment", _("Manual adjustments, whatever their reason")
+    REDUCTION = "reduction", _("Disciplinary reductions, whatever their reason")
+
+
 class AccrualMapping(models.Model):
-    """One pay component (by its Russian name as the run stores it) handed over as one ZUP accrual type."""
+    """Pay components handed over as one ZUP accrual type: either every component of a kind
+    (`kind`, engine.types.ComponentKind, as runs since engine 0.2.1 store it) or one component by its
+    Russian name exactly as the run stores it (`component`); a name's mapping wins over its kind's."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
     )
+    kind = models.CharField(
+        _("kind of pay component"),
+        max_length=30,
+        blank=True,
+        choices=PayKind.choices,
+        help_text=_("Every pay component of this kind, whatever its name (empty for a name's mapping)."),
+    )
     component = models.CharField(
         _("pay component"),
         max_length=200,
+        blank=True,
         help_text=_("The pay component's name exactly as Motiva's results show it, e.g. «Премия по KPI»."),
     )
     accrual_code = models.CharField(
@@ -47,10 +75,22 @@ class AccrualMapping(models.Model):
     class Meta:
         verbose_name = _("accrual mapping")
         verbose_name_plural = _("accrual mappings")
-        ordering = ["organization", "accrual_code", "component"]
+        ordering = ["organization", "accrual_code", "kind", "component"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "component"], name="one_mapping_per_component")
+            models.UniqueConstraint(
+                fields=["organization", "component"],
+                condition=~models.Q(component=""),
+                name="one_mapping_per_component",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "kind"], condition=~models.Q(kind=""), name="one_mapping_per_kind"
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(kind="") & ~models.Q(component=""))
+                | (~models.Q(kind="") & models.Q(component="")),
+                name="mapping_of_a_kind_or_a_name",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.component} → {self.accrual_code}"
+        return f"{self.component or self.kind} → {self.accrual_code}"

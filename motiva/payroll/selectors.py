@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from motiva.calc.models import CalculationRun, EmployeeResult, RunStatus
 from motiva.core.models import Role
-from motiva.payroll.models import AccrualMapping
+from motiva.payroll.models import AccrualMapping, PayKind
 
 READERS = (Role.FINANCE, Role.HR, Role.EXECUTIVE)
 RECENT_RUNS = 12  # the components of the organization's latest finished runs are offered for mapping
@@ -22,11 +23,12 @@ def can_edit_mappings(viewer: Any, organization_id: int) -> bool:
     return viewer.has(organization_id, Role.FINANCE)
 
 
-def components_seen(organization: Any) -> list[str]:
-    """The names of the pay components in the organization's latest finished runs, sorted."""
-    from motiva.payroll.services import _component_name
+def components_by_name(organization: Any) -> dict[str, str]:
+    """The pay components in the organization's latest finished runs: Russian name → kind ("" for results
+    stored before the kind; a name stored with a kind keeps it)."""
+    from motiva.payroll.services import _component
 
-    names: set[str] = set()
+    seen: dict[str, str] = {}
     runs = CalculationRun.objects.filter(organization=organization, status=RunStatus.DONE).order_by(
         "-created_at", "-id"
     )[:RECENT_RUNS]
@@ -34,17 +36,63 @@ def components_seen(organization: Any) -> list[str]:
         rows = EmployeeResult.objects.filter(run_id=run_id).values_list("components", flat=True)
         for components in rows.iterator(chunk_size=5000):
             for stored in components or ():
-                name, _amount, withheld = _component_name(stored, templates or {})
-                if not withheld:
-                    names.add(name)
-    return sorted(names)
+                name, kind, _amount, withheld = _component(stored, templates or {})
+                if not withheld and (kind or name not in seen):
+                    seen[name] = kind
+    return seen
 
 
-def mapping_rows(organization: Any) -> list[tuple[str, AccrualMapping | None]]:
-    """(component, its mapping or None) for every component seen in runs or already mapped."""
-    mappings = {m.component: m for m in AccrualMapping.objects.filter(organization=organization)}
-    names = sorted(set(components_seen(organization)) | set(mappings))
-    return [(name, mappings.get(name)) for name in names]
+def components_seen(organization: Any) -> list[str]:
+    """The names of the pay components in the organization's latest finished runs, sorted."""
+    return sorted(components_by_name(organization))
+
+
+@dataclass
+class KindRow:
+    kind: str
+    label: str
+    mapping: AccrualMapping | None
+    names: list[str]  # the names of this kind seen in the latest runs
+
+
+@dataclass
+class NameRow:
+    name: str
+    kind: str  # "" when the runs did not store it (or the name is only mapped)
+    kind_label: str
+    mapping: AccrualMapping | None  # the name's own mapping (an exception to its kind's)
+    via_kind: AccrualMapping | None  # the kind's mapping that applies when the name has none
+
+
+def mapping_rows(organization: Any) -> tuple[list[KindRow], list[NameRow]]:
+    """Every kind of pay component with its mapping and the names of it seen, and every name seen in
+    runs or mapped by name with its own mapping and the kind's mapping that applies without it."""
+    by_name: dict[str, AccrualMapping] = {}
+    by_kind: dict[str, AccrualMapping] = {}
+    for mapping in AccrualMapping.objects.filter(organization=organization):
+        if mapping.kind:
+            by_kind[mapping.kind] = mapping
+        else:
+            by_name[mapping.component] = mapping
+    seen = components_by_name(organization)
+    labels = dict(PayKind.choices)
+    kinds = [
+        KindRow(kind, str(label), by_kind.get(kind), sorted(name for name, k in seen.items() if k == kind))
+        for kind, label in PayKind.choices
+    ]
+    names = []
+    for name in sorted(set(seen) | set(by_name)):
+        kind = seen.get(name, "")
+        names.append(
+            NameRow(
+                name,
+                kind,
+                str(labels.get(kind, "")),
+                by_name.get(name),
+                by_kind.get(kind) if kind else None,
+            )
+        )
+    return kinds, names
 
 
 def has_runs(organization: Any) -> bool:

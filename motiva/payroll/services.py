@@ -17,7 +17,7 @@ from motiva.core.errors import InvalidInput, problem
 from motiva.exports.tabular import Column, Table, render_csv, render_xlsx
 from motiva.org.models import Assignment, Employee
 from motiva.org.selectors import active_on
-from motiva.payroll.models import AccrualMapping, CostCentreSource
+from motiva.payroll.models import AccrualMapping, CostCentreSource, PayKind
 from motiva.periods.models import PeriodStatus
 
 LAYOUTS = ("generic", "zup", "indicators")
@@ -63,6 +63,7 @@ class Totals:
     by_accrual: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     mapped: Decimal = Decimal(0)
     unmapped: dict[str, Decimal] = field(default_factory=dict)  # component name -> sum not handed over
+    unmapped_kinds: dict[str, str] = field(default_factory=dict)  # unmapped name -> its kind ("" unknown)
     run_total: Decimal = Decimal(0)  # every pay component of every result (withheld fines excluded)
 
     @property
@@ -70,12 +71,40 @@ class Totals:
         return self.mapped == self.run_total
 
 
-def _component_name(stored: Any, templates: dict[str, Any]) -> tuple[str, Decimal, bool]:
+def _component(stored: Any, templates: dict[str, Any]) -> tuple[str, str, Decimal, bool]:
+    """(Russian name, kind, amount, withheld) of a stored pay component: [name id, amount, steps(, 1 if
+    withheld)] with the name id's catalog entry [ru, en(, kind)] in the run's trace_templates. Results
+    stored before the kind (engine before 0.2.1: a catalog entry [ru, en], or a {ru, en, amount, steps}
+    component) have the kind "" and map by name only."""
     if isinstance(stored, dict):
-        return str(stored["ru"]), Decimal(str(stored["amount"])), False
+        return str(stored["ru"]), str(stored.get("kind", "")), Decimal(str(stored["amount"])), False
     name_id, amount = stored[0], stored[1]
     withheld = len(stored) == 4
-    return str(templates.get(name_id, [name_id])[0]), Decimal(str(amount)), withheld
+    entry = templates.get(name_id) or [name_id]
+    kind = str(entry[2]) if len(entry) > 2 else ""
+    return str(entry[0]), kind, Decimal(str(amount)), withheld
+
+
+def mappings_of(organization_id: int) -> tuple[dict[str, AccrualMapping], dict[str, AccrualMapping]]:
+    """The organization's mappings (by name, by kind)."""
+    by_name: dict[str, AccrualMapping] = {}
+    by_kind: dict[str, AccrualMapping] = {}
+    for mapping in AccrualMapping.objects.filter(organization_id=organization_id):
+        if mapping.kind:
+            by_kind[mapping.kind] = mapping
+        else:
+            by_name[mapping.component] = mapping
+    return by_name, by_kind
+
+
+def mapping_for(
+    name: str, kind: str, by_name: dict[str, AccrualMapping], by_kind: dict[str, AccrualMapping]
+) -> AccrualMapping | None:
+    """A component's mapping: its name's if there is one (the exception), else its kind's."""
+    mapping = by_name.get(name)
+    if mapping is None and kind:
+        mapping = by_kind.get(kind)
+    return mapping
 
 
 def _units(run: CalculationRun) -> dict[int, tuple[str, str]]:
@@ -92,10 +121,11 @@ def payroll_rows(
 ) -> Iterator[tuple]:
     """One row per pay component of the run's results that maps to an accrual type, in employee order:
     (personnel number, full name, unit, accrual code, accrual name, registration month, from, to, amount,
-    cost centre, run id, result id, result %). Unmapped components go into `totals.unmapped`."""
+    cost centre, run id, result id, result %). A component maps by its name's mapping, else by its
+    kind's (mapping_for). Unmapped components go into `totals.unmapped`."""
     ensure_approved(run)
     totals = totals if totals is not None else Totals()
-    mappings = {m.component: m for m in AccrualMapping.objects.filter(organization_id=run.organization_id)}
+    by_name, by_kind = mappings_of(run.organization_id)
     templates = run.trace_templates or {}
     units = _units(run)
     period = run.period
@@ -115,13 +145,14 @@ def payroll_rows(
         number, full_name = people.get(employee_id, ("", ""))
         unit_code, unit_name = units.get(employee_id, ("", ""))
         for stored in components or ():
-            name, amount, withheld = _component_name(stored, templates)
+            name, kind, amount, withheld = _component(stored, templates)
             if withheld:
                 continue
             totals.run_total += amount
-            mapping = mappings.get(name)
+            mapping = by_name.get(name) or (by_kind.get(kind) if kind else None)
             if mapping is None:
                 totals.unmapped[name] = totals.unmapped.get(name, Decimal(0)) + amount
+                totals.unmapped_kinds[name] = kind
                 continue
             if mapping.cost_centre_source == CostCentreSource.UNIT_CODE:
                 centre = unit_code
@@ -289,22 +320,44 @@ def mapping_save(
     *,
     actor: Any,
     organization: Any,
-    component: str,
     accrual_code: str,
     accrual_name: str,
+    component: str = "",
+    kind: str = "",
     cost_centre_source: str = CostCentreSource.UNIT_CODE,
     cost_centre_value: str = "",
 ) -> AccrualMapping:
-    """Create or change the mapping of one pay component; validated and audited."""
+    """Create or change the mapping of a kind of pay component (`kind`, every component of it) or of one
+    pay component by its name (`component`, which wins over its kind's); exactly one of the two.
+    Validated and audited."""
     from django.db import transaction
 
     from motiva.core import audit
 
     problems = []
     component, accrual_code, accrual_name = component.strip(), accrual_code.strip(), accrual_name.strip()
-    if not component:
+    kind = kind.strip()
+    if kind and component:
         problems.append(
-            problem("required", "component", "Укажите составляющую выплаты", "Name the pay component")
+            problem(
+                "choice",
+                "kind",
+                "Укажите либо вид составляющей, либо её название — не то и другое",
+                "Choose either the kind of pay component or its name, not both",
+            )
+        )
+    elif kind and kind not in PayKind.values:
+        problems.append(
+            problem("choice", "kind", "Неизвестный вид составляющей выплаты", "Unknown kind of pay component")
+        )
+    elif not kind and not component:
+        problems.append(
+            problem(
+                "required",
+                "component",
+                "Укажите составляющую выплаты или её вид",
+                "Name the pay component or choose its kind",
+            )
         )
     if not accrual_code:
         problems.append(
@@ -336,8 +389,9 @@ def mapping_save(
         )
     if problems:
         raise InvalidInput(problems)
+    key = {"kind": kind, "component": ""} if kind else {"kind": "", "component": component}
     with transaction.atomic():
-        mapping = AccrualMapping.objects.filter(organization=organization, component=component).first()
+        mapping = AccrualMapping.objects.filter(organization=organization, **key).first()
         values = {
             "accrual_code": accrual_code,
             "accrual_name": accrual_name,
@@ -345,8 +399,8 @@ def mapping_save(
             "cost_centre_value": cost_centre_value.strip(),
         }
         if mapping is None:
-            mapping = AccrualMapping.objects.create(organization=organization, component=component, **values)
-            audit.record_create(actor=actor, obj=mapping, fields=["component", *values])
+            mapping = AccrualMapping.objects.create(organization=organization, **key, **values)
+            audit.record_create(actor=actor, obj=mapping, fields=["kind" if kind else "component", *values])
         else:
             audit.apply_changes(actor=actor, obj=mapping, changes=values)
     return mapping

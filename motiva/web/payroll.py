@@ -19,7 +19,7 @@ from motiva.core.errors import InvalidInput
 from motiva.core.files import DiskFull
 from motiva.exports import tabular
 from motiva.payroll import selectors
-from motiva.payroll.models import CostCentreSource
+from motiva.payroll.models import CostCentreSource, PayKind
 from motiva.payroll.services import (
     NotApproved,
     Totals,
@@ -73,6 +73,7 @@ def payroll_run(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     else:
         for _row in payroll_rows(run, totals=totals):
             pass
+    kind_labels = dict(PayKind.choices)
     return render(
         request,
         "web/payroll/run.html",
@@ -85,7 +86,10 @@ def payroll_run(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             "by_accrual": [
                 (code, name, amount) for (code, name), amount in sorted(totals.by_accrual.items())
             ],
-            "unmapped": sorted(totals.unmapped.items()),
+            "unmapped": [
+                (name, str(kind_labels.get(totals.unmapped_kinds.get(name, ""), "")), amount)
+                for name, amount in sorted(totals.unmapped.items())
+            ],
             "difference": totals.run_total - totals.mapped,
             "may_map": selectors.can_edit_mappings(request.viewer, organization.pk),  # type: ignore[attr-defined]
             "downloads": [
@@ -174,7 +178,15 @@ def payroll_download(request: HttpRequest, org: int, pk: int) -> HttpResponse:
 
 
 class MappingForm(forms.Form):
-    component = forms.CharField(label=gettext_lazy("Pay component"), max_length=200)
+    """One mapping: of a kind of pay component (`kind`) or of one component by name (`component`)."""
+
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind of pay component"),
+        choices=[("", "—"), *PayKind.choices],
+        required=False,
+        widget=forms.HiddenInput(),
+    )
+    component = forms.CharField(label=gettext_lazy("Pay component"), max_length=200, required=False)
     accrual_code = forms.CharField(
         label=gettext_lazy("Accrual type code"),
         max_length=20,
@@ -200,16 +212,23 @@ class MappingForm(forms.Form):
     )
 
 
-def _initial(name: str, mapping: Any) -> dict[str, Any]:
+def _initial(mapping: Any, **key: str) -> dict[str, Any]:
     if mapping is None:
-        return {"component": name}
+        return key
     return {
-        "component": name,
+        **key,
         "accrual_code": mapping.accrual_code,
         "accrual_name": mapping.accrual_name,
         "cost_centre_source": mapping.cost_centre_source,
         "cost_centre_value": mapping.cost_centre_value,
     }
+
+
+def _row_form(bound: MappingForm | None, matches: bool, initial: dict[str, Any], place: str) -> MappingForm:
+    form = bound if bound is not None and matches else MappingForm(initial=initial)
+    form.fields["component"].widget = forms.HiddenInput()
+    form.auto_id = f"id_{place}_%s"  # one page holds a form per kind and per name: ids stay unique
+    return form
 
 
 @viewer_required
@@ -228,6 +247,7 @@ def payroll_mappings(request: HttpRequest, org: int) -> HttpResponse:
                 mapping_save(
                     actor=request.user,
                     organization=organization,
+                    kind=data["kind"],
                     component=data["component"],
                     accrual_code=data["accrual_code"],
                     accrual_name=data["accrual_name"],
@@ -239,30 +259,36 @@ def payroll_mappings(request: HttpRequest, org: int) -> HttpResponse:
                     for message in errors:
                         bound.add_error(field if field in bound.fields else None, message)
             else:
+                kind = data["kind"]
                 messages.success(
                     request,
-                    _("The mapping of “%(name)s” is saved.") % {"name": data["component"].strip()},
+                    _("The mapping of “%(name)s” is saved.")
+                    % {"name": str(dict(PayKind.choices)[kind]) if kind else data["component"].strip()},
                 )
                 return redirect("payroll_mappings", org=organization.pk)
         status = 400
-    rows = []
+    bound_kind = str(bound.data.get("kind", "")).strip() if bound is not None else None
     bound_name = str(bound.data.get("component", "")).strip() if bound is not None else None
-    for name, mapping in selectors.mapping_rows(organization):
-        form = (
-            bound
-            if bound is not None and bound_name == name
-            else MappingForm(initial=_initial(name, mapping))
-        )
-        form.fields["component"].widget = forms.HiddenInput()
-        rows.append({"name": name, "mapping": mapping, "form": form})
-    names = {row["name"] for row in rows}
-    new_form = bound if bound is not None and bound_name not in names else MappingForm()
+    kind_rows, name_rows = selectors.mapping_rows(organization)
+    kinds = []
+    for row in kind_rows:
+        matches = bound_kind == row.kind and not bound_name
+        form = _row_form(bound, matches, _initial(row.mapping, kind=row.kind), f"kind_{row.kind}")
+        kinds.append({"row": row, "form": form})
+    names = []
+    for index, name_row in enumerate(name_rows):
+        matches = bound_name == name_row.name and not bound_kind
+        form = _row_form(bound, matches, _initial(name_row.mapping, component=name_row.name), f"name{index}")
+        names.append({"row": name_row, "form": form})
+    placed = any(item["form"] is bound for item in [*kinds, *names])
+    new_form = bound if bound is not None and not placed else MappingForm()
     return render(
         request,
         "web/payroll/mappings.html",
         {
             "organization": organization,
-            "rows": rows,
+            "kinds": kinds,
+            "names": names,
             "new_form": new_form,
             "may_edit": may_edit,
             "has_runs": selectors.has_runs(organization),

@@ -202,7 +202,7 @@ def test_mapping_errors_at_the_field_change_nothing(client, cast, data, field):
     response = client.post(urls(cast)["payroll_mappings"], {"component": name, **data})
     assert response.status_code == 400
     assert not AccrualMapping.objects.exists() and AuditEvent.objects.count() == before
-    forms = [row["form"] for row in response.context["rows"] if row["name"] == name]
+    forms = [item["form"] for item in response.context["names"] if item["row"].name == name]
     assert forms[0].errors.get(field), forms[0].errors
     assert "field-error" in response.content.decode()
 
