@@ -477,18 +477,21 @@ class _RowEncoder:
         self.catalog: dict[str, list[Any]] = {}
         self.outcomes: dict[str, str] = {}  # ref → content (JSON), the line results of this slice
         self._refs: dict[tuple[Any, ...], str] = {}
-        self._names: dict[
-            int, str
-        ] = {}  # a pay component's name (most are the scheme's constants) → its catalog id
+        # a pay component's name (most are the scheme's constants) and kind → its catalog id
+        self._names: dict[tuple[int, str], str] = {}
         self._kept: list[Any] = []  # the names above, kept alive so that their ids are not reused
 
-    def _name(self, name: Any) -> str:
-        """A pay component's name, rendered in both languages, goes into the catalog once; rows refer to it."""
-        rendered = [name.render("ru"), name.render("en")]
-        name_id = self._names[id(name)] = (
-            "n" + hashlib.blake2s("\x1f".join(rendered).encode(), digest_size=6).hexdigest()
+    def _name(self, name: Any, kind: str) -> str:
+        """A pay component's name, rendered in both languages, and its kind (engine.types.ComponentKind)
+        go into the catalog once as [ru, en, kind]; rows refer to it. Runs stored before the kind have
+        [ru, en] (the payroll hand-off maps those by name only)."""
+        entry = [name.render("ru"), name.render("en")]
+        if kind:
+            entry.append(kind)
+        name_id = self._names[(id(name), kind)] = (
+            "n" + hashlib.blake2s("\x1f".join(entry).encode(), digest_size=6).hexdigest()
         )
-        self.catalog[name_id] = rendered
+        self.catalog[name_id] = entry
         self._kept.append(name)
         return name_id
 
@@ -524,7 +527,7 @@ class _RowEncoder:
         catalog, names = self.catalog, self._names
         stored = [
             [
-                names.get(id(c.name)) or self._name(c.name),
+                names.get((id(c.name), c.kind)) or self._name(c.name, c.kind),
                 str(c.amount),
                 [s.compact(catalog) for s in c.steps],
             ]
@@ -533,7 +536,7 @@ class _RowEncoder:
         for c in pay.withheld:
             stored.append(
                 [
-                    names.get(id(c.name)) or self._name(c.name),
+                    names.get((id(c.name), c.kind)) or self._name(c.name, c.kind),
                     str(c.amount),
                     [s.compact(catalog) for s in c.steps],
                     1,

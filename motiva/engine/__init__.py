@@ -5,6 +5,6 @@ frozen dataclasses and Decimals, results and problems go out. That keeps every r
 own and lets the `simulate` command run without a database.
 """
 
-ENGINE_VERSION = (
-    "0.2.0"  # 0.2: reductions never below zero, sanctions by month, calendars, gates, total scales
-)
+# 0.2: reductions never below zero, sanctions by month, calendars, gates, total scales;
+# 0.2.1: every pay component carries its kind (types.ComponentKind); the amounts are 0.2.0's
+ENGINE_VERSION = "0.2.1"

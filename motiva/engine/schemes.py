@@ -26,6 +26,7 @@ from motiva.engine.types import (
     Adjustment,
     CardPolicy,
     CardResult,
+    ComponentKind,
     DisciplinaryBase,
     GroupFacts,
     PayComponent,
@@ -301,6 +302,7 @@ def _fixed_variable(
                 _FV_VARIABLE(variable, share, p.months),
                 _FV_BONUS(amount, card.total),
             ),
+            kind=ComponentKind.BONUS,
         )
     ]
 
@@ -337,7 +339,14 @@ def _target_bonus(
 ) -> list[PayComponent]:
     target, first = _target_amount(p, params)
     amount = target * card.total / HUNDRED
-    return [PayComponent(_KPI_BONUS, amount, (first, _TARGET_TIMES_RESULT(amount, card.total)))]
+    return [
+        PayComponent(
+            _KPI_BONUS,
+            amount,
+            (first, _TARGET_TIMES_RESULT(amount, card.total)),
+            kind=ComponentKind.BONUS,
+        )
+    ]
 
 
 _LEVEL_NAMES = {
@@ -390,7 +399,12 @@ def _three_level(
             continue
         if level not in p.due_levels:
             components.append(
-                PayComponent(_LEVEL_TEXTS[level], ZERO, (_LEVEL_NOT_DUE(ZERO, names[0], names[1]),))
+                PayComponent(
+                    _LEVEL_TEXTS[level],
+                    ZERO,
+                    (_LEVEL_NOT_DUE(ZERO, names[0], names[1]),),
+                    kind=ComponentKind.LEVEL,
+                )
             )
             continue
         result = card.level_results.get(level, ZERO)
@@ -404,6 +418,7 @@ def _three_level(
                     _LEVEL_TARGET(target, p.salary, percent, p.months, share),
                     _LEVEL_RESULT(amount, result),
                 ),
+                kind=ComponentKind.LEVEL,
             )
         )
     return components
@@ -427,6 +442,7 @@ def _planned_amount(
                 text("«{t}»", "“{t}”", t=line.title),
                 amount,
                 (_PLANNED(amount, planned, (score / HUNDRED).normalize()),),
+                kind=ComponentKind.LINE,
             )
         )
     return components
@@ -439,7 +455,11 @@ def _step_bonus(
         p.salary * p.months if params.get("bonus_base", "salary") == "salary" else _number(params, "amount")
     )
     amount = base * card.total / HUNDRED
-    return [PayComponent(_STEP_BONUS_NAME, amount, (_STEP_BONUS(amount, base, card.total),))]
+    return [
+        PayComponent(
+            _STEP_BONUS_NAME, amount, (_STEP_BONUS(amount, base, card.total),), kind=ComponentKind.BONUS
+        )
+    ]
 
 
 def _annual_salary_percent(
@@ -454,6 +474,7 @@ def _annual_salary_percent(
             _ANNUAL_BONUS,
             amount,
             (_ANNUAL_SALARY(annual, p.salary), _AT_PLAN(target, percent), _TIMES_RESULT(amount, card.total)),
+            kind=ComponentKind.ANNUAL_BONUS,
         )
     ]
 
@@ -480,7 +501,7 @@ def _ktu_pool(
         steps: tuple[Step, ...] = (_KTU_SPLIT(group.fund_share, ktu),)
         if group.correction is not None and group.correction != ONE:
             steps = (_FUND_CORRECTED(group.fund_share, group.correction), *steps)
-        return [PayComponent(_KTU_FUND_SHARE, group.fund_share, steps)]
+        return [PayComponent(_KTU_FUND_SHARE, group.fund_share, steps, kind=ComponentKind.KTU)]
     source = params.get("share_value_formula")
     if source:
         names = {**group.unit_facts, **{k: v for k, v in p.facts.items() if k not in group.unit_facts}}
@@ -498,7 +519,10 @@ def _ktu_pool(
     amount = shares * share_value
     return [
         PayComponent(
-            _KTU_PART, amount, (share_step, _KTU_SHARES(amount, shares, ktu, step_size, share_value))
+            _KTU_PART,
+            amount,
+            (share_step, _KTU_SHARES(amount, shares, ktu, step_size, share_value)),
+            kind=ComponentKind.KTU,
         )
     ]
 
@@ -540,7 +564,7 @@ def _coefficient_sum(
             amount, base, " + ".join(f"{k} {v.normalize()}" for k, v in coefficients.items()), p.months
         )
     )
-    return [PayComponent(_COEFFICIENT_PAY, amount, tuple(steps))]
+    return [PayComponent(_COEFFICIENT_PAY, amount, tuple(steps), kind=ComponentKind.BONUS)]
 
 
 _SCHEME_KINDS = {kind.value: kind for kind in SchemeKind}
@@ -596,11 +620,17 @@ def _extras(p: PayInput, params: Mapping[str, Any]) -> tuple[list[PayComponent],
                 _SENIORITY,
                 amount,
                 (_SENIORITY_STEP(amount, p.seniority_years.quantize(Decimal("0.1")), percent),),
+                kind=ComponentKind.SENIORITY,
             )
         )
-    for flag, name_ru, name_en in (
-        ("certification", "Надбавка за сертификацию", "Certification allowance"),
-        ("specialization", "Надбавка за специализацию", "Specialization allowance"),
+    for flag, name_ru, name_en, kind in (
+        ("certification", "Надбавка за сертификацию", "Certification allowance", ComponentKind.CERTIFICATION),
+        (
+            "specialization",
+            "Надбавка за специализацию",
+            "Specialization allowance",
+            ComponentKind.SPECIALIZATION,
+        ),
     ):
         configured = params.get(f"{flag}_percent")
         held = p.flags.get(flag)
@@ -612,7 +642,9 @@ def _extras(p: PayInput, params: Mapping[str, Any]) -> tuple[list[PayComponent],
             else D(configured if not isinstance(configured, Mapping) else configured.get("min"))
         )
         amount = p.salary * percent / HUNDRED * p.months
-        prorated.append(PayComponent(text(name_ru, name_en), amount, (_PERCENT_OF_SALARY(amount, percent),)))
+        prorated.append(
+            PayComponent(text(name_ru, name_en), amount, (_PERCENT_OF_SALARY(amount, percent),), kind=kind)
+        )
     for piece in params.get("piece_rates", []) or []:
         count = p.facts.get(piece["indicator"], ZERO)
         rate = D(piece["rate"])
@@ -622,6 +654,7 @@ def _extras(p: PayInput, params: Mapping[str, Any]) -> tuple[list[PayComponent],
                 text("Сдельно: {code}", "Piece work: {code}", code=piece["indicator"]),
                 amount,
                 (_PIECES(amount, count, rate),),
+                kind=ComponentKind.PIECE_WORK,
             )
         )
     return prorated, fixed
@@ -633,7 +666,7 @@ def _fines(p: PayInput, params: Mapping[str, Any], rounding: RoundingPolicy) -> 
     if not fines_code or not p.facts.get(fines_code):
         return ()
     amount = rounding.money(-p.facts[fines_code])
-    return (PayComponent(_FINES_NAME, amount, (_FINES(amount),), True),)
+    return (PayComponent(_FINES_NAME, amount, (_FINES(amount),), True, ComponentKind.FINE),)
 
 
 _FOUR_PLACES = Decimal("0.0001")
@@ -726,7 +759,10 @@ def calculate_pay(
         amount = component.amount * factor
         result.append(
             PayComponent(
-                component.name, amount, (*component.steps, _TIME_SHARE(amount, factor.quantize(_FOUR_PLACES)))
+                component.name,
+                amount,
+                (*component.steps, _TIME_SHARE(amount, factor.quantize(_FOUR_PLACES))),
+                kind=component.kind,
             )
         )
     result.extend(fixed_extras)
@@ -736,16 +772,21 @@ def calculate_pay(
                 continue  # a KTU fund share: the correction was applied to the fund before the split
             amount = component.amount * group.correction
             result[index] = PayComponent(
-                component.name, amount, (*component.steps, _CORRECTION(amount, group.correction))
+                component.name,
+                amount,
+                (*component.steps, _CORRECTION(amount, group.correction)),
+                kind=component.kind,
             )
-    rounded = [PayComponent(c.name, rounding.money(c.amount), c.steps) for c in result]
+    rounded = [PayComponent(c.name, rounding.money(c.amount), c.steps, kind=c.kind) for c in result]
     # The bonus is the scheme's own components (the first ones of `result`): allowances and piece work
     # are pay for the work itself, so neither the zero floor nor a reduction or its percent counts them.
     bonus = rounded[: len(components)]
     gross = sum((c.amount for c in bonus), ZERO)
     if gross < 0:
         # A scheme's own formulas (a negative coefficient) never make a negative bonus either: it stops at zero, and says so.
-        floor = PayComponent(_NOT_BELOW_ZERO_NAME, -gross, (_NOT_BELOW_ZERO(-gross, gross),))
+        floor = PayComponent(
+            _NOT_BELOW_ZERO_NAME, -gross, (_NOT_BELOW_ZERO(-gross, gross),), kind=ComponentKind.FLOOR
+        )
         rounded.append(floor)
         bonus.append(floor)
         problems.append(
@@ -1048,10 +1089,16 @@ def _adjust(
                 )
             amount = applied
             available += amount
-        name = (
-            _SANCTION_NAME if adjustment.kind == "disciplinary" else ("Корректировка: {r}", "Adjustment: {r}")
+        disciplinary = adjustment.kind == "disciplinary"
+        name = _SANCTION_NAME if disciplinary else ("Корректировка: {r}", "Adjustment: {r}")
+        components.append(
+            PayComponent(
+                text(name[0], name[1], r=adjustment.reason),
+                amount,
+                tuple(steps),
+                kind=ComponentKind.REDUCTION if disciplinary else ComponentKind.ADJUSTMENT,
+            )
         )
-        components.append(PayComponent(text(name[0], name[1], r=adjustment.reason), amount, tuple(steps)))
     return components
 
 

@@ -199,12 +199,33 @@ class GroupFacts:
     aggregate: Callable[[str, str], Decimal] | None = field(default=None, compare=False)
 
 
+class ComponentKind(StrEnum):
+    """What a pay component is, whatever its name says: a stable key that does not change with a card
+    line's title, an indicator's code or an adjustment's reason (the payroll hand-off maps it to an
+    accrual type). Every component the engine makes carries one."""
+
+    BONUS = "bonus"  # the scheme's one bonus: variable pay, KPI bonus, step bonus, base × coefficients
+    ANNUAL_BONUS = "annual_bonus"  # annual_salary_percent
+    LEVEL = "level"  # three_level: one per level (company, unit, personal)
+    LINE = "line"  # planned_amount: one per card line, named by the line's title
+    KTU = "ktu"  # ktu_pool: the share of the unit's fund, or the KTU part
+    SENIORITY = "seniority"  # seniority allowance
+    CERTIFICATION = "certification"  # certification allowance
+    SPECIALIZATION = "specialization"  # specialization allowance
+    PIECE_WORK = "piece_work"  # one per piece rate, named by its indicator
+    FLOOR = "floor"  # a negative bonus brought up to zero
+    ADJUSTMENT = "adjustment"  # a manual adjustment, named by its reason
+    REDUCTION = "reduction"  # a disciplinary reduction, named by its reason
+    FINE = "fine"  # documented fines withheld from the salary (never part of the bonus)
+
+
 @dataclass(slots=True)
 class PayComponent:
     name: Text
     amount: Decimal
     steps: tuple[Step, ...] = ()
     withheld: bool = False  # a documented fine withheld from the salary: never part of the bonus
+    kind: str = ""  # a ComponentKind; "" only for a component made outside the engine
 
 
 @dataclass(slots=True)

@@ -122,7 +122,11 @@ def test_a_run_stores_results_traces_and_a_hash(actor, setup):
     assert "Выполнение = факт / план × 100 | факт = 50; план = 50 | → 100" in per_head_steps
     assert "Целевая премия = 20 % оклада 50\u00a0000 × 1 мес." in explained["components"][0]["steps"][0]
     name_id, amount, steps = result.components[0]  # the name is kept once in the run's catalog
-    assert run.trace_templates[name_id] == ["Премия по KPI", "KPI bonus"] and amount == "10700.00" and steps
+    assert (
+        run.trace_templates[name_id] == ["Премия по KPI", "KPI bonus", "bonus"]
+        and amount == "10700.00"
+        and steps
+    )
     assert len(run.input_hash) == 64 and run.engine_version
     # The three cards have the same two lines with the same facts: each line result is stored once and
     # every employee's result refers to it, under its own line key.
