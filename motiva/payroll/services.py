@@ -404,3 +404,44 @@ def mapping_save(
         else:
             audit.apply_changes(actor=actor, obj=mapping, changes=values)
     return mapping
+
+
+def mapping_delete(*, actor: Any, organization: Any, component: str = "", kind: str = "") -> None:
+    """Remove the mapping of a kind or of a name (a name's components then follow their kind's mapping,
+    if any); audited. Refuses, naming the field, a mapping that does not exist."""
+    from django.db import transaction
+
+    from motiva.core import audit
+
+    component, kind = component.strip(), kind.strip()
+    key = {"kind": kind, "component": ""} if kind else {"kind": "", "component": component}
+    with transaction.atomic():
+        mapping = (
+            AccrualMapping.objects.select_for_update().filter(organization=organization, **key).first()
+            if kind or component
+            else None
+        )
+        if mapping is None:
+            raise InvalidInput(
+                [
+                    problem(
+                        "not_found",
+                        "kind" if kind else "component",
+                        "Такого сопоставления нет",
+                        "There is no such mapping",
+                    )
+                ]
+            )
+        audit.record_delete(
+            actor=actor,
+            obj=mapping,
+            fields=[
+                "kind",
+                "component",
+                "accrual_code",
+                "accrual_name",
+                "cost_centre_source",
+                "cost_centre_value",
+            ],
+        )
+        mapping.delete()

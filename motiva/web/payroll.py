@@ -25,6 +25,7 @@ from motiva.payroll.services import (
     Totals,
     ensure_approved,
     export_bytes,
+    mapping_delete,
     mapping_save,
     payroll_rows,
 )
@@ -240,6 +241,19 @@ def payroll_mappings(request: HttpRequest, org: int) -> HttpResponse:
     if request.method == "POST":
         if not may_edit:
             return HttpResponse(status=403)
+        if request.POST.get("delete"):
+            try:
+                mapping_delete(
+                    actor=request.user,
+                    organization=organization,
+                    kind=str(request.POST.get("kind", "")),
+                    component=str(request.POST.get("component", "")),
+                )
+            except InvalidInput as error:
+                messages.error(request, " ".join(error.messages()))
+                return redirect("payroll_mappings", org=organization.pk)
+            messages.success(request, _("The mapping is removed."))
+            return redirect("payroll_mappings", org=organization.pk)
         bound = MappingForm(request.POST)
         if bound.is_valid():
             data = bound.cleaned_data

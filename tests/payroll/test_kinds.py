@@ -281,3 +281,24 @@ def test_hr_and_the_director_read_the_kinds_but_cannot_save_one(client, cast, us
     data = {"kind": "line", "accrual_code": "ПМ", "accrual_name": "П", "cost_centre_source": "none"}
     assert client.post(url(cast), data).status_code == 403
     assert list(AccrualMapping.objects.values_list("kind", flat=True)) == ["bonus"]
+
+
+def test_removing_a_names_mapping_lets_its_kind_apply_again(client, cast, per_line_run):
+    save(cast, kind="line", code="ПЗ", name="Премия за задачи")
+    save(cast, component="«Задача: аудит»", code="ПА", name="Премия за аудит")
+    client.force_login(cast["users"]["hr"])
+    assert client.post(url(cast), {"delete": "1", "component": "«Задача: аудит»"}).status_code == 403
+    client.force_login(cast["users"]["fin"])
+    page = client.get(url(cast)).content.decode()
+    assert page.count('data-testid="mapping-remove"') == 2
+    before = AuditEvent.objects.count()
+    response = client.post(url(cast), {"delete": "1", "component": "«Задача: аудит»"}, follow=True)
+    assert response.status_code == 200 and AuditEvent.objects.count() > before
+    assert list(AccrualMapping.objects.values_list("kind", flat=True)) == ["line"]
+    assert {r[3] for r in services.payroll_rows(per_line_run)} == {"ПЗ"}
+    before = AuditEvent.objects.count()
+    response = client.post(url(cast), {"delete": "1", "kind": "bonus"}, follow=True)  # never mapped
+    assert "".join(str(m) for m in response.context["messages"]) and AuditEvent.objects.count() == before
+    assert AccrualMapping.objects.count() == 1
+    client.post(url(cast), {"delete": "1", "kind": "line"})
+    assert not AccrualMapping.objects.exists()
