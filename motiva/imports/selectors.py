@@ -8,9 +8,28 @@ from motiva.core.models import Role
 from motiva.imports.base import REGISTRY, Importer
 from motiva.imports.models import ImportJob
 
+# The order an organization is built in: structure, people and their time, then indicators, cards and values.
+ORDER = (
+    "units",
+    "positions",
+    "grades",
+    "employees",
+    "absences",
+    "timesheets",
+    "indicators",
+    "templates",
+    "card_lines",
+    "plans",
+    "facts",
+)
+
 
 def kinds_for(viewer, organization) -> list[type[Importer]]:
-    return [cls for _, cls in sorted(REGISTRY.items()) if cls.allowed(viewer, organization)]
+    """The kinds the viewer may import, in ORDER (a kind not named there comes last, by its key)."""
+    ranked = sorted(
+        REGISTRY.items(), key=lambda item: (ORDER.index(item[0]) if item[0] in ORDER else len(ORDER), item[0])
+    )
+    return [cls for _, cls in ranked if cls.allowed(viewer, organization)]
 
 
 def jobs_for(viewer, organization) -> QuerySet[ImportJob]:

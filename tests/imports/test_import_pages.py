@@ -199,3 +199,15 @@ def test_the_change_list_keeps_formula_like_text_inert(client, cast):
     cells = [cell for line in text.splitlines()[1:] for cell in line.split(";")]
     assert '\'=HYPERLINK(""http://evil"",""x"")' in text or any(c.startswith("\"'=HYPERLINK") for c in cells)
     assert not any(c.lstrip('"').startswith(("=", "@")) for c in cells)
+
+
+def test_the_page_lists_the_kinds_in_the_order_an_organization_is_built(client, cast):
+    from motiva.imports.base import REGISTRY
+    from motiva.imports.selectors import ORDER
+
+    assert set(ORDER) == set(REGISTRY)  # a new kind takes its place in the order
+    org = login(client, cast, "hr")
+    body = client.get(reverse("imports", args=[org]), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    table = body[body.index("<table") : body.index("</table>")]
+    shown = [cell.split("<")[0].strip() for cell in table.split('<td data-label="Что">')[1:]]
+    assert shown == [str(REGISTRY[kind].title_ru) for kind in ORDER]
