@@ -12,21 +12,20 @@ from collections import defaultdict
 from motiva.core.errors import problem
 from motiva.engine.validation import DateSpan, no_overlap, span_ordered
 from motiva.imports.base import Field, Importer, Planned, RowRef, register
-from motiva.imports.kinds.common import Seen, choice, date, employee_of, text, words_for
+from motiva.imports.kinds.common import (
+    Seen,
+    choice,
+    date,
+    employee_of,
+    personnel_number_field,
+    text,
+    words_for,
+)
 from motiva.org import services
 from motiva.org.models import Absence, AbsenceKind, Employee
 
 FIELDS = [
-    Field(
-        "personnel_number",
-        "Personnel number",
-        "Табельный номер",
-        required=True,
-        aliases=("табельный", "таб. номер", "tab number"),
-        example="00123",
-        help_en="Leading zeros kept",
-        help_ru="Ведущие нули сохраняются",
-    ),
+    personnel_number_field(),
     Field(
         "kind",
         "Kind",

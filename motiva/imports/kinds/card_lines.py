@@ -29,9 +29,9 @@ from django.db.models import Q
 from motiva.core.access import can_edit_cards
 from motiva.core.errors import InvalidInput, problem
 from motiva.engine.problems import Problem
-from motiva.imports.base import Field, Importer, Planned, RowRef, register
+from motiva.imports.base import Importer, Planned, RowRef, register
 from motiva.imports.kinds import templates as shared
-from motiva.imports.kinds.common import Seen, employee_of
+from motiva.imports.kinds.common import Seen, employee_of, personnel_number_field
 from motiva.kpi import services
 from motiva.kpi.models import Card, CardLine, Indicator, Scale
 from motiva.org.models import Assignment, Employee
@@ -57,15 +57,9 @@ LINE_KEYS = (
     "planned_amount",
 )
 FIELDS = [
-    Field(
-        "personnel_number",
-        "Personnel number",
-        "Табельный номер",
-        required=True,
-        aliases=("табельный", "таб. номер", "tab number"),
-        example="00123",
-        help_en="Leading zeros kept; all rows of one number are that person's whole card for the period",
-        help_ru="Ведущие нули сохраняются; все строки одного номера — вся карта сотрудника на период",
+    personnel_number_field(
+        "Leading zeros kept; all rows of one number are that person's whole card for the period",
+        "Ведущие нули сохраняются; все строки одного номера — вся карта сотрудника на период",
     ),
     *(
         replace(

@@ -1,4 +1,5 @@
-"""Helpers shared by helper E's importers: numbers, dates, choices and duplicates within a file."""
+"""Helpers shared by the importers: the personnel-number column, numbers, dates, choices and duplicates
+within a file."""
 
 from __future__ import annotations
 
@@ -7,7 +8,23 @@ from decimal import Decimal
 
 from motiva.core.errors import problem
 from motiva.engine.numbers import NotANumber, parse_decimal
-from motiva.imports.base import RowRef
+from motiva.imports.base import Field, RowRef
+
+
+def personnel_number_field(
+    help_en: str = "Leading zeros kept", help_ru: str = "Ведущие нули сохраняются", *, required: bool = True
+) -> Field:
+    """The «Табельный номер» column: the person a row is about, read as text (leading zeros kept)."""
+    return Field(
+        "personnel_number",
+        "Personnel number",
+        "Табельный номер",
+        required=required,
+        aliases=("табельный", "таб. номер", "таб номер", "tab number"),
+        example="00123",
+        help_en=help_en,
+        help_ru=help_ru,
+    )
 
 
 def number(values: dict[str, str], key: str, problems: list, *, required: bool = False) -> Decimal | None:

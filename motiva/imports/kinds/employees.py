@@ -16,23 +16,14 @@ from decimal import Decimal
 from motiva.core.errors import InvalidInput, problem
 from motiva.engine.validation import fte_in_range, non_negative
 from motiva.imports.base import Field, Importer, Planned, RowRef, register
-from motiva.imports.kinds.common import Seen, date, number, text
+from motiva.imports.kinds.common import Seen, date, number, personnel_number_field, text
 from motiva.org import services
 from motiva.org.models import Assignment, Employee, Position
 
 DATE_HELP_EN = "DD.MM.YYYY or YYYY-MM-DD"
 DATE_HELP_RU = "ДД.ММ.ГГГГ или ГГГГ-ММ-ДД"
 FIELDS = [
-    Field(
-        "personnel_number",
-        "Personnel number",
-        "Табельный номер",
-        required=True,
-        aliases=("табельный", "таб. номер", "tab number"),
-        example="00123",
-        help_en="The key; leading zeros kept",
-        help_ru="Ключ; ведущие нули сохраняются",
-    ),
+    personnel_number_field("The key; leading zeros kept", "Ключ; ведущие нули сохраняются"),
     Field("last_name", "Last name", "Фамилия", required=True, aliases=("surname",), example="Иванова"),
     Field("first_name", "First name", "Имя", required=True, aliases=("name",), example="Мария"),
     Field(

@@ -5,23 +5,14 @@ from __future__ import annotations
 
 from motiva.core.errors import problem
 from motiva.imports.base import Field, Importer, Planned, RowRef, register
-from motiva.imports.kinds.common import Seen, employee_of, number, text
+from motiva.imports.kinds.common import Seen, employee_of, number, personnel_number_field, text
 from motiva.org.models import Employee
 from motiva.periods.guards import ensure_open
 from motiva.worktime import services
 from motiva.worktime.models import Timesheet
 
 FIELDS = [
-    Field(
-        "personnel_number",
-        "Personnel number",
-        "Табельный номер",
-        required=True,
-        aliases=("табельный", "таб. номер", "tab number"),
-        example="00123",
-        help_en="Leading zeros kept",
-        help_ru="Ведущие нули сохраняются",
-    ),
+    personnel_number_field(),
     Field(
         "hours",
         "Hours worked",

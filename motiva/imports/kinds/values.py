@@ -20,6 +20,7 @@ from motiva.core.errors import problem
 from motiva.core.models import Role
 from motiva.engine.numbers import parse_decimal
 from motiva.imports.base import Field, Importer, Planned, RowRef, register
+from motiva.imports.kinds.common import personnel_number_field
 from motiva.kpi.models import CardLine, Indicator
 from motiva.org.models import Employee, Unit
 from motiva.org.selectors import active_on, position_id_as_of
@@ -76,14 +77,10 @@ FIELDS = [
         help_ru="Для значения подразделения: код подразделения",
         example="",
     ),
-    Field(
-        "personnel_number",
-        "Personnel number",
-        "Табельный номер",
-        aliases=("табельный", "таб. номер", "таб номер", "tab number"),
-        help_en="For a person's value: the personnel number, leading zeros kept",
-        help_ru="Для значения сотрудника: табельный номер, ведущие нули сохраняются",
-        example="00123",
+    personnel_number_field(
+        "For a person's value: the personnel number, leading zeros kept",
+        "Для значения сотрудника: табельный номер, ведущие нули сохраняются",
+        required=False,
     ),
     Field(
         "value",
