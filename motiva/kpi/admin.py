@@ -25,7 +25,7 @@ class IndicatorForm(forms.ModelForm):
                 name: data.get(name, services.INDICATOR_DEFAULTS.get(name))
                 for name in services.INDICATOR_FIELDS
             }
-            problems = services._indicator_problems(
+            problems = services.indicator_problems(
                 organization, values, self.instance.code if self.instance.pk else None
             )
             if problems:

@@ -111,9 +111,12 @@ def _choice(value: Any, choices: Any, field: str, name_ru: str, name_en: str) ->
     return []
 
 
-def _indicator_problems(
+def indicator_problems(
     organization: Organization, data: Mapping[str, Any], self_code: str | None
 ) -> list[Problem]:
+    """What is wrong with an indicator's fields (code, name, kind, direction, formula…), each problem naming
+    its field; `self_code` is the indicator's own code when it is changed. The page, the admin and the
+    import all check with it."""
     problems: list[Problem] = []
     code = str(data.get("code", "")).strip()
     if not CODE_PATTERN.match(code):
@@ -226,7 +229,7 @@ def indicator_create(
     if unknown:
         raise TypeError(f"unknown indicator fields: {sorted(unknown)}")
     data = {**INDICATOR_DEFAULTS, **fields, "code": code.strip(), "name": name.strip()}
-    problems = _indicator_problems(organization, data, None)
+    problems = indicator_problems(organization, data, None)
     if Indicator.objects.filter(organization=organization, code=data["code"]).exists():
         problems.append(
             problem(
@@ -249,7 +252,7 @@ def indicator_update(*, actor: Any, indicator: Indicator, reason: str = "", **ch
     if unknown:
         raise TypeError(f"unknown indicator fields: {sorted(unknown)}")
     data = {name: getattr(indicator, name) for name in INDICATOR_FIELDS} | changes
-    problems = _indicator_problems(indicator.organization, data, indicator.code)
+    problems = indicator_problems(indicator.organization, data, indicator.code)
     if "code" in changes and changes["code"] != indicator.code:
         if Indicator.objects.filter(organization=indicator.organization, code=changes["code"]).exists():
             problems.append(

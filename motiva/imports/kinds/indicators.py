@@ -214,7 +214,7 @@ class IndicatorsImporter(Importer):
         )
         data = {**base, **given, "code": code}
         # the service's rules; the formula below, so that codes of earlier rows of this file are known
-        problems += services._indicator_problems(self.organization, {**data, "formula": ""}, code)
+        problems += services.indicator_problems(self.organization, {**data, "formula": ""}, code)
         if given.get("formula"):
             problems += self._formula_problems(code, given["formula"])
         if problems:
