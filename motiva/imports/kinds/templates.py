@@ -22,6 +22,7 @@ scheme keeps the latest version's scheme. The editor numbers a card's lines from
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from motiva.core.access import can_edit_cards
@@ -34,6 +35,8 @@ from motiva.kpi import services
 from motiva.kpi.models import CardTemplate, Component, Indicator, Level, PayScheme, Scale
 from motiva.org.models import Position
 
+# Control characters (C0, DEL, C1): never part of a line's title (a title is one line of text).
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 NUMBERS = (
     "weight",
     "threshold",
@@ -264,6 +267,17 @@ def read_line(values: dict[str, str], indicators: dict, scales: dict, problems: 
     }
     if len(line["label"]) > 300:
         problems.append(problem("too_long", "label", "Не длиннее 300 знаков", "At most 300 characters"))
+    elif control := CONTROL.search(line["label"]):
+        # A line's title is shown on the card and names its pay component in runs and payroll files.
+        problems.append(
+            problem(
+                "control_character",
+                "label",
+                "Название содержит управляющий символ (код {code})",
+                "The title contains a control character (code {code})",
+                code=f"U+{ord(control.group()):04X}",
+            )
+        )
     for key in NUMBERS:
         line[key] = number(values, key, problems)
     return line
