@@ -408,12 +408,24 @@ def mapping_save(
 
 def mapping_delete(*, actor: Any, organization: Any, component: str = "", kind: str = "") -> None:
     """Remove the mapping of a kind or of a name (a name's components then follow their kind's mapping,
-    if any); audited. Refuses, naming the field, a mapping that does not exist."""
+    if any); audited. Refuses, naming the field, a mapping that does not exist or a request naming both."""
     from django.db import transaction
 
     from motiva.core import audit
 
     component, kind = component.strip(), kind.strip()
+    if kind and component:
+        # Ambiguous: removing the kind's mapping in place of the name's would change what is handed over.
+        raise InvalidInput(
+            [
+                problem(
+                    "choice",
+                    "kind",
+                    "Укажите либо вид составляющей, либо её название — не то и другое",
+                    "Choose either the kind of pay component or its name, not both",
+                )
+            ]
+        )
     key = {"kind": kind, "component": ""} if kind else {"kind": "", "component": component}
     with transaction.atomic():
         mapping = (
