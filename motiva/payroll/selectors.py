@@ -64,16 +64,28 @@ class NameRow:
     via_kind: AccrualMapping | None  # the kind's mapping that applies when the name has none
 
 
-def mapping_rows(organization: Any) -> tuple[list[KindRow], list[NameRow]]:
-    """Every kind of pay component with its mapping and the names of it seen, and every name seen in
-    runs or mapped by name with its own mapping and the kind's mapping that applies without it."""
+def name_key(name: str) -> str:
+    """A component's name as mappings match it: runs of spaces and line breaks as one space, ends trimmed
+    (the form trims what it saves, and a browser may rewrite the line breaks of a hidden field)."""
+    return " ".join(name.split())
+
+
+def mappings_of(organization_id: int) -> tuple[dict[str, AccrualMapping], dict[str, AccrualMapping]]:
+    """The organization's mappings (by name_key of the name, by kind)."""
     by_name: dict[str, AccrualMapping] = {}
     by_kind: dict[str, AccrualMapping] = {}
-    for mapping in AccrualMapping.objects.filter(organization=organization):
+    for mapping in AccrualMapping.objects.filter(organization_id=organization_id):
         if mapping.kind:
             by_kind[mapping.kind] = mapping
         else:
-            by_name[mapping.component] = mapping
+            by_name[name_key(mapping.component)] = mapping
+    return by_name, by_kind
+
+
+def mapping_rows(organization: Any) -> tuple[list[KindRow], list[NameRow]]:
+    """Every kind of pay component with its mapping and the names of it seen, and every name seen in
+    runs or mapped by name with its own mapping and the kind's mapping that applies without it."""
+    by_name, by_kind = mappings_of(organization.pk)
     seen = components_by_name(organization)
     labels = dict(PayKind.choices)
     kinds = [
@@ -81,14 +93,16 @@ def mapping_rows(organization: Any) -> tuple[list[KindRow], list[NameRow]]:
         for kind, label in PayKind.choices
     ]
     names = []
-    for name in sorted(set(seen) | set(by_name)):
+    seen_keys = {name_key(name) for name in seen}
+    only_mapped = {m.component for key, m in by_name.items() if key not in seen_keys}
+    for name in sorted(set(seen) | only_mapped):
         kind = seen.get(name, "")
         names.append(
             NameRow(
                 name,
                 kind,
                 str(labels.get(kind, "")),
-                by_name.get(name),
+                by_name.get(name_key(name)),
                 by_kind.get(kind) if kind else None,
             )
         )

@@ -18,6 +18,7 @@ from motiva.exports.tabular import Column, Table, render_csv, render_xlsx
 from motiva.org.models import Assignment, Employee
 from motiva.org.selectors import active_on
 from motiva.payroll.models import AccrualMapping, CostCentreSource, PayKind
+from motiva.payroll.selectors import mappings_of, name_key
 from motiva.periods.models import PeriodStatus
 
 LAYOUTS = ("generic", "zup", "indicators")
@@ -85,23 +86,11 @@ def _component(stored: Any, templates: dict[str, Any]) -> tuple[str, str, Decima
     return str(entry[0]), kind, Decimal(str(amount)), withheld
 
 
-def mappings_of(organization_id: int) -> tuple[dict[str, AccrualMapping], dict[str, AccrualMapping]]:
-    """The organization's mappings (by name, by kind)."""
-    by_name: dict[str, AccrualMapping] = {}
-    by_kind: dict[str, AccrualMapping] = {}
-    for mapping in AccrualMapping.objects.filter(organization_id=organization_id):
-        if mapping.kind:
-            by_kind[mapping.kind] = mapping
-        else:
-            by_name[mapping.component] = mapping
-    return by_name, by_kind
-
-
 def mapping_for(
     name: str, kind: str, by_name: dict[str, AccrualMapping], by_kind: dict[str, AccrualMapping]
 ) -> AccrualMapping | None:
     """A component's mapping: its name's if there is one (the exception), else its kind's."""
-    mapping = by_name.get(name)
+    mapping = by_name.get(name_key(name))
     if mapping is None and kind:
         mapping = by_kind.get(kind)
     return mapping
@@ -149,7 +138,7 @@ def payroll_rows(
             if withheld:
                 continue
             totals.run_total += amount
-            mapping = by_name.get(name) or (by_kind.get(kind) if kind else None)
+            mapping = mapping_for(name, kind, by_name, by_kind)
             if mapping is None:
                 totals.unmapped[name] = totals.unmapped.get(name, Decimal(0)) + amount
                 totals.unmapped_kinds[name] = kind

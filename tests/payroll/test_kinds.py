@@ -302,3 +302,19 @@ def test_removing_a_names_mapping_lets_its_kind_apply_again(client, cast, per_li
     assert AccrualMapping.objects.count() == 1
     client.post(url(cast), {"delete": "1", "kind": "line"})
     assert not AccrualMapping.objects.exists()
+
+
+def test_a_name_mapping_matches_whatever_its_spaces_and_line_breaks(cast, per_line_run):
+    """The form trims the name it saves and a browser may rewrite a hidden field's line breaks: the
+    name's mapping still reaches the component written with other spaces."""
+    run = per_line_run
+    save(cast, kind="line", code="ПЗ", name="Премия за задачи")
+    save(
+        cast,
+        component="  «Задача:\r\n  аудит»  ",
+        code="ПА",
+        name="Премия за аудит",
+        cost_centre_source="none",
+    )
+    rows = list(services.payroll_rows(run, totals=services.Totals()))
+    assert len([r for r in rows if r[3] == "ПА"]) == 2
