@@ -38,24 +38,8 @@ from motiva.org.models import Assignment, Employee
 from motiva.org.selectors import assignment_as_of
 from motiva.periods.guards import ensure_open
 
-# The line columns of the card templates importer (the same keys, names, aliases and help; the order's help
-# speaks of a person's rows, not of a template version).
-LINE_KEYS = (
-    "order",
-    "component",
-    "indicator",
-    "label",
-    "level",
-    "weight",
-    "scale",
-    "threshold",
-    "target",
-    "maximum",
-    "threshold_percent",
-    "target_percent",
-    "maximum_percent",
-    "planned_amount",
-)
+# The line columns of the card templates importer: all of its columns but the template's own (the same
+# keys, names, aliases and help; the order's help speaks of a person's rows, not of a template version).
 FIELDS = [
     personnel_number_field(
         "Leading zeros kept; all rows of one number are that person's whole card for the period",
@@ -70,7 +54,7 @@ FIELDS = [
         if item.key == "order"
         else item
         for item in shared.FIELDS
-        if item.key in LINE_KEYS
+        if item.key not in shared.TEMPLATE_KEYS
     ),
 ]
 # Problems of a whole card the services name by a field of their own -> the column that shows them.

@@ -55,6 +55,7 @@ def _number_field(key: str, en: str, ru: str, example: str = "", aliases: tuple[
     return Field(key, en, ru, aliases=aliases, example=example, help_en="A number", help_ru="Число")
 
 
+TEMPLATE_KEYS = ("unit", "title", "valid_from", "scheme")  # a template's own columns; the rest are its lines
 FIELDS = [
     Field(
         "unit",
