@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from motiva.kpi import services as kpi
 from motiva.kpi.models import Card, CardTemplate
@@ -47,7 +48,7 @@ def test_hr_builds_assigns_and_applies_a_card_template(browser, live_server, cas
     editor.get_by_role("button", name="Добавить строку").click()
     assert rows.count() == 2
     second = rows.nth(1)
-    assert second.locator("input[name$=-planned_amount]").is_visible()  # a new line opens its details
+    expect(second.locator("input[name$=-planned_amount]")).to_be_visible()  # a new line opens its details
     second.locator("select[name$=-indicator]").select_option(str(cast["indicator"].pk))
     second.locator("input[name$=-weight]").fill("40")
     second.locator("select[name$=-scale]").select_option(str(cast["scale"].pk))

@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from motiva.periods import services as periods
 from tests.browser.support import login
@@ -103,10 +104,10 @@ def test_the_interactive_bits_work_under_the_policy(browser, live_server, cast):
         watcher.visit(base + reverse("home"))
         assert not page.locator("#menu").is_visible()
         page.click(".menu-toggle")
-        assert page.locator("#menu.open").is_visible()
+        expect(page.locator("#menu.open")).to_be_visible()
         assert page.locator(".menu-toggle").get_attribute("aria-expanded") == "true"
         page.click(".menu-toggle")
-        assert not page.locator("#menu").is_visible()
+        expect(page.locator("#menu")).to_be_hidden()
         # the language switch submits itself on change (static/motiva/app.js)
         page.click(".menu-toggle")
         with page.expect_navigation():
@@ -153,14 +154,15 @@ def test_the_interactive_bits_work_under_the_policy(browser, live_server, cast):
         assert float(total.inner_text().replace("%", "").strip()) == start + 5
         assert page.locator(f"select[name=line-{before}-indicator] option").count() > 1
         # a new line opens with its details; the toggle hides and shows them
+        # (expect waits for Alpine's next tick; is_visible() would read the page before it)
         details = page.locator(f"#line-{before}-more")
-        assert details.is_visible()
+        expect(details).to_be_visible()
         toggle = page.locator(f"[data-testid=card-line] >> nth={before} >> .ce-toggle")
         toggle.click()
-        assert not details.is_visible()
-        assert toggle.get_attribute("aria-expanded") == "false"
+        expect(details).to_be_hidden()
+        expect(toggle).to_have_attribute("aria-expanded", "false")
         toggle.click()
-        assert details.is_visible()
+        expect(details).to_be_visible()
         page.locator(f"[data-testid=card-line] >> nth={before} >> .ce-rm").click()
         assert lines.count() == before
         watcher.check("card editor")
