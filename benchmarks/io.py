@@ -8,8 +8,9 @@ Builds a synthetic organization (rows / 10 employees, 10 indicators on every per
 month) with bulk inserts,
 writes a CSV (and an XLSX) of fact values, one per employee and indicator, and measures preview and apply
 of the import job separately, each in a fresh subprocess: rows per second and the subprocess's peak memory
-(VmHWM from /proc/self/status). Apply is measured twice: the first import creates every value, the second
-(another file with every value changed) updates them. Prints figures and asserts nothing; the last line is
+(VmHWM from /proc/self/status). Apply is measured twice, each after its own preview as a user runs
+them: the first import creates every value, the second (another file with every value changed) updates
+them. Prints figures and asserts nothing; the last line is
 one JSON object. The organization is deleted afterwards unless --keep is given.
 
 The payroll part (--payroll N, default 100 000; 0 skips it) builds benchmarks/calc.py's organization of N
@@ -311,6 +312,8 @@ def imports(args: argparse.Namespace, actor, figures: dict) -> None:
         figures["csv_apply_create"] = child("apply", job.pk)
         print("CSV apply (all new):", figures["csv_apply_create"])
         job = make_job(period, second, actor)
+        figures["csv_preview_update"] = child("preview", job.pk)
+        print("CSV preview (every value changed):", figures["csv_preview_update"])
         figures["csv_apply_update"] = child("apply", job.pk)
         print("CSV apply (every value changed):", figures["csv_apply_update"])
         if args.xlsx:

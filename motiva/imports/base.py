@@ -2,7 +2,8 @@
 
 The framework (motiva.imports.services) reads a file twice: the preview calls begin() and check() for every
 row; apply calls begin(), check() again and apply_batch() in batches, all inside one transaction. An importer
-never keeps every row: check() returns a small Planned per row and the framework batches them.
+never keeps every row in memory: check() returns a small Planned per row and the framework batches them.
+An importer that stages (Importer.stages) is read once: apply writes what the preview checked and staged.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class Planned:
     label: str  # the row's subject in words: "Иванов Иван (00123)"
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # (field label, old text, new text)
     payload: Any = None  # what apply_batch needs (keep it small: ids and Decimals)
+    row: int = 0  # the file's row number (set by the framework)
 
 
 OUTCOMES = ("create", "change", "same")
@@ -95,6 +97,36 @@ class Importer:
 
     def finish(self) -> dict[str, int]:
         return {}
+
+    # Staging, for the kinds whose files run to a million rows (plans and facts): the preview keeps its
+    # checked rows (stage), and apply writes them in one set-based statement (apply_staged) instead of
+    # reading and checking the file again, as long as what the checks read besides the file is unchanged
+    # (state_digest, taken after begin() in the preview and after begin_staged() in apply).
+    stages: ClassVar[bool] = False
+
+    def begin_staged(self) -> None:
+        """Read what state_digest covers (not the existing rows: apply_staged compares with them itself)."""
+        raise NotImplementedError
+
+    def state_digest(self) -> str:
+        """SHA-256 of everything check() read besides the file's rows and the rows they would change."""
+        raise NotImplementedError
+
+    def stage(self, job, planned: list[Planned]) -> None:
+        """Keep checked rows (every outcome, "same" included: the stored rows may change before apply)."""
+        raise NotImplementedError
+
+    def staged_count(self, job) -> int:
+        raise NotImplementedError
+
+    @classmethod
+    def unstage(cls, job) -> None:
+        raise NotImplementedError
+
+    def apply_staged(self, job, write_change) -> dict[str, int]:
+        """Write the staged rows that differ from the stored ones; write_change(outcome, subject, field,
+        old, new) once per changed cell; return the counts of "create", "change" and "same"."""
+        raise NotImplementedError
 
     # Helpers for the framework and the templates.
     @classmethod

@@ -66,6 +66,9 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    # Set by a preview that found no problem and staged its checked rows (StagedValue): the digest of
+    # what those checks read. Apply writes the staged rows in one statement when the digest still holds.
+    staged_state = models.CharField(_("checked state"), max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -114,3 +117,28 @@ class ColumnMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id}: {self.kind}"
+
+
+class StagedValue(models.Model):
+    """One checked row of a plan or fact import, written by the preview and read by apply, so that apply
+    is one set-based statement rather than a second read and check of the file (see docs/imports.md).
+    Scratch data: unlogged on PostgreSQL, no key checks, removed once the job is applied or re-checked."""
+
+    job = models.ForeignKey(
+        ImportJob, on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="+"
+    )
+    row = models.IntegerField()  # the file's row number
+    indicator_id = models.BigIntegerField()
+    scope = models.CharField(max_length=10)
+    unit_id = models.BigIntegerField(null=True)
+    employee_id = models.BigIntegerField(null=True)
+    scope_key = models.CharField(max_length=40)
+    value = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    level_code = models.CharField(max_length=40)
+    comment = models.TextField()
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "row"], name="staged_value_job_row")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}: {self.row}"

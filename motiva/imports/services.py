@@ -8,6 +8,7 @@ planned rows are written in batches of BATCH_SIZE; any problem rolls everything 
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
 import json
@@ -15,6 +16,7 @@ import logging
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -27,13 +29,22 @@ from motiva.core.errors import InvalidInput, problem
 from motiva.core.models import AuditAction, AuditEvent
 from motiva.engine.problems import Problem
 from motiva.imports import reading
-from motiva.imports.base import REGISTRY, Importer, Planned, RowRef, match_header, normalize_header
+from motiva.imports.base import (
+    OUTCOMES,
+    REGISTRY,
+    Importer,
+    Planned,
+    RowRef,
+    match_header,
+    normalize_header,
+)
 from motiva.imports.models import ColumnMapping, ImportJob, JobStatus
 
 log = logging.getLogger(__name__)
 
 SKIP = "skip"
 BATCH_SIZE = 5000
+STAGE_BATCH = 20000
 PREVIEW_LIMIT = 200
 PROBLEM_LIMIT = 1000
 PROGRESS_EVERY = 20000
@@ -262,7 +273,12 @@ def mapping_set(*, actor, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
     job.mapping = {**job.mapping, **mapping}
     job.status = JobStatus.UPLOADED
     job.counts, job.preview, job.problems = {}, [], []
-    job.save(update_fields=["mapping", "status", "counts", "preview", "problems", "updated_at"])
+    job.staged_state = ""
+    job.save(
+        update_fields=["mapping", "status", "counts", "preview", "problems", "staged_state", "updated_at"]
+    )
+    if cls.stages:
+        cls.unstage(job)
     remembered, _ = ColumnMapping.objects.select_for_update().get_or_create(
         organization=job.organization, kind=job.kind, defaults={"mapping": {}}
     )
@@ -324,6 +340,7 @@ class _Pass:
                 for p in result:
                     self._problem(p, row, self.letters.get(p.field, ""))
                 continue
+            result.row = row.number
             counts[result.outcome] += 1
             if result.outcome != "same" and len(self.sample) < PREVIEW_LIMIT:
                 self.sample.append(
@@ -352,6 +369,21 @@ class _Pass:
             self.problems.append(_problem_row(p, row.sheet, row.number, letter))
 
 
+@contextmanager
+def _long_lived_state_frozen() -> Iterator[None]:
+    """Wrap a pass over the rows once begin() has read its state (dicts of up to a million entries).
+    Python's cycle collector would otherwise walk all of that state again at every full collection while
+    the pass allocates millions of short-lived rows (none of them in a cycle); gc.freeze() sets the
+    objects alive now aside until the pass ends (process-wide, harmless: they are only not scanned).
+    Measured on the 1 000 000 fact rows of benchmarks/io.py, PostgreSQL: preview 24.5 s without it,
+    17.7 s with it (16.7 s with the collector switched off altogether)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _progress(job_id: int, total: int | None = None):
     def save(done: int) -> None:
         # Another connection would not see it inside the apply transaction on PostgreSQL; the update is
@@ -376,11 +408,15 @@ def _fail(job: ImportJob, problems: list[dict], counts: dict | None = None) -> I
 
 
 def preview(job: ImportJob, viewer) -> ImportJob:
-    """Check every row; store counts, the first changes and the problems. Writes nothing else."""
+    """Check every row; store counts, the first changes and the problems, and (kinds that stage) the
+    checked rows for apply. Writes nothing else."""
     cls, importer = _importer(job, viewer)
-    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.PREVIEWING, done=0)
-    job.status = JobStatus.PREVIEWING
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.PREVIEWING, done=0, staged_state="")
+    job.status, job.staged_state = JobStatus.PREVIEWING, ""
+    staging = cls.stages
     try:
+        if staging:
+            importer.unstage(job)
         source = _source(job)
         headers = _headers(source)
         mapping_errors = mapping_problems(cls, headers, job.mapping)
@@ -388,10 +424,24 @@ def preview(job: ImportJob, viewer) -> ImportJob:
             job.status = JobStatus.PREVIEWED
             return _fail(job, mapping_errors, {})
         importer.begin()
+        state = importer.state_digest() if staging else ""
         scan = _Pass(job, importer, cls)
-        for _ in scan.rows(source, _progress(job.pk)):
-            pass
+        batch: list[Planned] = []
+        with _long_lived_state_frozen():
+            for planned in scan.rows(source, _progress(job.pk)):
+                if not staging or scan.counts["problems"]:
+                    continue  # a file with a problem is not applied: nothing more to stage
+                batch.append(planned)
+                if len(batch) >= STAGE_BATCH:
+                    importer.stage(job, batch)
+                    batch = []
         scan.conclude()
+        if staging and not scan.counts["problems"]:
+            if batch:
+                importer.stage(job, batch)
+            job.staged_state = state
+        elif staging:
+            importer.unstage(job)
     except reading.FileRefused as error:
         job.status = JobStatus.PREVIEWED
         return _fail(job, _refused(error), {})
@@ -403,7 +453,18 @@ def preview(job: ImportJob, viewer) -> ImportJob:
     job.preview = scan.sample
     job.problems = scan.problems
     job.done = job.total = scan.counts["rows"]
-    job.save(update_fields=["status", "counts", "preview", "problems", "done", "total", "updated_at"])
+    job.save(
+        update_fields=[
+            "status",
+            "counts",
+            "preview",
+            "problems",
+            "done",
+            "total",
+            "staged_state",
+            "updated_at",
+        ]
+    )
     return job
 
 
@@ -433,51 +494,76 @@ def apply(job: ImportJob, viewer) -> ImportJob:
             mapping_errors = mapping_problems(cls, _headers(source), job.mapping)
             if mapping_errors:
                 return _fail(job, mapping_errors)
-            importer.begin()
-            batch: list[Planned] = []
             writer = csv.writer(changes)
             writer.writerow(["outcome", "subject", "field", "old", "new"])
-            for planned in scan.rows(source, _progress(job.pk)):
-                if scan.problems:
-                    continue  # keep checking to report every problem; nothing will be written
-                if planned.outcome == "same":
-                    continue
-                for label, old, new in planned.changes:
-                    writer.writerow([planned.outcome, planned.label, label, old, new])
-                batch.append(planned)
-                if len(batch) >= BATCH_SIZE:
-                    importer.apply_batch(batch)
-                    batch = []
+            if _staged_still_holds(job, importer, cls):
+                counts = {**job.counts, **importer.apply_staged(job, lambda *cells: writer.writerow(cells))}
+                _applied(job, importer, counts, changes, spool)
+                return job
+            importer.begin()
+            batch: list[Planned] = []
+            with _long_lived_state_frozen():
+                for planned in scan.rows(source, _progress(job.pk)):
+                    if scan.problems:
+                        continue  # keep checking to report every problem; nothing will be written
+                    if planned.outcome == "same":
+                        continue
+                    for label, old, new in planned.changes:
+                        writer.writerow([planned.outcome, planned.label, label, old, new])
+                    batch.append(planned)
+                    if len(batch) >= BATCH_SIZE:
+                        importer.apply_batch(batch)
+                        batch = []
             scan.conclude()
             if scan.counts["problems"]:
                 raise _Stop
             if batch:
                 importer.apply_batch(batch)
-            extra = importer.finish() or {}
-            counts = {**scan.counts, **{k: int(v) for k, v in extra.items()}}
-            written = counts["create"] + counts["change"]
-            job.counts = counts
-            job.problems = []
-            job.done = job.total = counts["rows"]
-            job.applied_at = timezone.now()
-            if written:
-                job.status = JobStatus.APPLIED
-                changes.flush()
-                spool.seek(0)
-                job.change_list.save(f"{job.sha256[:16]}-{job.pk}.csv", File(spool), save=False)
-                _audit(job, counts)
-            else:
-                job.status = JobStatus.NOTHING_TO_DO
-            job.save()
+            _applied(job, importer, scan.counts, changes, spool)
     except _Stop:
         return _fail(job, scan.problems, scan.counts)
     except reading.FileRefused as error:
         return _fail(job, _refused(error))
     except InvalidInput as error:
-        return _fail(job, scan.problems + [_problem_row(p) for p in error.problems], scan.counts)
+        counts = scan.counts if scan.counts["rows"] else None  # staged: the preview's counts stay
+        return _fail(job, scan.problems + [_problem_row(p) for p in error.problems], counts)
     finally:
         changes.close()
+        if cls.stages and job.status in (JobStatus.APPLIED, JobStatus.NOTHING_TO_DO):
+            importer.unstage(job)  # after the commit: the scratch rows are not part of the change
     return job
+
+
+def _staged_still_holds(job: ImportJob, importer: Importer, cls: type[Importer]) -> bool:
+    """Whether apply may write the rows its preview staged: the preview found no problem, what its checks
+    read besides the file is unchanged (the digest), and every staged row is still there (PostgreSQL
+    empties an unlogged table after a crash). Otherwise apply reads and checks the file again."""
+    if not (cls.stages and job.staged_state) or job.counts.get("problems", 1):
+        return False
+    importer.begin_staged()
+    expected = sum(int(job.counts.get(outcome, 0)) for outcome in OUTCOMES)
+    return importer.state_digest() == job.staged_state and importer.staged_count(job) == expected
+
+
+def _applied(job: ImportJob, importer: Importer, counts: dict, changes, spool) -> None:
+    """The end of a successful apply: counts, the change list file, one audit event, the job saved."""
+    extra = importer.finish() or {}
+    counts = {**counts, **{k: int(v) for k, v in extra.items()}}
+    written = counts["create"] + counts["change"]
+    job.counts = counts
+    job.problems = []
+    job.done = job.total = counts["rows"]
+    job.applied_at = timezone.now()
+    job.staged_state = ""
+    if written:
+        job.status = JobStatus.APPLIED
+        changes.flush()
+        spool.seek(0)
+        job.change_list.save(f"{job.sha256[:16]}-{job.pk}.csv", File(spool), save=False)
+        _audit(job, counts)
+    else:
+        job.status = JobStatus.NOTHING_TO_DO
+    job.save()
 
 
 def _audit(job: ImportJob, counts: dict) -> None:

@@ -9,10 +9,11 @@ its confirmation, as value_set does.
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from types import SimpleNamespace
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from motiva.core.models import Role
 from motiva.engine.numbers import parse_decimal
 from motiva.imports.base import Field, Importer, Planned, RowRef, register
 from motiva.imports.kinds.common import personnel_number_field
+from motiva.imports.models import StagedValue
 from motiva.kpi.models import CardLine, Indicator
 from motiva.org.models import Employee, Unit
 from motiva.org.selectors import active_on, position_id_as_of
@@ -142,12 +144,58 @@ def _shown(stored: str) -> str:
     return f"{value} ({level})" if level else value
 
 
+COLUMNS = (
+    "organization_id, indicator_id, period_id, scope, unit_id, employee_id, scope_key, kind, value, "
+    "level_code, source, author_id, entered_at, comment, attachment"
+)
+STAGED_COLUMNS = (  # job, row, then a Planned payload's fields in their order
+    "job_id",
+    "row",
+    "indicator_id",
+    "scope",
+    "unit_id",
+    "employee_id",
+    "scope_key",
+    "value",
+    "level_code",
+    "comment",
+)
+
+
+def _upsert() -> str:
+    """The upsert of an imported value: a changed value loses its confirmation, as value_set does."""
+    table = IndicatorValue._meta.db_table
+    same = "IS NOT DISTINCT FROM" if connection.vendor == "postgresql" else "IS"
+    kept = f"WHEN {table}.value {same} EXCLUDED.value AND {table}.level_code = EXCLUDED.level_code"
+    return (
+        "ON CONFLICT (indicator_id, period_id, scope_key, kind) DO UPDATE SET "
+        "value = EXCLUDED.value, level_code = EXCLUDED.level_code, source = EXCLUDED.source, "
+        "author_id = EXCLUDED.author_id, entered_at = EXCLUDED.entered_at, comment = EXCLUDED.comment, "
+        f"confirmed_by_id = CASE {kept} THEN {table}.confirmed_by_id ELSE NULL END, "
+        f"confirmed_at = CASE {kept} THEN {table}.confirmed_at ELSE NULL END"
+    )
+
+
 class _Values(Importer):
     value_kind: str = ValueKind.FACT
     fields = FIELDS
     needs_period = True
 
+    stages = True
+
     def begin(self) -> None:
+        self.begin_staged()
+        self.existing: dict[int, str] = {}  # _cell -> _stored
+        rows = IndicatorValue.objects.filter(period=self.period, kind=self.value_kind).values_list(
+            "indicator_id", "scope", "unit_id", "employee_id", "value", "level_code"
+        )
+        for indicator_id, scope, unit_id, employee_id, value, level in rows.iterator(chunk_size=20000):
+            self.existing[_cell(indicator_id, scope, unit_id or employee_id)] = _stored(value, level)
+        self.seen: set[int] = set()
+        self.memo: dict = {}
+        self.stand_in = SimpleNamespace(organization_id=self.organization.pk)
+
+    def begin_staged(self) -> None:
         period = self.period
         ensure_open(period)
         org_id = self.organization.pk
@@ -169,17 +217,27 @@ class _Values(Importer):
         self.is_hr = self.viewer.has(org_id, Role.HR)
         self.team = frozenset() if self.is_hr else self.viewer.subtree(org_id)
         self._rights()
-        self.existing: dict[int, str] = {}  # _cell -> _stored
-        rows = IndicatorValue.objects.filter(period=period, kind=self.value_kind).values_list(
-            "indicator_id", "scope", "unit_id", "employee_id", "value", "level_code"
-        )
-        for indicator_id, scope, unit_id, employee_id, value, level in rows.iterator(chunk_size=20000):
-            self.existing[_cell(indicator_id, scope, unit_id or employee_id)] = _stored(value, level)
-        self.seen: set[int] = set()
-        self.memo: dict = {}
-        self.stand_in = SimpleNamespace(organization_id=org_id)
         self.now = timezone.now()
         self.written = 0
+
+    def state_digest(self) -> str:
+        """Everything check() reads besides the file and the stored values: the library, units and people
+        of the organization, the viewer's rights and which cells are on a card (sorted, so the order the
+        database returns them in does not matter)."""
+        digest = hashlib.sha256()
+        for part in (
+            (self.kind, self.period.pk, self.viewer.user.pk, self.is_hr, self.own),
+            sorted(self.indicators.items()),
+            sorted(self.units.items()),
+            sorted(self.people.items()),
+            sorted(self.team),
+            sorted(self.supplied),
+            *(sorted(self.at_level[scope]) for scope in sorted(self.at_level)),
+            *(sorted(self.on_card[scope]) for scope in sorted(self.on_card)),
+        ):
+            digest.update(repr(part).encode())
+            digest.update(b"\x1e")
+        return digest.hexdigest()
 
     def check(self, values: dict[str, str], ref: RowRef) -> Planned | list:
         code = values["indicator"]
@@ -293,7 +351,7 @@ class _Values(Importer):
         if old is None:
             return Planned("create", label, [("value", "", _text(value, level))], payload)
         if old == _stored(value, level):
-            return Planned("same", label)
+            return Planned("same", label, [], payload)
         return Planned("change", label, [("value", _shown(old), _text(value, level))], payload)
 
     def _rights(self) -> None:
@@ -377,49 +435,135 @@ class _Values(Importer):
     def apply_batch(self, planned: list[Planned]) -> None:
         ensure_open(self.period)
         org_id, period_id, kind = self.organization.pk, self.period.pk, self.value_kind
-        author = self.actor.pk if getattr(self.actor, "pk", None) else None
-        now = self.now
+        author, now = self._author(), self.now
         rows = [
             (org_id, i, period_id, s, u, e, k, kind, v, lvl, ValueSource.IMPORT, author, now, c, "")
             for (i, s, u, e, k, v, lvl, c) in (p.payload for p in planned)
         ]
         self.written += len(rows)
         table = IndicatorValue._meta.db_table
-        columns = (
-            "organization_id, indicator_id, period_id, scope, unit_id, employee_id, scope_key, kind, value, "
-            "level_code, source, author_id, entered_at, comment, attachment"
-        )
-        update = (
-            "value = EXCLUDED.value, level_code = EXCLUDED.level_code, source = EXCLUDED.source, "
-            "author_id = EXCLUDED.author_id, entered_at = EXCLUDED.entered_at, comment = EXCLUDED.comment, "
-            f"confirmed_by_id = CASE WHEN {table}.value IS NOT DISTINCT FROM EXCLUDED.value AND "
-            f"{table}.level_code = EXCLUDED.level_code THEN {table}.confirmed_by_id ELSE NULL END, "
-            f"confirmed_at = CASE WHEN {table}.value IS NOT DISTINCT FROM EXCLUDED.value AND "
-            f"{table}.level_code = EXCLUDED.level_code THEN {table}.confirmed_at ELSE NULL END"
-        )
-        conflict = "ON CONFLICT (indicator_id, period_id, scope_key, kind) DO UPDATE SET "
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute(
                     "CREATE TEMP TABLE IF NOT EXISTS import_values ON COMMIT DROP AS "  # noqa: S608
-                    f"SELECT {columns} FROM {table} WITH NO DATA"
+                    f"SELECT {COLUMNS} FROM {table} WITH NO DATA"
                 )
                 cursor.execute("TRUNCATE import_values")
                 raw = cursor.cursor
                 # psycopg's write_row encodes each value in C: no text building per cell here
-                with raw.copy(f"COPY import_values ({columns}) FROM STDIN") as copy:
+                with raw.copy(f"COPY import_values ({COLUMNS}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
                 cursor.execute(
-                    f"INSERT INTO {table} ({columns}) SELECT {columns} FROM import_values "  # noqa: S608
-                    + conflict
-                    + update
+                    f"INSERT INTO {table} ({COLUMNS}) SELECT {COLUMNS} FROM import_values "  # noqa: S608
+                    + _upsert()
                 )
             else:
                 marks = ", ".join(["%s"] * 15)
-                sqlite_update = update.replace("IS NOT DISTINCT FROM", "IS")
-                sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) {conflict}{sqlite_update}"  # noqa: S608
+                sql = f"INSERT INTO {table} ({COLUMNS}) VALUES ({marks}) {_upsert()}"  # noqa: S608
                 cursor.executemany(sql, rows)
+
+    def _author(self) -> int | None:
+        return self.actor.pk if getattr(self.actor, "pk", None) else None
+
+    # --- staging (Importer.stages) ---
+
+    def stage(self, job, planned: list[Planned]) -> None:
+        rows = [(job.pk, p.row, *p.payload) for p in planned]
+        columns = ", ".join(STAGED_COLUMNS)
+        table = StagedValue._meta.db_table
+        if connection.vendor == "postgresql":
+            with (
+                connection.cursor() as cursor,
+                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(STAGED_COLUMNS))
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+
+    def staged_count(self, job) -> int:
+        return StagedValue.objects.filter(job_id=job.pk).count()
+
+    @classmethod
+    def unstage(cls, job) -> None:
+        StagedValue.objects.filter(job_id=job.pk).delete()
+
+    def apply_staged(self, job, write_change) -> dict[str, int]:
+        """Two statements over the staged rows joined to the stored values: one reads the rows that
+        differ, in the file's order, for the change list; one upserts exactly those rows."""
+        ensure_open(self.period)
+        values, staged = IndicatorValue._meta.db_table, StagedValue._meta.db_table
+        postgres = connection.vendor == "postgresql"
+        differs = "IS DISTINCT FROM" if postgres else "IS NOT"
+        joined = (
+            f"FROM {staged} s LEFT JOIN {values} v ON v.indicator_id = s.indicator_id "
+            "AND v.period_id = %s AND v.scope_key = s.scope_key AND v.kind = %s "
+            f"WHERE s.job_id = %s AND (v.id IS NULL OR v.value {differs} s.value "
+            "OR v.level_code <> s.level_code)"
+        )
+        where = [self.period.pk, self.value_kind, job.pk]
+
+        def number(column: str) -> str:
+            # SQLite keeps a decimal column as a number: read it as its text, never as a float
+            return column if postgres else f"CAST({column} AS TEXT)"
+
+        if postgres:
+            # Fresh statistics of both tables: with those of before the import (a period that "has one
+            # value", a scratch table "of one row") the planner joins by scanning the period's values
+            # once per staged row — 250 s for 100 000 rows, measured; a sampled ANALYZE takes well under
+            # a second even for the values table.
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {staged}")
+                cursor.execute(f"ANALYZE {values}")
+        codes = {pk: code for code, (pk, *_rest) in self.indicators.items()}
+        unit_codes = {pk: code for code, pk in self.units.items()}
+        names = {pk: f"{name} ({number_})" for number_, (pk, name) in self.people.items()}
+        created = changed = 0
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(
+                f"SELECT s.indicator_id, s.unit_id, s.employee_id, {number('s.value')}, s.level_code, "
+                f"v.id, {number('v.value')}, v.level_code {joined} ORDER BY s.row",
+                where,
+            )
+            while chunk := cursor.fetchmany(20000):
+                for indicator_id, unit_id, employee_id, value, level, old_id, old, old_level in chunk:
+                    target = (
+                        unit_codes[unit_id] if unit_id else names[employee_id] if employee_id else "компания"
+                    )
+                    label = f"{codes[indicator_id]} · {target}"
+                    new = _text(None if value is None else Decimal(value), level)
+                    if old_id is None:
+                        created += 1
+                        write_change("create", label, "value", "", new)
+                    else:
+                        changed += 1
+                        write_change(
+                            "change",
+                            label,
+                            "value",
+                            _text(None if old is None else Decimal(old), old_level),
+                            new,
+                        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {values} ({COLUMNS}) SELECT %s, s.indicator_id, %s, s.scope, s.unit_id, "
+                "s.employee_id, s.scope_key, %s, s.value, s.level_code, %s, %s, %s, s.comment, '' "
+                f"{joined} {_upsert()}",
+                [
+                    self.organization.pk,
+                    self.period.pk,
+                    self.value_kind,
+                    ValueSource.IMPORT,
+                    self._author(),
+                    self.now,
+                    *where,
+                ],
+            )
+        self.written = created + changed
+        return {"create": created, "change": changed, "same": self.staged_count(job) - created - changed}
 
     def finish(self) -> dict[str, int]:
         return {"written": self.written}
