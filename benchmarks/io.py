@@ -11,7 +11,9 @@ of the import job separately, each in a fresh subprocess: rows per second and th
 (VmHWM from /proc/self/status). Apply is measured twice, each after its own preview as a user runs
 them: the first import creates every value, the second (another file with every value changed) updates
 them. Prints figures and asserts nothing; the last line is
-one JSON object. The organization is deleted afterwards unless --keep is given.
+one JSON object. The organization is deleted afterwards unless --keep is given. On PostgreSQL it also
+prints the database floor: the same number of values inserted by one SQL statement and their key checks,
+rolled back — the time no import of this table can beat on this machine.
 
 The payroll part (--payroll N, default 100 000; 0 skips it) builds benchmarks/calc.py's organization of N
 employees, calculates it, marks the period approved with the general director's signature (set-up written
@@ -223,6 +225,44 @@ def child(action: str, job_id: int) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
+def database_floor(period: Period) -> dict:
+    """What PostgreSQL alone needs to take the file's values: one INSERT … SELECT of every card cell into a
+    new period, then the deferred key checks a commit would run (SET CONSTRAINTS ALL IMMEDIATE); rolled
+    back. No import can be faster than this on the same table and machine."""
+    table = IndicatorValue._meta.db_table
+    with transaction.atomic():
+        other = Period.objects.create(
+            organization=period.organization,
+            kind="month",
+            start=dt.date(2027, 3, 1),
+            end=dt.date(2027, 3, 31),
+            name="Floor",
+        )
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            cursor.execute(
+                f"INSERT INTO {table} (organization_id, indicator_id, period_id, scope, unit_id, "  # noqa: S608
+                "employee_id, scope_key, kind, value, level_code, source, author_id, entered_at, comment, "
+                "attachment) SELECT c.organization_id, l.indicator_id, %s, 'employee', NULL, c.employee_id, "
+                "'employee:' || c.employee_id, 'fact', 1.5, '', 'import', NULL, now(), '', '' "
+                f"FROM {CardLine._meta.db_table} l JOIN {Card._meta.db_table} c ON c.id = l.card_id "
+                "WHERE c.period_id = %s",
+                [other.pk, period.pk],
+            )
+            rows = cursor.rowcount
+            inserted = time.perf_counter()
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            checked = time.perf_counter()
+        transaction.set_rollback(True)
+    seconds = checked - started
+    return {
+        "rows": rows,
+        "insert_s": round(inserted - started, 2),
+        "key_checks_s": round(checked - inserted, 2),
+        "rows_per_s": round(rows / seconds) if seconds else 0,
+    }
+
+
 def cleanup(period: Period) -> None:
     organization = period.organization
     with transaction.atomic():
@@ -316,6 +356,9 @@ def imports(args: argparse.Namespace, actor, figures: dict) -> None:
         print("CSV preview (every value changed):", figures["csv_preview_update"])
         figures["csv_apply_update"] = child("apply", job.pk)
         print("CSV apply (every value changed):", figures["csv_apply_update"])
+        if connection.vendor == "postgresql":
+            figures["database_floor"] = database_floor(period)
+            print("database floor (no Python, rolled back):", figures["database_floor"])
         if args.xlsx:
             book = workdir / "facts.xlsx"
             began = time.perf_counter()
