@@ -193,3 +193,20 @@ def test_unit_and_company_values_through_the_staged_statement(cast, monkeypatch)
     company_value = IndicatorValue.objects.get(indicator=ebitda, period=period, kind="fact")
     assert (company_value.scope, company_value.scope_key) == ("company", "company")
     assert company_value.value == Decimal("12345678.25")
+
+
+def test_rows_staged_a_day_ago_are_dropped_by_the_next_preview_and_apply_checks_again(cast):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from motiva.imports.models import ImportJob
+
+    old = services.preview(upload(cast, GOOD), viewer(cast))
+    ImportJob.objects.filter(pk=old.pk).update(updated_at=timezone.now() - dt.timedelta(days=2))
+    services.preview(upload(cast, GOOD.replace("200", "300")), viewer(cast))
+    assert not StagedValue.objects.filter(job=old).exists()
+    old.refresh_from_db()
+    assert old.staged_state == ""
+    old = services.apply(old, viewer(cast))
+    assert old.status == JobStatus.APPLIED and fact(cast, "boris").value == Decimal(200)

@@ -9,6 +9,7 @@ its confirmation, as value_set does.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from decimal import Decimal
 from types import SimpleNamespace
@@ -22,7 +23,7 @@ from motiva.core.models import Role
 from motiva.engine.numbers import parse_decimal
 from motiva.imports.base import Field, Importer, Planned, RowRef, register
 from motiva.imports.kinds.common import personnel_number_field
-from motiva.imports.models import StagedValue
+from motiva.imports.models import ImportJob, StagedValue
 from motiva.kpi.models import CardLine, Indicator
 from motiva.org.models import Employee, Unit
 from motiva.org.selectors import active_on, position_id_as_of
@@ -30,6 +31,7 @@ from motiva.periods.guards import ensure_open
 from motiva.periods.models import IndicatorValue, Scope, ValueKind, ValueSource
 from motiva.periods.services import value_problems
 
+STAGED_FOR = dt.timedelta(days=1)  # a preview's staged rows are kept this long for its apply
 MEMO_LIMIT = 100_000  # the checks of one (indicator, value, level, scope) are remembered
 
 LEVELS = {
@@ -489,7 +491,16 @@ class _Values(Importer):
 
     @classmethod
     def unstage(cls, job) -> None:
+        """Drop the job's staged rows, and those other previews of the organization left unapplied for
+        more than STAGED_FOR (their apply, if it ever comes, reads and checks the file again)."""
         StagedValue.objects.filter(job_id=job.pk).delete()
+        stale = ImportJob.objects.filter(
+            organization_id=job.organization_id, updated_at__lt=timezone.now() - STAGED_FOR
+        ).exclude(staged_state="")
+        ids = list(stale.values_list("pk", flat=True))
+        if ids:
+            StagedValue.objects.filter(job_id__in=ids).delete()
+            ImportJob.objects.filter(pk__in=ids).update(staged_state="")
 
     def apply_staged(self, job, write_change) -> dict[str, int]:
         """Two statements over the staged rows joined to the stored values: one reads the rows that
