@@ -251,9 +251,26 @@ def mapping_problems(cls: type[Importer], headers: list[str], mapping: dict[str,
     return problems
 
 
+def _ensure_not_applied(job: ImportJob) -> None:
+    """An applied job is a record of what was written (its counts, change list and audit event): it is not
+    checked or applied again; the same file is uploaded anew, and its preview says it was applied."""
+    if job.status in (JobStatus.APPLIED, JobStatus.NOTHING_TO_DO):
+        raise InvalidInput(
+            [
+                problem(
+                    "applied",
+                    "job",
+                    "Этот файл уже применён: чтобы загрузить его снова, загрузите файл ещё раз",
+                    "This file has been applied: to import it again, upload it again",
+                )
+            ]
+        )
+
+
 @transaction.atomic
 def mapping_set(*, actor, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
     """The user's choice for each column; remembered for the organization and kind."""
+    _ensure_not_applied(job)
     cls = importer_class(job.kind)
     keys = {item.key for item in cls.fields} | {SKIP, ""}
     headers = {normalize_header(h) for h in job_headers(job)} - {""}
@@ -647,6 +664,7 @@ def start(job: ImportJob, action: str, viewer) -> None:
                 )
             ]
         )
+    _ensure_not_applied(job)
     status = JobStatus.APPLYING if action == "apply" else JobStatus.PREVIEWING
     ImportJob.objects.filter(pk=job.pk).update(status=status, done=0)
     user_id = viewer.user.pk

@@ -101,6 +101,13 @@ def test_upload_preview_skip_apply_and_history(client, cast, django_capture_on_c
     history = client.get(reverse("imports", args=[org])).content.decode()
     assert job.sha256[:12] in history and "f.csv" in history
     assert client.get(url + "?part=other").status_code == 404
+    # an applied job is a record: no new mapping, no second check or apply; the form is gone
+    assert 'value="mapping"' not in client.get(url).content.decode()
+    for action in ({"action": "preview"}, {"action": "apply"}, {"action": "mapping", "c0": "indicator"}):
+        page = client.post(url, action, follow=True).content.decode()
+        job.refresh_from_db()
+        assert job.status == JobStatus.APPLIED, action
+    assert "уже применён" in page
     # the same file again: nothing to change, and the page says it was applied before
     client.post(
         reverse("imports", args=[org]),
