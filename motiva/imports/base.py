@@ -116,6 +116,9 @@ class Importer:
         """Keep checked rows (every outcome, "same" included: the stored rows may change before apply)."""
         raise NotImplementedError
 
+    def prepare_apply(self, job) -> None:
+        """Called before apply's transaction when the job has staged rows (statistics, say)."""
+
     def staged_count(self, job) -> int:
         raise NotImplementedError
 

@@ -495,7 +495,13 @@ def apply(job: ImportJob, viewer) -> ImportJob:
     spool = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115 (closed below)
     changes = io.TextIOWrapper(spool, encoding="utf-8-sig", newline="")
     try:
+        if cls.stages and job.staged_state:
+            importer.prepare_apply(job)
         with transaction.atomic():
+            # The job row is locked for the whole apply: a cleanup of stale staged rows skips it, and a
+            # second apply of the same job waits and then finds it applied.
+            locked = ImportJob.objects.select_for_update().filter(pk=job.pk).values("staged_state").first()
+            job.staged_state = locked["staged_state"] if locked else ""
             source = _source(job)
             if source.sha256 != job.sha256:
                 raise InvalidInput(

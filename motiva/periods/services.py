@@ -30,6 +30,7 @@ from motiva.periods.models import (
     ValueSource,
 )
 
+VALUE_PLACES = 6  # IndicatorValue.value keeps six decimal places
 MONTHS_IN = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.HALF_YEAR: 6, PeriodKind.YEAR: 12}
 MONTH_NAMES_RU = [
     "",
@@ -216,6 +217,17 @@ def value_problems(
         if abs(value) >= Decimal("1e14"):
             problems.append(
                 problem("too_large", "value", "Слишком большое значение", "The value is too large")
+            )
+        elif value.normalize().as_tuple().exponent < -VALUE_PLACES:  # type: ignore[operator]
+            # the column keeps six places: more would be rounded away without a word
+            problems.append(
+                problem(
+                    "too_precise",
+                    "value",
+                    "Не больше {n} знаков после запятой",
+                    "At most {n} decimal places",
+                    n=VALUE_PLACES,
+                )
             )
     return problems
 

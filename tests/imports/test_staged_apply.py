@@ -210,3 +210,18 @@ def test_rows_staged_a_day_ago_are_dropped_by_the_next_preview_and_apply_checks_
     assert old.staged_state == ""
     old = services.apply(old, viewer(cast))
     assert old.status == JobStatus.APPLIED and fact(cast, "boris").value == Decimal(200)
+
+
+def test_more_places_than_the_column_keeps_are_refused_and_minus_zero_is_zero(cast):
+    text = (
+        "Код показателя;Уровень;Табельный номер;Значение\n"
+        "SALES;сотрудник;7;99999999999999,9999999\nSALES;сотрудник;8;1,0000001\n"
+    )
+    job = services.preview(upload(cast, text), viewer(cast))
+    assert [(p["row"], p["code"]) for p in job.problems] == [(2, "too_precise"), (3, "too_precise")]
+    assert "6 знаков" in job.problems[0]["ru"] and "6 decimal places" in job.problems[0]["en"]
+    set_fact(cast, "anna", "0")
+    job = services.preview(upload(cast, GOOD.replace("1,5", "-0")), viewer(cast))
+    assert job.counts["same"] == 1 and job.counts["change"] == 1
+    job = services.apply(job, viewer(cast))
+    assert (job.counts["same"], job.counts["change"]) == (1, 1)

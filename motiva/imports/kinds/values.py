@@ -18,12 +18,12 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from motiva.core.errors import problem
+from motiva.core.errors import InvalidInput, problem
 from motiva.core.models import Role
 from motiva.engine.numbers import parse_decimal
 from motiva.imports.base import Field, Importer, Planned, RowRef, register
 from motiva.imports.kinds.common import personnel_number_field
-from motiva.imports.models import ImportJob, StagedValue
+from motiva.imports.models import ImportJob, JobStatus, StagedValue
 from motiva.kpi.models import CardLine, Indicator
 from motiva.org.models import Employee, Unit
 from motiva.org.selectors import active_on, position_id_as_of
@@ -32,6 +32,7 @@ from motiva.periods.models import IndicatorValue, Scope, ValueKind, ValueSource
 from motiva.periods.services import value_problems
 
 STAGED_FOR = dt.timedelta(days=1)  # a preview's staged rows are kept this long for its apply
+ZERO = Decimal(0)
 MEMO_LIMIT = 100_000  # the checks of one (indicator, value, level, scope) are remembered
 
 LEVELS = {
@@ -119,7 +120,7 @@ FIELDS = [
 def _text(value: Decimal | None, level: str) -> str:
     if value is None:
         return level
-    text = format(value.normalize(), "f")
+    text = format(value.normalize() if value else Decimal(0), "f")
     return f"{text} ({level})" if level else text
 
 
@@ -135,8 +136,8 @@ def _cell(indicator_id: int, scope: str, target: int | None) -> int:
 
 
 def _stored(value: Decimal | None, level: str) -> str:
-    """The value and level as one text: equal texts, equal values (1.5 and 1.500000 alike)."""
-    return ("" if value is None else format(value.normalize(), "f")) + "\x1f" + level
+    """The value and level as one text: equal texts, equal values (1.5 and 1.500000 alike, −0 and 0)."""
+    return ("" if value is None else format(value.normalize() if value else ZERO, "f")) + "\x1f" + level
 
 
 def _shown(stored: str) -> str:
@@ -494,50 +495,72 @@ class _Values(Importer):
         """Drop the job's staged rows, and those other previews of the organization left unapplied for
         more than STAGED_FOR (their apply, if it ever comes, reads and checks the file again)."""
         StagedValue.objects.filter(job_id=job.pk).delete()
-        stale = ImportJob.objects.filter(
-            organization_id=job.organization_id, updated_at__lt=timezone.now() - STAGED_FOR
-        ).exclude(staged_state="")
-        ids = list(stale.values_list("pk", flat=True))
-        if ids:
-            StagedValue.objects.filter(job_id__in=ids).delete()
-            ImportJob.objects.filter(pk__in=ids).update(staged_state="")
+        with transaction.atomic():
+            # A job being checked or applied is left alone: apply locks its job row, so a stale job
+            # whose apply has just begun is skipped here rather than emptied under it.
+            stale = (
+                ImportJob.objects.select_for_update(skip_locked=True)
+                .filter(
+                    organization_id=job.organization_id,
+                    updated_at__lt=timezone.now() - STAGED_FOR,
+                    pk__in=StagedValue.objects.values("job_id"),
+                )
+                .exclude(status__in=[JobStatus.PREVIEWING, JobStatus.APPLYING])
+                .exclude(pk=job.pk)
+            )
+            ids = list(stale.values_list("pk", flat=True))
+            if ids:
+                StagedValue.objects.filter(job_id__in=ids).delete()
+                ImportJob.objects.filter(pk__in=ids).update(staged_state="")
+
+    def prepare_apply(self, job) -> None:
+        if connection.vendor != "postgresql":
+            return
+        # Fresh statistics of both tables, taken before apply's transaction (ANALYZE holds a lock that
+        # conflicts with itself until the transaction ends). With those of before the import — a period
+        # that "has one value", a scratch table "of one row" — the planner joined by scanning the
+        # period's values once per staged row: 250 s for 100 000 rows, measured; a sampled ANALYZE
+        # takes well under a second even for the values table.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {StagedValue._meta.db_table}")
+            cursor.execute(f"ANALYZE {IndicatorValue._meta.db_table}")
 
     def apply_staged(self, job, write_change) -> dict[str, int]:
-        """Two statements over the staged rows joined to the stored values: one reads the rows that
-        differ, in the file's order, for the change list; one upserts exactly those rows."""
+        """The staged rows that differ from the stored values are taken once, into a temporary table (one
+        snapshot), then listed from it in the file's order (the change list) and upserted from it, so
+        what is listed is exactly what is written."""
         ensure_open(self.period)
         values, staged = IndicatorValue._meta.db_table, StagedValue._meta.db_table
         postgres = connection.vendor == "postgresql"
         differs = "IS DISTINCT FROM" if postgres else "IS NOT"
-        joined = (
-            f"FROM {staged} s LEFT JOIN {values} v ON v.indicator_id = s.indicator_id "
-            "AND v.period_id = %s AND v.scope_key = s.scope_key AND v.kind = %s "
-            f"WHERE s.job_id = %s AND (v.id IS NULL OR v.value {differs} s.value "
-            "OR v.level_code <> s.level_code)"
-        )
-        where = [self.period.pk, self.value_kind, job.pk]
 
         def number(column: str) -> str:
             # SQLite keeps a decimal column as a number: read it as its text, never as a float
             return column if postgres else f"CAST({column} AS TEXT)"
 
-        if postgres:
-            # Fresh statistics of both tables: with those of before the import (a period that "has one
-            # value", a scratch table "of one row") the planner joins by scanning the period's values
-            # once per staged row — 250 s for 100 000 rows, measured; a sampled ANALYZE takes well under
-            # a second even for the values table.
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {staged}")
-                cursor.execute(f"ANALYZE {values}")
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS import_diff")
+            cursor.execute(
+                'CREATE TEMP TABLE import_diff AS SELECT s."row", s.indicator_id, s.scope, s.unit_id, '  # noqa: S608
+                "s.employee_id, s.scope_key, s.value, s.level_code, s.comment, v.id AS old_id, "
+                "v.value AS old_value, v.level_code AS old_level "
+                f"FROM {staged} s LEFT JOIN {values} v ON v.indicator_id = s.indicator_id "
+                "AND v.period_id = %s AND v.scope_key = s.scope_key AND v.kind = %s "
+                f"WHERE s.job_id = %s AND (v.id IS NULL OR v.value {differs} s.value "
+                "OR v.level_code <> s.level_code)",
+                [self.period.pk, self.value_kind, job.pk],
+            )
+            cursor.execute("SELECT count(*) FROM import_diff")
+            (differing,) = cursor.fetchone()
         codes = {pk: code for code, (pk, *_rest) in self.indicators.items()}
         unit_codes = {pk: code for code, pk in self.units.items()}
         names = {pk: f"{name} ({number_})" for number_, (pk, name) in self.people.items()}
         created = changed = 0
         with connection.chunked_cursor() as cursor:
             cursor.execute(
-                f"SELECT s.indicator_id, s.unit_id, s.employee_id, {number('s.value')}, s.level_code, "
-                f"v.id, {number('v.value')}, v.level_code {joined} ORDER BY s.row",
-                where,
+                "SELECT indicator_id, unit_id, employee_id, "  # noqa: S608 (column names of this module)
+                f"{number('value')}, level_code, old_id, {number('old_value')}, old_level "
+                'FROM import_diff ORDER BY "row"'
             )
             while chunk := cursor.fetchmany(20000):
                 for indicator_id, unit_id, employee_id, value, level, old_id, old, old_level in chunk:
@@ -560,9 +583,9 @@ class _Values(Importer):
                         )
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {values} ({COLUMNS}) SELECT %s, s.indicator_id, %s, s.scope, s.unit_id, "
-                "s.employee_id, s.scope_key, %s, s.value, s.level_code, %s, %s, %s, s.comment, '' "
-                f"{joined} {_upsert()}",
+                f"INSERT INTO {values} ({COLUMNS}) SELECT %s, indicator_id, %s, scope, unit_id, "  # noqa: S608
+                "employee_id, scope_key, %s, value, level_code, %s, %s, %s, comment, '' "
+                f"FROM import_diff WHERE true {_upsert()}",
                 [
                     self.organization.pk,
                     self.period.pk,
@@ -570,11 +593,25 @@ class _Values(Importer):
                     ValueSource.IMPORT,
                     self._author(),
                     self.now,
-                    *where,
                 ],
             )
-        self.written = created + changed
-        return {"create": created, "change": changed, "same": self.staged_count(job) - created - changed}
+            written = cursor.rowcount
+            cursor.execute("DROP TABLE import_diff")
+        staged_now = self.staged_count(job)
+        if written != differing or created + changed != differing or staged_now < differing:
+            # cannot happen while the job row is locked; refuse rather than report what was not written
+            raise InvalidInput(
+                [
+                    problem(
+                        "staged_changed",
+                        "file",
+                        "Проверенные строки изменились во время применения: проверьте файл ещё раз",
+                        "The checked rows changed while they were applied: check the file again",
+                    )
+                ]
+            )
+        self.written = written
+        return {"create": created, "change": changed, "same": staged_now - differing}
 
     def finish(self) -> dict[str, int]:
         return {"written": self.written}
