@@ -218,7 +218,7 @@ def value_problems(
             problems.append(
                 problem("too_large", "value", "Слишком большое значение", "The value is too large")
             )
-        elif value.normalize().as_tuple().exponent < -VALUE_PLACES:  # type: ignore[operator]
+        elif Decimal(value).normalize().as_tuple().exponent < -VALUE_PLACES:  # type: ignore[operator]
             # the column keeps six places: more would be rounded away without a word
             problems.append(
                 problem(
