@@ -256,3 +256,13 @@ def test_the_number_of_queries_does_not_grow_with_the_people_shown(client, grid)
     cold = count()  # the cards changed: the lines' summary and the row order are read again
     assert cold <= before + 2
     assert count() == before
+
+
+def test_a_value_with_more_places_than_kept_is_refused_with_the_reason(client, grid):
+    client.force_login(grid["users"]["hr"])
+    anna = grid["people"]["anna"]
+    before = IndicatorValue.objects.get(indicator=grid["indicator"], employee=anna, kind="fact").value
+    response = client.post(url(grid), {cell(grid["indicator"], f"employee:{anna.pk}"): "1,0000001"})
+    assert response.status_code == 400
+    assert "Не больше 6 знаков после запятой" in response.content.decode()
+    assert IndicatorValue.objects.get(indicator=grid["indicator"], employee=anna, kind="fact").value == before
