@@ -117,10 +117,15 @@ FIELDS = [
 ]
 
 
+def _plain(value: Decimal) -> str:
+    """A number as plain digits, trailing zeros dropped: 1.500000 → 1.5, 1E+2 → 100, −0 → 0."""
+    return format(value.normalize() if value else ZERO, "f")
+
+
 def _text(value: Decimal | None, level: str) -> str:
     if value is None:
         return level
-    text = format(value.normalize() if value else Decimal(0), "f")
+    text = _plain(value)
     return f"{text} ({level})" if level else text
 
 
@@ -137,7 +142,7 @@ def _cell(indicator_id: int, scope: str, target: int | None) -> int:
 
 def _stored(value: Decimal | None, level: str) -> str:
     """The value and level as one text: equal texts, equal values (1.5 and 1.500000 alike, −0 and 0)."""
-    return ("" if value is None else format(value.normalize() if value else ZERO, "f")) + "\x1f" + level
+    return ("" if value is None else _plain(value)) + "\x1f" + level
 
 
 def _shown(stored: str) -> str:
