@@ -162,6 +162,10 @@ def test_manager_sees_only_own_jobs_and_no_plans(client, cast):
     assert client.get(reverse("import_template", args=[org, "plans"])).status_code == 404
     page = client.get(reverse("imports", args=[org])).content.decode()
     assert "x.csv" not in page and "Фактические значения" in page
+    link = f'href="{reverse("imports", args=[org])}"'
+    assert link in client.get(reverse("home")).content.decode()  # the menu leads a manager there
+    login(client, cast, "anna")
+    assert link not in client.get(reverse("home")).content.decode()  # an employee imports nothing
 
 
 def test_only_the_uploader_checks_and_applies_a_file(client, cast):
