@@ -33,7 +33,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from motiva.calc.models import CalculationRun, EmployeeResult  # noqa: E402
-from motiva.calc.services import calculation_run_create  # noqa: E402
+from motiva.calc.runs import calculation_run_create  # noqa: E402
 from motiva.core.models import AuditEvent, Organization  # noqa: E402
 from motiva.kpi.models import Card, CardLine, Indicator, PayScheme, Scale  # noqa: E402
 from motiva.org.models import Assignment, Employee, Grade, Position, Unit  # noqa: E402

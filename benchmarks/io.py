@@ -195,7 +195,7 @@ def payroll_run(employees: int, actor) -> tuple[Period, int]:
     """A calculated, approved run of `employees` people with every pay component mapped."""
     from benchmarks.calc import build as build_calculated
     from motiva.calc.models import RunSignature, SignatureKind
-    from motiva.calc.services import calculation_run_create
+    from motiva.calc.runs import calculation_run_create
     from motiva.payroll.selectors import components_seen
     from motiva.payroll.services import mapping_save
     from motiva.periods.models import PeriodStatus

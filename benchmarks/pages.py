@@ -46,7 +46,7 @@ from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from benchmarks.calc import build, cleanup  # noqa: E402
-from motiva.calc.services import calculation_run_create  # noqa: E402
+from motiva.calc.runs import calculation_run_create  # noqa: E402
 from motiva.core.models import AuditEvent, Role, RoleAssignment  # noqa: E402
 from motiva.org.models import Assignment, Employee  # noqa: E402
 from motiva.periods.models import PeriodStatus  # noqa: E402

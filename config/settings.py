@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "motiva.web.outage.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # The request id, client address and user agent for the audit trail; logs refused accesses.
-    "motiva.core.request_context.RequestContextMiddleware",
+    "motiva.core.middleware.RequestContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

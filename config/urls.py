@@ -20,7 +20,7 @@ urlpatterns = [
     path("api/", include("motiva.api.urls")),
     path("", include("motiva.api.urls_web")),
     path("", include("motiva.web.urls")),
-    path("", include("motiva.worktime.urls")),
+    path("", include("motiva.web.urls_worktime")),
 ]
 
 # Motiva's own error pages (motiva.web.errors), in the reader's language.

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from motiva.calc import services as calc
+from motiva.calc import runs
 from motiva.core.models import Role, RoleAssignment
 from motiva.kpi import services as kpi
 from motiva.org import services as org
@@ -131,7 +131,7 @@ def cast(db, django_user_model):
             employee=employee,
         )
     periods.period_transition(actor=admin, period=period, to_status=PeriodStatus.REVIEW)
-    run = calc.calculation_run_create(actor=users["hr"], period=period)
+    run = runs.calculation_run_create(actor=users["hr"], period=period)
     period.refresh_from_db()
 
     other = org.organization_create(actor=admin, name="ООО «Чужая»")
@@ -179,7 +179,7 @@ def cast(db, django_user_model):
         scope="employee",
         employee=people["outsider"],
     )
-    other_run = calc.calculation_run_create(actor=admin, period=other_period)
+    other_run = runs.calculation_run_create(actor=admin, period=other_period)
     return {
         "users": users,
         "people": people,

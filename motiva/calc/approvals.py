@@ -610,3 +610,24 @@ def revocations(period: Period) -> list[dict[str, Any]]:
         )
         item["signatures"].append(signature)
     return list(grouped.values())
+
+
+def can_sign(viewer: Any, run: CalculationRun, kind: str) -> bool:
+    """Whether the signature button is offered; the approval service checks the sequence and own pay."""
+    if kind == "manager":
+        # Only someone with a subtree can be a direct manager; the full check reads the run's assignments
+        # (once per run and request).
+        if not viewer.is_manager(run.organization_id) or viewer.employee is None:
+            return False
+        if run.pk not in viewer.run_managers:
+            viewer.run_managers[run.pk] = frozenset(direct_managers(run))
+        return viewer.employee.pk in viewer.run_managers[run.pk]
+    if (
+        kind == "executive"
+        and not viewer.has(run.organization_id, Role.EXECUTIVE)
+        and viewer.has(run.organization_id, Role.BOARD)
+    ):
+        # The board / owner approves only a run that holds a general director's own pay.
+        return executive_paid(run)
+    role = {"executive": Role.EXECUTIVE, "hr": Role.HR, "finance": Role.FINANCE}.get(kind)
+    return role is not None and viewer.has(run.organization_id, role)

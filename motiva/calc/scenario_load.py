@@ -11,7 +11,7 @@ import yaml
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from motiva.calc.services import adjustment_approve, adjustment_create
+from motiva.calc.adjustments import adjustment_approve, adjustment_create
 from motiva.core.errors import InvalidInput, problem
 from motiva.core.models import Organization
 from motiva.engine.calendar import WorkCalendar

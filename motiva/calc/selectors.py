@@ -5,9 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from motiva.calc.models import EmployeeResult, LineOutcome
+from motiva.calc.models import CalculationRun, EmployeeResult, LineOutcome
 from motiva.engine.batch import EmployeeOutcome
 from motiva.engine.trace import expand
+from motiva.org.models import Employee
 
 
 def stored_lines(result: EmployeeResult) -> list[dict[str, Any]]:
@@ -120,3 +121,35 @@ def explain_outcome(outcome: EmployeeOutcome, language: str = "ru") -> dict[str,
         "fixed": pay.fixed if pay else None,
         "remuneration": pay.remuneration if pay else None,
     }
+
+
+def run_difference(run: CalculationRun) -> list[dict[str, Any]]:
+    """Employee by employee: what changed against the previous run of the same period and scope."""
+    if run.previous_id is None:
+        return []
+    before = {
+        r["employee_id"]: r
+        for r in EmployeeResult.objects.filter(run_id=run.previous_id).values("employee_id", "result", "pay")
+    }
+    after = {
+        r["employee_id"]: r
+        for r in EmployeeResult.objects.filter(run=run).values("employee_id", "result", "pay")
+    }
+    names = dict(Employee.objects.filter(pk__in=before.keys() | after.keys()).values_list("pk", "last_name"))
+    changes = []
+    for employee_id in sorted(before.keys() | after.keys(), key=lambda pk: names.get(pk, "")):
+        old, new = before.get(employee_id), after.get(employee_id)
+        if old and new and old["result"] == new["result"] and old["pay"] == new["pay"]:
+            continue
+        changes.append(
+            {
+                "employee_id": employee_id,
+                "name": names.get(employee_id, ""),
+                "result_before": old["result"] if old else None,
+                "result_after": new["result"] if new else None,
+                "pay_before": old["pay"] if old else None,
+                "pay_after": new["pay"] if new else None,
+                "pay_delta": (new["pay"] if new else Decimal(0)) - (old["pay"] if old else Decimal(0)),
+            }
+        )
+    return changes

@@ -61,12 +61,6 @@ CARD_PROBLEM_CODES = frozenset(
 )
 
 
-# Problem codes by which a service refuses an action for who asks, not for what was typed: no right to it,
-# one's own pay or card, confirming one's own value, approving one's own entry. Such a refusal is logged
-# as a denied access (motiva.core.request_context); a 404 or 403 answered by a view is logged there too.
-POLICY_REFUSALS = frozenset({"forbidden", "own_pay", "own_card", "self_confirm", "second_approver", "self"})
-
-
 def card_notes(problems: list[Any], show_pay: bool) -> list[Any]:
     """The stored notes of a result (dicts with a "code") the viewer may read."""
     return list(problems) if show_pay else [p for p in problems if p.get("code") in CARD_PROBLEM_CODES]
@@ -78,7 +72,8 @@ class Viewer:
     employee: Employee | None
     roles: dict[int, frozenset[str]] = field(default_factory=dict)  # organization id → roles
     _subtree: dict[tuple[int, dt.date], frozenset[int]] = field(default_factory=dict)
-    _managers: dict[int, frozenset[int]] = field(default_factory=dict)  # run id → its direct managers
+    # run id → the run's direct managers, read once a request (motiva.calc.approvals.can_sign)
+    run_managers: dict[int, frozenset[int]] = field(default_factory=dict)
     _manages: dict[tuple[int, dt.date, str], bool] = field(default_factory=dict)
     _observed: dict[tuple[int, dt.date], frozenset[int]] = field(default_factory=dict)
 
@@ -344,31 +339,6 @@ def can_manage_periods(viewer: Viewer, organization_id: int) -> bool:
 
 def can_start_run(viewer: Viewer, organization_id: int) -> bool:
     return viewer.has(organization_id, Role.HR, Role.FINANCE)
-
-
-def can_sign(viewer: Viewer, run: Any, kind: str) -> bool:
-    """Whether the signature button is offered; the approval service checks the sequence and own pay."""
-    from motiva.calc.approvals import direct_managers
-
-    if kind == "manager":
-        # Only someone with a subtree can be a direct manager; the full check reads the run's assignments
-        # (once per run and request).
-        if not viewer.is_manager(run.organization_id) or viewer.employee is None:
-            return False
-        if run.pk not in viewer._managers:
-            viewer._managers[run.pk] = frozenset(direct_managers(run))
-        return viewer.employee.pk in viewer._managers[run.pk]
-    if (
-        kind == "executive"
-        and not viewer.has(run.organization_id, Role.EXECUTIVE)
-        and viewer.has(run.organization_id, Role.BOARD)
-    ):
-        # The board / owner approves only a run that holds a general director's own pay.
-        from motiva.calc.approvals import executive_paid
-
-        return executive_paid(run)
-    role = {"executive": Role.EXECUTIVE, "hr": Role.HR, "finance": Role.FINANCE}.get(kind)
-    return role is not None and viewer.has(run.organization_id, role)
 
 
 def can_score_components(viewer: Viewer, employee: Employee) -> bool:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 
+from motiva.core import request_context
 from motiva.engine.problems import Problem, Severity
 from motiva.engine.text import text
 
@@ -33,15 +34,17 @@ class InvalidInput(Exception):
         return ValidationError(by_field)
 
 
+# Problem codes by which a service refuses an action for who asks, not for what was typed: no right to it,
+# one's own pay or card, confirming one's own value, approving one's own entry. Such a refusal is logged
+# as a denied access (motiva.core.middleware); a 404 or 403 answered by a view is logged there too.
+POLICY_REFUSALS = frozenset({"forbidden", "own_pay", "own_card", "self_confirm", "second_approver", "self"})
+
+
 def _note_refusals(problems: list[Problem]) -> None:
     """A refusal by the access policy (not a typo in a form) is logged as a denied access at the end of
-    the request (motiva.core.request_context): the service's transaction is rolled back, the log is not."""
-    from motiva.core import request_context
-
+    the request (motiva.core.middleware): the service's transaction is rolled back, the log is not."""
     if request_context.current() is None:
         return
-    from motiva.core.access import POLICY_REFUSALS
-
     for item in problems:
         if item.code in POLICY_REFUSALS:
             request_context.note_denied(item.code, item.field)

@@ -1,23 +1,22 @@
 """Where a change comes from: the request id, the client's address and user agent of the request being
 served, kept in a context variable that the audit trail reads (services stay free of requests).
 
-The middleware also logs refused accesses: a 404 or 403 answered by a view (the access policy answers
-an object the viewer may not see with 404) and the refusals the policy notes while the request runs
-(`note_denied`). They are written after the view has finished, outside its transaction, so a refusal
-that rolled the view's work back is still in the log."""
+The refusals the access policy notes while a request runs (`note_denied`) are kept here too; the
+middleware (`motiva.core.middleware`) binds the context to the request and logs them at its end."""
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import ipaddress
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -100,35 +99,11 @@ def context_for(request: HttpRequest) -> RequestContext:
     )
 
 
-class RequestContextMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        context = context_for(request)
-        token = _current.set(context)
-        try:
-            response = self.get_response(request)
-            self._log_denials(request, response, context)
-        finally:
-            _current.reset(token)
-        response[REQUEST_ID_HEADER] = context.request_id
-        return response
-
-    def _log_denials(self, request: HttpRequest, response: HttpResponse, context: RequestContext) -> None:
-        # Only answers of a view (an unknown address resolves to no view) and only signed-in users:
-        # anonymous requests are redirected to the login page before any policy is asked.
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
-            return
-        denials = list(context.denials)
-        if getattr(request, "resolver_match", None) is not None and response.status_code in (403, 404):
-            denials.insert(0, ("forbidden" if response.status_code == 403 else "not_found", ""))
-        if not denials:
-            return
-        from motiva.core.audit import record_denied
-
-        try:
-            record_denied(user=user, method=request.method or "", path=request.path, denials=denials)
-        except Exception:  # the log of a refusal must never turn the refusal into a 500
-            log.exception("could not record a denied access to %s", request.path)
+@contextlib.contextmanager
+def bound(context: RequestContext) -> Iterator[RequestContext]:
+    """The context is `current()` while the block runs (a request, in the middleware)."""
+    token = _current.set(context)
+    try:
+        yield context
+    finally:
+        _current.reset(token)

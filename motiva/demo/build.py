@@ -11,9 +11,8 @@ from typing import Any
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
-from motiva.calc import approvals
-from motiva.calc import services as calc_services
-from motiva.calc.services import calculation_run_create
+from motiva.calc import adjustments, approvals
+from motiva.calc.runs import calculation_run_create
 from motiva.core.auth import DEMO_GROUP
 from motiva.core.models import Organization, Role, RoleAssignment
 from motiva.demo import catalog
@@ -750,7 +749,7 @@ def _sanction(ctx: Ctx, months: list[Period], today: dt.date) -> None:
     )
     if current is None or fitter is None:
         return
-    entered = calc_services.adjustment_create(
+    entered = adjustments.adjustment_create(
         actor=User.objects.get(username="hr"),
         period=current,
         employee=fitter,
@@ -761,7 +760,7 @@ def _sanction(ctx: Ctx, months: list[Period], today: dt.date) -> None:
         order_number="27-к",
         reason="Выговор: выпуск автомобиля на линию без отметки о техосмотре",
     )
-    calc_services.adjustment_approve(actor=User.objects.get(username="finance"), adjustment=entered)
+    adjustments.adjustment_approve(actor=User.objects.get(username="finance"), adjustment=entered)
 
 
 def _split(total: Decimal, parts: int) -> list[Decimal]:

@@ -3,9 +3,11 @@ double click with the same key gets the first outcome back instead of doing the 
 
 A row is claimed (state "pending") in its own committed transaction before the view runs, which makes
 the unique constraint the arbiter between two workers receiving the same key at once; the view's
-response then completes the row (state "done"). Rows older than a day are deleted (see services)."""
+response then completes the row (state "done"). Rows older than a day are deleted (the idempotency_cleanup command, after `ttl`)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -46,3 +48,8 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.path} {self.key}"
+
+
+def ttl() -> timedelta:
+    """How long a key is kept: its repeat is answered from it until then (MOTIVA_IDEMPOTENCY_TTL_HOURS)."""
+    return timedelta(hours=getattr(settings, "MOTIVA_IDEMPOTENCY_TTL_HOURS", 24))

@@ -14,14 +14,12 @@ import io
 import json
 import logging
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from django.conf import settings
 from django.core.files.base import File
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from motiva.core import audit
@@ -251,7 +249,7 @@ def mapping_problems(cls: type[Importer], headers: list[str], mapping: dict[str,
     return problems
 
 
-def _ensure_not_applied(job: ImportJob) -> None:
+def ensure_not_applied(job: ImportJob) -> None:
     """An applied job is a record of what was written (its counts, change list and audit event): it is not
     checked or applied again; the same file is uploaded anew, and its preview says it was applied."""
     if job.status in (JobStatus.APPLIED, JobStatus.NOTHING_TO_DO):
@@ -270,7 +268,7 @@ def _ensure_not_applied(job: ImportJob) -> None:
 @transaction.atomic
 def mapping_set(*, actor, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
     """The user's choice for each column; remembered for the organization and kind."""
-    _ensure_not_applied(job)
+    ensure_not_applied(job)
     cls = importer_class(job.kind)
     keys = {item.key for item in cls.fields} | {SKIP, ""}
     headers = {normalize_header(h) for h in job_headers(job)} - {""}
@@ -651,42 +649,3 @@ def run(job_id: int, action: str, viewer_user_id: int) -> None:
         log.exception("import job %s failed", job_id)
         ImportJob.objects.filter(pk=job_id).update(status=JobStatus.FAILED)
         raise
-
-
-def start(job: ImportJob, action: str, viewer) -> None:
-    """Celery when CELERY_BROKER_URL is set (eager in tests); a thread after commit otherwise.
-
-    Only the person who uploaded the file checks and applies it: the rows are checked with the rights of
-    whoever runs the job and written in the uploader's name, so another person (even HR) applying it would
-    write with one person's rights in another's name."""
-    if viewer.user.pk != job.created_by_id:
-        raise InvalidInput(
-            [
-                problem(
-                    "not_uploader",
-                    "job",
-                    "Проверить и применить файл может только тот, кто его загрузил",
-                    "Only the person who uploaded the file checks and applies it",
-                )
-            ]
-        )
-    _ensure_not_applied(job)
-    status = JobStatus.APPLYING if action == "apply" else JobStatus.PREVIEWING
-    ImportJob.objects.filter(pk=job.pk).update(status=status, done=0)
-    user_id = viewer.user.pk
-    if getattr(settings, "CELERY_BROKER_URL", ""):
-        from motiva.imports.tasks import run_import
-
-        transaction.on_commit(lambda: run_import.delay(job.pk, action, user_id))
-        return
-    if not getattr(settings, "IMPORTS_IN_THREAD", True):
-        transaction.on_commit(lambda: run(job.pk, action, user_id))
-        return
-
-    def work() -> None:
-        try:
-            run(job.pk, action, user_id)
-        finally:
-            close_old_connections()
-
-    transaction.on_commit(lambda: threading.Thread(target=work, daemon=True, name=f"import-{job.pk}").start())

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from motiva.calc.models import CalculationRun, EmployeeResult, RunStatus
+from motiva.calc.storage import stored_component
 from motiva.core.models import Role
 from motiva.payroll.models import AccrualMapping, PayKind
 
@@ -26,8 +27,6 @@ def can_edit_mappings(viewer: Any, organization_id: int) -> bool:
 def components_by_name(organization: Any) -> dict[str, str]:
     """The pay components in the organization's latest finished runs: Russian name → kind ("" for results
     stored before the kind; a name stored with a kind keeps it)."""
-    from motiva.payroll.services import _component
-
     seen: dict[str, str] = {}
     runs = CalculationRun.objects.filter(organization=organization, status=RunStatus.DONE).order_by(
         "-created_at", "-id"
@@ -36,7 +35,7 @@ def components_by_name(organization: Any) -> dict[str, str]:
         rows = EmployeeResult.objects.filter(run_id=run_id).values_list("components", flat=True)
         for components in rows.iterator(chunk_size=5000):
             for stored in components or ():
-                name, kind, _amount, withheld = _component(stored, templates or {})
+                name, kind, _amount, withheld = stored_component(stored, templates or {})
                 if not withheld and (kind or name not in seen):
                     seen[name] = kind
     return seen

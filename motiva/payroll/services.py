@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from motiva.calc.approvals import latest_run
 from motiva.calc.models import CalculationRun, EmployeeResult, RunSignature, RunStatus, SignatureKind
+from motiva.calc.storage import stored_component
 from motiva.core.errors import InvalidInput, problem
 from motiva.exports.tabular import Column, Table, render_csv, render_xlsx
 from motiva.org.models import Assignment, Employee
@@ -72,20 +73,6 @@ class Totals:
         return self.mapped == self.run_total
 
 
-def _component(stored: Any, templates: dict[str, Any]) -> tuple[str, str, Decimal, bool]:
-    """(Russian name, kind, amount, withheld) of a stored pay component: [name id, amount, steps(, 1 if
-    withheld)] with the name id's catalog entry [ru, en(, kind)] in the run's trace_templates. Results
-    stored before the kind (engine before 0.2.1: a catalog entry [ru, en], or a {ru, en, amount, steps}
-    component) have the kind "" and map by name only."""
-    if isinstance(stored, dict):
-        return str(stored["ru"]), str(stored.get("kind", "")), Decimal(str(stored["amount"])), False
-    name_id, amount = stored[0], stored[1]
-    withheld = len(stored) == 4
-    entry = templates.get(name_id) or [name_id]
-    kind = str(entry[2]) if len(entry) > 2 else ""
-    return str(entry[0]), kind, Decimal(str(amount)), withheld
-
-
 def mapping_for(
     name: str, kind: str, by_name: dict[str, AccrualMapping], by_kind: dict[str, AccrualMapping]
 ) -> AccrualMapping | None:
@@ -134,7 +121,7 @@ def payroll_rows(
         number, full_name = people.get(employee_id, ("", ""))
         unit_code, unit_name = units.get(employee_id, ("", ""))
         for stored in components or ():
-            name, kind, amount, withheld = _component(stored, templates)
+            name, kind, amount, withheld = stored_component(stored, templates)
             if withheld:
                 continue
             totals.run_total += amount

@@ -25,7 +25,6 @@ import hashlib
 import re
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -37,7 +36,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from motiva.idempotency.models import IdempotencyKey, IdempotencyState
+from motiva.idempotency.models import IdempotencyKey, IdempotencyState, ttl
 
 FIELD_NAME = "idempotency_key"
 HEADER = "Idempotency-Key"
@@ -48,10 +47,6 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Answers larger than this are not kept; their repeat is told the request was done (409).
 MAX_KEPT_BODY = 1024 * 1024
 POLL_SECONDS = 0.05
-
-
-def ttl() -> timedelta:
-    return timedelta(hours=getattr(settings, "MOTIVA_IDEMPOTENCY_TTL_HOURS", 24))
 
 
 def wait_seconds() -> float:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from motiva.core import access
 from motiva.core.errors import InvalidInput
 from motiva.exports import tabular
-from motiva.imports import selectors, services
+from motiva.imports import selectors, services, tasks
 from motiva.imports.base import REGISTRY, normalize_header
 from motiva.periods.models import Period, PeriodStatus
 from motiva.web.decorators import viewer_required
@@ -85,7 +85,7 @@ def import_list(request: HttpRequest, org: int) -> HttpResponse:
             except InvalidInput as error:
                 show_problems(request, error)
             else:
-                services.start(job, "preview", viewer)
+                tasks.start(job, "preview", viewer)
                 return redirect("import_job", organization.pk, job.pk)
     ru = _ru()
     rows = [
@@ -261,13 +261,13 @@ def import_job(request: HttpRequest, org: int, pk: int) -> HttpResponse:
                 form = MappingForm(request.POST, cls=cls, headers=headers, mapping=job.mapping)
                 if form.is_valid():
                     services.mapping_set(actor=request.user, job=job, mapping=form.mapping())
-                    services.start(job, "preview", viewer)
+                    tasks.start(job, "preview", viewer)
                     return redirect("import_job", organization.pk, job.pk)
             elif chosen == "preview":
-                services.start(job, "preview", viewer)
+                tasks.start(job, "preview", viewer)
                 return redirect("import_job", organization.pk, job.pk)
             elif chosen == "apply" and job.status == "previewed" and not job.problems:
-                services.start(job, "apply", viewer)
+                tasks.start(job, "apply", viewer)
                 return redirect("import_job", organization.pk, job.pk)
             else:
                 messages.error(request, _("Check the file first and correct every problem."))

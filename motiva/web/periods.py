@@ -20,14 +20,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from motiva.calc import approvals
+from motiva.calc.adjustments import adjustment_approve, adjustment_create
+from motiva.calc.corrections import group_correction_approve, group_correction_set
 from motiva.calc.models import Adjustment, AdjustmentKind, GroupCorrection, RunSignature, SignatureKind
-from motiva.calc.services import (
-    adjustment_approve,
-    adjustment_create,
-    calculation_run_enqueue,
-    group_correction_approve,
-    group_correction_set,
-)
+from motiva.calc.tasks import calculation_run_enqueue
 from motiva.core import access
 from motiva.core.errors import InvalidInput
 from motiva.core.models import PeriodKind
@@ -255,7 +251,7 @@ def period_detail(request: HttpRequest, org: int, pk: int) -> HttpResponse:
                 if kind in (SignatureKind.HR, SignatureKind.FINANCE)
                 else PeriodStatus.CALCULATED
             )
-            if period.status == stage and not mine and access.can_sign(viewer, run, kind):
+            if period.status == stage and not mine and approvals.can_sign(viewer, run, kind):
                 signature_actions.append({"kind": kind, "label": SignatureKind(kind).label})
     completeness = (
         fact_completeness_cached(
@@ -363,7 +359,7 @@ def period_sign(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     period = period_or_404(viewer, org, pk)
     run = approvals.latest_run(period)
     kind = request.POST.get("kind", "")
-    if run is None or not access.can_sign(viewer, run, kind):
+    if run is None or not approvals.can_sign(viewer, run, kind):
         messages.error(request, _("You cannot give this signature."))
         return redirect("period", org=org, pk=pk)
     attempt(

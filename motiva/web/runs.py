@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from motiva.calc import approvals
 from motiva.calc.models import CalculationRun, EmployeeResult, RunSignature, RunStatus
-from motiva.calc.services import run_difference
+from motiva.calc.selectors import run_difference
 from motiva.core import access
 from motiva.core.files import DiskFull
 from motiva.exports import tabular

@@ -131,7 +131,7 @@ def _tasks(request: HttpRequest, viewer: access.Viewer) -> list[dict[str, Any]]:
                     else [SignatureKind.HR, SignatureKind.FINANCE]
                 )
                 for kind in stage:
-                    if kind not in mine and access.can_sign(viewer, run, kind):
+                    if kind not in mine and approvals.can_sign(viewer, run, kind):
                         tasks.append(
                             {
                                 "url": url,

@@ -8,8 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from motiva.calc import approvals
-from motiva.calc import services as calc
+from motiva.calc import adjustments, approvals, corrections, runs
 from motiva.kpi import services as kpi
 from motiva.kpi.models import Card
 from motiva.org import services as org
@@ -77,15 +76,15 @@ def test_each_kind_of_input_changed_after_the_run_makes_it_out_of_date(cast, cha
             end_date=dt.date(2026, 3, 12),
         )
     elif change == "group_correction":
-        calc.group_correction_set(
+        corrections.group_correction_set(
             actor=hr, period=period, unit=cast["units"]["sales"], coefficient=Decimal("0.9"), reason="Оценка"
         )
     elif change == "approved_adjustment":
-        adjustment = calc.adjustment_create(
+        adjustment = adjustments.adjustment_create(
             actor=hr, period=period, employee=anna, amount=Decimal(500), reason="Премия"
         )
         assert not stale(cast)  # entered, not yet counted
-        calc.adjustment_approve(actor=cast["users"]["fin"], adjustment=adjustment)
+        adjustments.adjustment_approve(actor=cast["users"]["fin"], adjustment=adjustment)
     elif change == "timesheet":
         from motiva.worktime.services import timesheet_set
 
@@ -137,7 +136,7 @@ def test_changes_that_do_not_change_the_results_do_not_count(cast):
         start_date=dt.date(2026, 4, 10),
         end_date=dt.date(2026, 4, 12),
     )
-    calc.adjustment_create(
+    adjustments.adjustment_create(
         actor=hr, period=period, employee=anna, amount=Decimal(500), reason="Премия"
     )  # not approved
     from motiva.periods.models import IndicatorValue
@@ -172,7 +171,7 @@ def test_a_recalculation_is_fresh_again(cast):
         employee=cast["people"]["anna"],
     )
     assert stale(cast)
-    rerun = calc.calculation_run_create(actor=cast["users"]["hr"], period=cast["period"])
+    rerun = runs.calculation_run_create(actor=cast["users"]["hr"], period=cast["period"])
     assert not approvals.is_out_of_date(rerun)
 
 
@@ -231,7 +230,7 @@ def test_pages_read_the_changes_since_their_last_look_and_signing_reads_the_whol
 def test_nobody_signs_while_the_period_is_being_recalculated(cast):
     from motiva.core.errors import InvalidInput
 
-    calc.calculation_run_start(actor=cast["users"]["hr"], period=cast["period"], reason="Исправлен факт")
+    runs.calculation_run_start(actor=cast["users"]["hr"], period=cast["period"], reason="Исправлен факт")
     with pytest.raises(InvalidInput) as refused:
         approvals.run_sign(actor=cast["users"]["boss"], run=cast["run"], kind="manager")
     assert refused.value.problems[0].code == "run_in_progress"
@@ -240,7 +239,7 @@ def test_nobody_signs_while_the_period_is_being_recalculated(cast):
 def test_the_percent_of_a_sanction_is_pay_and_is_masked_like_an_amount(cast, client):
     from django.urls import reverse
 
-    calc.adjustment_create(
+    adjustments.adjustment_create(
         actor=cast["users"]["hr"],
         period=cast["period"],
         employee=cast["people"]["anna"],

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from motiva.calc import services as calc
+from motiva.calc import adjustments, corrections, runs, selectors, storage, tasks
 from motiva.calc.fetch import combine_hashes, fetch_plan, fetch_run_inputs, fetch_slice
 from motiva.calc.models import Adjustment, CalculationRun, EmployeeResult, LineOutcome, RunStatus
 from motiva.calc.selectors import explain, stored_lines
@@ -107,7 +107,7 @@ def setup(actor, organization, structure):
 
 
 def test_a_run_stores_results_traces_and_a_hash(actor, setup):
-    run = calc.calculation_run_create(actor=actor, period=setup["period"])
+    run = runs.calculation_run_create(actor=actor, period=setup["period"])
     assert (run.status, run.progress, run.employees_total) == (RunStatus.DONE, 100, 3)
     assert gc.isenabled()  # paused only while a slice is computed
     result = EmployeeResult.objects.get(run=run, employee=setup["people"][0])
@@ -138,7 +138,7 @@ def test_a_run_stores_results_traces_and_a_hash(actor, setup):
 def test_results_stored_in_the_earlier_format_still_explain_themselves(actor, setup):
     """Before the wording carried the names of its params and inputs, a step held {name: value} and
     [[name, value]], and a pay component its names inline; such results read as they did."""
-    run = calc.calculation_run_create(actor=actor, period=setup["period"])
+    run = runs.calculation_run_create(actor=actor, period=setup["period"])
     result = EmployeeResult.objects.select_related("run").get(run=run, employee=setup["people"][0])
     expected = {language: explain(result, language) for language in ("ru", "en")}
     catalog = run.trace_templates
@@ -186,7 +186,7 @@ def test_a_cards_lines_keep_their_place_on_the_card(actor, setup):
     CardLine.objects.filter(pk=lines[0].pk).update(
         order=9
     )  # the line created first moves to the end of its card
-    run = calc.calculation_run_create(actor=actor, period=setup["period"])
+    run = runs.calculation_run_create(actor=actor, period=setup["period"])
     moved = EmployeeResult.objects.get(run=run, employee=first)
     assert [line["key"] for line in moved.lines] == [str(lines[1].pk), str(lines[0].pk)]
     assert [line["indicator"] for line in stored_lines(moved)] == ["PER_HEAD", "SALES"]
@@ -195,8 +195,8 @@ def test_a_cards_lines_keep_their_place_on_the_card(actor, setup):
 
 
 def test_rerunning_the_same_inputs_gives_the_same_hash_and_results(actor, setup):
-    first = calc.calculation_run_create(actor=actor, period=setup["period"])
-    second = calc.calculation_run_create(actor=actor, period=setup["period"])
+    first = runs.calculation_run_create(actor=actor, period=setup["period"])
+    second = runs.calculation_run_create(actor=actor, period=setup["period"])
     assert first.input_hash == second.input_hash
     assert second.previous_id == first.pk
 
@@ -204,11 +204,11 @@ def test_rerunning_the_same_inputs_gives_the_same_hash_and_results(actor, setup)
         return sorted(EmployeeResult.objects.filter(run=run).values_list("employee_id", "result", "pay"))
 
     assert pairs(first) == pairs(second)
-    assert calc.run_difference(second) == []
+    assert selectors.run_difference(second) == []
 
 
 def test_a_changed_fact_makes_a_new_run_that_shows_the_difference(actor, setup):
-    first = calc.calculation_run_create(actor=actor, period=setup["period"])
+    first = runs.calculation_run_create(actor=actor, period=setup["period"])
     periods.value_set(
         actor=actor,
         indicator=setup["sales"],
@@ -218,20 +218,20 @@ def test_a_changed_fact_makes_a_new_run_that_shows_the_difference(actor, setup):
         scope="unit",
         unit=setup["structure"]["dept"],
     )
-    second = calc.calculation_run_create(actor=actor, period=setup["period"])
+    second = runs.calculation_run_create(actor=actor, period=setup["period"])
     assert second.input_hash != first.input_hash
-    difference = calc.run_difference(second)
+    difference = selectors.run_difference(second)
     assert len(difference) == 3
     assert difference[0]["pay_delta"] > 0
 
 
 def test_two_runs_of_one_scope_cannot_run_at_once(actor, setup):
-    calc.calculation_run_start(actor=actor, period=setup["period"])
+    runs.calculation_run_start(actor=actor, period=setup["period"])
     with pytest.raises(InvalidInput) as refusal:
-        calc.calculation_run_start(actor=actor, period=setup["period"])
+        runs.calculation_run_start(actor=actor, period=setup["period"])
     assert refusal.value.problems[0].code == "run_in_progress"
     # a different scope may run
-    calc.calculation_run_start(actor=actor, period=setup["period"], unit=setup["structure"]["dept"])
+    runs.calculation_run_start(actor=actor, period=setup["period"], unit=setup["structure"]["dept"])
 
 
 def test_a_closed_period_is_never_calculated(actor, setup):
@@ -239,7 +239,7 @@ def test_a_closed_period_is_never_calculated(actor, setup):
     for status in LIFECYCLE[1:]:
         periods.period_transition(actor=actor, period=period, to_status=status)
     with pytest.raises(InvalidInput) as refusal:
-        calc.calculation_run_create(actor=actor, period=period)
+        runs.calculation_run_create(actor=actor, period=period)
     assert refusal.value.problems[0].code == "period_locked"
     assert not CalculationRun.objects.exists()
 
@@ -272,15 +272,15 @@ def test_a_unit_scope_calculates_only_that_subtree(actor, organization, setup, s
     other_unit = org.unit_create(
         actor=actor, organization=organization, code="X", name="Склад", parent=structure["company"]
     )
-    run = calc.calculation_run_create(actor=actor, period=setup["period"], unit=other_unit)
+    run = runs.calculation_run_create(actor=actor, period=setup["period"], unit=other_unit)
     assert run.employees_total == 0
-    run = calc.calculation_run_create(actor=actor, period=setup["period"], unit=structure["dept"])
+    run = runs.calculation_run_create(actor=actor, period=setup["period"], unit=structure["dept"])
     assert run.employees_total == 3
 
 
 def test_the_background_task_runs_on_commit(actor, setup, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        run = calc.calculation_run_enqueue(actor=actor, period=setup["period"])
+        run = tasks.calculation_run_enqueue(actor=actor, period=setup["period"])
     run.refresh_from_db()
     assert run.status == RunStatus.DONE
 
@@ -288,22 +288,22 @@ def test_the_background_task_runs_on_commit(actor, setup, django_capture_on_comm
 def test_adjustments_need_a_reason_and_a_second_approver(actor, setup, django_user_model):
     employee = setup["people"][0]
     with pytest.raises(InvalidInput) as refusal:
-        calc.adjustment_create(
+        adjustments.adjustment_create(
             actor=actor, period=setup["period"], employee=employee, amount=D(1000), reason=" "
         )
     assert refusal.value.problems[0].field == "reason"
-    adjustment = calc.adjustment_create(
+    adjustment = adjustments.adjustment_create(
         actor=actor, period=setup["period"], employee=employee, amount=D(1000), reason="Разовая работа"
     )
-    run = calc.calculation_run_create(actor=actor, period=setup["period"])
+    run = runs.calculation_run_create(actor=actor, period=setup["period"])
     assert EmployeeResult.objects.get(run=run, employee=employee).pay == D(
         "10700"
     )  # not approved yet: does not count
     with pytest.raises(InvalidInput):
-        calc.adjustment_approve(actor=actor, adjustment=adjustment)
+        adjustments.adjustment_approve(actor=actor, adjustment=adjustment)
     finance = django_user_model.objects.create_user(username="finance2", password="x-Secret-123")
-    calc.adjustment_approve(actor=finance, adjustment=adjustment)
-    run = calc.calculation_run_create(actor=actor, period=setup["period"])
+    adjustments.adjustment_approve(actor=finance, adjustment=adjustment)
+    run = runs.calculation_run_create(actor=actor, period=setup["period"])
     assert EmployeeResult.objects.get(run=run, employee=employee).pay == D("11700")
 
 
@@ -312,7 +312,7 @@ def test_a_disciplinary_reduction_is_capped_and_never_makes_the_bonus_negative(
 ):
     employee = setup["people"][0]
     period = setup["period"]
-    adjustment = calc.adjustment_create(
+    adjustment = adjustments.adjustment_create(
         actor=actor,
         period=period,
         employee=employee,
@@ -322,11 +322,11 @@ def test_a_disciplinary_reduction_is_capped_and_never_makes_the_bonus_negative(
         applied_on=period.start,
         order_number="12-к",
     )
-    calc.adjustment_approve(
+    adjustments.adjustment_approve(
         actor=django_user_model.objects.create_user(username="gd", password="x-Secret-123"),
         adjustment=adjustment,
     )
-    run = calc.calculation_run_create(actor=actor, period=period)
+    run = runs.calculation_run_create(actor=actor, period=period)
     result = EmployeeResult.objects.get(run=run, employee=employee)
     # the cap is a fifth of (50 000 + 10 700) = 12 140, more than the bonus of 10 700: the bonus stops at zero
     assert result.pay == D("0")
@@ -338,7 +338,7 @@ def test_a_disciplinary_reduction_is_capped_and_never_makes_the_bonus_negative(
 def test_a_sanction_needs_its_date_inside_the_period(actor, setup):
     employee, period = setup["people"][0], setup["period"]
     with pytest.raises(InvalidInput) as refused:
-        calc.adjustment_create(
+        adjustments.adjustment_create(
             actor=actor,
             period=period,
             employee=employee,
@@ -348,7 +348,7 @@ def test_a_sanction_needs_its_date_inside_the_period(actor, setup):
         )
     assert [p.field for p in refused.value.problems] == ["applied_on"]
     with pytest.raises(InvalidInput) as refused:
-        calc.adjustment_create(
+        adjustments.adjustment_create(
             actor=actor,
             period=period,
             employee=employee,
@@ -359,7 +359,7 @@ def test_a_sanction_needs_its_date_inside_the_period(actor, setup):
         )
     assert refused.value.problems[0].code == "outside_period"
     with pytest.raises(InvalidInput) as refused:
-        calc.adjustment_create(
+        adjustments.adjustment_create(
             actor=actor,
             period=period,
             employee=employee,
@@ -375,7 +375,7 @@ def test_a_sanction_needs_its_date_inside_the_period(actor, setup):
 
 def test_a_percent_reduction_takes_its_share_of_the_bonus(actor, setup, django_user_model):
     employee, period = setup["people"][0], setup["period"]
-    adjustment = calc.adjustment_create(
+    adjustment = adjustments.adjustment_create(
         actor=actor,
         period=period,
         employee=employee,
@@ -385,27 +385,27 @@ def test_a_percent_reduction_takes_its_share_of_the_bonus(actor, setup, django_u
         kind="disciplinary",
         applied_on=period.end,
     )
-    calc.adjustment_approve(
+    adjustments.adjustment_approve(
         actor=django_user_model.objects.create_user(username="gd", password="x-Secret-123"),
         adjustment=adjustment,
     )
-    run = calc.calculation_run_create(actor=actor, period=period)
+    run = runs.calculation_run_create(actor=actor, period=period)
     assert EmployeeResult.objects.get(run=run, employee=employee).pay == D("10700") - D("1070")
 
 
 def test_a_group_correction_applies_to_the_unit(actor, setup, django_user_model):
-    correction = calc.group_correction_set(
+    correction = corrections.group_correction_set(
         actor=actor,
         period=setup["period"],
         unit=setup["structure"]["dept"],
         coefficient=D("0.9"),
         reason="Субъективные оценки выше объективных KPI компании",
     )
-    calc.group_correction_approve(
+    corrections.group_correction_approve(
         actor=django_user_model.objects.create_user(username="gd", password="x-Secret-123"),
         correction=correction,
     )
-    run = calc.calculation_run_create(actor=actor, period=setup["period"])
+    run = runs.calculation_run_create(actor=actor, period=setup["period"])
     assert EmployeeResult.objects.get(run=run, employee=setup["people"][0]).pay == D("9630")
 
 
@@ -413,15 +413,15 @@ def test_a_failed_run_is_marked_with_the_reason(actor, setup, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("диск заполнен")
 
-    monkeypatch.setattr("motiva.calc.services.calculate_member", explode)
+    monkeypatch.setattr("motiva.calc.pool.calculate_member", explode)
     with pytest.raises(RuntimeError):
-        calc.calculation_run_create(actor=actor, period=setup["period"])
+        runs.calculation_run_create(actor=actor, period=setup["period"])
     run = CalculationRun.objects.get()
     assert (run.status, run.error) == (RunStatus.FAILED, "диск заполнен")
     assert not EmployeeResult.objects.exists()
     monkeypatch.undo()
     assert (
-        calc.calculation_run_create(actor=actor, period=setup["period"]).status == RunStatus.DONE
+        runs.calculation_run_create(actor=actor, period=setup["period"]).status == RunStatus.DONE
     )  # a failed run blocks nothing
 
 
@@ -430,13 +430,13 @@ def test_worker_processes_give_the_same_results_traces_and_hash(actor, setup, se
     # Quotes, a backslash and a tab survive the workers' COPY text on PostgreSQL.
     awkward = 'Продажи "опт"\\розница\tнал'
     type(setup["sales"]).objects.filter(pk=setup["sales"].pk).update(name=awkward)
-    sequential = calc.calculation_run_create(actor=actor, period=setup["period"])
+    sequential = runs.calculation_run_create(actor=actor, period=setup["period"])
     settings.MOTIVA_CALC_WORKERS = 2
     settings.MOTIVA_CALC_PARALLEL_MIN = 1
     monkeypatch.setattr(
-        "motiva.calc.services._SLICES_PER_WORKER", 10
+        "motiva.calc.runs.SLICES_PER_WORKER", 10
     )  # one employee a slice: each read and computed in a worker
-    parallel = calc.calculation_run_create(actor=actor, period=setup["period"])
+    parallel = runs.calculation_run_create(actor=actor, period=setup["period"])
     assert parallel.timings["slices"] == 3 and sequential.timings["slices"] == 1
     assert {"total", "plan", "fetch", "compute", "store"} <= set(
         parallel.timings.keys()
@@ -473,7 +473,7 @@ def test_the_input_hash_does_not_depend_on_slicing(setup):
 def test_a_value_entered_again_gives_the_same_input_hash(actor, setup):
     """What is hashed is what was read, in order; not the database ids of the rows (a value deleted
     and entered again with the same figures gets a new id)."""
-    first = calc.calculation_run_create(actor=actor, period=setup["period"])
+    first = runs.calculation_run_create(actor=actor, period=setup["period"])
     person = setup["people"][0]
     values = list(
         IndicatorValue.objects.filter(period=setup["period"], employee=person)
@@ -494,13 +494,13 @@ def test_a_value_entered_again_gives_the_same_input_hash(actor, setup):
     assert not set(IndicatorValue.objects.filter(employee=person).values_list("pk", flat=True)) & {
         v.pk for v in values
     }
-    second = calc.calculation_run_create(actor=actor, period=setup["period"])
+    second = runs.calculation_run_create(actor=actor, period=setup["period"])
     assert second.input_hash == first.input_hash
 
 
 def test_a_stored_trace_shows_texts_as_stored(actor, setup):
     """Stored values come back as numbers only when they were numbers: the proration's month stays 03.2026."""
-    run = calc.calculation_run_create(actor=actor, period=setup["period"])
+    run = runs.calculation_run_create(actor=actor, period=setup["period"])
     explained = explain(
         EmployeeResult.objects.select_related("run").get(run=run, employee=setup["people"][0]), "en"
     )
@@ -530,16 +530,16 @@ def test_engine_inputs_are_decimals_with_the_stored_digits_on_every_database(set
 
 
 def test_only_the_scales_the_run_uses_count_in_its_hash(actor, organization, setup):
-    first = calc.calculation_run_create(actor=actor, period=setup["period"])
+    first = runs.calculation_run_create(actor=actor, period=setup["period"])
     unused = kpi.scale_create(
         actor=actor, organization=organization, name="Не используется", kind="ratio", params={"cap": "120"}
     )
-    second = calc.calculation_run_create(actor=actor, period=setup["period"])
+    second = runs.calculation_run_create(actor=actor, period=setup["period"])
     assert second.input_hash == first.input_hash  # a scale no line uses is not an input
     Scale.objects.filter(pk=unused.pk).update(params={"cap": "130"})
     used = CardLine.objects.filter(card__period=setup["period"]).values_list("scale_id", flat=True).first()
     Scale.objects.filter(pk=used).update(params={"cap": "149"})
-    third = calc.calculation_run_create(actor=actor, period=setup["period"])
+    third = runs.calculation_run_create(actor=actor, period=setup["period"])
     assert third.input_hash != first.input_hash
 
 
@@ -549,14 +549,14 @@ def test_a_line_key_that_needs_escaping_is_stored_as_valid_json():
 
     from motiva.engine.types import LineResult
 
-    encoder = calc._RowEncoder(run_id=1)
+    encoder = storage.RowEncoder(run_id=1)
     for key in ("17", 'a "quoted" \\ key'):
         line = LineResult(key, "Title", "personal", D(10), D(5), D(50), None, D(5), (), (), None, "CODE")
         assert json.loads(encoder._line(line)) == {"key": key, "ref": next(iter(encoder.outcomes))}
 
 
 def _sanction(actor, period, employee, day, amount="-500"):
-    return calc.adjustment_create(
+    return adjustments.adjustment_create(
         actor=actor,
         period=period,
         employee=employee,
@@ -605,7 +605,7 @@ def test_one_month_in_one_period_another_month_or_a_manual_adjustment_elsewhere_
     _sanction(actor, march, employee, dt.date(2026, 3, 5))
     _sanction(actor, march, employee, dt.date(2026, 3, 25))  # the same period: the two share one cap
     _sanction(actor, quarter, employee, dt.date(2026, 2, 10))  # February: another month
-    calc.adjustment_create(
+    adjustments.adjustment_create(
         actor=actor, period=quarter, employee=employee, amount=D(1000), reason="Разовая работа"
     )
     _sanction(actor, quarter, setup["people"][1], dt.date(2026, 3, 10))  # another employee

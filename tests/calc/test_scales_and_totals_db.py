@@ -8,9 +8,9 @@ import pytest
 
 from motiva.calc.fetch import fetch_run_inputs
 from motiva.calc.models import EmployeeResult
+from motiva.calc.runs import calculation_run_create
 from motiva.calc.scenario_load import load_scenario
 from motiva.calc.selectors import explain
-from motiva.calc.services import calculation_run_create
 from motiva.core.errors import InvalidInput
 from motiva.engine.types import Gate
 from motiva.kpi import services as kpi

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from motiva.calc.models import EmployeeResult
+from motiva.calc.runs import calculation_run_create
 from motiva.calc.scenario_load import load_scenario
-from motiva.calc.services import calculation_run_create
 from motiva.scenarios.loader import load
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.yaml"))

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from motiva.calc import services as calc
+from motiva.calc import runs
 from motiva.calc.fetch import fetch_run_inputs
 from motiva.calc.models import EmployeeResult
 from motiva.core.errors import InvalidInput
@@ -108,7 +108,7 @@ def _one_person(actor, organization, params, salary=SALARY, hire=HIRED, start=MA
 
 
 def _pay(actor, period):
-    run = calc.calculation_run_create(actor=actor, period=period)
+    run = runs.calculation_run_create(actor=actor, period=period)
     result = EmployeeResult.objects.get(run=run)
     return run, result
 

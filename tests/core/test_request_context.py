@@ -10,8 +10,9 @@ from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
 from motiva.core.errors import InvalidInput, problem
+from motiva.core.middleware import RequestContextMiddleware
 from motiva.core.models import AuditAction, AuditEvent
-from motiva.core.request_context import RequestContextMiddleware, client_ip, request_id_from
+from motiva.core.request_context import client_ip, request_id_from
 from motiva.org.models import Employee
 
 pytestmark = pytest.mark.django_db

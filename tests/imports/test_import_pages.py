@@ -173,7 +173,7 @@ def test_only_the_uploader_checks_and_applies_a_file(client, cast):
     opening a manager's file reads it but cannot check or apply it (nor change its columns)."""
     from motiva.core.access import viewer_for
     from motiva.core.errors import InvalidInput
-    from motiva.imports import services
+    from motiva.imports import services, tasks
 
     text = "Код показателя;Уровень;Табельный номер;Значение\nSALES;сотрудник;7;150\nSALES;сотрудник;9;150\n"
     boss = cast["users"]["boss"]
@@ -195,7 +195,7 @@ def test_only_the_uploader_checks_and_applies_a_file(client, cast):
     job.refresh_from_db()
     assert job.status == JobStatus.UPLOADED and not IndicatorValue.objects.filter(source="import").exists()
     with pytest.raises(InvalidInput):
-        services.start(job, "apply", viewer_for(cast["users"]["hr"]))
+        tasks.start(job, "apply", viewer_for(cast["users"]["hr"]))
 
 
 def test_the_change_list_keeps_formula_like_text_inert(client, cast):

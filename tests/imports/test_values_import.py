@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from motiva.core.access import viewer_for
 from motiva.core.errors import InvalidInput
 from motiva.core.models import AuditEvent
-from motiva.imports import services
+from motiva.imports import services, tasks
 from motiva.imports.base import REGISTRY, match_header, normalize_header
 from motiva.imports.models import ColumnMapping, JobStatus
 from motiva.periods.models import IndicatorValue, PeriodStatus
@@ -157,7 +157,7 @@ def test_duplicate_row_in_file(cast):
 def test_background_start_runs_inline_in_tests(cast, django_capture_on_commit_callbacks):
     job = upload(cast, GOOD)
     with django_capture_on_commit_callbacks(execute=True):
-        services.start(job, "preview", viewer(cast))
+        tasks.start(job, "preview", viewer(cast))
     job.refresh_from_db()
     assert job.status == JobStatus.PREVIEWED and job.done == 2 and job.percent == 100
 

@@ -11,8 +11,9 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from motiva.calc import services as calc
+from motiva.calc import runs
 from motiva.calc.models import CalculationRun, EmployeeResult, RunSignature
+from motiva.calc.storage import stored_component
 from motiva.core.audit import AuditEvent
 from motiva.core.errors import InvalidInput
 from motiva.engine.types import ComponentKind
@@ -89,7 +90,7 @@ def per_line_run(cast):
                 employee=employee,
             )
     periods.period_transition(actor=admin, period=period, to_status=PeriodStatus.REVIEW)
-    run = calc.calculation_run_create(actor=cast["users"]["hr"], period=period)
+    run = runs.calculation_run_create(actor=cast["users"]["hr"], period=period)
     assert run.status == "done"
     return approve(run, cast["users"]["gd"])
 
@@ -112,7 +113,7 @@ def test_a_run_stores_each_components_kind_beside_its_name(cast):
 
 def test_every_line_component_maps_through_one_kind_mapping(cast, per_line_run):
     run = per_line_run
-    names = {services._component(c, run.trace_templates)[:2] for c in stored(run)}
+    names = {stored_component(c, run.trace_templates)[:2] for c in stored(run)}
     assert names == {(f"«{title}»", "line") for title in TASKS}
     totals = services.Totals()
     assert list(services.payroll_rows(run, totals=totals)) == []
@@ -141,9 +142,7 @@ def test_a_name_mapping_overrides_the_kind(cast, per_line_run):
     totals = services.Totals()
     rows = list(services.payroll_rows(run, totals=totals))
     audit_amounts = [
-        Decimal(c[1])
-        for c in stored(run)
-        if services._component(c, run.trace_templates)[0] == "«Задача: аудит»"
+        Decimal(c[1]) for c in stored(run) if stored_component(c, run.trace_templates)[0] == "«Задача: аудит»"
     ]
     assert sorted(r[8] for r in rows if r[3] == "ПА") == sorted(audit_amounts) and len(audit_amounts) == 2
     assert all(r[9] == "" for r in rows if r[3] == "ПА") and all(r[9] == "S" for r in rows if r[3] == "ПЗ")

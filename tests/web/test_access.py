@@ -497,6 +497,7 @@ def test_an_observer_reads_a_subtree_without_managing_it(client, cast):
     its people's cards, results and pay as its manager would, but scores, enters and signs nothing."""
     import datetime as dt
 
+    from motiva.calc import approvals
     from motiva.core import access
     from motiva.org.services import observer_end, observer_grant
 
@@ -521,7 +522,7 @@ def test_an_observer_reads_a_subtree_without_managing_it(client, cast):
     viewer = access.viewer_for(cast["users"]["carl"])
     assert not access.can_score_components(viewer, anna)
     assert not access.can_enter_facts(viewer, company)
-    assert not access.can_sign(viewer, cast["run"], "manager")
+    assert not approvals.can_sign(viewer, cast["run"], "manager")
     assert not access.can_edit_cards(viewer, company)
     observer_end(actor=cast["users"]["hr"], grant=grant, end_date=dt.date(2020, 12, 31))
     assert client.get(card).status_code == 404

@@ -130,9 +130,9 @@ def test_a_change_after_the_run_refuses_every_signature(client, cast):
 
 
 def test_an_approved_adjustment_after_the_run_makes_it_out_of_date_and_its_amount_stays_hidden(client, cast):
-    from motiva.calc import services as calc
+    from motiva.calc import adjustments
 
-    adjustment = calc.adjustment_create(
+    adjustment = adjustments.adjustment_create(
         actor=cast["users"]["hr"],
         period=cast["period"],
         employee=cast["people"]["anna"],
@@ -140,7 +140,7 @@ def test_an_approved_adjustment_after_the_run_makes_it_out_of_date_and_its_amoun
         reason="Разовая премия",
     )
     assert not approvals.is_out_of_date(cast["run"])  # not counted until approved
-    calc.adjustment_approve(actor=cast["users"]["fin"], adjustment=adjustment)
+    adjustments.adjustment_approve(actor=cast["users"]["fin"], adjustment=adjustment)
     assert approvals.is_out_of_date(cast["run"])
     for user in ("admin", "gd", "hr", "fin", "auditor", "boss", "boss2", "anna", "boris", "carl"):
         page = page_of(client, cast, user)

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from motiva.calc import services as calc
+from motiva.calc import adjustments
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ AMOUNT = "4321.09"
 
 
 def adjust(cast):
-    return calc.adjustment_create(
+    return adjustments.adjustment_create(
         actor=cast["users"]["hr"],
         period=cast["period"],
         employee=cast["people"]["anna"],

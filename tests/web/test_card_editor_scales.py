@@ -141,7 +141,7 @@ def test_the_editors_threshold_warning_follows_the_direction():
 
 @pytest.mark.django_db
 def test_the_employee_sees_fixed_pay_and_remuneration_of_a_fixed_variable_scheme(client, cast):
-    from motiva.calc.services import calculation_run_create
+    from motiva.calc.runs import calculation_run_create
     from motiva.kpi.models import Card
 
     hr = cast["users"]["hr"]

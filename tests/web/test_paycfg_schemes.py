@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from motiva.calc import services as calc
+from motiva.calc import runs
 from motiva.calc.models import CalculationRun, EmployeeResult
 from motiva.core.models import AuditEvent
 from motiva.kpi import services as kpi
@@ -286,7 +286,7 @@ def test_the_preview_gives_the_pay_a_real_run_gives(client, cast, kind):
     params = PayScheme.objects.get(organization=company, name=f"Схема {kind}").params
     scheme = PayScheme.objects.get(organization=company, name="20 %")
     kpi.scheme_update(actor=cast["users"]["admin"], scheme=scheme, kind=kind, params=params)
-    run = calc.calculation_run_create(actor=cast["users"]["hr"], period=period)
+    run = runs.calculation_run_create(actor=cast["users"]["hr"], period=period)
     pay = EmployeeResult.objects.get(run=run, employee=anna).pay
     with translation.override("ru"):
         shown = money(pay, company.currency)

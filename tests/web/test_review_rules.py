@@ -8,8 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from motiva.calc import approvals
-from motiva.calc import services as calc
+from motiva.calc import adjustments, approvals, runs
 from motiva.calc.models import EmployeeResult
 from motiva.core.errors import InvalidInput
 from motiva.core.models import Role, RoleAssignment
@@ -65,11 +64,11 @@ def test_new_results_of_an_approved_period_need_a_new_approval(cast):
     period.refresh_from_db()
     assert period.status == PeriodStatus.APPROVED
     with pytest.raises(InvalidInput) as refusal:
-        calc.calculation_run_create(
+        runs.calculation_run_create(
             actor=cast["users"]["hr"], period=period
         )  # the signatures would be revoked without a reason
     assert refusal.value.problems[0].code == "reason_required"
-    rerun = calc.calculation_run_create(actor=cast["users"]["hr"], period=period, reason="Проверка пересчёта")
+    rerun = runs.calculation_run_create(actor=cast["users"]["hr"], period=period, reason="Проверка пересчёта")
     period.refresh_from_db()
     assert period.status == PeriodStatus.CALCULATED and approvals.latest_run(period) == rerun
     with pytest.raises(InvalidInput):
@@ -112,15 +111,15 @@ def test_an_adjustment_amount_is_checked_and_approved_once(cast):
     period, anna = cast["period"], cast["people"]["anna"]
     for amount in (Decimal(0), Decimal("0.001"), Decimal("1e20")):
         with pytest.raises(InvalidInput):
-            calc.adjustment_create(
+            adjustments.adjustment_create(
                 actor=cast["users"]["hr"], period=period, employee=anna, amount=amount, reason="Проверка"
             )
-    adjustment = calc.adjustment_create(
+    adjustment = adjustments.adjustment_create(
         actor=cast["users"]["hr"], period=period, employee=anna, amount=Decimal("500"), reason="Проверка"
     )
-    calc.adjustment_approve(actor=cast["users"]["fin"], adjustment=adjustment)
+    adjustments.adjustment_approve(actor=cast["users"]["fin"], adjustment=adjustment)
     with pytest.raises(InvalidInput) as refusal:
-        calc.adjustment_approve(actor=cast["users"]["gd"], adjustment=adjustment)
+        adjustments.adjustment_approve(actor=cast["users"]["gd"], adjustment=adjustment)
     assert refusal.value.problems[0].code == "already_approved"
 
 

@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from motiva.calc.models import EmployeeResult
-from motiva.calc.selectors import explain
-from motiva.calc.services import calculation_run_create, run_difference
+from motiva.calc.runs import calculation_run_create
+from motiva.calc.selectors import explain, run_difference
 from motiva.core.errors import InvalidInput
 from motiva.engine.trace import show
 from motiva.periods.models import Period

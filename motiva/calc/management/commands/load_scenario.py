@@ -5,8 +5,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from motiva.calc.runs import calculation_run_create
 from motiva.calc.scenario_load import load_scenario
-from motiva.calc.services import calculation_run_create
 from motiva.core.errors import InvalidInput
 from motiva.engine.trace import show
 from motiva.scenarios.loader import ScenarioError

@@ -7,8 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from motiva.idempotency.models import IdempotencyKey
-from motiva.web.idempotency import ttl
+from motiva.idempotency.models import IdempotencyKey, ttl
 
 
 class Command(BaseCommand):

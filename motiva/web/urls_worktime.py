@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motiva.worktime import views
+from motiva.web import worktime as views
 
 urlpatterns = [
     path("o/<int:org>/calendar/", views.calendar_page, name="worktime_calendar"),
