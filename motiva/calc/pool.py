@@ -19,6 +19,7 @@ from motiva.calc import fetch as fetching
 from motiva.calc.models import CalculationRun
 from motiva.calc.storage import RowEncoder, SlicePart, copy_text
 from motiva.engine.batch import GroupContext, calculate_member
+from motiva.engine.memo import Memo
 from motiva.engine.money import RoundingPolicy
 from motiva.engine.types import PayRules
 
@@ -72,9 +73,10 @@ def _read_and_compute(bounds: tuple[int, int], job: SliceJob) -> SlicePart:
     part = fetching.fetch_slice(job.plan, bounds[0], bounds[1])
     fetched = time.perf_counter()
     encoder = RowEncoder(job.run_id)
+    memo = Memo()  # what repeats across the slice's cards is computed once; freed with the slice
     rows = []
     for employee in part.employees:
-        outcome = calculate_member(employee, job.context, job.rounding, rules=job.rules)
+        outcome = calculate_member(employee, job.context, job.rounding, rules=job.rules, memo=memo)
         rows.append(encoder.row(outcome, part.cards[outcome.key]))
     if connection.vendor == "postgresql":
         rows = copy_text(rows)  # type: ignore[assignment]

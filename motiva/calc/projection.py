@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from motiva.calc import fetch
 from motiva.engine.batch import EmployeeOutcome, calculate_member, prepare_group
+from motiva.engine.memo import Memo
 from motiva.kpi.models import Card
 from motiva.periods.models import Period
 
@@ -22,11 +23,12 @@ def project(period: Period, cards: Sequence[Card]) -> dict[int, EmployeeOutcome]
     group_ids = plan.group_scheme_ids & {card.scheme_id for card in cards if card.scheme_id}
     members = fetch.fetch_slice(plan, scheme_ids=group_ids).employees if group_ids else []
     rules = organization.pay_rules
+    memo = Memo()
     context = prepare_group(
-        members, rounding, unit_facts=plan.unit_facts, corrections=plan.corrections, rules=rules
+        members, rounding, unit_facts=plan.unit_facts, corrections=plan.corrections, rules=rules, memo=memo
     )
     part = fetch.fetch_slice(plan, card_ids=[card.pk for card in cards])
     return {
-        part.cards[employee.key]: calculate_member(employee, context, rounding, rules=rules)
+        part.cards[employee.key]: calculate_member(employee, context, rounding, rules=rules, memo=memo)
         for employee in part.employees
     }

@@ -6,8 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 from motiva.calc.models import CalculationRun, EmployeeResult, LineOutcome
+from motiva.calc.storage import expand_step
 from motiva.engine.batch import EmployeeOutcome
-from motiva.engine.trace import expand
 from motiva.org.models import Employee
 
 
@@ -29,7 +29,7 @@ def explain(result: EmployeeResult, language: str = "ru") -> dict[str, Any]:
     templates = result.run.trace_templates
 
     def render(steps: list[Any]) -> list[str]:
-        return [expand(s, templates).render(language) for s in steps]
+        return [expand_step(s, templates).render(language) for s in steps]
 
     name = "en" if language.startswith("en") else "ru"
     return {

@@ -16,6 +16,7 @@ from django.db import connection
 from motiva.calc.models import EmployeeResult, LineOutcome
 from motiva.engine.batch import EmployeeOutcome
 from motiva.engine.problems import Severity
+from motiva.engine.trace import Step, Wording
 
 
 @dataclass
@@ -125,6 +126,77 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+class StepEncoder:
+    """Steps into their stored form: [wording id, param values, input values, outcome], numbers as their
+    exact text. The wording itself (Russian, English, the names of the params and of the inputs) goes
+    once into `catalog`; its id is derived from the wording alone, so parallel workers agree on it
+    without talking. One encoder a slice: a fixed Wording's id is worked out once there."""
+
+    def __init__(self, catalog: dict[str, list[Any]]) -> None:
+        self.catalog = catalog
+        self._worded: dict[Wording, str] = {}  # by identity: the engine's wordings are its constants
+        self._plain: dict[tuple[Any, ...], str] = {}
+
+    def _wording_id(self, ru: str, en: str, params: tuple[str, ...], inputs: tuple[str, ...]) -> str:
+        wording_id = hashlib.blake2s(
+            "\x1f".join([ru, en, *params, "\x1e", *inputs]).encode(), digest_size=6
+        ).hexdigest()
+        if wording_id not in self.catalog:
+            self.catalog[wording_id] = [ru, en, list(params), list(inputs)]
+        return wording_id
+
+    def encode(self, step: Step) -> list[Any]:
+        wording = step.wording
+        if wording is not None:
+            wording_id = self._worded.get(wording)
+            if wording_id is None:
+                wording_id = self._worded[wording] = self._wording_id(
+                    wording.ru, wording.en, wording.params, ()
+                )
+            values = step.values
+            return [wording_id, [str(v) for v in values] if values else None, None, str(step.outcome_value)]
+        params, inputs = step.named_params, step.named_inputs
+        key = (step.ru, step.en, tuple(params), tuple(inputs))
+        wording_id = self._plain.get(key)
+        if wording_id is None:
+            wording_id = self._plain[key] = self._wording_id(*key)
+        return [
+            wording_id,
+            [str(v) for v in params.values()] if params else None,
+            [str(v) for v in inputs.values()] if inputs else None,
+            str(step.outcome_value),
+        ]
+
+
+def expand_step(stored: list[Any], templates: dict[str, list[Any]]) -> Step:
+    """The stored form back into a step (numbers come back as text and are shown as stored). Runs
+    stored before the wording carried the names keep them with the values: {name: value} and [[name, value]]."""
+    wording_id, params, inputs, outcome = stored
+    wording = templates[wording_id]
+    ru, en = wording[0], wording[1]
+    if isinstance(params, list):
+        params = dict(zip(wording[2], params, strict=True))
+    if inputs and not isinstance(inputs[0], list):
+        inputs = list(zip(wording[3], inputs, strict=True))
+    return Step(
+        ru,
+        en,
+        _stored_number(outcome),
+        {k: _stored_number(v) for k, v in (inputs or [])},
+        {k: _stored_number(v) for k, v in (params or {}).items()},
+    )
+
+
+def _stored_number(text: str) -> Any:
+    """A stored value back: a number if it was one (its text is a Decimal's own), else the text as
+    stored ("03.2026" is a month, "+1" a rating)."""
+    try:
+        number = Decimal(text)
+    except ArithmeticError:
+        return text
+    return number if str(number) == text else text
+
+
 class RowEncoder:
     """Turns outcomes into rows of RESULT_COLUMNS (JSON already encoded) for one slice. The wording of
     every step used goes once into `catalog`. A line's result (its figures and trace) is stored once a
@@ -135,6 +207,7 @@ class RowEncoder:
     def __init__(self, run_id: int) -> None:
         self.run_id = run_id
         self.catalog: dict[str, list[Any]] = {}
+        self.steps = StepEncoder(self.catalog)
         self.outcomes: dict[str, str] = {}  # ref → content (JSON), the line results of this slice
         self._refs: dict[tuple[Any, ...], str] = {}
         # a pay component's name (most are the scheme's constants) and kind → its catalog id
@@ -159,6 +232,7 @@ class RowEncoder:
         key = (line.steps, line.title, line.level, line.indicator_code) if line.steps else None
         ref = self._refs.get(key) if key is not None else None
         if ref is None:
+            encode = self.steps.encode
             content = orjson.dumps(
                 {
                     "title": line.title,
@@ -169,7 +243,7 @@ class RowEncoder:
                     "score": None if line.score is None else str(line.score),
                     "multiplier": None if line.multiplier is None else str(line.multiplier),
                     "weighted": str(line.weighted),
-                    "steps": [s.compact(self.catalog) for s in line.steps],
+                    "steps": [encode(s) for s in line.steps],
                 }
             )
             ref = hashlib.blake2b(content, digest_size=8).hexdigest()
@@ -184,12 +258,12 @@ class RowEncoder:
     def _components(self, pay: Any) -> list[list[Any]]:
         """A result's pay components as [name id, amount, steps]; fines withheld from the salary carry a
         fourth element, 1: they are shown beside the bonus, never as part of it."""
-        catalog, names = self.catalog, self._names
+        encode, names = self.steps.encode, self._names
         stored = [
             [
                 names.get((id(c.name), c.kind)) or self._name(c.name, c.kind),
                 str(c.amount),
-                [s.compact(catalog) for s in c.steps],
+                [encode(s) for s in c.steps],
             ]
             for c in pay.components
         ]
@@ -198,7 +272,7 @@ class RowEncoder:
                 [
                     names.get((id(c.name), c.kind)) or self._name(c.name, c.kind),
                     str(c.amount),
-                    [s.compact(catalog) for s in c.steps],
+                    [encode(s) for s in c.steps],
                     1,
                 ]
             )
@@ -207,7 +281,7 @@ class RowEncoder:
     def row(self, outcome: EmployeeOutcome, card_id: int) -> tuple[Any, ...]:
         card = outcome.card
         pay = outcome.pay
-        catalog = self.catalog
+        encode = self.steps.encode
         return (
             self.run_id,
             int(outcome.key),
@@ -220,14 +294,14 @@ class RowEncoder:
             _json([] if pay is None else self._components(pay)),
             _json(
                 {
-                    "card": [s.compact(catalog) for s in card.steps],
-                    "pay": [] if pay is None else [s.compact(catalog) for s in pay.steps],
+                    "card": [encode(s) for s in card.steps],
+                    "pay": [] if pay is None else [encode(s) for s in pay.steps],
                 }
                 if pay is None or pay.remuneration is None
                 # a scheme with a fixed part: the fixed pay and the remuneration (fixed + variable) as figures too
                 else {
-                    "card": [s.compact(catalog) for s in card.steps],
-                    "pay": [s.compact(catalog) for s in pay.steps],
+                    "card": [encode(s) for s in card.steps],
+                    "pay": [encode(s) for s in pay.steps],
                     "remuneration": {"fixed": str(pay.fixed), "total": str(pay.remuneration)},
                 }
             ),

@@ -16,6 +16,7 @@ from typing import Any
 
 from motiva.engine import formula as formula_language
 from motiva.engine.card import calculate_card
+from motiva.engine.memo import Memo
 from motiva.engine.money import ZERO, RoundingPolicy
 from motiva.engine.problems import Problem
 from motiva.engine.proration import time_share as time_worked
@@ -140,7 +141,10 @@ def prepare_group(
     unit_facts: Mapping[str, Mapping[str, Decimal]] | None = None,
     corrections: Mapping[str, Decimal] | None = None,
     rules: PayRules = DEFAULT_RULES,
+    memo: Memo | None = None,
 ) -> GroupContext:
+    if memo is None:
+        memo = Memo()
     unit_facts = unit_facts or {}
     unsplit: dict[str, Problem] = {}
     by_scheme: dict[tuple[str, str], list[EmployeeCalc]] = defaultdict(list)
@@ -165,9 +169,7 @@ def prepare_group(
                 by_unit[m.unit].append(m)
             for unit, unit_members in by_unit.items():
                 try:
-                    fund = formula_language.evaluate(
-                        formula_language.parse(str(fund_source)), unit_facts.get(unit, {})
-                    )
+                    fund = formula_language.evaluate(memo.formula(str(fund_source)), unit_facts.get(unit, {}))
                 except formula_language.FormulaError as error:
                     # The unit's fund cannot be computed (a unit value is missing): nobody in it is paid a share.
                     failed = Problem(
@@ -221,7 +223,7 @@ def prepare_group(
                     # The same share of time as the member's pay (policy, day basis, span, calendar,
                     # timesheet); a calendar that does not cover the period gives 0 here and the
                     # member's pay reports the problem.
-                    time_share = time_worked(m.pay, params, rounding)[0]
+                    time_share = time_worked(m.pay, params, rounding, memo)[0]
                     weights[m.key] = m.pay.facts[ktu_code] * time_share if by_time else m.pay.facts[ktu_code]
                 # The employer's correction of the unit applies to the fund before it is split, so that the
                 # shares still sum exactly to the fund that is paid.
@@ -235,7 +237,7 @@ def prepare_group(
 
 _NO_PARAMS: Mapping[str, Any] = MappingProxyType(
     {}
-)  # one for every employee without a scheme (card_policy remembers it)
+)  # one for every employee without a scheme (its card policy is remembered once)
 
 
 def calculate_member(
@@ -244,10 +246,15 @@ def calculate_member(
     rounding: RoundingPolicy,
     *,
     rules: PayRules = DEFAULT_RULES,
+    memo: Memo | None = None,
 ) -> EmployeeOutcome:
+    """One employee's card and pay within their group. Give the same `memo` to every member of a slice:
+    what repeats across cards (shared lines, time worked, scheme terms, formulas) is computed once."""
+    if memo is None:
+        memo = Memo()
     params = employee.scheme.params if employee.scheme else _NO_PARAMS
-    policy = card_policy(employee.scheme.kind if employee.scheme else "", params, employee.pay.category)
-    card = calculate_card(employee.lines, policy, rounding)
+    policy = card_policy(employee.scheme.kind if employee.scheme else "", params, employee.pay.category, memo)
+    card = calculate_card(employee.lines, policy, rounding, memo)
     group = context.facts_for(employee)
     pay = None
     if employee.key in context.unsplit:
@@ -262,6 +269,7 @@ def calculate_member(
             group=group,
             adjustments=employee.adjustments,
             rules=rules,
+            memo=memo,
         )
     return EmployeeOutcome(employee.key, employee.name, card, pay, group)
 
@@ -275,5 +283,8 @@ def calculate_batch(
     rules: PayRules = DEFAULT_RULES,
 ) -> list[EmployeeOutcome]:
     """Every employee of a group: the group's decisions first, then each member's card and pay."""
-    context = prepare_group(employees, rounding, unit_facts=unit_facts, corrections=corrections, rules=rules)
-    return [calculate_member(employee, context, rounding, rules=rules) for employee in employees]
+    memo = Memo()
+    context = prepare_group(
+        employees, rounding, unit_facts=unit_facts, corrections=corrections, rules=rules, memo=memo
+    )
+    return [calculate_member(employee, context, rounding, rules=rules, memo=memo) for employee in employees]

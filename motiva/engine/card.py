@@ -6,28 +6,36 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from motiva.engine import formula as formula_language
+from motiva.engine.memo import Memo, Scored
 from motiva.engine.money import HUNDRED, ONE, ZERO, RoundingPolicy
 from motiva.engine.problems import Problem, Severity
 from motiva.engine.scales import Direction, PlanValues, apply_total_scale, compute_score
 from motiva.engine.text import text
 from motiva.engine.trace import Step, Wording
-from motiva.engine.types import CardPolicy, CardResult, Gate, LineInput, LineResult, ScaleSpec
+from motiva.engine.types import (
+    LEVEL_NAMES,
+    LEVELS,
+    CardPolicy,
+    CardResult,
+    Gate,
+    LineInput,
+    LineResult,
+    ScaleSpec,
+)
 
-LEVELS = ("company", "unit", "personal")
-LEVEL_NAMES = {
-    "company": ("компания", "company"),
-    "unit": ("подразделение", "unit"),
-    "personal": ("личный", "personal"),
-}
 
-
-def score_line(line: LineInput, rounding: RoundingPolicy) -> LineResult:
+def score_line(line: LineInput, rounding: RoundingPolicy, memo: Memo | None = None) -> LineResult:
+    """One line's score, multiplier and weighted part with its steps. Lines from exactly the same inputs
+    (their text) are scored once per memo: the company's and a unit's lines repeat on every card of a run,
+    and personal facts repeat too; their steps are then shared, not made again."""
+    if memo is None:
+        memo = Memo()
     plan = line.plan
     # Equal Decimals may differ in their digits (100 and 100.00); the memo tells them apart by their text.
-    scale_text = _SCALE_TEXT.get(id(line.scale))
+    scale_text = memo.scale_texts.get(id(line.scale))
     gate = line.gate
     exact = (
-        scale_text[1] if scale_text is not None else _exact_scale(line.scale),
+        scale_text[1] if scale_text is not None else _exact_scale(line.scale, memo),
         line.direction,
         str(line.fact),
         line.level_code,
@@ -39,7 +47,7 @@ def score_line(line: LineInput, rounding: RoundingPolicy) -> LineResult:
         line.monitoring_only,
         None if gate is None else repr(gate),
     )
-    scored = _MEMO.get(exact)
+    scored = memo.lines.get(exact)
     if scored is None:
         scored = _scored(
             line.scale,
@@ -52,9 +60,7 @@ def score_line(line: LineInput, rounding: RoundingPolicy) -> LineResult:
             line.monitoring_only,
             gate,
         )
-        if len(_MEMO) >= _MEMO_SIZE:
-            _MEMO.clear()
-        _MEMO[exact] = scored
+        memo.lines[exact] = scored
     score, multiplier, weighted, steps, problems, gate_open = scored
     if score is None and multiplier is None and line.weight and not line.monitoring_only:
         problems = (
@@ -89,24 +95,12 @@ def score_line(line: LineInput, rounding: RoundingPolicy) -> LineResult:
     )
 
 
-# Line scores from exactly the same inputs (their text): the company's and a unit's lines repeat on
-# every card of a run, and personal facts repeat too; their steps are then shared, not made again.
-_Scored = tuple[Decimal | None, Decimal | None, Decimal, tuple[Step, ...], tuple[Problem, ...], bool | None]
-_MEMO: dict[tuple[object, ...], _Scored] = {}
-_MEMO_SIZE = 65536
-_SCALE_TEXT: dict[
-    int, tuple[ScaleSpec, str]
-] = {}  # id → (the scale, kept alive so the id is not reused; its exact text)
-
-
-def _exact_scale(scale: ScaleSpec | None) -> str:
+def _exact_scale(scale: ScaleSpec | None, memo: Memo) -> str:
     if scale is None:
         return ""
-    known = _SCALE_TEXT.get(id(scale))
+    known = memo.scale_texts.get(id(scale))
     if known is None:
-        if len(_SCALE_TEXT) > 10000:
-            _SCALE_TEXT.clear()
-        known = _SCALE_TEXT[id(scale)] = (scale, repr(scale))
+        known = memo.scale_texts[id(scale)] = (scale, repr(scale))
     return known[1]
 
 
@@ -187,7 +181,7 @@ def _scored(
     rounding: RoundingPolicy,
     monitoring_only: bool = False,
     gate: Gate | None = None,
-) -> _Scored:
+) -> Scored:
     """A line's score from these inputs. Pure, so `score_line` remembers it."""
     problems: list[Problem] = []
     steps: list[Step] = []
@@ -276,8 +270,12 @@ _GATE_LEVELS = Wording(
 _FINAL = Wording("Итоговая результативность", "Final result")
 
 
-def calculate_card(lines: Sequence[LineInput], policy: CardPolicy, rounding: RoundingPolicy) -> CardResult:
-    results = [score_line(line, rounding) for line in lines]
+def calculate_card(
+    lines: Sequence[LineInput], policy: CardPolicy, rounding: RoundingPolicy, memo: Memo | None = None
+) -> CardResult:
+    if memo is None:
+        memo = Memo()
+    results = [score_line(line, rounding, memo) for line in lines]
     steps: list[Step] = []
     problems = [problem for result in results for problem in result.problems]
     # With contributions rounded per line, the card adds the rounded contributions (weight × score / 100).

@@ -403,7 +403,10 @@ class Formula:
 
 
 def parse(source: str) -> Formula:
-    """Parse a formula or raise FormulaError with a problem that names the character."""
+    """Parse a formula or raise FormulaError with a problem that names the character.
+
+    A Formula is immutable: parsed once, it is evaluated many times (a run keeps its parsed formulas in
+    its `Memo`)."""
     if not isinstance(source, str) or not source.strip():
         raise FormulaError(Problem("empty", "formula", text("Формула пуста", "The formula is empty")))
     if len(source) > MAX_LENGTH:
@@ -416,19 +419,7 @@ def parse(source: str) -> Formula:
                 ),
             )
         )
-    known = _PARSED.get(source)
-    if known is None:
-        known = Formula(source, _Parser(source).parse())
-        if len(_PARSED) >= _PARSED_SIZE:
-            _PARSED.clear()
-        _PARSED[source] = known
-    return known
-
-
-# Parsed once, evaluated many times: a scheme's formulas are the same for every member (a Formula is
-# immutable, so it is shared). Sources that do not parse are not kept: each attempt reports its problem.
-_PARSED: dict[str, Formula] = {}
-_PARSED_SIZE = 1024
+    return Formula(source, _Parser(source).parse())
 
 
 def check(source: str) -> list[Problem]:

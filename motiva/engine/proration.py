@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from motiva.engine.calendar import WorkCalendar, missing_calendar
+from motiva.engine.memo import Memo
 from motiva.engine.money import ONE, ZERO, RoundingPolicy, quantize
 from motiva.engine.problems import Problem
 from motiva.engine.trace import Step, step
@@ -87,44 +88,60 @@ def prorate(
     calendar: WorkCalendar | None = None,
     span: str = ProrationSpan.BY_MONTH,
     timesheet_hours: Decimal | None = None,
+    memo: Memo | None = None,
 ) -> tuple[Decimal, tuple[Step, ...]]:
     """The share of the period's pay earned (0…1, FTE included) and the steps that explain it.
 
     Working days and hours come from the calendar; without one they are Monday to Friday at 8 hours
     (calculate_pay never gets here without a calendar that covers the period: see time_share)."""
-    # Most people of a run share their employment and absences (hired before the period, no leave):
-    # the share and its steps (immutable) are computed once for each distinct case. The case is told
-    # by dates, the FTE's text and the calendar's key: equal FTEs may differ in their digits (1 and
-    # 1.00), and hashing a Decimal (or a calendar's days) costs more than writing it out.
-    try:
-        key = (
-            start,
-            end,
-            tuple([(e.start, e.end, str(e.fte)) for e in employment]),
-            tuple([(a.kind, a.start, a.end) for a in absences]) if absences else (),
-            policy,
-            basis,
-            calendar.key if calendar is not None else None,
-            span,
-            None if timesheet_hours is None else str(timesheet_hours),
+    if memo is None:
+        return _prorate(
+            start, end, tuple(employment), tuple(absences), policy, basis, calendar, span, timesheet_hours
         )
-        known = _MEMO.get(key)
+    key = _share_key(start, end, employment, absences, policy, basis, calendar, span, timesheet_hours)
+    try:
+        known = memo.shares.get(key)
     except TypeError:  # unhashable input: computed without the memo
         return _prorate(
             start, end, tuple(employment), tuple(absences), policy, basis, calendar, span, timesheet_hours
         )
     if known is None:
-        known = _prorate(
+        known = memo.shares[key] = _prorate(
             start, end, tuple(employment), tuple(absences), policy, basis, calendar, span, timesheet_hours
         )
-        if len(_MEMO) >= _MEMO_SIZE:
-            _MEMO.clear()
-        _MEMO[key] = known
     return known
 
 
-_MEMO: dict[tuple[object, ...], tuple[Decimal, tuple[Step, ...]]] = {}
-_MEMO_SIZE = 4096
+def _share_key(
+    start: dt.date,
+    end: dt.date,
+    employment: Sequence[EmploymentSpan],
+    absences: Sequence[Absence],
+    policy: str,
+    basis: str,
+    calendar: WorkCalendar | None,
+    span: str,
+    timesheet_hours: Decimal | None,
+) -> tuple[object, ...]:
+    """What tells one case of time worked from another.
+
+    Most people of a run share their employment and absences (hired before the period, no leave): the
+    share and its steps (immutable) are computed once for each distinct case. The case is told by dates,
+    the FTE's text and the calendar's key: equal FTEs may differ in their digits (1 and 1.00), and
+    hashing a Decimal (or a calendar's days) costs more than writing it out."""
+    return (
+        start,
+        end,
+        tuple([(e.start, e.end, str(e.fte)) for e in employment]),
+        tuple([(a.kind, a.start, a.end) for a in absences]) if absences else (),
+        policy,
+        basis,
+        calendar.key if calendar is not None else None,
+        span,
+        None if timesheet_hours is None else str(timesheet_hours),
+    )
+
+
 _FOUR = Decimal("0.0001")
 _EIGHT = Decimal(8)
 
@@ -280,12 +297,12 @@ def time_share(
     p: PayInput,
     params: Mapping[str, Any],
     rounding: RoundingPolicy | None = None,
+    memo: Memo | None = None,
 ) -> tuple[Decimal, tuple[Step, ...], Problem | None]:
     """The share of time worked by the scheme's parameters (policy, day basis, span), rounded as the
     organization's policy says; or a problem when working days or hours are needed and the calendar
     does not cover the period (never a silent Monday to Friday)."""
-    # Read from the parameters for each employee: three look-ups cost less than remembering them by id in
-    # a process-wide table (the engine keeps no state that changes while it runs, beyond its memos).
+    # Read from the parameters for each employee: three look-ups cost less than remembering them by id.
     policy = params.get("proration", ProrationPolicy.PROPORTIONAL)
     basis = params.get("day_basis", DayBasis.CALENDAR)
     span = params.get("proration_span", ProrationSpan.BY_MONTH)
@@ -297,30 +314,8 @@ def time_share(
     ):
         return ZERO, (), missing_calendar(calendar, "—", p.period_start, p.period_end)
     timesheet = p.timesheet_hours if basis == DayBasis.HOURS else None
-    # The memo of prorate looked up here first (the same key): a run asks for the same few cases
-    # hundreds of thousands of times, and the call itself costs as much as the lookup.
-    try:
-        known = _MEMO.get(
-            (
-                p.period_start,
-                p.period_end,
-                tuple([(e.start, e.end, str(e.fte)) for e in p.employment]),
-                tuple([(a.kind, a.start, a.end) for a in p.absences]) if p.absences else (),
-                policy,
-                basis,
-                calendar.key if calendar is not None else None,
-                span,
-                None if timesheet is None else str(timesheet),
-            )
-        )
-    except TypeError:
-        known = None
-    factor, steps = (
-        known
-        if known is not None
-        else prorate(
-            p.period_start, p.period_end, p.employment, p.absences, policy, basis, calendar, span, timesheet
-        )
+    factor, steps = prorate(
+        p.period_start, p.period_end, p.employment, p.absences, policy, basis, calendar, span, timesheet, memo
     )
     if rounding is not None and rounding.time_places is not None:
         rounded = quantize(factor, rounding.time_places, rounding.time_mode or rounding.mode)

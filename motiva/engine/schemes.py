@@ -15,6 +15,7 @@ from typing import Any
 
 from motiva.engine import formula as formula_language
 from motiva.engine.keys import unknown_keys, unknown_value
+from motiva.engine.memo import Memo
 from motiva.engine.money import ONE, ZERO, RoundingPolicy, allocate
 from motiva.engine.money import from_config as D
 from motiva.engine.problems import Problem, Severity
@@ -23,6 +24,8 @@ from motiva.engine.scales import parse_total_scale
 from motiva.engine.text import text
 from motiva.engine.trace import Step, Wording
 from motiva.engine.types import (
+    LEVEL_NAMES,
+    LEVELS,
     Adjustment,
     CardPolicy,
     CardResult,
@@ -98,20 +101,21 @@ def _lookup(table: Any, *keys: str, field: str) -> Decimal:
     return D(node)
 
 
-def card_policy(scheme_kind: str, params: Mapping[str, Any], category: str) -> CardPolicy:
+def card_policy(
+    scheme_kind: str, params: Mapping[str, Any], category: str, memo: Memo | None = None
+) -> CardPolicy:
     """Caps by category (120 % for most, 150 % for sales) and a threshold on the total, from the scheme."""
-    # Read once for each scheme and category (the parameters are kept alive with their entry, so their
-    # id is not reused while it is remembered).
+    if memo is None:
+        return _card_policy(params, category, PAYS_BY.get(scheme_kind, "total"))
+    # Read once for each scheme and category.
     key = (id(params), scheme_kind, category)
-    known = _POLICIES.get(key)
+    known = memo.policies.get(key)
     if known is None or known[0] is not params:
-        if len(_POLICIES) > 10000:
-            _POLICIES.clear()
-        known = _POLICIES[key] = (params, _card_policy(params, category, PAYS_BY.get(scheme_kind, "total")))
+        known = memo.policies[key] = (
+            params,
+            _card_policy(params, category, PAYS_BY.get(scheme_kind, "total")),
+        )
     return known[1]
-
-
-_POLICIES: dict[tuple[int, str, str], tuple[Mapping[str, Any], CardPolicy]] = {}
 
 
 # The schemes that do not pay by the card's total: a scale or formula on the total is refused for them,
@@ -274,7 +278,7 @@ _SHARE_RANGE = (
 
 
 def _fixed_variable(
-    p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts
+    p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts, memo: Memo
 ) -> list[PayComponent]:
     share = _lookup(params.get("variable_share"), p.category, field="variable_share")
     if not ZERO <= share < HUNDRED:
@@ -335,7 +339,7 @@ def _target_amount(p: PayInput, params: Mapping[str, Any]) -> tuple[Decimal, Ste
 
 
 def _target_bonus(
-    p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts
+    p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts, memo: Memo
 ) -> list[PayComponent]:
     target, first = _target_amount(p, params)
     amount = target * card.total / HUNDRED
@@ -349,13 +353,8 @@ def _target_bonus(
     ]
 
 
-_LEVEL_NAMES = {
-    "company": ("компания", "company"),
-    "unit": ("подразделение", "unit"),
-    "personal": ("личная эффективность", "personal"),
-}
 _LEVEL_TEXTS = {
-    level: text("Уровень «{n}»", "Level “{n_en}”", n=ru, n_en=en) for level, (ru, en) in _LEVEL_NAMES.items()
+    level: text("Уровень «{n}»", "Level “{n_en}”", n=ru, n_en=en) for level, (ru, en) in LEVEL_NAMES.items()
 }
 
 
@@ -377,24 +376,19 @@ def _three_level_terms(
     return percent, tuple(D(x) for x in row)
 
 
-# A run pays thousands of people of the same block and grade under one scheme: the terms are read
-# from the parameters once for each (the parameters are kept alive with their entry, so their id is not reused).
-_TERMS: dict[tuple[int, str, str], tuple[Mapping[str, Any], tuple[Decimal, tuple[Decimal, ...]]]] = {}
-
-
 def _three_level(
-    p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts
+    p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts, memo: Memo
 ) -> list[PayComponent]:
+    # A run pays thousands of people of the same block and grade under one scheme: the terms are read
+    # from the parameters once for each.
     key = (id(params), p.block, p.grade)
-    known = _TERMS.get(key)
+    known = memo.terms.get(key)
     if known is None or known[0] is not params:
-        if len(_TERMS) > 10000:
-            _TERMS.clear()
-        known = _TERMS[key] = (params, _three_level_terms(params, p.block, p.grade))
+        known = memo.terms[key] = (params, _three_level_terms(params, p.block, p.grade))
     percent, row = known[1]
     components = []
-    for level, share in zip(("company", "unit", "personal"), row, strict=True):
-        names = _LEVEL_NAMES[level]
+    for level, share in zip(LEVELS, row, strict=True):
+        names = LEVEL_NAMES[level]
         if share == 0:
             continue
         if level not in p.due_levels:
@@ -425,7 +419,7 @@ def _three_level(
 
 
 def _planned_amount(
-    p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts
+    p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts, memo: Memo
 ) -> list[PayComponent]:
     total_plan = _number(params, "monthly_total", ZERO) * p.months
     components = []
@@ -449,7 +443,7 @@ def _planned_amount(
 
 
 def _step_bonus(
-    p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts
+    p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts, memo: Memo
 ) -> list[PayComponent]:
     base = (
         p.salary * p.months if params.get("bonus_base", "salary") == "salary" else _number(params, "amount")
@@ -463,7 +457,7 @@ def _step_bonus(
 
 
 def _annual_salary_percent(
-    p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts
+    p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts, memo: Memo
 ) -> list[PayComponent]:
     percent = _number(params, "percent_at_plan")
     annual = p.salary * 12
@@ -480,7 +474,7 @@ def _annual_salary_percent(
 
 
 def _ktu_pool(
-    p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts
+    p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts, memo: Memo
 ) -> list[PayComponent]:
     code = params.get("ktu_indicator", "KTU")
     ktu = p.facts.get(code)
@@ -506,9 +500,7 @@ def _ktu_pool(
     if source:
         names = {**group.unit_facts, **{k: v for k, v in p.facts.items() if k not in group.unit_facts}}
         try:
-            share_value = formula_language.evaluate(
-                formula_language.parse(str(source)), names, group.aggregate
-            )
+            share_value = formula_language.evaluate(memo.formula(str(source)), names, group.aggregate)
         except formula_language.FormulaError as error:
             raise SchemeError(error.problem) from None
         share_step = _KTU_SHARE_FORMULA(share_value, source)
@@ -528,7 +520,7 @@ def _ktu_pool(
 
 
 def _coefficient_sum(
-    p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts
+    p: PayInput, card: CardResult, params: Mapping[str, Any], group: GroupFacts, memo: Memo
 ) -> list[PayComponent]:
     base = p.salary
     names: dict[str, Decimal] = {
@@ -540,7 +532,7 @@ def _coefficient_sum(
     coefficients: dict[str, Decimal] = {}
     for name, source in dict(params.get("coefficients", {})).items():
         try:
-            value = formula_language.evaluate(formula_language.parse(str(source)), names, group.aggregate)
+            value = formula_language.evaluate(memo.formula(str(source)), names, group.aggregate)
         except formula_language.FormulaError as error:
             raise SchemeError(
                 Problem(error.problem.code, f"params.coefficients.{name}", error.problem.message)
@@ -569,7 +561,7 @@ def _coefficient_sum(
 
 _SCHEME_KINDS = {kind.value: kind for kind in SchemeKind}
 SCHEMES: dict[
-    SchemeKind, Callable[[PayInput, CardResult, Mapping[str, Any], GroupFacts], list[PayComponent]]
+    SchemeKind, Callable[[PayInput, CardResult, Mapping[str, Any], GroupFacts, Memo], list[PayComponent]]
 ] = {
     SchemeKind.FIXED_VARIABLE: _fixed_variable,
     SchemeKind.TARGET_BONUS: _target_bonus,
@@ -689,14 +681,17 @@ def calculate_pay(
     group: GroupFacts | None = None,
     adjustments: Sequence[Adjustment] = (),
     rules: PayRules = DEFAULT_RULES,
+    memo: Memo | None = None,
 ) -> PayResult:
     """Money for one employee: scheme components, × proration, + extras, corrections, rounded once."""
     group = group or GroupFacts()
+    if memo is None:
+        memo = Memo()
     problems: list[Problem] = []
     steps: list[Step] = []
     # The share of time worked first: a calendar that does not cover the period is a problem, not a
     # silent Monday to Friday; a salary changed inside the period counts each salary for its days.
-    factor, proration_steps, time_problem = time_share(p, params, rounding)
+    factor, proration_steps, time_problem = time_share(p, params, rounding, memo)
     if time_problem is not None:
         return PayResult((), ZERO, ZERO, (), (time_problem,))
     if p.timesheet_hours is not None and not (
@@ -726,7 +721,7 @@ def calculate_pay(
         kind = _SCHEME_KINDS.get(scheme_kind) or SchemeKind(scheme_kind)
         if kind is SchemeKind.KTU_POOL:
             _check_ktu(p, params, rules)
-        components = SCHEMES[kind](p, card, params, group)
+        components = SCHEMES[kind](p, card, params, group, memo)
     except ValueError:
         return PayResult(
             (),
@@ -808,7 +803,7 @@ def calculate_pay(
     steps.append(_TOTAL_PAY(total, rounding.money_places))
     fixed = remuneration = None
     if kind is SchemeKind.FIXED_VARIABLE:
-        fixed, remuneration = _remuneration(p, params, factor, total, withheld, rounding, steps)
+        fixed, remuneration = _remuneration(p, params, factor, total, withheld, rounding, steps, memo)
     # Positional (the field order of PayResult): one for every employee of a run.
     return PayResult(
         tuple(rounded), total, factor, tuple(steps), tuple(problems), withheld, fixed, remuneration
@@ -840,19 +835,21 @@ def _remuneration(
     withheld: Sequence[PayComponent],
     rounding: RoundingPolicy,
     steps: list[Step],
+    memo: Memo,
 ) -> tuple[Decimal, Decimal]:
     """For a scheme with a fixed part: the fixed pay of the period (the salary for the time worked, whatever
     the bonus's own proration rule) and what the employee receives, fixed + variable − what is withheld."""
     share = factor
     if str(params.get("proration", ProrationPolicy.PROPORTIONAL)) != ProrationPolicy.PROPORTIONAL:
         share, _steps, problem = time_share(
-            p, {**params, "proration": ProrationPolicy.PROPORTIONAL}, rounding
+            p, {**params, "proration": ProrationPolicy.PROPORTIONAL}, rounding, memo
         )
         if problem is not None:  # no calendar for working days or hours: the salary's share by calendar days
             share, _steps, problem = time_share(
                 p,
                 {**params, "proration": ProrationPolicy.PROPORTIONAL, "day_basis": DayBasis.CALENDAR},
                 rounding,
+                memo,
             )
     fixed = rounding.money(p.salary * p.months * share)
     steps.append(_FIXED_PART(fixed, p.salary, p.months, share.quantize(_FOUR_PLACES)))
@@ -1127,7 +1124,6 @@ def split_fund(fund: Decimal, weights: Mapping[str, Decimal], places: int) -> di
 CATEGORIES = tuple(CATEGORY_NAMES)
 BLOCKS = ("production", "administrative")
 PERIOD_KINDS = ("month", "quarter", "half_year", "year")
-PAY_LEVELS = ("company", "unit", "personal")
 
 # The parameters every scheme may carry, and those of each kind: anything else is refused with the
 # nearest valid name (a misspelt `proraton` must never leave the pay silently unprorated).
@@ -1419,7 +1415,7 @@ def _check_level_periods(check: _ParamChecker, value: Any) -> None:
             "A table is needed: level → period",
         )
         return
-    check.problems += unknown_keys(value, PAY_LEVELS, "params.level_periods")
+    check.problems += unknown_keys(value, LEVELS, "params.level_periods")
     for level, item in value.items():
         if isinstance(item, Mapping):
             check.problems += unknown_keys(item, (*BLOCKS, "default"), f"params.level_periods.{level}")

@@ -9,8 +9,6 @@ millions of steps, and most are stored, not read.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -51,7 +49,12 @@ def _input_name(name: str, russian: bool) -> str:
 
 
 class Step:
-    __slots__ = ("_compact", "_inputs", "_outcome", "_params", "en", "ru")
+    """One step: its rule in both languages, the values the rule names (params), the inputs it used and
+    the outcome, all kept raw. The stored form is the storage's business (`motiva.calc.storage`)."""
+
+    __slots__ = ("_inputs", "_outcome", "_params", "en", "ru")
+    wording: Wording | None = None  # the fixed wording a step was made from (see Wording), if any
+    values: tuple[Any, ...] = ()  # with a wording: the values of its params, in their order
 
     def __init__(
         self,
@@ -66,14 +69,24 @@ class Step:
         self._outcome = outcome
         self._inputs = inputs
         self._params = params
-        self._compact: list[Any] | None = None
 
-    def _named_params(self) -> dict[str, Any]:
+    @property
+    def named_params(self) -> dict[str, Any]:
+        """The values the rule names, raw ({} when it names none)."""
         return self._params or {}
 
     @property
+    def named_inputs(self) -> dict[str, Any]:
+        """The inputs the step used, raw ({} when none)."""
+        return self._inputs or {}
+
+    @property
+    def outcome_value(self) -> Any:
+        return self._outcome
+
+    @property
     def rule(self) -> Text:
-        return Text(self.ru, self.en, {key: show(value) for key, value in self._named_params().items()})
+        return Text(self.ru, self.en, {key: show(value) for key, value in self.named_params.items()})
 
     @property
     def inputs(self) -> tuple[tuple[str, str], ...]:
@@ -88,7 +101,7 @@ class Step:
         russian = language.startswith("ru")
         parts = [
             Text(
-                self.ru, self.en, {key: shown(value, russian) for key, value in self._named_params().items()}
+                self.ru, self.en, {key: shown(value, russian) for key, value in self.named_params.items()}
             ).render(language)
         ]
         if self._inputs:
@@ -111,30 +124,6 @@ class Step:
             "outcome": self.outcome,
         }
 
-    def compact(self, catalog: dict[str, list[Any]]) -> list[Any]:
-        """[wording id, param values, input values, outcome], numbers as their exact text; the wording
-        itself (Russian, English, the names of the params and of the inputs) is kept once per run in
-        `catalog`. The id is derived from the wording, so parallel workers agree on it without talking.
-        A step is immutable, so its stored form is made once, however many results share it."""
-        if self._compact is not None:
-            if self._compact[0] not in catalog:
-                catalog[self._compact[0]] = _WORDINGS[self._compact[0]]
-            return self._compact
-        params, inputs = self._params, self._inputs
-        key = (self.ru, self.en, tuple(params) if params else (), tuple(inputs) if inputs else ())
-        wording_id = _WORDING_IDS.get(key)
-        if wording_id is None:
-            wording_id = _WORDING_IDS[key] = _wording_id(*key)
-        if wording_id not in catalog:
-            catalog[wording_id] = _WORDINGS[wording_id]
-        self._compact = [
-            wording_id,
-            [str(v) for v in params.values()] if params else None,
-            [str(v) for v in inputs.values()] if inputs else None,
-            str(self._outcome),
-        ]
-        return self._compact
-
     def __repr__(self) -> str:
         return f"Step({self.render('en')!r})"
 
@@ -144,15 +133,12 @@ class Wording:
     Steps made once per employee (a card's totals, the pay) use one: `WORDING(outcome, *values)` is a
     step that carries only its values, which is cheaper to make and to store than `step(...)`."""
 
-    __slots__ = ("en", "entry", "id", "params", "ru", "texts")
+    __slots__ = ("en", "params", "ru")
 
     def __init__(self, ru: str, en: str, *params: str) -> None:
         self.ru = ru
         self.en = en
         self.params = params
-        self.id = _wording_id(ru, en, params, ())
-        self.entry = _WORDINGS[self.id]
-        self.texts = _TEXTS[len(params)] if len(params) < len(_TEXTS) else _texts
 
     def __call__(self, outcome: Any = "", *values: Any) -> Step:
         if len(values) != len(self.params):
@@ -164,118 +150,24 @@ class Wording:
         made._outcome = outcome
         made._inputs = None
         made._params = None
-        made._compact = None
-        made._wording = self
-        made._values = values
+        made.wording = self
+        made.values = values
         return made
 
 
 class _WordedStep(Step):
-    """A step made by a Wording (see there)."""
+    """A step made by a Wording (see there): its values in the order of the wording's params."""
 
-    __slots__ = ("_values", "_wording")
-    _values: tuple[Any, ...]
-    _wording: Wording
+    __slots__ = ("values", "wording")  # slots over the base's defaults
+    values: tuple[Any, ...]
+    wording: Wording
 
-    def _named_params(self) -> dict[str, Any]:
-        return dict(zip(self._wording.params, self._values, strict=True))
+    @property
+    def named_params(self) -> dict[str, Any]:
+        return dict(zip(self.wording.params, self.values, strict=True))
 
-    def compact(self, catalog: dict[str, list[Any]]) -> list[Any]:
-        compact = self._compact
-        if compact is None:
-            compact = self._compact = [
-                self._wording.id,
-                self._wording.texts(self._values),
-                None,
-                str(self._outcome),
-            ]
-        if compact[0] not in catalog:
-            catalog[compact[0]] = self._wording.entry
-        return compact
-
-
-def _texts(values: tuple[Any, ...]) -> list[str]:
-    return [str(v) for v in values]
-
-
-# A step's values as text, written out for the usual counts (a loop over a few values costs more than the values).
-def _no_texts(v: tuple[Any, ...]) -> None:
-    return None
-
-
-def _texts_1(v: tuple[Any, ...]) -> list[str]:
-    return [str(v[0])]
-
-
-def _texts_2(v: tuple[Any, ...]) -> list[str]:
-    return [str(v[0]), str(v[1])]
-
-
-def _texts_3(v: tuple[Any, ...]) -> list[str]:
-    return [str(v[0]), str(v[1]), str(v[2])]
-
-
-def _texts_4(v: tuple[Any, ...]) -> list[str]:
-    return [str(v[0]), str(v[1]), str(v[2]), str(v[3])]
-
-
-def _texts_5(v: tuple[Any, ...]) -> list[str]:
-    return [str(v[0]), str(v[1]), str(v[2]), str(v[3]), str(v[4])]
-
-
-# A step's values as text, written out for the usual counts (a loop over a few values costs more than
-# the values); named functions, so that a step can be pickled.
-_TEXTS: tuple[Callable[[tuple[Any, ...]], list[str] | None], ...] = (
-    _no_texts,
-    _texts_1,
-    _texts_2,
-    _texts_3,
-    _texts_4,
-    _texts_5,
-)
 
 _new_worded_step = object.__new__
-
-_WORDING_IDS: dict[tuple[Any, ...], str] = {}  # (ru, en, param names, input names) → wording id
-_WORDINGS: dict[str, list[Any]] = {}  # wording id → what the catalog holds for it
-
-
-def _wording_id(ru: str, en: str, params: tuple[str, ...], inputs: tuple[str, ...]) -> str:
-    """Derived from the wording alone, so that every process gives a wording the same id."""
-    wording_id = hashlib.blake2s(
-        "\x1f".join([ru, en, *params, "\x1e", *inputs]).encode(), digest_size=6
-    ).hexdigest()
-    _WORDINGS.setdefault(wording_id, [ru, en, list(params), list(inputs)])
-    return wording_id
-
-
-def expand(compact: list[Any], templates: dict[str, list[Any]]) -> Step:
-    """The stored form back into a step (numbers come back as text and are shown as stored). Runs
-    stored before the wording carried the names keep them with the values: {name: value} and [[name, value]]."""
-    wording_id, params, inputs, outcome = compact
-    wording = templates[wording_id]
-    ru, en = wording[0], wording[1]
-    if isinstance(params, list):
-        params = dict(zip(wording[2], params, strict=True))
-    if inputs and not isinstance(inputs[0], list):
-        inputs = list(zip(wording[3], inputs, strict=True))
-    return Step(
-        ru,
-        en,
-        _number(outcome),
-        {k: _number(v) for k, v in (inputs or [])},
-        {k: _number(v) for k, v in (params or {}).items()},
-    )
-
-
-def _number(text: str) -> Any:
-    """A stored value back: a number if it was one (its text is a Decimal's own), else the text as
-    stored ("03.2026" is a month, "+1" a rating)."""
-    try:
-        number = Decimal(text)
-    except ArithmeticError:
-        return text
-    return number if str(number) == text else text
 
 
 def step(ru: str, en: str, outcome: Any = "", /, inputs: dict[str, Any] | None = None, **params: Any) -> Step:

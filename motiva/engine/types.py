@@ -20,6 +20,15 @@ from motiva.engine.scales import PlanValues, ScaleParams, TotalScale
 from motiva.engine.text import Text
 from motiva.engine.trace import Step
 
+# The levels a card's lines belong to and a three-level scheme pays by, in their order, with their names
+# as the trace writes them (Russian, English).
+LEVELS = ("company", "unit", "personal")
+LEVEL_NAMES = {
+    "company": ("компания", "company"),
+    "unit": ("подразделение", "unit"),
+    "personal": ("личная эффективность", "personal"),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class ScaleSpec:
@@ -148,7 +157,7 @@ class PayInput:
     absences: tuple[Absence, ...] = ()
     facts: Mapping[str, Decimal] = field(default_factory=dict)  # indicator code → fact
     flags: Mapping[str, Decimal] = field(default_factory=dict)  # certification = 1, specialization = 12 …
-    due_levels: frozenset[str] = frozenset({"company", "unit", "personal"})
+    due_levels: frozenset[str] = frozenset(LEVELS)
     # Salaries in force during the period when more than one (each counts for its days); empty: `salary` throughout.
     salaries: tuple[SalarySpan, ...] = ()
     calendar: WorkCalendar | None = None  # the organization's production calendar

@@ -18,9 +18,9 @@ from motiva.engine.keys import unknown_keys, unknown_value
 from motiva.engine.problems import Problem
 from motiva.engine.proration import BONUS_ABSENCES
 from motiva.engine.scales import ScaleKind
-from motiva.engine.schemes import BLOCKS, CATEGORIES, PAY_LEVELS, SchemeKind
+from motiva.engine.schemes import BLOCKS, CATEGORIES, SchemeKind
 from motiva.engine.text import text
-from motiva.engine.types import DisciplinaryBase
+from motiva.engine.types import LEVELS, DisciplinaryBase
 
 CURRENCIES = ("RUB", "KGS", "KZT", "BYN", "UZS", "USD", "EUR")
 
@@ -50,7 +50,7 @@ LINE = {
     "indicator": ANY,
     "component": Choice(("indicator", "tasks", "assessment")),
     "title": ANY,
-    "level": Choice(PAY_LEVELS),
+    "level": Choice(LEVELS),
     "weight": ANY,
     "scale": ANY,
     "threshold": ANY,
@@ -108,7 +108,7 @@ EMPLOYEE = {
     "line_facts": Names(ANY),
     "expect": EXPECT,
     "scheme": ANY,
-    "due_levels": ListOf(Choice(PAY_LEVELS)),
+    "due_levels": ListOf(Choice(LEVELS)),
 }
 SCENARIO = {
     "name": ANY,
@@ -134,7 +134,7 @@ SCENARIO = {
     "disciplinary_cap_percent": ANY,
     "disciplinary_base": Choice(tuple(DisciplinaryBase)),
     "ktu": {"min": ANY, "max": ANY, "step": ANY},
-    "due_levels": ListOf(Choice(PAY_LEVELS)),
+    "due_levels": ListOf(Choice(LEVELS)),
     "employees": ListOf(EMPLOYEE),
 }
 

@@ -24,6 +24,7 @@ from motiva.core.errors import InvalidInput
 from motiva.core.models import Organization
 from motiva.engine.scales import PlanValues, compute_score, parse_scale_params
 from motiva.engine.schemes import scheme_problems
+from motiva.engine.types import LEVELS
 from motiva.kpi.models import Card, PayScheme, Scale, ScaleKind, SchemeKind
 from motiva.kpi.services import scale_create, scale_update, scheme_create, scheme_update
 from motiva.kpi.usage import scale_usage, scheme_usage, usage_counts
@@ -477,7 +478,7 @@ def _scheme_layout(kind: str, form: forms.Form, tables: dict[str, pf.Table]) -> 
                 "label": pf.LEVEL_NAMES[level],
                 "cells": [fields[f"level_periods__{level}__{b}"] for b, _l in pf.BLOCK_CHOICES],
             }
-            for level in ("company", "unit", "personal")
+            for level in LEVELS
             if kind == "three_level"
         ],
     }

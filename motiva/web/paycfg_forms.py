@@ -23,7 +23,8 @@ from motiva.engine.scales import (
     RatingParams,
     ThresholdTargetMaxParams,
 )
-from motiva.engine.schemes import BLOCKS, CATEGORIES, PAY_LEVELS
+from motiva.engine.schemes import BLOCKS, CATEGORIES
+from motiva.engine.types import LEVELS
 from motiva.org.models import Category
 from motiva.web.forms import NumberField, parse_number
 
@@ -643,7 +644,7 @@ def scheme_form_class(kind: str) -> type[forms.Form]:
     for category, label in CATEGORY_ROWS:
         fields[f"caps__{category}"] = number(label)()
     if kind == "three_level":
-        for level in PAY_LEVELS:
+        for level in LEVELS:
             for block, label in BLOCK_CHOICES:
                 fields[f"level_periods__{level}__{block}"] = choice(label, PERIOD_CHOICES)()
     return type("SchemeForm", (forms.Form,), fields)
@@ -701,7 +702,7 @@ def scheme_initial(
                 "grade": grade,
                 **{
                     level: _initial_number(row[i]) if isinstance(row, list) and len(row) > i else None
-                    for i, level in enumerate(PAY_LEVELS)
+                    for i, level in enumerate(LEVELS)
                 },
             }
             for grade, row in shares.items()
@@ -815,7 +816,7 @@ def scheme_params(kind: str, form: forms.Form, tables: dict[str, Table]) -> dict
             params[key] = table
     if kind == "three_level":
         periods: dict[str, Any] = {}
-        for level in PAY_LEVELS:
+        for level in LEVELS:
             by_block = {
                 block: data[f"level_periods__{level}__{block}"]
                 for block, _label in BLOCK_CHOICES
@@ -828,7 +829,7 @@ def scheme_params(kind: str, form: forms.Form, tables: dict[str, Table]) -> dict
         if periods:
             params["level_periods"] = periods
         shares = {
-            r["grade"].strip(): [_text(r[level]) for level in PAY_LEVELS] for r in rows["level_shares"] or []
+            r["grade"].strip(): [_text(r[level]) for level in LEVELS] for r in rows["level_shares"] or []
         }
         if shares:
             params["level_shares"] = shares
@@ -921,7 +922,7 @@ def place_scheme_problems(placed: Placed, problems: list[Problem], language: str
         if head.startswith("level_shares") and "level_shares" in placed.tables:
             match = re.match(r"^level_shares\.(?P<grade>[^\[]+)(?:\[(?P<i>\d)\])?$", where)
             index = _row_of(placed.tables["level_shares"], "grade", match["grade"]) if match else None
-            column = PAY_LEVELS[int(match["i"])] if match and match["i"] else None
+            column = LEVELS[int(match["i"])] if match and match["i"] else None
             if index is not None and placed.row("level_shares", index, column, message):
                 continue
             placed.table("level_shares", message)

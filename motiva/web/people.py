@@ -21,6 +21,7 @@ from motiva.calc.models import CalculationRun, EmployeeResult, RunStatus
 from motiva.calc.projection import project
 from motiva.calc.selectors import explain, explain_outcome
 from motiva.core import access
+from motiva.engine.types import LEVELS
 from motiva.exports import pages as exports
 from motiva.exports.tabular import download
 from motiva.kpi.models import Card, CardLine, Level
@@ -177,7 +178,6 @@ def employee_card(request: HttpRequest, org: int, pk: int) -> HttpResponse:
     return render(request, "web/employee_card.html", context)
 
 
-LEVEL_ORDER = ("company", "unit", "personal")
 PAID_FOR = {
     "month": gettext_lazy("paid for the month"),
     "quarter": gettext_lazy("paid for the quarter"),
@@ -191,14 +191,14 @@ def paid_levels(card: Card, period: Period, employee: Employee) -> dict[str, Any
     paid (a three-level scheme pays each level on its own period [S2]; every other scheme pays all)."""
     scheme = card.scheme
     if scheme is None or scheme.kind != "three_level":
-        return {"due": set(LEVEL_ORDER), "not_due": {}}
+        return {"due": set(LEVELS), "not_due": {}}
     assignment = assignment_as_of(employee, period.end) or assignment_as_of(employee, period.start)
     category = assignment.position.category if assignment else ""
     block = assignment.unit.block if assignment else ""
     params = scheme.params or {}
     due = _due_levels(params, scheme.kind, category, block, period.kind)
     not_due = {}
-    for level in LEVEL_ORDER:
+    for level in LEVELS:
         if level in due:
             continue
         kind = params.get("top_management_period") if category == "director" else None
@@ -237,7 +237,7 @@ def split_levels_of(period: Period, cards: list[Card]) -> dict[int, list[str]]:
             )
         on_card = card_levels.get(card.pk, set())
         if on_card - due_cache[key]:
-            split[card.pk] = [lv for lv in LEVEL_ORDER if lv in due_cache[key] and lv in on_card]
+            split[card.pk] = [lv for lv in LEVELS if lv in due_cache[key] and lv in on_card]
     return split
 
 
@@ -251,7 +251,7 @@ def due_results(
     """The result of each level this period pays, for the levels the card has."""
     return [
         {"level": Level(level).label, "result": level_results.get(level)}
-        for level in LEVEL_ORDER
+        for level in LEVELS
         if level in levels["due"] and level in card_levels
     ]
 

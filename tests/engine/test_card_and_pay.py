@@ -4,7 +4,9 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from motiva.calc.storage import StepEncoder
 from motiva.engine.card import calculate_card
+from motiva.engine.memo import Memo
 from motiva.engine.money import RoundingPolicy
 from motiva.engine.proration import prorate
 from motiva.engine.scales import PlanValues, parse_scale_params
@@ -333,14 +335,16 @@ def test_scheme_formulas_can_sum_over_the_unit_and_rank_within_the_group():
 
 
 def test_remembered_scores_and_shares_keep_the_digits_of_their_inputs():
-    """Scores and time shares are remembered for equal inputs, told apart by their exact text: equal
-    numbers written differently (20 and 20.00) keep their own digits in the stored trace."""
+    """Within one memo, scores and time shares are remembered for equal inputs, told apart by their
+    exact text: equal numbers written differently (20 and 20.00) keep their own digits in the stored trace."""
 
     def stored(steps):
-        return [step.compact({})[1:] for step in steps]
+        encoder = StepEncoder({})
+        return [encoder.encode(step)[1:] for step in steps]
 
+    memo = Memo()
     cards = [
-        calculate_card([line("a", weight, 90, target=target)], CardPolicy(), ROUND)
+        calculate_card([line("a", weight, 90, target=target)], CardPolicy(), ROUND, memo)
         for weight, target in (("20", "100"), ("20.00", "100.00"), ("20", "100"))
     ]
     assert cards[0].total == cards[1].total == cards[2].total
@@ -349,9 +353,10 @@ def test_remembered_scores_and_shares_keep_the_digits_of_their_inputs():
         [None, ["90", "100.00"], "90.0"],
         [["20.00", "90.0"], None, "18.000"],
     ]
-    assert cards[2].lines[0].steps == cards[0].lines[0].steps  # remembered: the same steps again
+    assert stored(cards[2].lines[0].steps) == stored(cards[0].lines[0].steps)
+    assert len(memo.lines) == 2  # the third card's line was the first one's again
     shares = [
-        prorate(*MARCH, (EmploymentSpan(dt.date(2026, 3, 1), None, D(fte)),), ())
+        prorate(*MARCH, (EmploymentSpan(dt.date(2026, 3, 1), None, D(fte)),), (), memo=memo)
         for fte in ("1", "1.00", "1")
     ]
     assert [share for share, _steps in shares] == [D(1), D(1), D(1)]
@@ -360,7 +365,18 @@ def test_remembered_scores_and_shares_keep_the_digits_of_their_inputs():
         ["03.2026", "31.00", "31"],
         ["03.2026", "31", "31"],
     ]
-    assert shares[2][1] is shares[0][1]
+    assert len(memo.shares) == 2
+
+
+def test_a_memo_belongs_to_one_calculation():
+    """Two calculations with their own memos never see each other's answers, and without a memo
+    nothing is remembered at all: the engine keeps no state between calls."""
+    first, second = Memo(), Memo()
+    calculate_card([line("a", "100", 90)], CardPolicy(), ROUND, first)
+    assert len(first.lines) == 1 and not second.lines
+    calculate_card([line("a", "100", 80)], CardPolicy(), ROUND, second)
+    assert len(first.lines) == 1 and len(second.lines) == 1
+    assert calculate_card([line("a", "100", 90)], CardPolicy(), ROUND).total == D("90.0")
 
 
 def test_steps_made_from_wordings_can_be_pickled():

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from motiva.engine import formula
 from motiva.engine.formula import FormulaError, evaluate, find_cycle, parse
+from motiva.engine.memo import Memo
 
 
 def value(source, **names):
@@ -95,14 +96,18 @@ def test_arbitrary_text_gives_a_value_or_a_problem(source):
     assert abs(result) <= formula.MAX_MAGNITUDE
 
 
-def test_a_formula_is_parsed_once_and_a_broken_one_reports_every_time():
-    """A scheme's formula is evaluated for every member: the parsed form is kept and shared."""
-    first = parse("base * (K_sla + K_cc)")
-    assert parse("base * (K_sla + K_cc)") is first
+def test_a_formula_is_parsed_once_a_calculation_and_a_broken_one_reports_every_time():
+    """A scheme's formula is evaluated for every member: a calculation's memo keeps the parsed form
+    (one entry however often it is asked), a broken source is never kept and reports each time."""
+    memo = Memo()
+    first = memo.formula("base * (K_sla + K_cc)")
+    assert memo.formula("base * (K_sla + K_cc)") == first == parse("base * (K_sla + K_cc)")
+    assert list(memo.formulas) == ["base * (K_sla + K_cc)"]
     assert evaluate(
         first, {"base": Decimal(1000), "K_sla": Decimal("0.2"), "K_cc": Decimal("0.1")}
     ) == Decimal("300.0")
     for _ in range(2):
         with pytest.raises(FormulaError) as error:
-            parse("base * (")
+            memo.formula("base * (")
         assert error.value.problem.code
+    assert list(memo.formulas) == ["base * (K_sla + K_cc)"]
