@@ -7,6 +7,7 @@ from typing import Any
 
 from motiva.calc.models import CalculationRun, EmployeeResult, LineOutcome
 from motiva.calc.storage import expand_step
+from motiva.core.access import CARD_PROBLEM_CODES
 from motiva.engine.batch import EmployeeOutcome
 from motiva.org.models import Employee
 
@@ -24,15 +25,16 @@ def stored_lines(result: EmployeeResult) -> list[dict[str, Any]]:
     return [{"key": line["key"], **contents[line["ref"]]} if "ref" in line else line for line in result.lines]
 
 
-def explain(result: EmployeeResult, language: str = "ru") -> dict[str, Any]:
-    """The stored trace of one employee's result, rendered step by step in the given language."""
+def explain(result: EmployeeResult, language: str = "ru", *, show_pay: bool = True) -> dict[str, Any]:
+    """The stored trace of one employee's result, rendered step by step in the given language, as a
+    reader with or without the right to see pay may see it (`_as_seen`)."""
     templates = result.run.trace_templates
 
     def render(steps: list[Any]) -> list[str]:
         return [expand_step(s, templates).render(language) for s in steps]
 
     name = "en" if language.startswith("en") else "ru"
-    return {
+    explained = {
         "lines": [
             {**{k: v for k, v in line.items() if k != "steps"}, "steps": render(line["steps"])}
             for line in stored_lines(result)
@@ -42,13 +44,32 @@ def explain(result: EmployeeResult, language: str = "ru") -> dict[str, Any]:
         # documented fines withheld from the salary (stored with a fourth element), shown beside the bonus
         "withheld": [_component(c, templates, name, render) for c in result.components if _withheld(c)],
         "pay": render(result.trace.get("pay", [])),
-        "problems": [p[name] for p in result.problems],
         "result": result.result,
         "total": result.pay,
         "proration": result.proration,
         # a scheme with a fixed part: the fixed pay of the period and what the employee receives, fixed + variable
         "fixed": _decimal(result.trace.get("remuneration", {}).get("fixed")),
         "remuneration": _decimal(result.trace.get("remuneration", {}).get("total")),
+    }
+    return _as_seen(explained, [(p.get("code", ""), p[name]) for p in result.problems], show_pay)
+
+
+def _as_seen(explained: dict[str, Any], problems: list[tuple[str, str]], show_pay: bool) -> dict[str, Any]:
+    """What a reader may see of an explained result; the one place that decides it. With the right to
+    see the employee's pay (`core.access.can_see_pay`): all of it. Without (an auditor, an administrator):
+    the lines, scores and the card's steps and only the notes about the card
+    (`core.access.CARD_PROBLEM_CODES`), no pay components, amounts or pay steps."""
+    if show_pay:
+        return {**explained, "problems": [note for _code, note in problems]}
+    return {
+        **explained,
+        "problems": [note for code, note in problems if code in CARD_PROBLEM_CODES],
+        "components": [],
+        "withheld": [],
+        "pay": [],
+        "total": None,
+        "fixed": None,
+        "remuneration": None,
     }
 
 
@@ -68,7 +89,9 @@ def _component(stored: Any, templates: dict[str, list[Any]], name: str, render: 
     return {"name": templates[name_id][0 if name == "ru" else 1], "amount": amount, "steps": render(steps)}
 
 
-def explain_outcome(outcome: EmployeeOutcome, language: str = "ru") -> dict[str, Any]:
+def explain_outcome(
+    outcome: EmployeeOutcome, language: str = "ru", *, show_pay: bool = True
+) -> dict[str, Any]:
     """A result computed just now (a projection), in the same form as `explain` gives for a stored one."""
     name = "en" if language.startswith("en") else "ru"
     card, pay = outcome.card, outcome.pay
@@ -76,7 +99,7 @@ def explain_outcome(outcome: EmployeeOutcome, language: str = "ru") -> dict[str,
     def text(value: Decimal | None) -> str | None:
         return None if value is None else str(value)
 
-    return {
+    explained = {
         "lines": [
             {
                 "key": line.key,
@@ -114,13 +137,13 @@ def explain_outcome(outcome: EmployeeOutcome, language: str = "ru") -> dict[str,
             for c in pay.withheld
         ],
         "pay": [] if pay is None else [s.render(language) for s in pay.steps],
-        "problems": [p.render(name) for p in outcome.problems],
         "result": card.total,
         "total": pay.total if pay else None,
         "proration": pay.proration if pay else None,
         "fixed": pay.fixed if pay else None,
         "remuneration": pay.remuneration if pay else None,
     }
+    return _as_seen(explained, [(p.code, p.render(name)) for p in outcome.problems], show_pay)
 
 
 def run_difference(run: CalculationRun) -> list[dict[str, Any]]:

@@ -128,19 +128,13 @@ def employee_card(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             period.status in FINAL_STATUSES or period.status == PeriodStatus.CALCULATED
         ):
             explained, mode = (
-                explain(stored, language),
+                explain(stored, language, show_pay=show_pay),
                 "final" if period.status in FINAL_STATUSES else "calculated",
             )
-            if not show_pay:
-                name = "en" if language.startswith("en") else "ru"
-                explained["problems"] = [p[name] for p in access.card_notes(stored.problems, False)]
         else:
             outcome = project(period, [card]).get(card.pk)
-            explained, mode = (explain_outcome(outcome, language) if outcome else None), "projection"
-            if outcome is not None and explained is not None and not show_pay:
-                explained["problems"] = [
-                    p.render(language) for p in outcome.card.problems if p.code in access.CARD_PROBLEM_CODES
-                ]
+            explained = explain_outcome(outcome, language, show_pay=show_pay) if outcome else None
+            mode = "projection"
         levels = paid_levels(card, period, employee)
         lines = _lines_with_plans(card, explained)
         for row in lines:
@@ -168,8 +162,6 @@ def employee_card(request: HttpRequest, org: int, pk: int) -> HttpResponse:
             "name": _("Result, %"),
         }
     context["today"] = timezone.localdate()
-    if not show_pay and context.get("explained"):
-        context["explained"] = _without_pay(context["explained"])
     if fmt is not None:
         period = context.get("period")
         name = f"motiva-card-{employee.personnel_number}" + (f"-{period.start:%Y-%m}" if period else "")
@@ -254,19 +246,6 @@ def due_results(
         for level in LEVELS
         if level in levels["due"] and level in card_levels
     ]
-
-
-def _without_pay(explained: dict[str, Any]) -> dict[str, Any]:
-    """The card as the auditor or the administrator see it: the scores, no money."""
-    return {
-        **explained,
-        "components": [],
-        "withheld": [],
-        "pay": [],
-        "total": None,
-        "fixed": None,
-        "remuneration": None,
-    }
 
 
 def _lines_with_plans(card: Card, explained: dict[str, Any] | None) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from motiva.kpi import services as kpi
 from motiva.org.models import Block
 from motiva.periods import services as periods
+from motiva.periods.models import Period, PeriodStatus
 from motiva.web import people as people_view
 
 pytestmark = pytest.mark.django_db
@@ -233,3 +234,26 @@ def test_levels_paid_with_another_period_are_marked_and_left_out_of_this_result(
     mine = client.get(reverse("home")).context["my_result"]
     assert mine["period"] == may and [d["level"] for d in mine["due"]] == ["личный"]
     assert str(mine["due"][0]["result"]).startswith("120")
+
+
+# --- what a reader without pay rights sees ----------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [PeriodStatus.CALCULATED, PeriodStatus.FACT_COLLECTION])
+def test_the_auditor_reads_the_scores_and_no_money_on_a_stored_result_and_a_projection(client, cast, status):
+    """The same rule for a stored result and a forecast computed on the page: the lines, scores and the
+    card's steps, never a pay component, an amount or a pay step; HR reads both."""
+    Period.objects.filter(pk=cast["period"].pk).update(status=status)
+    url = reverse("employee_card", args=[cast["company"].pk, cast["people"]["anna"].pk])
+    client.force_login(cast["users"]["hr"])
+    response = client.get(url)
+    assert response.context["mode"] == ("calculated" if status == PeriodStatus.CALCULATED else "projection")
+    page = visible(response)
+    assert "Итоговая результативность" in page and "Целевая премия" in page and "13 444,42" in page
+    client.force_login(cast["users"]["auditor"])
+    response = client.get(url)
+    page = visible(response)
+    assert "Итоговая результативность" in page and "110 %" in page
+    assert "Целевая премия" not in page and "13 444,42" not in page and "Итого к выплате" not in page
+    explained = response.context["explained"]
+    assert explained["components"] == [] and explained["pay"] == [] and explained["total"] is None

@@ -712,19 +712,12 @@ class ResultDetail(GenericAPIView):
 
     @extend_schema(responses={200: ResultTraceSerializer, **error_responses(404)})
     def get(self, request: Request, pk: int) -> Response:
-        from motiva.web.people import _without_pay
-
         result = visible_results(request).filter(pk=pk).first()
         if result is None:
             raise Http404
         row = result_row(request, result)
         show = row["pay"] is not None
         language = get_language() or "ru"
-        explained = explain(result, language)
-        name = "en" if language.startswith("en") else "ru"
-        notes = [p[name] for p in access.card_notes(result.problems, show)]
-        explained["problems"] = notes
-        if not show:
-            explained = _without_pay(explained)
-        row.update(trace=plain(explained), notes=notes)
+        explained = explain(result, language, show_pay=show)
+        row.update(trace=plain(explained), notes=explained["problems"])
         return Response(ResultTraceSerializer(row).data)
