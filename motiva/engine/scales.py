@@ -1,17 +1,19 @@
 """Scales: from a fact to a performance score, every kind of SPEC C4.
 
 This module holds the parameter schema of each kind (parsed into frozen dataclasses and validated,
-so a stored scale is always usable) and `needs_plan_values`, used by card validation.
+so a stored scale is always usable) and `PLAN_VALUES_NEEDED`, used by card validation. `compute_score`
+scores a line by the scorer of its kind in `SCORERS`, one small function per kind.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from motiva.engine.keys import nearest, unknown_keys
 from motiva.engine.money import D
@@ -669,285 +671,91 @@ def _linear(x: Decimal, x0: Decimal, x1: Decimal, y0: Decimal, y1: Decimal) -> D
     return y0 + (x - x0) * (y1 - y0) / (x1 - x0)
 
 
+def _problem(problem_code: str, place: str, ru: str, en: str, /, **params: Any) -> ScoreOutcome:
+    """No score: one problem says why."""
+    return ScoreOutcome(None, None, (), (Problem(problem_code, place, text(ru, en, **params)),))
+
+
 def _missing(what_ru: str, what_en: str) -> ScoreOutcome:
-    return ScoreOutcome(
-        None,
-        None,
-        (),
-        (
-            Problem(
-                "plan_value_missing",
-                what_en,
-                text(
-                    "Не задано значение «{what}»",
-                    "The “{what_en}” value is missing",
-                    what=what_ru,
-                    what_en=what_en,
-                ),
-            ),
-        ),
+    return _problem(
+        "plan_value_missing",
+        what_en,
+        "Не задано значение «{what}»",
+        "The “{what_en}” value is missing",
+        what=what_ru,
+        what_en=what_en,
     )
 
 
-_KINDS = {kind.value: kind for kind in ScaleKind}
+def _no_fact() -> ScoreOutcome:
+    return _problem("fact_missing", "fact", "Нет факта", "The fact is missing")
 
 
-def compute_score(
-    kind: str,
-    params: ScaleParams,
-    direction: str,
-    fact: Decimal | None,
-    plan: PlanValues,
-    level_code: str = "",
-) -> ScoreOutcome:
-    """The score of one line, with the steps that produced it, or the problems that prevent it."""
-    lower = direction == Direction.LOWER_IS_BETTER
-    steps: list[TraceStep] = []
-    scale_kind = _KINDS.get(kind) or ScaleKind(kind)  # a dict look-up: this runs for every line of a run
-
-    if scale_kind is ScaleKind.DISCRETE_LEVELS:
-        assert isinstance(params, DiscreteLevelsParams)
-        chosen = next((lv for lv in params.levels if lv.code == level_code), None)
-        if chosen is None and fact is not None:
-            chosen = next((lv for lv in params.levels if lv.value == fact), None)
-        if chosen is None:
-            return ScoreOutcome(
-                None,
-                None,
-                (),
-                (
-                    Problem(
-                        "unknown_level",
-                        "level_code",
-                        text(
-                            "Уровень «{code}» не найден в шкале",
-                            "Level “{code}” is not in the scale",
-                            code=level_code or fact,
-                        ),
-                    ),
-                ),
-            )
-        if params.as_multiplier:
-            steps.append(
-                step(
-                    "Уровень «{label}» — множитель {value}",
-                    "Level “{label}” — multiplier {value}",
-                    chosen.value,
-                    label=chosen.label,
-                    value=chosen.value,
-                )
-            )
-            return ScoreOutcome(None, chosen.value, tuple(steps))
-        steps.append(
-            step(
-                "Уровень «{label}» даёт {value} %",
-                "Level “{label}” gives {value} %",
-                chosen.value,
-                label=chosen.label,
-                value=chosen.value,
-            )
-        )
-        return ScoreOutcome(chosen.value, None, tuple(steps))
-
-    if fact is None:
-        return ScoreOutcome(
-            None, None, (), (Problem("fact_missing", "fact", text("Нет факта", "The fact is missing")),)
-        )
-
-    if scale_kind is ScaleKind.BINARY:
-        assert isinstance(params, BinaryParams)
-        happened = fact != 0
-        good = (not happened) if params.event_is_failure else happened
-        score = params.score_if_good if good else params.score_if_bad
-        steps.append(
-            step(
-                "Событие {state}; {kind_ru} → {score} %",
-                "The event {state_en}; {kind_en} → {score} %",
-                score,
-                state="произошло" if happened else "не произошло",
-                state_en="happened" if happened else "did not happen",
-                kind_ru="это нарушение" if params.event_is_failure else "это достижение",
-                kind_en="it is a failure" if params.event_is_failure else "it is an achievement",
-                score=score,
-            )
-        )
-        return ScoreOutcome(score, None, tuple(steps))
-
-    if scale_kind is ScaleKind.PENALTY_POINTS:
-        assert isinstance(params, PenaltyPointsParams)
-        points = fact * params.points_per_violation
-        raw = params.base_score - points * params.score_per_point
-        score = max(raw, params.floor)
-        steps.append(
-            step(
-                "{base} − {violations} нарушений × {per} балла × {drop} % = {raw} %, не ниже {floor} %",
-                "{base} − {violations} violations × {per} points × {drop} % = {raw} %, at least {floor} %",
-                score,
-                base=params.base_score,
-                violations=fact,
-                per=params.points_per_violation,
-                drop=params.score_per_point,
-                raw=raw,
-                floor=params.floor,
-            )
-        )
-        return ScoreOutcome(score, None, tuple(steps))
-
-    if scale_kind is ScaleKind.RATING:
-        assert isinstance(params, RatingParams)
-        mapping = dict(params.mapping)
-        if fact != fact.to_integral() or int(fact) not in mapping:
-            return ScoreOutcome(
-                None,
-                None,
-                (),
-                (
-                    Problem(
-                        "rating_range",
-                        "fact",
-                        text(
-                            "Оценка {fact} вне шкалы −2 … +2", "Rating {fact} is outside −2 … +2", fact=fact
-                        ),
-                    ),
-                ),
-            )
-        score = mapping[int(fact)]
-        steps.append(
-            step(
-                "Оценка {rating} даёт {score} %",
-                "Rating {rating} gives {score} %",
-                score,
-                rating=f"{int(fact):+d}",
-                score=score,
-            )
-        )
-        return ScoreOutcome(score, None, tuple(steps))
-
+def _resolved(plan: PlanValues, steps: list[TraceStep]) -> tuple[PlanValues, Decimal] | ScoreOutcome:
+    """The plan with its percent points made absolute (their steps go to `steps`) and its target, or the
+    outcome that says why there is none."""
     if plan.relative:
         plan, plan_steps, plan_problems = resolve_plan(plan)
         if plan_problems:
             return ScoreOutcome(None, None, plan_steps, plan_problems)
         steps.extend(plan_steps)
-    target = plan.target
-    if target is None:
+    if plan.target is None:
         return _missing("цель", "target")
+    return plan, plan.target
 
-    if scale_kind in (ScaleKind.RATIO, ScaleKind.STEP_TABLE):
-        if lower:
-            attainment = None if fact == 0 else target / fact * 100
-            formula_ru, formula_en = (
-                "план / факт × 100 (меньше — лучше)",
-                "plan / fact × 100 (lower is better)",
-            )
-        else:
-            if target == 0:
-                return ScoreOutcome(
-                    None,
-                    None,
-                    (),
-                    (
-                        Problem(
-                            "zero_plan",
-                            "target",
-                            text(
-                                "План равен нулю — отношение не определено",
-                                "The plan is zero; the ratio is undefined",
-                            ),
-                        ),
-                    ),
-                )
-            attainment = fact / target * 100
-            formula_ru, formula_en = "факт / план × 100", "fact / plan × 100"
-        if attainment is None:
-            if scale_kind is ScaleKind.RATIO:
-                assert isinstance(params, RatioParams)
-                if params.cap is None:
-                    return ScoreOutcome(
-                        None,
-                        None,
-                        (),
-                        (
-                            Problem(
-                                "zero_fact",
-                                "fact",
-                                text(
-                                    "Факт равен нулю у обратного показателя — задайте потолок шкалы",
-                                    "Zero fact on a lower-is-better indicator: set the scale's cap",
-                                ),
-                            ),
-                        ),
-                    )
-                steps.append(
-                    step(
-                        "Факт 0 у обратного показателя — лучше некуда: потолок {cap} %",
-                        "Zero on a lower-is-better indicator is the best: cap {cap} %",
-                        params.cap,
-                        cap=params.cap,
-                    )
-                )
-                return ScoreOutcome(params.cap, None, tuple(steps))
-            attainment = Decimal("Infinity")
-        if attainment.is_finite():
-            steps.append(
-                step(
-                    "Выполнение = " + formula_ru,
-                    "Attainment = " + formula_en,
-                    attainment,
-                    inputs={"факт / fact": fact, "план / plan": target},
-                )
-            )
-        if scale_kind is ScaleKind.RATIO:
-            assert isinstance(params, RatioParams)
-            score = attainment
-            if params.cap is not None and score > params.cap:
-                steps.append(step("Не выше потолка {cap} %", "Capped at {cap} %", params.cap, cap=params.cap))
-                score = params.cap
-            if params.floor is not None and score < params.floor:
-                steps.append(
-                    step("Не ниже {floor} %", "At least {floor} %", params.floor, floor=params.floor)
-                )
-                score = params.floor
-            return ScoreOutcome(score, None, tuple(steps))
-        assert isinstance(params, StepTableParams)
-        for item in params.steps:
-            if attainment >= item.min_attainment if item.inclusive else attainment > item.min_attainment:
-                if item.inclusive:
-                    steps.append(
-                        step(
-                            "Ступень «{label}» (от {bound} %) → {score} %",
-                            "Step “{label}” (from {bound} %) → {score} %",
-                            item.score,
-                            label=item.label or item.min_attainment,
-                            bound=item.min_attainment,
-                            score=item.score,
-                        )
-                    )
-                else:
-                    steps.append(
-                        step(
-                            "Ступень «{label}» (выше {bound} %) → {score} %",
-                            "Step “{label}” (above {bound} %) → {score} %",
-                            item.score,
-                            label=item.label or item.min_attainment,
-                            bound=item.min_attainment,
-                            score=item.score,
-                        )
-                    )
-                return ScoreOutcome(item.score, None, tuple(steps))
-        steps.append(
-            step(
-                "Ниже всех ступеней{label} → {score} %",
-                "Below every step{label} → {score} %",
-                params.below_score,
-                label=f" («{params.below_label}»)" if params.below_label else "",
-                score=params.below_score,
-            )
+
+_ATTAINMENT_HIGHER = ("Выполнение = факт / план × 100", "Attainment = fact / plan × 100")
+_ATTAINMENT_LOWER = (
+    "Выполнение = план / факт × 100 (меньше — лучше)",
+    "Attainment = plan / fact × 100 (lower is better)",
+)
+
+
+def _attainment(lower: bool, fact: Decimal, target: Decimal) -> Decimal | ScoreOutcome | None:
+    """The fact as a % of plan (the plan as a % of the fact for lower-is-better). None for a zero fact on a
+    lower-is-better indicator, the best there is (each scale says what that scores); a zero plan is a problem."""
+    if lower:
+        return None if fact == 0 else target / fact * 100
+    if target == 0:
+        return _problem(
+            "zero_plan",
+            "target",
+            "План равен нулю — отношение не определено",
+            "The plan is zero; the ratio is undefined",
         )
-        return ScoreOutcome(params.below_score, None, tuple(steps))
+    return fact / target * 100
 
-    # corridor and threshold-target-maximum work on the points threshold ≤ target < maximum (a threshold
-    # equal to the target is a gate: nothing below, the target's score at it); for a lower-is-better
-    # indicator the axis is flipped so the same rule applies.
+
+def _note_attainment(
+    steps: list[TraceStep], lower: bool, attainment: Decimal, fact: Decimal, target: Decimal
+) -> None:
+    if attainment.is_finite():  # an infinite one (see _step_table) has no formula to show
+        ru, en = _ATTAINMENT_LOWER if lower else _ATTAINMENT_HIGHER
+        steps.append(step(ru, en, attainment, inputs={"факт / fact": fact, "план / plan": target}))
+
+
+class _Points(NamedTuple):
+    """Where a fact stands among threshold ≤ target < maximum, on an axis flipped for lower-is-better."""
+
+    x: Decimal
+    threshold: Decimal
+    target: Decimal
+    maximum: Decimal
+    at_threshold: bool
+    at_target: bool
+    at_maximum: bool
+    inputs: dict[str, Decimal]
+
+
+def _points(
+    params: ScaleParams, lower: bool, fact: Decimal, plan: PlanValues, steps: list[TraceStep]
+) -> _Points | ScoreOutcome:
+    """The points of a corridor or a threshold-target-maximum scale (a threshold equal to the target is a
+    gate: nothing below, the target's score at it), or the outcome that says why they are not usable."""
+    resolved = _resolved(plan, steps)
+    if isinstance(resolved, ScoreOutcome):
+        return resolved
+    plan, target = resolved
     if plan.threshold is None:
         return _missing("порог", "threshold")
     if plan.maximum is None:
@@ -955,20 +763,11 @@ def compute_score(
     sign = Decimal(-1) if lower else Decimal(1)
     x, t0, t1, t2 = fact * sign, plan.threshold * sign, target * sign, plan.maximum * sign
     if not t0 <= t1 < t2:
-        return ScoreOutcome(
-            None,
-            None,
-            (),
-            (
-                Problem(
-                    "plan_values_order",
-                    "target",
-                    text(
-                        "Порог, цель и максимум не упорядочены для направления показателя",
-                        "Threshold, target and maximum are out of order for the direction",
-                    ),
-                ),
-            ),
+        return _problem(
+            "plan_values_order",
+            "target",
+            "Порог, цель и максимум не упорядочены для направления показателя",
+            "Threshold, target and maximum are out of order for the direction",
         )
     inputs = {
         "факт / fact": fact,
@@ -981,71 +780,296 @@ def compute_score(
     at_maximum = reaches(x, t2, params.maximum_inclusive)
     at_target = at_maximum or reaches(x, t1, params.target_inclusive)
     at_threshold = at_target or reaches(x, t0, params.threshold_inclusive)
-    if scale_kind is ScaleKind.CORRIDOR:
-        assert isinstance(params, CorridorParams)
-        if not at_threshold:
-            score = params.below_threshold_score
-            rule = (
-                ("Хуже порога → {score} %", "Worse than the threshold → {score} %")
-                if params.threshold_inclusive
-                else ("Не выше порога → {score} %", "Not beyond the threshold → {score} %")
-            )
-        elif not at_target:
-            score = _linear(x, t0, t1, params.threshold_score, params.target_score)
-            rule = (
-                "Между порогом ({a} %) и целью ({b} %) — линейно",
-                "Between threshold ({a} %) and target ({b} %) — linear",
-            )
-        elif not at_maximum:
-            score = _linear(x, t1, t2, params.target_score, params.maximum_score)
-            rule = (
-                (
-                    "Между целью ({a} %) и максимумом ({b} %) — линейно",
-                    "Between target ({a} %) and maximum ({b} %) — linear",
-                )
-                if t0 < t1
-                else (
-                    "Порог равен цели: от цели ({a} %) до максимума ({b} %) — линейно",
-                    "Threshold equals the target: from the target ({a} %) to the maximum ({b} %) — linear",
-                )
-            )
-        else:
-            score = params.maximum_score
-            rule = (
-                ("Максимум и выше → {score} %", "Maximum and better → {score} %")
-                if params.maximum_inclusive
-                else ("Выше максимума → {score} %", "Beyond the maximum → {score} %")
+    return _Points(x, t0, t1, t2, at_threshold, at_target, at_maximum, inputs)
+
+
+# One scorer per kind, all of one signature: (params, lower is better, fact, plan values, level code).
+
+
+def _discrete_levels(
+    params: ScaleParams, lower: bool, fact: Decimal | None, plan: PlanValues, level_code: str
+) -> ScoreOutcome:
+    assert isinstance(params, DiscreteLevelsParams)
+    chosen = next((lv for lv in params.levels if lv.code == level_code), None)
+    if chosen is None and fact is not None:
+        chosen = next((lv for lv in params.levels if lv.value == fact), None)
+    if chosen is None:
+        return _problem(
+            "unknown_level",
+            "level_code",
+            "Уровень «{code}» не найден в шкале",
+            "Level “{code}” is not in the scale",
+            code=level_code or fact,
+        )
+    if params.as_multiplier:
+        multiplier = step(
+            "Уровень «{label}» — множитель {value}",
+            "Level “{label}” — multiplier {value}",
+            chosen.value,
+            label=chosen.label,
+            value=chosen.value,
+        )
+        return ScoreOutcome(None, chosen.value, (multiplier,))
+    gives = step(
+        "Уровень «{label}» даёт {value} %",
+        "Level “{label}” gives {value} %",
+        chosen.value,
+        label=chosen.label,
+        value=chosen.value,
+    )
+    return ScoreOutcome(chosen.value, None, (gives,))
+
+
+def _binary(
+    params: ScaleParams, lower: bool, fact: Decimal | None, plan: PlanValues, level_code: str
+) -> ScoreOutcome:
+    if fact is None:
+        return _no_fact()
+    assert isinstance(params, BinaryParams)
+    happened = fact != 0
+    good = (not happened) if params.event_is_failure else happened
+    score = params.score_if_good if good else params.score_if_bad
+    event = step(
+        "Событие {state}; {kind_ru} → {score} %",
+        "The event {state_en}; {kind_en} → {score} %",
+        score,
+        state="произошло" if happened else "не произошло",
+        state_en="happened" if happened else "did not happen",
+        kind_ru="это нарушение" if params.event_is_failure else "это достижение",
+        kind_en="it is a failure" if params.event_is_failure else "it is an achievement",
+        score=score,
+    )
+    return ScoreOutcome(score, None, (event,))
+
+
+def _penalty_points(
+    params: ScaleParams, lower: bool, fact: Decimal | None, plan: PlanValues, level_code: str
+) -> ScoreOutcome:
+    if fact is None:
+        return _no_fact()
+    assert isinstance(params, PenaltyPointsParams)
+    points = fact * params.points_per_violation
+    raw = params.base_score - points * params.score_per_point
+    score = max(raw, params.floor)
+    penalty = step(
+        "{base} − {violations} нарушений × {per} балла × {drop} % = {raw} %, не ниже {floor} %",
+        "{base} − {violations} violations × {per} points × {drop} % = {raw} %, at least {floor} %",
+        score,
+        base=params.base_score,
+        violations=fact,
+        per=params.points_per_violation,
+        drop=params.score_per_point,
+        raw=raw,
+        floor=params.floor,
+    )
+    return ScoreOutcome(score, None, (penalty,))
+
+
+def _rating(
+    params: ScaleParams, lower: bool, fact: Decimal | None, plan: PlanValues, level_code: str
+) -> ScoreOutcome:
+    if fact is None:
+        return _no_fact()
+    assert isinstance(params, RatingParams)
+    mapping = dict(params.mapping)
+    if fact != fact.to_integral() or int(fact) not in mapping:
+        return _problem(
+            "rating_range",
+            "fact",
+            "Оценка {fact} вне шкалы −2 … +2",
+            "Rating {fact} is outside −2 … +2",
+            fact=fact,
+        )
+    score = mapping[int(fact)]
+    rating = step(
+        "Оценка {rating} даёт {score} %",
+        "Rating {rating} gives {score} %",
+        score,
+        rating=f"{int(fact):+d}",
+        score=score,
+    )
+    return ScoreOutcome(score, None, (rating,))
+
+
+def _ratio(
+    params: ScaleParams, lower: bool, fact: Decimal | None, plan: PlanValues, level_code: str
+) -> ScoreOutcome:
+    if fact is None:
+        return _no_fact()
+    steps: list[TraceStep] = []
+    resolved = _resolved(plan, steps)
+    if isinstance(resolved, ScoreOutcome):
+        return resolved
+    target = resolved[1]
+    attainment = _attainment(lower, fact, target)
+    if isinstance(attainment, ScoreOutcome):
+        return attainment
+    assert isinstance(params, RatioParams)
+    if attainment is None:
+        if params.cap is None:
+            return _problem(
+                "zero_fact",
+                "fact",
+                "Факт равен нулю у обратного показателя — задайте потолок шкалы",
+                "Zero fact on a lower-is-better indicator: set the scale's cap",
             )
         steps.append(
             step(
-                rule[0],
-                rule[1],
-                score,
-                inputs=inputs,
-                score=score,
-                a=params.threshold_score if not at_target else params.target_score,
-                b=params.target_score if not at_target else params.maximum_score,
+                "Факт 0 у обратного показателя — лучше некуда: потолок {cap} %",
+                "Zero on a lower-is-better indicator is the best: cap {cap} %",
+                params.cap,
+                cap=params.cap,
             )
         )
-        return ScoreOutcome(score, None, tuple(steps))
-    assert isinstance(params, ThresholdTargetMaxParams)
-    if not at_threshold:
-        score, rule = (
-            Decimal(0),
-            (
-                ("Хуже порога — премия не начисляется", "Worse than the threshold — no bonus")
-                if params.threshold_inclusive
-                else ("Порог не превышен — премия не начисляется", "Threshold not exceeded — no bonus")
-            ),
+        return ScoreOutcome(params.cap, None, tuple(steps))
+    _note_attainment(steps, lower, attainment, fact, target)
+    score = attainment
+    if params.cap is not None and score > params.cap:
+        steps.append(step("Не выше потолка {cap} %", "Capped at {cap} %", params.cap, cap=params.cap))
+        score = params.cap
+    if params.floor is not None and score < params.floor:
+        steps.append(step("Не ниже {floor} %", "At least {floor} %", params.floor, floor=params.floor))
+        score = params.floor
+    return ScoreOutcome(score, None, tuple(steps))
+
+
+def _step_table(
+    params: ScaleParams, lower: bool, fact: Decimal | None, plan: PlanValues, level_code: str
+) -> ScoreOutcome:
+    if fact is None:
+        return _no_fact()
+    steps: list[TraceStep] = []
+    resolved = _resolved(plan, steps)
+    if isinstance(resolved, ScoreOutcome):
+        return resolved
+    target = resolved[1]
+    attainment = _attainment(lower, fact, target)
+    if isinstance(attainment, ScoreOutcome):
+        return attainment
+    if attainment is None:  # a zero fact on a lower-is-better indicator reaches every step
+        attainment = Decimal("Infinity")
+    _note_attainment(steps, lower, attainment, fact, target)
+    assert isinstance(params, StepTableParams)
+    for item in params.steps:
+        if reaches(attainment, item.min_attainment, item.inclusive):
+            ru, en = (
+                (
+                    "Ступень «{label}» (от {bound} %) → {score} %",
+                    "Step “{label}” (from {bound} %) → {score} %",
+                )
+                if item.inclusive
+                else (
+                    "Ступень «{label}» (выше {bound} %) → {score} %",
+                    "Step “{label}” (above {bound} %) → {score} %",
+                )
+            )
+            steps.append(
+                step(
+                    ru,
+                    en,
+                    item.score,
+                    label=item.label or item.min_attainment,
+                    bound=item.min_attainment,
+                    score=item.score,
+                )
+            )
+            return ScoreOutcome(item.score, None, tuple(steps))
+    steps.append(
+        step(
+            "Ниже всех ступеней{label} → {score} %",
+            "Below every step{label} → {score} %",
+            params.below_score,
+            label=f" («{params.below_label}»)" if params.below_label else "",
+            score=params.below_score,
         )
-    elif not at_target:
+    )
+    return ScoreOutcome(params.below_score, None, tuple(steps))
+
+
+def _corridor(
+    params: ScaleParams, lower: bool, fact: Decimal | None, plan: PlanValues, level_code: str
+) -> ScoreOutcome:
+    if fact is None:
+        return _no_fact()
+    steps: list[TraceStep] = []
+    points = _points(params, lower, fact, plan, steps)
+    if isinstance(points, ScoreOutcome):
+        return points
+    assert isinstance(params, CorridorParams)
+    x, t0, t1, t2 = points.x, points.threshold, points.target, points.maximum
+    if not points.at_threshold:
+        score = params.below_threshold_score
+        rule = (
+            ("Хуже порога → {score} %", "Worse than the threshold → {score} %")
+            if params.threshold_inclusive
+            else ("Не выше порога → {score} %", "Not beyond the threshold → {score} %")
+        )
+    elif not points.at_target:
+        score = _linear(x, t0, t1, params.threshold_score, params.target_score)
+        rule = (
+            "Между порогом ({a} %) и целью ({b} %) — линейно",
+            "Between threshold ({a} %) and target ({b} %) — linear",
+        )
+    elif not points.at_maximum:
+        score = _linear(x, t1, t2, params.target_score, params.maximum_score)
+        rule = (
+            (
+                "Между целью ({a} %) и максимумом ({b} %) — линейно",
+                "Between target ({a} %) and maximum ({b} %) — linear",
+            )
+            if t0 < t1
+            else (
+                "Порог равен цели: от цели ({a} %) до максимума ({b} %) — линейно",
+                "Threshold equals the target: from the target ({a} %) to the maximum ({b} %) — linear",
+            )
+        )
+    else:
+        score = params.maximum_score
+        rule = (
+            ("Максимум и выше → {score} %", "Maximum and better → {score} %")
+            if params.maximum_inclusive
+            else ("Выше максимума → {score} %", "Beyond the maximum → {score} %")
+        )
+    steps.append(
+        step(
+            rule[0],
+            rule[1],
+            score,
+            inputs=points.inputs,
+            score=score,
+            a=params.threshold_score if not points.at_target else params.target_score,
+            b=params.target_score if not points.at_target else params.maximum_score,
+        )
+    )
+    return ScoreOutcome(score, None, tuple(steps))
+
+
+def _threshold_target_max(
+    params: ScaleParams, lower: bool, fact: Decimal | None, plan: PlanValues, level_code: str
+) -> ScoreOutcome:
+    if fact is None:
+        return _no_fact()
+    steps: list[TraceStep] = []
+    points = _points(params, lower, fact, plan, steps)
+    if isinstance(points, ScoreOutcome):
+        return points
+    assert isinstance(params, ThresholdTargetMaxParams)
+    x, t0, t1, t2 = points.x, points.threshold, points.target, points.maximum
+    if not points.at_threshold:
+        score = Decimal(0)
+        rule = (
+            ("Хуже порога — премия не начисляется", "Worse than the threshold — no bonus")
+            if params.threshold_inclusive
+            else ("Порог не превышен — премия не начисляется", "Threshold not exceeded — no bonus")
+        )
+    elif not points.at_target:
         score = (
             _linear(x, t0, t1, params.threshold_score, params.target_score)
             if params.interpolate
             else params.threshold_score
         )
         rule = ("Порог достигнут, цель нет → {score} %", "Threshold reached, target not → {score} %")
-    elif not at_maximum:
+    elif not points.at_maximum:
         score = (
             _linear(x, t1, t2, params.target_score, params.maximum_score)
             if params.interpolate
@@ -1060,12 +1084,47 @@ def compute_score(
             )
         )
     else:
-        score, rule = (
-            params.maximum_score,
-            ("Максимум достигнут → повышенная премия {score} %", "Maximum reached → raised bonus {score} %"),
+        score = params.maximum_score
+        rule = (
+            "Максимум достигнут → повышенная премия {score} %",
+            "Maximum reached → raised bonus {score} %",
         )
-    steps.append(step(rule[0], rule[1], score, inputs=inputs, score=score))
+    steps.append(step(rule[0], rule[1], score, inputs=points.inputs, score=score))
     return ScoreOutcome(score, None, tuple(steps))
+
+
+_Scorer = Callable[[ScaleParams, bool, Decimal | None, PlanValues, str], ScoreOutcome]
+
+# How each kind of scale scores a line; built once, read-only.
+SCORERS: Mapping[ScaleKind, _Scorer] = MappingProxyType(
+    {
+        ScaleKind.RATIO: _ratio,
+        ScaleKind.CORRIDOR: _corridor,
+        ScaleKind.THRESHOLD_TARGET_MAX: _threshold_target_max,
+        ScaleKind.STEP_TABLE: _step_table,
+        ScaleKind.DISCRETE_LEVELS: _discrete_levels,
+        ScaleKind.BINARY: _binary,
+        ScaleKind.PENALTY_POINTS: _penalty_points,
+        ScaleKind.RATING: _rating,
+    }
+)
+
+_KINDS = {kind.value: kind for kind in ScaleKind}
+
+
+def compute_score(
+    kind: str,
+    params: ScaleParams,
+    direction: str,
+    fact: Decimal | None,
+    plan: PlanValues,
+    level_code: str = "",
+) -> ScoreOutcome:
+    """The score of one line, with the steps that produced it, or the problems that prevent it.
+    An unknown kind raises ValueError."""
+    lower = direction == Direction.LOWER_IS_BETTER
+    scale_kind = _KINDS.get(kind) or ScaleKind(kind)  # a dict look-up: this runs for every line of a run
+    return SCORERS[scale_kind](params, lower, fact, plan, level_code)
 
 
 # --------------------------------------------------------------------------------------------------
