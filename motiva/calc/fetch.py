@@ -9,6 +9,12 @@ A run reads in two parts, each in a fixed number of queries (pinned by a test):
   slices inside the worker processes, so no process ever holds every employee's inputs.
 
 The input hash sums a hash of every row read, so it is the same however the cards are sliced.
+
+Every query reads an explicit list of columns (`_LINE_COLUMNS`, …) into a named row (`_LineRow`, …) whose
+fields are those columns one to one, and the code uses the rows' fields by name. What counts in the hash
+is listed by field name too (`_LINE_HASHED`, …), and hashed as a plain tuple in that order: a named row's
+repr and its JSON (orjson writes a NamedTuple through `default`, as its repr) differ from a plain tuple's,
+so the hashes are those of the plain tuples the queries gave before the rows had names.
 """
 
 from __future__ import annotations
@@ -17,9 +23,11 @@ import datetime as dt
 import hashlib
 import operator
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 from django.db import connection
@@ -34,17 +42,18 @@ from motiva.engine.money import from_config
 from motiva.engine.problems import Problem, Severity
 from motiva.engine.scales import PlanValues, parse_scale_params, plan_text, relative_plan_text
 from motiva.engine.text import text
+from motiva.engine.types import LEVELS, EmploymentSpan, Gate, LineInput, PayInput, ScaleSpec, SchemeSpec
 from motiva.engine.types import Absence as EngineAbsence
 from motiva.engine.types import Adjustment as EngineAdjustment
-from motiva.engine.types import EmploymentSpan, Gate, LineInput, PayInput, ScaleSpec, SchemeSpec
 from motiva.kpi.models import Card, CardLine, Indicator, PayScheme, Scale
 from motiva.org.models import Absence, Assignment, Employee, Unit
 from motiva.periods.models import IndicatorValue, Period
 from motiva.worktime.models import CalendarStatus, Timesheet
 from motiva.worktime.selectors import calendar_from_rows, calendar_rows, salary_spans
 
-LEVELS = frozenset({"company", "unit", "personal"})
+ALL_LEVELS = frozenset(LEVELS)
 _HASH_MODULUS = 2**256
+_Row = TypeVar("_Row", bound=tuple[Any, ...])  # a named row of one of the queries below
 
 
 class RowHash:
@@ -57,9 +66,10 @@ class RowHash:
     def add(self, table: str, row: Any) -> None:
         self.total = (self.total + row_hash(table, row)) % _HASH_MODULUS
 
-    def rows(self, table: str, rows: list[Any]) -> list[Any]:
+    def rows(self, table: str, rows: list[_Row], hashed: Callable[[_Row], tuple[Any, ...]]) -> list[_Row]:
+        """Adds each row's hashed columns (`hashed`, from `_hashed_columns`); the rows as they were."""
         for row in rows:
-            self.add(table, row)
+            self.add(table, hashed(row))
         return rows
 
     def hexdigest(self) -> str:
@@ -68,6 +78,40 @@ class RowHash:
 
 def row_hash(table: str, row: Any) -> int:
     return int.from_bytes(hashlib.blake2b(f"{table}\x1f{row!r}".encode(), digest_size=32).digest(), "big")
+
+
+def _check_columns(row_class: type[tuple[Any, ...]], columns: Sequence[str]) -> None:
+    """A named row has one field for each column of its query, in the query's order (checked at import)."""
+    fields = row_class._fields  # type: ignore[attr-defined]
+    if len(fields) != len(columns) or len(set(columns)) != len(columns):
+        raise TypeError(f"{row_class.__name__}: fields {fields} do not match the columns {tuple(columns)}")
+
+
+def _hashed_columns(
+    row_class: type[_Row], names: Sequence[str], *, unhashed: Sequence[str] = ()
+) -> Callable[[_Row], tuple[Any, ...]]:
+    """A function giving a row's fields `names` as a plain tuple in that order: what the input hash
+    reads of it. Every other field is named in `unhashed` (checked at import), so a column added to a
+    query is not left out of the hash unnoticed. (A run of neighbouring fields is one slice: as fast as
+    the slice it replaces.)"""
+    fields: tuple[str, ...] = row_class._fields  # type: ignore[attr-defined]
+    named = [*names, *unhashed]
+    if sorted(named) != sorted(fields) or len(names) < 2:
+        # (one name would make itemgetter give the value instead of a tuple)
+        raise TypeError(
+            f"{row_class.__name__}: the hashed fields {tuple(names)} and the others {tuple(unhashed)} "
+            f"are not its fields {fields}"
+        )
+    places = [fields.index(name) for name in names]
+    if places == list(range(places[0], places[0] + len(places))):
+        return operator.itemgetter(slice(places[0], places[-1] + 1))
+    return operator.itemgetter(*places)
+
+
+def _named(row_class: type[_Row], rows: Iterable[tuple[Any, ...]]) -> Iterator[_Row]:
+    """A values_list over a row class's columns as rows of that class: tuple.__new__, as Django's own
+    named rows are made (no check of each row's length: the query's columns are the class's fields)."""
+    return map(partial(tuple.__new__, row_class), rows)
 
 
 @dataclass
@@ -139,10 +183,10 @@ def _due_levels(
 ) -> frozenset[str]:
     """Which levels of a three-level card are paid in a run of this period [S2]."""
     if kind != "three_level":
-        return LEVELS
+        return ALL_LEVELS
     top = params.get("top_management_period")
     if top and category == "director":
-        return LEVELS if top == period_kind else frozenset()
+        return ALL_LEVELS if top == period_kind else frozenset()
     periods = params.get("level_periods") or {}
     due = set()
     for level in LEVELS:
@@ -163,6 +207,105 @@ def _card_filter(period: Period, unit: Unit | None) -> Q:
         unit__path__startswith=unit.path,
     ).values("employee_id")
     return Q(period=period, employee_id__in=in_subtree)
+
+
+# The plan's rows. Each query reads its _…_COLUMNS into its named row, and the input hash reads each row's
+# _…_HASHED fields, as a plain tuple in that order.
+_SCALE_COLUMNS = ("id", "kind", "params")
+
+
+class _ScaleRow(NamedTuple):
+    scale_id: int
+    kind: str
+    params: Any
+
+
+_SCALE_HASHED = ("scale_id", "kind", "params")
+
+_SCHEME_COLUMNS = ("id", "kind", "params", "name")
+
+
+class _SchemeRow(NamedTuple):
+    scheme_id: int
+    kind: str
+    params: Any
+    name: str
+
+
+_SCHEME_HASHED = ("scheme_id", "kind", "params", "name")
+
+# The company's and units' values.
+_SHARED_VALUE_COLUMNS = ("indicator__code", "scope_key", "kind", "value", "level_code")
+
+
+class _SharedValueRow(NamedTuple):
+    code: str
+    scope: str
+    kind: str
+    value: Decimal | None
+    level_code: str
+
+
+_SHARED_VALUE_HASHED = ("code", "scope", "kind", "value", "level_code")
+
+_INDICATOR_COLUMNS = ("id", "code", "name", "direction", "formula", "monitoring_only")
+
+
+class _IndicatorRow(NamedTuple):
+    indicator_id: int
+    code: str
+    name: str
+    direction: str
+    formula: str
+    monitoring_only: bool
+
+
+# A monitoring-only flag counts in the hash only when set, so the hash of every other indicator is as before.
+_INDICATOR_HASHED = ("indicator_id", "code", "name", "direction", "formula")
+_MONITORING_INDICATOR_HASHED = (*_INDICATOR_HASHED, "monitoring_only")
+
+_CORRECTION_COLUMNS = ("unit_id", "coefficient")
+
+
+class _CorrectionRow(NamedTuple):
+    unit_id: int
+    coefficient: Decimal
+
+
+_CORRECTION_HASHED = ("unit_id", "coefficient")
+
+
+class _CalendarRow(NamedTuple):
+    """A row of worktime.selectors.calendar_rows (its query, its columns in their order)."""
+
+    organization: str
+    year: int | None
+    hours_per_day: Decimal | None
+    date: dt.date | None
+    kind: str | None
+    hours: Decimal | None
+    status: str | None
+
+
+# The days of the calendar count in the hash; these are also the rows calendar_from_rows takes, in its order.
+_CALENDAR_HASHED = ("year", "hours_per_day", "date", "kind", "hours")
+
+for _row_class, _columns in (
+    (_ScaleRow, _SCALE_COLUMNS),
+    (_SchemeRow, _SCHEME_COLUMNS),
+    (_SharedValueRow, _SHARED_VALUE_COLUMNS),
+    (_IndicatorRow, _INDICATOR_COLUMNS),
+    (_CorrectionRow, _CORRECTION_COLUMNS),
+):
+    _check_columns(_row_class, _columns)
+del _row_class, _columns
+_scale_hashed = _hashed_columns(_ScaleRow, _SCALE_HASHED)
+_scheme_hashed = _hashed_columns(_SchemeRow, _SCHEME_HASHED)
+_shared_value_hashed = _hashed_columns(_SharedValueRow, _SHARED_VALUE_HASHED)
+_indicator_hashed = _hashed_columns(_IndicatorRow, _INDICATOR_HASHED, unhashed=("monitoring_only",))
+_monitoring_indicator_hashed = _hashed_columns(_IndicatorRow, _MONITORING_INDICATOR_HASHED)
+_correction_hashed = _hashed_columns(_CorrectionRow, _CORRECTION_HASHED)
+_calendar_hashed = _hashed_columns(_CalendarRow, _CALENDAR_HASHED, unhashed=("organization", "status"))
 
 
 def fetch_plan(period: Period, unit: Unit | None = None, *, whole_run: bool = True) -> RunPlan:
@@ -188,15 +331,16 @@ def fetch_plan(period: Period, unit: Unit | None = None, *, whole_run: bool = Tr
     )
     scales: dict[int, ScaleSpec | None] = {}
     scale_hashes: dict[int, int] = {}
-    for row in scale_rows.order_by("id").values_list("id", "kind", "params"):  # query 2
-        scale_id, scale_kind, scale_params = row
-        params, _problems = parse_scale_params(scale_kind, scale_params)
-        scales[scale_id] = ScaleSpec(scale_kind, params) if params is not None else None
-        scale_hashes[scale_id] = row_hash("scale", row)
+    for scale in _named(_ScaleRow, scale_rows.order_by("id").values_list(*_SCALE_COLUMNS)):  # query 2
+        params, _problems = parse_scale_params(scale.kind, scale.params)
+        scales[scale.scale_id] = ScaleSpec(scale.kind, params) if params is not None else None
+        scale_hashes[scale.scale_id] = row_hash("scale", _scale_hashed(scale))
     schemes = {
-        pk: SchemeSpec(kind, params, name)
-        for pk, kind, params, name in hashed.rows(
-            "scheme", list(used_schemes.order_by("id").values_list("id", "kind", "params", "name"))
+        scheme.scheme_id: SchemeSpec(scheme.kind, scheme.params, scheme.name)
+        for scheme in hashed.rows(
+            "scheme",
+            list(_named(_SchemeRow, used_schemes.order_by("id").values_list(*_SCHEME_COLUMNS))),
+            _scheme_hashed,
         )
     }  # query 3
     facts: dict[tuple[str, str], Decimal] = {}
@@ -209,34 +353,47 @@ def fetch_plan(period: Period, unit: Unit | None = None, *, whole_run: bool = Tr
     )  # query 4
     indicators: dict[int, tuple[str, str, str, bool]] = {}
     formulas: dict[str, str] = {}
-    for row in (
+    for indicator in _named(
+        _IndicatorRow,
         Indicator.objects.filter(organization_id=period.organization_id)
         .order_by("code", "id")
-        .values_list("id", "code", "name", "direction", "formula", "monitoring_only")
+        .values_list(*_INDICATOR_COLUMNS),
     ):  # query 5
-        pk, code, name, direction, source, monitoring_only = row
-        # A monitoring-only flag counts in the hash only when set, so the hash of every other indicator is as before.
-        hashed.add("indicator", row if monitoring_only else row[:5])
-        indicators[pk] = (code, name, direction, monitoring_only)
-        if source:
-            formulas[code] = source
+        hashed.add(
+            "indicator",
+            (_monitoring_indicator_hashed if indicator.monitoring_only else _indicator_hashed)(indicator),
+        )
+        indicators[indicator.indicator_id] = (
+            indicator.code,
+            indicator.name,
+            indicator.direction,
+            indicator.monitoring_only,
+        )
+        if indicator.formula:
+            formulas[indicator.code] = indicator.formula
     corrections = {
-        str(unit_id): coefficient
-        for unit_id, coefficient in hashed.rows(
+        str(correction.unit_id): correction.coefficient
+        for correction in hashed.rows(
             "correction",
             list(
-                GroupCorrection.objects.filter(period=period, approved_by__isnull=False)
-                .order_by("id")
-                .values_list("unit_id", "coefficient")
+                _named(
+                    _CorrectionRow,
+                    GroupCorrection.objects.filter(period=period, approved_by__isnull=False)
+                    .order_by("id")
+                    .values_list(*_CORRECTION_COLUMNS),
+                )
             ),
+            _correction_hashed,
         )
     }  # query 6
     # The production calendar of the period's years (query 7): its days count in the input hash.
-    calendar_read = calendar_rows(period.organization_id, period.start, period.end)
-    calendar = calendar_from_rows(
-        calendar_read[0][0] if calendar_read else "",
-        hashed.rows("calendar", [row[1:6] for row in calendar_read]),
-    )
+    calendar_read = list(
+        map(_CalendarRow._make, calendar_rows(period.organization_id, period.start, period.end))
+    )  # (_make checks each row's length: the query is another module's)
+    calendar_days = [_calendar_hashed(row) for row in calendar_read]
+    for day in calendar_days:
+        hashed.add("calendar", day)
+    calendar = calendar_from_rows(calendar_read[0].organization if calendar_read else "", calendar_days)
     parsed, order, problems = _parse_formulas(formulas)
     problems += _provisional_calendar(calendar_read)
     problems += _compute_shared(parsed, order, facts)
@@ -270,9 +427,11 @@ def fetch_plan(period: Period, unit: Unit | None = None, *, whole_run: bool = Tr
     )
 
 
-def _provisional_calendar(rows: list[tuple[Any, ...]]) -> list[Problem]:
+def _provisional_calendar(rows: list[_CalendarRow]) -> list[Problem]:
     """A warning for each year of the period's calendar that HR has not yet checked against its decree."""
-    years = sorted({row[1] for row in rows if row[1] is not None and row[6] == CalendarStatus.PROVISIONAL})
+    years = sorted(
+        {row.year for row in rows if row.year is not None and row.status == CalendarStatus.PROVISIONAL}
+    )
     return [
         Problem(
             "provisional_calendar",
@@ -295,19 +454,17 @@ def _read_values(
     plans: dict[tuple[str, str], Decimal],
     levels: dict[tuple[str, str], str],
 ) -> None:
-    for row in values.order_by("id").values_list(
-        "indicator__code", "scope_key", "kind", "value", "level_code"
-    ):
-        hashed.add("value", row)
-        code, scope, kind, value, level_code = row
-        if kind == "plan":
-            if value is not None:
-                plans[(code, scope)] = value
+    for row in _named(_SharedValueRow, values.order_by("id").values_list(*_SHARED_VALUE_COLUMNS)):
+        hashed.add("value", _shared_value_hashed(row))
+        key = (row.code, row.scope)
+        if row.kind == "plan":
+            if row.value is not None:
+                plans[key] = row.value
         else:
-            if value is not None:
-                facts[(code, scope)] = value
-            if level_code:
-                levels[(code, scope)] = level_code
+            if row.value is not None:
+                facts[key] = row.value
+            if row.level_code:
+                levels[key] = row.level_code
 
 
 def _by_scope(facts: dict[tuple[str, str], Decimal]) -> dict[str, dict[str, Decimal]]:
@@ -317,40 +474,293 @@ def _by_scope(facts: dict[tuple[str, str], Decimal]) -> dict[str, dict[str, Deci
     return by_scope
 
 
+# A slice's rows (query numbers as in fetch_slice). Each query reads its _…_COLUMNS into its named row,
+# and the input hash reads each row's _…_HASHED fields, as a plain tuple in that order.
+_CARD_COLUMNS = (
+    "employee_id",
+    "id",
+    "scheme_id",
+    "employee__last_name",
+    "employee__first_name",
+    "employee__middle_name",
+    "employee__hire_date",
+    "employee__termination_date",
+    "employee__seniority_start",
+)  # query 1
+
+
+class _CardRow(NamedTuple):
+    employee_id: int
+    card_id: int
+    scheme_id: int | None
+    last_name: str
+    first_name: str
+    middle_name: str
+    hire_date: dt.date
+    termination_date: dt.date | None
+    seniority_start: dt.date | None
+
+
+_CARD_HASHED = (
+    "employee_id",
+    "card_id",
+    "scheme_id",
+    "last_name",
+    "first_name",
+    "middle_name",
+    "hire_date",
+    "termination_date",
+    "seniority_start",
+)
+
+_ASSIGNMENT_COLUMNS = (
+    "employee_id",
+    "start_date",
+    "end_date",
+    "fte",
+    "salary",
+    "unit_id",
+    "unit__block",
+    "position__category",
+    "position__grade__code",
+)  # query 2
+
+
+class _AssignmentRow(NamedTuple):
+    employee_id: int
+    start_date: dt.date
+    end_date: dt.date | None
+    fte: Decimal
+    salary: Decimal
+    unit_id: int
+    block: str
+    category: str
+    grade_code: str | None
+
+
+_ASSIGNMENT_HASHED = (
+    "employee_id",
+    "start_date",
+    "end_date",
+    "fte",
+    "salary",
+    "unit_id",
+    "block",
+    "category",
+    "grade_code",
+)
+
+_ABSENCE_COLUMNS = ("employee_id", "kind", "start_date", "end_date")  # query 3
+
+
+class _AbsenceRow(NamedTuple):
+    employee_id: int
+    kind: str
+    start_date: dt.date
+    end_date: dt.date
+
+
+_ABSENCE_HASHED = ("employee_id", "kind", "start_date", "end_date")
+
+# Query 4; the numbers in _…_NUMBERS are read as their text on PostgreSQL (fetch_slice).
+_PERSONAL_VALUE_COLUMNS = ("employee_id", "indicator_id", "kind", "value", "level_code", "id")
+_PERSONAL_VALUE_NUMBERS = frozenset({"value"})
+
+
+class _PersonalValueRow(NamedTuple):
+    employee_id: int
+    indicator_id: int
+    kind: str
+    value: Any  # Decimal | None, or its text
+    level_code: str
+    value_id: int  # read only to sort by: the order of the rows is hashed already
+
+
+_PERSONAL_VALUE_HASHED = ("employee_id", "indicator_id", "kind", "value", "level_code")
+_VALUE_ORDER = operator.attrgetter("value_id")
+
+_ADJUSTMENT_COLUMNS = (
+    "employee_id",
+    "amount",
+    "reason",
+    "kind",
+    "applied_on",
+    "order_number",
+    "percent",
+)  # query 5
+
+
+class _AdjustmentRow(NamedTuple):
+    employee_id: int
+    amount: Decimal
+    reason: str
+    kind: str
+    applied_on: dt.date | None
+    order_number: str
+    percent: Decimal | None
+
+
+_ADJUSTMENT_HASHED = ("employee_id", "amount", "reason", "kind", "applied_on", "order_number", "percent")
+
+_LINE_COLUMNS = (
+    "card_id",
+    "id",
+    "component",
+    "label",
+    "level",
+    "weight",
+    "threshold",
+    "target",
+    "maximum",
+    "planned_amount",
+    "indicator_id",
+    "scale_id",
+    "component_score__value",
+    "order",
+)  # query 6
+_LINE_NUMBERS = frozenset(
+    {"weight", "threshold", "target", "maximum", "planned_amount", "component_score__value"}
+)
+
+
+class _LineRow(NamedTuple):
+    card_id: int
+    line_id: int
+    component: str
+    label: str
+    level: str
+    weight: Any  # the numbers: Decimal | None, or its text
+    threshold: Any
+    target: Any
+    maximum: Any
+    planned_amount: Any
+    indicator_id: int | None
+    scale_id: int | None
+    component_score: Any
+    order: int  # read only to sort by: the order of the rows is hashed already
+
+
+_LINE_HASHED = (
+    "card_id",
+    "line_id",
+    "component",
+    "label",
+    "level",
+    "weight",
+    "threshold",
+    "target",
+    "maximum",
+    "planned_amount",
+    "indicator_id",
+    "scale_id",
+    "component_score",
+)
+_LINE_ORDER = operator.attrgetter("order", "line_id")  # the line's place on the card, then id
+
+_TIMESHEET_COLUMNS = ("employee_id", "hours")  # query 7
+
+
+class _TimesheetRow(NamedTuple):
+    employee_id: int
+    hours: Decimal  # hashed alone, not as a row
+
+
+# A point as a percent of the plan, and a gate on a key indicator (all empty on most lines): query 8.
+LINE_EXTRAS = (
+    "threshold_percent",
+    "target_percent",
+    "maximum_percent",
+    "gate_threshold",
+    "gate_threshold_percent",
+    "gate_cut_to",
+    "gate_cut_percent",
+)
+_LINE_EXTRAS_COLUMNS = ("card_id", "id", *LINE_EXTRAS)
+
+
+class _LineExtrasRow(NamedTuple):
+    card_id: int
+    line_id: int
+    threshold_percent: Any  # the numbers: Decimal | None, or its text
+    target_percent: Any
+    maximum_percent: Any
+    gate_threshold: Any
+    gate_threshold_percent: Any
+    gate_cut_to: Any
+    gate_cut_percent: Any
+
+
+# Hashed after the line's own hashed columns, when a line has any.
+_LINE_EXTRAS_HASHED = LINE_EXTRAS
+
+for _row_class, _columns in (
+    (_CardRow, _CARD_COLUMNS),
+    (_AssignmentRow, _ASSIGNMENT_COLUMNS),
+    (_AbsenceRow, _ABSENCE_COLUMNS),
+    (_PersonalValueRow, _PERSONAL_VALUE_COLUMNS),
+    (_AdjustmentRow, _ADJUSTMENT_COLUMNS),
+    (_LineRow, _LINE_COLUMNS),
+    (_TimesheetRow, _TIMESHEET_COLUMNS),
+    (_LineExtrasRow, _LINE_EXTRAS_COLUMNS),
+):
+    _check_columns(_row_class, _columns)
+del _row_class, _columns
+_card_hashed = _hashed_columns(_CardRow, _CARD_HASHED)
+_assignment_hashed = _hashed_columns(_AssignmentRow, _ASSIGNMENT_HASHED)
+_absence_hashed = _hashed_columns(_AbsenceRow, _ABSENCE_HASHED)
+_personal_value_hashed = _hashed_columns(_PersonalValueRow, _PERSONAL_VALUE_HASHED, unhashed=("value_id",))
+_adjustment_hashed = _hashed_columns(_AdjustmentRow, _ADJUSTMENT_HASHED)
+_line_hashed = _hashed_columns(_LineRow, _LINE_HASHED, unhashed=("order",))
+_line_extras_hashed = _hashed_columns(
+    _LineExtrasRow, _LINE_EXTRAS_HASHED, unhashed=("card_id", "line_id")
+)  # (the line's own hashed columns hold them)
+
+
 class _Employee:
     """One employee's rows of a slice, gathered by employee id before they become engine inputs."""
 
     __slots__ = ("absences", "adjustments", "assignments", "card", "extras", "lines", "timesheet", "values")
 
-    def __init__(self, card: tuple[Any, ...]) -> None:
+    def __init__(self, card: _CardRow) -> None:
         self.card = card
-        self.assignments: list[tuple[Any, ...]] = []
-        self.absences: list[tuple[Any, ...]] = []
-        self.values: list[tuple[Any, ...]] = []
-        self.adjustments: list[tuple[Any, ...]] = []
-        self.lines: list[tuple[Any, ...]] = []
+        self.assignments: list[_AssignmentRow] = []
+        self.absences: list[_AbsenceRow] = []
+        self.values: list[_PersonalValueRow] = []
+        self.adjustments: list[_AdjustmentRow] = []
+        self.lines: list[_LineRow] = []
         self.timesheet: Any = None  # the hours actually worked, when entered
-        self.extras: dict[int, tuple[Any, ...]] | None = (
+        self.extras: dict[int, _LineExtrasRow] | None = (
             None  # line id → its LINE_EXTRAS, for the few lines that have any
         )
 
     def digest(self) -> int:
         """The hash of everything read for this employee. A slice adds up its employees' hashes, so the
         run's hash is the same however its employees are sliced."""
-        # JSON of the rows, exact numbers as their text (each column has one type, so this is unambiguous).
-        # The columns read only to sort by (a value's id, a line's place on the card) are left out: the
-        # order of the rows is hashed already.
-        values = [row[:5] for row in self.values]
-        # A line's percent points and gate (the columns after its order) count only when set: the hash of
-        # a line without them is what it was before they existed.
+        # JSON of the rows' hashed columns as plain tuples, exact numbers as their text (each column has one
+        # type, so this is unambiguous). The columns read only to sort by (a value's id, a line's place on
+        # the card) are left out: the order of the rows is hashed already.
+        # A line's percent points and gate count only when set: the hash of a line without them is what it
+        # was before they existed.
         extras = self.extras
         lines = (
-            [row[:13] for row in self.lines]
+            list(map(_line_hashed, self.lines))  # (map: no Python frame a row)
             if extras is None
-            else [row[:13] + extras[row[1]] if row[1] in extras else row[:13] for row in self.lines]
+            else [
+                _line_hashed(row) + _line_extras_hashed(extras[row.line_id])
+                if row.line_id in extras
+                else _line_hashed(row)
+                for row in self.lines
+            ]
+        )
+        parts = (
+            _card_hashed(self.card),
+            list(map(_assignment_hashed, self.assignments)),
+            list(map(_absence_hashed, self.absences)),
+            list(map(_personal_value_hashed, self.values)),
+            list(map(_adjustment_hashed, self.adjustments)),
+            lines,
         )
         # A timesheet counts only when entered: the hash of everyone without one is what it was before timesheets.
-        parts = (self.card, self.assignments, self.absences, values, self.adjustments, lines)
         rows = orjson.dumps(parts if self.timesheet is None else (*parts, self.timesheet), default=str)
         return int.from_bytes(hashlib.blake2b(rows, digest_size=32).digest(), "big")
 
@@ -396,51 +806,34 @@ def fetch_slice(
         "where": [f"{employee_table}.id {op} %s" for op, value in bounds if value is not None],
         "params": [value for _op, value in bounds if value is not None],
     }
-    for card in (
+    for card in _named(
+        _CardRow,
         in_slice.select_related("employee")
         .extra(**employee_range)
         .order_by("employee_id")
-        .values_list(
-            "employee_id",
-            "id",
-            "scheme_id",
-            "employee__last_name",
-            "employee__first_name",
-            "employee__middle_name",
-            "employee__hire_date",
-            "employee__termination_date",
-            "employee__seniority_start",
-        )
+        .values_list(*_CARD_COLUMNS),
     ):  # query 1
-        rows[card[0]] = _Employee(card)
-    for row in (
+        rows[card.employee_id] = _Employee(card)
+    for assignment in _named(
+        _AssignmentRow,
         Assignment.objects.filter(
             of_employees,
             Q(end_date__isnull=True) | Q(end_date__gte=period.start),
             start_date__lte=period.end,
         )
         .order_by("employee_id", "start_date", "id")
-        .values_list(
-            "employee_id",
-            "start_date",
-            "end_date",
-            "fte",
-            "salary",
-            "unit_id",
-            "unit__block",
-            "position__category",
-            "position__grade__code",
-        )
+        .values_list(*_ASSIGNMENT_COLUMNS),
     ):  # query 2
-        if row[0] in rows:
-            rows[row[0]].assignments.append(row)
-    for row in (
+        if assignment.employee_id in rows:
+            rows[assignment.employee_id].assignments.append(assignment)
+    for absence in _named(
+        _AbsenceRow,
         Absence.objects.filter(of_employees, start_date__lte=period.end, end_date__gte=period.start)
         .order_by("employee_id", "id")
-        .values_list("employee_id", "kind", "start_date", "end_date")
+        .values_list(*_ABSENCE_COLUMNS),
     ):  # query 3
-        if row[0] in rows:
-            rows[row[0]].absences.append(row)
+        if absence.employee_id in rows:
+            rows[absence.employee_id].absences.append(absence)
     # Personal values and card lines come unsorted (a sort cost the database more than the rest of
     # these queries); each employee's are put in order below (by the extra last column), so the rows,
     # in their order, and the hash are what a sorted read gave.
@@ -449,31 +842,37 @@ def fetch_slice(
     # SQLite's driver gives Decimals. The text is exactly the Decimal's (at most 6 decimal places).
     as_text = connection.vendor == "postgresql"
 
-    def number(name: str) -> Any:
-        return Cast(name, output_field=TextField()) if as_text else name
+    def columns(names: Sequence[str], numbers: frozenset[str] = frozenset()) -> list[Any]:
+        """A query's columns, its numbers as their text when as_text."""
+        if not as_text:
+            return list(names)
+        return [Cast(name, output_field=TextField()) if name in numbers else name for name in names]
 
-    for row in (
+    for value in _named(
+        _PersonalValueRow,
         IndicatorValue.objects.filter(of_employees, period=period, scope="employee")
         .order_by()
-        .values_list("employee_id", "indicator_id", "kind", number("value"), "level_code", "id")
+        .values_list(*columns(_PERSONAL_VALUE_COLUMNS, _PERSONAL_VALUE_NUMBERS)),
     ):  # query 4
-        if row[0] in rows:
-            rows[row[0]].values.append(row)
-    for row in (
+        if value.employee_id in rows:
+            rows[value.employee_id].values.append(value)
+    for adjustment in _named(
+        _AdjustmentRow,
         Adjustment.objects.filter(of_employees, period=period, approved_by__isnull=False)
         .order_by("employee_id", "id")
-        .values_list("employee_id", "amount", "reason", "kind", "applied_on", "order_number", "percent")
+        .values_list(*_ADJUSTMENT_COLUMNS),
     ):  # query 5
-        if row[0] in rows:
-            rows[row[0]].adjustments.append(row)
+        if adjustment.employee_id in rows:
+            rows[adjustment.employee_id].adjustments.append(adjustment)
     # Lines are the bulk of a run (8 a person). A slice is bounded, so they are read in one go: a
     # server-side cursor would make PostgreSQL plan for the first rows, which is slower for all of them.
-    for employee_id, hours in Timesheet.objects.filter(of_employees, period=period).values_list(
-        "employee_id", "hours"
+    for timesheet in _named(
+        _TimesheetRow,
+        Timesheet.objects.filter(of_employees, period=period).values_list(*_TIMESHEET_COLUMNS),
     ):  # query 7
-        if employee_id in rows:
-            rows[employee_id].timesheet = hours
-    card_rows = {employee.card[1]: employee for employee in rows.values()}
+        if timesheet.employee_id in rows:
+            rows[timesheet.employee_id].timesheet = timesheet.hours
+    card_rows = {employee.card.card_id: employee for employee in rows.values()}
     if not card_rows:
         return _engine_inputs(plan, rows, as_text)
     # The lines are found through the card index: the range of the slice's card ids tells the planner
@@ -481,36 +880,24 @@ def fetch_slice(
     lines_of_slice = CardLine.objects.filter(
         card_id__gte=min(card_rows), card_id__lte=max(card_rows), card_id__in=in_slice.values("id")
     )
-    for row in lines_of_slice.order_by().values_list(
-        "card_id",
-        "id",
-        "component",
-        "label",
-        "level",
-        number("weight"),
-        number("threshold"),
-        number("target"),
-        number("maximum"),
-        number("planned_amount"),
-        "indicator_id",
-        "scale_id",
-        number("component_score__value"),
-        "order",
+    for line in _named(
+        _LineRow, lines_of_slice.order_by().values_list(*columns(_LINE_COLUMNS, _LINE_NUMBERS))
     ):  # query 6
-        card_rows[row[0]].lines.append(row)
+        card_rows[line.card_id].lines.append(line)
     # A line's points as percents of the plan and its gate are read apart, for the few lines that have
     # any (query 8): seven more columns on every line cost every line of a run its decoding and
     # unpacking (about 20 000 instructions an employee), an extra pass over the slice's lines in the
     # database costs less.
-    for row in (
+    for line_extras in _named(
+        _LineExtrasRow,
         lines_of_slice.filter(_HAS_EXTRAS)
         .order_by()
-        .values_list("card_id", "id", *[number(name) for name in LINE_EXTRAS])
+        .values_list(*columns(_LINE_EXTRAS_COLUMNS, frozenset(LINE_EXTRAS))),
     ):
-        employee = card_rows[row[0]]
+        employee = card_rows[line_extras.card_id]
         if employee.extras is None:
             employee.extras = {}
-        employee.extras[row[1]] = row[2:]
+        employee.extras[line_extras.line_id] = line_extras
     for employee in rows.values():
         if len(employee.values) > 1:
             employee.values.sort(key=_VALUE_ORDER)
@@ -519,18 +906,6 @@ def fetch_slice(
     return _engine_inputs(plan, rows, as_text)
 
 
-_VALUE_ORDER = operator.itemgetter(5)  # id
-# Read after a line's order: a point as a percent of the plan, and a gate on a key indicator (all empty on most lines).
-LINE_EXTRAS = (
-    "threshold_percent",
-    "target_percent",
-    "maximum_percent",
-    "gate_threshold",
-    "gate_threshold_percent",
-    "gate_cut_to",
-    "gate_cut_percent",
-)
-_NO_LINE_EXTRAS = (None,) * len(LINE_EXTRAS)
 _HAS_EXTRAS = (
     Q(threshold_percent__isnull=False)
     | Q(target_percent__isnull=False)
@@ -538,7 +913,6 @@ _HAS_EXTRAS = (
     | Q(gate_threshold__isnull=False)
     | Q(gate_threshold_percent__isnull=False)
 )
-_LINE_ORDER = operator.itemgetter(13, 1)  # the line's order on the card, then id
 
 
 def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = False) -> SliceInputs:
@@ -569,52 +943,47 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
     numbers: dict[Any, Decimal | None] = {None: None}  # text → the Decimal, one for each distinct text
     for employee_id, employee in rows.items():
         hash_total += employee.digest()
-        _e, card_id, scheme_id, last_name, first_name, middle_name, hire, leave, seniority_start = (
-            employee.card
-        )
+        card = employee.card
+        card_id, scheme_id, hire, leave = card.card_id, card.scheme_id, card.hire_date, card.termination_date
         key = str(employee_id)
         history = employee.assignments
         current = history[-1] if history else None
-        unit_key = str(current[5]) if current else ""
+        unit_key = str(current.unit_id) if current else ""
         personal: dict[str, Decimal] = {}
         personal_plans: dict[str, Decimal] = {}
         personal_levels: dict[str, str] = {}
-        for _e, indicator_id, kind, value, level_code, _id in employee.values:
+        for row in employee.values:
+            value = row.value
             if as_text:
                 try:
                     value = numbers[value]
                 except KeyError:
                     value = numbers[value] = Decimal(value)
-            code = codes.get(indicator_id, "")
-            if kind == "plan":
+            code = codes.get(row.indicator_id, "")
+            if row.kind == "plan":
                 if value is not None:
                     personal_plans[code] = value
             else:
                 if value is not None:
                     personal[code] = value
-                if level_code:
-                    personal_levels[code] = level_code
+                if row.level_code:
+                    personal_levels[code] = row.level_code
         if plan.formula_order and personal:
             problems += _compute_personal(plan, personal, f"employee:{employee_id}")
         unit_scope = f"unit:{unit_key}"
         lines = []
         extras = employee.extras
-        for (
-            _card,
-            line_id,
-            component,
-            label,
-            level,
-            weight,
-            threshold,
-            target,
-            maximum,
-            planned,
-            indicator_id,
-            scale_id,
-            component_score,
-            _order,
-        ) in employee.lines:
+        for line in employee.lines:
+            line_id, level, weight, threshold, target, maximum, planned = (
+                line.line_id,
+                line.level,
+                line.weight,
+                line.threshold,
+                line.target,
+                line.maximum,
+                line.planned_amount,
+            )
+            indicator_id, scale_id, component_score = line.indicator_id, line.scale_id, line.component_score
             line_extras = (
                 extras.get(line_id) if extras else None
             )  # percents of the plan and a gate: on a few lines only
@@ -658,7 +1027,14 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
             plan_key = (
                 plan_text(threshold, target, maximum)
                 if line_extras is None
-                else relative_plan_text(threshold, target, maximum, *line_extras[:3])
+                else relative_plan_text(
+                    threshold,
+                    target,
+                    maximum,
+                    line_extras.threshold_percent,
+                    line_extras.target_percent,
+                    line_extras.maximum_percent,
+                )
             )
             plan_values = plan_cache.get(plan_key)
             if plan_values is None:
@@ -671,7 +1047,11 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
                 percents = (
                     ()
                     if line_extras is None
-                    else tuple([_as_number(numbers, value) for value in line_extras[:3]])
+                    else (
+                        _as_number(numbers, line_extras.threshold_percent),
+                        _as_number(numbers, line_extras.target_percent),
+                        _as_number(numbers, line_extras.maximum_percent),
+                    )
                 )
                 plan_values = plan_cache[plan_key] = PlanValues(threshold, target, maximum, *percents)
             gate = None if line_extras is None else _line_gate(numbers, line_extras)
@@ -681,9 +1061,9 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
             lines.append(
                 LineInput(
                     str(line_id),
-                    label or indicator_name or component,
+                    line.label or indicator_name or line.component,
                     weight,
-                    component,
+                    line.component,
                     level,
                     direction or "higher",
                     scales.get(scale_id) if scale_id else None,
@@ -699,13 +1079,20 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
         spans = tuple(
             [
                 EmploymentSpan(
-                    max(start, hire), (min(end, leave) if end and leave else end or leave) or None, fte
+                    max(assignment.start_date, hire),
+                    (
+                        min(assignment.end_date, leave)
+                        if assignment.end_date and leave
+                        else assignment.end_date or leave
+                    )
+                    or None,
+                    assignment.fte,
                 )
-                for _e, start, end, fte, *_rest in history
+                for assignment in history
             ]
         )
-        category = current[7] if current else ""
-        block = current[6] if current else ""
+        category = current.category if current else ""
+        block = current.block if current else ""
         scheme = plan.schemes.get(scheme_id) if scheme_id else None
         due_key = (scheme_id, category, block)
         due = due_cache.get(due_key)
@@ -713,7 +1100,7 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
             due = due_cache[due_key] = _due_levels(
                 scheme.params if scheme else {}, scheme.kind if scheme else "", category, block, period.kind
             )
-        since = seniority_start or hire
+        since = card.seniority_start or hire
         years = years_cache.get(since)
         if years is None:
             years = years_cache[since] = _years(since, period.end)
@@ -732,18 +1119,23 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
             else {}
         )
         absences = (
-            tuple([EngineAbsence(kind, start, end) for _e, kind, start, end in employee.absences])
+            tuple(
+                [
+                    EngineAbsence(absence.kind, absence.start_date, absence.end_date)
+                    for absence in employee.absences
+                ]
+            )
             if employee.absences
             else ()
         )
         # Positional (the field order of PayInput).
         pay = PayInput(
-            current[4] if current else Decimal(0),
+            current.salary if current else Decimal(0),
             period.start,
             period.end,
             months,
             category,
-            (current[8] or "") if current else "",
+            (current.grade_code or "") if current else "",
             block,
             years,
             spans,
@@ -751,18 +1143,25 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
             employee_facts,
             flags,
             due,
-            salary_spans(history, hire, leave) if len(history) > 1 else (),
+            salary_spans([(a.start_date, a.end_date, a.salary) for a in history], hire, leave)
+            if len(history) > 1
+            else (),
             calendar,
             employee.timesheet,
         )
-        name = " ".join(filter(None, (last_name, first_name, middle_name)))
+        name = " ".join(filter(None, (card.last_name, card.first_name, card.middle_name)))
         adjustments = (
             tuple(
                 [
                     EngineAdjustment(
-                        amount, reason, kind or AdjustmentKind.MANUAL, applied_on, order_number, percent
+                        adjustment.amount,
+                        adjustment.reason,
+                        adjustment.kind or AdjustmentKind.MANUAL,
+                        adjustment.applied_on,
+                        adjustment.order_number,
+                        adjustment.percent,
                     )
-                    for _e, amount, reason, kind, applied_on, order_number, percent in employee.adjustments
+                    for adjustment in employee.adjustments
                 ]
             )
             if employee.adjustments
@@ -776,16 +1175,15 @@ def _engine_inputs(plan: RunPlan, rows: dict[int, _Employee], as_text: bool = Fa
 _NO_INDICATOR = ("", "", "", False)
 
 
-def _line_gate(numbers: dict[Any, Decimal | None], extras: tuple[Any, ...]) -> Gate | None:
+def _line_gate(numbers: dict[Any, Decimal | None], extras: _LineExtrasRow) -> Gate | None:
     """A line's gate from its LINE_EXTRAS (threshold, threshold percent, cut to, cut percent), if it has one."""
-    gate_threshold, gate_threshold_percent, gate_cut_to, gate_cut_percent = extras[3:]
-    if gate_threshold is None and gate_threshold_percent is None:
+    if extras.gate_threshold is None and extras.gate_threshold_percent is None:
         return None
     return Gate(
-        *(
-            _as_number(numbers, value)
-            for value in (gate_threshold, gate_threshold_percent, gate_cut_to, gate_cut_percent)
-        )
+        _as_number(numbers, extras.gate_threshold),
+        _as_number(numbers, extras.gate_threshold_percent),
+        _as_number(numbers, extras.gate_cut_to),
+        _as_number(numbers, extras.gate_cut_percent),
     )
 
 

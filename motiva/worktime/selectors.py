@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -49,13 +50,13 @@ def calendar_from_rows(owner: str, rows: list[tuple[Any, ...]]) -> WorkCalendar:
 
 
 def salary_spans(
-    history: list[tuple[Any, ...]], hire: dt.date, leave: dt.date | None
+    history: Sequence[tuple[dt.date, dt.date | None, Decimal]], hire: dt.date, leave: dt.date | None
 ) -> tuple[SalarySpan, ...]:
-    """The salaries of an employee's assignments in the period (rows: employee, start, end, fte, salary …)
-    when they differ; empty when one salary held throughout (the common case: nothing is built)."""
-    if len(history) < 2 or len({row[4] for row in history}) < 2:
+    """The salaries of an employee's assignments in the period, (start, end, salary) each, when they
+    differ; empty when one salary held throughout (the common case: nothing is built)."""
+    if len(history) < 2 or len({salary for _start, _end, salary in history}) < 2:
         return ()
     return tuple(
-        SalarySpan(max(row[1], hire), min(row[2], leave) if row[2] and leave else row[2] or leave, row[4])
-        for row in history
+        SalarySpan(max(start, hire), min(end, leave) if end and leave else end or leave, salary)
+        for start, end, salary in history
     )
