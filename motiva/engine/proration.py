@@ -314,9 +314,34 @@ def time_share(
     ):
         return ZERO, (), missing_calendar(calendar, "—", p.period_start, p.period_end)
     timesheet = p.timesheet_hours if basis == DayBasis.HOURS else None
-    factor, steps = prorate(
-        p.period_start, p.period_end, p.employment, p.absences, policy, basis, calendar, span, timesheet, memo
+    # The memo is looked up here first: a run asks for the same few cases hundreds of thousands of times,
+    # and a call through prorate costs as much as the look-up.
+    key = (
+        None
+        if memo is None
+        else _share_key(
+            p.period_start, p.period_end, p.employment, p.absences, policy, basis, calendar, span, timesheet
+        )
     )
+    try:
+        known = None if key is None or memo is None else memo.shares.get(key)
+    except TypeError:  # unhashable input: computed without the memo
+        known = key = None
+    if known is None:
+        known = _prorate(
+            p.period_start,
+            p.period_end,
+            tuple(p.employment),
+            tuple(p.absences),
+            policy,
+            basis,
+            calendar,
+            span,
+            timesheet,
+        )
+        if key is not None and memo is not None:
+            memo.shares[key] = known
+    factor, steps = known
     if rounding is not None and rounding.time_places is not None:
         rounded = quantize(factor, rounding.time_places, rounding.time_mode or rounding.mode)
         steps = (*steps, _time_rounded(rounded, rounding.time_places, rounding.time_mode or rounding.mode))

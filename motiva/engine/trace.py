@@ -52,7 +52,7 @@ class Step:
     """One step: its rule in both languages, the values the rule names (params), the inputs it used and
     the outcome, all kept raw. The stored form is the storage's business (`motiva.calc.storage`)."""
 
-    __slots__ = ("_inputs", "_outcome", "_params", "en", "ru")
+    __slots__ = ("_inputs", "_params", "en", "outcome_value", "ru")
     wording: Wording | None = None  # the fixed wording a step was made from (see Wording), if any
     values: tuple[Any, ...] = ()  # with a wording: the values of its params, in their order
 
@@ -66,7 +66,7 @@ class Step:
     ) -> None:
         self.ru = ru
         self.en = en
-        self._outcome = outcome
+        self.outcome_value = outcome
         self._inputs = inputs
         self._params = params
 
@@ -81,10 +81,6 @@ class Step:
         return self._inputs or {}
 
     @property
-    def outcome_value(self) -> Any:
-        return self._outcome
-
-    @property
     def rule(self) -> Text:
         return Text(self.ru, self.en, {key: show(value) for key, value in self.named_params.items()})
 
@@ -94,7 +90,7 @@ class Step:
 
     @property
     def outcome(self) -> str:
-        return show(self._outcome)
+        return show(self.outcome_value)
 
     def render(self, language: str = "ru") -> str:
         """The step in words for a reader of that language (numbers with a decimal comma in Russian)."""
@@ -111,7 +107,7 @@ class Step:
                     for name, value in self._inputs.items()
                 )
             )
-        outcome = shown(self._outcome, russian)
+        outcome = shown(self.outcome_value, russian)
         if outcome:
             parts.append(f"→ {outcome}")
         return " | ".join(parts)
@@ -147,7 +143,7 @@ class Wording:
         made = _new_worded_step(_WordedStep)
         made.ru = self.ru
         made.en = self.en
-        made._outcome = outcome
+        made.outcome_value = outcome
         made._inputs = None
         made._params = None
         made.wording = self
