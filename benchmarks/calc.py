@@ -1,6 +1,7 @@
 """Benchmark of a full calculation run.
 
     python benchmarks/calc.py --employees 10000            # the configured database (DATABASE_URL)
+    python benchmarks/calc.py --employees 100000 --workers 2
 
 Builds a synthetic organization (N employees, 8 card lines each on all three levels) with bulk
 inserts, runs `calculation_run_create` and prints engine lines per second, the end-to-end time split
@@ -29,8 +30,10 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.db.models import Sum  # noqa: E402
 
 from motiva.calc.models import CalculationRun, EmployeeResult  # noqa: E402
 from motiva.calc.runs import calculation_run_create  # noqa: E402
@@ -288,7 +291,18 @@ def main() -> None:
         type=int,
         help="Calculate an organization kept before, in this fresh process (memory is then the run's own)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="Worker processes of the local pool (default: MOTIVA_CALC_WORKERS, else 1)",
+    )
     args = parser.parse_args()
+    if args.workers is not None:
+        if args.workers < 1:
+            parser.error("--workers: 1 or more")
+        settings.MOTIVA_CALC_WORKERS = args.workers
+    workers_used = settings.MOTIVA_CALC_WORKERS
     if args.period:
         period = Period.objects.get(pk=args.period)
         args.employees = Card.objects.filter(period=period).count()
@@ -325,7 +339,9 @@ def main() -> None:
         f"engine: {lines / timings['compute']:,.0f} lines per process-second of compute; end-to-end: {lines / total:,.0f} lines/s"
     )
     print(f"peak memory (max RSS): {peak_mb:,.0f} MB; largest worker process: {children_mb:,.0f} MB")
-    print(f"worker processes: {os.environ.get('MOTIVA_CALC_WORKERS', '1')}")
+    print(f"worker processes: {workers_used}")
+    total_pay = EmployeeResult.objects.filter(run=run).aggregate(total=Sum("pay"))["total"] or Decimal(0)
+    print(f"input hash: {run.input_hash}; total pay: {total_pay}")
     own_cpu = own.ru_utime + own.ru_stime - own_before.ru_utime - own_before.ru_stime
     workers_cpu = workers.ru_utime + workers.ru_stime
     print(
@@ -341,6 +357,9 @@ def main() -> None:
             {
                 "database": connection.vendor,
                 "employees": run.employees_total,
+                "workers": workers_used,
+                "celery": False,
+                "seconds": round(total, 2),
                 "status": str(run.status),
                 "end_to_end_s": round(total, 2),
                 "plan_s": round(timings["plan"], 2),
@@ -351,7 +370,9 @@ def main() -> None:
                 "lines_per_s": round(lines / total),
                 "peak_mb": round(peak_mb),
                 "largest_worker_mb": round(children_mb),
-                "workers": int(os.environ.get("MOTIVA_CALC_WORKERS", "1")),
+                "peak_rss_mb": round(max(peak_mb, children_mb)),
+                "input_hash": run.input_hash,
+                "total_pay": str(total_pay),
                 "cpu_s_this_process": round(own_cpu, 1),
                 "cpu_s_workers": round(workers_cpu, 1),
             }
