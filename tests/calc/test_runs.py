@@ -544,15 +544,33 @@ def test_only_the_scales_the_run_uses_count_in_its_hash(actor, organization, set
 
 
 def test_a_line_key_that_needs_escaping_is_stored_as_valid_json():
-    """Card line ids need no escaping; any other key is written through the JSON encoder."""
+    """Card line ids need no escaping; any other key is written through the JSON encoder: the stored
+    row's lines read back as the keys with their line outcome's reference."""
     import json
 
-    from motiva.engine.types import LineResult
+    from motiva.engine.batch import EmployeeOutcome
+    from motiva.engine.card import calculate_card
+    from motiva.engine.money import RoundingPolicy
+    from motiva.engine.scales import PlanValues, parse_scale_params
+    from motiva.engine.types import CardPolicy, LineInput, ScaleSpec
 
+    scale = ScaleSpec("ratio", parse_scale_params("ratio", {"cap": "200"})[0])
+    keys = ["17", 'a "quoted" \\ key']
+    lines = [
+        LineInput(
+            key=key, title="Title", weight=D(50), scale=scale, plan=PlanValues(target=D(100)), fact=D(f)
+        )
+        for key, f in zip(keys, ("90", "110"), strict=True)
+    ]
+    card = calculate_card(lines, CardPolicy(), RoundingPolicy())
     encoder = storage.RowEncoder(run_id=1)
-    for key in ("17", 'a "quoted" \\ key'):
-        line = LineResult(key, "Title", "personal", D(10), D(5), D(50), None, D(5), (), (), None, "CODE")
-        assert json.loads(encoder._line(line)) == {"key": key, "ref": next(iter(encoder.outcomes))}
+    row = dict(
+        zip(storage.RESULT_COLUMNS, encoder.row(EmployeeOutcome("1", "Name", card, None), 5), strict=True)
+    )
+    stored = json.loads(row["lines"])
+    assert [line["key"] for line in stored] == keys
+    assert {line["ref"] for line in stored} == set(encoder.outcomes)
+    assert len(encoder.outcomes) == 2
 
 
 def _sanction(actor, period, employee, day, amount="-500"):
