@@ -356,6 +356,11 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
+# A calculation's slices are long tasks acknowledged late: a worker takes one at a time, so the others
+# take the rest (and a worker that dies returns only the slice it had).
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The queue tasks go to (and workers take from, with -Q): several installations can share a broker.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -396,6 +401,11 @@ LOGGING = {
 # smallest run worth splitting.
 MOTIVA_CALC_WORKERS = env_int("MOTIVA_CALC_WORKERS", 1)
 MOTIVA_CALC_PARALLEL_MIN = env_int("MOTIVA_CALC_PARALLEL_MIN", 5000)
+# With Celery workers: a slice started this many times without being stored (its worker killed each
+# time) fails its run; an active run with no progress for MOTIVA_CALC_STALE_SECONDS is failed when the
+# next run of its period and scope is started.
+MOTIVA_CALC_SLICE_ATTEMPTS = env_int("MOTIVA_CALC_SLICE_ATTEMPTS", 3)
+MOTIVA_CALC_STALE_SECONDS = env_int("MOTIVA_CALC_STALE_SECONDS", 1800)
 if MOTIVA_CALC_WORKERS < 1:
     raise ImproperlyConfigured("MOTIVA_CALC_WORKERS must be 1 or more")
 

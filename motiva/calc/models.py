@@ -92,6 +92,33 @@ class CalculationRun(models.Model):
         return f"{self.period} #{self.pk}"
 
 
+class RunSlice(models.Model):
+    """One slice of a run computed by a Celery worker (runs with a broker): a range of employee ids.
+    The run is finished by whichever slice is stored last: the slices are counted here, so no result
+    backend or chord is needed, and a slice delivered twice stores nothing twice."""
+
+    run = models.ForeignKey(
+        CalculationRun, on_delete=models.CASCADE, related_name="slices", verbose_name=_("run")
+    )
+    index = models.PositiveIntegerField(_("slice"))
+    first_id = models.PositiveBigIntegerField(_("first employee id"))
+    last_id = models.PositiveBigIntegerField(_("last employee id"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    stored_at = models.DateTimeField(_("stored"), null=True, blank=True)
+    # What the run's finish needs of the slice: its rows' hash, the wording catalog, the scales its
+    # lines use, its problems and its timings.
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("run slice")
+        verbose_name_plural = _("run slices")
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="one_slice_per_index_and_run")]
+
+    def __str__(self) -> str:
+        return f"{self.run} / {self.index}"
+
+
 class EmployeeResult(models.Model):
     # A run writes one row per employee, up to hundreds of thousands at once. The references are kept
     # by Django (CASCADE and PROTECT work as usual) but not as database constraints: each would add a

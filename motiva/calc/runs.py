@@ -6,20 +6,30 @@ the background goes through `motiva.calc.tasks`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import time
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Max
 from django.utils import timezone
 
 from motiva.calc import fetch as fetching
 from motiva.calc.approvals import signatures_revoke
 from motiva.calc.canonical import digest, plain
-from motiva.calc.models import ACTIVE_STATUSES, CalculationRun, RunSignature, RunStatus
+from motiva.calc.models import (
+    ACTIVE_STATUSES,
+    CalculationRun,
+    EmployeeResult,
+    LineOutcome,
+    RunSignature,
+    RunSlice,
+    RunStatus,
+)
 from motiva.calc.pool import SLICE_MAX, SLICES_PER_WORKER, SliceJob, compute_slice, slice_bounds, worker_pool
-from motiva.calc.storage import RunSummary, store_part
+from motiva.calc.storage import RunSummary, store_part, store_slice, summary_of_slices
 from motiva.core import audit
 from motiva.core.errors import InvalidInput, problem
 from motiva.engine import ENGINE_VERSION
@@ -82,6 +92,7 @@ def calculation_run_start(
             ]
         )
     scope = _scope_key(unit)
+    _fail_stale(period, scope)
     if CalculationRun.objects.filter(period=period, scope_key=scope, status__in=ACTIVE_STATUSES).exists():
         raise _already_running(period)
     previous = (
@@ -107,6 +118,19 @@ def calculation_run_start(
     return run
 
 
+def _fail_stale(period: Period, scope: str) -> None:
+    """An active run of the scope with no sign of life for MOTIVA_CALC_STALE_SECONDS (its planning task
+    or every worker lost) is failed, so that it never holds the period as "running" for ever."""
+    limit = timezone.now() - dt.timedelta(seconds=settings.MOTIVA_CALC_STALE_SECONDS)
+    for run in CalculationRun.objects.filter(period=period, scope_key=scope, status__in=ACTIVE_STATUSES):
+        moments = RunSlice.objects.filter(run=run).aggregate(
+            started=Max("started_at"), stored=Max("stored_at")
+        )
+        last = max(t for t in (run.created_at, run.started_at, moments["started"], moments["stored"]) if t)
+        if last < limit:
+            _fail(run.pk, f"no progress since {last:%Y-%m-%d %H:%M:%S} UTC")
+
+
 def _already_running(period: Period) -> InvalidInput:
     return InvalidInput(
         [
@@ -121,9 +145,13 @@ def _already_running(period: Period) -> InvalidInput:
     )
 
 
-def calculation_run_execute(run_id: int) -> CalculationRun:
+def calculation_run_execute(run_id: int, *, distributed: bool = False) -> CalculationRun:
     """The task body: claim the run, fetch, compute (reporting progress), store everything in one
-    transaction. A failure marks the run failed with the reason; nothing half-written remains."""
+    transaction. A failure marks the run failed with the reason; nothing half-written remains.
+
+    With `distributed` (a broker is configured) the run is planned and cut into slices (`RunSlice`),
+    and returns still running: the caller queues a `compute_slice` task for each (`motiva.calc.tasks`),
+    and the last slice stored finishes the run (`calculation_slice_execute`)."""
     period_id = CalculationRun.objects.filter(pk=run_id).values_list("period_id", flat=True).first()
     with transaction.atomic():
         # The period's row is locked before the run is claimed: every write into the period still open
@@ -137,34 +165,54 @@ def calculation_run_execute(run_id: int) -> CalculationRun:
     if not claimed:
         return run  # another worker has it, or it is finished
     try:
-        _execute(run)
+        _execute(run, distributed)
     except Exception as error:
-        CalculationRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
-        )
+        _fail(run.pk, str(error))
         raise
     run.refresh_from_db()
     return run
 
 
-def _execute(run: CalculationRun) -> None:
-    period = run.period
-    organization = period.organization
-    rounding = organization.rounding
-    started = time.perf_counter()
-    plan = fetching.fetch_plan(period, run.unit)
-    total = len(plan.employee_ids)
-    CalculationRun.objects.filter(pk=run.pk).update(employees_total=total, progress=5)
-    rules = organization.pay_rules
-    # Rankings and fund splits need every member of their scheme at once: those members are read here.
-    # Everyone else is read slice by slice where they are computed.
+def _fail(run_id: int, reason: str) -> None:
+    """The run failed: said, and whatever its slices stored is removed (a run is whole or nothing)."""
+    with transaction.atomic():
+        CalculationRun.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(
+            status=RunStatus.FAILED, error=reason[:2000], finished_at=timezone.now()
+        )
+        EmployeeResult.objects.filter(run_id=run_id).delete()
+        LineOutcome.objects.filter(run_id=run_id).delete()
+
+
+def _slice_job(run: CalculationRun) -> tuple[fetching.RunPlan, SliceJob]:
+    """What every slice of the run shares: the plan, and the group decisions (rankings and fund splits
+    need every member of their scheme at once: those members are read here; everyone else is read
+    slice by slice where they are computed)."""
+    organization = run.period.organization
+    rounding, rules = organization.rounding, organization.pay_rules
+    plan = fetching.fetch_plan(run.period, run.unit)
     group_ids = plan.group_scheme_ids
     members = fetching.fetch_slice(plan, scheme_ids=group_ids).employees if group_ids else []
     context = prepare_group(
         members, rounding, unit_facts=plan.unit_facts, corrections=plan.corrections, rules=rules
     )
+    return plan, SliceJob(run.pk, plan, context, rounding, rules, len(plan.employee_ids))
+
+
+def _execute(run: CalculationRun, distributed: bool) -> None:
+    period = run.period
+    started = time.perf_counter()
+    plan, job = _slice_job(run)
+    total = job.total
+    CalculationRun.objects.filter(pk=run.pk).update(employees_total=total, progress=5)
     planned = time.perf_counter()
-    job = SliceJob(run.pk, plan, context, rounding, rules, total)
+    if distributed and total:
+        count = max(2 * SLICES_PER_WORKER, -(-total // SLICE_MAX))
+        RunSlice.objects.bulk_create(
+            RunSlice(run=run, index=index, first_id=first, last_id=last)
+            for index, (first, last) in enumerate(slice_bounds(plan.employee_ids, count))
+        )
+        CalculationRun.objects.filter(pk=run.pk).update(timings={"plan": round(planned - started, 3)})
+        return
     parallel = (
         settings.MOTIVA_CALC_WORKERS > 1
         and total >= settings.MOTIVA_CALC_PARALLEL_MIN
@@ -190,10 +238,60 @@ def _execute(run: CalculationRun) -> None:
         _finish(run, plan, summary, started, planned)
 
 
+def calculation_slice_execute(run_id: int, index: int) -> None:
+    """A Celery worker's slice of a run: read, compute and store it, in one transaction with the count
+    of the run's slices; the last one stored finishes the run. A slice delivered again after it was
+    stored (late acknowledgement) stores nothing; one that keeps failing (a worker killed each time)
+    fails the run after MOTIVA_CALC_SLICE_ATTEMPTS attempts."""
+    piece = RunSlice.objects.filter(run_id=run_id, index=index).first()
+    if piece is None or piece.stored_at is not None:
+        return
+    run = CalculationRun.objects.select_related("period", "period__organization", "unit").get(pk=run_id)
+    if run.status != RunStatus.RUNNING:
+        return
+    RunSlice.objects.filter(pk=piece.pk).update(attempts=F("attempts") + 1, started_at=timezone.now())
+    if piece.attempts + 1 > settings.MOTIVA_CALC_SLICE_ATTEMPTS:
+        _fail(run_id, f"slice {index} was started {piece.attempts + 1} times without being stored")
+        return
+    try:
+        plan, job = _slice_job(run)
+        part = compute_slice((piece.first_id, piece.last_id), job)
+        with transaction.atomic():
+            # The run's row first: the slices of a run store one at a time, so the count below sees
+            # every slice stored before it, and exactly one finishes the run.
+            if (
+                not CalculationRun.objects.select_for_update()
+                .filter(pk=run_id, status=RunStatus.RUNNING)
+                .exists()
+            ):
+                return
+            locked = RunSlice.objects.select_for_update().get(pk=piece.pk)
+            if locked.stored_at is not None:
+                return  # stored by an earlier delivery meanwhile
+            summary = store_slice(run_id, part)
+            RunSlice.objects.filter(pk=piece.pk).update(stored_at=timezone.now(), summary=summary)
+            slices = list(RunSlice.objects.filter(run_id=run_id).values_list("stored_at", "summary"))
+            stored = [s for at, s in slices if at is not None]
+            CalculationRun.objects.filter(pk=run_id).update(progress=5 + 90 * len(stored) // len(slices))
+            if len(stored) == len(slices):
+                planned = run.timings.get("plan", 0)
+                _finish(run, plan, summary_of_slices(run_id, stored), 0.0, planned, since=run.started_at)
+    except Exception as error:
+        _fail(run_id, f"slice {index}: {error}")
+        raise
+
+
 def _finish(
-    run: CalculationRun, plan: fetching.RunPlan, summary: RunSummary, started: float, planned: float
+    run: CalculationRun,
+    plan: fetching.RunPlan,
+    summary: RunSummary,
+    started: float,
+    planned: float,
+    *,
+    since: Any = None,
 ) -> None:
-    """Inside the storing transaction: the run is done, with its hash, timings and problems."""
+    """Inside the storing transaction: the run is done, with its hash, timings and problems. (`since`:
+    the run's start, for a run whose slices were stored by other processes.)"""
     period = run.period
     ensure_open(period)
     rounding = period.organization.rounding
@@ -209,7 +307,7 @@ def _finish(
             "pay_rules": rules,
         }
     )
-    finished = time.perf_counter()
+    finished = time.perf_counter() if since is None else (timezone.now() - since).total_seconds()
     CalculationRun.objects.filter(pk=run.pk).update(
         status=RunStatus.DONE,
         progress=100,
@@ -225,7 +323,7 @@ def _finish(
             "store": round(summary.store, 3),
             "slices": len(summary.hashes),
         },
-        error="; ".join(p.render("ru") for p in [*plan.problems, *summary.problems])[:2000],
+        error="; ".join([*(p.render("ru") for p in plan.problems), *summary.problems])[:2000],
     )
     if run.unit_id is None:
         # The new results supersede the earlier runs: their signatures are revoked, with the reason.

@@ -36,7 +36,7 @@ class SlicePart:
 class RunSummary:
     run_id: int
     catalog: dict[str, list[str]] = field(default_factory=dict)
-    problems: list[Any] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # the slices' problems, in Russian
     hashes: list[int] = field(default_factory=list)
     scale_ids: set[int] = field(default_factory=set)
     fetch: float = 0.0
@@ -47,7 +47,7 @@ class RunSummary:
     def add(self, part: SlicePart) -> list[tuple[Any, ...]]:
         """Takes a slice's figures; returns the rows of its line outcomes not stored yet."""
         self.catalog.update(part.catalog)
-        self.problems.extend(part.problems)
+        self.problems.extend(p.render("ru") for p in part.problems)
         self.hashes.append(part.hash_total)
         self.scale_ids |= part.scale_ids
         self.fetch += part.fetch
@@ -94,6 +94,67 @@ def store_part(summary: RunSummary, part: SlicePart) -> None:
     _store(LineOutcome, LINE_COLUMNS, summary.add(part))
     _store(EmployeeResult, RESULT_COLUMNS, part.rows)
     summary.store += time.perf_counter() - started
+
+
+def store_slice(run_id: int, part: SlicePart) -> dict[str, Any]:
+    """A slice computed by a Celery worker into the current transaction; its summary for the run's finish
+    (`RunSlice.summary`). Line outcomes other slices stored already are skipped (they are the same
+    content under the same reference)."""
+    started = time.perf_counter()
+    _store_once(LineOutcome, LINE_COLUMNS, [(run_id, ref, content) for ref, content in part.outcomes.items()])
+    _store(EmployeeResult, RESULT_COLUMNS, part.rows)
+    return {
+        "catalog": part.catalog,
+        "problems": [p.render("ru") for p in part.problems],
+        "hash": str(part.hash_total),
+        "scale_ids": sorted(part.scale_ids),
+        "fetch": part.fetch,
+        "compute": part.compute,
+        "store": time.perf_counter() - started,
+    }
+
+
+def summary_of_slices(run_id: int, summaries: list[dict[str, Any]]) -> RunSummary:
+    """The run's summary from its stored slices' (`store_slice`)."""
+    summary = RunSummary(run_id)
+    for part in summaries:
+        summary.catalog.update(part["catalog"])
+        summary.problems.extend(part["problems"])
+        summary.hashes.append(int(part["hash"]))
+        summary.scale_ids.update(part["scale_ids"])
+        summary.fetch += part["fetch"]
+        summary.compute += part["compute"]
+        summary.store += part["store"]
+    return summary
+
+
+def _store_once(model: Any, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Rows whose unique key may be stored already (by another slice): those are left as they are."""
+    if not rows:
+        return
+    table = model._meta.db_table
+    names = ", ".join(f'"{column}"' for column in columns)
+    placeholders = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY into a scratch table, then one INSERT that skips what is there: COPY itself cannot.
+            cursor.execute(
+                f'CREATE TEMP TABLE "motiva_slice_rows" ON COMMIT DROP AS SELECT {names} FROM "{table}" WITH NO DATA'  # noqa: S608
+            )
+            with cursor.cursor.copy(f'COPY "motiva_slice_rows" ({names}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "motiva_slice_rows" ON CONFLICT DO NOTHING'  # noqa: S608
+            )
+            cursor.execute('DROP TABLE "motiva_slice_rows"')
+            return
+        for start in range(0, len(rows), 5000):
+            # table and column names are constants of this module, never user input
+            cursor.executemany(
+                f'INSERT OR IGNORE INTO "{table}" ({names}) VALUES ({placeholders})',  # noqa: S608
+                rows[start : start + 5000],
+            )
 
 
 def _store(model: Any, columns: list[str], rows: list[tuple[Any, ...]] | bytes) -> None:

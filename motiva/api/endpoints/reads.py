@@ -29,7 +29,7 @@ from motiva.api.endpoints.common import (
     schema_parameters,
     viewer,
 )
-from motiva.calc.models import CalculationRun, EmployeeResult
+from motiva.calc.models import CalculationRun, EmployeeResult, RunStatus
 from motiva.calc.selectors import explain
 from motiva.core import access
 from motiva.core.errors import InvalidInput
@@ -678,7 +678,10 @@ def visible_results(request: Request) -> Any:
         else:
             people = access.employees(who, organization).values("pk")
             condition |= Q(run__organization_id=organization.pk, employee_id__in=people)
-    return EmployeeResult.objects.filter(condition).select_related("employee", "run")
+    # a run whose slices are still being stored by workers shows nothing until it is done
+    return EmployeeResult.objects.filter(condition, run__status=RunStatus.DONE).select_related(
+        "employee", "run"
+    )
 
 
 RESULT_FILTERS = {
