@@ -2,6 +2,7 @@
 
     python benchmarks/calc.py --employees 10000            # the configured database (DATABASE_URL)
     python benchmarks/calc.py --employees 100000 --workers 2
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/0 python benchmarks/calc.py --employees 100000 --celery --workers 2
 
 Builds a synthetic organization (N employees, 8 card lines each on all three levels) with bulk
 inserts, runs `calculation_run_create` and prints engine lines per second, the end-to-end time split
@@ -17,10 +18,14 @@ import json
 import os
 import random
 import resource
+import signal
+import subprocess
 import sys
+import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -35,8 +40,13 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Sum  # noqa: E402
 
-from motiva.calc.models import CalculationRun, EmployeeResult  # noqa: E402
-from motiva.calc.runs import calculation_run_create  # noqa: E402
+from motiva.calc.models import (  # noqa: E402
+    CalculationRun,
+    EmployeeResult,
+    RunStatus,
+)
+from motiva.calc.runs import calculation_run_create, calculation_run_start  # noqa: E402
+from motiva.calc.tasks import execute_run  # noqa: E402
 from motiva.core.models import AuditEvent, Organization  # noqa: E402
 from motiva.kpi.models import Card, CardLine, Indicator, PayScheme, Scale  # noqa: E402
 from motiva.org.models import Assignment, Employee, Grade, Position, Unit  # noqa: E402
@@ -253,6 +263,96 @@ def cleanup(period: Period) -> None:
             organization.delete()
 
 
+class CeleryWorkers:
+    """K Celery workers of the project (one pool process each) on a queue of their own, against the
+    broker in CELERY_BROKER_URL and this process's database; this process sends them the run."""
+
+    def __init__(self, count: int) -> None:
+        self.queue = f"motiva-bench-{os.getpid()}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_TASK"))}
+        env.update(
+            DJANGO_SETTINGS_MODULE="config.settings", DEBUG="true", CELERY_TASK_DEFAULT_QUEUE=self.queue
+        )
+        self.folder = Path(tempfile.mkdtemp(prefix="motiva-bench-workers-"))
+        self.logs = [self.folder / f"worker-{i}.log" for i in range(count)]
+        self.processes = [
+            subprocess.Popen(  # noqa: S603 — the project's own worker
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool",
+                    "prefork",
+                    "--concurrency",
+                    "1",
+                    "-Q",
+                    self.queue,
+                    "--hostname",
+                    f"bench{i}-{os.getpid()}@%h",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "-l",
+                    "info",
+                ],
+                cwd=Path(__file__).resolve().parents[1],
+                env=env,
+                stdout=log.open("wb"),
+                stderr=subprocess.STDOUT,
+            )
+            for i, log in enumerate(self.logs)
+        ]
+        deadline = time.monotonic() + 60
+        while not all(" ready." in log.read_text(errors="replace") for log in self.logs):
+            if time.monotonic() > deadline or any(p.poll() is not None for p in self.processes):
+                raise SystemExit("the Celery workers did not start: " + self.logs[0].read_text()[-2000:])
+            time.sleep(0.2)
+        from kombu import pools
+
+        from config.celery import app
+
+        app.conf.update(task_always_eager=False, task_default_queue=self.queue)
+        pools.reset()
+        app.__dict__.pop("amqp", None)
+
+    def peak_mb(self) -> float:
+        """The largest peak memory of a worker's processes (the main one and its pool process)."""
+        peaks = []
+        for process in self.processes:
+            pids = [process.pid]
+            children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+            if children.exists():
+                pids += [int(pid) for pid in children.read_text().split()]
+            for pid in pids:
+                status = Path(f"/proc/{pid}/status")
+                if status.exists():
+                    for line in status.read_text().splitlines():
+                        if line.startswith("VmHWM:"):
+                            peaks.append(int(line.split()[1]) / 1024)
+        return max(peaks, default=0.0)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _run_on_celery(actor: Any, period: Period) -> CalculationRun:
+    run = calculation_run_start(actor=actor, period=period, reason="benchmark")
+    execute_run.delay(run.pk)
+    while True:
+        run.refresh_from_db()
+        if run.status in (RunStatus.DONE, RunStatus.FAILED):
+            return run
+        time.sleep(0.05)
+
+
 def _machine_busy() -> float | None:
     """CPU seconds the whole machine has spent busy since boot (Linux), to see the database server's share."""
     try:
@@ -295,14 +395,25 @@ def main() -> None:
         "--workers",
         type=int,
         default=None,
-        help="Worker processes of the local pool (default: MOTIVA_CALC_WORKERS, else 1)",
+        help="Worker processes: of the local pool (default: MOTIVA_CALC_WORKERS, else 1), or with --celery "
+        "the Celery workers started (default 2)",
+    )
+    parser.add_argument(
+        "--celery",
+        action="store_true",
+        help="Start --workers Celery workers against CELERY_BROKER_URL, run on them, stop them after",
     )
     args = parser.parse_args()
-    if args.workers is not None:
-        if args.workers < 1:
-            parser.error("--workers: 1 or more")
-        settings.MOTIVA_CALC_WORKERS = args.workers
-    workers_used = settings.MOTIVA_CALC_WORKERS
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers: 1 or more")
+    if args.celery and not settings.CELERY_BROKER_URL:
+        parser.error("--celery needs a broker: CELERY_BROKER_URL=redis://127.0.0.1:6379/0 (or amqp://…)")
+    if args.celery:
+        workers_used = args.workers or 2
+    else:
+        if args.workers is not None:
+            settings.MOTIVA_CALC_WORKERS = args.workers
+        workers_used = settings.MOTIVA_CALC_WORKERS
     if args.period:
         period = Period.objects.get(pk=args.period)
         args.employees = Card.objects.filter(period=period).count()
@@ -318,18 +429,26 @@ def main() -> None:
             return
     actor = get_user_model().objects.filter(is_superuser=True).first()
     print(f"machine speed: a reference loop took {_reference_loop():.3f} s of CPU (lower is faster)")
+    celery = CeleryWorkers(workers_used) if args.celery else None
     own_before = resource.getrusage(resource.RUSAGE_SELF)
     busy_before = _machine_busy()
     started = time.perf_counter()
-    run = calculation_run_create(actor=actor, period=period)
-    total = time.perf_counter() - started
+    try:
+        run = _run_on_celery(actor, period) if celery else calculation_run_create(actor=actor, period=period)
+        total = time.perf_counter() - started
+        celery_mb = celery.peak_mb() if celery else 0.0
+    finally:
+        if celery:
+            celery.stop()
     machine = _machine_busy() - busy_before if busy_before is not None else None
     own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     timings = run.timings
     lines = args.employees * 8
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    children_mb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, celery_mb)
     print(f"run #{run.pk}: {run.status}, {run.employees_total} employees")
+    if run.status != RunStatus.DONE:
+        raise SystemExit(f"the run did not finish: {run.error}")
     print(
         f"end-to-end: {total:.2f} s; the plan (shared reads and group decisions) {timings['plan']:.2f} s; "
         f"{timings['slices']} slices, summed over the processes that ran them: fetch {timings['fetch']:.2f} s, compute {timings['compute']:.2f} s; "
@@ -339,7 +458,9 @@ def main() -> None:
         f"engine: {lines / timings['compute']:,.0f} lines per process-second of compute; end-to-end: {lines / total:,.0f} lines/s"
     )
     print(f"peak memory (max RSS): {peak_mb:,.0f} MB; largest worker process: {children_mb:,.0f} MB")
-    print(f"worker processes: {workers_used}")
+    print(
+        f"worker processes: {workers_used}" + (f" Celery workers (logs in {celery.folder})" if celery else "")
+    )
     total_pay = EmployeeResult.objects.filter(run=run).aggregate(total=Sum("pay"))["total"] or Decimal(0)
     print(f"input hash: {run.input_hash}; total pay: {total_pay}")
     own_cpu = own.ru_utime + own.ru_stime - own_before.ru_utime - own_before.ru_stime
@@ -358,7 +479,7 @@ def main() -> None:
                 "database": connection.vendor,
                 "employees": run.employees_total,
                 "workers": workers_used,
-                "celery": False,
+                "celery": bool(celery),
                 "seconds": round(total, 2),
                 "status": str(run.status),
                 "end_to_end_s": round(total, 2),
