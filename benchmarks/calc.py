@@ -54,6 +54,7 @@ from motiva.periods.models import IndicatorValue, Period  # noqa: E402
 
 D = Decimal
 PER_UNIT = 50
+CHUNK = 20_000  # cards whose lines and values are built and written at a time
 
 
 def build(n: int, seed: int) -> Period:
@@ -156,8 +157,9 @@ def build(n: int, seed: int) -> Period:
             batch_size=5000,
         )
         weights = ["20", "20", "20", "20", "5", "5", "5", "5"]
-        lines = []
-        for card in cards:
+
+        def card_lines(card: Card) -> list[CardLine]:
+            lines = []
             for order, ((code, level), weight) in enumerate(zip(codes, weights, strict=True)):
                 scale = rating if code == "RATING" else corridor if level == "unit" else ratio
                 plan = (
@@ -178,7 +180,14 @@ def build(n: int, seed: int) -> Period:
                         **plan,
                     )
                 )
-        CardLine.objects.bulk_create(lines, batch_size=10000)
+            return lines
+
+        # Lines and values are made and written CHUNK cards at a time: a million employees' eight
+        # million line objects at once would need more memory than the machine has.
+        for start in range(0, len(cards), CHUNK):
+            CardLine.objects.bulk_create(
+                [line for card in cards[start : start + CHUNK] for line in card_lines(card)], batch_size=10000
+            )
         values = [
             IndicatorValue(
                 organization=organization,
@@ -204,33 +213,35 @@ def build(n: int, seed: int) -> Period:
                         value=D(rng.randint(70, 130)),
                     )
                 )
-        for e in employees:
-            for code in ("P1", "P2", "P3"):
+        for start in range(0, len(employees), CHUNK):
+            for e in employees[start : start + CHUNK]:
+                for code in ("P1", "P2", "P3"):
+                    values.append(
+                        IndicatorValue(
+                            organization=organization,
+                            indicator=indicators[code],
+                            period=period,
+                            scope="employee",
+                            employee=e,
+                            scope_key=f"employee:{e.pk}",
+                            kind="fact",
+                            value=D(rng.randint(60, 140)),
+                        )
+                    )
                 values.append(
                     IndicatorValue(
                         organization=organization,
-                        indicator=indicators[code],
+                        indicator=indicators["RATING"],
                         period=period,
                         scope="employee",
                         employee=e,
                         scope_key=f"employee:{e.pk}",
                         kind="fact",
-                        value=D(rng.randint(60, 140)),
+                        value=D(rng.choice([-1, 0, 1, 1, 1, 2])),
                     )
                 )
-            values.append(
-                IndicatorValue(
-                    organization=organization,
-                    indicator=indicators["RATING"],
-                    period=period,
-                    scope="employee",
-                    employee=e,
-                    scope_key=f"employee:{e.pk}",
-                    kind="fact",
-                    value=D(rng.choice([-1, 0, 1, 1, 1, 2])),
-                )
-            )
-        IndicatorValue.objects.bulk_create(values, batch_size=10000)
+            IndicatorValue.objects.bulk_create(values, batch_size=10000)
+            values = []
     with connection.cursor() as cursor:
         # A database in use has its planner statistics; one just bulk-loaded has none until autovacuum
         # gets to it, and the planner would then guess one row a table.
