@@ -18,8 +18,6 @@ import json
 import os
 import random
 import resource
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -51,6 +49,7 @@ from motiva.core.models import AuditEvent, Organization  # noqa: E402
 from motiva.kpi.models import Card, CardLine, Indicator, PayScheme, Scale  # noqa: E402
 from motiva.org.models import Assignment, Employee, Grade, Position, Unit  # noqa: E402
 from motiva.periods.models import IndicatorValue, Period  # noqa: E402
+from tests.support.celery_workers import CeleryWorker, send_to  # noqa: E402
 
 D = Decimal
 PER_UNIT = 50
@@ -279,79 +278,21 @@ class CeleryWorkers:
     broker in CELERY_BROKER_URL and this process's database; this process sends them the run."""
 
     def __init__(self, count: int) -> None:
-        self.queue = f"motiva-bench-{os.getpid()}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_TASK"))}
-        env.update(
-            DJANGO_SETTINGS_MODULE="config.settings", DEBUG="true", CELERY_TASK_DEFAULT_QUEUE=self.queue
-        )
-        self.folder = Path(tempfile.mkdtemp(prefix="motiva-bench-workers-"))
-        self.logs = [self.folder / f"worker-{i}.log" for i in range(count)]
-        self.processes = [
-            subprocess.Popen(  # noqa: S603 — the project's own worker
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--pool",
-                    "prefork",
-                    "--concurrency",
-                    "1",
-                    "-Q",
-                    self.queue,
-                    "--hostname",
-                    f"bench{i}-{os.getpid()}@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "-l",
-                    "info",
-                ],
-                cwd=Path(__file__).resolve().parents[1],
-                env=env,
-                stdout=log.open("wb"),
-                stderr=subprocess.STDOUT,
-            )
-            for i, log in enumerate(self.logs)
-        ]
-        deadline = time.monotonic() + 60
-        while not all(" ready." in log.read_text(errors="replace") for log in self.logs):
-            if time.monotonic() > deadline or any(p.poll() is not None for p in self.processes):
-                raise SystemExit("the Celery workers did not start: " + self.logs[0].read_text()[-2000:])
-            time.sleep(0.2)
-        from kombu import pools
-
         from config.celery import app
 
-        app.conf.update(task_always_eager=False, task_default_queue=self.queue)
-        pools.reset()
-        app.__dict__.pop("amqp", None)
+        queue = f"motiva-bench-{os.getpid()}"
+        self.folder = Path(tempfile.mkdtemp(prefix="motiva-bench-workers-"))
+        self.workers = [CeleryWorker(queue, self.folder / f"worker-{i}.log") for i in range(count)]
+        for worker in self.workers:
+            worker.wait_ready()
+        send_to(app, queue)
 
     def peak_mb(self) -> float:
-        """The largest peak memory of a worker's processes (the main one and its pool process)."""
-        peaks = []
-        for process in self.processes:
-            pids = [process.pid]
-            children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
-            if children.exists():
-                pids += [int(pid) for pid in children.read_text().split()]
-            for pid in pids:
-                status = Path(f"/proc/{pid}/status")
-                if status.exists():
-                    for line in status.read_text().splitlines():
-                        if line.startswith("VmHWM:"):
-                            peaks.append(int(line.split()[1]) / 1024)
-        return max(peaks, default=0.0)
+        return max(worker.peak_mb() for worker in self.workers)
 
     def stop(self) -> None:
-        for process in self.processes:
-            process.send_signal(signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        for worker in self.workers:
+            worker.stop()
 
 
 def _run_on_celery(actor: Any, period: Period) -> CalculationRun:

@@ -726,6 +726,24 @@ def _attainment(lower: bool, fact: Decimal, target: Decimal) -> Decimal | ScoreO
     return fact / target * 100
 
 
+def _against_target(
+    lower: bool, fact: Decimal | None, plan: PlanValues, steps: list[TraceStep]
+) -> tuple[Decimal, Decimal, Decimal | None] | ScoreOutcome:
+    """(fact, target, attainment) of a line scored against its target (the plan resolved into `steps`),
+    or why it cannot be: no fact, no target, a zero plan. The attainment is None for a zero fact on a
+    lower-is-better line."""
+    if fact is None:
+        return _no_fact()
+    resolved = _resolved(plan, steps)
+    if isinstance(resolved, ScoreOutcome):
+        return resolved
+    target = resolved[1]
+    attainment = _attainment(lower, fact, target)
+    if isinstance(attainment, ScoreOutcome):
+        return attainment
+    return fact, target, attainment
+
+
 def _note_attainment(
     steps: list[TraceStep], lower: bool, attainment: Decimal, fact: Decimal, target: Decimal
 ) -> None:
@@ -894,16 +912,11 @@ def _rating(
 def _ratio(
     params: ScaleParams, lower: bool, fact: Decimal | None, plan: PlanValues, level_code: str
 ) -> ScoreOutcome:
-    if fact is None:
-        return _no_fact()
     steps: list[TraceStep] = []
-    resolved = _resolved(plan, steps)
-    if isinstance(resolved, ScoreOutcome):
-        return resolved
-    target = resolved[1]
-    attainment = _attainment(lower, fact, target)
-    if isinstance(attainment, ScoreOutcome):
-        return attainment
+    against = _against_target(lower, fact, plan, steps)
+    if isinstance(against, ScoreOutcome):
+        return against
+    fact, target, attainment = against
     assert isinstance(params, RatioParams)
     if attainment is None:
         if params.cap is None:
@@ -936,16 +949,11 @@ def _ratio(
 def _step_table(
     params: ScaleParams, lower: bool, fact: Decimal | None, plan: PlanValues, level_code: str
 ) -> ScoreOutcome:
-    if fact is None:
-        return _no_fact()
     steps: list[TraceStep] = []
-    resolved = _resolved(plan, steps)
-    if isinstance(resolved, ScoreOutcome):
-        return resolved
-    target = resolved[1]
-    attainment = _attainment(lower, fact, target)
-    if isinstance(attainment, ScoreOutcome):
-        return attainment
+    against = _against_target(lower, fact, plan, steps)
+    if isinstance(against, ScoreOutcome):
+        return against
+    fact, target, attainment = against
     if attainment is None:  # a zero fact on a lower-is-better indicator reaches every step
         attainment = Decimal("Infinity")
     _note_attainment(steps, lower, attainment, fact, target)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -22,6 +20,7 @@ from motiva.calc import runs, tasks
 from motiva.calc.models import CalculationRun, EmployeeResult, LineOutcome, RunSlice, RunStatus
 from motiva.calc.pool import slice_bounds
 from motiva.core.errors import InvalidInput
+from tests.support.celery_workers import CeleryWorker, reset, send_to
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS = "redis://127.0.0.1:6379/{db}"
@@ -139,78 +138,29 @@ def _reachable(url: str) -> bool:
         return False
 
 
-class Worker:
-    """`celery worker` of the project as a subprocess, on a queue of its own."""
-
-    def __init__(self, broker: str, queue: str, log: Path) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST", "CELERY_"))}
-        env.update(
-            DJANGO_SETTINGS_MODULE="config.settings",
-            DEBUG="true",
-            DATABASE_URL=_database_url(),
-            CELERY_BROKER_URL=broker,
-            CELERY_TASK_DEFAULT_QUEUE=queue,
-            MOTIVA_CALC_WORKERS="1",
-        )
-        self.log_path = log
-        self.popen = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool",
-                "prefork",
-                "--concurrency",
-                "1",
-                "-Q",
-                queue,
-                "--without-gossip",
-                "--without-mingle",
-                "-l",
-                "info",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-
-    def child(self) -> int | None:
-        """The pool process that runs the tasks."""
-        path = Path(f"/proc/{self.popen.pid}/task/{self.popen.pid}/children")
-        children = path.read_text().split() if path.exists() else []
-        return int(children[0]) if children else None
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        self.popen.send_signal(signal.SIGTERM)
-        try:
-            self.popen.wait(20)
-        except subprocess.TimeoutExpired:
-            self.popen.kill()
-            self.popen.wait(5)
-
-
 @pytest.fixture
 def celery_over(transactional_db, tmp_path):
     """Workers against a broker, and this process sending to them on the same queue."""
     app = tasks.current_app
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue")}
-    started: list[Worker] = []
+    started: list[CeleryWorker] = []
 
-    def use(broker: str, count: int = 2) -> list[Worker]:
+    def use(broker: str, count: int = 2) -> list[CeleryWorker]:
         if not _reachable(broker):
             pytest.skip(f"no broker at {broker.split('@')[-1]}")
         queue = f"motiva-test-{uuid.uuid4().hex[:8]}"
-        app.conf.update(broker_url=broker, task_always_eager=False, task_default_queue=queue)
-        _reset(app)
+        send_to(app, queue, broker)
         connection.close()  # the workers see what the test committed
-        workers = [Worker(broker, queue, tmp_path / f"worker-{len(started) + i}.log") for i in range(count)]
+        workers = [
+            CeleryWorker(
+                queue,
+                tmp_path / f"worker-{len(started) + i}.log",
+                DATABASE_URL=_database_url(),
+                CELERY_BROKER_URL=broker,
+                MOTIVA_CALC_WORKERS="1",
+            )
+            for i in range(count)
+        ]
         started.extend(workers)
         return workers
 
@@ -218,19 +168,10 @@ def celery_over(transactional_db, tmp_path):
     for worker in started:
         worker.stop()
     app.conf.update(saved)
-    _reset(app)
+    reset(app)
 
 
-def _reset(app) -> None:
-    """The app's connections and routes made anew from its configuration (another broker, queue)."""
-    from kombu import pools
-
-    pools.reset()
-    app._pool = None
-    app.__dict__.pop("amqp", None)
-
-
-def _wait(run: CalculationRun, workers: list[Worker], seconds: float = 90) -> CalculationRun:
+def _wait(run: CalculationRun, workers: list[CeleryWorker], seconds: float = 90) -> CalculationRun:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         run.refresh_from_db()
@@ -289,8 +230,7 @@ def test_a_worker_killed_in_the_middle_of_a_slice_gives_it_to_the_next(cast, cel
                 waiting = cursor.fetchone()[0]
             time.sleep(0.1)
         assert waiting, worker.log()[-3000:]
-        child = worker.child()
-        assert child is not None
+        (child,) = worker.children()
         os.kill(child, signal.SIGKILL)  # the worker process running the slice dies
         time.sleep(1)
     finally:
