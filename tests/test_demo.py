@@ -141,7 +141,7 @@ def test_a_reprimand_in_the_current_month_is_capped_and_never_makes_the_bonus_ne
 def test_the_latest_closed_period_is_handed_over_to_payroll_and_reconciles(demo):
     """Finance has mapped the demo's pay components: the payroll file of a closed period's latest run
     reconciles with the run (docs/payroll.md)."""
-    from motiva.calc.approvals import latest_run
+    from motiva.calc.selectors import latest_run
     from motiva.payroll import services as payroll
     from motiva.periods.models import PeriodStatus
 

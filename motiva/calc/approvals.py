@@ -33,6 +33,7 @@ from motiva.calc.models import (
     RunStatus,
     SignatureKind,
 )
+from motiva.calc.selectors import latest_run, signatures
 from motiva.core import audit
 from motiva.core.errors import InvalidInput, problem
 from motiva.core.models import AuditAction, AuditEvent, Organization, Role, RoleAssignment
@@ -41,15 +42,6 @@ from motiva.org.models import Absence, Assignment, Employee, Unit
 from motiva.org.selectors import active_on
 from motiva.periods.models import IndicatorValue, Period, PeriodStatus
 from motiva.periods.services import period_transition
-
-
-def latest_run(period: Period) -> CalculationRun | None:
-    """The run whose results the period's approval is about: the latest finished whole-organization run."""
-    return (
-        CalculationRun.objects.filter(period=period, unit__isnull=True, status=RunStatus.DONE)
-        .order_by("-id")
-        .first()
-    )
 
 
 def direct_managers(run: CalculationRun) -> dict[int, set[int]]:
@@ -95,15 +87,6 @@ def direct_managers(run: CalculationRun) -> dict[int, set[int]]:
             reports[manager].add(employee_id)
     run._motiva_direct_managers = dict(reports)  # type: ignore[attr-defined]
     return run._motiva_direct_managers  # type: ignore[attr-defined]
-
-
-def signatures(run: CalculationRun) -> dict[str, list[RunSignature]]:
-    found: dict[str, list[RunSignature]] = defaultdict(list)
-    for signature in RunSignature.objects.filter(run=run, revoked_at__isnull=True).select_related(
-        "signer", "signer_employee"
-    ):
-        found[signature.kind].append(signature)
-    return dict(found)
 
 
 # --- Out of date: what changed since the run ---------------------------------------------------------

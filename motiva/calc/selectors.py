@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from motiva.calc.models import CalculationRun, EmployeeResult, LineOutcome
+from motiva.calc.models import CalculationRun, EmployeeResult, LineOutcome, RunSignature, RunStatus
 from motiva.calc.storage import expand_step
 from motiva.core.access import CARD_PROBLEM_CODES
 from motiva.engine.batch import EmployeeOutcome
 from motiva.org.models import Employee
+from motiva.periods.models import Period
 
 
 def stored_lines(result: EmployeeResult) -> list[dict[str, Any]]:
@@ -176,3 +178,36 @@ def run_difference(run: CalculationRun) -> list[dict[str, Any]]:
             }
         )
     return changes
+
+
+def latest_run(period: Period) -> CalculationRun | None:
+    """The run whose results the period's approval is about: the latest finished whole-organization run."""
+    return (
+        CalculationRun.objects.filter(period=period, unit__isnull=True, status=RunStatus.DONE)
+        .order_by("-id")
+        .first()
+    )
+
+
+def signatures(run: CalculationRun) -> dict[str, list[RunSignature]]:
+    found: dict[str, list[RunSignature]] = defaultdict(list)
+    for signature in RunSignature.objects.filter(run=run, revoked_at__isnull=True).select_related(
+        "signer", "signer_employee"
+    ):
+        found[signature.kind].append(signature)
+    return dict(found)
+
+
+def latest_results(period: Period, employee_ids: Any, *, summary: bool = False) -> dict[int, EmployeeResult]:
+    """Each employee's result in the latest finished whole-organization run of the period (with
+    `summary`, only the figures: not the stored lines and traces)."""
+    run = latest_run(period)
+    if run is None:
+        return {}
+    rows = EmployeeResult.objects.filter(run=run, employee_id__in=employee_ids)
+    rows = (
+        rows.only("id", "run_id", "employee_id", "result", "level_results", "pay")
+        if summary
+        else rows.select_related("run")
+    )
+    return {row.employee_id: row for row in rows}

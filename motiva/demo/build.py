@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
-from motiva.calc import adjustments, approvals
+from motiva.calc import adjustments, approvals, selectors
 from motiva.calc.runs import calculation_run_create
 from motiva.core.auth import DEMO_GROUP
 from motiva.core.models import Organization, Role, RoleAssignment
@@ -314,7 +314,7 @@ def _managers_sign(period: Period) -> None:
     """The period awaiting approval: every direct manager has signed except the demo's logins (the
     director's approval covers his own reports), so a visitor can finish the approval: `director`
     approves, `hr` and `finance` sign off, and one of them closes the period."""
-    run = approvals.latest_run(period)
+    run = selectors.latest_run(period)
     if run is None:
         return
     for employee in (

@@ -11,8 +11,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from motiva.calc.approvals import latest_run
 from motiva.calc.models import CalculationRun, EmployeeResult, RunSignature, RunStatus, SignatureKind
+from motiva.calc.selectors import latest_run
 from motiva.calc.storage import stored_component
 from motiva.core.errors import InvalidInput, problem
 from motiva.exports.tabular import Column, Table, render_csv, render_xlsx

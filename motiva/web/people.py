@@ -15,11 +15,10 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from motiva.calc.approvals import latest_run
 from motiva.calc.fetch import _due_levels
 from motiva.calc.models import CalculationRun, EmployeeResult, RunStatus
 from motiva.calc.projection import project
-from motiva.calc.selectors import explain, explain_outcome
+from motiva.calc.selectors import explain, explain_outcome, latest_results
 from motiva.core import access
 from motiva.engine.types import LEVELS
 from motiva.exports import pages as exports
@@ -34,21 +33,6 @@ from motiva.web.forms import attempt, parse_number
 
 FINAL_STATUSES = (PeriodStatus.APPROVED, PeriodStatus.CLOSED)
 PROJECTION_LIMIT = 500  # cards a page projects while it waits
-
-
-def latest_results(period: Period, employee_ids: Any, *, summary: bool = False) -> dict[int, EmployeeResult]:
-    """Each employee's result in the latest finished whole-organization run of the period (with
-    `summary`, only the figures: not the stored lines and traces)."""
-    run = latest_run(period)
-    if run is None:
-        return {}
-    rows = EmployeeResult.objects.filter(run=run, employee_id__in=employee_ids)
-    rows = (
-        rows.only("id", "run_id", "employee_id", "result", "level_results", "pay")
-        if summary
-        else rows.select_related("run")
-    )
-    return {row.employee_id: row for row in rows}
 
 
 def current_period_filter(today: Any, prefix: str = "") -> tuple[Q, Q]:

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from motiva.calc import approvals
+from motiva.calc import approvals, selectors
 from motiva.calc.models import CalculationRun, EmployeeResult, RunSignature, RunStatus
 from motiva.calc.selectors import run_difference
 from motiva.core import access
@@ -175,7 +175,7 @@ def _approval_state(run: CalculationRun) -> dict[str, Any]:
     from motiva.periods.models import PeriodStatus
 
     latest = (
-        approvals.latest_run(run.period) if run.unit_id is None and run.status == RunStatus.DONE else None
+        selectors.latest_run(run.period) if run.unit_id is None and run.status == RunStatus.DONE else None
     )
     awaiting = (
         latest is not None

@@ -13,17 +13,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from motiva.calc import approvals
+from motiva.calc import approvals, selectors
 from motiva.calc.models import RunSignature, SignatureKind
 from motiva.calc.projection import project
+from motiva.calc.selectors import latest_results
 from motiva.core import access
 from motiva.core.models import Role
 from motiva.kpi.models import CardLine
+from motiva.kpi.selectors import fact_completeness_cached
 from motiva.org.selectors import assignment_as_of, position_id_as_of
 from motiva.periods.models import Period, PeriodStatus
 from motiva.web.decorators import viewer_required
-from motiva.web.people import FINAL_STATUSES, current_card, due_results, latest_results, paid_levels
-from motiva.web.periods import fact_completeness_cached
+from motiva.web.people import FINAL_STATUSES, current_card, due_results, paid_levels
 
 
 @viewer_required
@@ -106,7 +107,7 @@ def _tasks(request: HttpRequest, viewer: access.Viewer) -> list[dict[str, Any]]:
                         }
                     )
             run = (
-                approvals.latest_run(period)
+                selectors.latest_run(period)
                 if period.status in (PeriodStatus.CALCULATED, PeriodStatus.APPROVED)
                 else None
             )

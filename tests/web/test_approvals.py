@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from motiva.calc import approvals
+from motiva.calc import approvals, selectors
 from motiva.calc.models import RunSignature
 from motiva.core.models import AuditEvent, Role, RoleAssignment
 from motiva.kpi import services as kpi
@@ -163,7 +163,7 @@ def test_recalculating_signed_results_keeps_the_revoked_signatures_in_the_histor
         client, cast, django_capture_on_commit_callbacks, confirm="1", reason="Уточнены планы отдела продаж"
     )
     period.refresh_from_db()
-    new = approvals.latest_run(period)
+    new = selectors.latest_run(period)
     assert new != old and period.status == PeriodStatus.CALCULATED
     revoked = RunSignature.objects.filter(run=old)
     assert revoked.count() == 3  # nothing deleted
@@ -187,7 +187,7 @@ def test_recalculating_signed_results_keeps_the_revoked_signatures_in_the_histor
     page = client.get(reverse("run", args=[cast["company"].pk, new.pk])).content.decode()
     assert "Уточнены планы отдела продаж" in page and 'data-testid="run-revoked"' not in page
     # The new run starts unsigned: the director's approval waits for the managers again.
-    assert approvals.signatures(new) == {}
+    assert selectors.signatures(new) == {}
     response = post(client, cast, "gd", "period_sign", kind="executive")
     assert any("Сначала результаты подписывают руководители" in m for m in messages_of(response))
 
@@ -203,7 +203,7 @@ def test_a_company_period_in_which_the_director_has_pay_is_closed_with_the_board
         lines=[{"indicator": cast["indicator"], "weight": "100", "scale": cast["scale"], "target": "100"}],
     )
     recalculate(client, cast, django_capture_on_commit_callbacks)
-    run = approvals.latest_run(period)
+    run = selectors.latest_run(period)
     assert run != cast["run"] and run.results.filter(employee=gd).exists()
     board = django_user_model.objects.create_user(
         username="owner", password="x-Secret-123", first_name="Владелец"
@@ -258,7 +258,7 @@ def test_a_manager_without_an_account_is_skipped_for_the_next_one_up(client, cas
     page = page_of(client, cast, "hr")
     pending = page[page.index('data-testid="pending"') :].split("</ul>")[0]
     assert "Сервисов" not in pending and "Директоров" in pending and "Начальников" in pending
-    managers = approvals.direct_managers(approvals.latest_run(cast["period"]))
+    managers = approvals.direct_managers(selectors.latest_run(cast["period"]))
     assert cast["people"]["carl"].pk in managers[cast["people"]["gd"].pk]
     approve(client, cast, ("boss", "manager"), ("gd", "manager"), ("gd", "executive"))
     cast["period"].refresh_from_db()
@@ -266,7 +266,7 @@ def test_a_manager_without_an_account_is_skipped_for_the_next_one_up(client, cas
     # A deactivated account counts as none: the next one up signs for the reports.
     cast["users"]["boss"].is_active = False
     cast["users"]["boss"].save(update_fields=["is_active"])
-    run = approvals.latest_run(cast["period"])
+    run = selectors.latest_run(cast["period"])
     assert cast["people"]["anna"].pk in approvals.direct_managers(run)[cast["people"]["gd"].pk]
 
 

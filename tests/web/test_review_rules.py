@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from motiva.calc import adjustments, approvals, runs
+from motiva.calc import adjustments, approvals, runs, selectors
 from motiva.calc.models import EmployeeResult
 from motiva.core.errors import InvalidInput
 from motiva.core.models import Role, RoleAssignment
@@ -70,7 +70,7 @@ def test_new_results_of_an_approved_period_need_a_new_approval(cast):
     assert refusal.value.problems[0].code == "reason_required"
     rerun = runs.calculation_run_create(actor=cast["users"]["hr"], period=period, reason="Проверка пересчёта")
     period.refresh_from_db()
-    assert period.status == PeriodStatus.CALCULATED and approvals.latest_run(period) == rerun
+    assert period.status == PeriodStatus.CALCULATED and selectors.latest_run(period) == rerun
     with pytest.raises(InvalidInput):
         approvals.run_sign(
             actor=cast["users"]["hr"], run=rerun, kind="hr"
