@@ -401,10 +401,10 @@ LOGGING = {
 # smallest run worth splitting.
 MOTIVA_CALC_WORKERS = env_int("MOTIVA_CALC_WORKERS", 1)
 MOTIVA_CALC_PARALLEL_MIN = env_int("MOTIVA_CALC_PARALLEL_MIN", 5000)
-# With Celery workers: a slice started this many times without being stored (its worker killed each
-# time) fails its run; an active run with no progress for MOTIVA_CALC_STALE_SECONDS is failed when the
+# With Celery workers: a slice started this many times without being stored (its worker killed, or its
+# database unreachable, each time) fails its run; an active run with no progress for MOTIVA_CALC_STALE_SECONDS is failed when the
 # next run of its period and scope is started.
-MOTIVA_CALC_SLICE_ATTEMPTS = env_int("MOTIVA_CALC_SLICE_ATTEMPTS", 3)
+MOTIVA_CALC_SLICE_ATTEMPTS = env_int("MOTIVA_CALC_SLICE_ATTEMPTS", 5)
 MOTIVA_CALC_STALE_SECONDS = env_int("MOTIVA_CALC_STALE_SECONDS", 1800)
 if MOTIVA_CALC_WORKERS < 1:
     raise ImproperlyConfigured("MOTIVA_CALC_WORKERS must be 1 or more")

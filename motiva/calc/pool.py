@@ -46,6 +46,7 @@ class SliceJob:
     rounding: RoundingPolicy
     rules: PayRules
     total: int
+    report_progress: bool = True  # a Celery slice reports its progress when it is stored, not here
 
 
 _CURRENT_JOB: SliceJob | None = None  # what forked workers inherit
@@ -81,7 +82,7 @@ def _read_and_compute(bounds: tuple[int, int], job: SliceJob) -> SlicePart:
     if connection.vendor == "postgresql":
         rows = copy_text(rows)  # type: ignore[assignment]
     computed = time.perf_counter()
-    if job.total and (job is not _CURRENT_JOB or connection.vendor == "postgresql"):
+    if job.report_progress and job.total and (job is not _CURRENT_JOB or connection.vendor == "postgresql"):
         # A worker reports progress on its own connection; on SQLite the storing transaction holds the
         # only write lock, so there the run shows its progress when it is stored.
         CalculationRun.objects.filter(pk=job.run_id).update(

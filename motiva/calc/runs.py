@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -38,6 +38,9 @@ from motiva.org.models import Unit
 from motiva.periods.guards import ensure_open
 from motiva.periods.models import Period, PeriodStatus
 from motiva.periods.services import period_transition
+
+# A run on Celery workers has at least this many slices, so that several workers share even a small run.
+CELERY_SLICES_MIN = 8
 
 
 def _scope_key(unit: Unit | None) -> str:
@@ -128,7 +131,7 @@ def _fail_stale(period: Period, scope: str) -> None:
         )
         last = max(t for t in (run.created_at, run.started_at, moments["started"], moments["stored"]) if t)
         if last < limit:
-            _fail(run.pk, f"no progress since {last:%Y-%m-%d %H:%M:%S} UTC")
+            calculation_run_fail(run.pk, f"no progress since {last:%Y-%m-%d %H:%M:%S} UTC")
 
 
 def _already_running(period: Period) -> InvalidInput:
@@ -167,51 +170,71 @@ def calculation_run_execute(run_id: int, *, distributed: bool = False) -> Calcul
     try:
         _execute(run, distributed)
     except Exception as error:
-        _fail(run.pk, str(error))
+        calculation_run_fail(run.pk, str(error))
         raise
     run.refresh_from_db()
     return run
 
 
-def _fail(run_id: int, reason: str) -> None:
-    """The run failed: said, and whatever its slices stored is removed (a run is whole or nothing)."""
+def calculation_run_fail(run_id: int, reason: str) -> None:
+    """An active run failed: said, and whatever its slices stored is removed (a run is whole or
+    nothing). A run that is finished already (done, or failed before) is left as it is: on PostgreSQL
+    the update waits for a slice storing under the run's lock and then sees the run's new status."""
     with transaction.atomic():
-        CalculationRun.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(
+        failed = CalculationRun.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(
             status=RunStatus.FAILED, error=reason[:2000], finished_at=timezone.now()
         )
-        EmployeeResult.objects.filter(run_id=run_id).delete()
-        LineOutcome.objects.filter(run_id=run_id).delete()
+        if failed:
+            EmployeeResult.objects.filter(run_id=run_id).delete()
+            LineOutcome.objects.filter(run_id=run_id).delete()
 
 
-def _slice_job(run: CalculationRun) -> tuple[fetching.RunPlan, SliceJob]:
+def _slice_job(
+    run: CalculationRun, *, report_progress: bool = True
+) -> tuple[fetching.RunPlan, SliceJob, str]:
     """What every slice of the run shares: the plan, and the group decisions (rankings and fund splits
     need every member of their scheme at once: those members are read here; everyone else is read
-    slice by slice where they are computed)."""
+    slice by slice where they are computed); and a digest of both, which every slice computed
+    elsewhere must find again."""
     organization = run.period.organization
     rounding, rules = organization.rounding, organization.pay_rules
     plan = fetching.fetch_plan(run.period, run.unit)
     group_ids = plan.group_scheme_ids
-    members = fetching.fetch_slice(plan, scheme_ids=group_ids).employees if group_ids else []
+    group = fetching.fetch_slice(plan, scheme_ids=group_ids) if group_ids else None
+    members = group.employees if group else []
     context = prepare_group(
         members, rounding, unit_facts=plan.unit_facts, corrections=plan.corrections, rules=rules
     )
-    return plan, SliceJob(run.pk, plan, context, rounding, rules, len(plan.employee_ids))
+    total = len(plan.employee_ids)
+    job = SliceJob(run.pk, plan, context, rounding, rules, total, report_progress=report_progress)
+    shared = digest(
+        {
+            "plan": str(plan.hash_total),
+            "employees": total,
+            "members": str(group.hash_total) if group else "",
+            "places": context.places,
+            "shares": {key: str(value) for key, value in context.shares.items()},
+        }
+    )
+    return plan, job, shared
 
 
 def _execute(run: CalculationRun, distributed: bool) -> None:
     period = run.period
     started = time.perf_counter()
-    plan, job = _slice_job(run)
+    plan, job, shared = _slice_job(run)
     total = job.total
     CalculationRun.objects.filter(pk=run.pk).update(employees_total=total, progress=5)
     planned = time.perf_counter()
     if distributed and total:
-        count = max(2 * SLICES_PER_WORKER, -(-total // SLICE_MAX))
+        count = max(CELERY_SLICES_MIN, -(-total // SLICE_MAX))
         RunSlice.objects.bulk_create(
             RunSlice(run=run, index=index, first_id=first, last_id=last)
             for index, (first, last) in enumerate(slice_bounds(plan.employee_ids, count))
         )
-        CalculationRun.objects.filter(pk=run.pk).update(timings={"plan": round(planned - started, 3)})
+        CalculationRun.objects.filter(pk=run.pk).update(
+            timings={"plan": round(planned - started, 3), "plan_digest": shared}
+        )
         return
     parallel = (
         settings.MOTIVA_CALC_WORKERS > 1
@@ -229,20 +252,21 @@ def _execute(run: CalculationRun, distributed: bool) -> None:
             ensure_open(period)
             for part in pool.imap(compute_slice, slices):
                 store_part(summary, part)
-            _finish(run, plan, summary, started, planned)
+            _finish(run, plan, summary, total_s=time.perf_counter() - started, plan_s=planned - started)
         return
     parts = [compute_slice(bounds, job) for bounds in slices]
     with transaction.atomic():
         for part in parts:
             store_part(summary, part)
-        _finish(run, plan, summary, started, planned)
+        _finish(run, plan, summary, total_s=time.perf_counter() - started, plan_s=planned - started)
 
 
 def calculation_slice_execute(run_id: int, index: int) -> None:
     """A Celery worker's slice of a run: read, compute and store it, in one transaction with the count
     of the run's slices; the last one stored finishes the run. A slice delivered again after it was
     stored (late acknowledgement) stores nothing; one that keeps failing (a worker killed each time)
-    fails the run after MOTIVA_CALC_SLICE_ATTEMPTS attempts."""
+    fails the run after MOTIVA_CALC_SLICE_ATTEMPTS attempts. A database that cannot be reached raises
+    `OperationalError` without failing the run, so that the task is tried again (`motiva.calc.tasks`)."""
     piece = RunSlice.objects.filter(run_id=run_id, index=index).first()
     if piece is None or piece.stored_at is not None:
         return
@@ -250,11 +274,25 @@ def calculation_slice_execute(run_id: int, index: int) -> None:
     if run.status != RunStatus.RUNNING:
         return
     RunSlice.objects.filter(pk=piece.pk).update(attempts=F("attempts") + 1, started_at=timezone.now())
-    if piece.attempts + 1 > settings.MOTIVA_CALC_SLICE_ATTEMPTS:
-        _fail(run_id, f"slice {index} was started {piece.attempts + 1} times without being stored")
+    attempts = RunSlice.objects.filter(pk=piece.pk).values_list("attempts", flat=True).get()
+    if attempts > settings.MOTIVA_CALC_SLICE_ATTEMPTS:
+        calculation_run_fail(run_id, f"slice {index} was started {attempts} times without being stored")
         return
     try:
-        plan, job = _slice_job(run)
+        plan, job, shared = _slice_job(run, report_progress=False)
+        if shared != run.timings.get("plan_digest"):
+            # The period's shared inputs or a group scheme's members changed since the run was planned:
+            # slices computed before and after would not add up (rankings, fund shares, the hash).
+            raise InvalidInput(
+                [
+                    problem(
+                        "inputs_changed",
+                        "period",
+                        "Данные периода изменились во время расчёта — запустите расчёт снова",
+                        "The period's inputs changed during the run: start the run again",
+                    )
+                ]
+            )
         part = compute_slice((piece.first_id, piece.last_id), job)
         with transaction.atomic():
             # The run's row first: the slices of a run store one at a time, so the count below sees
@@ -265,33 +303,37 @@ def calculation_slice_execute(run_id: int, index: int) -> None:
                 .exists()
             ):
                 return
+            ensure_open(run.period)  # a period closed meanwhile takes no more rows
             locked = RunSlice.objects.select_for_update().get(pk=piece.pk)
             if locked.stored_at is not None:
                 return  # stored by an earlier delivery meanwhile
             summary = store_slice(run_id, part)
             RunSlice.objects.filter(pk=piece.pk).update(stored_at=timezone.now(), summary=summary)
-            slices = list(RunSlice.objects.filter(run_id=run_id).values_list("stored_at", "summary"))
+            slices = list(
+                RunSlice.objects.filter(run_id=run_id).order_by("index").values_list("stored_at", "summary")
+            )
             stored = [s for at, s in slices if at is not None]
             CalculationRun.objects.filter(pk=run_id).update(progress=5 + 90 * len(stored) // len(slices))
             if len(stored) == len(slices):
-                planned = run.timings.get("plan", 0)
-                _finish(run, plan, summary_of_slices(run_id, stored), 0.0, planned, since=run.started_at)
+                _finish(
+                    run,
+                    plan,
+                    summary_of_slices(run_id, stored),
+                    total_s=(timezone.now() - run.started_at).total_seconds() if run.started_at else 0.0,
+                    plan_s=run.timings.get("plan", 0.0),
+                )
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: the task tries again, the run stays as it is
     except Exception as error:
-        _fail(run_id, f"slice {index}: {error}")
+        calculation_run_fail(run_id, f"slice {index}: {error}")
         raise
 
 
 def _finish(
-    run: CalculationRun,
-    plan: fetching.RunPlan,
-    summary: RunSummary,
-    started: float,
-    planned: float,
-    *,
-    since: Any = None,
+    run: CalculationRun, plan: fetching.RunPlan, summary: RunSummary, *, total_s: float, plan_s: float
 ) -> None:
-    """Inside the storing transaction: the run is done, with its hash, timings and problems. (`since`:
-    the run's start, for a run whose slices were stored by other processes.)"""
+    """Inside the storing transaction: the run is done, with its hash, timings and problems. A run that
+    is no longer running (failed as stale meanwhile) is not brought back: the transaction is undone."""
     period = run.period
     ensure_open(period)
     rounding = period.organization.rounding
@@ -307,8 +349,7 @@ def _finish(
             "pay_rules": rules,
         }
     )
-    finished = time.perf_counter() if since is None else (timezone.now() - since).total_seconds()
-    CalculationRun.objects.filter(pk=run.pk).update(
+    finished = CalculationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
         status=RunStatus.DONE,
         progress=100,
         finished_at=timezone.now(),
@@ -316,8 +357,8 @@ def _finish(
         rounding=plain(rounding),
         trace_templates=summary.catalog,
         timings={
-            "total": round(finished - started, 3),
-            "plan": round(planned - started, 3),
+            "total": round(total_s, 3),
+            "plan": round(plan_s, 3),
             "fetch": round(summary.fetch, 3),
             "compute": round(summary.compute, 3),
             "store": round(summary.store, 3),
@@ -325,6 +366,10 @@ def _finish(
         },
         error="; ".join([*(p.render("ru") for p in plan.problems), *summary.problems])[:2000],
     )
+    if not finished:
+        raise RuntimeError(
+            f"run #{run.pk} is no longer running (failed meanwhile): its results are not stored"
+        )
     if run.unit_id is None:
         # The new results supersede the earlier runs: their signatures are revoked, with the reason.
         signatures_revoke(actor=run.created_by, run=run)

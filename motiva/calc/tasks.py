@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from celery import current_app, shared_task
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 
 from motiva.calc import runs
 from motiva.calc.models import CalculationRun, RunSlice, RunStatus
 from motiva.org.models import Unit
 from motiva.periods.models import Period
+
+SLICE_RETRIES = 2  # tries again of a slice whose database went away
 
 
 def slices_over_celery() -> bool:
@@ -28,14 +30,36 @@ def slices_over_celery() -> bool:
 def execute_run(run_id: int) -> int:
     run = runs.calculation_run_execute(run_id, distributed=slices_over_celery())
     if run.status == RunStatus.RUNNING:
-        for index in RunSlice.objects.filter(run=run, stored_at__isnull=True).values_list("index", flat=True):
-            compute_run_slice.delay(run.pk, index)
+        # The slices no worker has started yet (a second delivery of this task queues only those).
+        waiting = RunSlice.objects.filter(run=run, attempts=0, stored_at__isnull=True).values_list(
+            "index", flat=True
+        )
+        try:
+            for index in waiting:
+                compute_run_slice.delay(run.pk, index)
+        except Exception as error:  # the broker refused: nobody would ever store the rest
+            runs.calculation_run_fail(run.pk, f"the slices could not be queued: {error}")
+            raise
     return run.pk
 
 
-@shared_task(name="motiva.calc.compute_slice", acks_late=True, reject_on_worker_lost=True)
-def compute_run_slice(run_id: int, index: int) -> None:
-    runs.calculation_slice_execute(run_id, index)
+@shared_task(
+    bind=True,
+    name="motiva.calc.compute_slice",
+    acks_late=True,  # acknowledged when done: a worker that dies leaves the slice to the next
+    reject_on_worker_lost=True,
+    max_retries=SLICE_RETRIES,
+)
+def compute_run_slice(self: Any, run_id: int, index: int) -> None:
+    try:
+        runs.calculation_slice_execute(run_id, index)
+    except (OperationalError, InterfaceError) as error:
+        # The database could not be reached: the slice is tried again a little later; after the last
+        # try the run fails (a slice's attempts count every try, MOTIVA_CALC_SLICE_ATTEMPTS bounds them).
+        if self.request.retries >= SLICE_RETRIES:
+            runs.calculation_run_fail(run_id, f"slice {index}: {error}")
+            raise
+        raise self.retry(exc=error, countdown=2**self.request.retries) from error
 
 
 def calculation_run_enqueue(

@@ -275,10 +275,13 @@ def runs(viewer: Viewer, organization: Organization) -> QuerySet[Any]:
 
 
 def results(viewer: Viewer, run: Any) -> QuerySet[Any]:
-    """The rows of a run this viewer may read: the employees whose card they may open. Whether the
-    money in them may be shown is `results_show_pay`."""
-    from motiva.calc.models import EmployeeResult
+    """The rows of a run this viewer may read: the employees whose card they may open; none while the
+    run is not done (Celery workers store its slices one by one). Whether the money in them may be shown
+    is `results_show_pay`."""
+    from motiva.calc.models import EmployeeResult, RunStatus
 
+    if run.status != RunStatus.DONE:
+        return EmployeeResult.objects.none()
     rows = EmployeeResult.objects.filter(run=run)
     if viewer.reads_company(run.organization_id):
         return rows

@@ -20,6 +20,8 @@ from motiva.calc import runs, tasks
 from motiva.calc.models import CalculationRun, EmployeeResult, LineOutcome, RunSlice, RunStatus
 from motiva.calc.pool import slice_bounds
 from motiva.core.errors import InvalidInput
+from motiva.kpi.models import CardLine
+from motiva.periods.models import IndicatorValue
 from tests.support.celery_workers import CeleryWorker, reset, send_to
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -239,3 +241,50 @@ def test_a_worker_killed_in_the_middle_of_a_slice_gives_it_to_the_next(cast, cel
     done = stored(_wait(run, [worker]))
     assert done == alone, done["error"]
     assert "signal 9" in worker.log() or "SIGKILL" in worker.log()
+
+
+def test_a_done_run_is_never_failed_afterwards_and_keeps_its_results(cast):
+    """A late duplicate of the last slice, or a stale sweep racing the finish, finds the run done."""
+    run = runs.calculation_run_execute(start(cast).pk, distributed=True)
+    for piece in RunSlice.objects.filter(run=run):
+        runs.calculation_slice_execute(run.pk, piece.index)
+    count = EmployeeResult.objects.filter(run=run).count()
+    runs.calculation_run_fail(run.pk, "too late")
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE and run.error != "too late"
+    assert EmployeeResult.objects.filter(run=run).count() == count > 0
+
+
+def test_a_run_whose_shared_inputs_change_between_its_slices_fails_and_says_why(cast):
+    """Slices computed before and after a change of the company's or a unit's values would not add up."""
+    run = runs.calculation_run_execute(start(cast).pk, distributed=True)
+    first, second, *_rest = RunSlice.objects.filter(run=run).order_by("index")
+    runs.calculation_slice_execute(run.pk, first.index)
+    # a company value appears (HR enters the company's fact meanwhile)
+    line = CardLine.objects.filter(card__period=cast["period"], indicator__isnull=False).first()
+    IndicatorValue.objects.create(
+        organization=cast["company"],
+        indicator=line.indicator,
+        period=cast["period"],
+        scope="company",
+        scope_key="company",
+        kind="fact",
+        value=7,
+    )
+    with pytest.raises(InvalidInput):
+        runs.calculation_slice_execute(run.pk, second.index)
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and "inputs changed during the run" in run.error
+    assert not EmployeeResult.objects.filter(run=run).exists()
+
+
+def test_a_running_run_shows_no_rows_to_anybody(cast):
+    """Pages, exports and the API read a run's rows only when it is done."""
+    from motiva.core import access
+
+    run = runs.calculation_run_execute(start(cast).pk, distributed=True)
+    first = RunSlice.objects.filter(run=run).order_by("index").first()
+    runs.calculation_slice_execute(run.pk, first.index)
+    assert EmployeeResult.objects.filter(run=run).exists()
+    hr = access.viewer_for(cast["users"]["hr"])
+    assert not access.results(hr, run).exists()
