@@ -26,7 +26,9 @@ def slices_over_celery() -> bool:
     return not current_app.conf.task_always_eager
 
 
-@shared_task(name="motiva.calc.execute_run")
+# Acknowledged when done, and given back when its worker dies: delivered again, it finds the run
+# claimed already and queues the slices nobody has started.
+@shared_task(name="motiva.calc.execute_run", acks_late=True, reject_on_worker_lost=True)
 def execute_run(run_id: int) -> int:
     run = runs.calculation_run_execute(run_id, distributed=slices_over_celery())
     if run.status == RunStatus.RUNNING:
