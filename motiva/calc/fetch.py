@@ -308,13 +308,16 @@ _correction_hashed = _hashed_columns(_CorrectionRow, _CORRECTION_HASHED)
 _calendar_hashed = _hashed_columns(_CalendarRow, _CALENDAR_HASHED, unhashed=("organization", "status"))
 
 
-def fetch_plan(period: Period, unit: Unit | None = None, *, whole_run: bool = True) -> RunPlan:
-    """The shared part of a run, in 7 queries (6 without the run's employee ids, which only slicing needs)."""
+def fetch_plan(
+    period: Period, unit: Unit | None = None, *, whole_run: bool = True, employee_ids: bool = True
+) -> RunPlan:
+    """The shared part of a run, in 7 queries (6 without the run's employee ids, which only the slicing
+    needs: not a projection, nor a slice computed by a Celery worker, `employee_ids=False`)."""
     hashed = RowHash()
     card_filter = _card_filter(period, unit)
     ids = (
         list(Card.objects.filter(card_filter).order_by("employee_id").values_list("employee_id", flat=True))
-        if whole_run
+        if whole_run and employee_ids
         else []
     )  # query 1
     # Later queries filter by the same condition as a subquery: a list of 100 000 ids would not fit in

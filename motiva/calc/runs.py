@@ -189,16 +189,16 @@ def calculation_run_fail(run_id: int, reason: str) -> None:
             LineOutcome.objects.filter(run_id=run_id).delete()
 
 
-def _slice_job(
-    run: CalculationRun, *, report_progress: bool = True
-) -> tuple[fetching.RunPlan, SliceJob, str]:
+def _slice_job(run: CalculationRun, *, on_worker: bool = False) -> tuple[fetching.RunPlan, SliceJob, str]:
     """What every slice of the run shares: the plan, and the group decisions (rankings and fund splits
     need every member of their scheme at once: those members are read here; everyone else is read
     slice by slice where they are computed); and a digest of both, which every slice computed
-    elsewhere must find again."""
+    elsewhere must find again. `on_worker`: for one slice on a Celery worker, which neither needs the
+    run's employee ids (its range is in its row; at a million employees reading them for each of 200
+    slices doubled the run) nor reports progress before it is stored."""
     organization = run.period.organization
     rounding, rules = organization.rounding, organization.pay_rules
-    plan = fetching.fetch_plan(run.period, run.unit)
+    plan = fetching.fetch_plan(run.period, run.unit, employee_ids=not on_worker)
     group_ids = plan.group_scheme_ids
     group = fetching.fetch_slice(plan, scheme_ids=group_ids) if group_ids else None
     members = group.employees if group else []
@@ -206,11 +206,10 @@ def _slice_job(
         members, rounding, unit_facts=plan.unit_facts, corrections=plan.corrections, rules=rules
     )
     total = len(plan.employee_ids)
-    job = SliceJob(run.pk, plan, context, rounding, rules, total, report_progress=report_progress)
+    job = SliceJob(run.pk, plan, context, rounding, rules, total, report_progress=not on_worker)
     shared = digest(
         {
             "plan": str(plan.hash_total),
-            "employees": total,
             "members": str(group.hash_total) if group else "",
             "places": context.places,
             "shares": {key: str(value) for key, value in context.shares.items()},
@@ -279,7 +278,7 @@ def calculation_slice_execute(run_id: int, index: int) -> None:
         calculation_run_fail(run_id, f"slice {index} was started {attempts} times without being stored")
         return
     try:
-        plan, job, shared = _slice_job(run, report_progress=False)
+        plan, job, shared = _slice_job(run, on_worker=True)
         if shared != run.timings.get("plan_digest"):
             # The period's shared inputs or a group scheme's members changed since the run was planned:
             # slices computed before and after would not add up (rankings, fund shares, the hash).
