@@ -766,10 +766,13 @@ class _Points(NamedTuple):
 
 
 def _points(
-    params: ScaleParams, lower: bool, fact: Decimal, plan: PlanValues, steps: list[TraceStep]
+    params: ScaleParams, lower: bool, fact: Decimal | None, plan: PlanValues, steps: list[TraceStep]
 ) -> _Points | ScoreOutcome:
     """The points of a corridor or a threshold-target-maximum scale (a threshold equal to the target is a
-    gate: nothing below, the target's score at it), or the outcome that says why they are not usable."""
+    gate: nothing below, the target's score at it), or the outcome that says why they are not usable
+    (no fact among them)."""
+    if fact is None:
+        return _no_fact()
     resolved = _resolved(plan, steps)
     if isinstance(resolved, ScoreOutcome):
         return resolved
@@ -997,8 +1000,6 @@ def _step_table(
 def _corridor(
     params: ScaleParams, lower: bool, fact: Decimal | None, plan: PlanValues, level_code: str
 ) -> ScoreOutcome:
-    if fact is None:
-        return _no_fact()
     steps: list[TraceStep] = []
     points = _points(params, lower, fact, plan, steps)
     if isinstance(points, ScoreOutcome):
@@ -1055,8 +1056,6 @@ def _corridor(
 def _threshold_target_max(
     params: ScaleParams, lower: bool, fact: Decimal | None, plan: PlanValues, level_code: str
 ) -> ScoreOutcome:
-    if fact is None:
-        return _no_fact()
     steps: list[TraceStep] = []
     points = _points(params, lower, fact, plan, steps)
     if isinstance(points, ScoreOutcome):
